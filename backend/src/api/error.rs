@@ -1,0 +1,197 @@
+//! The one error type of the HTTP API, rendered as RFC 9457 `application/problem+json`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::db::PoolError;
+
+/// One offending field of a rejected request and what was expected there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `metrics[0].target`; `""` for the whole body.
+    pub field: String,
+    /// What was wrong and what was expected.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything a request can fail with. Handlers return `Result<_, AppError>`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PreconditionRequired(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
+    #[error("{0}")]
+    ServiceUnavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        AppError::NotFound(format!("{what} not found"))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The problem type: a stable slug clients can switch on, documented in docs/API.md.
+    fn slug(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad-request",
+            AppError::Validation(_) => "validation-failed",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not-found",
+            AppError::MethodNotAllowed(_) => "method-not-allowed",
+            AppError::Conflict(_) => "conflict",
+            AppError::PreconditionRequired(_) => "precondition-required",
+            AppError::UnsupportedMediaType(_) => "unsupported-media-type",
+            AppError::PayloadTooLarge(_) => "payload-too-large",
+            AppError::TooManyRequests { .. } => "too-many-requests",
+            AppError::ServiceUnavailable(_) => "service-unavailable",
+            AppError::Internal(_) => "internal-error",
+        }
+    }
+}
+
+/// The RFC 9457 body.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = match &self {
+            AppError::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+                "An internal error occurred. It has been logged; quote the x-request-id header \
+                 when reporting it."
+                    .to_owned()
+            }
+            AppError::Validation(errors) => {
+                let fields: Vec<_> = errors
+                    .iter()
+                    .map(|e| {
+                        if e.field.is_empty() {
+                            e.message.clone()
+                        } else {
+                            format!("{}: {}", e.field, e.message)
+                        }
+                    })
+                    .collect();
+                format!("The request is invalid. {}", fields.join("; "))
+            }
+            AppError::ServiceUnavailable(cause) => {
+                tracing::warn!(%cause, "service unavailable");
+                "The database is unavailable; try again shortly.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let errors = match self {
+            AppError::Validation(ref errors) => errors.clone(),
+            _ => Vec::new(),
+        };
+        let body = Problem {
+            problem_type: format!("/problems/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => AppError::NotFound("not found".into()),
+            e if crate::db::is_unique_violation(&e) => {
+                AppError::Conflict("a record with the same unique key exists already".into())
+            }
+            e => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<PoolError> for AppError {
+    fn from(e: PoolError) -> Self {
+        AppError::ServiceUnavailable(e.to_string())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

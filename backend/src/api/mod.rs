@@ -1,0 +1,95 @@
+//! Axum: the router, shared state, extractors, errors and the handlers of `/api/v1`.
+
+pub mod error;
+pub mod extract;
+pub mod health;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::db::Db;
+use error::AppError;
+
+/// Settings the HTTP layer needs at run time.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Lifetime of issued access tokens.
+    pub token_ttl: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_body_bytes: 1024 * 1024,
+            token_ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Shared by all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<HttpConfig>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: HttpConfig) -> Self {
+        AppState {
+            db,
+            config: Arc::new(config),
+        }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Every route of Seika: the JSON API under `/api/v1` and the web frontend at `/`.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(crate::web::routes())
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                        tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
+                    })
+                    .on_response(DefaultOnResponse::new().level(Level::INFO)))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+        )
+        .with_state(state)
+}
+
+async fn api_not_found() -> AppError {
+    AppError::NotFound("no such API endpoint; see /api/v1/openapi.json".into())
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed("this endpoint does not accept that HTTP method".into())
+}

@@ -1,0 +1,313 @@
+//! Diesel: connections to SQLite or PostgreSQL, the pool, migrations, schema and queries.
+//!
+//! One code base serves both databases through `#[derive(diesel::MultiConnection)]`. The backend is
+//! chosen from the URL scheme by [`DatabaseUrl`], never by trying one and falling back to another,
+//! so a mistyped PostgreSQL URL cannot create an SQLite file.
+
+pub mod migrations;
+pub mod organizations;
+pub mod projects;
+pub mod schema;
+pub mod settings;
+pub mod users;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, QueryResult};
+
+/// A connection to either database.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A validated database URL: `postgres://…`, `postgresql://…`, `sqlite://PATH` or a plain file path.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl fmt::Debug for DatabaseUrl {
+    /// Never prints a PostgreSQL password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("the database URL is empty".into());
+        }
+        if let Some((scheme, rest)) = raw.split_once(':') {
+            let is_scheme = scheme.len() > 1
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            if is_scheme {
+                return match scheme.to_ascii_lowercase().as_str() {
+                    "postgres" | "postgresql" if rest.starts_with("//") => {
+                        Ok(DatabaseUrl::Postgres(raw.to_owned()))
+                    }
+                    "sqlite" => {
+                        let path = rest.strip_prefix("//").unwrap_or(rest);
+                        if path.is_empty() || path.contains(":memory:") || path.starts_with("file:")
+                        {
+                            Err(format!(
+                                "`{raw}`: give SQLite a file path such as sqlite://seika-data/seika.db \
+                                 (in-memory databases are not shared between pooled connections)"
+                            ))
+                        } else {
+                            Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+                        }
+                    }
+                    _ => Err(format!(
+                        "unsupported database URL scheme `{scheme}:`: expected postgres://USER@HOST:PORT/DB, \
+                         postgresql://…, sqlite://PATH or a plain file path"
+                    )),
+                };
+            }
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(raw)))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// The URL for logs: a PostgreSQL password is replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(start), Some(at)) if url[start + 3..at].contains(':') => {
+                    let userinfo = &url[start + 3..at];
+                    let user = userinfo.split(':').next().unwrap_or_default();
+                    format!("{}{user}:***{}", &url[..start + 3], &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+
+    /// Opens one connection, with the per-connection settings each backend needs.
+    pub fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match self {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// An r2d2 manager that connects to exactly the backend its URL names.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        self.url.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// Errors of [`Db::run`]'s closures are converted from this when no connection can be had.
+#[derive(Debug, thiserror::Error)]
+#[error("database unavailable: {0}")]
+pub struct PoolError(#[from] pub r2d2::PoolError);
+
+/// Pool settings.
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 8,
+            connection_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The database handle shared by request handlers: a pool, used only off the async workers.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects (failing fast with the driver's message), creating an SQLite file's folder if needed.
+    pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> anyhow::Result<Db> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            create_parent_dir(path)?;
+        }
+        // One direct connection first: its error is clearer than a pool time-out.
+        url.connect().map_err(|e| {
+            anyhow::anyhow!("cannot connect to the database {}: {e}", url.redacted())
+        })?;
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_size)
+            .connection_timeout(options.connection_timeout)
+            .build(ConnectionManager { url: url.clone() })?;
+        Ok(Db {
+            pool,
+            backend: url.backend(),
+        })
+    }
+
+    /// A pool that connects only when asked; for tests of an unreachable database.
+    pub fn lazy(url: &DatabaseUrl, options: &PoolOptions) -> Db {
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_size)
+            .min_idle(Some(0))
+            .connection_timeout(options.connection_timeout)
+            .build_unchecked(ConnectionManager { url: url.clone() });
+        Db {
+            pool,
+            backend: url.backend(),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for synchronous callers (command line, tests); never call on an async worker.
+    pub fn get(&self) -> Result<PooledConn, PoolError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work on tokio's blocking pool, inside the caller's tracing span.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<PoolError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        let task = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(PoolError)?;
+            f(&mut conn)
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+}
+
+fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so concurrent writers wait
+/// for the lock (busy timeout) instead of failing when a read transaction would be upgraded.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConn::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let outcome = f(conn);
+    let DbConn::Sqlite(sqlite) = conn else {
+        unreachable!("the connection variant cannot change")
+    };
+    match outcome {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(e)
+        }
+    }
+}
+
+/// True when the error is a unique-constraint violation (a duplicate natural key).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Current UTC time as stored: naive UTC with microsecond precision (PostgreSQL's resolution).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Runs a query that must return exactly one value, mapping "no row" to `None`.
+pub fn optional<T>(r: QueryResult<T>) -> QueryResult<Option<T>> {
+    use diesel::OptionalExtension;
+    r.optional()
+}

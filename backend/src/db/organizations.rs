@@ -1,0 +1,64 @@
+//! Organization rows and queries.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::organizations;
+use super::{DbConn, now};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct OrganizationRow {
+    pub id: i64,
+    pub slug: String,
+    pub kind: String,
+    pub name_ja: String,
+    pub name_en: String,
+    pub lock_version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrganization<'a> {
+    pub slug: &'a str,
+    pub kind: &'a str,
+    pub name_ja: &'a str,
+    pub name_en: &'a str,
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OrganizationRow>> {
+    organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<OrganizationRow>> {
+    organizations::table
+        .filter(organizations::slug.eq(slug))
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewOrganization<'_>) -> QueryResult<OrganizationRow> {
+    let at = now();
+    diesel::insert_into(organizations::table)
+        .values((
+            organizations::slug.eq(new.slug),
+            organizations::kind.eq(new.kind),
+            organizations::name_ja.eq(new.name_ja),
+            organizations::name_en.eq(new.name_en),
+            organizations::created_at.eq(at),
+            organizations::updated_at.eq(at),
+        ))
+        .returning(organizations::all_columns)
+        .get_result(conn)
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    organizations::table.count().get_result(conn)
+}

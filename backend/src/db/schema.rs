@@ -1,0 +1,92 @@
+//! The portable diesel schema shared by SQLite and PostgreSQL (only common SQL types).
+
+diesel::table! {
+    server_settings (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        slug -> Text,
+        kind -> Text,
+        name_ja -> Text,
+        name_en -> Text,
+        lock_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        token_generation -> Integer,
+        lock_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> BigInt,
+        code -> Text,
+        owner_organization_id -> BigInt,
+        status -> Text,
+        title_ja -> Text,
+        title_en -> Text,
+        policy_area -> Text,
+        currency -> Text,
+        current_terms_version -> Integer,
+        lock_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_terms (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        version -> Integer,
+        effective_from -> Date,
+        reason -> Nullable<Text>,
+        terms -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_parties (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        organization_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(projects -> organizations (owner_organization_id));
+diesel::joinable!(project_terms -> projects (project_id));
+diesel::joinable!(project_parties -> projects (project_id));
+diesel::joinable!(project_parties -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    server_settings,
+    organizations,
+    users,
+    projects,
+    project_terms,
+    project_parties,
+);

@@ -1,0 +1,8 @@
+//! Pure domain types and rules: no IO, no HTTP, no SQL.
+
+pub mod money;
+pub mod organization;
+pub mod password;
+pub mod user;
+
+pub use money::{Currency, Money, MoneyError, Rounding, RoundingMode};

@@ -1,0 +1,53 @@
+//! Organizations: the parties to outcome contracts.
+
+use serde::{Deserialize, Serialize};
+
+/// What an organization is, which decides the parts it can play in a project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationKind {
+    /// The operator of this Seika installation.
+    Platform,
+    LocalGovernment,
+    CentralGovernment,
+    ServiceProvider,
+    Intermediary,
+    Evaluator,
+    Investor,
+}
+
+impl OrganizationKind {
+    pub const ALL: [OrganizationKind; 7] = [
+        OrganizationKind::Platform,
+        OrganizationKind::LocalGovernment,
+        OrganizationKind::CentralGovernment,
+        OrganizationKind::ServiceProvider,
+        OrganizationKind::Intermediary,
+        OrganizationKind::Evaluator,
+        OrganizationKind::Investor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrganizationKind::Platform => "platform",
+            OrganizationKind::LocalGovernment => "local_government",
+            OrganizationKind::CentralGovernment => "central_government",
+            OrganizationKind::ServiceProvider => "service_provider",
+            OrganizationKind::Intermediary => "intermediary",
+            OrganizationKind::Evaluator => "evaluator",
+            OrganizationKind::Investor => "investor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Outcome payers are governments.
+    pub fn can_pay_outcomes(self) -> bool {
+        matches!(
+            self,
+            OrganizationKind::LocalGovernment | OrganizationKind::CentralGovernment
+        )
+    }
+}

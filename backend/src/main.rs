@@ -1,0 +1,5 @@
+//! The `seika` binary; everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    seika::cli::main()
+}

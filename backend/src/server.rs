@@ -1,0 +1,95 @@
+//! `seika serve`: start-up (connect, migrate, demo), the HTTP listener and graceful shutdown.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::api::{AppState, HttpConfig};
+use crate::db::{DatabaseUrl, Db, PoolOptions, migrations};
+use crate::demo;
+
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub database_url: DatabaseUrl,
+    pub pool: PoolOptions,
+    pub http: HttpConfig,
+    pub demo: bool,
+}
+
+/// Connects, migrates and opens a database, as `serve` and `migrate` do before anything else.
+pub fn open_database(url: &DatabaseUrl, pool: &PoolOptions) -> anyhow::Result<Db> {
+    let db = Db::connect(url, pool)?;
+    let applied = migrations::run_pending(&mut *db.get()?)?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    Ok(db)
+}
+
+pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
+    let ServeOptions {
+        addr,
+        database_url,
+        pool,
+        http,
+        demo,
+    } = options;
+    tracing::info!(database = %database_url.redacted(), "opening database");
+    let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = open_database(&database_url, &pool)?;
+        if demo {
+            let summary = demo::load(&mut *db.get()?)?;
+            tracing::info!(?summary, "demo data loaded");
+        }
+        Ok(db)
+    })
+    .await??;
+
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let state = AppState::new(db, http);
+    let app = crate::api::router(state);
+
+    println!("Seika is running at http://{local}/");
+    if demo {
+        println!("{}", demo::LOGIN_HELP);
+    }
+    tracing::info!(%local, "listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
