@@ -1,1 +1,8 @@
-fn main() {}
+//! Seika's one integration-test binary. Tests drive the real router in-process (`oneshot`) or the
+//! real binary over HTTP. Each test gets a fresh database: an SQLite file always, and a fresh
+//! PostgreSQL database as well when `SEIKA_TEST_POSTGRES_URL` is set (see `util`).
+
+mod util;
+
+mod binary;
+mod foundation;

@@ -9,7 +9,7 @@ pub const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/sqlite")
 pub const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
 
 /// An arbitrary constant: the PostgreSQL advisory lock that serialises migrating instances.
-const MIGRATION_LOCK: i64 = 0x5E1CA_0001;
+const MIGRATION_LOCK: i64 = 0x0005_E1CA_0001;
 
 /// Applies pending migrations; returns the versions applied. Safe to run from several instances
 /// at once on PostgreSQL (an advisory lock serialises them).

@@ -415,7 +415,8 @@ mod tests {
             Money::zero(Currency::JPY).checked_add(Money::zero(Currency::USD)),
             Err(MoneyError::CurrencyMismatch(..))
         ));
-        assert!(Money::from_decimal(dec!(1e30), Currency::JPY).is_err());
+        assert!(Money::from_decimal(Decimal::MAX, Currency::JPY).is_err());
+        assert!(Money::from_decimal(dec!(99999999999999999999), Currency::JPY).is_err());
     }
 
     #[test]

@@ -1,0 +1,155 @@
+//! The real `seika` binary: start-up failures, help, serving and graceful shutdown.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn seika() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seika"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("SEIKA_ADDR")
+        .env("SEIKA_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn unreachable_postgres_fails_fast_and_creates_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = seika()
+        .current_dir(dir.path())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(10), "fails fast");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot connect to the database postgres://nobody@127.0.0.1:1/none"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file created"
+    );
+}
+
+#[test]
+fn mistyped_scheme_is_refused_and_creates_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = seika()
+        .current_dir(dir.path())
+        .args([
+            "migrate",
+            "--database-url",
+            "postgress://nobody@127.0.0.1/none",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL scheme"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["migrate", "--help"],
+    ] {
+        let out = seika().args(sub).output().unwrap();
+        assert!(out.status.success(), "{sub:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage:"), "{sub:?}: {text}");
+    }
+    let serve = seika().args(["serve", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&serve.stdout);
+    for flag in [
+        "--addr",
+        "--database-url",
+        "--demo",
+        "SEIKA_ADDR",
+        "DATABASE_URL",
+    ] {
+        assert!(text.contains(flag), "serve --help mentions {flag}");
+    }
+}
+
+/// Sends one HTTP/1.1 request and returns the status line and body.
+pub fn http_get(addr: &str, path: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.lines().next().unwrap_or_default().to_owned();
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    (status, body)
+}
+
+#[test]
+fn serves_demo_then_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = seika()
+        .current_dir(dir.path())
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .strip_prefix("Seika is running at http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_owned();
+    let rest: Vec<String> = lines.by_ref().take(2).map(|l| l.unwrap()).collect();
+    assert!(
+        rest[0].contains("seika-demo-2026"),
+        "prints the demo password: {rest:?}"
+    );
+    assert!(
+        rest[1].contains("admin@seika.example"),
+        "prints a demo login: {rest:?}"
+    );
+
+    let (status, body) = http_get(&addr, "/api/v1/health");
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("\"sqlite\""), "{body}");
+    assert!(
+        dir.path().join("seika-data/seika.db").is_file(),
+        "default SQLite file"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "graceful exit after SIGTERM: {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "did not stop within 10 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,274 @@
+//! Test support: fresh databases, the app under test and request helpers.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use diesel::Connection;
+use diesel::RunQueryDsl;
+use diesel::pg::PgConnection;
+use http_body_util::BodyExt;
+use seika::api::{AppState, HttpConfig};
+use seika::db::{Backend, DatabaseUrl, Db, PoolOptions};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// Generates one `#[tokio::test]` per database for an `async fn(TestApp)`.
+/// The PostgreSQL variant needs `SEIKA_TEST_POSTGRES_URL`; without it, it is skipped with a
+/// message, unless `CI` is set, where a missing PostgreSQL is a failure.
+macro_rules! db_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::util::TestApp::new(seika::db::Backend::Sqlite).await;
+                super::$name(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::util::TestApp::postgres().await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    };
+}
+pub(crate) use db_test;
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[expect(dead_code, reason = "held for its Drop")] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The PostgreSQL server URL for tests, if configured.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("SEIKA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but SEIKA_TEST_POSTGRES_URL is not: PostgreSQL tests must run in CI")
+        }
+        _ => None,
+    }
+}
+
+impl TestDatabase {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("seika-test.db"));
+        TestDatabase {
+            url,
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    pub fn postgres(admin_url: &str) -> Self {
+        let name = format!(
+            "seika_t_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            rand_suffix()
+        );
+        let mut admin = PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at SEIKA_TEST_POSTGRES_URL: {e}"));
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create test database");
+        let base = admin_url.split('?').next().unwrap_or(admin_url);
+        let server = &base[..base.rfind('/').expect("a database path in the URL")];
+        TestDatabase {
+            url: DatabaseUrl::Postgres(format!("{server}/{name}")),
+            cleanup: Cleanup::Postgres {
+                admin_url: admin_url.to_owned(),
+                name,
+            },
+        }
+    }
+
+    pub fn new(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::sqlite()),
+            Backend::Postgres => postgres_admin_url().map(|url| Self::postgres(&url)),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ignored =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    rand::random::<u32>() % 1_000_000
+}
+
+/// The real router on a fresh, migrated database.
+pub struct TestApp {
+    pub router: Router,
+    pub db: Db,
+    /// Dropped last: removes the database after the pool is gone.
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> Self {
+        let database = TestDatabase::new(backend).expect("database configured");
+        Self::on(database, HttpConfig::default()).await
+    }
+
+    pub async fn postgres() -> Option<Self> {
+        match TestDatabase::new(Backend::Postgres) {
+            Some(database) => Some(Self::on(database, HttpConfig::default()).await),
+            None => {
+                eprintln!("SEIKA_TEST_POSTGRES_URL not set: skipping the PostgreSQL variant");
+                None
+            }
+        }
+    }
+
+    pub async fn on(database: TestDatabase, config: HttpConfig) -> Self {
+        let url = database.url.clone();
+        let db = tokio::task::spawn_blocking(move || {
+            seika::server::open_database(&url, &PoolOptions::default())
+        })
+        .await
+        .expect("join")
+        .expect("open test database");
+        let router = seika::api::router(AppState::new(db.clone(), config));
+        TestApp {
+            router,
+            db,
+            _database: database,
+        }
+    }
+
+    /// Runs blocking database work for a test (assertions on stored rows).
+    pub async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut seika::db::DbConn) -> T + Send + 'static,
+    ) -> T {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || f(&mut db.get().expect("connection")))
+            .await
+            .expect("join")
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: bytes.to_vec(),
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(serde_json::to_vec(json).expect("json"))
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.request(Method::GET, path, token, None).await
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an RFC 9457 problem with this status and returns its body.
+    #[track_caller]
+    pub fn assert_problem(&self, status: StatusCode) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status.as_u16());
+        assert!(
+            body["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("/problems/"))
+        );
+        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        body
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) -> &Self {
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self
+    }
+}
