@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::api::HttpConfig;
 use crate::db::{DatabaseUrl, PoolOptions};
+use crate::domain::user::Role;
 use crate::telemetry::{self, LogFormat};
 
 /// Default database: an SQLite file created on first start, relative to the working directory.
@@ -39,6 +40,51 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from SEIKA_NEW_USER_PASSWORD, or else from the first
+    /// line of standard input. A platform admin with no --organization joins the platform
+    /// organization `seika-platform`, created if missing: that is how the first admin is made.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+struct UserAddArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// E-mail address (the login).
+    #[arg(long)]
+    email: String,
+    /// Name shown in the interface.
+    #[arg(long)]
+    name: String,
+    /// platform_admin, government_staff, evaluator, investor or service_provider.
+    #[arg(long, value_parser = parse_role)]
+    role: Role,
+    /// Slug of the user's organization.
+    #[arg(long)]
+    organization: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Re-check the whole hash chain; exits non-zero and names the first broken entry if any.
+    Verify(DatabaseArgs),
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        let all: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("expected one of {}", all.join(", "))
+    })
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +122,10 @@ struct ServeArgs {
     /// Lifetime of access tokens, in seconds.
     #[arg(long, env = "SEIKA_TOKEN_TTL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(60..=86_400 * 30))]
     token_ttl_secs: u64,
+    /// Secret for signing access tokens (32+ characters). When not given, one is generated on
+    /// first start and kept in the database.
+    #[arg(long, env = "SEIKA_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
 }
 
 /// Parses the command line, runs the command and maps failure to a non-zero exit code.
@@ -104,8 +154,27 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     token_ttl: Duration::from_secs(args.token_ttl_secs),
                 },
                 demo: args.demo,
+                jwt_secret: args.jwt_secret,
             }))?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Add(args)) => add_user(args),
+        Command::Audit(AuditCommand::Verify(args)) => {
+            let db = crate::server::open_database(&args.database_url, &args.pool())?;
+            let report = crate::db::audit::verify_chain(&mut *db.get()?)?;
+            match report.first_broken {
+                None => {
+                    println!("audit chain intact: {} entries", report.entries);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(broken) => {
+                    println!(
+                        "audit chain BROKEN at entry seq {} (id {}): {}",
+                        broken.seq, broken.id, broken.reason
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Migrate(args) => {
             let db = crate::server::open_database(&args.database_url, &args.pool())?;
@@ -116,5 +185,62 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn add_user(args: UserAddArgs) -> anyhow::Result<ExitCode> {
+    use crate::db::organizations;
+    let password = match std::env::var("SEIKA_NEW_USER_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let db = crate::server::open_database(&args.database.database_url, &args.database.pool())?;
+    let mut conn = db.get()?;
+    let slug = match (&args.organization, args.role) {
+        (Some(slug), _) => slug.clone(),
+        (None, Role::PlatformAdmin) => "seika-platform".to_owned(),
+        (None, _) => anyhow::bail!("--organization is required for role {}", args.role.as_str()),
+    };
+    let organization = match organizations::find_by_slug(&mut conn, &slug)? {
+        Some(org) => org,
+        None if slug == "seika-platform" => organizations::insert(
+            &mut conn,
+            &organizations::NewOrganization {
+                slug: &slug,
+                kind: "platform",
+                name_ja: "Seika 運営事務局",
+                name_en: "Seika platform operator",
+            },
+        )?,
+        None => anyhow::bail!("no organization with slug `{slug}`"),
+    };
+    let input = crate::api::users::NewUserInput {
+        email: args.email,
+        display_name: args.name,
+        role: args.role,
+        organization_id: organization.id,
+        password,
+    };
+    match crate::api::users::create_user(&mut conn, None, &input) {
+        Ok(user) => {
+            println!(
+                "created user {} ({}) in {}",
+                user.email,
+                user.role.as_str(),
+                slug
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(crate::api::error::AppError::Validation(errors)) => {
+            for e in errors {
+                eprintln!("error: {}: expected {}", e.field, e.message);
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(anyhow::anyhow!("{e}")),
     }
 }

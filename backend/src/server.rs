@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::api::auth::{AuthKeys, load_or_create_secret};
 use crate::api::{AppState, HttpConfig};
 use crate::db::{DatabaseUrl, Db, PoolOptions, migrations};
 use crate::demo;
@@ -15,6 +16,8 @@ pub struct ServeOptions {
     pub pool: PoolOptions,
     pub http: HttpConfig,
     pub demo: bool,
+    /// Token signing secret; generated and kept in the database when not given.
+    pub jwt_secret: Option<String>,
 }
 
 /// Connects, migrates and opens a database, as `serve` and `migrate` do before anything else.
@@ -34,15 +37,17 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         pool,
         http,
         demo,
+        jwt_secret,
     } = options;
     tracing::info!(database = %database_url.redacted(), "opening database");
-    let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+    let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let db = open_database(&database_url, &pool)?;
+        let secret = load_or_create_secret(&mut *db.get()?, jwt_secret.as_deref())?;
         if demo {
             let summary = demo::load(&mut *db.get()?)?;
             tracing::info!(?summary, "demo data loaded");
         }
-        Ok(db)
+        Ok((db, AuthKeys::from_secret(&secret)))
     })
     .await??;
 
@@ -50,7 +55,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
-    let state = AppState::new(db, http);
+    let state = AppState::new(db, http, keys);
     let app = crate::api::router(state);
 
     println!("Seika is running at http://{local}/");
@@ -58,9 +63,12 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         println!("{}", demo::LOGIN_HELP);
     }
     tracing::info!(%local, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -60,6 +60,10 @@ fn every_subcommand_has_help() {
         &["--help"][..],
         &["serve", "--help"],
         &["migrate", "--help"],
+        &["user", "--help"],
+        &["user", "add", "--help"],
+        &["audit", "--help"],
+        &["audit", "verify", "--help"],
     ] {
         let out = seika().args(sub).output().unwrap();
         assert!(out.status.success(), "{sub:?}");

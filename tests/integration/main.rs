@@ -4,5 +4,8 @@
 
 mod util;
 
+mod audit;
+mod auth;
+mod bad_input;
 mod binary;
 mod foundation;

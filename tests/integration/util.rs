@@ -118,7 +118,7 @@ fn rand_suffix() -> u32 {
     rand::random::<u32>() % 1_000_000
 }
 
-/// The real router on a fresh, migrated database.
+/// The real router on a fresh, migrated database holding the demo data set.
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
@@ -144,17 +144,31 @@ impl TestApp {
 
     pub async fn on(database: TestDatabase, config: HttpConfig) -> Self {
         let url = database.url.clone();
-        let db = tokio::task::spawn_blocking(move || {
-            seika::server::open_database(&url, &PoolOptions::default())
+        let (db, secret) = tokio::task::spawn_blocking(move || {
+            let db = seika::server::open_database(&url, &PoolOptions::default())?;
+            let mut conn = db.get()?;
+            seika::demo::load(&mut conn)?;
+            let secret = seika::api::auth::load_or_create_secret(&mut conn, None)?;
+            drop(conn);
+            anyhow::Ok((db, secret))
         })
         .await
         .expect("join")
         .expect("open test database");
-        let router = seika::api::router(AppState::new(db.clone(), config));
+        let keys = seika::api::auth::AuthKeys::from_secret(&secret);
+        let router = seika::api::router(AppState::new(db.clone(), config, keys));
         TestApp {
             router,
             db,
             _database: database,
+        }
+    }
+
+    /// The URL of this test's database, for running the real binary against it.
+    pub fn database_url(&self) -> String {
+        match &self._database.url {
+            DatabaseUrl::Postgres(url) => url.clone(),
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
         }
     }
 
@@ -210,6 +224,26 @@ impl TestApp {
             None => Body::empty(),
         };
         self.send(builder.body(body).expect("request")).await
+    }
+
+    /// Logs in a demo user and returns the access token.
+    pub async fn login(&self, email: &str) -> String {
+        let res = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &serde_json::json!({ "email": email, "password": seika::demo::DEMO_PASSWORD }),
+            )
+            .await;
+        res.assert_status(StatusCode::OK);
+        res.json()["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> TestResponse {
+        self.request(Method::POST, path, token, Some(body)).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {

@@ -1,7 +1,7 @@
 //! Extractors whose rejections use Seika's problem+json format.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -59,22 +59,16 @@ fn is_json(content_type: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Parses JSON with the failing field's path; syntax errors are 400, data errors 422.
+/// Parses JSON: syntax errors are 400; wrong types, missing and unknown fields are 422 with the
+/// failing field's path. (Parsing to a `Value` first keeps the two apart: serde_json reports some
+/// type errors, such as a number where an enum is expected, as syntax errors.)
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                AppError::Validation(vec![field_error(&path, &inner)])
-            }
-            _ => AppError::BadRequest(format!("malformed JSON: {inner}")),
-        }
-    })?;
-    de.end()
+    let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
-    Ok(value)
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        AppError::Validation(vec![field_error(&path, &e.into_inner())])
+    })
 }
 
 /// Turns serde's message into a field and an expectation, naming missing and unknown fields.
@@ -90,6 +84,8 @@ fn field_error(path: &str, error: &serde_json::Error) -> FieldError {
         .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next());
     let field = match named {
+        // serde_path_to_error already ends the path with an unknown field's name.
+        Some(name) if base == name || base.ends_with(&format!(".{name}")) => base.to_owned(),
         Some(name) if base.is_empty() => name.to_owned(),
         Some(name) => format!("{base}.{name}"),
         None => base.to_owned(),
@@ -115,5 +111,44 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 format!("expected the ETag from a previous response such as \"3\", got `{text}`"),
             )
         })
+    }
+}
+
+/// The client's IP address as seen by this server ("unknown" when not served over TCP, as in
+/// in-process tests). Used for login throttling.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+        Ok(ClientAddr(addr))
+    }
+}
+
+/// Query parameters whose rejections are 422 problems.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|rejection| {
+                let text = rejection.body_text();
+                let message = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                let field = message
+                    .strip_prefix("unknown field `")
+                    .and_then(|rest| rest.split('`').next())
+                    .unwrap_or("query");
+                AppError::validation(field, message)
+            })
     }
 }

@@ -1,8 +1,13 @@
 //! Axum: the router, shared state, extractors, errors and the handlers of `/api/v1`.
 
+pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod organizations;
+pub mod pagination;
+pub mod users;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -42,13 +47,15 @@ impl Default for HttpConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<HttpConfig>,
+    pub keys: Arc<auth::AuthKeys>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: HttpConfig) -> Self {
+    pub fn new(db: Db, config: HttpConfig, keys: auth::AuthKeys) -> Self {
         AppState {
             db,
             config: Arc::new(config),
+            keys: Arc::new(keys),
         }
     }
 }
@@ -59,6 +66,22 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/auth/password", post(auth::change_password))
+        .route(
+            "/organizations",
+            get(organizations::list).post(organizations::create),
+        )
+        .route(
+            "/organizations/{id}",
+            get(organizations::get).patch(organizations::update),
+        )
+        .route("/audit", get(audit::list))
+        .route("/audit/verify", get(audit::verify))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::get).patch(users::update))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
 

@@ -4,6 +4,8 @@
 //! chosen from the URL scheme by [`DatabaseUrl`], never by trying one and falling back to another,
 //! so a mistyped PostgreSQL URL cannot create an SQLite file.
 
+pub mod audit;
+pub mod auth;
 pub mod migrations;
 pub mod organizations;
 pub mod projects;

@@ -62,3 +62,50 @@ pub fn insert(conn: &mut DbConn, new: &NewOrganization<'_>) -> QueryResult<Organ
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     organizations::table.count().get_result(conn)
 }
+
+pub fn list(
+    conn: &mut DbConn,
+    kind: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<OrganizationRow>, i64)> {
+    let mut query = organizations::table.into_boxed();
+    let mut count = organizations::table.into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(organizations::kind.eq(kind.to_owned()));
+        count = count.filter(organizations::kind.eq(kind.to_owned()));
+    }
+    let rows = query
+        .order(organizations::id.asc())
+        .limit(limit)
+        .offset(offset)
+        .select(OrganizationRow::as_select())
+        .load(conn)?;
+    Ok((rows, count.count().get_result(conn)?))
+}
+
+/// Renames if the row is still at `expected_version`; `None` when stale.
+pub fn rename_checked(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: i32,
+    name_ja: &str,
+    name_en: &str,
+) -> QueryResult<Option<OrganizationRow>> {
+    let changed = diesel::update(
+        organizations::table
+            .find(id)
+            .filter(organizations::lock_version.eq(expected_version)),
+    )
+    .set((
+        organizations::name_ja.eq(name_ja),
+        organizations::name_en.eq(name_en),
+        organizations::lock_version.eq(organizations::lock_version + 1),
+        organizations::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}

@@ -82,6 +82,39 @@ diesel::joinable!(project_terms -> projects (project_id));
 diesel::joinable!(project_parties -> projects (project_id));
 diesel::joinable!(project_parties -> organizations (organization_id));
 
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> BigInt,
+        email -> Text,
+        client -> Text,
+        succeeded -> Bool,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_user_id -> Nullable<BigInt>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     server_settings,
     organizations,
@@ -89,4 +122,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects,
     project_terms,
     project_parties,
+    revoked_tokens,
+    login_attempts,
+    audit_log,
 );

@@ -63,3 +63,66 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<UserRow> {
         .returning(users::all_columns)
         .get_result(conn)
 }
+
+/// Sets a new password hash and bumps the token generation, so older tokens stop working.
+pub fn set_password(conn: &mut DbConn, id: i64, password_hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::token_generation.eq(users::token_generation + 1),
+            users::lock_version.eq(users::lock_version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Changes display name, role or disabled flag if the row is still at `expected_version`.
+/// Returns `None` when the version is stale (or the user is gone).
+pub fn update_checked(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: i32,
+    display_name: &str,
+    role: &str,
+    disabled: bool,
+) -> QueryResult<Option<UserRow>> {
+    let changed = diesel::update(
+        users::table
+            .find(id)
+            .filter(users::lock_version.eq(expected_version)),
+    )
+    .set((
+        users::display_name.eq(display_name),
+        users::role.eq(role),
+        users::disabled.eq(disabled),
+        users::lock_version.eq(users::lock_version + 1),
+        users::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    organization_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<UserRow>, i64)> {
+    let mut query = users::table.into_boxed();
+    let mut count = users::table.into_boxed();
+    if let Some(org) = organization_id {
+        query = query.filter(users::organization_id.eq(org));
+        count = count.filter(users::organization_id.eq(org));
+    }
+    let rows = query
+        .order(users::id.asc())
+        .limit(limit)
+        .offset(offset)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((rows, count.count().get_result(conn)?))
+}

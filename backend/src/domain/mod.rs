@@ -1,5 +1,6 @@
 //! Pure domain types and rules: no IO, no HTTP, no SQL.
 
+pub mod access;
 pub mod money;
 pub mod organization;
 pub mod password;

@@ -1,0 +1,364 @@
+//! Authentication: JWT issue and check, the `AuthUser` extractor, and the `/auth` handlers.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::extract::{ApiJson, ClientAddr};
+use crate::db::{self, DbConn, audit, organizations, settings, users};
+use crate::domain::access::Actor;
+use crate::domain::password;
+use crate::domain::user::{Role, normalize_email};
+
+/// Failed logins per account, and per client address, within [`THROTTLE_WINDOW_MINUTES`] before
+/// further attempts are refused with 429.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+
+const ALGORITHM: Algorithm = Algorithm::HS256;
+const SIGNING_KEY_SETTING: &str = "jwt_signing_key";
+
+/// The token signing keys; kept in application state (not a static) so tests can use their own.
+pub struct AuthKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl AuthKeys {
+    pub fn from_secret(secret: &[u8]) -> Self {
+        AuthKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+}
+
+impl std::fmt::Debug for AuthKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthKeys(..)")
+    }
+}
+
+/// The signing secret: the configured one, or one generated on first start and kept in the
+/// database (so restarts and other instances accept the same tokens). Never logged.
+pub fn load_or_create_secret(
+    conn: &mut DbConn,
+    configured: Option<&str>,
+) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = configured {
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "SEIKA_JWT_SECRET must be at least 32 characters long"
+        );
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let fresh: [u8; 32] = rand::random();
+    let stored = settings::get_or_insert(conn, SIGNING_KEY_SETTING, &hex::encode(fresh))?;
+    Ok(hex::decode(stored)?)
+}
+
+/// What a Seika access token carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    /// The user's organization id.
+    pub org: i64,
+    pub role: Role,
+    /// The user's token generation: a password change or "log out everywhere" bumps it.
+    pub tgen: i32,
+    /// Token id, for revocation at logout.
+    pub jti: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+}
+
+pub fn issue_token(
+    keys: &AuthKeys,
+    user: &users::UserRow,
+    role: Role,
+    ttl: std::time::Duration,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(String, Claims)> {
+    let ttl = ChronoDuration::from_std(ttl)?;
+    let claims = Claims {
+        sub: user.id.to_string(),
+        org: user.organization_id,
+        role,
+        tgen: user.token_generation,
+        jti: uuid::Uuid::new_v4().to_string(),
+        iat: now.timestamp(),
+        nbf: now.timestamp(),
+        exp: (now + ttl).timestamp(),
+    };
+    let token = jsonwebtoken::encode(&Header::new(ALGORITHM), &claims, &keys.encoding)?;
+    Ok((token, claims))
+}
+
+/// Checks signature, algorithm, expiry and not-before. Anything else is the caller's (user state).
+pub fn decode_token(keys: &AuthKeys, token: &str) -> Result<Claims, AppError> {
+    let mut validation = Validation::new(ALGORITHM);
+    validation.leeway = 0;
+    validation.validate_nbf = true;
+    validation.set_required_spec_claims(&["exp", "nbf", "sub"]);
+    jsonwebtoken::decode::<Claims>(token, &keys.decoding, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| {
+            tracing::debug!(error = %e, "token rejected");
+            AppError::Unauthorized("the access token is invalid or expired; log in again".into())
+        })
+}
+
+/// The authenticated caller of a request. Extracting it checks the token and that the user still
+/// exists, is enabled, has not changed password since, and did not log this token out.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub actor: Actor,
+    pub claims: Claims,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                AppError::Unauthorized("log in first: send `Authorization: Bearer <token>`".into())
+            })?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| AppError::Unauthorized("expected a Bearer token".into()))?;
+        let claims = decode_token(&state.keys, token.trim())?;
+        let user_id: i64 = claims
+            .sub
+            .parse()
+            .map_err(|_| AppError::Unauthorized("the access token is invalid".into()))?;
+        let jti = claims.jti.clone();
+        let (user, revoked) = state
+            .db
+            .run(move |conn| -> AppResult<_> {
+                Ok((
+                    users::find(conn, user_id)?,
+                    db::auth::is_revoked(conn, &jti)?,
+                ))
+            })
+            .await?;
+        let rejected =
+            || AppError::Unauthorized("the access token is no longer valid; log in again".into());
+        let user = user.ok_or_else(rejected)?;
+        if user.disabled || revoked || user.token_generation != claims.tgen {
+            return Err(rejected());
+        }
+        let role = Role::parse(&user.role).ok_or_else(rejected)?;
+        Ok(AuthUser {
+            actor: Actor {
+                user_id: user.id,
+                organization_id: user.organization_id,
+                role,
+            },
+            claims,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoginResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub user: UserView,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub version: i32,
+    pub organization: OrganizationRef,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrganizationRef {
+    pub id: i64,
+    pub slug: String,
+    pub kind: String,
+    pub name_ja: String,
+    pub name_en: String,
+}
+
+impl From<organizations::OrganizationRow> for OrganizationRef {
+    fn from(o: organizations::OrganizationRow) -> Self {
+        OrganizationRef {
+            id: o.id,
+            slug: o.slug,
+            kind: o.kind,
+            name_ja: o.name_ja,
+            name_en: o.name_en,
+        }
+    }
+}
+
+/// Loads the user's view with its organization.
+pub fn user_view(conn: &mut DbConn, user: users::UserRow) -> AppResult<UserView> {
+    let organization = organizations::find(conn, user.organization_id)?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user without organization")))?;
+    Ok(UserView {
+        id: user.id,
+        role: Role::parse(&user.role)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {}", user.role)))?,
+        email: user.email,
+        display_name: user.display_name,
+        disabled: user.disabled,
+        version: user.lock_version,
+        organization: organization.into(),
+    })
+}
+
+/// A PHC hash of a random password: verified against when the account does not exist, so a
+/// failed login takes as long whether or not the e-mail is known.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password::hash(&uuid::Uuid::new_v4().to_string()).unwrap_or_default())
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> AppResult<Json<LoginResponse>> {
+    let email =
+        normalize_email(&body.email).map_err(|expected| AppError::validation("email", expected))?;
+    let ttl = state.config.token_ttl;
+    let keys = state.keys.clone();
+    state
+        .db
+        .run(move |conn| {
+            let since = db::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MINUTES);
+            let (by_email, by_client) = db::auth::recent_failures(conn, &email, &client, since)?;
+            if by_email >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
+                return Err(AppError::TooManyRequests {
+                    detail: format!(
+                        "too many failed logins; try again in {THROTTLE_WINDOW_MINUTES} minutes"
+                    ),
+                    retry_after_secs: (THROTTLE_WINDOW_MINUTES * 60) as u64,
+                });
+            }
+            let user = users::find_by_email(conn, &email)?;
+            let hash = user
+                .as_ref()
+                .map_or(dummy_hash(), |u| u.password_hash.as_str());
+            let password_ok = password::verify(&body.password, hash);
+            let user = match user {
+                Some(user) if password_ok && !user.disabled => user,
+                _ => {
+                    db::auth::record_attempt(conn, &email, &client, false)?;
+                    return Err(AppError::Unauthorized("wrong e-mail or password".into()));
+                }
+            };
+            db::auth::record_attempt(conn, &email, &client, true)?;
+            db::auth::clear_failures(conn, &email)?;
+            let role = Role::parse(&user.role)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role")))?;
+            let (token, _) = issue_token(&keys, &user, role, ttl, Utc::now())?;
+            Ok(Json(LoginResponse {
+                access_token: token,
+                token_type: "Bearer",
+                expires_in: ttl.as_secs(),
+                user: user_view(conn, user)?,
+            }))
+        })
+        .await
+}
+
+pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> AppResult<StatusCode> {
+    let expires = DateTime::from_timestamp(auth.claims.exp, 0)
+        .unwrap_or_else(Utc::now)
+        .naive_utc();
+    let jti = auth.claims.jti;
+    state
+        .db
+        .run(move |conn| -> AppResult<_> { Ok(db::auth::revoke(conn, &jti, expires)?) })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json<UserView>> {
+    let id = auth.actor.user_id;
+    state
+        .db
+        .run(move |conn| {
+            let user = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            user_view(conn, user).map(Json)
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes the caller's password; every token issued before stops working.
+pub async fn change_password(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> AppResult<StatusCode> {
+    password::check_strength(&body.new_password)
+        .map_err(|expected| AppError::validation("new_password", expected))?;
+    let id = auth.actor.user_id;
+    state
+        .db
+        .run(move |conn| {
+            let user = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            if !password::verify(&body.current_password, &user.password_hash) {
+                return Err(AppError::validation(
+                    "current_password",
+                    "your current password",
+                ));
+            }
+            let hash = password::hash(&body.new_password)?;
+            db::write_transaction(conn, |conn| {
+                users::set_password(conn, id, &hash)?;
+                audit::append(
+                    conn,
+                    audit::AuditEntry {
+                        actor_user_id: Some(id),
+                        action: "user.password_changed",
+                        entity: "user",
+                        entity_id: id.to_string(),
+                        before: None,
+                        after: None,
+                    },
+                )?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,257 @@
+//! `/users`: accounts, managed by platform admins.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::{AuthUser, UserView, user_view};
+use super::error::{AppError, AppResult, FieldError};
+use super::extract::{ApiJson, ApiQuery, IfMatch};
+use super::pagination::{Page, PageParams};
+use crate::db::{self, DbConn, audit, organizations, users};
+use crate::domain::access::can_administer_platform;
+use crate::domain::organization::OrganizationKind;
+use crate::domain::password;
+use crate::domain::user::{Role, normalize_email};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserInput {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organization_id: i64,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserFilter {
+    pub organization_id: Option<i64>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn require_admin(auth: &AuthUser) -> AppResult<()> {
+    if can_administer_platform(&auth.actor) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only platform admins manage users".into(),
+        ))
+    }
+}
+
+fn etag(version: i32) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        headers.insert(header::ETAG, value);
+    }
+    headers
+}
+
+/// Creates a user after checking every field; used by the API and by `seika user add`.
+pub fn create_user(
+    conn: &mut DbConn,
+    actor: Option<i64>,
+    input: &NewUserInput,
+) -> AppResult<UserView> {
+    let mut errors = Vec::new();
+    let email = normalize_email(&input.email)
+        .map_err(|expected| errors.push(FieldError::new("email", expected)))
+        .ok();
+    if input.display_name.trim().is_empty() || input.display_name.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "display_name",
+            "a name of 1 to 200 characters",
+        ));
+    }
+    if let Err(expected) = password::check_strength(&input.password) {
+        errors.push(FieldError::new("password", expected));
+    }
+    let organization = organizations::find(conn, input.organization_id)?;
+    match &organization {
+        None => errors.push(FieldError::new(
+            "organization_id",
+            "the id of an existing organization",
+        )),
+        Some(org) => {
+            let fits = OrganizationKind::parse(&org.kind).is_some_and(|kind| input.role.fits(kind));
+            if !fits {
+                errors.push(FieldError::new(
+                    "role",
+                    format!("a role that fits a {} organization", org.kind),
+                ));
+            }
+        }
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let hash = password::hash(&input.password)?;
+    db::write_transaction(conn, |conn| {
+        if users::find_by_email(conn, &email)?.is_some() {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "email",
+                "an e-mail address not used by another account",
+            )]));
+        }
+        let row = users::insert(
+            conn,
+            &users::NewUser {
+                organization_id: input.organization_id,
+                email: &email,
+                display_name: input.display_name.trim(),
+                role: input.role.as_str(),
+                password_hash: &hash,
+            },
+        )?;
+        let view = user_view(conn, row)?;
+        audit::append(
+            conn,
+            audit::AuditEntry {
+                actor_user_id: actor,
+                action: "user.created",
+                entity: "user",
+                entity_id: view.id.to_string(),
+                before: None,
+                after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?),
+            },
+        )?;
+        Ok(view)
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(input): ApiJson<NewUserInput>,
+) -> AppResult<(StatusCode, HeaderMap, Json<UserView>)> {
+    require_admin(&auth)?;
+    let actor = auth.actor.user_id;
+    let view = state
+        .db
+        .run(move |conn| create_user(conn, Some(actor), &input))
+        .await?;
+    Ok((StatusCode::CREATED, etag(view.version), Json(view)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(filter): ApiQuery<UserFilter>,
+) -> AppResult<Json<Page<UserView>>> {
+    require_admin(&auth)?;
+    let window = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    }
+    .limit_offset()?;
+    state
+        .db
+        .run(move |conn| {
+            let (rows, total) = users::list(conn, filter.organization_id, window.0, window.1)?;
+            let items = rows
+                .into_iter()
+                .map(|row| user_view(conn, row))
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(Json(Page::new(items, window, total)))
+        })
+        .await
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<i64>,
+) -> AppResult<(HeaderMap, Json<UserView>)> {
+    require_admin(&auth)?;
+    state
+        .db
+        .run(move |conn| {
+            let row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let view = user_view(conn, row)?;
+            Ok((etag(view.version), Json(view)))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// Changes a user (disable, rename, change role); needs `If-Match`. Disabling ends the user's
+/// sessions at once: tokens are checked against the account on every request.
+pub async fn update(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<i64>,
+    IfMatch(version): IfMatch,
+    ApiJson(input): ApiJson<UserUpdate>,
+) -> AppResult<(HeaderMap, Json<UserView>)> {
+    require_admin(&auth)?;
+    let version = version.ok_or_else(|| {
+        AppError::PreconditionRequired("send If-Match with the ETag of the user".into())
+    })?;
+    let actor = auth.actor.user_id;
+    state
+        .db
+        .run(move |conn| {
+            db::write_transaction(conn, |conn| {
+                let before_row =
+                    users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+                let org = organizations::find(conn, before_row.organization_id)?
+                    .ok_or_else(|| AppError::not_found("organization"))?;
+                let role = match input.role {
+                    Some(role) => {
+                        if !OrganizationKind::parse(&org.kind).is_some_and(|k| role.fits(k)) {
+                            return Err(AppError::validation(
+                                "role",
+                                format!("a role that fits a {} organization", org.kind),
+                            ));
+                        }
+                        role.as_str().to_owned()
+                    }
+                    None => before_row.role.clone(),
+                };
+                let name = match &input.display_name {
+                    Some(n) if n.trim().is_empty() || n.chars().count() > 200 => {
+                        return Err(AppError::validation(
+                            "display_name",
+                            "a name of 1 to 200 characters",
+                        ));
+                    }
+                    Some(n) => n.trim().to_owned(),
+                    None => before_row.display_name.clone(),
+                };
+                let disabled = input.disabled.unwrap_or(before_row.disabled);
+                let before = user_view(conn, before_row)?;
+                let after_row = users::update_checked(conn, id, version, &name, &role, disabled)?
+                    .ok_or_else(|| {
+                    AppError::Conflict(format!(
+                        "the user changed since version {version}; reload and try again"
+                    ))
+                })?;
+                let after = user_view(conn, after_row)?;
+                audit::append(
+                    conn,
+                    audit::AuditEntry {
+                        actor_user_id: Some(actor),
+                        action: "user.updated",
+                        entity: "user",
+                        entity_id: id.to_string(),
+                        before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
+                        after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+                    },
+                )?;
+                Ok((etag(after.version), Json(after)))
+            })
+        })
+        .await
+}

@@ -1,0 +1,77 @@
+//! Token revocation and login attempts (for throttling), kept in the database so every server
+//! instance sees them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{login_attempts, revoked_tokens};
+use super::{DbConn, now};
+
+pub fn revoke(conn: &mut DbConn, jti: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
+    let exists = is_revoked(conn, jti)?;
+    if !exists {
+        diesel::insert_into(revoked_tokens::table)
+            .values((
+                revoked_tokens::jti.eq(jti),
+                revoked_tokens::expires_at.eq(expires_at),
+            ))
+            .execute(conn)?;
+    }
+    // Expired tokens fail on their own; their revocations are no longer needed.
+    diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn is_revoked(conn: &mut DbConn, jti: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))).get_result(conn)
+}
+
+pub fn record_attempt(
+    conn: &mut DbConn,
+    email: &str,
+    client: &str,
+    succeeded: bool,
+) -> QueryResult<()> {
+    diesel::insert_into(login_attempts::table)
+        .values((
+            login_attempts::email.eq(email),
+            login_attempts::client.eq(client),
+            login_attempts::succeeded.eq(succeeded),
+            login_attempts::at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Failed attempts since `since` for this e-mail and for this client address.
+pub fn recent_failures(
+    conn: &mut DbConn,
+    email: &str,
+    client: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, i64)> {
+    let failed = login_attempts::table
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::at.ge(since));
+    let by_email = failed
+        .filter(login_attempts::email.eq(email))
+        .count()
+        .get_result(conn)?;
+    let by_client = failed
+        .filter(login_attempts::client.eq(client))
+        .count()
+        .get_result(conn)?;
+    Ok((by_email, by_client))
+}
+
+/// After a successful login the account's earlier failures no longer count.
+pub fn clear_failures(conn: &mut DbConn, email: &str) -> QueryResult<()> {
+    diesel::delete(
+        login_attempts::table
+            .filter(login_attempts::email.eq(email))
+            .filter(login_attempts::succeeded.eq(false)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

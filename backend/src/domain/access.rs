@@ -1,0 +1,202 @@
+//! Who may do what: the authorization policy, as pure functions of the actor and the project's
+//! parties. Handlers ask here; nothing else decides.
+
+use serde::{Deserialize, Serialize};
+
+use super::user::Role;
+
+/// The authenticated user as far as authorization is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub organization_id: i64,
+    pub role: Role,
+}
+
+/// The part an organization plays on one project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyRole {
+    OutcomePayer,
+    ServiceProvider,
+    Intermediary,
+    Evaluator,
+    Investor,
+}
+
+impl PartyRole {
+    pub const ALL: [PartyRole; 5] = [
+        PartyRole::OutcomePayer,
+        PartyRole::ServiceProvider,
+        PartyRole::Intermediary,
+        PartyRole::Evaluator,
+        PartyRole::Investor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyRole::OutcomePayer => "outcome_payer",
+            PartyRole::ServiceProvider => "service_provider",
+            PartyRole::Intermediary => "intermediary",
+            PartyRole::Evaluator => "evaluator",
+            PartyRole::Investor => "investor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// What the actor's organization is on one project.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectStanding {
+    pub is_owner: bool,
+    pub roles: Vec<PartyRole>,
+}
+
+impl ProjectStanding {
+    pub fn has(&self, role: PartyRole) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectAction {
+    /// See the project, its terms and its payments (investors: others' positions in aggregate).
+    Read,
+    /// Edit a draft, publish, amend, change the lifecycle.
+    ManageTerms,
+    /// Enter or import outcome data.
+    EnterOutcomes,
+    /// Verify or reject outcome data someone else entered.
+    VerifyOutcomes,
+    /// Compute a payout run.
+    RunPayout,
+    /// See participant-level records.
+    ReadParticipants,
+}
+
+/// The answer: allowed, refused (403), or hidden (404, so the project's existence is not revealed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Forbid,
+    Hide,
+}
+
+/// Whether the actor may see the project at all.
+pub fn can_see_project(actor: &Actor, standing: &ProjectStanding) -> bool {
+    match actor.role {
+        Role::PlatformAdmin => true,
+        Role::GovernmentStaff => standing.is_owner || standing.has(PartyRole::OutcomePayer),
+        Role::Evaluator => standing.has(PartyRole::Evaluator),
+        Role::Investor => standing.has(PartyRole::Investor),
+        Role::ServiceProvider => standing.has(PartyRole::ServiceProvider),
+    }
+}
+
+pub fn decide(actor: &Actor, standing: &ProjectStanding, action: ProjectAction) -> Decision {
+    if !can_see_project(actor, standing) {
+        return Decision::Hide;
+    }
+    let allowed = match action {
+        ProjectAction::Read => true,
+        ProjectAction::ManageTerms => actor.role == Role::GovernmentStaff && standing.is_owner,
+        ProjectAction::EnterOutcomes | ProjectAction::VerifyOutcomes => {
+            actor.role == Role::Evaluator && standing.has(PartyRole::Evaluator)
+        }
+        ProjectAction::RunPayout => match actor.role {
+            Role::GovernmentStaff => standing.is_owner || standing.has(PartyRole::OutcomePayer),
+            Role::Evaluator => standing.has(PartyRole::Evaluator),
+            _ => false,
+        },
+        ProjectAction::ReadParticipants => match actor.role {
+            Role::GovernmentStaff => standing.is_owner,
+            Role::Evaluator => standing.has(PartyRole::Evaluator),
+            Role::ServiceProvider => standing.has(PartyRole::ServiceProvider),
+            _ => false,
+        },
+    };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Forbid
+    }
+}
+
+/// Platform administration (organizations, users, the audit log) is for platform admins only.
+pub fn can_administer_platform(actor: &Actor) -> bool {
+    actor.role == Role::PlatformAdmin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            user_id: 1,
+            organization_id: 10,
+            role,
+        }
+    }
+
+    fn standing(roles: &[PartyRole], is_owner: bool) -> ProjectStanding {
+        ProjectStanding {
+            is_owner,
+            roles: roles.to_vec(),
+        }
+    }
+
+    #[test]
+    fn strangers_are_hidden_from_projects() {
+        for role in [
+            Role::GovernmentStaff,
+            Role::Evaluator,
+            Role::Investor,
+            Role::ServiceProvider,
+        ] {
+            assert_eq!(
+                decide(&actor(role), &standing(&[], false), ProjectAction::Read),
+                Decision::Hide
+            );
+        }
+        assert_eq!(
+            decide(
+                &actor(Role::PlatformAdmin),
+                &standing(&[], false),
+                ProjectAction::Read
+            ),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn roles_must_match_the_part_played() {
+        // An evaluator of an organization appointed as investor cannot verify.
+        let s = standing(&[PartyRole::Investor], false);
+        assert_eq!(
+            decide(&actor(Role::Evaluator), &s, ProjectAction::Read),
+            Decision::Hide
+        );
+        let s = standing(&[PartyRole::Evaluator], false);
+        assert_eq!(
+            decide(&actor(Role::Evaluator), &s, ProjectAction::VerifyOutcomes),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&actor(Role::Evaluator), &s, ProjectAction::ManageTerms),
+            Decision::Forbid
+        );
+        let s = standing(&[PartyRole::Investor], false);
+        assert_eq!(
+            decide(&actor(Role::Investor), &s, ProjectAction::RunPayout),
+            Decision::Forbid
+        );
+        assert_eq!(
+            decide(&actor(Role::Investor), &s, ProjectAction::ReadParticipants),
+            Decision::Forbid
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! The hash-chained audit log: appended on every change, verified by API and command line,
+//! tampering detected and named.
+
+use std::process::Command;
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::util::{TestApp, db_test};
+
+fn seika(database_url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seika"));
+    cmd.env("DATABASE_URL", database_url)
+        .env("SEIKA_LOG", "warn");
+    cmd
+}
+
+async fn tampering_is_detected_and_named(app: TestApp) {
+    let admin = app.login("admin@seika.example").await;
+    for slug in ["org-one", "org-two", "org-three"] {
+        app.post(
+            "/api/v1/organizations",
+            Some(&admin),
+            &json!({"slug": slug, "kind": "investor", "name_ja": slug, "name_en": slug}),
+        )
+        .await
+        .assert_status(StatusCode::CREATED);
+    }
+    let report = app.get("/api/v1/audit/verify", Some(&admin)).await.json();
+    assert_eq!(report["entries"], 3);
+    assert!(report["first_broken"].is_null());
+    let url = app.database_url();
+    let ok = seika(&url).args(["audit", "verify"]).output().unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 3 entries"));
+
+    let entries = app.get("/api/v1/audit", Some(&admin)).await.json();
+    assert_eq!(entries["total"], 3);
+    assert_eq!(entries["items"][0]["action"], "organization.created");
+    assert_eq!(
+        entries["items"][0]["prev_hash"], entries["items"][1]["hash"],
+        "newest links to the one before"
+    );
+
+    // Someone edits the second entry directly in the database.
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::audit_log;
+        diesel::update(audit_log::table.filter(audit_log::seq.eq(2)))
+            .set(audit_log::after_state.eq(r#"{"slug":"forged"}"#))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let report = app.get("/api/v1/audit/verify", Some(&admin)).await.json();
+    assert_eq!(report["first_broken"]["seq"], 2);
+    let broken = seika(&url).args(["audit", "verify"]).output().unwrap();
+    assert!(!broken.status.success());
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(out.contains("BROKEN at entry seq 2"), "{out}");
+
+    let city = app.login("staff@kobe-city.example").await;
+    app.get("/api/v1/audit/verify", Some(&city))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+}
+db_test!(tampering_is_detected_and_named);
+
+async fn first_admin_from_the_command_line(app: TestApp) {
+    let url = app.database_url();
+    let out = seika(&url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "Root@Example.org",
+            "--name",
+            "Root",
+            "--role",
+            "platform_admin",
+        ])
+        .env("SEIKA_NEW_USER_PASSWORD", "root-password-123")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "root@example.org", "password": "root-password-123"}),
+        )
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(res.json()["user"]["role"], "platform_admin");
+
+    let weak = seika(&url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "x@example.org",
+            "--name",
+            "X",
+            "--role",
+            "investor",
+            "--organization",
+            "smbc",
+        ])
+        .env("SEIKA_NEW_USER_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+}
+db_test!(first_admin_from_the_command_line);

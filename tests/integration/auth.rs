@@ -1,0 +1,271 @@
+//! Login, tokens and their rejection cases, throttling, password change.
+
+use axum::http::{Method, StatusCode};
+use chrono::{Duration, Utc};
+use serde_json::json;
+
+use crate::util::{TestApp, db_test};
+use seika::api::auth::{AuthKeys, issue_token};
+use seika::domain::user::Role;
+
+const ADMIN: &str = "admin@seika.example";
+const CITY: &str = "staff@kobe-city.example";
+
+async fn each_demo_user_logs_in(app: TestApp) {
+    for (email, role) in [
+        (ADMIN, "platform_admin"),
+        (CITY, "government_staff"),
+        ("evaluator@mirai.example", "evaluator"),
+        ("investor@smbc.example", "investor"),
+        ("investor@smbc-trust.example", "investor"),
+        ("provider@dpp.example", "service_provider"),
+    ] {
+        let token = app.login(email).await;
+        let me = app.get("/api/v1/auth/me", Some(&token)).await;
+        me.assert_status(StatusCode::OK);
+        assert_eq!(me.json()["email"], email);
+        assert_eq!(me.json()["role"], role);
+    }
+}
+db_test!(each_demo_user_logs_in);
+
+async fn wrong_credentials_are_401_without_telling_which(app: TestApp) {
+    let wrong_password = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": CITY, "password": "not-the-password"}),
+        )
+        .await;
+    let unknown = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "nobody@kobe-city.example", "password": "x"}),
+        )
+        .await;
+    let a = wrong_password.assert_problem(StatusCode::UNAUTHORIZED);
+    let b = unknown.assert_problem(StatusCode::UNAUTHORIZED);
+    assert_eq!(a["detail"], b["detail"]);
+    app.get("/api/v1/auth/me", None)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+}
+db_test!(wrong_credentials_are_401_without_telling_which);
+
+async fn repeated_failures_are_throttled_per_account(app: TestApp) {
+    for _ in 0..seika::api::auth::MAX_FAILURES_PER_ACCOUNT {
+        app.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": CITY, "password": "guess-guess"}),
+        )
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused now, with a Retry-After.
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": CITY, "password": seika::demo::DEMO_PASSWORD}),
+        )
+        .await;
+    res.assert_problem(StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.header("retry-after").is_some());
+    // Other accounts are not affected by this account's failures.
+    app.login(ADMIN).await;
+}
+db_test!(repeated_failures_are_throttled_per_account);
+
+/// A token for the demo city user, made outside the server with chosen times, key and algorithm.
+async fn city_user(app: &TestApp) -> seika::db::users::UserRow {
+    app.with_conn(|conn| {
+        seika::db::users::find_by_email(conn, CITY)
+            .unwrap()
+            .unwrap()
+    })
+    .await
+}
+
+async fn server_key(app: &TestApp) -> AuthKeys {
+    let secret = app
+        .with_conn(|conn| seika::api::auth::load_or_create_secret(conn, None).unwrap())
+        .await;
+    AuthKeys::from_secret(&secret)
+}
+
+async fn rejected_tokens(app: TestApp) {
+    let user = city_user(&app).await;
+    let keys = server_key(&app).await;
+    let hour = std::time::Duration::from_secs(3600);
+    let me = |token: String| {
+        let app = &app;
+        async move { app.get("/api/v1/auth/me", Some(&token)).await.status }
+    };
+
+    let (good, _) = issue_token(&keys, &user, Role::GovernmentStaff, hour, Utc::now()).unwrap();
+    assert_eq!(
+        me(good.clone()).await,
+        StatusCode::OK,
+        "control: a good token works"
+    );
+
+    let (expired, _) = issue_token(
+        &keys,
+        &user,
+        Role::GovernmentStaff,
+        hour,
+        Utc::now() - Duration::hours(2),
+    )
+    .unwrap();
+    assert_eq!(me(expired).await, StatusCode::UNAUTHORIZED, "expired");
+
+    let (future, _) = issue_token(
+        &keys,
+        &user,
+        Role::GovernmentStaff,
+        hour,
+        Utc::now() + Duration::minutes(10),
+    )
+    .unwrap();
+    assert_eq!(me(future).await, StatusCode::UNAUTHORIZED, "not yet valid");
+
+    let other = AuthKeys::from_secret(b"another-key-another-key-another-key!");
+    let (foreign, _) = issue_token(&other, &user, Role::GovernmentStaff, hour, Utc::now()).unwrap();
+    assert_eq!(
+        me(foreign).await,
+        StatusCode::UNAUTHORIZED,
+        "signed with another key"
+    );
+
+    // alg none: the good token's claims with an unsigned header.
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims_part = good.split('.').nth(1).unwrap();
+    let none = format!(
+        "{}.{claims_part}.",
+        b64.encode(br#"{"alg":"none","typ":"JWT"}"#)
+    );
+    assert_eq!(me(none).await, StatusCode::UNAUTHORIZED, "alg none");
+
+    // HS384 with the right key: an algorithm the server does not accept.
+    let secret = app
+        .with_conn(|conn| seika::api::auth::load_or_create_secret(conn, None).unwrap())
+        .await;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&b64.decode(claims_part).unwrap()).unwrap();
+    let hs384 = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS384),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(&secret),
+    )
+    .unwrap();
+    assert_eq!(
+        me(hs384).await,
+        StatusCode::UNAUTHORIZED,
+        "unexpected algorithm"
+    );
+
+    assert_eq!(
+        me("garbage".into()).await,
+        StatusCode::UNAUTHORIZED,
+        "not a JWT"
+    );
+}
+db_test!(rejected_tokens);
+
+async fn logout_revokes_the_token(app: TestApp) {
+    let token = app.login(CITY).await;
+    let other_session = app.login(CITY).await;
+    app.post("/api/v1/auth/logout", Some(&token), &json!({}))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    app.get("/api/v1/auth/me", Some(&token))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    app.get("/api/v1/auth/me", Some(&other_session))
+        .await
+        .assert_status(StatusCode::OK);
+}
+db_test!(logout_revokes_the_token);
+
+async fn password_change_revokes_older_tokens(app: TestApp) {
+    let token = app.login(CITY).await;
+    let weak = app
+        .post(
+            "/api/v1/auth/password",
+            Some(&token),
+            &json!({"current_password": seika::demo::DEMO_PASSWORD, "new_password": "short"}),
+        )
+        .await;
+    assert_eq!(
+        weak.assert_problem(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["field"],
+        "new_password"
+    );
+    app.post(
+        "/api/v1/auth/password",
+        Some(&token),
+        &json!({"current_password": seika::demo::DEMO_PASSWORD, "new_password": "a-much-longer-secret"}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    app.get("/api/v1/auth/me", Some(&token))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": CITY, "password": "a-much-longer-secret"}),
+        )
+        .await;
+    res.assert_status(StatusCode::OK);
+}
+db_test!(password_change_revokes_older_tokens);
+
+async fn disabled_and_deleted_users_lose_access(app: TestApp) {
+    let admin = app.login(ADMIN).await;
+    let city = app.login(CITY).await;
+    let provider = app.login("provider@dpp.example").await;
+    let user = city_user(&app).await;
+    let path = format!("/api/v1/users/{}", user.id);
+    let etag = app
+        .get(&path, Some(&admin))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let req = axum::http::Request::builder()
+        .method(Method::PATCH)
+        .uri(&path)
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "application/json")
+        .header("if-match", etag)
+        .body(axum::body::Body::from(r#"{"disabled": true}"#))
+        .unwrap();
+    app.send(req).await.assert_status(StatusCode::OK);
+    app.get("/api/v1/auth/me", Some(&city))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        &json!({"email": CITY, "password": seika::demo::DEMO_PASSWORD}),
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED);
+
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::users;
+        diesel::delete(users::table.filter(users::email.eq("provider@dpp.example")))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    app.get("/api/v1/auth/me", Some(&provider))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+}
+db_test!(disabled_and_deleted_users_lose_access);

@@ -1,0 +1,194 @@
+//! Bad input gets a 4xx problem+json naming the field, and changes nothing.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::json;
+
+use crate::util::{TestApp, db_test};
+
+async fn row_counts(app: &TestApp) -> (i64, i64) {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::audit_log;
+        let audit: i64 = audit_log::table.count().get_result(conn).unwrap();
+        (seika::db::organizations::count(conn).unwrap(), audit)
+    })
+    .await
+}
+
+fn raw_post(token: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/organizations")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(body.into())
+        .unwrap()
+}
+
+async fn malformed_wrong_type_oversized_change_nothing(app: TestApp) {
+    let admin = app.login("admin@seika.example").await;
+    let before = row_counts(&app).await;
+
+    let res = app
+        .send(raw_post(&admin, "application/json", r#"{"slug": "x", "#))
+        .await;
+    assert!(
+        res.assert_problem(StatusCode::BAD_REQUEST)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("malformed JSON")
+    );
+
+    let res = app
+        .post(
+            "/api/v1/organizations",
+            Some(&admin),
+            &json!({"slug": "ok-slug", "kind": 5, "name_ja": "a", "name_en": "b"}),
+        )
+        .await;
+    let body = res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["errors"][0]["field"], "kind");
+
+    let res = app
+        .post(
+            "/api/v1/organizations",
+            Some(&admin),
+            &json!({"slug": "ok-slug", "kind": "investor", "name_ja": "a"}),
+        )
+        .await;
+    assert_eq!(
+        res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["field"],
+        "name_en"
+    );
+
+    let res = app
+        .post(
+            "/api/v1/organizations",
+            Some(&admin),
+            &json!({"slug": "ok-slug", "kind": "investor", "name_ja": "a", "name_en": "b", "extra": 1}),
+        )
+        .await;
+    assert_eq!(
+        res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["field"],
+        "extra"
+    );
+
+    let res = app
+        .send(raw_post(&admin, "text/plain", r#"{"slug":"ok-slug"}"#))
+        .await;
+    res.assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let huge = format!(
+        r#"{{"slug":"big","kind":"investor","name_ja":"{}","name_en":"b"}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    app.send(raw_post(&admin, "application/json", huge))
+        .await
+        .assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+
+    let res = app
+        .post(
+            "/api/v1/organizations",
+            Some(&admin),
+            &json!({"slug": "Bad Slug!", "kind": "investor", "name_ja": " ", "name_en": "b"}),
+        )
+        .await;
+    let body = res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["slug", "name_ja"]);
+
+    assert_eq!(row_counts(&app).await, before, "nothing was written");
+
+    // Control: the same endpoint does write when the input is good, with an audit entry.
+    app.post(
+        "/api/v1/organizations",
+        Some(&admin),
+        &json!({"slug": "hachioji-city", "kind": "local_government", "name_ja": "八王子市", "name_en": "Hachioji City"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    assert_eq!(row_counts(&app).await, (before.0 + 1, before.1 + 1));
+}
+db_test!(malformed_wrong_type_oversized_change_nothing);
+
+async fn updates_need_the_current_version(app: TestApp) {
+    let admin = app.login("admin@seika.example").await;
+    let list = app
+        .get("/api/v1/organizations?kind=evaluator", Some(&admin))
+        .await
+        .json();
+    assert_eq!(list["total"], 1);
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/organizations/{id}");
+    let patch = |if_match: Option<&str>, name: &str| {
+        let mut req = Request::builder()
+            .method(Method::PATCH)
+            .uri(&path)
+            .header("authorization", format!("Bearer {admin}"))
+            .header("content-type", "application/json");
+        if let Some(v) = if_match {
+            req = req.header("if-match", v);
+        }
+        req.body(Body::from(
+            json!({"name_ja": name, "name_en": name}).to_string(),
+        ))
+        .unwrap()
+    };
+    app.send(patch(None, "x"))
+        .await
+        .assert_problem(StatusCode::PRECONDITION_REQUIRED);
+    let etag = app
+        .get(&path, Some(&admin))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let first = app.send(patch(Some(&etag), "first")).await;
+    first.assert_status(StatusCode::OK);
+    assert_ne!(first.header("etag").unwrap(), etag);
+    // A second writer holding the old version loses with 409 and does not overwrite.
+    app.send(patch(Some(&etag), "second"))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(
+        app.get(&path, Some(&admin)).await.json()["name_en"],
+        "first"
+    );
+}
+db_test!(updates_need_the_current_version);
+
+async fn only_admins_manage_organizations_and_users(app: TestApp) {
+    let city = app.login("staff@kobe-city.example").await;
+    let res = app
+        .post(
+            "/api/v1/organizations",
+            Some(&city),
+            &json!({"slug": "x-org", "kind": "investor", "name_ja": "a", "name_en": "b"}),
+        )
+        .await;
+    res.assert_problem(StatusCode::FORBIDDEN);
+    app.get("/api/v1/users", Some(&city))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    // Everyone signed in may list organizations to name parties.
+    app.get("/api/v1/organizations", Some(&city))
+        .await
+        .assert_status(StatusCode::OK);
+    app.get("/api/v1/organizations", None)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    let bad_page = app
+        .get("/api/v1/organizations?per_page=1000", Some(&city))
+        .await;
+    assert_eq!(
+        bad_page.assert_problem(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["field"],
+        "per_page"
+    );
+}
+db_test!(only_admins_manage_organizations_and_users);
