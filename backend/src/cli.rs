@@ -46,6 +46,17 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Compute a payout statement from a contract file and an outcomes file, with no server and
+    /// no database, and print it as JSON. See docs/PAYMENT-RULES.md for the file formats.
+    Payout(PayoutArgs),
+}
+
+#[derive(Debug, Args)]
+struct PayoutArgs {
+    /// The contract terms (JSON, `seika.contract.v1`).
+    contract: std::path::PathBuf,
+    /// Verified outcome data: JSON (`seika.outcomes.v1`) or CSV (results or participant records).
+    outcomes: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,6 +170,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Add(args)) => add_user(args),
+        Command::Payout(args) => payout(&args),
         Command::Audit(AuditCommand::Verify(args)) => {
             let db = crate::server::open_database(&args.database_url, &args.pool())?;
             let report = crate::db::audit::verify_chain(&mut *db.get()?)?;
@@ -242,5 +254,67 @@ fn add_user(args: UserAddArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
         Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
+}
+
+/// Reports problems in an input file on stderr: the file, the place and what was expected.
+fn report(file: &std::path::Path, issues: &[crate::engine::contract::Issue]) {
+    for issue in issues {
+        if issue.path.is_empty() {
+            eprintln!("error: {}: {}", file.display(), issue.message);
+        } else {
+            eprintln!(
+                "error: {}: {}: expected {}",
+                file.display(),
+                issue.path,
+                issue.message
+            );
+        }
+    }
+}
+
+fn payout(args: &PayoutArgs) -> anyhow::Result<ExitCode> {
+    use crate::engine::{EngineError, compute, input};
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+    };
+    let contract = match input::contract_from_json(&read(&args.contract)?) {
+        Ok(c) => c,
+        Err(issue) => {
+            report(&args.contract, &[issue]);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let bytes = read(&args.outcomes)?;
+    let is_csv = args
+        .outcomes
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let outcomes = if is_csv {
+        input::outcomes_from_csv(&bytes, &contract.code)
+    } else {
+        input::from_json(&bytes).map_err(|issue| vec![issue])
+    };
+    let outcomes = match outcomes {
+        Ok(o) => o,
+        Err(issues) => {
+            report(&args.outcomes, &issues);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match compute(&contract, &outcomes) {
+        Ok(statement) => {
+            println!("{}", serde_json::to_string_pretty(&statement)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(EngineError::Contract(issues)) => {
+            report(&args.contract, &issues);
+            Ok(ExitCode::FAILURE)
+        }
+        Err(EngineError::Outcomes(issues)) => {
+            report(&args.outcomes, &issues);
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.into()),
     }
 }

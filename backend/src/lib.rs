@@ -8,6 +8,7 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod engine;
 pub mod server;
 pub mod telemetry;
 pub mod web;

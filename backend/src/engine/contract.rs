@@ -1,0 +1,897 @@
+//! The contract terms the engine reads: payers, tranches, metrics, payment components with their
+//! rules, caps, rounding, investments and the waterfall. The same JSON is stored as a project's
+//! terms version and read by `seika payout`. Every amount and rate is a decimal string.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Currency, Money, Rounding};
+
+pub const CONTRACT_SCHEMA: &str = "seika.contract.v1";
+
+/// A problem found in an input, with where it is (a JSON path) and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    pub path: String,
+    pub message: String,
+}
+
+impl Issue {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Issue {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Localized {
+    pub ja: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contract {
+    pub schema: String,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<Localized>,
+    pub currency: Currency,
+    pub rounding: Rounding,
+    /// 支払上限額: the most the contract can ever pay, all payers together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_total_payment: Option<Decimal>,
+    pub payers: Vec<Payer>,
+    pub tranches: Vec<Tranche>,
+    pub metrics: Vec<Metric>,
+    pub components: Vec<Component>,
+    #[serde(default)]
+    pub investments: Vec<Investment>,
+    #[serde(default)]
+    pub waterfall: Vec<WaterfallStep>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payer {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Share of every component without its own payer, as a fraction (0.8 = 80 %). Shares sum to 1.
+    pub share: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_payment: Option<Decimal>,
+}
+
+/// A payment date: components of a tranche are evaluated and paid together.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tranche {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub due_on: NaiveDate,
+    /// First day whose participant outcomes count for this tranche (default: the day after the
+    /// previous tranche's due date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes_from: Option<NaiveDate>,
+    /// Last day whose participant outcomes count (default: the due date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes_until: Option<NaiveDate>,
+    /// Cap on the tranche's total (a per-period cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricUnit {
+    /// A fraction from 0 to 1 (0.329 is 32.9 %).
+    Rate,
+    Count,
+    PersonPeriods,
+    Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metric {
+    pub id: String,
+    pub name: Localized,
+    pub unit: MetricUnit,
+    pub direction: Direction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measurement_method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Decimal>,
+    /// Cap on everything paid for this metric, across components and tranches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Decimal>,
+}
+
+/// One payable part of the contract: a rule, in a tranche, optionally behind conditions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub tranche: String,
+    /// All must hold, or the component pays nothing (all-or-nothing over several metrics).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    /// The one payer of this component; without it, the payers' shares apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Decimal>,
+    pub rule: Rule,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub metric: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Rule {
+    /// Rule 1: A fixed or guaranteed fee, on delivery or when a milestone is reported achieved.
+    Fixed {
+        amount: Decimal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        milestone: Option<String>,
+    },
+    /// Rule 2: A price per outcome per participant.
+    RateCard {
+        outcomes: Vec<RateCardOutcome>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cap_per_participant: Option<Decimal>,
+    },
+    /// Rule 3: A price for each period a participant spends in a good state.
+    PersonPeriod {
+        state: String,
+        price_per_period: Decimal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_periods_per_participant: Option<u32>,
+    },
+    /// Rule 4: Threshold or tiered steps: the amount of the best step reached.
+    Tiered { metric: String, steps: Vec<Step> },
+    /// Rule 5: `max_amount × min(1, achievement)`, achievement = actual / target (or, lower is
+    /// better, (baseline − actual) / (baseline − target)); nothing below `floor_ratio`.
+    Linear {
+        metric: String,
+        target: Decimal,
+        max_amount: Decimal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        floor_ratio: Option<Decimal>,
+    },
+    /// Rule 6: nothing at `none_at` or worse, `max_amount` at `full_at` or better; in between
+    /// linear, or by the step table when given.
+    Corridor {
+        metric: String,
+        none_at: Decimal,
+        full_at: Decimal,
+        max_amount: Decimal,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        steps: Vec<Step>,
+    },
+    /// Rule 7: The effect against a comparison group, paid by threshold, tiers or per unit.
+    Comparison {
+        metric: String,
+        effect: EffectKind,
+        /// Weighted blend of estimates by source (e.g. 0.8 rct + 0.2 did); empty: one estimate.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        blend: Vec<BlendWeight>,
+        pay: ComparisonPay,
+    },
+    /// Rule 8: a share of measured savings, `share_before` until this component has paid
+    /// `switch_after` in total (investors repaid with interest), `share_after` beyond.
+    SavingsShare {
+        metric: String,
+        share_before: Decimal,
+        share_after: Decimal,
+        switch_after: Decimal,
+    },
+}
+
+impl Rule {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Rule::Fixed { .. } => "fixed",
+            Rule::RateCard { .. } => "rate_card",
+            Rule::PersonPeriod { .. } => "person_period",
+            Rule::Tiered { .. } => "tiered",
+            Rule::Linear { .. } => "linear",
+            Rule::Corridor { .. } => "corridor",
+            Rule::Comparison { .. } => "comparison",
+            Rule::SavingsShare { .. } => "savings_share",
+        }
+    }
+
+    /// The aggregate metric the rule reads, if any.
+    pub fn metric(&self) -> Option<&str> {
+        match self {
+            Rule::Tiered { metric, .. }
+            | Rule::Linear { metric, .. }
+            | Rule::Corridor { metric, .. }
+            | Rule::Comparison { metric, .. }
+            | Rule::SavingsShare { metric, .. } => Some(metric),
+            Rule::Fixed { .. } | Rule::RateCard { .. } | Rule::PersonPeriod { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateCardOutcome {
+    pub outcome: String,
+    pub price: Decimal,
+    /// How many times one participant can be paid for this outcome (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_participant: Option<u32>,
+    /// Cap on everything paid for this outcome, across tranches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Decimal>,
+}
+
+/// A step: once the value reaches `at` (in the metric's direction), `amount` is paid.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub at: Decimal,
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectKind {
+    /// Treated minus comparison (comparison minus treated when lower is better).
+    Absolute,
+    /// The absolute effect divided by the comparison value.
+    Relative,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlendWeight {
+    pub source: String,
+    pub weight: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ComparisonPay {
+    Threshold {
+        at_least: Decimal,
+        amount: Decimal,
+    },
+    Tiers {
+        steps: Vec<Step>,
+    },
+    /// `price × effect`, times the treated cohort size when `per_participant` (events avoided).
+    PerUnit {
+        price: Decimal,
+        #[serde(default)]
+        per_participant: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Instrument {
+    SeniorLoan,
+    SubordinatedLoan,
+    Equity,
+    Grant,
+    Guarantee,
+}
+
+/// Waterfall classes: which instruments a step pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvestorClass {
+    Senior,
+    Subordinated,
+    Equity,
+}
+
+impl Instrument {
+    pub fn class(self) -> Option<InvestorClass> {
+        match self {
+            Instrument::SeniorLoan => Some(InvestorClass::Senior),
+            Instrument::SubordinatedLoan => Some(InvestorClass::Subordinated),
+            Instrument::Equity => Some(InvestorClass::Equity),
+            Instrument::Grant | Instrument::Guarantee => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Investment {
+    pub id: String,
+    pub investor: String,
+    pub instrument: Instrument,
+    pub committed: Decimal,
+    #[serde(default)]
+    pub drawdowns: Vec<Drawdown>,
+    /// Simple annual interest (coupon) or target return on outstanding principal, actual/365.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annual_rate: Option<Decimal>,
+    /// For a guarantee: the share of principal loss it covers, and on which investments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covers: Option<GuaranteeCover>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Drawdown {
+    pub on: NaiveDate,
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuaranteeCover {
+    pub share: Decimal,
+    pub investments: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum WaterfallStep {
+    /// A configured cost or fee, up to `amount` in total over the contract's life.
+    Fee {
+        name: String,
+        recipient: String,
+        amount: Decimal,
+    },
+    /// Outstanding principal of the class, pro rata.
+    Principal { class: InvestorClass },
+    /// Accrued unpaid interest of the class, pro rata.
+    Interest { class: InvestorClass },
+    /// Everything left, as success fees or returns, pro rata to drawn capital; optionally only
+    /// `share` of it (the rest is retained).
+    Residual {
+        class: InvestorClass,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        share: Option<Decimal>,
+    },
+}
+
+fn is_whole_minor(amount: Decimal, currency: Currency) -> bool {
+    Money::from_decimal(amount, currency).is_ok()
+}
+
+struct Checker<'a> {
+    currency: Currency,
+    issues: &'a mut Vec<Issue>,
+}
+
+impl Checker<'_> {
+    fn money(&mut self, path: String, amount: Decimal) {
+        if amount.is_sign_negative() && !amount.is_zero() {
+            self.issues.push(Issue::new(path, "a non-negative amount"));
+        } else if !is_whole_minor(amount, self.currency) {
+            self.issues.push(Issue::new(
+                path,
+                format!(
+                    "an amount in whole {} minor units (at most {} decimals)",
+                    self.currency,
+                    self.currency.exponent()
+                ),
+            ));
+        }
+    }
+
+    fn fraction(&mut self, path: String, value: Decimal, allow_zero: bool) {
+        let low_ok = if allow_zero {
+            value >= Decimal::ZERO
+        } else {
+            value > Decimal::ZERO
+        };
+        if !low_ok || value > Decimal::ONE {
+            let range = if allow_zero {
+                "from 0 to 1"
+            } else {
+                "above 0 and at most 1"
+            };
+            self.issues
+                .push(Issue::new(path, format!("a fraction {range} (0.2 = 20 %)")));
+        }
+    }
+}
+
+fn unique<'a>(
+    issues: &mut Vec<Issue>,
+    what: &str,
+    ids: impl Iterator<Item = &'a str>,
+) -> HashSet<&'a str> {
+    let mut seen = HashSet::new();
+    for (i, id) in ids.enumerate() {
+        if id.trim().is_empty() {
+            issues.push(Issue::new(format!("{what}[{i}].id"), "a non-empty id"));
+        } else if !seen.insert(id) {
+            issues.push(Issue::new(
+                format!("{what}[{i}].id"),
+                format!("an id not used by another entry (`{id}` repeats)"),
+            ));
+        }
+    }
+    seen
+}
+
+impl Contract {
+    pub fn metric(&self, id: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.id == id)
+    }
+
+    /// Every problem with the terms; empty when the contract can be computed.
+    pub fn validate(&self) -> Vec<Issue> {
+        let mut issues = Vec::new();
+        if self.schema != CONTRACT_SCHEMA {
+            issues.push(Issue::new("schema", format!("\"{CONTRACT_SCHEMA}\"")));
+        }
+        if self.code.trim().is_empty() {
+            issues.push(Issue::new("code", "a non-empty contract code"));
+        }
+        if let Err(e) = self.rounding.validate(self.currency) {
+            issues.push(Issue::new("rounding.unit", e));
+        }
+        let currency = self.currency;
+        let mut check = Checker {
+            currency,
+            issues: &mut issues,
+        };
+        if let Some(max) = self.max_total_payment {
+            check.money("max_total_payment".into(), max);
+        }
+
+        // Payers.
+        if self.payers.is_empty() {
+            check
+                .issues
+                .push(Issue::new("payers", "at least one outcome payer"));
+        }
+        let mut share_sum = Decimal::ZERO;
+        for (i, p) in self.payers.iter().enumerate() {
+            check.fraction(format!("payers[{i}].share"), p.share, true);
+            share_sum += p.share;
+            if let Some(max) = p.max_payment {
+                check.money(format!("payers[{i}].max_payment"), max);
+            }
+        }
+        if !self.payers.is_empty() && share_sum != Decimal::ONE {
+            check.issues.push(Issue::new(
+                "payers",
+                format!("shares that sum to exactly 1 (100 %), not {share_sum}"),
+            ));
+        }
+        let payers = unique(
+            check.issues,
+            "payers",
+            self.payers.iter().map(|p| p.id.as_str()),
+        );
+
+        // Tranches.
+        if self.tranches.is_empty() {
+            check.issues.push(Issue::new(
+                "tranches",
+                "at least one tranche (payment date)",
+            ));
+        }
+        for (i, pair) in self.tranches.windows(2).enumerate() {
+            if pair[1].due_on < pair[0].due_on {
+                check.issues.push(Issue::new(
+                    format!("tranches[{}].due_on", i + 1),
+                    "tranches in date order: a due date on or after the previous one",
+                ));
+            }
+        }
+        for (i, t) in self.tranches.iter().enumerate() {
+            if let Some(cap) = t.cap {
+                check.money(format!("tranches[{i}].cap"), cap);
+            }
+            if let (Some(from), Some(until)) = (t.outcomes_from, t.outcomes_until)
+                && until < from
+            {
+                check.issues.push(Issue::new(
+                    format!("tranches[{i}].outcomes_until"),
+                    "a date on or after outcomes_from",
+                ));
+            }
+        }
+        let tranches = unique(
+            check.issues,
+            "tranches",
+            self.tranches.iter().map(|t| t.id.as_str()),
+        );
+
+        // Metrics.
+        let metric_ids = unique(
+            check.issues,
+            "metrics",
+            self.metrics.iter().map(|m| m.id.as_str()),
+        );
+        for (i, m) in self.metrics.iter().enumerate() {
+            if m.unit == MetricUnit::Rate {
+                for (field, value) in [("baseline", m.baseline), ("target", m.target)] {
+                    if let Some(v) = value
+                        && !(Decimal::ZERO..=Decimal::ONE).contains(&v)
+                    {
+                        check.issues.push(Issue::new(
+                            format!("metrics[{i}].{field}"),
+                            "a rate from 0 to 1 (0.8 = 80 %)",
+                        ));
+                    }
+                }
+            }
+            if let Some(cap) = m.cap {
+                check.money(format!("metrics[{i}].cap"), cap);
+            }
+        }
+
+        // Components.
+        let _ = unique(
+            check.issues,
+            "components",
+            self.components.iter().map(|c| c.id.as_str()),
+        );
+        if self.components.is_empty() {
+            check
+                .issues
+                .push(Issue::new("components", "at least one payment component"));
+        }
+        let mut used_metrics: HashSet<&str> = HashSet::new();
+        let mut fixed_by_tranche: BTreeMap<&str, Decimal> = BTreeMap::new();
+        for (i, c) in self.components.iter().enumerate() {
+            let at = format!("components[{i}]");
+            if !tranches.contains(c.tranche.as_str()) {
+                check
+                    .issues
+                    .push(Issue::new(format!("{at}.tranche"), "the id of a tranche"));
+            }
+            if let Some(p) = &c.payer
+                && !payers.contains(p.as_str())
+            {
+                check
+                    .issues
+                    .push(Issue::new(format!("{at}.payer"), "the id of a payer"));
+            }
+            if let Some(cap) = c.cap {
+                check.money(format!("{at}.cap"), cap);
+            }
+            for (j, cond) in c.conditions.iter().enumerate() {
+                used_metrics.insert(&cond.metric);
+                if !metric_ids.contains(cond.metric.as_str()) {
+                    check.issues.push(Issue::new(
+                        format!("{at}.conditions[{j}].metric"),
+                        "the id of a metric",
+                    ));
+                }
+                if cond.at_least.is_none() && cond.at_most.is_none() {
+                    check.issues.push(Issue::new(
+                        format!("{at}.conditions[{j}]"),
+                        "at_least or at_most",
+                    ));
+                }
+            }
+            if let Some(metric) = c.rule.metric() {
+                used_metrics.insert(metric);
+                if !metric_ids.contains(metric) {
+                    check.issues.push(Issue::new(
+                        format!("{at}.rule.metric"),
+                        "the id of a metric",
+                    ));
+                }
+            }
+            self.validate_rule(&mut check, &format!("{at}.rule"), &c.rule);
+            if let Rule::Fixed { amount, .. } = c.rule {
+                *fixed_by_tranche.entry(c.tranche.as_str()).or_default() += amount;
+                if let Some(cap) = c.cap
+                    && cap < amount
+                {
+                    check.issues.push(Issue::new(
+                        format!("{at}.cap"),
+                        format!("a cap of at least the fixed amount {amount}"),
+                    ));
+                }
+            }
+        }
+        for (i, m) in self.metrics.iter().enumerate() {
+            if !used_metrics.contains(m.id.as_str()) {
+                check.issues.push(Issue::new(
+                    format!("metrics[{i}]"),
+                    format!("a payment rule or condition that uses metric `{}`", m.id),
+                ));
+            }
+        }
+        let fixed_total: Decimal = fixed_by_tranche.values().sum();
+        if let Some(max) = self.max_total_payment
+            && max < fixed_total
+        {
+            check.issues.push(Issue::new(
+                "max_total_payment",
+                format!("a maximum of at least the fixed fees ({fixed_total})"),
+            ));
+        }
+        for (i, t) in self.tranches.iter().enumerate() {
+            if let (Some(cap), Some(fixed)) = (t.cap, fixed_by_tranche.get(t.id.as_str()))
+                && cap < *fixed
+            {
+                check.issues.push(Issue::new(
+                    format!("tranches[{i}].cap"),
+                    format!("a cap of at least the tranche's fixed fees ({fixed})"),
+                ));
+            }
+        }
+
+        // Investments and waterfall.
+        let investment_ids = unique(
+            check.issues,
+            "investments",
+            self.investments.iter().map(|v| v.id.as_str()),
+        );
+        for (i, inv) in self.investments.iter().enumerate() {
+            let at = format!("investments[{i}]");
+            check.money(format!("{at}.committed"), inv.committed);
+            let mut drawn = Decimal::ZERO;
+            for (j, d) in inv.drawdowns.iter().enumerate() {
+                check.money(format!("{at}.drawdowns[{j}].amount"), d.amount);
+                drawn += d.amount;
+            }
+            if drawn > inv.committed {
+                check.issues.push(Issue::new(
+                    format!("{at}.drawdowns"),
+                    format!(
+                        "drawdowns totalling at most the committed {}",
+                        inv.committed
+                    ),
+                ));
+            }
+            if let Some(rate) = inv.annual_rate {
+                check.fraction(format!("{at}.annual_rate"), rate, true);
+            }
+            match (&inv.instrument, &inv.covers) {
+                (Instrument::Guarantee, Some(cover)) => {
+                    check.fraction(format!("{at}.covers.share"), cover.share, false);
+                    for (j, id) in cover.investments.iter().enumerate() {
+                        if !investment_ids.contains(id.as_str()) {
+                            check.issues.push(Issue::new(
+                                format!("{at}.covers.investments[{j}]"),
+                                "the id of an investment",
+                            ));
+                        }
+                    }
+                }
+                (Instrument::Guarantee, None) => check.issues.push(Issue::new(
+                    format!("{at}.covers"),
+                    "what the guarantee covers",
+                )),
+                (_, Some(_)) => check.issues.push(Issue::new(
+                    format!("{at}.covers"),
+                    "covers only on a guarantee",
+                )),
+                _ => {}
+            }
+        }
+        for (i, step) in self.waterfall.iter().enumerate() {
+            match step {
+                WaterfallStep::Fee { amount, .. } => {
+                    check.money(format!("waterfall[{i}].amount"), *amount)
+                }
+                WaterfallStep::Residual {
+                    share: Some(share), ..
+                } => check.fraction(format!("waterfall[{i}].share"), *share, true),
+                _ => {}
+            }
+        }
+        if !self.investments.is_empty() && self.waterfall.is_empty() {
+            check.issues.push(Issue::new(
+                "waterfall",
+                "the order in which investors are repaid",
+            ));
+        }
+        issues
+    }
+
+    fn validate_rule(&self, check: &mut Checker<'_>, at: &str, rule: &Rule) {
+        let direction = rule
+            .metric()
+            .and_then(|m| self.metric(m))
+            .map(|m| m.direction);
+        match rule {
+            Rule::Fixed { amount, .. } => check.money(format!("{at}.amount"), *amount),
+            Rule::RateCard {
+                outcomes,
+                cap_per_participant,
+            } => {
+                if outcomes.is_empty() {
+                    check.issues.push(Issue::new(
+                        format!("{at}.outcomes"),
+                        "at least one priced outcome",
+                    ));
+                }
+                for (i, o) in outcomes.iter().enumerate() {
+                    check.money(format!("{at}.outcomes[{i}].price"), o.price);
+                    if let Some(cap) = o.cap {
+                        check.money(format!("{at}.outcomes[{i}].cap"), cap);
+                    }
+                    if o.max_per_participant == Some(0) {
+                        check.issues.push(Issue::new(
+                            format!("{at}.outcomes[{i}].max_per_participant"),
+                            "1 or more",
+                        ));
+                    }
+                }
+                if let Some(cap) = cap_per_participant {
+                    check.money(format!("{at}.cap_per_participant"), *cap);
+                }
+            }
+            Rule::PersonPeriod {
+                price_per_period,
+                max_periods_per_participant,
+                ..
+            } => {
+                check.money(format!("{at}.price_per_period"), *price_per_period);
+                if *max_periods_per_participant == Some(0) {
+                    check.issues.push(Issue::new(
+                        format!("{at}.max_periods_per_participant"),
+                        "1 or more",
+                    ));
+                }
+            }
+            Rule::Tiered { steps, .. } => {
+                check_steps(check, &format!("{at}.steps"), steps, direction)
+            }
+            Rule::Linear {
+                target,
+                max_amount,
+                floor_ratio,
+                metric,
+            } => {
+                check.money(format!("{at}.max_amount"), *max_amount);
+                if *target <= Decimal::ZERO {
+                    check
+                        .issues
+                        .push(Issue::new(format!("{at}.target"), "a target above 0"));
+                }
+                if let Some(f) = floor_ratio {
+                    check.fraction(format!("{at}.floor_ratio"), *f, true);
+                }
+                if direction == Some(Direction::LowerIsBetter) {
+                    match self.metric(metric).and_then(|m| m.baseline) {
+                        Some(b) if b > *target => {}
+                        _ => check.issues.push(Issue::new(
+                            format!("{at}.target"),
+                            "for a lower-is-better metric, a baseline above the target",
+                        )),
+                    }
+                }
+            }
+            Rule::Corridor {
+                none_at,
+                full_at,
+                max_amount,
+                steps,
+                ..
+            } => {
+                check.money(format!("{at}.max_amount"), *max_amount);
+                let expected = match direction {
+                    Some(Direction::LowerIsBetter) => full_at < none_at,
+                    _ => full_at > none_at,
+                };
+                if !expected {
+                    check.issues.push(Issue::new(
+                        format!("{at}.full_at"),
+                        "full_at better than none_at in the metric's direction",
+                    ));
+                }
+                check_steps(check, &format!("{at}.steps"), steps, direction);
+                for (i, s) in steps.iter().enumerate() {
+                    if s.amount > *max_amount {
+                        check.issues.push(Issue::new(
+                            format!("{at}.steps[{i}].amount"),
+                            "at most max_amount",
+                        ));
+                    }
+                }
+            }
+            Rule::Comparison { blend, pay, .. } => {
+                if !blend.is_empty() {
+                    let total: Decimal = blend.iter().map(|b| b.weight).sum();
+                    for (i, b) in blend.iter().enumerate() {
+                        check.fraction(format!("{at}.blend[{i}].weight"), b.weight, false);
+                    }
+                    if total != Decimal::ONE {
+                        check.issues.push(Issue::new(
+                            format!("{at}.blend"),
+                            format!("weights that sum to exactly 1, not {total}"),
+                        ));
+                    }
+                }
+                match pay {
+                    ComparisonPay::Threshold { amount, .. } => {
+                        check.money(format!("{at}.pay.amount"), *amount)
+                    }
+                    ComparisonPay::Tiers { steps } => check_steps(
+                        check,
+                        &format!("{at}.pay.steps"),
+                        steps,
+                        Some(Direction::HigherIsBetter),
+                    ),
+                    ComparisonPay::PerUnit { price, .. } => {
+                        check.money(format!("{at}.pay.price"), *price)
+                    }
+                }
+            }
+            Rule::SavingsShare {
+                share_before,
+                share_after,
+                switch_after,
+                ..
+            } => {
+                check.fraction(format!("{at}.share_before"), *share_before, true);
+                check.fraction(format!("{at}.share_after"), *share_after, true);
+                check.money(format!("{at}.switch_after"), *switch_after);
+            }
+        }
+    }
+}
+
+/// Steps must be strictly ordered in the metric's direction, with amounts that never fall.
+fn check_steps(check: &mut Checker<'_>, at: &str, steps: &[Step], direction: Option<Direction>) {
+    let lower_better = direction == Some(Direction::LowerIsBetter);
+    for (i, s) in steps.iter().enumerate() {
+        check.money(format!("{at}[{i}].amount"), s.amount);
+    }
+    for (i, pair) in steps.windows(2).enumerate() {
+        let ordered = if lower_better {
+            pair[1].at < pair[0].at
+        } else {
+            pair[1].at > pair[0].at
+        };
+        if !ordered {
+            let order = if lower_better {
+                "decreasing (lower is better)"
+            } else {
+                "increasing"
+            };
+            check.issues.push(Issue::new(
+                format!("{at}[{}].at", i + 1),
+                format!("steps in strictly {order} order"),
+            ));
+        }
+        if pair[1].amount < pair[0].amount {
+            check.issues.push(Issue::new(
+                format!("{at}[{}].amount", i + 1),
+                "an amount at least that of the step before",
+            ));
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The payout engine: pure functions from contract terms and verified outcome data to a payout
+//! statement. No IO, no HTTP, no SQL. The same inputs give a byte-identical statement; the server,
+//! the command line and the tests all call [`compute`].
+//!
+//! Order of work, per tranche in date order and per component in contract order:
+//! 1. conditions (all-or-nothing) are checked; if one fails the component pays 0;
+//! 2. the rule gives an unrounded amount, after its own per-participant and per-outcome caps;
+//! 3. the contract's rounding policy rounds that amount (the one rounding point of a line);
+//! 4. caps apply in turn: component, metric (cumulative), tranche (cumulative), contract maximum
+//!    (支払上限額, cumulative); each that binds is recorded with how much it took off;
+//! 5. the amount is split among payers (the component's own payer, or the shares) by largest
+//!    remainder in minor units, then each payer's cap (cumulative) applies;
+//! 6. the tranche totals are distributed to investors through the waterfall.
+
+pub mod allocate;
+pub mod contract;
+pub mod input;
+pub mod outcomes;
+pub mod rules;
+pub mod statement;
+pub mod waterfall;
+pub mod xirr;
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use crate::domain::Money;
+use contract::{Contract, Issue, Rule};
+use outcomes::Outcomes;
+use rules::{Evaluation, RuleState, Window};
+use statement::{
+    CapApplied, Explanation, Line, LineStatus, MetricTotal, PayerAmount, PayerTotal, Statement,
+    TrancheTotal,
+};
+
+/// Changes whenever a change to the engine could change a statement.
+pub const ENGINE_VERSION: &str = "seika-engine/1.0.0";
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum EngineError {
+    #[error("the contract terms are invalid")]
+    Contract(Vec<Issue>),
+    #[error("the outcome data is invalid")]
+    Outcomes(Vec<Issue>),
+    #[error("an amount is out of range: {0}")]
+    Overflow(String),
+}
+
+impl EngineError {
+    pub fn issues(&self) -> &[Issue] {
+        match self {
+            EngineError::Contract(i) | EngineError::Outcomes(i) => i,
+            EngineError::Overflow(_) => &[],
+        }
+    }
+}
+
+fn sha256_json<T: serde::Serialize>(value: &T) -> String {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A running total that a cap limits; returns how much of `amount` fits.
+fn apply_cap(
+    amount: &mut i64,
+    limit: Option<Decimal>,
+    used: i64,
+    name: String,
+    currency: crate::domain::Currency,
+    caps: &mut Vec<CapApplied>,
+) {
+    let Some(limit) = limit else { return };
+    let limit_minor = Money::from_decimal(limit, currency).map_or(i64::MAX, Money::minor);
+    let room = (limit_minor - used).max(0);
+    if *amount > room {
+        let cut = *amount - room;
+        caps.push(CapApplied::new(
+            name,
+            limit,
+            Money::from_minor(cut, currency).to_decimal(),
+        ));
+        *amount = room;
+    }
+}
+
+/// Computes the payout statement for verified outcome data under one contract terms version.
+pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, EngineError> {
+    let issues = contract.validate();
+    if !issues.is_empty() {
+        return Err(EngineError::Contract(issues));
+    }
+    let issues = outcomes.validate(contract);
+    if !issues.is_empty() {
+        return Err(EngineError::Outcomes(issues));
+    }
+    let currency = contract.currency;
+    let money = |minor: i64| Money::from_minor(minor, currency).amount_string();
+    let overflow = |e: crate::domain::MoneyError| EngineError::Overflow(e.to_string());
+
+    let mut state = RuleState::default();
+    let mut lines = Vec::new();
+    let mut metric_paid: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut payer_paid = vec![0_i64; contract.payers.len()];
+    let mut contract_paid = 0_i64;
+    let mut tranche_totals = Vec::new();
+    let mut previous_due = None;
+
+    for tranche in &contract.tranches {
+        let window = Window {
+            from: tranche
+                .outcomes_from
+                .or_else(|| previous_due.and_then(|d: chrono::NaiveDate| d.succ_opt())),
+            until: tranche.outcomes_until.unwrap_or(tranche.due_on),
+        };
+        previous_due = Some(tranche.due_on);
+        let mut tranche_paid = 0_i64;
+        for component in contract
+            .components
+            .iter()
+            .filter(|c| c.tranche == tranche.id)
+        {
+            let conditions = rules::check_conditions(&component.conditions, outcomes, &tranche.id);
+            let mut evaluation = if conditions.iter().all(|c| c.met) {
+                rules::evaluate(contract, component, outcomes, window, &mut state)
+            } else {
+                let awaiting = conditions.iter().any(|c| c.actual.is_none());
+                Evaluation {
+                    raw: Decimal::ZERO,
+                    status: if awaiting {
+                        LineStatus::AwaitingData
+                    } else {
+                        LineStatus::NotMet
+                    },
+                    formula: "a condition is not met: all-or-nothing → 0".into(),
+                    inputs: BTreeMap::new(),
+                    notes: Vec::new(),
+                    caps: Vec::new(),
+                }
+            };
+
+            let rounded = contract.rounding.apply(evaluation.raw).map_err(overflow)?;
+            let mut amount = Money::from_decimal(rounded, currency)
+                .map_err(overflow)?
+                .minor();
+            let rounding = format!(
+                "{} to a multiple of {}: {} → {}",
+                serde_json::to_value(contract.rounding.mode)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                contract.rounding.unit.normalize(),
+                evaluation.raw.normalize(),
+                money(amount)
+            );
+            let before_caps = amount;
+            let mut caps = std::mem::take(&mut evaluation.caps);
+            apply_cap(
+                &mut amount,
+                component.cap,
+                0,
+                format!("component cap `{}`", component.id),
+                currency,
+                &mut caps,
+            );
+            let metric = component.rule.metric();
+            if let Some(m) = metric.and_then(|m| contract.metric(m)) {
+                let used = metric_paid.get(m.id.as_str()).copied().unwrap_or(0);
+                apply_cap(
+                    &mut amount,
+                    m.cap,
+                    used,
+                    format!("metric cap `{}`", m.id),
+                    currency,
+                    &mut caps,
+                );
+            }
+            apply_cap(
+                &mut amount,
+                tranche.cap,
+                tranche_paid,
+                format!("tranche cap `{}`", tranche.id),
+                currency,
+                &mut caps,
+            );
+            apply_cap(
+                &mut amount,
+                contract.max_total_payment,
+                contract_paid,
+                "contract maximum (支払上限額)".into(),
+                currency,
+                &mut caps,
+            );
+
+            // Split among payers, then each payer's own cap.
+            let (payer_indices, shares): (Vec<usize>, Vec<Decimal>) = match &component.payer {
+                Some(id) => (
+                    vec![
+                        contract
+                            .payers
+                            .iter()
+                            .position(|p| &p.id == id)
+                            .unwrap_or(0),
+                    ],
+                    vec![Decimal::ONE],
+                ),
+                None => contract
+                    .payers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (i, p.share))
+                    .unzip(),
+            };
+            let mut parts = allocate::by_shares(amount, &shares);
+            for (part, &i) in parts.iter_mut().zip(&payer_indices) {
+                let payer = &contract.payers[i];
+                apply_cap(
+                    part,
+                    payer.max_payment,
+                    payer_paid[i],
+                    format!("payer cap `{}`", payer.id),
+                    currency,
+                    &mut caps,
+                );
+                payer_paid[i] += *part;
+            }
+            amount = parts.iter().sum();
+
+            if let Some(m) = metric {
+                *metric_paid.entry(m).or_default() += amount;
+            }
+            tranche_paid += amount;
+            contract_paid += amount;
+            if let Rule::SavingsShare { .. } = component.rule {
+                *state.savings_paid.entry(component.id.clone()).or_default() +=
+                    Money::from_minor(amount, currency).to_decimal();
+            }
+            let status = if amount < before_caps && evaluation.status == LineStatus::Paid {
+                LineStatus::Capped
+            } else {
+                evaluation.status
+            };
+            lines.push(Line {
+                component: component.id.clone(),
+                name: component.name.clone(),
+                tranche: tranche.id.clone(),
+                rule: component.rule.type_name(),
+                metric: metric.map(str::to_owned),
+                status,
+                amount: money(amount),
+                payers: payer_indices
+                    .iter()
+                    .zip(&parts)
+                    .map(|(&i, part)| PayerAmount {
+                        payer: contract.payers[i].id.clone(),
+                        amount: money(*part),
+                    })
+                    .collect(),
+                explanation: Explanation {
+                    inputs: evaluation.inputs,
+                    conditions,
+                    formula: evaluation.formula,
+                    raw_amount: evaluation.raw.normalize().to_string(),
+                    rounding,
+                    caps,
+                    notes: evaluation.notes,
+                },
+            });
+        }
+        tranche_totals.push((tranche, tranche_paid));
+    }
+
+    let distribution = (!contract.investments.is_empty()).then(|| {
+        let receipts: Vec<waterfall::Receipt<'_>> = tranche_totals
+            .iter()
+            .map(|(t, amount)| waterfall::Receipt {
+                tranche: &t.id,
+                date: t.due_on,
+                amount: *amount,
+            })
+            .collect();
+        waterfall::distribute(contract, &receipts)
+    });
+
+    Ok(Statement {
+        schema: statement::STATEMENT_SCHEMA,
+        engine_version: ENGINE_VERSION,
+        contract: contract.code.clone(),
+        contract_sha256: sha256_json(contract),
+        outcomes_sha256: sha256_json(outcomes),
+        currency,
+        total: money(contract_paid),
+        max_total_payment: contract
+            .max_total_payment
+            .map(|m| m.normalize().to_string()),
+        rounding: contract.rounding,
+        tranches: tranche_totals
+            .iter()
+            .map(|(t, amount)| TrancheTotal {
+                tranche: t.id.clone(),
+                due_on: t.due_on,
+                total: money(*amount),
+            })
+            .collect(),
+        payers: contract
+            .payers
+            .iter()
+            .zip(&payer_paid)
+            .map(|(p, paid)| PayerTotal {
+                payer: p.id.clone(),
+                total: money(*paid),
+                max_payment: p.max_payment.map(|m| m.normalize().to_string()),
+            })
+            .collect(),
+        metrics: contract
+            .metrics
+            .iter()
+            .map(|m| MetricTotal {
+                metric: m.id.clone(),
+                total: money(metric_paid.get(m.id.as_str()).copied().unwrap_or(0)),
+            })
+            .collect(),
+        lines,
+        distribution,
+    })
+}

@@ -1,0 +1,332 @@
+//! Verified outcome data as the engine reads it: aggregate results per metric (and tranche),
+//! milestones, and participant-level outcome records. Participant keys and outcome names are
+//! interned, so a million records take a few bytes each.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::de::{SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::contract::{Contract, Issue, MetricUnit};
+
+pub const OUTCOMES_SCHEMA: &str = "seika.outcomes.v1";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    pub schema: String,
+    /// The contract code these outcomes belong to.
+    pub contract: String,
+    #[serde(default)]
+    pub results: Vec<MetricResult>,
+    #[serde(default)]
+    pub milestones: Vec<Milestone>,
+    #[serde(default)]
+    pub participant_outcomes: ParticipantOutcomes,
+}
+
+/// An aggregate result for one metric, for one tranche or (without `tranche`) for all.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricResult {
+    pub metric: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tranche: Option<String>,
+    /// The value; for rates it may instead come from numerator / denominator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numerator: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<Decimal>,
+    /// The comparison group's value, for comparison rules with one estimate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Decimal>,
+    /// Size of the treated cohort, for per-participant comparison payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohort_size: Option<Decimal>,
+    /// Several effect estimates by source (e.g. "rct", "did"), for blended comparison rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub estimates: Vec<Estimate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Estimate {
+    pub source: String,
+    pub treated: Decimal,
+    pub comparison: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Milestone {
+    pub id: String,
+    pub achieved_on: NaiveDate,
+}
+
+impl MetricResult {
+    /// The value used by rules: numerator / denominator when both are given, else `value`.
+    pub fn effective_value(&self) -> Option<Decimal> {
+        match (self.numerator, self.denominator) {
+            (Some(n), Some(d)) if !d.is_zero() => n.checked_div(d),
+            _ => self.value,
+        }
+    }
+}
+
+/// One participant achieving one outcome (or spending one period in a good state) on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParticipantEvent {
+    pub participant: u32,
+    pub outcome: u16,
+    pub on: NaiveDate,
+}
+
+/// Participant-level records, interned. In JSON: `[{"participant", "outcome", "achieved_on"}]`.
+#[derive(Debug, Clone, Default)]
+pub struct ParticipantOutcomes {
+    participants: Vec<String>,
+    participant_index: HashMap<String, u32>,
+    outcomes: Vec<String>,
+    outcome_index: HashMap<String, u16>,
+    events: Vec<ParticipantEvent>,
+    /// Problems found while reading records (bad keys, too many distinct outcomes).
+    issues: Vec<Issue>,
+}
+
+pub const MAX_PARTICIPANT_KEY_LEN: usize = 64;
+
+impl ParticipantOutcomes {
+    /// Adds one record. Keys must be pseudonymous tokens: 1 to 64 characters, no spaces.
+    pub fn push(&mut self, participant: &str, outcome: &str, on: NaiveDate) {
+        let row = self.events.len();
+        if participant.is_empty()
+            || participant.len() > MAX_PARTICIPANT_KEY_LEN
+            || participant.chars().any(char::is_whitespace)
+        {
+            self.issues.push(Issue::new(
+                format!("participant_outcomes[{row}].participant"),
+                "a pseudonymous key of 1 to 64 characters without spaces",
+            ));
+            return;
+        }
+        let p = match self.participant_index.get(participant) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(self.participants.len()).unwrap_or(u32::MAX);
+                self.participants.push(participant.to_owned());
+                self.participant_index.insert(participant.to_owned(), i);
+                i
+            }
+        };
+        let o = match self.outcome_index.get(outcome) {
+            Some(&i) => i,
+            None => {
+                let Ok(i) = u16::try_from(self.outcomes.len()) else {
+                    self.issues.push(Issue::new(
+                        format!("participant_outcomes[{row}].outcome"),
+                        "at most 65535 distinct outcomes",
+                    ));
+                    return;
+                };
+                self.outcomes.push(outcome.to_owned());
+                self.outcome_index.insert(outcome.to_owned(), i);
+                i
+            }
+        };
+        self.events.push(ParticipantEvent {
+            participant: p,
+            outcome: o,
+            on,
+        });
+    }
+
+    pub fn events(&self) -> &[ParticipantEvent] {
+        &self.events
+    }
+
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
+    }
+
+    pub fn outcome_id(&self, name: &str) -> Option<u16> {
+        self.outcome_index.get(name).copied()
+    }
+
+    pub fn outcome_count(&self) -> usize {
+        self.outcomes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordWire<'a> {
+    participant: std::borrow::Cow<'a, str>,
+    outcome: std::borrow::Cow<'a, str>,
+    achieved_on: NaiveDate,
+}
+
+impl Serialize for ParticipantOutcomes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.events.len()))?;
+        for e in &self.events {
+            seq.serialize_element(&RecordWire {
+                participant: self.participants[e.participant as usize].as_str().into(),
+                outcome: self.outcomes[e.outcome as usize].as_str().into(),
+                achieved_on: e.on,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for ParticipantOutcomes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RecordsVisitor;
+        impl<'de> Visitor<'de> for RecordsVisitor {
+            type Value = ParticipantOutcomes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of {participant, outcome, achieved_on} records")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = ParticipantOutcomes::default();
+                while let Some(r) = seq.next_element::<RecordWire<'_>>()? {
+                    out.push(&r.participant, &r.outcome, r.achieved_on);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(RecordsVisitor)
+    }
+}
+
+impl Outcomes {
+    pub fn new(contract: &str) -> Self {
+        Outcomes {
+            schema: OUTCOMES_SCHEMA.to_owned(),
+            contract: contract.to_owned(),
+            ..Outcomes::default()
+        }
+    }
+
+    /// The result for a metric in a tranche, falling back to one without a tranche.
+    pub fn result(&self, metric: &str, tranche: &str) -> Option<&MetricResult> {
+        self.results
+            .iter()
+            .find(|r| r.metric == metric && r.tranche.as_deref() == Some(tranche))
+            .or_else(|| {
+                self.results
+                    .iter()
+                    .find(|r| r.metric == metric && r.tranche.is_none())
+            })
+    }
+
+    pub fn milestone(&self, id: &str) -> Option<&Milestone> {
+        self.milestones.iter().find(|m| m.id == id)
+    }
+
+    /// Every problem with these outcomes against the contract; empty when computable.
+    pub fn validate(&self, contract: &Contract) -> Vec<Issue> {
+        let mut issues = self.participant_outcomes.issues.clone();
+        if self.schema != OUTCOMES_SCHEMA {
+            issues.push(Issue::new("schema", format!("\"{OUTCOMES_SCHEMA}\"")));
+        }
+        if self.contract != contract.code {
+            issues.push(Issue::new(
+                "contract",
+                format!("the contract code `{}`", contract.code),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, r) in self.results.iter().enumerate() {
+            let at = format!("results[{i}]");
+            let Some(metric) = contract.metric(&r.metric) else {
+                issues.push(Issue::new(
+                    format!("{at}.metric"),
+                    "the id of a metric in the contract",
+                ));
+                continue;
+            };
+            if let Some(t) = &r.tranche
+                && !contract.tranches.iter().any(|x| &x.id == t)
+            {
+                issues.push(Issue::new(
+                    format!("{at}.tranche"),
+                    "the id of a tranche in the contract",
+                ));
+            }
+            if !seen.insert((r.metric.as_str(), r.tranche.as_deref())) {
+                issues.push(Issue::new(at.clone(), "one result per metric and tranche"));
+            }
+            match (r.numerator, r.denominator) {
+                (Some(n), Some(d)) => {
+                    if d <= Decimal::ZERO || n < Decimal::ZERO {
+                        issues.push(Issue::new(
+                            format!("{at}.denominator"),
+                            "a positive denominator and a non-negative numerator",
+                        ));
+                    } else if metric.unit == MetricUnit::Rate && n > d {
+                        issues.push(Issue::new(
+                            format!("{at}.numerator"),
+                            "a numerator no larger than the denominator for a rate",
+                        ));
+                    }
+                }
+                (None, None) => {}
+                _ => issues.push(Issue::new(
+                    format!("{at}.denominator"),
+                    "numerator and denominator together",
+                )),
+            }
+            if r.effective_value().is_none() && r.estimates.is_empty() {
+                issues.push(Issue::new(
+                    format!("{at}.value"),
+                    "a value, numerator and denominator, or estimates",
+                ));
+            }
+            if metric.unit == MetricUnit::Rate {
+                let values = [r.value, r.comparison]
+                    .into_iter()
+                    .flatten()
+                    .chain(r.estimates.iter().flat_map(|e| [e.treated, e.comparison]));
+                for v in values {
+                    if !(Decimal::ZERO..=Decimal::ONE).contains(&v) {
+                        issues.push(Issue::new(
+                            format!("{at}.value"),
+                            "a rate from 0 to 1 (0.329 = 32.9 %)",
+                        ));
+                        break;
+                    }
+                }
+            }
+            if let Some(c) = r.cohort_size
+                && c < Decimal::ZERO
+            {
+                issues.push(Issue::new(
+                    format!("{at}.cohort_size"),
+                    "a non-negative cohort size",
+                ));
+            }
+        }
+        for (i, m) in self.milestones.iter().enumerate() {
+            if m.id.trim().is_empty() {
+                issues.push(Issue::new(format!("milestones[{i}].id"), "a milestone id"));
+            }
+        }
+        issues
+    }
+}

@@ -1,0 +1,196 @@
+//! The payout statement: every amount with its derivation, per payer, metric and tranche, and the
+//! investor distribution. Serialised deterministically (fixed field order, ordered maps).
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::domain::{Currency, Rounding};
+
+pub const STATEMENT_SCHEMA: &str = "seika.statement.v1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Statement {
+    pub schema: &'static str,
+    pub engine_version: &'static str,
+    pub contract: String,
+    /// SHA-256 of the contract terms as the engine read them (canonical JSON).
+    pub contract_sha256: String,
+    /// SHA-256 of the outcome data as the engine read it (canonical JSON).
+    pub outcomes_sha256: String,
+    pub currency: Currency,
+    pub total: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_total_payment: Option<String>,
+    pub rounding: Rounding,
+    pub tranches: Vec<TrancheTotal>,
+    pub payers: Vec<PayerTotal>,
+    pub metrics: Vec<MetricTotal>,
+    pub lines: Vec<Line>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrancheTotal {
+    pub tranche: String,
+    pub due_on: chrono::NaiveDate,
+    pub total: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PayerTotal {
+    pub payer: String,
+    pub total: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_payment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricTotal {
+    pub metric: String,
+    pub total: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    /// Paid in full as the rule computed it.
+    Paid,
+    /// Paid, but less than the rule computed because a cap bound.
+    Capped,
+    /// The rule or a condition gave nothing.
+    NotMet,
+    /// Data the rule needs has not been verified yet.
+    AwaitingData,
+}
+
+/// One payment component's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    pub component: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub tranche: String,
+    pub rule: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    pub status: LineStatus,
+    pub amount: String,
+    pub payers: Vec<PayerAmount>,
+    pub explanation: Explanation,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PayerAmount {
+    pub payer: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub inputs: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<ConditionCheck>,
+    pub formula: String,
+    /// The rule's result before rounding, in major units.
+    pub raw_amount: String,
+    pub rounding: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caps: Vec<CapApplied>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConditionCheck {
+    pub metric: String,
+    pub required: String,
+    pub actual: Option<String>,
+    pub met: bool,
+}
+
+/// A cap that bound, its limit and how much it took off.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapApplied {
+    pub cap: String,
+    pub limit: String,
+    pub reduced_by: String,
+}
+
+impl CapApplied {
+    pub fn new(cap: impl Into<String>, limit: Decimal, reduced_by: Decimal) -> Self {
+        CapApplied {
+            cap: cap.into(),
+            limit: limit.normalize().to_string(),
+            reduced_by: reduced_by.normalize().to_string(),
+        }
+    }
+}
+
+/// How the outcome payments reach investors.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    pub tranches: Vec<TrancheDistribution>,
+    pub investors: Vec<InvestorSummary>,
+    pub reconciliation: Reconciliation,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrancheDistribution {
+    pub tranche: String,
+    pub date: chrono::NaiveDate,
+    pub received: String,
+    pub payments: Vec<WaterfallPayment>,
+    /// Left after every step: retained by the provider or intermediary.
+    pub retained: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaterfallPayment {
+    /// Position of the step in the contract's waterfall (0-based).
+    pub step: usize,
+    pub kind: DistributionKind,
+    /// The investment (or, for a fee, the recipient) paid.
+    pub to: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistributionKind {
+    Fee,
+    Principal,
+    Interest,
+    SuccessFee,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InvestorSummary {
+    pub investor: String,
+    pub committed: String,
+    pub drawn: String,
+    pub principal: String,
+    pub interest: String,
+    pub success_fee: String,
+    pub fees: String,
+    pub outstanding_principal: String,
+    pub loss: String,
+    pub guarantee_cover: String,
+    /// Paid out by this investor as guarantor.
+    pub guarantee_paid: String,
+    /// (distributions + guarantee cover) / drawn, to 4 decimals.
+    pub money_multiple: Option<String>,
+    /// XIRR on dated cash flows, to 6 decimals (0.012345 = 1.2345 % a year).
+    pub irr: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciliation {
+    pub received: String,
+    pub distributed: String,
+    pub retained: String,
+    /// received − distributed − retained; always "0".
+    pub difference: String,
+}

@@ -1,0 +1,336 @@
+//! Investor distribution: each tranche's outcome payments flow through the waterfall's ordered
+//! steps, pro rata within a step; interest accrues simply (actual/365) on outstanding principal; a
+//! guarantee covers its share of principal still lost after the last tranche.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::allocate;
+use super::contract::{Contract, Instrument, InvestorClass, WaterfallStep};
+use super::statement::{
+    Distribution, DistributionKind, InvestorSummary, Reconciliation, TrancheDistribution,
+    WaterfallPayment,
+};
+use super::xirr;
+use crate::domain::{Currency, Money};
+
+/// One tranche's receipt: what the payers pay on the due date.
+pub struct Receipt<'a> {
+    pub tranche: &'a str,
+    pub date: NaiveDate,
+    pub amount: i64,
+}
+
+struct Position {
+    class: Option<InvestorClass>,
+    rate: Decimal,
+    drawdowns: Vec<(NaiveDate, i64)>,
+    next_drawdown: usize,
+    outstanding: i64,
+    /// Accrued unpaid interest in minor units (fractional until paid).
+    accrued: Decimal,
+    last_accrual: Option<NaiveDate>,
+    drawn: i64,
+    principal: i64,
+    interest: i64,
+    success_fee: i64,
+    guarantee_cover: i64,
+    guarantee_paid: i64,
+    flows: Vec<(NaiveDate, i64)>,
+}
+
+impl Position {
+    fn accrue(&mut self, to: NaiveDate) {
+        if let Some(last) = self.last_accrual
+            && to > last
+            && self.outstanding > 0
+        {
+            let days = Decimal::from((to - last).num_days());
+            self.accrued += Decimal::from(self.outstanding) * self.rate * days / Decimal::from(365);
+        }
+        if self.last_accrual.is_none_or(|last| to > last) {
+            self.last_accrual = Some(to);
+        }
+    }
+
+    /// Applies drawdowns up to `date` (accruing between them), then accrues to `date`.
+    fn advance_to(&mut self, date: NaiveDate) {
+        while let Some(&(on, amount)) = self.drawdowns.get(self.next_drawdown) {
+            if on > date {
+                break;
+            }
+            self.accrue(on);
+            self.outstanding += amount;
+            self.drawn += amount;
+            self.flows.push((on, -amount));
+            self.next_drawdown += 1;
+        }
+        self.accrue(date);
+    }
+}
+
+fn minor(amount: Decimal, currency: Currency) -> i64 {
+    Money::from_decimal(amount, currency).map_or(0, Money::minor)
+}
+
+fn text(minor: i64, currency: Currency) -> String {
+    Money::from_minor(minor, currency).amount_string()
+}
+
+pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>]) -> Distribution {
+    let currency = contract.currency;
+    let mut positions: Vec<Position> = contract
+        .investments
+        .iter()
+        .map(|inv| {
+            let mut drawdowns: Vec<(NaiveDate, i64)> = inv
+                .drawdowns
+                .iter()
+                .map(|d| (d.on, minor(d.amount, currency)))
+                .collect();
+            drawdowns.sort_by_key(|(on, _)| *on);
+            Position {
+                class: inv.instrument.class(),
+                rate: inv.annual_rate.unwrap_or_default(),
+                drawdowns,
+                next_drawdown: 0,
+                outstanding: 0,
+                accrued: Decimal::ZERO,
+                last_accrual: None,
+                drawn: 0,
+                principal: 0,
+                interest: 0,
+                success_fee: 0,
+                guarantee_cover: 0,
+                guarantee_paid: 0,
+                flows: Vec::new(),
+            }
+        })
+        .collect();
+    let mut fee_paid = vec![0_i64; contract.waterfall.len()];
+    let mut fees_by_recipient: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut fee_flows: BTreeMap<&str, Vec<(NaiveDate, i64)>> = BTreeMap::new();
+    let mut tranches = Vec::new();
+    let (mut received_total, mut distributed_total, mut retained_total) = (0_i64, 0_i64, 0_i64);
+
+    for receipt in receipts {
+        for p in &mut positions {
+            p.advance_to(receipt.date);
+        }
+        let mut available = receipt.amount;
+        let mut payments = Vec::new();
+        for (step_index, step) in contract.waterfall.iter().enumerate() {
+            if available == 0 {
+                break;
+            }
+            let in_class = |class: InvestorClass| -> Vec<usize> {
+                (0..positions.len())
+                    .filter(|i| positions[*i].class == Some(class))
+                    .collect()
+            };
+            let (kind, members, parts): (DistributionKind, Vec<usize>, Vec<i64>) = match step {
+                WaterfallStep::Fee {
+                    recipient, amount, ..
+                } => {
+                    let pay = available
+                        .min(minor(*amount, currency) - fee_paid[step_index])
+                        .max(0);
+                    fee_paid[step_index] += pay;
+                    if pay > 0 {
+                        *fees_by_recipient.entry(recipient).or_default() += pay;
+                        fee_flows
+                            .entry(recipient)
+                            .or_default()
+                            .push((receipt.date, pay));
+                        payments.push(WaterfallPayment {
+                            step: step_index,
+                            kind: DistributionKind::Fee,
+                            to: recipient.clone(),
+                            amount: text(pay, currency),
+                        });
+                    }
+                    available -= pay;
+                    continue;
+                }
+                WaterfallStep::Principal { class } => {
+                    let members = in_class(*class);
+                    let needs: Vec<i64> =
+                        members.iter().map(|i| positions[*i].outstanding).collect();
+                    let pay = available.min(needs.iter().sum());
+                    (
+                        DistributionKind::Principal,
+                        members,
+                        allocate::by_weights(pay, &needs),
+                    )
+                }
+                WaterfallStep::Interest { class } => {
+                    let members = in_class(*class);
+                    let due: Vec<i64> = members
+                        .iter()
+                        .map(|i| i64::try_from(positions[*i].accrued.floor()).unwrap_or(0))
+                        .collect();
+                    let pay = available.min(due.iter().sum());
+                    (
+                        DistributionKind::Interest,
+                        members,
+                        allocate::by_weights(pay, &due),
+                    )
+                }
+                WaterfallStep::Residual { class, share } => {
+                    let members = in_class(*class);
+                    let weights: Vec<i64> = members.iter().map(|i| positions[*i].drawn).collect();
+                    let pool = match share {
+                        Some(s) => {
+                            i64::try_from((Decimal::from(available) * *s).floor()).unwrap_or(0)
+                        }
+                        None => available,
+                    };
+                    let pool = if weights.iter().sum::<i64>() > 0 {
+                        pool
+                    } else {
+                        0
+                    };
+                    (
+                        DistributionKind::SuccessFee,
+                        members,
+                        allocate::by_weights(pool, &weights),
+                    )
+                }
+            };
+            for (i, amount) in members.into_iter().zip(parts) {
+                if amount == 0 {
+                    continue;
+                }
+                let p = &mut positions[i];
+                match kind {
+                    DistributionKind::Principal => {
+                        p.outstanding -= amount;
+                        p.principal += amount;
+                    }
+                    DistributionKind::Interest => {
+                        p.accrued -= Decimal::from(amount);
+                        p.interest += amount;
+                    }
+                    DistributionKind::SuccessFee => p.success_fee += amount,
+                    DistributionKind::Fee => {}
+                }
+                p.flows.push((receipt.date, amount));
+                available -= amount;
+                payments.push(WaterfallPayment {
+                    step: step_index,
+                    kind,
+                    to: contract.investments[i].id.clone(),
+                    amount: text(amount, currency),
+                });
+            }
+        }
+        let distributed: i64 = receipt.amount - available;
+        received_total += receipt.amount;
+        distributed_total += distributed;
+        retained_total += available;
+        tranches.push(TrancheDistribution {
+            tranche: receipt.tranche.to_owned(),
+            date: receipt.date,
+            received: text(receipt.amount, currency),
+            payments,
+            retained: text(available, currency),
+        });
+    }
+
+    // Guarantees cover their share of principal still outstanding after the last tranche.
+    if let Some(last) = receipts.last().map(|r| r.date) {
+        for (g, inv) in contract.investments.iter().enumerate() {
+            let (Instrument::Guarantee, Some(cover)) = (inv.instrument, &inv.covers) else {
+                continue;
+            };
+            for covered in &cover.investments {
+                let Some(i) = contract.investments.iter().position(|x| &x.id == covered) else {
+                    continue;
+                };
+                let loss = positions[i].outstanding;
+                let pays = i64::try_from((Decimal::from(loss) * cover.share).floor()).unwrap_or(0);
+                if pays > 0 {
+                    positions[i].guarantee_cover += pays;
+                    positions[i].flows.push((last, pays));
+                    positions[g].guarantee_paid += pays;
+                    positions[g].flows.push((last, -pays));
+                }
+            }
+        }
+    }
+
+    let mut investors: Vec<&str> = Vec::new();
+    for inv in &contract.investments {
+        if !investors.contains(&inv.investor.as_str()) {
+            investors.push(&inv.investor);
+        }
+    }
+    let summaries = investors
+        .into_iter()
+        .map(|investor| {
+            let idx: Vec<usize> = (0..positions.len())
+                .filter(|i| contract.investments[*i].investor == investor)
+                .collect();
+            let sum =
+                |f: &dyn Fn(&Position) -> i64| idx.iter().map(|i| f(&positions[*i])).sum::<i64>();
+            let committed: Decimal = idx
+                .iter()
+                .filter(|i| contract.investments[**i].instrument != Instrument::Guarantee)
+                .map(|i| contract.investments[*i].committed)
+                .sum();
+            let drawn = sum(&|p| p.drawn);
+            let fees = fees_by_recipient.get(investor).copied().unwrap_or(0);
+            let received =
+                sum(&|p| p.principal + p.interest + p.success_fee + p.guarantee_cover) + fees;
+            let outstanding = sum(&|p| if p.class.is_some() { p.outstanding } else { 0 });
+            let cover = sum(&|p| p.guarantee_cover);
+            let mut flows: Vec<(NaiveDate, Decimal)> = idx
+                .iter()
+                .flat_map(|i| positions[*i].flows.iter())
+                .chain(fee_flows.get(investor).into_iter().flatten())
+                .map(|(d, m)| (*d, Money::from_minor(*m, currency).to_decimal()))
+                .collect();
+            flows.sort_by_key(|(d, _)| *d);
+            InvestorSummary {
+                investor: investor.to_owned(),
+                committed: committed.normalize().to_string(),
+                drawn: text(drawn, currency),
+                principal: text(sum(&|p| p.principal), currency),
+                interest: text(sum(&|p| p.interest), currency),
+                success_fee: text(sum(&|p| p.success_fee), currency),
+                fees: text(fees, currency),
+                outstanding_principal: text(outstanding, currency),
+                loss: text(outstanding - cover, currency),
+                guarantee_cover: text(cover, currency),
+                guarantee_paid: text(sum(&|p| p.guarantee_paid), currency),
+                money_multiple: (drawn > 0).then(|| {
+                    (Decimal::from(received) / Decimal::from(drawn))
+                        .round_dp_with_strategy(
+                            4,
+                            rust_decimal::RoundingStrategy::MidpointNearestEven,
+                        )
+                        .to_string()
+                }),
+                irr: xirr::xirr(&flows).map(|r| {
+                    r.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointNearestEven)
+                        .to_string()
+                }),
+            }
+        })
+        .collect();
+    Distribution {
+        tranches,
+        investors: summaries,
+        reconciliation: Reconciliation {
+            received: text(received_total, currency),
+            distributed: text(distributed_total, currency),
+            retained: text(retained_total, currency),
+            difference: text(
+                received_total - distributed_total - retained_total,
+                currency,
+            ),
+        },
+    }
+}
