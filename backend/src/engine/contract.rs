@@ -168,12 +168,18 @@ pub enum Rule {
     },
     /// Rule 2: A price per outcome per participant.
     RateCard {
+        /// The count metric this rate card pays for (for metric totals and caps).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        metric: Option<String>,
         outcomes: Vec<RateCardOutcome>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cap_per_participant: Option<Decimal>,
     },
     /// Rule 3: A price for each period a participant spends in a good state.
     PersonPeriod {
+        /// The person-period metric this rule pays for (for metric totals and caps).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        metric: Option<String>,
         state: String,
         price_per_period: Decimal,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,7 +247,8 @@ impl Rule {
             | Rule::Corridor { metric, .. }
             | Rule::Comparison { metric, .. }
             | Rule::SavingsShare { metric, .. } => Some(metric),
-            Rule::Fixed { .. } | Rule::RateCard { .. } | Rule::PersonPeriod { .. } => None,
+            Rule::RateCard { metric, .. } | Rule::PersonPeriod { metric, .. } => metric.as_deref(),
+            Rule::Fixed { .. } => None,
         }
     }
 }
@@ -730,6 +737,7 @@ impl Contract {
             Rule::RateCard {
                 outcomes,
                 cap_per_participant,
+                ..
             } => {
                 if outcomes.is_empty() {
                     check.issues.push(Issue::new(

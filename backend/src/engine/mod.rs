@@ -232,8 +232,8 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
             }
             tranche_paid += amount;
             contract_paid += amount;
-            if let Rule::SavingsShare { .. } = component.rule {
-                *state.savings_paid.entry(component.id.clone()).or_default() +=
+            if let Rule::SavingsShare { metric, .. } = &component.rule {
+                *state.savings_paid.entry(metric.clone()).or_default() +=
                     Money::from_minor(amount, currency).to_decimal();
             }
             let status = if amount < before_caps && evaluation.status == LineStatus::Paid {

@@ -54,17 +54,19 @@ impl Evaluation {
 }
 
 /// Per-contract memory across tranches: what participants and outcomes were already paid.
+/// Rate cards and person-period rules share their memory by metric (or, without one, by
+/// component), so an outcome payable once per participant is paid once across all tranches.
 #[derive(Debug, Default)]
 pub struct RuleState {
-    /// Times paid, per (component id) × participant × outcome, densely indexed.
+    /// Times paid, per group (metric, else component) × participant × outcome, densely indexed.
     rate_card_counts: BTreeMap<String, Vec<u32>>,
-    /// Amount paid per participant, per component id (minor-unit-exact decimals).
+    /// Amount paid per participant, per group (minor-unit-exact decimals).
     per_participant_paid: BTreeMap<String, Vec<Decimal>>,
-    /// Amount paid per priced outcome name, per component id.
+    /// Amount paid per priced outcome name, per group.
     per_outcome_paid: BTreeMap<(String, String), Decimal>,
-    /// Periods paid per participant, per component id.
+    /// Periods paid per participant, per group.
     periods_paid: BTreeMap<String, Vec<u32>>,
-    /// Paid so far by each savings-share component (after caps), to find the switch point.
+    /// Paid so far on each savings metric (after caps), to find the switch point.
     pub savings_paid: BTreeMap<String, Decimal>,
 }
 
@@ -360,7 +362,7 @@ pub fn evaluate(
             let savings = savings.max(Decimal::ZERO);
             let paid = state
                 .savings_paid
-                .get(&component.id)
+                .get(metric.as_str())
                 .copied()
                 .unwrap_or_default();
             let remaining_before = (*switch_after - paid).max(Decimal::ZERO);
@@ -401,6 +403,7 @@ pub fn evaluate(
         Rule::RateCard {
             outcomes: priced,
             cap_per_participant,
+            ..
         } => evaluate_rate_card(
             component,
             outcomes,
@@ -413,6 +416,7 @@ pub fn evaluate(
             state: good_state,
             price_per_period,
             max_periods_per_participant,
+            ..
         } => {
             let records = &outcomes.participant_outcomes;
             let Some(state_id) = records.outcome_id(good_state) else {
@@ -421,9 +425,10 @@ pub fn evaluate(
                     format!("no records of state `{good_state}` → 0"),
                 );
             };
+            let group = component.rule.metric().unwrap_or(&component.id).to_owned();
             let counts = state
                 .periods_paid
-                .entry(component.id.clone())
+                .entry(group)
                 .or_insert_with(|| vec![0; records.participant_count()]);
             counts.resize(records.participant_count(), 0);
             let mut seen = std::collections::HashSet::new();
@@ -612,14 +617,15 @@ fn evaluate_rate_card(
             price_of[id as usize] = Some((i, p.price, p.max_per_participant.unwrap_or(1)));
         }
     }
+    let group = component.rule.metric().unwrap_or(&component.id).to_owned();
     let counts = state
         .rate_card_counts
-        .entry(component.id.clone())
+        .entry(group.clone())
         .or_insert_with(|| vec![0; participants * outcome_count]);
     counts.resize(participants * outcome_count, 0);
     let paid_by_participant = state
         .per_participant_paid
-        .entry(component.id.clone())
+        .entry(group.clone())
         .or_insert_with(|| vec![Decimal::ZERO; participants]);
     paid_by_participant.resize(participants, Decimal::ZERO);
     let mut outcome_paid: Vec<Decimal> = priced
@@ -627,7 +633,7 @@ fn evaluate_rate_card(
         .map(|p| {
             state
                 .per_outcome_paid
-                .get(&(component.id.clone(), p.outcome.clone()))
+                .get(&(group.clone(), p.outcome.clone()))
                 .copied()
                 .unwrap_or_default()
         })
@@ -674,7 +680,7 @@ fn evaluate_rate_card(
     for (i, p) in priced.iter().enumerate() {
         state
             .per_outcome_paid
-            .insert((component.id.clone(), p.outcome.clone()), outcome_paid[i]);
+            .insert((group.clone(), p.outcome.clone()), outcome_paid[i]);
     }
 
     let total: Decimal = amount_by_outcome.iter().sum();
