@@ -8,4 +8,5 @@ mod audit;
 mod auth;
 mod bad_input;
 mod binary;
+mod engine;
 mod foundation;

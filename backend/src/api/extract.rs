@@ -65,6 +65,12 @@ fn is_json(content_type: &str) -> bool {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    if let Some(path) = crate::engine::input::first_float(&value, String::new()) {
+        return Err(AppError::validation(
+            path,
+            "a decimal string such as \"0.329\", not a fractional JSON number (floats are inexact)",
+        ));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         AppError::Validation(vec![field_error(&path, &e.into_inner())])

@@ -11,33 +11,58 @@ use super::contract::{Contract, Issue};
 use super::outcomes::{MetricResult, OUTCOMES_SCHEMA, Outcomes};
 
 /// Parses JSON, reporting syntax errors by line and column and data errors by JSON path.
+/// Fractional JSON numbers are refused anywhere: they would pass through a float, so amounts and
+/// rates must be decimal strings ("0.329"); whole numbers are exact and accepted.
 pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Issue> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let message = inner.to_string();
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let message = e.to_string();
         let message = message
             .split(" at line ")
             .next()
             .unwrap_or(&message)
             .to_owned();
-        if inner.is_data() {
-            Issue::new(if path == "." { String::new() } else { path }, message)
-        } else {
-            Issue::new(
-                format!("line {} column {}", inner.line(), inner.column()),
-                format!("valid JSON ({message})"),
-            )
-        }
-    })?;
-    de.end().map_err(|e| {
         Issue::new(
             format!("line {} column {}", e.line(), e.column()),
-            "nothing after the JSON value",
+            format!("valid JSON ({message})"),
         )
     })?;
-    Ok(value)
+    if let Some(path) = first_float(&value, String::new()) {
+        return Err(Issue::new(
+            path,
+            "a decimal string such as \"0.329\", not a fractional JSON number (floats are inexact)",
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        Issue::new(
+            if path == "." { String::new() } else { path },
+            e.into_inner().to_string(),
+        )
+    })
+}
+
+/// The JSON path of the first non-integer number, if any.
+pub fn first_float(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            Some(if path.is_empty() { ".".into() } else { path })
+        }
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| first_float(v, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            first_float(
+                v,
+                if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                },
+            )
+        }),
+        _ => None,
+    }
 }
 
 pub fn contract_from_json(bytes: &[u8]) -> Result<Contract, Issue> {

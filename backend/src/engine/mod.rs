@@ -325,3 +325,6 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
         distribution,
     })
 }
+
+#[cfg(test)]
+mod tests;

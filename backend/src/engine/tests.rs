@@ -1,0 +1,593 @@
+//! Unit and property tests of the engine: each rule at its edges, caps, rounding, validation,
+//! and the invariants (no cap exceeded, nothing negative, monotone rules, exact distribution).
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::contract::Contract;
+use super::outcomes::Outcomes;
+use super::statement::{LineStatus, Statement};
+use super::{EngineError, compute};
+
+/// A one-tranche contract in yen around the given metrics and components.
+fn contract(metrics: Value, components: Value) -> Value {
+    json!({
+        "schema": "seika.contract.v1",
+        "code": "t",
+        "currency": "JPY",
+        "rounding": {"unit": "1", "mode": "floor"},
+        "payers": [{"id": "city", "share": "1"}],
+        "tranches": [{"id": "t1", "due_on": "2025-03-31"}],
+        "metrics": metrics,
+        "components": components,
+    })
+}
+
+fn metric(id: &str, unit: &str, direction: &str) -> Value {
+    json!({"id": id, "name": {"ja": id, "en": id}, "unit": unit, "direction": direction})
+}
+
+fn run(contract: Value, outcomes: Value) -> Result<Statement, EngineError> {
+    let contract: Contract = serde_json::from_value(contract).expect("contract parses");
+    let mut outcomes_json = json!({"schema": "seika.outcomes.v1", "contract": "t"});
+    if let (Value::Object(base), Value::Object(extra)) = (&mut outcomes_json, outcomes) {
+        base.extend(extra);
+    }
+    let outcomes: Outcomes = serde_json::from_value(outcomes_json).expect("outcomes parse");
+    compute(&contract, &outcomes)
+}
+
+fn total(statement: &Statement) -> &str {
+    &statement.total
+}
+
+fn value_result(metric: &str, value: &str) -> Value {
+    json!({"results": [{"metric": metric, "value": value}]})
+}
+
+fn tiered(direction: &str, value: &str) -> String {
+    let steps = if direction == "higher_is_better" {
+        json!([{"at": "10", "amount": "100"}, {"at": "20", "amount": "300"}])
+    } else {
+        json!([{"at": "20", "amount": "100"}, {"at": "10", "amount": "300"}])
+    };
+    let c = contract(
+        json!([metric("m", "count", direction)]),
+        json!([{"id": "c", "tranche": "t1", "rule": {"type": "tiered", "metric": "m", "steps": steps}}]),
+    );
+    run(c, value_result("m", value)).unwrap().total
+}
+
+#[test]
+fn tiered_pays_exactly_at_a_threshold() {
+    assert_eq!(tiered("higher_is_better", "9.99"), "0");
+    assert_eq!(tiered("higher_is_better", "10"), "100");
+    assert_eq!(tiered("higher_is_better", "19.99"), "100");
+    assert_eq!(tiered("higher_is_better", "20"), "300");
+    // Lower is better (reconvictions, bed-days): smaller values reach higher steps.
+    assert_eq!(tiered("lower_is_better", "20.01"), "0");
+    assert_eq!(tiered("lower_is_better", "20"), "100");
+    assert_eq!(tiered("lower_is_better", "10"), "300");
+    assert_eq!(tiered("lower_is_better", "3"), "300");
+}
+
+fn linear(value: &str, mode: &str, max: &str, floor: Option<&str>) -> Statement {
+    let mut rule = json!({"type": "linear", "metric": "m", "target": "0.8", "max_amount": max});
+    if let Some(f) = floor {
+        rule["floor_ratio"] = json!(f);
+    }
+    let mut c = contract(
+        json!([metric("m", "rate", "higher_is_better")]),
+        json!([{"id": "c", "tranche": "t1", "rule": rule}]),
+    );
+    c["rounding"]["mode"] = json!(mode);
+    run(c, value_result("m", value)).unwrap()
+}
+
+#[test]
+fn linear_is_capped_at_the_target_and_respects_the_floor() {
+    assert_eq!(total(&linear("0.329", "floor", "7860000", None)), "3232425");
+    assert_eq!(total(&linear("0.8", "floor", "7860000", None)), "7860000");
+    let over = linear("0.95", "floor", "7860000", None);
+    assert_eq!(total(&over), "7860000");
+    assert!(over.lines[0].explanation.notes[0].contains("exceeds 100 %"));
+    assert_eq!(total(&linear("0", "floor", "7860000", None)), "0");
+    assert_eq!(
+        total(&linear("0.2", "floor", "1000", Some("0.5"))),
+        "0",
+        "below the floor"
+    );
+    assert_eq!(
+        total(&linear("0.4", "floor", "1000", Some("0.5"))),
+        "500",
+        "exactly at the floor"
+    );
+}
+
+#[test]
+fn rounding_at_half_units_follows_the_policy() {
+    // 5 × 0.1 / 0.8 = 0.625 yen... scaled: max 5, value 0.5 → 5 × 0.625 = 3.125; max 4 → 2.5.
+    assert_eq!(total(&linear("0.5", "floor", "4", None)), "2");
+    assert_eq!(total(&linear("0.5", "half_up", "4", None)), "3");
+    assert_eq!(total(&linear("0.5", "half_even", "4", None)), "2");
+    assert_eq!(total(&linear("0.5", "ceiling", "4", None)), "3");
+    assert_eq!(total(&linear("0.5", "half_down", "4", None)), "2");
+    let s = linear("0.5", "half_even", "4", None);
+    assert_eq!(s.lines[0].explanation.raw_amount, "2.5");
+    assert!(
+        s.lines[0].explanation.rounding.contains("2.5 → 2"),
+        "{}",
+        s.lines[0].explanation.rounding
+    );
+}
+
+#[test]
+fn linear_lower_is_better_uses_the_baseline() {
+    let mut m = metric("m", "count", "lower_is_better");
+    m["baseline"] = json!("100");
+    let c = contract(
+        json!([m]),
+        json!([{"id": "c", "tranche": "t1", "rule": {"type": "linear", "metric": "m", "target": "60", "max_amount": "1000"}}]),
+    );
+    // (100 − 80) / (100 − 60) = 0.5
+    assert_eq!(
+        run(c.clone(), value_result("m", "80")).unwrap().total,
+        "500"
+    );
+    assert_eq!(
+        run(c.clone(), value_result("m", "120")).unwrap().total,
+        "0",
+        "worse than baseline pays nothing"
+    );
+    assert_eq!(run(c, value_result("m", "50")).unwrap().total, "1000");
+}
+
+fn corridor(value: &str, steps: Value) -> String {
+    let c = contract(
+        json!([metric("m", "rate", "higher_is_better")]),
+        json!([{"id": "c", "tranche": "t1", "rule": {"type": "corridor", "metric": "m", "none_at": "0.79", "full_at": "0.87", "max_amount": "4880000", "steps": steps}}]),
+    );
+    run(c, value_result("m", value)).unwrap().total
+}
+
+#[test]
+fn corridor_edges_linear_and_step_table() {
+    assert_eq!(corridor("0.79", json!([])), "0", "at none_at");
+    assert_eq!(corridor("0.5", json!([])), "0");
+    assert_eq!(corridor("0.87", json!([])), "4880000", "at full_at");
+    assert_eq!(corridor("0.83", json!([])), "2440000", "halfway is half");
+    let table = json!([{"at": "0.80", "amount": "1600000"}, {"at": "0.82", "amount": "2960000"}]);
+    assert_eq!(corridor("0.821", table.clone()), "2960000");
+    assert_eq!(corridor("0.7999", table.clone()), "0");
+    assert_eq!(corridor("0.9", table), "4880000");
+}
+
+fn records(rows: &[(&str, &str, &str)]) -> Value {
+    json!({"participant_outcomes": rows.iter().map(|(p, o, d)| json!({"participant": p, "outcome": o, "achieved_on": d})).collect::<Vec<_>>()})
+}
+
+fn rate_card_contract(
+    cap_per_participant: Option<&str>,
+    outcome_cap: Option<&str>,
+    max_per: Option<u32>,
+) -> Value {
+    let mut job = json!({"outcome": "job", "price": "100"});
+    if let Some(cap) = outcome_cap {
+        job["cap"] = json!(cap);
+    }
+    if let Some(m) = max_per {
+        job["max_per_participant"] = json!(m);
+    }
+    let mut rule = json!({"type": "rate_card", "metric": "m", "outcomes": [job, {"outcome": "training", "price": "40"}]});
+    if let Some(cap) = cap_per_participant {
+        rule["cap_per_participant"] = json!(cap);
+    }
+    let mut c = contract(
+        json!([metric("m", "count", "higher_is_better")]),
+        json!([{"id": "c", "tranche": "t1", "rule": rule}]),
+    );
+    c["tranches"] = json!([{"id": "t1", "due_on": "2025-03-31", "outcomes_from": "2024-04-01"}]);
+    c
+}
+
+#[test]
+fn rate_card_pays_each_outcome_once_per_participant_within_the_window() {
+    let rows = [
+        ("a", "job", "2024-05-01"),
+        ("a", "job", "2024-06-01"), // repeat: not paid again
+        ("b", "job", "2024-05-01"),
+        ("b", "training", "2024-05-01"),
+        ("c", "job", "2025-04-01"), // after the window
+        ("d", "job", "2024-03-31"), // before the window
+        ("e", "unpriced", "2024-05-01"),
+    ];
+    let s = run(rate_card_contract(None, None, None), records(&rows)).unwrap();
+    assert_eq!(s.total, "240");
+    assert!(s.lines[0].explanation.notes[0].contains("1 repeat `job`"));
+    let twice = run(rate_card_contract(None, None, Some(2)), records(&rows)).unwrap();
+    assert_eq!(twice.total, "340", "a second job is payable when allowed");
+    let empty = run(rate_card_contract(None, None, None), json!({})).unwrap();
+    assert_eq!(empty.total, "0", "zero participants");
+    assert_eq!(empty.lines[0].status, LineStatus::NotMet);
+}
+
+#[test]
+fn rate_card_caps_per_participant_and_per_outcome_bind_and_say_so() {
+    let rows = [
+        ("a", "job", "2024-05-01"),
+        ("a", "training", "2024-05-02"),
+        ("b", "job", "2024-05-01"),
+        ("c", "job", "2024-05-01"),
+    ];
+    let s = run(rate_card_contract(Some("120"), None, None), records(&rows)).unwrap();
+    // a: 100 + min(40, 20) = 120; b: 100; c: 100.
+    assert_eq!(s.total, "320");
+    assert_eq!(s.lines[0].explanation.caps[0].cap, "cap per participant");
+    assert_eq!(s.lines[0].explanation.caps[0].reduced_by, "20");
+    let s = run(rate_card_contract(None, Some("250"), None), records(&rows)).unwrap();
+    assert_eq!(
+        s.total, "290",
+        "job capped at 250 in total, plus training 40"
+    );
+    assert_eq!(s.lines[0].explanation.caps[0].reduced_by, "50");
+}
+
+#[test]
+fn person_periods_count_each_period_once_and_stop_at_the_maximum() {
+    let c = contract(
+        json!([metric("m", "person_periods", "higher_is_better")]),
+        json!([{"id": "c", "tranche": "t1", "rule": {"type": "person_period", "metric": "m", "state": "ok", "price_per_period": "1000", "max_periods_per_participant": 2}}]),
+    );
+    let rows = [
+        ("a", "ok", "2024-06-30"),
+        ("a", "ok", "2024-06-30"),
+        ("a", "ok", "2024-09-30"),
+        ("a", "ok", "2024-12-31"),
+        ("b", "ok", "2024-06-30"),
+    ];
+    let s = run(c, records(&rows)).unwrap();
+    assert_eq!(s.total, "3000");
+    assert_eq!(
+        s.lines[0].explanation.notes.len(),
+        2,
+        "{:?}",
+        s.lines[0].explanation.notes
+    );
+}
+
+#[test]
+fn all_or_nothing_conditions() {
+    let c = contract(
+        json!([
+            metric("a", "rate", "higher_is_better"),
+            metric("b", "rate", "higher_is_better")
+        ]),
+        json!([{"id": "c", "tranche": "t1", "conditions": [{"metric": "a", "at_least": "0.8"}, {"metric": "b", "at_least": "0.75"}], "rule": {"type": "fixed", "amount": "15720000"}}]),
+    );
+    let both =
+        json!({"results": [{"metric": "a", "value": "0.8"}, {"metric": "b", "value": "0.75"}]});
+    assert_eq!(
+        run(c.clone(), both).unwrap().total,
+        "15720000",
+        "exactly at both thresholds"
+    );
+    let one =
+        json!({"results": [{"metric": "a", "value": "1"}, {"metric": "b", "value": "0.7499"}]});
+    let s = run(c.clone(), one).unwrap();
+    assert_eq!(s.total, "0");
+    assert_eq!(s.lines[0].status, LineStatus::NotMet);
+    assert!(!s.lines[0].explanation.conditions[1].met);
+    let missing = json!({"results": [{"metric": "a", "value": "1"}]});
+    assert_eq!(
+        run(c, missing).unwrap().lines[0].status,
+        LineStatus::AwaitingData
+    );
+}
+
+#[test]
+fn comparison_effects_blends_and_per_unit() {
+    let c = contract(
+        json!([metric("r", "count", "lower_is_better")]),
+        json!([{"id": "c", "tranche": "t1", "rule": {"type": "comparison", "metric": "r", "effect": "relative", "pay": {"type": "threshold", "at_least": "0.1", "amount": "500"}}}]),
+    );
+    let at = json!({"results": [{"metric": "r", "value": "0.9", "comparison": "1"}]});
+    assert_eq!(
+        run(c.clone(), at).unwrap().total,
+        "500",
+        "exactly a 10 % reduction"
+    );
+    let worse = json!({"results": [{"metric": "r", "value": "1.1", "comparison": "1"}]});
+    assert_eq!(run(c.clone(), worse).unwrap().total, "0");
+    let zero = json!({"results": [{"metric": "r", "value": "1", "comparison": "0"}]});
+    assert_eq!(
+        run(c, zero).unwrap().lines[0].status,
+        LineStatus::AwaitingData
+    );
+
+    let per_unit = contract(
+        json!([metric("r", "count", "lower_is_better")]),
+        json!([{"id": "c", "tranche": "t1", "rule": {"type": "comparison", "metric": "r", "effect": "absolute",
+            "blend": [{"source": "rct", "weight": "0.8"}, {"source": "did", "weight": "0.2"}],
+            "pay": {"type": "per_unit", "price": "1000", "per_participant": true}}}]),
+    );
+    let data = json!({"results": [{"metric": "r", "cohort_size": "100", "estimates": [
+        {"source": "rct", "treated": "1.0", "comparison": "1.5"},
+        {"source": "did", "treated": "1.0", "comparison": "2.0"}]}]});
+    // effect 0.8 × 0.5 + 0.2 × 1.0 = 0.6 per person; × 100 people × 1000.
+    assert_eq!(run(per_unit.clone(), data).unwrap().total, "60000");
+    let negative = json!({"results": [{"metric": "r", "cohort_size": "100", "estimates": [
+        {"source": "rct", "treated": "2.0", "comparison": "1.0"}, {"source": "did", "treated": "2.0", "comparison": "1.0"}]}]});
+    assert_eq!(
+        run(per_unit, negative).unwrap().total,
+        "0",
+        "a harmful effect pays nothing"
+    );
+}
+
+#[test]
+fn contract_cap_binds_and_says_by_how_much() {
+    let mut c = contract(
+        json!([metric("m", "rate", "higher_is_better")]),
+        json!([
+            {"id": "fixed", "tranche": "t1", "rule": {"type": "fixed", "amount": "600"}},
+            {"id": "lin", "tranche": "t1", "rule": {"type": "linear", "metric": "m", "target": "1", "max_amount": "1000"}}
+        ]),
+    );
+    c["max_total_payment"] = json!("1000");
+    let s = run(c, value_result("m", "0.7")).unwrap();
+    assert_eq!(s.total, "1000");
+    assert_eq!(s.lines[1].status, LineStatus::Capped);
+    assert_eq!(s.lines[1].amount, "400");
+    let cap = &s.lines[1].explanation.caps[0];
+    assert!(cap.cap.contains("支払上限額"));
+    assert_eq!(cap.reduced_by, "300");
+}
+
+#[test]
+fn payer_shares_split_exactly_and_payer_caps_bind() {
+    let mut c = contract(
+        json!([metric("m", "rate", "higher_is_better")]),
+        json!([
+            {"id": "lin", "tranche": "t1", "rule": {"type": "linear", "metric": "m", "target": "1", "max_amount": "1001"}}
+        ]),
+    );
+    c["payers"] = json!([{"id": "city", "share": "0.8"}, {"id": "fund", "share": "0.2", "max_payment": "150"}]);
+    let s = run(c, value_result("m", "1")).unwrap();
+    // 1001 × 0.8 = 800.8 → 801 by largest remainder; fund 200.2 → 200, capped at 150.
+    assert_eq!(s.lines[0].payers[0].amount, "801");
+    assert_eq!(s.lines[0].payers[1].amount, "150");
+    assert_eq!(s.total, "951");
+    assert!(
+        s.lines[0].explanation.caps[0]
+            .cap
+            .contains("payer cap `fund`")
+    );
+}
+
+#[test]
+fn an_empty_period_pays_nothing() {
+    let mut c = contract(
+        json!([metric("m", "rate", "higher_is_better")]),
+        json!([
+            {"id": "lin", "tranche": "t2", "rule": {"type": "linear", "metric": "m", "target": "1", "max_amount": "1000"}}
+        ]),
+    );
+    c["tranches"] =
+        json!([{"id": "t1", "due_on": "2024-03-31"}, {"id": "t2", "due_on": "2025-03-31"}]);
+    let s = run(c, value_result("m", "0.5")).unwrap();
+    assert_eq!(s.tranches[0].total, "0");
+    assert_eq!(s.tranches[1].total, "500");
+}
+
+#[test]
+fn invalid_terms_are_refused_naming_each_field() {
+    let mut c = contract(
+        json!([
+            metric("m", "rate", "higher_is_better"),
+            metric("unused", "count", "higher_is_better")
+        ]),
+        json!([
+            {"id": "f", "tranche": "t1", "cap": "10", "rule": {"type": "fixed", "amount": "100"}},
+            {"id": "t", "tranche": "t1", "rule": {"type": "tiered", "metric": "m", "steps": [{"at": "0.5", "amount": "10"}, {"at": "0.4", "amount": "20"}]}},
+            {"id": "x", "tranche": "nope", "rule": {"type": "fixed", "amount": "-1"}}
+        ]),
+    );
+    c["payers"] = json!([{"id": "a", "share": "0.6"}, {"id": "b", "share": "0.3"}]);
+    c["max_total_payment"] = json!("50");
+    c["metrics"][0]["target"] = json!("1.5");
+    let Err(EngineError::Contract(issues)) = run(c, json!({})) else {
+        panic!("must be refused")
+    };
+    let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
+    for expected in [
+        "payers",
+        "metrics[0].target",
+        "components[0].cap",
+        "components[1].rule.steps[1].at",
+        "components[2].tranche",
+        "components[2].rule.amount",
+        "metrics[1]",
+        "max_total_payment",
+    ] {
+        assert!(
+            paths.contains(&expected),
+            "{expected} missing from {paths:?}"
+        );
+    }
+}
+
+#[test]
+fn outcome_data_is_checked_against_the_contract() {
+    let c = contract(
+        json!([metric("m", "rate", "higher_is_better")]),
+        json!([
+            {"id": "lin", "tranche": "t1", "rule": {"type": "linear", "metric": "m", "target": "1", "max_amount": "1000"}}
+        ]),
+    );
+    let bad =
+        json!({"results": [{"metric": "m", "value": "1.3"}, {"metric": "ghost", "value": "1"}]});
+    let Err(EngineError::Outcomes(issues)) = run(c, bad) else {
+        panic!("must be refused")
+    };
+    assert_eq!(issues[0].path, "results[0].value");
+    assert_eq!(issues[1].path, "results[1].metric");
+}
+
+#[test]
+fn same_inputs_give_byte_identical_statements() {
+    let c = contract(
+        json!([metric("m", "rate", "higher_is_better")]),
+        json!([
+            {"id": "lin", "tranche": "t1", "rule": {"type": "linear", "metric": "m", "target": "0.8", "max_amount": "7860000"}}
+        ]),
+    );
+    let a = serde_json::to_vec(&run(c.clone(), value_result("m", "0.329")).unwrap()).unwrap();
+    let b = serde_json::to_vec(&run(c, value_result("m", "0.329")).unwrap()).unwrap();
+    assert_eq!(a, b);
+}
+
+// ---- Properties -------------------------------------------------------------------------
+
+fn dec(units: u64, scale: u32) -> String {
+    rust_decimal::Decimal::new(units as i64, scale).to_string()
+}
+
+prop_compose! {
+    /// A random contract of linear, tiered, corridor and fixed components over up to three
+    /// tranches and payers, with random caps, a waterfall, and random outcome values.
+    fn arbitrary_case()(
+        payer_weights in proptest::collection::vec(1_u64..100, 1..4),
+        payer_caps in proptest::collection::vec(proptest::option::of(0_u64..5_000_000), 3),
+        tranche_caps in proptest::collection::vec(proptest::option::of(0_u64..5_000_000), 3),
+        tranche_count in 1_usize..4,
+        max_total in proptest::option::of(0_u64..8_000_000),
+        kinds in proptest::collection::vec((0_u8..4, 0_usize..3, 0_u64..3_000_000), 1..6),
+        values in proptest::collection::vec(0_u64..=1000, 6),
+        drawn in proptest::collection::vec(1_u64..3_000_000, 3),
+        rate in 0_u64..100,
+    ) -> (Value, Value) {
+        // Shares in ten-thousandths summing to exactly 1.
+        let total_w: u64 = payer_weights.iter().sum();
+        let mut shares: Vec<u64> = payer_weights.iter().map(|w| w * 10_000 / total_w).collect();
+        let assigned: u64 = shares.iter().sum();
+        shares[0] += 10_000 - assigned;
+        let payers: Vec<Value> = shares.iter().enumerate().map(|(i, s)| {
+            let mut p = json!({"id": format!("p{i}"), "share": dec(*s, 4)});
+            if let Some(cap) = payer_caps[i] { p["max_payment"] = json!(cap.to_string()); }
+            p
+        }).collect();
+        let tranches: Vec<Value> = (0..tranche_count).map(|i| {
+            let mut t = json!({"id": format!("t{i}"), "due_on": format!("{}-03-31", 2021 + i)});
+            if let Some(cap) = tranche_caps[i] { t["cap"] = json!(cap.to_string()); }
+            t
+        }).collect();
+        let metrics: Vec<Value> = (0..kinds.len()).map(|i| metric(&format!("m{i}"), "rate", "higher_is_better")).collect();
+        let components: Vec<Value> = kinds.iter().enumerate().map(|(i, (kind, tranche, amount))| {
+            let m = format!("m{i}");
+            let rule = match kind {
+                0 => json!({"type": "linear", "metric": m, "target": "0.8", "max_amount": amount.to_string()}),
+                1 => json!({"type": "tiered", "metric": m, "steps": [{"at": "0.3", "amount": (amount / 3).to_string()}, {"at": "0.6", "amount": amount.to_string()}]}),
+                2 => json!({"type": "corridor", "metric": m, "none_at": "0.2", "full_at": "0.9", "max_amount": amount.to_string()}),
+                _ => json!({"type": "fixed", "amount": "0"}),
+            };
+            let mut c = json!({"id": format!("c{i}"), "tranche": format!("t{}", tranche % tranche_count), "rule": rule});
+            if *kind == 3 {
+                c["conditions"] = json!([{"metric": m, "at_least": "0.5"}]);
+                c["rule"] = json!({"type": "fixed", "amount": (amount / 2).to_string()});
+            }
+            c
+        }).collect();
+        let investments = json!([
+            {"id": "senior", "investor": "bank", "instrument": "senior_loan", "committed": drawn[0].to_string(), "drawdowns": [{"on": "2020-04-01", "amount": drawn[0].to_string()}], "annual_rate": dec(rate, 3)},
+            {"id": "sub", "investor": "fund", "instrument": "subordinated_loan", "committed": drawn[1].to_string(), "drawdowns": [{"on": "2020-04-01", "amount": drawn[1].to_string()}], "annual_rate": "0.05"},
+            {"id": "eq", "investor": "fund", "instrument": "equity", "committed": drawn[2].to_string(), "drawdowns": [{"on": "2020-06-01", "amount": drawn[2].to_string()}]},
+            {"id": "g", "investor": "foundation", "instrument": "guarantee", "committed": "1000000", "covers": {"share": "0.5", "investments": ["senior"]}}
+        ]);
+        let waterfall = json!([
+            {"type": "fee", "name": "admin", "recipient": "intermediary", "amount": "10000"},
+            {"type": "interest", "class": "senior"}, {"type": "principal", "class": "senior"},
+            {"type": "interest", "class": "subordinated"}, {"type": "principal", "class": "subordinated"},
+            {"type": "principal", "class": "equity"}, {"type": "residual", "class": "equity", "share": "0.7"}
+        ]);
+        let mut contract = json!({
+            "schema": "seika.contract.v1", "code": "t", "currency": "JPY",
+            "rounding": {"unit": "1", "mode": "half_even"},
+            "payers": payers, "tranches": tranches, "metrics": metrics, "components": components,
+            "investments": investments, "waterfall": waterfall,
+        });
+        if let Some(max) = max_total { contract["max_total_payment"] = json!(max.to_string()); }
+        let results: Vec<Value> = (0..kinds.len()).map(|i| json!({"metric": format!("m{i}"), "value": dec(values[i % values.len()], 3)})).collect();
+        (contract, json!({"results": results}))
+    }
+}
+
+fn minor(s: &str) -> i64 {
+    s.parse().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_cap_is_exceeded_nothing_is_negative_and_money_reconciles((contract, outcomes) in arbitrary_case()) {
+        let statement = match run(contract.clone(), outcomes) {
+            Ok(s) => s,
+            // Random fixed fees may exceed random caps: the contract is then refused as invalid.
+            Err(EngineError::Contract(issues)) => {
+                prop_assert!(issues.iter().all(|i| i.path.ends_with("cap") || i.path == "max_total_payment"), "{issues:?}");
+                return Ok(());
+            }
+            Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
+        };
+        let total = minor(&statement.total);
+        prop_assert!(total >= 0);
+        if let Some(max) = contract.get("max_total_payment") {
+            prop_assert!(total <= minor(max.as_str().unwrap()));
+        }
+        let lines_total: i64 = statement.lines.iter().map(|l| minor(&l.amount)).sum();
+        prop_assert_eq!(lines_total, total);
+        for line in &statement.lines {
+            prop_assert!(minor(&line.amount) >= 0);
+            let payers: i64 = line.payers.iter().map(|p| minor(&p.amount)).sum();
+            prop_assert_eq!(payers, minor(&line.amount));
+            prop_assert!(line.payers.iter().all(|p| minor(&p.amount) >= 0));
+        }
+        for (i, p) in statement.payers.iter().enumerate() {
+            if let Some(cap) = contract["payers"][i].get("max_payment") {
+                prop_assert!(minor(&p.total) <= minor(cap.as_str().unwrap()));
+            }
+        }
+        for (i, t) in statement.tranches.iter().enumerate() {
+            if let Some(cap) = contract["tranches"][i].get("cap") {
+                prop_assert!(minor(&t.total) <= minor(cap.as_str().unwrap()));
+            }
+        }
+        let d = statement.distribution.as_ref().unwrap();
+        prop_assert_eq!(&d.reconciliation.difference, "0");
+        prop_assert_eq!(minor(&d.reconciliation.received), total);
+        for t in &d.tranches {
+            let paid: i64 = t.payments.iter().map(|p| minor(&p.amount)).sum();
+            prop_assert!(t.payments.iter().all(|p| minor(&p.amount) > 0));
+            prop_assert_eq!(paid + minor(&t.retained), minor(&t.received));
+        }
+        for inv in &d.investors {
+            prop_assert!(minor(&inv.outstanding_principal) >= 0);
+            prop_assert!(minor(&inv.loss) >= 0);
+            prop_assert!(minor(&inv.principal) <= minor(&inv.drawn));
+        }
+    }
+
+    #[test]
+    fn monotone_rules_are_monotone(kind in 0_u8..3, a in 0_u64..=1000, b in 0_u64..=1000, amount in 0_u64..10_000_000) {
+        let (low, high) = (a.min(b), a.max(b));
+        let rule = match kind {
+            0 => json!({"type": "linear", "metric": "m", "target": "0.8", "max_amount": amount.to_string()}),
+            1 => json!({"type": "tiered", "metric": "m", "steps": [{"at": "0.3", "amount": (amount / 3).to_string()}, {"at": "0.6", "amount": amount.to_string()}]}),
+            _ => json!({"type": "corridor", "metric": "m", "none_at": "0.2", "full_at": "0.9", "max_amount": amount.to_string()}),
+        };
+        let c = contract(json!([metric("m", "rate", "higher_is_better")]), json!([{"id": "c", "tranche": "t1", "rule": rule}]));
+        let pay = |v: u64| minor(&run(c.clone(), value_result("m", &dec(v, 3))).unwrap().total);
+        prop_assert!(pay(low) <= pay(high));
+        prop_assert!(pay(high) <= i64::try_from(amount).unwrap());
+    }
+}

@@ -1,0 +1,211 @@
+//! The payout engine through its files and the command line: golden statements for every example
+//! contract, Kobe City's published figures, and clear errors for bad files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use seika::engine::{compute, contract::Contract, input, outcomes::Outcomes};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Every example contract with its outcomes file (JSON or CSV).
+fn examples() -> Vec<(String, PathBuf, PathBuf)> {
+    let dir = root().join("docs/examples");
+    let mut list: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".contract.json")?.to_owned();
+            let outcomes = ["json", "csv"]
+                .iter()
+                .map(|ext| dir.join(format!("{stem}.outcomes.{ext}")))
+                .find(|p| p.exists())?;
+            Some((stem, dir.join(name), outcomes))
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+fn load(contract: &Path, outcomes: &Path) -> (Contract, Outcomes) {
+    let c: Contract = input::contract_from_json(&std::fs::read(contract).unwrap()).unwrap();
+    let bytes = std::fs::read(outcomes).unwrap();
+    let o = if outcomes.extension().is_some_and(|e| e == "csv") {
+        input::outcomes_from_csv(&bytes, &c.code).unwrap()
+    } else {
+        input::from_json(&bytes).unwrap()
+    };
+    (c, o)
+}
+
+/// A change of engine that alters a past payment fails here. Regenerate deliberately with
+/// `SEIKA_UPDATE_GOLDEN=1 cargo test golden`.
+#[test]
+fn golden_statements_are_unchanged() {
+    let examples = examples();
+    assert!(examples.len() >= 6, "{examples:?}");
+    for (name, contract, outcomes) in examples {
+        let (c, o) = load(&contract, &outcomes);
+        let statement = compute(&c, &o).unwrap_or_else(|e| panic!("{name}: {e}: {:?}", e.issues()));
+        let text = serde_json::to_string_pretty(&statement).unwrap() + "\n";
+        let golden = root().join(format!("tests/golden/{name}.statement.json"));
+        if std::env::var_os("SEIKA_UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+            panic!(
+                "no golden file {}; run with SEIKA_UPDATE_GOLDEN=1",
+                golden.display()
+            )
+        });
+        assert!(
+            text == expected,
+            "{name}: the statement differs from {}",
+            golden.display()
+        );
+    }
+}
+
+#[test]
+fn every_rule_type_has_an_example() {
+    let mut seen = std::collections::BTreeSet::new();
+    for (_, contract, outcomes) in examples() {
+        let (c, _) = load(&contract, &outcomes);
+        seen.extend(c.components.iter().map(|x| x.rule.type_name()));
+    }
+    let all = [
+        "comparison",
+        "corridor",
+        "fixed",
+        "linear",
+        "person_period",
+        "rate_card",
+        "savings_share",
+        "tiered",
+    ];
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), all);
+}
+
+fn seika_payout(contract: &Path, outcomes: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_seika"))
+        .args(["payout"])
+        .arg(contract)
+        .arg(outcomes)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn kobe_reproduces_the_published_payments_on_the_command_line() {
+    let dir = root().join("docs/examples");
+    let out = seika_payout(
+        &dir.join("kobe-dialysis.contract.json"),
+        &dir.join("kobe-dialysis.outcomes.json"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["currency"], "JPY");
+    assert_eq!(s["total"], "29432425");
+    let amounts: Vec<&str> = s["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["10480000", "15720000", "3232425"]);
+    assert_eq!(s["payers"][0]["total"], "29432425");
+    assert_eq!(s["distribution"]["reconciliation"]["difference"], "0");
+    // After the interim evaluation the ¥26.2m paid went to the funders in full.
+    assert_eq!(s["distribution"]["tranches"][0]["received"], "26200000");
+    assert_eq!(s["distribution"]["tranches"][0]["retained"], "0");
+}
+
+#[test]
+fn hachioji_matches_its_published_payments() {
+    let dir = root().join("docs/examples");
+    let out = seika_payout(
+        &dir.join("hachioji-screening.contract.json"),
+        &dir.join("hachioji-screening.outcomes.json"),
+    );
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let amounts: Vec<&str> = s["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["2441000", "2960000", "0"]);
+}
+
+#[test]
+fn bad_files_name_the_file_the_place_and_the_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = root().join("docs/examples");
+    let kobe_outcomes = examples.join("kobe-dialysis.outcomes.json");
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\n  \"schema\": \"seika.contract.v1\",\n  \"code\": \n}",
+    )
+    .unwrap();
+    let out = seika_payout(&broken, &kobe_outcomes);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken.json") && err.contains("line 4 column 1"),
+        "{err}"
+    );
+
+    let mut kobe: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(examples.join("kobe-dialysis.contract.json")).unwrap(),
+    )
+    .unwrap();
+    kobe["components"][2]["rule"]["max_amount"] = serde_json::json!(7860000.5);
+    let wrong_type = dir.path().join("wrong-type.json");
+    std::fs::write(&wrong_type, kobe.to_string()).unwrap();
+    let out = seika_payout(&wrong_type, &kobe_outcomes);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wrong-type.json: components[2].rule.max_amount"),
+        "{err}"
+    );
+
+    kobe["components"][2]["rule"]["max_amount"] = serde_json::json!("-5");
+    kobe["payers"][0]["share"] = serde_json::json!("0.9");
+    let invalid = dir.path().join("invalid.json");
+    std::fs::write(&invalid, kobe.to_string()).unwrap();
+    let out = seika_payout(&invalid, &kobe_outcomes);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("invalid.json: payers: expected shares that sum to exactly 1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("invalid.json: components[2].rule.max_amount: expected a non-negative amount"),
+        "{err}"
+    );
+
+    let csv = dir.path().join("records.csv");
+    std::fs::write(
+        &csv,
+        "participant,outcome,achieved_on\nY1,job_start,2024-13-01\n",
+    )
+    .unwrap();
+    let out = seika_payout(&examples.join("youth-employment.contract.json"), &csv);
+    assert!(!out.status.success() && out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("records.csv: row 2, column achieved_on: expected a date"),
+        "{err}"
+    );
+}
