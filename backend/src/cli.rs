@@ -49,6 +49,24 @@ enum Command {
     /// Compute a payout statement from a contract file and an outcomes file, with no server and
     /// no database, and print it as JSON. See docs/PAYMENT-RULES.md for the file formats.
     Payout(PayoutArgs),
+    /// Work with stored payout runs.
+    #[command(subcommand, name = "payout-run")]
+    PayoutRun(PayoutRunCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PayoutRunCommand {
+    /// Re-compute a stored run from its terms version and the data as verified at its moment;
+    /// prints match or mismatch and exits non-zero on a mismatch.
+    Reproduce(ReproduceArgs),
+}
+
+#[derive(Debug, Args)]
+struct ReproduceArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// The payout run's id.
+    run: i64,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +189,23 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::User(UserCommand::Add(args)) => add_user(args),
         Command::Payout(args) => payout(&args),
+        Command::PayoutRun(PayoutRunCommand::Reproduce(args)) => {
+            let db =
+                crate::server::open_database(&args.database.database_url, &args.database.pool())?;
+            let mut conn = db.get()?;
+            let run = crate::db::payout_runs::find_any(&mut conn, args.run)?
+                .ok_or_else(|| anyhow::anyhow!("no payout run {}", args.run))?;
+            let report = crate::api::payout_runs::reproduce(&mut conn, &run)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if report.matches {
+                eprintln!("payout run {}: MATCH", run.id);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("payout run {}: MISMATCH", run.id);
+                Ok(ExitCode::FAILURE)
+            }
+        }
         Command::Audit(AuditCommand::Verify(args)) => {
             let db = crate::server::open_database(&args.database_url, &args.pool())?;
             let report = crate::db::audit::verify_chain(&mut *db.get()?)?;

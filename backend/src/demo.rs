@@ -4,10 +4,13 @@
 
 use chrono::NaiveDate;
 
-use crate::db::{self, DbConn, organizations, projects, users};
+use sha2::Digest;
+
+use crate::db::{self, DbConn, organizations, outcomes, payout_runs, projects, users};
 use crate::domain::organization::OrganizationKind;
 use crate::domain::password;
 use crate::domain::user::Role;
+use crate::engine::outcomes::Outcomes;
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "seika-demo-2026";
@@ -15,7 +18,9 @@ pub const DEMO_PASSWORD: &str = "seika-demo-2026";
 pub const LOGIN_HELP: &str = "Demo accounts (password: seika-demo-2026):
   admin@seika.example          platform admin
   staff@kobe-city.example      government staff, Kobe City
-  evaluator@mirai.example      evaluator, 未来工学研究所
+  evaluator@mirai.example      evaluator, 未来工学研究所 (enters results)
+  evaluator2@mirai.example     evaluator, 未来工学研究所 (verifies results)
+  staff@hachioji-city.example  government staff, Hachioji City
   investor@smbc.example        investor, SMBC
   investor@smbc-trust.example  investor, individual investors via SMBC Trust Bank
   provider@dpp.example         service provider, DPP Health Partners";
@@ -65,6 +70,18 @@ const ORGANIZATIONS: &[DemoOrganization] = &[
         name_en: "Sumitomo Mitsui Banking Corporation (SMBC)",
     },
     DemoOrganization {
+        slug: "hachioji-city",
+        kind: OrganizationKind::LocalGovernment,
+        name_ja: "八王子市",
+        name_en: "Hachioji City",
+    },
+    DemoOrganization {
+        slug: "cancerscan",
+        kind: OrganizationKind::ServiceProvider,
+        name_ja: "キャンサースキャン",
+        name_en: "Cancerscan",
+    },
+    DemoOrganization {
         slug: "smbc-trust-individuals",
         kind: OrganizationKind::Investor,
         name_ja: "個人投資家（SMBC信託銀行経由）",
@@ -99,6 +116,18 @@ const USERS: &[DemoUser] = &[
         organization: "mirai-kogaku",
     },
     DemoUser {
+        email: "evaluator2@mirai.example",
+        name: "未来 花子",
+        role: Role::Evaluator,
+        organization: "mirai-kogaku",
+    },
+    DemoUser {
+        email: "staff@hachioji-city.example",
+        name: "八王子 次郎",
+        role: Role::GovernmentStaff,
+        organization: "hachioji-city",
+    },
+    DemoUser {
         email: "investor@smbc.example",
         name: "三井 一郎",
         role: Role::Investor,
@@ -120,6 +149,11 @@ const USERS: &[DemoUser] = &[
 
 /// The Kobe City contract in the payout engine's contract format.
 pub const KOBE_CONTRACT: &str = include_str!("../../docs/examples/kobe-dialysis.contract.json");
+/// Hachioji City's contract: another city's project, for seeing what others may not.
+pub const HACHIOJI_CONTRACT: &str =
+    include_str!("../../docs/examples/hachioji-screening.contract.json");
+/// Kobe's verified evaluation results, as the evaluator entered them.
+const KOBE_OUTCOMES: &str = include_str!("../../docs/examples/kobe-dialysis.outcomes.json");
 
 /// What a load created; all zeros on a second load.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -127,6 +161,8 @@ pub struct DemoSummary {
     pub organizations_created: usize,
     pub users_created: usize,
     pub projects_created: usize,
+    pub outcome_records_created: usize,
+    pub payout_runs_created: usize,
 }
 
 /// Loads the demo data set in one transaction, creating only what is missing.
@@ -195,6 +231,114 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                     parties: &parties,
                 },
             )?;
+        }
+        if projects::find_by_code(conn, "hachioji-screening-2017")?.is_none() {
+            summary.projects_created += 1;
+            let parties = [
+                (org_ids["hachioji-city"], "outcome_payer"),
+                (org_ids["cancerscan"], "service_provider"),
+                (org_ids["siif"], "investor"),
+            ];
+            projects::insert(
+                conn,
+                &projects::NewProject {
+                    code: "hachioji-screening-2017",
+                    owner_organization_id: org_ids["hachioji-city"],
+                    status: "in_service",
+                    title_ja: "八王子市 大腸がん検診受診率向上事業（SIB）",
+                    title_en: "Hachioji City colorectal-cancer screening SIB",
+                    policy_area: "health",
+                    currency: "JPY",
+                    effective_from: NaiveDate::from_ymd_opt(2017, 5, 1).expect("valid date"),
+                    terms: HACHIOJI_CONTRACT,
+                    created_by: None,
+                    parties: &parties,
+                },
+            )?;
+        }
+        let kobe = projects::find_by_code(conn, "kobe-dialysis-2017")?
+            .ok_or_else(|| anyhow::anyhow!("the Kobe project is missing"))?;
+        if outcomes::list(conn, kobe.id, None)?.is_empty() {
+            let entered_by = users::find_by_email(conn, "evaluator@mirai.example")?.map(|u| u.id);
+            let reviewer = users::find_by_email(conn, "evaluator2@mirai.example")?.map(|u| u.id);
+            let (Some(entered_by), Some(reviewer)) = (entered_by, reviewer) else {
+                anyhow::bail!("demo evaluators missing");
+            };
+            let data: Outcomes = serde_json::from_str(KOBE_OUTCOMES)?;
+            let mut records: Vec<outcomes::NewOutcomeResult> = data
+                .milestones
+                .iter()
+                .map(|m| outcomes::NewOutcomeResult {
+                    project_id: kobe.id,
+                    kind: "milestone".into(),
+                    metric: m.id.clone(),
+                    achieved_on: Some(m.achieved_on),
+                    entered_by,
+                    ..Default::default()
+                })
+                .collect();
+            records.extend(data.results.iter().map(|r| outcomes::NewOutcomeResult {
+                project_id: kobe.id,
+                kind: "result".into(),
+                metric: r.metric.clone(),
+                tranche: r.tranche.clone(),
+                value: r.value.map(|v| v.to_string()),
+                numerator: r.numerator.map(|v| v.to_string()),
+                denominator: r.denominator.map(|v| v.to_string()),
+                evidence: r.evidence.clone(),
+                entered_by,
+                ..Default::default()
+            }));
+            for record in &records {
+                let row = outcomes::insert(conn, record)?;
+                outcomes::transition(
+                    conn,
+                    row.id,
+                    row.lock_version,
+                    "draft",
+                    "submitted",
+                    None,
+                    None,
+                )?;
+                outcomes::transition(
+                    conn,
+                    row.id,
+                    row.lock_version + 1,
+                    "submitted",
+                    "verified",
+                    Some(reviewer),
+                    None,
+                )?;
+                summary.outcome_records_created += 1;
+            }
+            let staff = users::find_by_email(conn, "staff@kobe-city.example")?
+                .ok_or_else(|| anyhow::anyhow!("demo staff missing"))?;
+            let as_of = db::now();
+            let (statement, text, used) = crate::api::payout_runs::compute_as_of(
+                conn,
+                kobe.id,
+                kobe.current_terms_version,
+                as_of,
+            )
+            .map_err(|e| anyhow::anyhow!("demo payout run: {e}"))?;
+            let total = crate::domain::Money::parse(&statement.total, statement.currency)?;
+            payout_runs::insert(
+                conn,
+                &payout_runs::NewPayoutRun {
+                    project_id: kobe.id,
+                    terms_version: kobe.current_terms_version,
+                    engine_version: crate::engine::ENGINE_VERSION,
+                    as_of,
+                    inputs_sha256: &statement.outcomes_sha256,
+                    statement: &text,
+                    statement_sha256: &hex::encode(sha2::Sha256::digest(text.as_bytes())),
+                    total_minor: total.minor(),
+                    currency: statement.currency.code(),
+                    created_by: staff.id,
+                },
+            )?;
+            outcomes::lock(conn, &used)?;
+            summary.payout_runs_created += 1;
         }
         Ok(summary)
     })

@@ -109,7 +109,7 @@ async fn malformed_wrong_type_oversized_change_nothing(app: TestApp) {
     app.post(
         "/api/v1/organizations",
         Some(&admin),
-        &json!({"slug": "hachioji-city", "kind": "local_government", "name_ja": "八王子市", "name_en": "Hachioji City"}),
+        &json!({"slug": "nagoya-city", "kind": "local_government", "name_ja": "名古屋市", "name_en": "Nagoya City"}),
     )
     .await
     .assert_status(StatusCode::CREATED);

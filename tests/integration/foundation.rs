@@ -142,7 +142,7 @@ async fn demo_load_is_idempotent(app: TestApp) {
     // The test app loaded the demo once already.
     assert_eq!(first, seika::demo::DemoSummary::default());
     assert_eq!(second, seika::demo::DemoSummary::default());
-    assert_eq!(counts, (7, 1));
+    assert_eq!(counts, (9, 2));
 }
 db_test!(demo_load_is_idempotent);
 

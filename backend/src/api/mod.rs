@@ -5,8 +5,12 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod organizations;
+pub mod outcomes;
 pub mod pagination;
+pub mod payout_runs;
+pub mod projects;
 pub mod users;
 
 use std::sync::Arc;
@@ -80,6 +84,43 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route(
+            "/projects/{id}",
+            get(projects::get).put(projects::update_draft),
+        )
+        .route("/projects/{id}/status", post(projects::change_status))
+        .route("/projects/{id}/amendments", post(projects::amend))
+        .route("/projects/{id}/versions", get(projects::versions))
+        .route(
+            "/projects/{id}/outcome-results",
+            get(outcomes::list).post(outcomes::create),
+        )
+        .route(
+            "/projects/{id}/outcome-results/{rid}/submit",
+            post(outcomes::submit),
+        )
+        .route(
+            "/projects/{id}/outcome-results/{rid}/verify",
+            post(outcomes::verify),
+        )
+        .route(
+            "/projects/{id}/outcome-results/{rid}/reject",
+            post(outcomes::reject),
+        )
+        .route(
+            "/projects/{id}/outcome-results/{rid}/history",
+            get(outcomes::history),
+        )
+        .route(
+            "/projects/{id}/payout-runs",
+            get(payout_runs::list).post(payout_runs::create),
+        )
+        .route("/projects/{id}/payout-runs/{rid}", get(payout_runs::get))
+        .route(
+            "/projects/{id}/payout-runs/{rid}/reproduce",
+            post(payout_runs::rerun),
+        )
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", get(users::get).patch(users::update))
         .fallback(api_not_found)

@@ -6,8 +6,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod idempotency;
 pub mod migrations;
 pub mod organizations;
+pub mod outcomes;
+pub mod payout_runs;
 pub mod projects;
 pub mod schema;
 pub mod settings;

@@ -106,3 +106,203 @@ pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Project
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     projects::table.count().get_result(conn)
 }
+
+#[derive(Debug, Clone, Queryable)]
+pub struct PartyRow {
+    pub organization_id: i64,
+    pub role: String,
+    pub slug: String,
+    pub kind: String,
+    pub name_ja: String,
+    pub name_en: String,
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ProjectRow>> {
+    projects::table
+        .find(id)
+        .select(ProjectRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn parties(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<PartyRow>> {
+    use super::schema::organizations;
+    project_parties::table
+        .inner_join(organizations::table)
+        .filter(project_parties::project_id.eq(project_id))
+        .order((project_parties::role.asc(), organizations::id.asc()))
+        .select((
+            project_parties::organization_id,
+            project_parties::role,
+            organizations::slug,
+            organizations::kind,
+            organizations::name_ja,
+            organizations::name_en,
+        ))
+        .load(conn)
+}
+
+/// The roles an organization plays on a project.
+pub fn roles_of(
+    conn: &mut DbConn,
+    project_id: i64,
+    organization_id: i64,
+) -> QueryResult<Vec<String>> {
+    project_parties::table
+        .filter(project_parties::project_id.eq(project_id))
+        .filter(project_parties::organization_id.eq(organization_id))
+        .select(project_parties::role)
+        .load(conn)
+}
+
+/// Filters for project lists.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    /// `None`: every project; `Some((org, role, include_owned))`: the organization's projects.
+    pub scope: Option<(i64, String, bool)>,
+    pub status: Option<String>,
+    pub policy_area: Option<String>,
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ProjectFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<ProjectRow>, i64)> {
+    let build = || {
+        let mut q = projects::table.into_boxed();
+        if let Some((org, role, include_owned)) = &filter.scope {
+            let as_party = project_parties::table
+                .filter(project_parties::organization_id.eq(*org))
+                .filter(project_parties::role.eq(role.clone()))
+                .select(project_parties::project_id);
+            q = if *include_owned {
+                q.filter(
+                    projects::id
+                        .eq_any(as_party)
+                        .or(projects::owner_organization_id.eq(*org)),
+                )
+            } else {
+                q.filter(projects::id.eq_any(as_party))
+            };
+        }
+        if let Some(status) = &filter.status {
+            q = q.filter(projects::status.eq(status.clone()));
+        }
+        if let Some(area) = &filter.policy_area {
+            q = q.filter(projects::policy_area.eq(area.clone()));
+        }
+        q
+    };
+    let rows = build()
+        .order(projects::id.asc())
+        .limit(limit)
+        .offset(offset)
+        .select(ProjectRow::as_select())
+        .load(conn)?;
+    let total = build().count().get_result(conn)?;
+    Ok((rows, total))
+}
+
+pub fn terms_version(
+    conn: &mut DbConn,
+    project_id: i64,
+    version: i32,
+) -> QueryResult<Option<ProjectTermsRow>> {
+    project_terms::table
+        .filter(project_terms::project_id.eq(project_id))
+        .filter(project_terms::version.eq(version))
+        .select(ProjectTermsRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn terms_versions(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<ProjectTermsRow>> {
+    project_terms::table
+        .filter(project_terms::project_id.eq(project_id))
+        .order(project_terms::version.asc())
+        .select(ProjectTermsRow::as_select())
+        .load(conn)
+}
+
+/// Bumps the project's lock version if it is still `expected`, setting status and the current
+/// terms version. `false` when stale.
+pub fn bump_checked(
+    conn: &mut DbConn,
+    id: i64,
+    expected: i32,
+    status: &str,
+    current_terms_version: i32,
+    titles: Option<(&str, &str)>,
+) -> QueryResult<bool> {
+    let target = projects::table
+        .find(id)
+        .filter(projects::lock_version.eq(expected));
+    let changed = match titles {
+        Some((ja, en)) => diesel::update(target)
+            .set((
+                projects::status.eq(status),
+                projects::current_terms_version.eq(current_terms_version),
+                projects::title_ja.eq(ja),
+                projects::title_en.eq(en),
+                projects::lock_version.eq(projects::lock_version + 1),
+                projects::updated_at.eq(now()),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((
+                projects::status.eq(status),
+                projects::current_terms_version.eq(current_terms_version),
+                projects::lock_version.eq(projects::lock_version + 1),
+                projects::updated_at.eq(now()),
+            ))
+            .execute(conn)?,
+    };
+    Ok(changed == 1)
+}
+
+/// Replaces a draft's terms (version 1 stays version 1 while the project is a draft).
+pub fn replace_terms(
+    conn: &mut DbConn,
+    project_id: i64,
+    version: i32,
+    terms: &str,
+    effective_from: NaiveDate,
+) -> QueryResult<()> {
+    diesel::update(
+        project_terms::table
+            .filter(project_terms::project_id.eq(project_id))
+            .filter(project_terms::version.eq(version)),
+    )
+    .set((
+        project_terms::terms.eq(terms),
+        project_terms::effective_from.eq(effective_from),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Adds an amendment: a new, effective-dated terms version with its reason.
+pub fn add_terms_version(
+    conn: &mut DbConn,
+    project_id: i64,
+    version: i32,
+    effective_from: NaiveDate,
+    reason: &str,
+    terms: &str,
+    created_by: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(project_terms::table)
+        .values((
+            project_terms::project_id.eq(project_id),
+            project_terms::version.eq(version),
+            project_terms::effective_from.eq(effective_from),
+            project_terms::reason.eq(reason),
+            project_terms::terms.eq(terms),
+            project_terms::created_by.eq(created_by),
+            project_terms::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

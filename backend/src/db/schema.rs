@@ -115,6 +115,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outcome_results (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        kind -> Text,
+        metric -> Text,
+        tranche -> Nullable<Text>,
+        achieved_on -> Nullable<Date>,
+        value -> Nullable<Text>,
+        numerator -> Nullable<Text>,
+        denominator -> Nullable<Text>,
+        comparison -> Nullable<Text>,
+        cohort_size -> Nullable<Text>,
+        estimates -> Nullable<Text>,
+        evidence -> Nullable<Text>,
+        status -> Text,
+        locked -> Bool,
+        supersedes_id -> Nullable<BigInt>,
+        correction_reason -> Nullable<Text>,
+        superseded_at -> Nullable<Timestamp>,
+        entered_by -> BigInt,
+        entered_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        rejection_reason -> Nullable<Text>,
+        lock_version -> Integer,
+    }
+}
+
+diesel::table! {
+    payout_runs (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        terms_version -> Integer,
+        engine_version -> Text,
+        as_of -> Timestamp,
+        inputs_sha256 -> Text,
+        statement -> Text,
+        statement_sha256 -> Text,
+        total_minor -> BigInt,
+        currency -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        key -> Text,
+        request_sha256 -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(outcome_results -> projects (project_id));
+diesel::joinable!(payout_runs -> projects (project_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     server_settings,
     organizations,
@@ -125,4 +187,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_tokens,
     login_attempts,
     audit_log,
+    outcome_results,
+    payout_runs,
+    idempotency_keys,
 );

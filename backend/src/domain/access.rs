@@ -200,3 +200,49 @@ mod tests {
         );
     }
 }
+
+/// Which projects appear in an actor's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingScope {
+    All,
+    /// Projects where the actor's organization plays `role`, and, if `include_owned`, those it owns.
+    Parties {
+        role: PartyRole,
+        include_owned: bool,
+    },
+}
+
+pub fn listing_scope(actor: &Actor) -> ListingScope {
+    use crate::domain::user::Role;
+    match actor.role {
+        Role::PlatformAdmin => ListingScope::All,
+        Role::GovernmentStaff => ListingScope::Parties {
+            role: PartyRole::OutcomePayer,
+            include_owned: true,
+        },
+        Role::Evaluator => ListingScope::Parties {
+            role: PartyRole::Evaluator,
+            include_owned: false,
+        },
+        Role::Investor => ListingScope::Parties {
+            role: PartyRole::Investor,
+            include_owned: false,
+        },
+        Role::ServiceProvider => ListingScope::Parties {
+            role: PartyRole::ServiceProvider,
+            include_owned: false,
+        },
+    }
+}
+
+/// Whether an organization of `kind` can play `role` on a project.
+pub fn party_fits(role: PartyRole, kind: crate::domain::organization::OrganizationKind) -> bool {
+    use crate::domain::organization::OrganizationKind as K;
+    match role {
+        PartyRole::OutcomePayer => kind.can_pay_outcomes(),
+        PartyRole::ServiceProvider => kind == K::ServiceProvider,
+        PartyRole::Intermediary => kind == K::Intermediary,
+        PartyRole::Evaluator => kind == K::Evaluator,
+        PartyRole::Investor => matches!(kind, K::Investor | K::Intermediary),
+    }
+}

@@ -4,6 +4,7 @@ pub mod access;
 pub mod money;
 pub mod organization;
 pub mod password;
+pub mod project;
 pub mod user;
 
 pub use money::{Currency, Money, MoneyError, Rounding, RoundingMode};

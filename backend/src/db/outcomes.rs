@@ -1,0 +1,181 @@
+//! Outcome results (aggregate values and milestones) and their verification workflow.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::outcome_results;
+use super::{DbConn, now};
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = outcome_results)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct OutcomeResultRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub kind: String,
+    pub metric: String,
+    pub tranche: Option<String>,
+    pub achieved_on: Option<NaiveDate>,
+    pub value: Option<String>,
+    pub numerator: Option<String>,
+    pub denominator: Option<String>,
+    pub comparison: Option<String>,
+    pub cohort_size: Option<String>,
+    pub estimates: Option<String>,
+    pub evidence: Option<String>,
+    pub status: String,
+    pub locked: bool,
+    pub supersedes_id: Option<i64>,
+    pub correction_reason: Option<String>,
+    pub superseded_at: Option<NaiveDateTime>,
+    pub entered_by: i64,
+    pub entered_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub rejection_reason: Option<String>,
+    pub lock_version: i32,
+}
+
+/// A new result or milestone, entered as a draft.
+#[derive(Debug, Clone, Default)]
+pub struct NewOutcomeResult {
+    pub project_id: i64,
+    pub kind: String,
+    pub metric: String,
+    pub tranche: Option<String>,
+    pub achieved_on: Option<NaiveDate>,
+    pub value: Option<String>,
+    pub numerator: Option<String>,
+    pub denominator: Option<String>,
+    pub comparison: Option<String>,
+    pub cohort_size: Option<String>,
+    pub estimates: Option<String>,
+    pub evidence: Option<String>,
+    pub supersedes_id: Option<i64>,
+    pub correction_reason: Option<String>,
+    pub entered_by: i64,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewOutcomeResult) -> QueryResult<OutcomeResultRow> {
+    diesel::insert_into(outcome_results::table)
+        .values((
+            outcome_results::project_id.eq(new.project_id),
+            outcome_results::kind.eq(&new.kind),
+            outcome_results::metric.eq(&new.metric),
+            outcome_results::tranche.eq(&new.tranche),
+            outcome_results::achieved_on.eq(new.achieved_on),
+            outcome_results::value.eq(&new.value),
+            outcome_results::numerator.eq(&new.numerator),
+            outcome_results::denominator.eq(&new.denominator),
+            outcome_results::comparison.eq(&new.comparison),
+            outcome_results::cohort_size.eq(&new.cohort_size),
+            outcome_results::estimates.eq(&new.estimates),
+            outcome_results::evidence.eq(&new.evidence),
+            outcome_results::status.eq("draft"),
+            outcome_results::supersedes_id.eq(new.supersedes_id),
+            outcome_results::correction_reason.eq(&new.correction_reason),
+            outcome_results::entered_by.eq(new.entered_by),
+            outcome_results::entered_at.eq(now()),
+        ))
+        .returning(outcome_results::all_columns)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, project_id: i64, id: i64) -> QueryResult<Option<OutcomeResultRow>> {
+    outcome_results::table
+        .find(id)
+        .filter(outcome_results::project_id.eq(project_id))
+        .select(OutcomeResultRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Moves a record from `from` to `to` status if it is still at `expected_version`; the single
+/// conditional UPDATE is what lets exactly one of two concurrent reviewers win.
+pub fn transition(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: i32,
+    from: &str,
+    to: &str,
+    reviewer: Option<i64>,
+    rejection_reason: Option<&str>,
+) -> QueryResult<bool> {
+    let target = outcome_results::table
+        .find(id)
+        .filter(outcome_results::status.eq(from))
+        .filter(outcome_results::lock_version.eq(expected_version));
+    let at = now();
+    let changed = if to == "submitted" {
+        diesel::update(target)
+            .set((
+                outcome_results::status.eq(to),
+                outcome_results::submitted_at.eq(at),
+                outcome_results::lock_version.eq(outcome_results::lock_version + 1),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set((
+                outcome_results::status.eq(to),
+                outcome_results::reviewed_by.eq(reviewer),
+                outcome_results::reviewed_at.eq(at),
+                outcome_results::rejection_reason.eq(rejection_reason),
+                outcome_results::lock_version.eq(outcome_results::lock_version + 1),
+            ))
+            .execute(conn)?
+    };
+    Ok(changed == 1)
+}
+
+/// Marks the record a verified correction replaces as superseded.
+pub fn supersede(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(outcome_results::table.find(id))
+        .set(outcome_results::superseded_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Verified records as they stood at `as_of`: verified by then and not yet superseded then.
+pub fn verified_as_of(
+    conn: &mut DbConn,
+    project_id: i64,
+    as_of: NaiveDateTime,
+) -> QueryResult<Vec<OutcomeResultRow>> {
+    outcome_results::table
+        .filter(outcome_results::project_id.eq(project_id))
+        .filter(outcome_results::status.eq("verified"))
+        .filter(outcome_results::reviewed_at.le(as_of))
+        .filter(
+            outcome_results::superseded_at
+                .is_null()
+                .or(outcome_results::superseded_at.gt(as_of)),
+        )
+        .order(outcome_results::id.asc())
+        .select(OutcomeResultRow::as_select())
+        .load(conn)
+}
+
+pub fn lock(conn: &mut DbConn, ids: &[i64]) -> QueryResult<()> {
+    diesel::update(outcome_results::table.filter(outcome_results::id.eq_any(ids)))
+        .set(outcome_results::locked.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    project_id: i64,
+    status: Option<&str>,
+) -> QueryResult<Vec<OutcomeResultRow>> {
+    let mut q = outcome_results::table
+        .filter(outcome_results::project_id.eq(project_id))
+        .into_boxed();
+    if let Some(status) = status {
+        q = q.filter(outcome_results::status.eq(status.to_owned()));
+    }
+    q.order(outcome_results::id.asc())
+        .select(OutcomeResultRow::as_select())
+        .load(conn)
+}

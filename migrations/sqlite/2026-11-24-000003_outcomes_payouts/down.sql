@@ -1,0 +1,3 @@
+DROP TABLE idempotency_keys;
+DROP TABLE payout_runs;
+DROP TABLE outcome_results;
