@@ -10,3 +10,5 @@ mod bad_input;
 mod binary;
 mod engine;
 mod foundation;
+mod outcomes;
+mod projects;

@@ -1,0 +1,397 @@
+//! Outcome results: four-eyes verification, corrections, idempotent retries, concurrent reviews,
+//! and payout runs computed from verified data only and reproduced from "as of" data.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::projects::project_id;
+use crate::util::{TestApp, TestResponse, db_test};
+
+const ENTERER: &str = "evaluator@mirai.example";
+const VERIFIER: &str = "evaluator2@mirai.example";
+
+async fn enter(app: &TestApp, project: i64, token: &str, body: &Value) -> i64 {
+    let res = app
+        .post(
+            &format!("/api/v1/projects/{project}/outcome-results"),
+            Some(token),
+            body,
+        )
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let id = res.json()["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/projects/{project}/outcome-results/{id}/submit"),
+        Some(token),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    id
+}
+
+async fn verify(app: &TestApp, project: i64, id: i64, token: &str) -> TestResponse {
+    app.post(
+        &format!("/api/v1/projects/{project}/outcome-results/{id}/verify"),
+        Some(token),
+        &json!({}),
+    )
+    .await
+}
+
+fn egfr_correction(old: i64, value: &str) -> Value {
+    json!({"metric": "egfr_decline_suppression", "tranche": "final", "value": value,
+           "supersedes": old, "correction_reason": "re-measured eGFR after data cleaning"})
+}
+
+async fn current_egfr(app: &TestApp, project: i64, token: &str) -> i64 {
+    let rows = app
+        .get(
+            &format!("/api/v1/projects/{project}/outcome-results?status=verified"),
+            Some(token),
+        )
+        .await
+        .json();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == "egfr_decline_suppression" && r["superseded_at"].is_null())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn record_status(app: &TestApp, kobe: i64, id: i64) -> String {
+    let token = app.login(VERIFIER).await;
+    let rows = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results"),
+            Some(&token),
+        )
+        .await
+        .json();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap()["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn four_eyes_rule(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let old = current_egfr(&app, kobe, &enterer).await;
+    let id = enter(&app, kobe, &enterer, &egfr_correction(old, "0.4")).await;
+
+    // The person who entered it cannot verify it.
+    verify(&app, kobe, id, &enterer)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    // The provider and investors see the project but may not verify.
+    for email in ["provider@dpp.example", "investor@smbc.example"] {
+        let token = app.login(email).await;
+        verify(&app, kobe, id, &token)
+            .await
+            .assert_problem(StatusCode::FORBIDDEN);
+    }
+    // Government staff of the project may not verify either.
+    verify(&app, kobe, id, &app.login("staff@kobe-city.example").await)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    // An evaluator not appointed to this project does not even see it.
+    let admin = app.login("admin@seika.example").await;
+    let org = app.post("/api/v1/organizations", Some(&admin), &json!({"slug": "other-eval", "kind": "evaluator", "name_ja": "他評価", "name_en": "Other evaluator"})).await.json();
+    app.post("/api/v1/users", Some(&admin), &json!({"email": "eval@other.example", "display_name": "Other", "role": "evaluator", "organization_id": org["id"], "password": seika::demo::DEMO_PASSWORD}))
+        .await
+        .assert_status(StatusCode::CREATED);
+    let stranger = app.login("eval@other.example").await;
+    verify(&app, kobe, id, &stranger)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+
+    assert_eq!(
+        record_status(&app, kobe, id).await,
+        "submitted",
+        "every refusal changed nothing"
+    );
+    let verifier = app.login(VERIFIER).await;
+    verify(&app, kobe, id, &verifier)
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(record_status(&app, kobe, id).await, "verified");
+    let history = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results/{id}/history"),
+            Some(&verifier),
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "outcome_result.entered",
+            "outcome_result.submitted",
+            "outcome_result.verified"
+        ]
+    );
+}
+db_test!(four_eyes_rule);
+
+async fn run_payout(app: &TestApp, project: i64, token: &str) -> Value {
+    let res = app
+        .post(
+            &format!("/api/v1/projects/{project}/payout-runs"),
+            Some(token),
+            &json!({}),
+        )
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    res.json()
+}
+
+async fn only_verified_data_pays_and_past_runs_reproduce(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+
+    // Kobe through the API: the demo's run and a fresh one reproduce the published figures.
+    let runs = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/payout-runs"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    let demo_run = runs[0]["id"].as_i64().unwrap();
+    assert_eq!(runs[0]["total"], "29432425");
+    let first = run_payout(&app, kobe, &staff).await;
+    assert_eq!(first["total"], "29432425");
+    let amounts: Vec<&str> = first["statement"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["10480000", "15720000", "3232425"]);
+    let first_id = first["id"].as_i64().unwrap();
+
+    // A correction that is entered and submitted but not verified changes nothing.
+    let enterer = app.login(ENTERER).await;
+    let old = current_egfr(&app, kobe, &enterer).await;
+    let correction = enter(&app, kobe, &enterer, &egfr_correction(old, "0.4")).await;
+    assert_eq!(run_payout(&app, kobe, &staff).await["total"], "29432425");
+
+    // Once verified, a new run pays 7,860,000 × 0.4 / 0.8 = 3,930,000 for the final part.
+    verify(&app, kobe, correction, &app.login(VERIFIER).await)
+        .await
+        .assert_status(StatusCode::OK);
+    let after = run_payout(&app, kobe, &staff).await;
+    assert_eq!(after["total"], "30130000");
+
+    // The earlier runs are unchanged and still reproduce exactly from the data as it was.
+    let stored = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/payout-runs/{first_id}"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    assert_eq!(stored["total"], "29432425");
+    for run in [demo_run, first_id] {
+        let check = app
+            .post(
+                &format!("/api/v1/projects/{kobe}/payout-runs/{run}/reproduce"),
+                Some(&staff),
+                &json!({}),
+            )
+            .await
+            .json();
+        assert_eq!(check["matches"], true, "{check}");
+        assert_eq!(
+            check["stored_inputs_sha256"],
+            check["recomputed_inputs_sha256"]
+        );
+    }
+    let as_of = stored["as_of"].as_str().unwrap();
+    let then = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results?as_of={as_of}"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    let egfr: Vec<&Value> = then
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["metric"] == "egfr_decline_suppression")
+        .collect();
+    assert_eq!(egfr.len(), 1);
+    assert_eq!(egfr[0]["value"], "0.329");
+
+    // The command line reproduces the same run.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_seika"))
+        .args(["payout-run", "reproduce", &first_id.to_string()])
+        .env("DATABASE_URL", app.database_url())
+        .env("SEIKA_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MATCH"));
+
+    // Investors and providers may read runs but not compute them.
+    for email in ["investor@smbc.example", "provider@dpp.example"] {
+        let token = app.login(email).await;
+        app.post(
+            &format!("/api/v1/projects/{kobe}/payout-runs"),
+            Some(&token),
+            &json!({}),
+        )
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+        app.get(
+            &format!("/api/v1/projects/{kobe}/payout-runs/{first_id}"),
+            Some(&token),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    }
+    // The appointed evaluator may compute one.
+    run_payout(&app, kobe, &enterer).await;
+}
+db_test!(only_verified_data_pays_and_past_runs_reproduce);
+
+async fn post_with_key(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> TestResponse {
+    let req = Request::post(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    app.send(req).await
+}
+
+async fn count(app: &TestApp, path: &str, token: &str) -> usize {
+    app.get(path, Some(token))
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+async fn retries_with_an_idempotency_key_are_safe(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let path = format!("/api/v1/projects/{kobe}/outcome-results");
+    let old = current_egfr(&app, kobe, &enterer).await;
+    let body = egfr_correction(old, "0.35");
+    let before = count(&app, &path, &enterer).await;
+    let first = post_with_key(&app, &path, &enterer, "retry-1", &body).await;
+    first.assert_status(StatusCode::CREATED);
+    let again = post_with_key(&app, &path, &enterer, "retry-1", &body).await;
+    again.assert_status(StatusCode::CREATED);
+    assert_eq!(first.json()["id"], again.json()["id"]);
+    assert_eq!(
+        count(&app, &path, &enterer).await,
+        before + 1,
+        "never a duplicate"
+    );
+    let other = post_with_key(
+        &app,
+        &path,
+        &enterer,
+        "retry-1",
+        &egfr_correction(old, "0.36"),
+    )
+    .await;
+    other.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(count(&app, &path, &enterer).await, before + 1);
+}
+db_test!(retries_with_an_idempotency_key_are_safe);
+
+async fn concurrent_double_verification_has_one_winner(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let old = current_egfr(&app, kobe, &enterer).await;
+    let id = enter(&app, kobe, &enterer, &egfr_correction(old, "0.4")).await;
+    let verifier = app.login(VERIFIER).await;
+    let (a, b) = tokio::join!(
+        verify(&app, kobe, id, &verifier),
+        verify(&app, kobe, id, &verifier)
+    );
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+}
+db_test!(concurrent_double_verification_has_one_winner);
+
+async fn bad_outcome_data_is_refused(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let path = format!("/api/v1/projects/{kobe}/outcome-results");
+    for (body, field) in [
+        (
+            json!({"metric": "egfr_decline_suppression", "tranche": "final", "value": "1.2"}),
+            "value",
+        ),
+        (json!({"metric": "nonexistent", "value": "1"}), "metric"),
+        (
+            json!({"metric": "programme_completion", "tranche": "interim", "numerator": "106", "denominator": "105"}),
+            "numerator",
+        ),
+        (
+            json!({"metric": "egfr_decline_suppression", "tranche": "final", "value": 0.4}),
+            "value",
+        ),
+        (
+            json!({"kind": "milestone", "metric": "programme_delivered"}),
+            "achieved_on",
+        ),
+        (
+            json!({"metric": "egfr_decline_suppression", "tranche": "final", "value": "0.3", "supersedes": 999999}),
+            "supersedes",
+        ),
+    ] {
+        let res = app.post(&path, Some(&enterer), &body).await;
+        let problem = res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert!(fields.contains(&field), "{body}: {fields:?}");
+    }
+    // A second verified value for the same metric and tranche must be a correction.
+    let id = enter(
+        &app,
+        kobe,
+        &enterer,
+        &json!({"metric": "egfr_decline_suppression", "tranche": "final", "value": "0.3"}),
+    )
+    .await;
+    verify(&app, kobe, id, &app.login(VERIFIER).await)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+}
+db_test!(bad_outcome_data_is_refused);

@@ -1,0 +1,377 @@
+//! Projects: who sees what, registration with validation, publication, amendments.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::util::{TestApp, TestResponse, db_test};
+
+pub const KOBE_CONTRACT: &str = include_str!("../../docs/examples/kobe-dialysis.contract.json");
+
+async fn codes(app: &TestApp, token: &str) -> Vec<String> {
+    let list = app.get("/api/v1/projects", Some(token)).await.json();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub async fn project_id(app: &TestApp, code: &str) -> i64 {
+    let code = code.to_owned();
+    app.with_conn(move |conn| {
+        seika::db::projects::find_by_code(conn, &code)
+            .unwrap()
+            .unwrap()
+            .id
+    })
+    .await
+}
+
+async fn each_role_sees_exactly_its_projects(app: TestApp) {
+    for (email, expected) in [
+        (
+            "admin@seika.example",
+            &["kobe-dialysis-2017", "hachioji-screening-2017"][..],
+        ),
+        ("staff@kobe-city.example", &["kobe-dialysis-2017"]),
+        ("staff@hachioji-city.example", &["hachioji-screening-2017"]),
+        ("evaluator@mirai.example", &["kobe-dialysis-2017"]),
+        ("investor@smbc.example", &["kobe-dialysis-2017"]),
+        ("investor@smbc-trust.example", &["kobe-dialysis-2017"]),
+        ("provider@dpp.example", &["kobe-dialysis-2017"]),
+    ] {
+        let token = app.login(email).await;
+        assert_eq!(codes(&app, &token).await, expected, "{email}");
+    }
+    // Another organization's project is not found, not forbidden: its existence is not revealed.
+    let hachioji = project_id(&app, "hachioji-screening-2017").await;
+    for email in [
+        "staff@kobe-city.example",
+        "evaluator@mirai.example",
+        "investor@smbc.example",
+        "provider@dpp.example",
+    ] {
+        let token = app.login(email).await;
+        let res = app
+            .get(&format!("/api/v1/projects/{hachioji}"), Some(&token))
+            .await;
+        res.assert_problem(StatusCode::NOT_FOUND);
+    }
+    let token = app.login("staff@kobe-city.example").await;
+    app.get("/api/v1/projects/999999", Some(&token))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    let filtered = app
+        .get("/api/v1/projects?status=closed", Some(&token))
+        .await
+        .json();
+    assert_eq!(filtered["total"], 0);
+    let bad = app
+        .get("/api/v1/projects?status=finished", Some(&token))
+        .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}
+db_test!(each_role_sees_exactly_its_projects);
+
+async fn investors_see_other_investors_only_in_aggregate(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let token = app.login("investor@smbc.example").await;
+    let project = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&token))
+        .await
+        .json();
+    let investments = project["terms"]["investments"].as_array().unwrap();
+    assert_eq!(investments.len(), 1);
+    assert_eq!(investments[0]["investor"], "smbc");
+    assert_eq!(
+        project["terms"]["other_investors"],
+        json!({"investments": 2, "committed_total": "10000000"})
+    );
+    let staff = app.login("staff@kobe-city.example").await;
+    let full = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&staff))
+        .await
+        .json();
+    assert_eq!(full["terms"]["investments"].as_array().unwrap().len(), 3);
+}
+db_test!(investors_see_other_investors_only_in_aggregate);
+
+/// A new project based on Kobe's terms under another code, with the demo evaluator appointed.
+pub async fn new_project_body(app: &TestApp, code: &str) -> Value {
+    let mut terms: Value = serde_json::from_str(KOBE_CONTRACT).unwrap();
+    terms["code"] = json!(code);
+    let evaluator = app
+        .with_conn(|conn| {
+            seika::db::organizations::find_by_slug(conn, "mirai-kogaku")
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    json!({
+        "title_ja": "テスト事業", "title_en": "Test project", "policy_area": "health",
+        "effective_from": "2025-04-01",
+        "parties": [{"organization_id": evaluator, "role": "evaluator"}],
+        "terms": terms,
+    })
+}
+
+pub async fn send_with_if_match(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    etag: &str,
+    body: &Value,
+) -> TestResponse {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("if-match", etag)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    app.send(req).await
+}
+
+async fn project_count(app: &TestApp) -> (i64, i64) {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::{audit_log, project_terms};
+        (
+            seika::db::projects::count(conn).unwrap(),
+            audit_log::table.count().get_result::<i64>(conn).unwrap()
+                + project_terms::table
+                    .count()
+                    .get_result::<i64>(conn)
+                    .unwrap(),
+        )
+    })
+    .await
+}
+
+async fn invalid_terms_get_422_naming_each_field_and_store_nothing(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let before = project_count(&app).await;
+    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        (
+            "terms.components[0].rule.amount",
+            Box::new(|b: &mut Value| {
+                b["terms"]["components"][0]["rule"]["amount"] = json!("-10480000")
+            }),
+        ),
+        (
+            "terms.metrics[0].target",
+            Box::new(|b: &mut Value| b["terms"]["metrics"][0]["target"] = json!("80")),
+        ),
+        (
+            "terms.currency",
+            Box::new(|b: &mut Value| b["terms"]["currency"] = json!("XYZ")),
+        ),
+        (
+            "terms.payers",
+            Box::new(|b: &mut Value| b["terms"]["payers"][0]["share"] = json!("0.8")),
+        ),
+        (
+            "terms.max_total_payment",
+            Box::new(|b: &mut Value| b["terms"]["max_total_payment"] = json!("1000")),
+        ),
+        (
+            "terms.metrics[3]",
+            Box::new(|b: &mut Value| {
+                b["terms"]["metrics"].as_array_mut().unwrap().push(json!({"id": "orphan", "name": {"ja": "x", "en": "x"}, "unit": "count", "direction": "higher_is_better"}));
+            }),
+        ),
+        (
+            "terms.components[2].rule.steps[1].at",
+            Box::new(|b: &mut Value| {
+                b["terms"]["components"][2]["rule"] = json!({"type": "tiered", "metric": "egfr_decline_suppression", "steps": [{"at": "0.5", "amount": "1"}, {"at": "0.4", "amount": "2"}]});
+            }),
+        ),
+        (
+            "terms.tranches[0].outcomes_until",
+            Box::new(|b: &mut Value| {
+                b["terms"]["tranches"][0]["outcomes_from"] = json!("2019-01-01");
+                b["terms"]["tranches"][0]["outcomes_until"] = json!("2018-01-01");
+            }),
+        ),
+        (
+            "title_en",
+            Box::new(|b: &mut Value| b["title_en"] = json!("")),
+        ),
+        (
+            "terms.components[2].rule.max_amount",
+            Box::new(|b: &mut Value| {
+                b["terms"]["components"][2]["rule"]["max_amount"] = json!(7860000.5)
+            }),
+        ),
+        (
+            "parties[0].role",
+            Box::new(|b: &mut Value| b["parties"][0]["role"] = json!("investor")),
+        ),
+    ];
+    for (field, mutate) in cases {
+        let mut body = new_project_body(&app, "test-project-1").await;
+        mutate(&mut body);
+        let res = app.post("/api/v1/projects", Some(&staff), &body).await;
+        let problem = res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert!(fields.contains(&field), "{field} not in {fields:?}");
+    }
+    assert_eq!(project_count(&app).await, before, "nothing stored");
+    let investor = app.login("investor@smbc.example").await;
+    let body = new_project_body(&app, "test-project-1").await;
+    app.post("/api/v1/projects", Some(&investor), &body)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+}
+db_test!(invalid_terms_get_422_naming_each_field_and_store_nothing);
+
+async fn register_publish_and_amend(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let body = new_project_body(&app, "kobe-second-2026").await;
+    let created = app.post("/api/v1/projects", Some(&staff), &body).await;
+    created.assert_status(StatusCode::CREATED);
+    let project = created.json();
+    assert_eq!(project["status"], "draft");
+    let id = project["id"].as_i64().unwrap();
+    let path = format!("/api/v1/projects/{id}");
+    let roles: Vec<&str> = project["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["role"].as_str().unwrap())
+        .collect();
+    assert!(roles.contains(&"outcome_payer") && roles.contains(&"evaluator"));
+    let etag = created.header("etag").unwrap().to_owned();
+
+    // A draft is edited in place.
+    let mut edited = body.clone();
+    edited["title_en"] = json!("Test project, revised");
+    let res = send_with_if_match(&app, Method::PUT, &path, &staff, &etag, &edited).await;
+    res.assert_status(StatusCode::OK);
+    let etag2 = res.header("etag").unwrap().to_owned();
+    send_with_if_match(&app, Method::PUT, &path, &staff, &etag, &edited)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+
+    // Publish; published terms are read-only.
+    let res = send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("{path}/status"),
+        &staff,
+        &etag2,
+        &json!({"status": "published"}),
+    )
+    .await;
+    res.assert_status(StatusCode::OK);
+    let etag3 = res.header("etag").unwrap().to_owned();
+    send_with_if_match(&app, Method::PUT, &path, &staff, &etag3, &edited)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let closed = send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("{path}/status"),
+        &staff,
+        &etag3,
+        &json!({"status": "closed"}),
+    )
+    .await;
+    closed.assert_problem(StatusCode::CONFLICT);
+
+    // An amendment is a new version with a reason; the old one stays readable.
+    let mut terms = body["terms"].clone();
+    terms["components"][2]["rule"]["max_amount"] = json!("8000000");
+    let amendment = json!({"reason": "Council resolution 2026-12", "effective_from": "2026-12-01", "terms": terms});
+    let others = app.login("investor@smbc.example").await;
+    send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("{path}/amendments"),
+        &others,
+        &etag3,
+        &amendment,
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+    let hachioji = app.login("staff@hachioji-city.example").await;
+    send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("{path}/amendments"),
+        &hachioji,
+        &etag3,
+        &amendment,
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+    let res = send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("{path}/amendments"),
+        &staff,
+        &etag3,
+        &amendment,
+    )
+    .await;
+    res.assert_status(StatusCode::CREATED);
+    assert_eq!(res.json()["terms_version"], 2);
+    let versions = app
+        .get(&format!("{path}/versions"), Some(&staff))
+        .await
+        .json();
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    assert_eq!(
+        versions[0]["terms"]["components"][2]["rule"]["max_amount"],
+        "7860000"
+    );
+    assert_eq!(
+        versions[1]["terms"]["components"][2]["rule"]["max_amount"],
+        "8000000"
+    );
+    assert_eq!(versions[1]["reason"], "Council resolution 2026-12");
+    // A stale version is refused.
+    send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("{path}/amendments"),
+        &staff,
+        &etag3,
+        &amendment,
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT);
+    let history = app
+        .get(
+            "/api/v1/audit",
+            Some(&app.login("admin@seika.example").await),
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &actions[..4],
+        [
+            "project.amended",
+            "project.status_changed",
+            "project.draft_updated",
+            "project.created"
+        ]
+    );
+}
+db_test!(register_publish_and_amend);
