@@ -137,6 +137,9 @@ pub async fn send_with_if_match(
     app.send(req).await
 }
 
+/// A change that makes a valid project body invalid.
+type Mutation = Box<dyn Fn(&mut Value)>;
+
 async fn project_count(app: &TestApp) -> (i64, i64) {
     app.with_conn(|conn| {
         use diesel::prelude::*;
@@ -156,7 +159,7 @@ async fn project_count(app: &TestApp) -> (i64, i64) {
 async fn invalid_terms_get_422_naming_each_field_and_store_nothing(app: TestApp) {
     let staff = app.login("staff@kobe-city.example").await;
     let before = project_count(&app).await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Mutation)> = vec![
         (
             "terms.components[0].rule.amount",
             Box::new(|b: &mut Value| {
