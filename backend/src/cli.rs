@@ -49,6 +49,11 @@ enum Command {
     /// Compute a payout statement from a contract file and an outcomes file, with no server and
     /// no database, and print it as JSON. See docs/PAYMENT-RULES.md for the file formats.
     Payout(PayoutArgs),
+    /// Print the JSON Schema of a file format: contract, outcomes or statement.
+    Schema {
+        #[arg(value_parser = ["contract", "outcomes", "statement"])]
+        name: String,
+    },
     /// Work with stored payout runs.
     #[command(subcommand, name = "payout-run")]
     PayoutRun(PayoutRunCommand),
@@ -189,6 +194,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::User(UserCommand::Add(args)) => add_user(args),
         Command::Payout(args) => payout(&args),
+        Command::Schema { name } => {
+            let schema = crate::engine::json_schema(&name)
+                .ok_or_else(|| anyhow::anyhow!("no schema named {name}"))?;
+            println!("{}", serde_json::to_string_pretty(&schema)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::PayoutRun(PayoutRunCommand::Reproduce(args)) => {
             let db =
                 crate::server::open_database(&args.database.database_url, &args.database.pool())?;

@@ -209,3 +209,20 @@ fn bad_files_name_the_file_the_place_and_the_expectation() {
         "{err}"
     );
 }
+
+/// The committed JSON Schemas are the ones the code generates (regenerate with
+/// `seika schema NAME > docs/schemas/NAME.schema.json`).
+#[test]
+fn committed_json_schemas_match_the_code() {
+    for name in seika::engine::SCHEMA_NAMES {
+        let generated = serde_json::to_string_pretty(&seika::engine::json_schema(name).unwrap())
+            .unwrap()
+            + "\n";
+        let path = root().join(format!("docs/schemas/{name}.schema.json"));
+        if std::env::var_os("SEIKA_UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap();
+        assert!(committed == generated, "{} is stale", path.display());
+    }
+}

@@ -70,6 +70,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
+        .route("/schemas/{name}", get(schema))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
@@ -156,4 +157,18 @@ async fn api_not_found() -> AppError {
 
 async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed("this endpoint does not accept that HTTP method".into())
+}
+
+/// `GET /api/v1/schemas/{name}.json`: the JSON Schema of the contract, outcomes or statement format.
+async fn schema(
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Result<axum::Json<serde_json::Value>, AppError> {
+    let base = name.strip_suffix(".json").unwrap_or(&name);
+    crate::engine::json_schema(base)
+        .map(axum::Json)
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "no schema `{base}`: try contract.json, outcomes.json or statement.json"
+            ))
+        })
 }

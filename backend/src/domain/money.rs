@@ -78,6 +78,20 @@ impl FromStr for Currency {
     }
 }
 
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "An ISO 4217 currency code with minor units, such as JPY, USD, GBP or EUR."
+        })
+    }
+}
+
 impl Serialize for Currency {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.code())
@@ -276,17 +290,18 @@ impl<'de> Deserialize<'de> for Money {
 }
 
 /// How a computed amount is rounded: to a multiple of `unit`, in a given mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rounding {
     /// The step amounts are rounded to, in major units: "1" for whole yen, "0.01" for cents,
     /// "1000" for thousands of yen.
     #[serde(with = "rust_decimal::serde::str")]
+    #[schemars(with = "String")]
     pub unit: Decimal,
     pub mode: RoundingMode,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoundingMode {
     /// Towards negative infinity (切り捨て for positive amounts).

@@ -328,3 +328,40 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
 
 #[cfg(test)]
 mod tests;
+
+/// JSON Schemas of the engine's file formats, generated from the types that read them.
+/// Decimals are documented as strings (the wire rule), without exponents.
+pub fn json_schema(name: &str) -> Option<serde_json::Value> {
+    let schema = match name {
+        "contract" => schemars::schema_for!(Contract),
+        "outcomes" => schemars::schema_for!(Outcomes),
+        "statement" => schemars::schema_for!(Statement),
+        _ => return None,
+    };
+    let mut value = serde_json::to_value(schema).ok()?;
+    decimals_as_strings(&mut value);
+    Some(value)
+}
+
+fn decimals_as_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let is_decimal = map
+                .get("pattern")
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| p.contains("[eE]"));
+            if is_decimal {
+                map.insert("type".into(), "string".into());
+                map.insert("pattern".into(), r"^-?\d+(\.\d+)?$".into());
+                map.entry("description").or_insert_with(|| {
+                    "An exact decimal as a string, e.g. \"0.329\" or \"7860000\".".into()
+                });
+            }
+            map.values_mut().for_each(decimals_as_strings);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(decimals_as_strings),
+        _ => {}
+    }
+}
+
+pub const SCHEMA_NAMES: [&str; 3] = ["contract", "outcomes", "statement"];

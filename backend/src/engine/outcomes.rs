@@ -14,7 +14,7 @@ use super::contract::{Contract, Issue, MetricUnit};
 
 pub const OUTCOMES_SCHEMA: &str = "seika.outcomes.v1";
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Outcomes {
     pub schema: String,
@@ -29,7 +29,7 @@ pub struct Outcomes {
 }
 
 /// An aggregate result for one metric, for one tranche or (without `tranche`) for all.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricResult {
     pub metric: String,
@@ -55,7 +55,7 @@ pub struct MetricResult {
     pub evidence: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Estimate {
     pub source: String,
@@ -63,7 +63,7 @@ pub struct Estimate {
     pub comparison: Decimal,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Milestone {
     pub id: String,
@@ -172,12 +172,37 @@ impl ParticipantOutcomes {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RecordWire<'a> {
     participant: std::borrow::Cow<'a, str>,
     outcome: std::borrow::Cow<'a, str>,
     achieved_on: NaiveDate,
+}
+
+/// One participant record as written in files (documentation of the wire form).
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "only its JSON Schema is used")]
+struct ParticipantRecord {
+    /// A pseudonymous key (1 to 64 characters, no spaces); never a name or direct identifier.
+    participant: String,
+    /// The outcome achieved, or the good state a period was spent in.
+    outcome: String,
+    achieved_on: NaiveDate,
+}
+
+impl schemars::JsonSchema for ParticipantOutcomes {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ParticipantOutcomes".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "array",
+            "items": generator.subschema_for::<ParticipantRecord>(),
+        })
+    }
 }
 
 impl Serialize for ParticipantOutcomes {

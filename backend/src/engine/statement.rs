@@ -10,7 +10,7 @@ use crate::domain::{Currency, Rounding};
 
 pub const STATEMENT_SCHEMA: &str = "seika.statement.v1";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Statement {
     pub schema: &'static str,
     pub engine_version: &'static str,
@@ -32,14 +32,14 @@ pub struct Statement {
     pub distribution: Option<Distribution>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TrancheTotal {
     pub tranche: String,
     pub due_on: chrono::NaiveDate,
     pub total: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PayerTotal {
     pub payer: String,
     pub total: String,
@@ -47,13 +47,13 @@ pub struct PayerTotal {
     pub max_payment: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MetricTotal {
     pub metric: String,
     pub total: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LineStatus {
     /// Paid in full as the rule computed it.
@@ -67,7 +67,7 @@ pub enum LineStatus {
 }
 
 /// One payment component's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Line {
     pub component: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,13 +82,13 @@ pub struct Line {
     pub explanation: Explanation,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PayerAmount {
     pub payer: String,
     pub amount: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Explanation {
     pub inputs: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -103,7 +103,7 @@ pub struct Explanation {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ConditionCheck {
     pub metric: String,
     pub required: String,
@@ -112,7 +112,7 @@ pub struct ConditionCheck {
 }
 
 /// A cap that bound, its limit and how much it took off.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CapApplied {
     pub cap: String,
     pub limit: String,
@@ -130,14 +130,14 @@ impl CapApplied {
 }
 
 /// How the outcome payments reach investors.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Distribution {
     pub tranches: Vec<TrancheDistribution>,
     pub investors: Vec<InvestorSummary>,
     pub reconciliation: Reconciliation,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TrancheDistribution {
     pub tranche: String,
     pub date: chrono::NaiveDate,
@@ -147,7 +147,7 @@ pub struct TrancheDistribution {
     pub retained: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WaterfallPayment {
     /// Position of the step in the contract's waterfall (0-based).
     pub step: usize,
@@ -157,7 +157,7 @@ pub struct WaterfallPayment {
     pub amount: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DistributionKind {
     Fee,
@@ -166,7 +166,7 @@ pub enum DistributionKind {
     SuccessFee,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InvestorSummary {
     pub investor: String,
     pub committed: String,
@@ -186,7 +186,7 @@ pub struct InvestorSummary {
     pub irr: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Reconciliation {
     pub received: String,
     pub distributed: String,
