@@ -156,6 +156,12 @@ struct ServeArgs {
     /// Lifetime of access tokens, in seconds.
     #[arg(long, env = "SEIKA_TOKEN_TTL_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(60..=86_400 * 30))]
     token_ttl_secs: u64,
+    /// Largest accepted CSV import (participant records), in bytes.
+    #[arg(long, env = "SEIKA_MAX_IMPORT_BYTES", default_value_t = 64 * 1024 * 1024)]
+    max_import_bytes: usize,
+    /// Aggregates over fewer participants than this are suppressed for investors and the public.
+    #[arg(long, env = "SEIKA_MIN_AGGREGATE", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..))]
+    min_aggregate: i64,
     /// Secret for signing access tokens (32+ characters). When not given, one is generated on
     /// first start and kept in the database.
     #[arg(long, env = "SEIKA_JWT_SECRET", hide_env_values = true)]
@@ -186,6 +192,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 http: HttpConfig {
                     max_body_bytes: args.max_body_bytes,
                     token_ttl: Duration::from_secs(args.token_ttl_secs),
+                    max_import_bytes: args.max_import_bytes,
+                    min_aggregate_participants: args.min_aggregate,
                 },
                 demo: args.demo,
                 jwt_secret: args.jwt_secret,

@@ -337,7 +337,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                     created_by: staff.id,
                 },
             )?;
-            outcomes::lock(conn, &used)?;
+            used.lock(conn)?;
             summary.payout_runs_created += 1;
         }
         Ok(summary)

@@ -7,6 +7,7 @@ mod util;
 mod audit;
 mod auth;
 mod bad_input;
+mod batches;
 mod binary;
 mod engine;
 mod foundation;

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod batches;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -35,6 +36,10 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Lifetime of issued access tokens.
     pub token_ttl: Duration,
+    /// Largest accepted CSV import in bytes.
+    pub max_import_bytes: usize,
+    /// Aggregates over fewer participants than this are suppressed for readers of aggregates.
+    pub min_aggregate_participants: i64,
 }
 
 impl Default for HttpConfig {
@@ -42,6 +47,8 @@ impl Default for HttpConfig {
         HttpConfig {
             max_body_bytes: 1024 * 1024,
             token_ttl: Duration::from_secs(3600),
+            max_import_bytes: 64 * 1024 * 1024,
+            min_aggregate_participants: 10,
         }
     }
 }
@@ -68,6 +75,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route of Seika: the JSON API under `/api/v1` and the web frontend at `/`.
 pub fn router(state: AppState) -> Router {
+    let max_import = state.config.max_import_bytes;
     let api = Router::new()
         .route("/health", get(health::health))
         .route("/schemas/{name}", get(schema))
@@ -118,6 +126,29 @@ pub fn router(state: AppState) -> Router {
             get(payout_runs::list).post(payout_runs::create),
         )
         .route("/projects/{id}/payout-runs/{rid}", get(payout_runs::get))
+        .route(
+            "/projects/{id}/outcome-batches",
+            get(batches::list)
+                .post(batches::import)
+                .layer(DefaultBodyLimit::max(max_import)),
+        )
+        .route(
+            "/projects/{id}/outcome-batches/{rid}/records",
+            get(batches::records),
+        )
+        .route(
+            "/projects/{id}/outcome-batches/{rid}/submit",
+            post(batches::submit),
+        )
+        .route(
+            "/projects/{id}/outcome-batches/{rid}/verify",
+            post(batches::verify),
+        )
+        .route(
+            "/projects/{id}/outcome-batches/{rid}/reject",
+            post(batches::reject),
+        )
+        .route("/projects/{id}/outcome-summary", get(batches::summary))
         .route(
             "/projects/{id}/payout-runs/{rid}/reproduce",
             post(payout_runs::rerun),

@@ -14,10 +14,8 @@ use super::error::{AppError, AppResult, FieldError};
 use super::extract::{ApiJson, ApiQuery};
 use super::idempotency::{self, IdempotencyKey};
 use super::projects::{authorize, load_contract};
-use crate::db::{
-    self, audit,
-    outcomes::{self, OutcomeResultRow},
-};
+use crate::db::outcomes::{self, OutcomeResultRow};
+use crate::db::{self, DbConn, audit, batches};
 use crate::domain::access::ProjectAction;
 use crate::engine::contract::Rule;
 use crate::engine::outcomes::{Estimate, MetricResult, Milestone, Outcomes};
@@ -249,20 +247,73 @@ pub struct ReviewInput {
 }
 
 #[derive(Clone, Copy)]
-enum Review {
+pub enum Review {
     Submit,
     Verify,
     Reject,
 }
 
-async fn review(
+/// What is being reviewed: an aggregate result or a batch of participant records.
+#[derive(Clone, Copy)]
+pub enum Target {
+    Result,
+    Batch,
+}
+
+/// The workflow state of a reviewable record, whichever table it lives in.
+struct Reviewable {
+    status: String,
+    entered_by: i64,
+    lock_version: i32,
+    supersedes_id: Option<i64>,
+    /// (kind, metric, tranche) for results: at most one current verified record per key.
+    key: Option<(String, String, Option<String>)>,
+}
+
+fn load_reviewable(
+    conn: &mut DbConn,
+    target: Target,
+    project_id: i64,
+    id: i64,
+) -> AppResult<Reviewable> {
+    match target {
+        Target::Result => {
+            let r = outcomes::find(conn, project_id, id)?
+                .ok_or_else(|| AppError::not_found("outcome result"))?;
+            Ok(Reviewable {
+                status: r.status,
+                entered_by: r.entered_by,
+                lock_version: r.lock_version,
+                supersedes_id: r.supersedes_id,
+                key: Some((r.kind, r.metric, r.tranche)),
+            })
+        }
+        Target::Batch => {
+            let b = batches::find(conn, project_id, id)?
+                .ok_or_else(|| AppError::not_found("outcome batch"))?;
+            Ok(Reviewable {
+                status: b.status,
+                entered_by: b.entered_by,
+                lock_version: b.lock_version,
+                supersedes_id: b.supersedes_id,
+                key: None,
+            })
+        }
+    }
+}
+
+/// Submit, verify or reject a record. Verification is by someone other than the person who
+/// entered it, from the project's appointed evaluator; one conditional UPDATE decides between
+/// concurrent reviewers.
+pub async fn review(
     state: AppState,
     auth: AuthUser,
     project_id: i64,
     id: i64,
+    target: Target,
     review: Review,
     reason: Option<String>,
-) -> AppResult<Json<OutcomeResultRow>> {
+) -> AppResult<Json<serde_json::Value>> {
     if matches!(review, Review::Reject) && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(AppError::validation(
             "reason",
@@ -278,11 +329,11 @@ async fn review(
                 Review::Verify | Review::Reject => ProjectAction::VerifyOutcomes,
             };
             authorize(conn, &actor, project_id, action)?;
-            let row = outcomes::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("outcome result"))?;
+            let row = load_reviewable(conn, target, project_id, id)?;
             let (from, to, verb) = match review {
-                Review::Submit => ("draft", "submitted", "outcome_result.submitted"),
-                Review::Verify => ("submitted", "verified", "outcome_result.verified"),
-                Review::Reject => ("submitted", "rejected", "outcome_result.rejected"),
+                Review::Submit => ("draft", "submitted", "submitted"),
+                Review::Verify => ("submitted", "verified", "verified"),
+                Review::Reject => ("submitted", "rejected", "rejected"),
             };
             if !matches!(review, Review::Submit) && row.entered_by == actor.user_id {
                 return Err(AppError::Forbidden("four-eyes rule: a record is verified by someone other than the person who entered it".into()));
@@ -290,25 +341,40 @@ async fn review(
             if row.status != from {
                 return Err(AppError::Conflict(format!("the record is {}, not {from}", row.status)));
             }
+            let entity = match target {
+                Target::Result => "outcome_result",
+                Target::Batch => "outcome_batch",
+            };
             db::write_transaction(conn, |conn| {
-                if matches!(review, Review::Verify) && row.supersedes_id.is_none() {
+                if let (Review::Verify, None, Some((kind, metric, tranche))) = (review, row.supersedes_id, &row.key) {
                     let current = outcomes::verified_as_of(conn, project_id, db::now())?;
-                    if current.iter().any(|r| r.metric == row.metric && r.tranche == row.tranche && r.kind == row.kind) {
+                    if current.iter().any(|r| &r.metric == metric && &r.tranche == tranche && &r.kind == kind) {
                         return Err(AppError::Conflict("a verified record for this metric and tranche exists: enter a correction that supersedes it".into()));
                     }
                 }
                 let reviewer = (!matches!(review, Review::Submit)).then_some(actor.user_id);
-                if !outcomes::transition(conn, id, row.lock_version, from, to, reviewer, reason.as_deref())? {
+                let moved = match target {
+                    Target::Result => outcomes::transition(conn, id, row.lock_version, from, to, reviewer, reason.as_deref())?,
+                    Target::Batch => batches::transition(conn, id, row.lock_version, from, to, reviewer, reason.as_deref())?,
+                };
+                if !moved {
                     return Err(AppError::Conflict("someone else changed this record at the same time; reload it".into()));
                 }
-                let after = outcomes::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("outcome result"))?;
+                let after = match target {
+                    Target::Result => to_json(&outcomes::find(conn, project_id, id)?)?,
+                    Target::Batch => to_json(&batches::find(conn, project_id, id)?)?,
+                };
                 if matches!(review, Review::Verify) && let Some(old) = row.supersedes_id {
-                    outcomes::supersede(conn, old, after.reviewed_at.unwrap_or_else(db::now))?;
+                    let at = db::now();
+                    match target {
+                        Target::Result => outcomes::supersede(conn, old, at)?,
+                        Target::Batch => batches::supersede(conn, old, at)?,
+                    }
                 }
                 audit::append(conn, audit::AuditEntry {
                     actor_user_id: Some(actor.user_id),
-                    action: verb,
-                    entity: "outcome_result",
+                    action: &format!("{entity}.{verb}"),
+                    entity,
                     entity_id: id.to_string(),
                     before: Some(serde_json::json!({"status": from})),
                     after: Some(serde_json::json!({"status": to, "reason": reason})),
@@ -323,16 +389,34 @@ pub async fn submit(
     State(state): State<AppState>,
     auth: AuthUser,
     Path((project_id, id)): Path<(i64, i64)>,
-) -> AppResult<Json<OutcomeResultRow>> {
-    review(state, auth, project_id, id, Review::Submit, None).await
+) -> AppResult<Json<serde_json::Value>> {
+    review(
+        state,
+        auth,
+        project_id,
+        id,
+        Target::Result,
+        Review::Submit,
+        None,
+    )
+    .await
 }
 
 pub async fn verify(
     State(state): State<AppState>,
     auth: AuthUser,
     Path((project_id, id)): Path<(i64, i64)>,
-) -> AppResult<Json<OutcomeResultRow>> {
-    review(state, auth, project_id, id, Review::Verify, None).await
+) -> AppResult<Json<serde_json::Value>> {
+    review(
+        state,
+        auth,
+        project_id,
+        id,
+        Target::Result,
+        Review::Verify,
+        None,
+    )
+    .await
 }
 
 pub async fn reject(
@@ -340,6 +424,15 @@ pub async fn reject(
     auth: AuthUser,
     Path((project_id, id)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<ReviewInput>,
-) -> AppResult<Json<OutcomeResultRow>> {
-    review(state, auth, project_id, id, Review::Reject, input.reason).await
+) -> AppResult<Json<serde_json::Value>> {
+    review(
+        state,
+        auth,
+        project_id,
+        id,
+        Target::Result,
+        Review::Reject,
+        input.reason,
+    )
+    .await
 }

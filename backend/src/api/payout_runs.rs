@@ -15,7 +15,7 @@ use super::idempotency::{self, IdempotencyKey};
 use super::outcomes::to_engine_outcomes;
 use super::projects::{authorize, load_contract};
 use crate::db::{
-    self, DbConn, audit, outcomes,
+    self, DbConn, audit, batches, outcomes,
     payout_runs::{self, PayoutRunRow},
 };
 use crate::domain::access::ProjectAction;
@@ -61,17 +61,32 @@ fn view(row: PayoutRunRow, with_statement: bool) -> AppResult<PayoutRunView> {
     })
 }
 
+/// The verified records a run used; they are locked once the run is stored.
+pub struct Used {
+    pub results: Vec<i64>,
+    pub batches: Vec<i64>,
+}
+
+impl Used {
+    pub fn lock(&self, conn: &mut DbConn) -> diesel::QueryResult<()> {
+        outcomes::lock(conn, &self.results)?;
+        batches::lock(conn, &self.batches)
+    }
+}
+
 /// Computes the statement for a project's terms version from verified data as of a moment.
-/// Returns the statement, its canonical JSON and the ids of the records used.
+/// Returns the statement, its canonical JSON and the records used.
 pub fn compute_as_of(
     conn: &mut DbConn,
     project_id: i64,
     terms_version: i32,
     as_of: NaiveDateTime,
-) -> AppResult<(Statement, String, Vec<i64>)> {
+) -> AppResult<(Statement, String, Used)> {
     let (contract, _) = load_contract(conn, project_id, terms_version)?;
     let rows = outcomes::verified_as_of(conn, project_id, as_of)?;
-    let data = to_engine_outcomes(&contract.code, &rows);
+    let mut data = to_engine_outcomes(&contract.code, &rows);
+    let batch_ids = batches::verified_as_of(conn, project_id, as_of)?;
+    batches::load_records(conn, &batch_ids, &mut data.participant_outcomes)?;
     let statement = engine::compute(&contract, &data).map_err(|e| {
         let prefix = match e {
             EngineError::Contract(_) => "terms",
@@ -88,7 +103,14 @@ pub fn compute_as_of(
         AppError::Validation(errors)
     })?;
     let text = serde_json::to_string(&statement).map_err(|e| AppError::Internal(e.into()))?;
-    Ok((statement, text, rows.iter().map(|r| r.id).collect()))
+    Ok((
+        statement,
+        text,
+        Used {
+            results: rows.iter().map(|r| r.id).collect(),
+            batches: batch_ids,
+        },
+    ))
 }
 
 fn sha256(text: &str) -> String {
@@ -135,7 +157,7 @@ pub async fn create(
                             created_by: actor.user_id,
                         },
                     )?;
-                    outcomes::lock(conn, &used)?;
+                    used.lock(conn)?;
                     audit::append(
                         conn,
                         audit::AuditEntry {

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod batches;
 pub mod idempotency;
 pub mod migrations;
 pub mod organizations;

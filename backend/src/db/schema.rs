@@ -174,6 +174,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outcome_batches (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        source_name -> Text,
+        source_sha256 -> Text,
+        row_count -> BigInt,
+        status -> Text,
+        locked -> Bool,
+        supersedes_id -> Nullable<BigInt>,
+        correction_reason -> Nullable<Text>,
+        superseded_at -> Nullable<Timestamp>,
+        entered_by -> BigInt,
+        entered_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        rejection_reason -> Nullable<Text>,
+        lock_version -> Integer,
+    }
+}
+
+diesel::table! {
+    participant_records (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        participant -> Text,
+        cohort -> Nullable<Text>,
+        enrolled_on -> Nullable<Date>,
+        outcome -> Text,
+        achieved_on -> Date,
+    }
+}
+
+diesel::joinable!(participant_records -> outcome_batches (batch_id));
+diesel::joinable!(outcome_batches -> projects (project_id));
 diesel::joinable!(outcome_results -> projects (project_id));
 diesel::joinable!(payout_runs -> projects (project_id));
 
@@ -190,4 +226,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outcome_results,
     payout_runs,
     idempotency_keys,
+    outcome_batches,
+    participant_records,
 );

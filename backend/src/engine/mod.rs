@@ -16,6 +16,7 @@ pub mod allocate;
 pub mod contract;
 pub mod input;
 pub mod outcomes;
+pub mod participant_csv;
 pub mod rules;
 pub mod statement;
 pub mod waterfall;

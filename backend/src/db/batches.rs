@@ -1,0 +1,242 @@
+//! Batches of participant-level records (CSV imports) and their verification workflow.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{outcome_batches, participant_records};
+use super::{DbConn, now};
+use crate::engine::outcomes::ParticipantOutcomes;
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = outcome_batches)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct BatchRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub source_name: String,
+    pub source_sha256: String,
+    pub row_count: i64,
+    pub status: String,
+    pub locked: bool,
+    pub supersedes_id: Option<i64>,
+    pub correction_reason: Option<String>,
+    pub superseded_at: Option<NaiveDateTime>,
+    pub entered_by: i64,
+    pub entered_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub rejection_reason: Option<String>,
+    pub lock_version: i32,
+}
+
+/// One participant record to store.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub participant: String,
+    pub cohort: Option<String>,
+    pub enrolled_on: Option<NaiveDate>,
+    pub outcome: String,
+    pub achieved_on: NaiveDate,
+}
+
+pub struct NewBatch<'a> {
+    pub project_id: i64,
+    pub source_name: &'a str,
+    pub source_sha256: &'a str,
+    pub supersedes_id: Option<i64>,
+    pub correction_reason: Option<&'a str>,
+    pub entered_by: i64,
+}
+
+/// Rows per multi-row INSERT: under SQLite's 32766 bound parameters (5 per row).
+const CHUNK: usize = 5000;
+
+/// Inserts a batch and its records. Call inside a write transaction (all or nothing).
+pub fn insert(
+    conn: &mut DbConn,
+    new: &NewBatch<'_>,
+    records: &[NewRecord],
+) -> QueryResult<BatchRow> {
+    let batch: BatchRow = diesel::insert_into(outcome_batches::table)
+        .values((
+            outcome_batches::project_id.eq(new.project_id),
+            outcome_batches::source_name.eq(new.source_name),
+            outcome_batches::source_sha256.eq(new.source_sha256),
+            outcome_batches::row_count.eq(records.len() as i64),
+            outcome_batches::status.eq("draft"),
+            outcome_batches::supersedes_id.eq(new.supersedes_id),
+            outcome_batches::correction_reason.eq(new.correction_reason),
+            outcome_batches::entered_by.eq(new.entered_by),
+            outcome_batches::entered_at.eq(now()),
+        ))
+        .returning(outcome_batches::all_columns)
+        .get_result(conn)?;
+    for chunk in records.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|r| {
+                (
+                    participant_records::batch_id.eq(batch.id),
+                    participant_records::participant.eq(&r.participant),
+                    participant_records::cohort.eq(&r.cohort),
+                    participant_records::enrolled_on.eq(r.enrolled_on),
+                    participant_records::outcome.eq(&r.outcome),
+                    participant_records::achieved_on.eq(r.achieved_on),
+                )
+            })
+            .collect();
+        // Multi-row INSERT has no MultiBackend form: run it on the concrete connection.
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(participant_records::table)
+                .values(rows)
+                .execute(c)?,
+            DbConn::Postgres(c) => diesel::insert_into(participant_records::table)
+                .values(rows)
+                .execute(c)?,
+        };
+    }
+    Ok(batch)
+}
+
+pub fn find(conn: &mut DbConn, project_id: i64, id: i64) -> QueryResult<Option<BatchRow>> {
+    outcome_batches::table
+        .find(id)
+        .filter(outcome_batches::project_id.eq(project_id))
+        .select(BatchRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<BatchRow>> {
+    outcome_batches::table
+        .filter(outcome_batches::project_id.eq(project_id))
+        .order(outcome_batches::id.asc())
+        .select(BatchRow::as_select())
+        .load(conn)
+}
+
+/// Conditional status change (one winner among concurrent reviewers).
+pub fn transition(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: i32,
+    from: &str,
+    to: &str,
+    reviewer: Option<i64>,
+    rejection_reason: Option<&str>,
+) -> QueryResult<bool> {
+    let target = outcome_batches::table
+        .find(id)
+        .filter(outcome_batches::status.eq(from))
+        .filter(outcome_batches::lock_version.eq(expected_version));
+    let at = now();
+    let changed = if to == "submitted" {
+        diesel::update(target)
+            .set((
+                outcome_batches::status.eq(to),
+                outcome_batches::submitted_at.eq(at),
+                outcome_batches::lock_version.eq(outcome_batches::lock_version + 1),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set((
+                outcome_batches::status.eq(to),
+                outcome_batches::reviewed_by.eq(reviewer),
+                outcome_batches::reviewed_at.eq(at),
+                outcome_batches::rejection_reason.eq(rejection_reason),
+                outcome_batches::lock_version.eq(outcome_batches::lock_version + 1),
+            ))
+            .execute(conn)?
+    };
+    Ok(changed == 1)
+}
+
+pub fn supersede(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(outcome_batches::table.find(id))
+        .set(outcome_batches::superseded_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn lock(conn: &mut DbConn, ids: &[i64]) -> QueryResult<()> {
+    diesel::update(outcome_batches::table.filter(outcome_batches::id.eq_any(ids)))
+        .set(outcome_batches::locked.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Batches verified by `as_of` and not superseded then.
+pub fn verified_as_of(
+    conn: &mut DbConn,
+    project_id: i64,
+    as_of: NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    outcome_batches::table
+        .filter(outcome_batches::project_id.eq(project_id))
+        .filter(outcome_batches::status.eq("verified"))
+        .filter(outcome_batches::reviewed_at.le(as_of))
+        .filter(
+            outcome_batches::superseded_at
+                .is_null()
+                .or(outcome_batches::superseded_at.gt(as_of)),
+        )
+        .order(outcome_batches::id.asc())
+        .select(outcome_batches::id)
+        .load(conn)
+}
+
+/// Streams the records of these batches, in id order, into the engine's interned form.
+pub fn load_records(
+    conn: &mut DbConn,
+    batch_ids: &[i64],
+    into: &mut ParticipantOutcomes,
+) -> QueryResult<()> {
+    const PAGE: i64 = 50_000;
+    for &batch in batch_ids {
+        let mut after = 0_i64;
+        loop {
+            let page: Vec<(i64, String, String, NaiveDate)> = participant_records::table
+                .filter(participant_records::batch_id.eq(batch))
+                .filter(participant_records::id.gt(after))
+                .order(participant_records::id.asc())
+                .limit(PAGE)
+                .select((
+                    participant_records::id,
+                    participant_records::participant,
+                    participant_records::outcome,
+                    participant_records::achieved_on,
+                ))
+                .load(conn)?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            let full = page.len() as i64 == PAGE;
+            for (_, participant, outcome, on) in &page {
+                into.push(participant, outcome, *on);
+            }
+            if !full {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Record counts per outcome in these batches (aggregates for readers who may not see records).
+pub fn counts_by_outcome(
+    conn: &mut DbConn,
+    batch_ids: &[i64],
+) -> QueryResult<Vec<(String, i64, i64)>> {
+    use diesel::dsl::count_star;
+    participant_records::table
+        .filter(participant_records::batch_id.eq_any(batch_ids))
+        .group_by(participant_records::outcome)
+        .order(participant_records::outcome.asc())
+        .select((
+            participant_records::outcome,
+            count_star(),
+            diesel::dsl::count(participant_records::participant).aggregate_distinct(),
+        ))
+        .load(conn)
+}

@@ -1,0 +1,325 @@
+//! Reading participant-level records from CSV as Japanese local governments produce them:
+//! UTF-8 with or without BOM or Shift_JIS; dates as 2024-04-01 or 2024/04/01; Japanese or English
+//! headers. All or nothing: every problem is reported with its row, column and value. Columns
+//! that look like direct identifiers are refused outright.
+
+use chrono::NaiveDate;
+
+use super::contract::Issue;
+use super::input::{decode_text, parse_date};
+
+/// One parsed record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantRow {
+    pub participant: String,
+    pub cohort: Option<String>,
+    pub enrolled_on: Option<NaiveDate>,
+    pub outcome: String,
+    pub achieved_on: NaiveDate,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Participant,
+    Cohort,
+    EnrolledOn,
+    Outcome,
+    AchievedOn,
+}
+
+const ALIASES: &[(&str, Field)] = &[
+    ("participant", Field::Participant),
+    ("participant_id", Field::Participant),
+    ("participant_key", Field::Participant),
+    ("参加者id", Field::Participant),
+    ("参加者", Field::Participant),
+    ("対象者id", Field::Participant),
+    ("cohort", Field::Cohort),
+    ("コホート", Field::Cohort),
+    ("enrolled_on", Field::EnrolledOn),
+    ("enrolment_date", Field::EnrolledOn),
+    ("登録日", Field::EnrolledOn),
+    ("参加日", Field::EnrolledOn),
+    ("outcome", Field::Outcome),
+    ("成果", Field::Outcome),
+    ("achieved_on", Field::AchievedOn),
+    ("達成日", Field::AchievedOn),
+];
+
+/// Header words that mean the file carries direct identifiers (names, contacts, ID numbers).
+const IDENTIFIER_WORDS: &[&str] = &[
+    "name",
+    "氏名",
+    "名前",
+    "姓",
+    "phone",
+    "tel",
+    "電話",
+    "mobile",
+    "携帯",
+    "address",
+    "住所",
+    "email",
+    "e-mail",
+    "mail",
+    "メール",
+    "individual_number",
+    "my_number",
+    "mynumber",
+    "マイナンバー",
+    "個人番号",
+    "birth",
+    "生年月日",
+    "insurance_number",
+    "被保険者番号",
+];
+
+fn looks_like_identifier(header: &str) -> bool {
+    let h = header.to_lowercase();
+    IDENTIFIER_WORDS.iter().any(|w| h.contains(w))
+}
+
+/// A participant key must be a pseudonym: refuse e-mail addresses and long digit strings
+/// (telephone numbers, 12-digit individual numbers).
+fn key_problem(key: &str) -> Option<&'static str> {
+    let digits = key.chars().filter(char::is_ascii_digit).count();
+    let only_digits_and_dashes = key
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
+    if key.is_empty() || key.len() > 64 || key.chars().any(char::is_whitespace) {
+        Some("a pseudonymous key of 1 to 64 characters without spaces")
+    } else if key.contains('@') || (only_digits_and_dashes && digits >= 10) {
+        Some("a pseudonymous key, not an e-mail address, telephone or individual number")
+    } else {
+        None
+    }
+}
+
+pub const MAX_REPORTED: usize = 1000;
+
+/// Parses the file; `allowed_outcomes` are the outcome names the contract pays for.
+pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<ParticipantRow>, Vec<Issue>> {
+    let text = decode_text(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|x| x.trim().to_owned()).collect(),
+        Err(e) => return Err(vec![Issue::new("row 1", format!("a header row ({e})"))]),
+    };
+    let mut issues = Vec::new();
+    let mut columns: Vec<Option<Field>> = Vec::new();
+    for h in &headers {
+        if looks_like_identifier(h) {
+            issues.push(Issue::new(
+                format!("column `{h}`"),
+                "no direct identifiers (names, phone numbers, addresses, e-mail, individual numbers): use a pseudonymous participant key",
+            ));
+            columns.push(None);
+            continue;
+        }
+        let field = ALIASES
+            .iter()
+            .find(|(alias, _)| alias.eq_ignore_ascii_case(h))
+            .map(|(_, f)| *f);
+        if field.is_none() {
+            issues.push(Issue::new(
+                format!("column `{h}`"),
+                "one of participant, outcome, achieved_on, cohort, enrolled_on (or 参加者ID, 成果, 達成日, コホート, 登録日)",
+            ));
+        }
+        columns.push(field);
+    }
+    for (required, name) in [
+        (Field::Participant, "participant"),
+        (Field::Outcome, "outcome"),
+        (Field::AchievedOn, "achieved_on"),
+    ] {
+        if !columns.contains(&Some(required)) {
+            issues.push(Issue::new(
+                format!("column `{name}`"),
+                "a column that is missing from the header row",
+            ));
+        }
+    }
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    let index = |f: Field| columns.iter().position(|c| *c == Some(f));
+    let (p, o, a, c, e) = (
+        index(Field::Participant),
+        index(Field::Outcome),
+        index(Field::AchievedOn),
+        index(Field::Cohort),
+        index(Field::EnrolledOn),
+    );
+    let mut rows = Vec::new();
+    let mut total_issues = 0_usize;
+    let mut report = |issues: &mut Vec<Issue>, issue: Issue| {
+        total_issues += 1;
+        if issues.len() < MAX_REPORTED {
+            issues.push(issue);
+        }
+    };
+    for (n, record) in reader.records().enumerate() {
+        let line = n + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(err) => {
+                report(
+                    &mut issues,
+                    Issue::new(
+                        format!("row {line}"),
+                        format!("a well-formed CSV row ({err})"),
+                    ),
+                );
+                continue;
+            }
+        };
+        if record.len() != headers.len() {
+            report(
+                &mut issues,
+                Issue::new(
+                    format!("row {line}"),
+                    format!(
+                        "{} values, one per column, not {}",
+                        headers.len(),
+                        record.len()
+                    ),
+                ),
+            );
+            continue;
+        }
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
+        let participant = cell(p);
+        if let Some(problem) = key_problem(participant) {
+            report(
+                &mut issues,
+                Issue::new(
+                    format!("row {line}, column participant, value `{participant}`"),
+                    problem,
+                ),
+            );
+        }
+        let outcome = cell(o);
+        if !allowed_outcomes.iter().any(|x| x == outcome) {
+            report(
+                &mut issues,
+                Issue::new(
+                    format!("row {line}, column outcome, value `{outcome}`"),
+                    format!(
+                        "one of the contract's outcomes: {}",
+                        allowed_outcomes.join(", ")
+                    ),
+                ),
+            );
+        }
+        let achieved = cell(a);
+        let achieved_on = parse_date(achieved);
+        if achieved_on.is_none() {
+            report(
+                &mut issues,
+                Issue::new(
+                    format!("row {line}, column achieved_on, value `{achieved}`"),
+                    "a date such as 2024-04-01 or 2024/04/01",
+                ),
+            );
+        }
+        let enrolled = cell(e);
+        let enrolled_on = if enrolled.is_empty() {
+            None
+        } else {
+            parse_date(enrolled)
+        };
+        if !enrolled.is_empty() && enrolled_on.is_none() {
+            report(
+                &mut issues,
+                Issue::new(
+                    format!("row {line}, column enrolled_on, value `{enrolled}`"),
+                    "a date such as 2024-04-01 or 2024/04/01",
+                ),
+            );
+        }
+        if let (Some(enrolled), Some(achieved)) = (enrolled_on, achieved_on)
+            && achieved < enrolled
+        {
+            report(
+                &mut issues,
+                Issue::new(
+                    format!("row {line}, column achieved_on, value `{achieved}`"),
+                    "a date on or after the enrolment date",
+                ),
+            );
+        }
+        if let Some(achieved_on) = achieved_on {
+            rows.push(ParticipantRow {
+                participant: participant.to_owned(),
+                cohort: Some(cell(c)).filter(|x| !x.is_empty()).map(str::to_owned),
+                enrolled_on,
+                outcome: outcome.to_owned(),
+                achieved_on,
+            });
+        }
+    }
+    if total_issues > issues.len() {
+        issues.push(Issue::new(
+            "file",
+            format!(
+                "{} more problems not listed; fix these first",
+                total_issues - issues.len()
+            ),
+        ));
+    }
+    if rows.is_empty() && issues.is_empty() {
+        issues.push(Issue::new("file", "at least one record"));
+    }
+    if issues.is_empty() {
+        Ok(rows)
+    } else {
+        Err(issues)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed() -> Vec<String> {
+        vec!["job_start".into(), "training_start".into()]
+    }
+
+    #[test]
+    fn japanese_headers_and_shift_jis() {
+        let text = "参加者ID,成果,達成日,コホート\nP001,job_start,2024/05/01,2024年度\n";
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(text);
+        let rows = parse(&sjis, &allowed()).unwrap();
+        assert_eq!(rows[0].participant, "P001");
+        assert_eq!(rows[0].cohort.as_deref(), Some("2024年度"));
+        assert_eq!(
+            rows[0].achieved_on,
+            NaiveDate::from_ymd_opt(2024, 5, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn identifier_columns_and_keys_are_refused() {
+        let err = parse(
+            "participant,outcome,achieved_on,氏名\nP1,job_start,2024-05-01,山田\n".as_bytes(),
+            &allowed(),
+        )
+        .unwrap_err();
+        assert!(err[0].path.contains("氏名"));
+        let err = parse("participant,outcome,achieved_on\n090-1234-5678,job_start,2024-05-01\na@b.jp,job_start,2024-05-01\n".as_bytes(), &allowed()).unwrap_err();
+        assert_eq!(err.len(), 2);
+    }
+
+    #[test]
+    fn every_bad_row_is_named() {
+        let csv = "participant,outcome,achieved_on\nP1,job_start,2024-05-01\nP2,dancing,2024-05-01\nP3,job_start,yesterday\n";
+        let err = parse(csv.as_bytes(), &allowed()).unwrap_err();
+        assert_eq!(err.len(), 2);
+        assert!(err[0].path.starts_with("row 3, column outcome"));
+        assert!(err[1].path.starts_with("row 4, column achieved_on"));
+    }
+}

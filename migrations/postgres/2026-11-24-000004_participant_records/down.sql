@@ -1,0 +1,2 @@
+DROP TABLE participant_records;
+DROP TABLE outcome_batches;

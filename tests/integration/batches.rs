@@ -1,0 +1,220 @@
+//! Participant-level records: CSV import all or nothing, Shift_JIS, identifiers refused,
+//! four-eyes verification, privacy for investors, and payouts from verified records only.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::projects::send_with_if_match;
+use crate::util::{TestApp, TestResponse, db_test};
+
+const YOUTH_CONTRACT: &str = include_str!("../../docs/examples/youth-employment.contract.json");
+const YOUTH_RECORDS: &str = include_str!("../../docs/examples/youth-employment.outcomes.csv");
+
+/// Registers and publishes the youth-employment rate-card contract for Kobe, with the demo
+/// evaluator and SMBC as parties. Returns the project id.
+async fn youth_project(app: &TestApp) -> i64 {
+    let staff = app.login("staff@kobe-city.example").await;
+    let (evaluator, investor) = app
+        .with_conn(|conn| {
+            let mut find = |slug: &str| {
+                seika::db::organizations::find_by_slug(conn, slug)
+                    .unwrap()
+                    .unwrap()
+                    .id
+            };
+            (find("mirai-kogaku"), find("smbc"))
+        })
+        .await;
+    let terms: Value = serde_json::from_str(YOUTH_CONTRACT).unwrap();
+    let body = json!({
+        "title_ja": "若者就労", "title_en": "Youth employment", "policy_area": "employment_and_training",
+        "effective_from": "2024-04-01",
+        "parties": [{"organization_id": evaluator, "role": "evaluator"}, {"organization_id": investor, "role": "investor"}],
+        "terms": terms,
+    });
+    let created = app.post("/api/v1/projects", Some(&staff), &body).await;
+    created.assert_status(StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().unwrap();
+    let etag = created.header("etag").unwrap().to_owned();
+    send_with_if_match(
+        app,
+        Method::POST,
+        &format!("/api/v1/projects/{id}/status"),
+        &staff,
+        &etag,
+        &json!({"status": "published"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    id
+}
+
+async fn import(app: &TestApp, project: i64, token: &str, body: Vec<u8>) -> TestResponse {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!(
+            "/api/v1/projects/{project}/outcome-batches?name=records.csv"
+        ))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "text/csv")
+        .body(Body::from(body))
+        .unwrap();
+    app.send(req).await
+}
+
+async fn record_count(app: &TestApp) -> i64 {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        seika::db::schema::participant_records::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    })
+    .await
+}
+
+async fn invalid_csv_stores_nothing_and_names_each_bad_row(app: TestApp) {
+    let project = youth_project(&app).await;
+    let evaluator = app.login("evaluator@mirai.example").await;
+    let csv = "participant,outcome,achieved_on\nY1,job_start,2025-06-01\nY2,juggling,2025-06-01\nY3,job_start,2025-02-30\nY4,job_start,2025/07/01\n";
+    let res = import(&app, project, &evaluator, csv.into()).await;
+    let problem = res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "row 3, column outcome, value `juggling`",
+            "row 4, column achieved_on, value `2025-02-30`"
+        ]
+    );
+    assert_eq!(record_count(&app).await, 0);
+
+    let with_names = "participant,氏名,outcome,achieved_on\nY1,山田太郎,job_start,2025-06-01\n";
+    let problem = import(&app, project, &evaluator, with_names.as_bytes().to_vec())
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .contains("氏名")
+    );
+    let phone_keys = "participant,outcome,achieved_on\n090-1234-5678,job_start,2025-06-01\n";
+    import(&app, project, &evaluator, phone_keys.into())
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        record_count(&app).await,
+        0,
+        "nothing stored by any refused import"
+    );
+}
+db_test!(invalid_csv_stores_nothing_and_names_each_bad_row);
+
+async fn shift_jis_import_verified_and_paid(app: TestApp) {
+    let project = youth_project(&app).await;
+    let evaluator = app.login("evaluator@mirai.example").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    // The example records, with Japanese headers, saved as Shift_JIS by a spreadsheet.
+    let japanese =
+        YOUTH_RECORDS.replacen("participant,outcome,achieved_on", "参加者ID,成果,達成日", 1);
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&japanese);
+    assert!(!unmappable);
+    let res = import(&app, project, &evaluator, sjis.into_owned()).await;
+    res.assert_status(StatusCode::CREATED);
+    let batch = res.json();
+    let id = batch["id"].as_i64().unwrap();
+    assert_eq!(
+        batch["row_count"].as_i64().unwrap(),
+        (YOUTH_RECORDS.lines().count() - 1) as i64
+    );
+
+    // Not verified yet: the payout pays nothing for it.
+    let run = app
+        .post(
+            &format!("/api/v1/projects/{project}/payout-runs"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(run.json()["total"], "0");
+
+    let base = format!("/api/v1/projects/{project}/outcome-batches/{id}");
+    app.post(&format!("{base}/submit"), Some(&evaluator), &json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    app.post(&format!("{base}/verify"), Some(&evaluator), &json!({}))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let verifier = app.login("evaluator2@mirai.example").await;
+    app.post(&format!("{base}/verify"), Some(&verifier), &json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+
+    // The same total as `seika payout` on the example files (the golden statement).
+    let golden: Value =
+        serde_json::from_str(include_str!("../golden/youth-employment.statement.json")).unwrap();
+    let run = app
+        .post(
+            &format!("/api/v1/projects/{project}/payout-runs"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await
+        .json();
+    assert_eq!(run["total"], golden["total"]);
+    assert_eq!(run["total"], "5080000");
+    let run_id = run["id"].as_i64().unwrap();
+    let check = app
+        .post(
+            &format!("/api/v1/projects/{project}/payout-runs/{run_id}/reproduce"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await
+        .json();
+    assert_eq!(check["matches"], true);
+
+    // Investors see aggregates, never participant records.
+    let investor = app.login("investor@smbc.example").await;
+    app.get(&format!("{base}/records"), Some(&investor))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let records = app
+        .get(&format!("{base}/records"), Some(&verifier))
+        .await
+        .json();
+    assert_eq!(
+        records.as_array().unwrap().len() as i64,
+        batch["row_count"].as_i64().unwrap()
+    );
+    let summary = app
+        .get(
+            &format!("/api/v1/projects/{project}/outcome-summary"),
+            Some(&investor),
+        )
+        .await
+        .json();
+    assert_eq!(summary["minimum_cell_size"], 10);
+    let by_outcome = |name: &str| {
+        summary["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["outcome"] == name)
+            .unwrap()
+            .clone()
+    };
+    // 40 participants had regular contact: shown. 6 sustained a job: fewer than 10, suppressed.
+    assert_eq!(by_outcome("regular_contact")["participants"], 40);
+    let small = by_outcome("job_sustained_6m");
+    assert_eq!(small["suppressed"], true);
+    assert!(small["participants"].is_null() && small["records"].is_null());
+}
+db_test!(shift_jis_import_verified_and_paid);
