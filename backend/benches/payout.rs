@@ -10,6 +10,11 @@
 //! Prints one JSON line per step and a summary with the engine-to-read ratio measured in the same
 //! run. Figures go to docs/BENCHMARKS.md.
 
+#![expect(
+    clippy::float_arithmetic,
+    reason = "timings and memory sizes, never money"
+)]
+
 use std::process::Command;
 use std::time::Instant;
 
