@@ -121,3 +121,68 @@ async fn first_admin_from_the_command_line(app: TestApp) {
     assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
 }
 db_test!(first_admin_from_the_command_line);
+
+/// Two server instances on one database, writing at once: the chain stays intact, ordered by the
+/// database, with no duplicate and no lost entry.
+async fn two_instances_keep_one_intact_chain(app: TestApp) {
+    let url = app.database_url();
+    let (a, b) = (
+        crate::binary::Server::start(&url),
+        crate::binary::Server::start(&url),
+    );
+    let login =
+        serde_json::json!({"email": "admin@seika.example", "password": seika::demo::DEMO_PASSWORD})
+            .to_string();
+    let (status, body) =
+        crate::binary::http(&a.addr, "POST", "/api/v1/auth/login", None, Some(&login));
+    assert!(status.contains("200"), "{status} {body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let per_writer = 15;
+    let writers: Vec<_> = [a.addr.clone(), b.addr.clone(), a.addr.clone(), b.addr.clone()]
+        .into_iter()
+        .enumerate()
+        .map(|(w, addr)| {
+            let token = token.clone();
+            std::thread::spawn(move || {
+                for i in 0..per_writer {
+                    let body = serde_json::json!({"slug": format!("org-{w}-{i}"), "kind": "investor", "name_ja": "x", "name_en": "x"}).to_string();
+                    let (status, body) = crate::binary::http(&addr, "POST", "/api/v1/organizations", Some(&token), Some(&body));
+                    assert!(status.contains("201"), "{status} {body}");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let expected = 4 * per_writer;
+    let report = app
+        .get(
+            "/api/v1/audit/verify",
+            Some(&app.login("admin@seika.example").await),
+        )
+        .await
+        .json();
+    assert_eq!(report["entries"], expected);
+    assert!(report["first_broken"].is_null(), "{report}");
+    let seqs: Vec<i64> = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            use seika::db::schema::audit_log;
+            audit_log::table
+                .select(audit_log::seq)
+                .order(audit_log::seq.asc())
+                .load(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        seqs,
+        (1..=expected as i64).collect::<Vec<_>>(),
+        "gapless, no duplicates"
+    );
+    let out = seika(&url).args(["audit", "verify"]).output().unwrap();
+    assert!(out.status.success());
+}
+db_test!(two_instances_keep_one_intact_chain);

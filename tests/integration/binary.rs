@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn seika() -> Command {
+pub fn seika() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_seika"));
     cmd.env_remove("DATABASE_URL")
         .env_remove("SEIKA_ADDR")
@@ -85,15 +85,33 @@ fn every_subcommand_has_help() {
 
 /// Sends one HTTP/1.1 request and returns the status line and body.
 pub fn http_get(addr: &str, path: &str) -> (String, String) {
+    http(addr, "GET", path, None, None)
+}
+
+/// Sends one HTTP/1.1 request with an optional bearer token and JSON body.
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    write!(stream, "{head}\r\n{body}").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response.lines().next().unwrap_or_default().to_owned();
@@ -103,6 +121,38 @@ pub fn http_get(addr: &str, path: &str) -> (String, String) {
         .unwrap_or_default()
         .to_owned();
     (status, body)
+}
+
+/// A running `seika serve` on a free port; stopped when dropped.
+pub struct Server {
+    pub addr: String,
+    child: std::process::Child,
+}
+
+impl Server {
+    pub fn start(database_url: &str) -> Server {
+        let mut child = seika()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("DATABASE_URL", database_url)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let addr = first
+            .strip_prefix("Seika is running at http://")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+            .to_owned();
+        Server { addr, child }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ignored = self.child.kill();
+        let _ignored = self.child.wait();
+    }
 }
 
 #[test]
