@@ -13,11 +13,18 @@ struct Asset {
     body: &'static str,
 }
 
-const ASSETS: &[Asset] = &[Asset {
-    path: "/",
-    content_type: "text/html; charset=utf-8",
-    body: include_str!("../../frontend/index.html"),
-}];
+const ASSETS: &[Asset] = &[
+    Asset {
+        path: "/",
+        content_type: "text/html; charset=utf-8",
+        body: include_str!("../../frontend/index.html"),
+    },
+    Asset {
+        path: "/api/docs",
+        content_type: "text/html; charset=utf-8",
+        body: include_str!("../../frontend/api.html"),
+    },
+];
 
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();

@@ -11,5 +11,6 @@ mod batches;
 mod binary;
 mod engine;
 mod foundation;
+mod openapi;
 mod outcomes;
 mod projects;

@@ -66,7 +66,7 @@ pub fn load_or_create_secret(
 }
 
 /// What a Seika access token carries.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Claims {
     /// The user id.
     pub sub: String,
@@ -174,14 +174,14 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LoginResponse {
     pub access_token: String,
     pub token_type: &'static str,
@@ -189,7 +189,7 @@ pub struct LoginResponse {
     pub user: UserView,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct UserView {
     pub id: i64,
     pub email: String,
@@ -200,7 +200,7 @@ pub struct UserView {
     pub organization: OrganizationRef,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct OrganizationRef {
     pub id: i64,
     pub slug: String,
@@ -316,7 +316,7 @@ pub async fn me(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json
         .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,

@@ -21,7 +21,7 @@ use crate::domain::access::ProjectAction;
 use crate::engine::contract::{Contract, Rule};
 use crate::engine::participant_csv;
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
     /// The file's name, for the record (default `upload.csv`).
@@ -170,7 +170,7 @@ pub async fn list(
         .await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RecordView {
     pub participant: String,
     pub outcome: String,
@@ -215,7 +215,7 @@ pub async fn records(
         .await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct OutcomeCount {
     pub outcome: String,
     /// `null` when fewer participants than the minimum: suppressed to protect them.
@@ -224,7 +224,7 @@ pub struct OutcomeCount {
     pub suppressed: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct OutcomeSummary {
     pub minimum_cell_size: i64,
     pub outcomes: Vec<OutcomeCount>,

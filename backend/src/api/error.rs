@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::db::PoolError;
 
 /// One offending field of a rejected request and what was expected there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
     /// JSON path of the field, e.g. `metrics[0].target`; `""` for the whole body.
     pub field: String,
@@ -106,14 +106,14 @@ impl AppError {
 }
 
 /// The RFC 9457 body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub problem_type: String,
     pub title: String,
     pub status: u16,
     pub detail: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::AppState;
 use super::error::{AppError, AppResult};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Health {
     pub status: &'static str,
     pub database: &'static str,

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod openapi;
 pub mod organizations;
 pub mod outcomes;
 pub mod pagination;
@@ -20,7 +21,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -28,6 +29,7 @@ use tracing::Level;
 
 use crate::db::Db;
 use error::AppError;
+use openapi::Endpoint;
 
 /// Settings the HTTP layer needs at run time.
 #[derive(Debug, Clone)]
@@ -73,88 +75,417 @@ impl AppState {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Every route of Seika: the JSON API under `/api/v1` and the web frontend at `/`.
-pub fn router(state: AppState) -> Router {
-    let max_import = state.config.max_import_bytes;
-    let api = Router::new()
-        .route("/health", get(health::health))
-        .route("/schemas/{name}", get(schema))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/me", get(auth::me))
-        .route("/auth/password", post(auth::change_password))
-        .route(
+/// Every endpoint of `/api/v1`, with its documentation. The router and the OpenAPI document are
+/// both built from this one list.
+pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
+    use axum::http::Method as M;
+    use openapi::schema as s;
+    let max_import = config.max_import_bytes;
+    vec![
+        Endpoint::new(
+            M::GET,
+            "/health",
+            get(health::health),
+            "operations",
+            "Process and database health",
+        )
+        .public()
+        .ok(200, s::<health::Health>)
+        .errors(&[503]),
+        Endpoint::new(
+            M::GET,
+            "/openapi.json",
+            get(openapi_json),
+            "operations",
+            "This OpenAPI 3.1 document",
+        )
+        .public(),
+        Endpoint::new(
+            M::GET,
+            "/schemas/{name}",
+            get(schema),
+            "operations",
+            "JSON Schema of the contract, outcomes or statement file format",
+        )
+        .public()
+        .ok(200, s::<serde_json::Value>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/auth/login",
+            post(auth::login),
+            "auth",
+            "Log in with e-mail and password; returns a bearer token",
+        )
+        .public()
+        .json(s::<auth::LoginRequest>)
+        .ok(200, s::<auth::LoginResponse>)
+        .errors(&[401, 429]),
+        Endpoint::new(
+            M::POST,
+            "/auth/logout",
+            post(auth::logout),
+            "auth",
+            "Revoke the token of this request",
+        )
+        .no_content(),
+        Endpoint::new(
+            M::GET,
+            "/auth/me",
+            get(auth::me),
+            "auth",
+            "The signed-in user",
+        )
+        .ok(200, s::<auth::UserView>),
+        Endpoint::new(
+            M::POST,
+            "/auth/password",
+            post(auth::change_password),
+            "auth",
+            "Change your password; older tokens stop working",
+        )
+        .json(s::<auth::PasswordChange>)
+        .no_content(),
+        Endpoint::new(
+            M::GET,
             "/organizations",
-            get(organizations::list).post(organizations::create),
+            get(organizations::list),
+            "organizations",
+            "List organizations",
         )
-        .route(
+        .query(s::<organizations::OrganizationFilter>)
+        .ok(200, s::<pagination::Page<auth::OrganizationRef>>),
+        Endpoint::new(
+            M::POST,
+            "/organizations",
+            post(organizations::create),
+            "organizations",
+            "Create an organization (platform admin)",
+        )
+        .json(s::<organizations::OrganizationInput>)
+        .ok(201, s::<auth::OrganizationRef>)
+        .errors(&[403, 409]),
+        Endpoint::new(
+            M::GET,
             "/organizations/{id}",
-            get(organizations::get).patch(organizations::update),
+            get(organizations::get),
+            "organizations",
+            "One organization",
         )
-        .route("/audit", get(audit::list))
-        .route("/audit/verify", get(audit::verify))
-        .route("/projects", get(projects::list).post(projects::create))
-        .route(
+        .ok(200, s::<auth::OrganizationRef>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::PATCH,
+            "/organizations/{id}",
+            patch(organizations::update),
+            "organizations",
+            "Rename an organization (platform admin)",
+        )
+        .json(s::<organizations::OrganizationUpdate>)
+        .if_match()
+        .ok(200, s::<auth::OrganizationRef>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::GET,
+            "/users",
+            get(users::list),
+            "users",
+            "List users (platform admin)",
+        )
+        .query(s::<users::UserFilter>)
+        .ok(200, s::<pagination::Page<auth::UserView>>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::POST,
+            "/users",
+            post(users::create),
+            "users",
+            "Create a user (platform admin)",
+        )
+        .json(s::<users::NewUserInput>)
+        .ok(201, s::<auth::UserView>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::GET,
+            "/users/{id}",
+            get(users::get),
+            "users",
+            "One user (platform admin)",
+        )
+        .ok(200, s::<auth::UserView>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::PATCH,
+            "/users/{id}",
+            patch(users::update),
+            "users",
+            "Disable, rename or change the role of a user (platform admin)",
+        )
+        .json(s::<users::UserUpdate>)
+        .if_match()
+        .ok(200, s::<auth::UserView>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::GET,
+            "/audit",
+            get(audit::list),
+            "audit",
+            "The audit log, newest first (platform admin)",
+        )
+        .query(s::<pagination::PageParams>)
+        .ok(200, s::<pagination::Page<crate::db::audit::AuditRow>>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::GET,
+            "/audit/verify",
+            get(audit::verify),
+            "audit",
+            "Re-check the audit hash chain (platform admin)",
+        )
+        .ok(200, s::<crate::db::audit::ChainReport>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::GET,
+            "/projects",
+            get(projects::list),
+            "projects",
+            "List the projects you may see",
+        )
+        .query(s::<projects::ProjectFilterParams>)
+        .ok(200, s::<pagination::Page<projects::ProjectSummary>>),
+        Endpoint::new(
+            M::POST,
+            "/projects",
+            post(projects::create),
+            "projects",
+            "Register a project as a draft (government staff)",
+        )
+        .json(s::<projects::ProjectInput>)
+        .ok(201, s::<projects::ProjectView>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::GET,
             "/projects/{id}",
-            get(projects::get).put(projects::update_draft),
+            get(projects::get),
+            "projects",
+            "A project with its parties and current terms",
         )
-        .route("/projects/{id}/status", post(projects::change_status))
-        .route("/projects/{id}/amendments", post(projects::amend))
-        .route("/projects/{id}/versions", get(projects::versions))
-        .route(
+        .ok(200, s::<projects::ProjectView>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::PUT,
+            "/projects/{id}",
+            put(projects::update_draft),
+            "projects",
+            "Replace a draft's terms",
+        )
+        .json(s::<projects::ProjectInput>)
+        .if_match()
+        .ok(200, s::<projects::ProjectView>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/status",
+            post(projects::change_status),
+            "projects",
+            "Publish, start service, evaluate, close or terminate",
+        )
+        .json(s::<projects::StatusChange>)
+        .if_match()
+        .ok(200, s::<projects::ProjectView>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/amendments",
+            post(projects::amend),
+            "projects",
+            "Amend published terms: a new effective-dated version",
+        )
+        .json(s::<projects::AmendmentInput>)
+        .if_match()
+        .ok(201, s::<projects::ProjectView>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/versions",
+            get(projects::versions),
+            "projects",
+            "Every terms version",
+        )
+        .ok(200, s::<Vec<projects::TermsVersionView>>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::GET,
             "/projects/{id}/outcome-results",
-            get(outcomes::list).post(outcomes::create),
+            get(outcomes::list),
+            "outcome data",
+            "Outcome results; with as_of, the verified data as it stood then",
         )
-        .route(
+        .query(s::<outcomes::ListParams>)
+        .ok(200, s::<Vec<crate::db::outcomes::OutcomeResultRow>>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/outcome-results",
+            post(outcomes::create),
+            "outcome data",
+            "Enter a result, milestone or correction (appointed evaluator)",
+        )
+        .json(s::<outcomes::OutcomeResultInput>)
+        .idempotent()
+        .ok(201, s::<crate::db::outcomes::OutcomeResultRow>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::POST,
             "/projects/{id}/outcome-results/{rid}/submit",
             post(outcomes::submit),
+            "outcome data",
+            "Submit a draft for verification",
         )
-        .route(
+        .ok(200, s::<crate::db::outcomes::OutcomeResultRow>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::POST,
             "/projects/{id}/outcome-results/{rid}/verify",
             post(outcomes::verify),
+            "outcome data",
+            "Verify (another person of the appointed evaluator)",
         )
-        .route(
+        .ok(200, s::<crate::db::outcomes::OutcomeResultRow>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::POST,
             "/projects/{id}/outcome-results/{rid}/reject",
             post(outcomes::reject),
+            "outcome data",
+            "Reject with a reason",
         )
-        .route(
+        .json(s::<outcomes::ReviewInput>)
+        .ok(200, s::<crate::db::outcomes::OutcomeResultRow>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
             "/projects/{id}/outcome-results/{rid}/history",
             get(outcomes::history),
+            "outcome data",
+            "Who did what to a record, when",
         )
-        .route(
-            "/projects/{id}/payout-runs",
-            get(payout_runs::list).post(payout_runs::create),
-        )
-        .route("/projects/{id}/payout-runs/{rid}", get(payout_runs::get))
-        .route(
+        .ok(200, s::<Vec<crate::db::audit::AuditRow>>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::GET,
             "/projects/{id}/outcome-batches",
-            get(batches::list)
-                .post(batches::import)
-                .layer(DefaultBodyLimit::max(max_import)),
+            get(batches::list),
+            "outcome data",
+            "Imported batches of participant records",
         )
-        .route(
+        .ok(200, s::<Vec<crate::db::batches::BatchRow>>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/outcome-batches",
+            post(batches::import).layer(DefaultBodyLimit::max(max_import)),
+            "outcome data",
+            "Import participant records from CSV, all or nothing",
+        )
+        .query(s::<batches::ImportParams>)
+        .csv()
+        .idempotent()
+        .ok(201, s::<crate::db::batches::BatchRow>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
             "/projects/{id}/outcome-batches/{rid}/records",
             get(batches::records),
+            "outcome data",
+            "Participant records (not for investors)",
         )
-        .route(
+        .ok(200, s::<Vec<batches::RecordView>>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::POST,
             "/projects/{id}/outcome-batches/{rid}/submit",
             post(batches::submit),
+            "outcome data",
+            "Submit a batch for verification",
         )
-        .route(
+        .ok(200, s::<crate::db::batches::BatchRow>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::POST,
             "/projects/{id}/outcome-batches/{rid}/verify",
             post(batches::verify),
+            "outcome data",
+            "Verify a batch (another person of the appointed evaluator)",
         )
-        .route(
+        .ok(200, s::<crate::db::batches::BatchRow>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::POST,
             "/projects/{id}/outcome-batches/{rid}/reject",
             post(batches::reject),
+            "outcome data",
+            "Reject a batch with a reason",
         )
-        .route("/projects/{id}/outcome-summary", get(batches::summary))
-        .route(
+        .json(s::<outcomes::ReviewInput>)
+        .ok(200, s::<crate::db::batches::BatchRow>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/outcome-summary",
+            get(batches::summary),
+            "outcome data",
+            "Verified participant outcomes in aggregate, small cells suppressed",
+        )
+        .ok(200, s::<batches::OutcomeSummary>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/payout-runs",
+            get(payout_runs::list),
+            "payouts",
+            "Stored payout runs, newest first",
+        )
+        .ok(200, s::<Vec<payout_runs::PayoutRunView>>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/payout-runs",
+            post(payout_runs::create),
+            "payouts",
+            "Compute and store a payout run from the verified data",
+        )
+        .idempotent()
+        .ok(201, s::<payout_runs::PayoutRunView>)
+        .errors(&[403, 404, 422]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/payout-runs/{rid}",
+            get(payout_runs::get),
+            "payouts",
+            "A payout run with its statement",
+        )
+        .ok(200, s::<payout_runs::PayoutRunView>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
             "/projects/{id}/payout-runs/{rid}/reproduce",
             post(payout_runs::rerun),
+            "payouts",
+            "Re-compute a stored run and report match or mismatch",
         )
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::get).patch(users::update))
+        .ok(200, s::<payout_runs::Reproduction>)
+        .errors(&[404, 422]),
+    ]
+}
+
+/// Every route of Seika: the JSON API under `/api/v1` and the web frontend at `/`.
+pub fn router(state: AppState) -> Router {
+    let mut api = Router::new();
+    for endpoint in endpoints(&state.config) {
+        api = api.route(endpoint.path, endpoint.handler);
+    }
+    let api = api
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed);
 
@@ -169,17 +500,24 @@ pub fn router(state: AppState) -> Router {
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(|req: &Request<_>| {
-                    let id = req
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                        tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
-                    })
-                    .on_response(DefaultOnResponse::new().level(Level::INFO)))
+                            let id = req
+                                .headers()
+                                .get(REQUEST_ID)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
+                        })
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
         .with_state(state)
+}
+
+async fn openapi_json(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(openapi::document(&endpoints(&state.config)))
 }
 
 async fn api_not_found() -> AppError {

@@ -15,7 +15,7 @@ use crate::db::{self, audit, organizations};
 use crate::domain::access::can_administer_platform;
 use crate::domain::organization::OrganizationKind;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationInput {
     pub slug: String,
@@ -24,7 +24,7 @@ pub struct OrganizationInput {
     pub name_en: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationFilter {
     pub kind: Option<OrganizationKind>,
@@ -163,7 +163,7 @@ pub async fn create(
         .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationUpdate {
     pub name_ja: String,

@@ -20,7 +20,9 @@ use crate::domain::access::ProjectAction;
 use crate::engine::contract::Rule;
 use crate::engine::outcomes::{Estimate, MetricResult, Milestone, Outcomes};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeKind {
     #[default]
@@ -28,7 +30,7 @@ pub enum OutcomeKind {
     Milestone,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeResultInput {
     #[serde(default)]
@@ -51,7 +53,7 @@ pub struct OutcomeResultInput {
     pub correction_reason: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct OutcomeResultView {
     #[serde(flatten)]
     pub row: OutcomeResultRow,
@@ -192,7 +194,7 @@ pub async fn create(
         .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     pub status: Option<String>,
@@ -240,7 +242,7 @@ pub async fn history(
         .await
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     pub reason: Option<String>,

@@ -6,7 +6,7 @@ use super::error::AppError;
 
 pub const MAX_PER_PAGE: i64 = 200;
 
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, schemars::JsonSchema)]
 pub struct PageParams {
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -34,7 +34,8 @@ impl PageParams {
 }
 
 /// One page of a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Page_of_{T}")]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub page: i64,

@@ -22,7 +22,7 @@ use crate::domain::access::ProjectAction;
 use crate::domain::{Currency, Money};
 use crate::engine::{self, EngineError, statement::Statement};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PayoutRunView {
     pub id: i64,
     pub project_id: i64,
@@ -219,7 +219,7 @@ pub async fn get(
 }
 
 /// The outcome of re-running a stored run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Reproduction {
     pub run_id: i64,
     /// True when the re-computed statement is byte-identical to the stored one.

@@ -26,7 +26,7 @@ use crate::domain::project::{PolicyArea, ProjectStatus};
 use crate::domain::user::Role;
 use crate::engine::contract::Contract;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PartyView {
     pub organization_id: i64,
     pub slug: String,
@@ -36,7 +36,7 @@ pub struct PartyView {
     pub role: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProjectView {
     pub id: i64,
     pub code: String,
@@ -58,7 +58,7 @@ pub struct ProjectView {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProjectSummary {
     pub id: i64,
     pub code: String,
@@ -190,7 +190,7 @@ fn view(conn: &mut DbConn, actor: &Actor, project: projects::ProjectRow) -> AppR
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectFilterParams {
     pub status: Option<ProjectStatus>,
@@ -253,14 +253,14 @@ pub async fn get(
         .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartyInput {
     pub organization_id: i64,
     pub role: PartyRole,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectInput {
     pub title_ja: String,
@@ -456,7 +456,7 @@ pub async fn update_draft(
         .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
     pub status: ProjectStatus,
@@ -516,7 +516,7 @@ pub async fn change_status(
         .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentInput {
     pub reason: String,
@@ -586,7 +586,7 @@ pub async fn amend(
         .await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TermsVersionView {
     pub version: i32,
     pub effective_from: NaiveDate,

@@ -16,7 +16,7 @@ use crate::domain::organization::OrganizationKind;
 use crate::domain::password;
 use crate::domain::user::{Role, normalize_email};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserInput {
     pub email: String,
@@ -26,7 +26,7 @@ pub struct NewUserInput {
     pub password: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserFilter {
     pub organization_id: Option<i64>,
@@ -178,7 +178,7 @@ pub async fn get(
         .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     pub display_name: Option<String>,

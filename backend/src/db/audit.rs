@@ -16,7 +16,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// An arbitrary constant: the PostgreSQL transaction lock that orders audit appends.
 const AUDIT_LOCK: i64 = 0x0005_E1CA_0002;
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, schemars::JsonSchema)]
 #[diesel(table_name = audit_log)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct AuditRow {
@@ -149,14 +149,14 @@ pub fn append(conn: &mut DbConn, entry: AuditEntry<'_>) -> QueryResult<AuditRow>
 }
 
 /// The result of re-checking the chain.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct ChainReport {
     pub entries: i64,
     /// The first entry whose hash or link does not match, with why.
     pub first_broken: Option<BrokenLink>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct BrokenLink {
     pub seq: i64,
     pub id: i64,

@@ -14,7 +14,7 @@ pub struct Actor {
 }
 
 /// The part an organization plays on one project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyRole {
     OutcomePayer,

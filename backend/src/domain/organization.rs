@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What an organization is, which decides the parts it can play in a project.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrganizationKind {
     /// The operator of this Seika installation.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::organization::OrganizationKind;
 
 /// A user's one role; with the organization it decides what the user may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     PlatformAdmin,

@@ -357,7 +357,8 @@ pub fn json_schema(name: &str) -> Option<serde_json::Value> {
     Some(value)
 }
 
-fn decimals_as_strings(value: &mut serde_json::Value) {
+/// Rewrites decimal schemas as plain decimal strings (the wire rule).
+pub fn decimals_as_strings(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             let is_decimal = map

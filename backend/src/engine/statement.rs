@@ -21,14 +21,14 @@ pub struct Statement {
     pub outcomes_sha256: String,
     pub currency: Currency,
     pub total: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_payment: Option<String>,
     pub rounding: Rounding,
     pub tranches: Vec<TrancheTotal>,
     pub payers: Vec<PayerTotal>,
     pub metrics: Vec<MetricTotal>,
     pub lines: Vec<Line>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution: Option<Distribution>,
 }
 
@@ -43,7 +43,7 @@ pub struct TrancheTotal {
 pub struct PayerTotal {
     pub payer: String,
     pub total: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_payment: Option<String>,
 }
 
@@ -70,11 +70,11 @@ pub enum LineStatus {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Line {
     pub component: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub tranche: String,
     pub rule: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
     pub status: LineStatus,
     pub amount: String,
@@ -91,15 +91,15 @@ pub struct PayerAmount {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Explanation {
     pub inputs: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<ConditionCheck>,
     pub formula: String,
     /// The rule's result before rounding, in major units.
     pub raw_amount: String,
     pub rounding: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub caps: Vec<CapApplied>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
