@@ -6,6 +6,7 @@ mod util;
 
 mod audit;
 mod auth;
+mod authorization;
 mod bad_input;
 mod batches;
 mod binary;

@@ -1,0 +1,439 @@
+//! The authorization matrix: every endpoint × every role × own and foreign organization, each
+//! asserted allowed or denied, with foreign projects answering 404 (their existence not revealed).
+//! "Allowed" means the request got past authorization: any answer but 401, 403 and 404. Bodies are
+//! well-formed but are refused after authorization where they would change shared state.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::projects::{new_project_body, project_id};
+use crate::util::{TestApp, TestResponse, db_test};
+
+/// Who may call each endpoint: on their own project, and on another organization's project.
+/// Letters: A admin, G government staff, E evaluator, I investor, P service provider; `*` anyone
+/// signed in; `public` no token needed; `-` nobody.
+const MATRIX: &[(&str, &str, &str, &str)] = &[
+    ("GET", "/health", "public", "public"),
+    ("GET", "/openapi.json", "public", "public"),
+    ("GET", "/schemas/{name}", "public", "public"),
+    ("POST", "/auth/login", "public", "public"),
+    ("POST", "/auth/logout", "*", "*"),
+    ("GET", "/auth/me", "*", "*"),
+    ("POST", "/auth/password", "*", "*"),
+    ("GET", "/organizations", "*", "*"),
+    ("POST", "/organizations", "A", "A"),
+    ("GET", "/organizations/{id}", "*", "*"),
+    ("PATCH", "/organizations/{id}", "A", "A"),
+    ("GET", "/users", "A", "A"),
+    ("POST", "/users", "A", "A"),
+    ("GET", "/users/{id}", "A", "A"),
+    ("PATCH", "/users/{id}", "A", "A"),
+    ("GET", "/audit", "A", "A"),
+    ("GET", "/audit/verify", "A", "A"),
+    ("GET", "/projects", "*", "*"),
+    ("POST", "/projects", "G", "G"),
+    ("GET", "/projects/{id}", "AGEIP", "A"),
+    ("PUT", "/projects/{id}", "G", "-"),
+    ("POST", "/projects/{id}/status", "G", "-"),
+    ("POST", "/projects/{id}/amendments", "G", "-"),
+    ("GET", "/projects/{id}/versions", "AGEIP", "A"),
+    ("GET", "/projects/{id}/outcome-results", "AGEIP", "A"),
+    ("POST", "/projects/{id}/outcome-results", "E", "-"),
+    (
+        "POST",
+        "/projects/{id}/outcome-results/{rid}/submit",
+        "E",
+        "-",
+    ),
+    (
+        "POST",
+        "/projects/{id}/outcome-results/{rid}/verify",
+        "E",
+        "-",
+    ),
+    (
+        "POST",
+        "/projects/{id}/outcome-results/{rid}/reject",
+        "E",
+        "-",
+    ),
+    (
+        "GET",
+        "/projects/{id}/outcome-results/{rid}/history",
+        "AGEIP",
+        "A",
+    ),
+    ("GET", "/projects/{id}/outcome-batches", "AGEIP", "A"),
+    ("POST", "/projects/{id}/outcome-batches", "E", "-"),
+    (
+        "GET",
+        "/projects/{id}/outcome-batches/{rid}/records",
+        "GEP",
+        "-",
+    ),
+    (
+        "POST",
+        "/projects/{id}/outcome-batches/{rid}/submit",
+        "E",
+        "-",
+    ),
+    (
+        "POST",
+        "/projects/{id}/outcome-batches/{rid}/verify",
+        "E",
+        "-",
+    ),
+    (
+        "POST",
+        "/projects/{id}/outcome-batches/{rid}/reject",
+        "E",
+        "-",
+    ),
+    ("GET", "/projects/{id}/outcome-summary", "AGEIP", "A"),
+    ("GET", "/projects/{id}/payout-runs", "AGEIP", "A"),
+    ("POST", "/projects/{id}/payout-runs", "GE", "-"),
+    ("GET", "/projects/{id}/payout-runs/{rid}", "AGEIP", "A"),
+    (
+        "POST",
+        "/projects/{id}/payout-runs/{rid}/reproduce",
+        "AGEIP",
+        "A",
+    ),
+];
+
+struct Actor {
+    letter: char,
+    email: &'static str,
+    own: &'static str,
+    foreign: &'static str,
+}
+
+const ACTORS: &[Actor] = &[
+    Actor {
+        letter: 'A',
+        email: "admin@seika.example",
+        own: "kobe-dialysis-2017",
+        foreign: "hachioji-screening-2017",
+    },
+    Actor {
+        letter: 'G',
+        email: "staff@kobe-city.example",
+        own: "kobe-dialysis-2017",
+        foreign: "hachioji-screening-2017",
+    },
+    Actor {
+        letter: 'G',
+        email: "staff@hachioji-city.example",
+        own: "hachioji-screening-2017",
+        foreign: "kobe-dialysis-2017",
+    },
+    // The second evaluator: the demo's results were entered by the first, so four-eyes allows.
+    Actor {
+        letter: 'E',
+        email: "evaluator2@mirai.example",
+        own: "kobe-dialysis-2017",
+        foreign: "hachioji-screening-2017",
+    },
+    Actor {
+        letter: 'I',
+        email: "investor@smbc.example",
+        own: "kobe-dialysis-2017",
+        foreign: "hachioji-screening-2017",
+    },
+    Actor {
+        letter: 'P',
+        email: "provider@dpp.example",
+        own: "kobe-dialysis-2017",
+        foreign: "hachioji-screening-2017",
+    },
+];
+
+/// Ids of a project's sub-resources.
+struct Ids {
+    project: i64,
+    result: i64,
+    batch: i64,
+    run: i64,
+}
+
+/// Gives Hachioji (which the demo leaves without data) a verified result, a batch and a run.
+async fn seed(app: &TestApp, code: &'static str) -> Ids {
+    app.with_conn(move |conn| {
+        use seika::db::{batches, outcomes, projects, users};
+        let project = projects::find_by_code(conn, code).unwrap().unwrap();
+        let staff = users::find_by_email(conn, "evaluator@mirai.example")
+            .unwrap()
+            .unwrap()
+            .id;
+        let result = match outcomes::list(conn, project.id, None).unwrap().first() {
+            Some(r) => r.id,
+            None => {
+                let r = outcomes::insert(
+                    conn,
+                    &outcomes::NewOutcomeResult {
+                        project_id: project.id,
+                        kind: "result".into(),
+                        metric: "screening_uptake".into(),
+                        value: Some("0.268".into()),
+                        entered_by: staff,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+                outcomes::transition(conn, r.id, 1, "draft", "submitted", None, None).unwrap();
+                outcomes::transition(conn, r.id, 2, "submitted", "verified", Some(staff), None)
+                    .unwrap();
+                r.id
+            }
+        };
+        let batch = batches::insert(
+            conn,
+            &batches::NewBatch {
+                project_id: project.id,
+                source_name: "seed.csv",
+                source_sha256: "-",
+                supersedes_id: None,
+                correction_reason: None,
+                entered_by: staff,
+            },
+            &[],
+        )
+        .unwrap()
+        .id;
+        batches::transition(conn, batch, 1, "draft", "submitted", None, None).unwrap();
+        let run = match seika::db::payout_runs::list(conn, project.id)
+            .unwrap()
+            .first()
+        {
+            Some(r) => r.id,
+            None => {
+                let at = seika::db::now();
+                let (statement, text, _) = seika::api::payout_runs::compute_as_of(
+                    conn,
+                    project.id,
+                    project.current_terms_version,
+                    at,
+                )
+                .unwrap();
+                seika::db::payout_runs::insert(
+                    conn,
+                    &seika::db::payout_runs::NewPayoutRun {
+                        project_id: project.id,
+                        terms_version: project.current_terms_version,
+                        engine_version: "x",
+                        as_of: at,
+                        inputs_sha256: &statement.outcomes_sha256,
+                        statement: &text,
+                        statement_sha256: "-",
+                        total_minor: 0,
+                        currency: "JPY",
+                        created_by: staff,
+                    },
+                )
+                .unwrap()
+                .id
+            }
+        };
+        Ids {
+            project: project.id,
+            result,
+            batch,
+            run,
+        }
+    })
+    .await
+}
+
+fn allowed(rule: &str, letter: char) -> bool {
+    rule == "*" || rule == "public" || rule.contains(letter)
+}
+
+fn etag(res: &TestResponse) -> String {
+    res.header("etag").unwrap_or("\"0\"").to_owned()
+}
+
+async fn authorization_matrix(app: TestApp) {
+    let admin = app.login("admin@seika.example").await;
+    let kobe = seed(&app, "kobe-dialysis-2017").await;
+    let hachioji = seed(&app, "hachioji-screening-2017").await;
+    let endpoints = seika::api::endpoints(&seika::api::HttpConfig::default());
+    assert_eq!(
+        endpoints.len(),
+        MATRIX.len(),
+        "every endpoint is in the matrix"
+    );
+    let org = project_id(&app, "kobe-dialysis-2017").await; // any id works for organizations
+    let user = app.get("/api/v1/users", Some(&admin)).await.json()["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let mut counter = 0;
+    let mut checked = 0;
+    let mut tokens = std::collections::HashMap::new();
+    for actor in ACTORS {
+        tokens.insert(actor.email, app.login(actor.email).await);
+    }
+
+    for e in &endpoints {
+        let (_, _, own_rule, foreign_rule) = *MATRIX
+            .iter()
+            .find(|(m, p, _, _)| *m == e.method.as_str() && *p == e.path)
+            .unwrap_or_else(|| panic!("{} {} missing from the matrix", e.method, e.path));
+        for actor in ACTORS {
+            for (side, rule) in [("own", own_rule), ("foreign", foreign_rule)] {
+                counter += 1;
+                let code = if side == "own" {
+                    actor.own
+                } else {
+                    actor.foreign
+                };
+                let ids = if code == "kobe-dialysis-2017" {
+                    &kobe
+                } else {
+                    &hachioji
+                };
+                let path = e
+                    .path
+                    .replace("{name}", "contract.json")
+                    .replacen(
+                        "{id}",
+                        &if e.path.starts_with("/projects") {
+                            ids.project
+                        } else if e.path.starts_with("/users") {
+                            user
+                        } else {
+                            org
+                        }
+                        .to_string(),
+                        1,
+                    )
+                    .replace(
+                        "{rid}",
+                        &if e.path.contains("outcome-results") {
+                            ids.result
+                        } else if e.path.contains("outcome-batches") {
+                            ids.batch
+                        } else {
+                            ids.run
+                        }
+                        .to_string(),
+                    );
+                let uri = format!("/api/v1{path}");
+                let token = tokens[actor.email].clone();
+                let mut req = Request::builder()
+                    .method(e.method.clone())
+                    .uri(&uri)
+                    .header("authorization", format!("Bearer {token}"));
+                let body: Option<Value> = match (e.method.as_str(), e.path) {
+                    ("POST", "/auth/login") => {
+                        Some(json!({"email": actor.email, "password": seika::demo::DEMO_PASSWORD}))
+                    }
+                    ("POST", "/auth/password") => Some(
+                        json!({"current_password": "not-my-password", "new_password": "a-new-password-1"}),
+                    ),
+                    ("POST", "/organizations") => Some(
+                        json!({"slug": format!("matrix-org-{counter}"), "kind": "investor", "name_ja": "m", "name_en": "m"}),
+                    ),
+                    ("PATCH", "/organizations/{id}") => {
+                        Some(json!({"name_ja": "神戸市", "name_en": "Kobe City"}))
+                    }
+                    ("POST", "/users") => Some(
+                        json!({"email": format!("m{counter}@example.org"), "display_name": "m", "role": "investor", "organization_id": org, "password": "matrix-password"}),
+                    ),
+                    ("PATCH", "/users/{id}") => Some(json!({"display_name": "Seika Admin"})),
+                    ("POST", "/projects") => {
+                        Some(new_project_body(&app, &format!("matrix-{counter}")).await)
+                    }
+                    // Valid shape, refused after authorization: wrong code.
+                    ("PUT", "/projects/{id}") => {
+                        Some(new_project_body(&app, "matrix-wrong-code").await)
+                    }
+                    // An impossible transition (the projects are in service or evaluating): 409.
+                    ("POST", "/projects/{id}/status") => Some(json!({"status": "published"})),
+                    ("POST", "/projects/{id}/amendments") => {
+                        let mut b = new_project_body(&app, "matrix-wrong-code").await;
+                        b["reason"] = json!("matrix");
+                        Some(
+                            json!({"reason": "matrix", "effective_from": "2030-01-01", "terms": b["terms"]}),
+                        )
+                    }
+                    // An unknown metric: 422 after authorization.
+                    ("POST", "/projects/{id}/outcome-results") => {
+                        Some(json!({"metric": "no-such-metric", "value": "1"}))
+                    }
+                    ("POST", p) if p.ends_with("/reject") => Some(json!({"reason": "matrix"})),
+                    ("POST", _) => Some(json!({})),
+                    _ => None,
+                };
+                if e.if_match {
+                    let current = app.get(&uri, Some(&admin)).await;
+                    req = req.header("if-match", etag(&current));
+                }
+                let request = match (&e.body, body) {
+                    (Some(seika::api::openapi::RequestBody::Csv), _) => req
+                        .header("content-type", "text/csv")
+                        .body(Body::from(
+                            "participant,outcome,achieved_on\nP1,no-such-outcome,2025-01-01\n",
+                        ))
+                        .unwrap(),
+                    (_, Some(json)) => req
+                        .header("content-type", "application/json")
+                        .body(Body::from(json.to_string()))
+                        .unwrap(),
+                    (_, None) => req.body(Body::empty()).unwrap(),
+                };
+                let res = app.send(request).await;
+                if e.path == "/auth/logout" {
+                    tokens.insert(actor.email, app.login(actor.email).await);
+                }
+                let denied = [
+                    StatusCode::UNAUTHORIZED,
+                    StatusCode::FORBIDDEN,
+                    StatusCode::NOT_FOUND,
+                ]
+                .contains(&res.status);
+                let expected = allowed(rule, actor.letter);
+                assert_eq!(
+                    !denied,
+                    expected,
+                    "{} {} as {} on {side} project: got {} {}",
+                    e.method,
+                    path,
+                    actor.email,
+                    res.status,
+                    String::from_utf8_lossy(&res.body)
+                );
+                assert!(res.status != StatusCode::INTERNAL_SERVER_ERROR);
+                if denied
+                    && side == "foreign"
+                    && e.path.starts_with("/projects/")
+                    && actor.letter != 'A'
+                {
+                    assert_eq!(
+                        res.status,
+                        StatusCode::NOT_FOUND,
+                        "{} {}: another organization's project must look absent",
+                        e.method,
+                        path
+                    );
+                }
+                checked += 1;
+
+                // Without a token, only public endpoints answer.
+                if side == "own" && actor.letter == 'A' {
+                    let anonymous = app.request(e.method.clone(), &uri, None, None).await;
+                    let public = rule == "public";
+                    assert_eq!(
+                        anonymous.status == StatusCode::UNAUTHORIZED,
+                        !public,
+                        "{} {} without a token",
+                        e.method,
+                        path
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(checked, MATRIX.len() * ACTORS.len() * 2);
+}
+db_test!(authorization_matrix);
