@@ -15,10 +15,11 @@ use super::idempotency::{self, IdempotencyKey};
 use super::outcomes::to_engine_outcomes;
 use super::projects::{authorize, load_contract};
 use crate::db::{
-    self, DbConn, audit, batches, outcomes,
+    self, DbConn, audit, batches, organizations, outcomes,
     payout_runs::{self, PayoutRunRow},
 };
-use crate::domain::access::ProjectAction;
+use crate::domain::access::{Actor, ProjectAction};
+use crate::domain::user::Role;
 use crate::domain::{Currency, Money};
 use crate::engine::{self, EngineError, statement::Statement};
 
@@ -202,6 +203,62 @@ pub async fn list(
         .await
 }
 
+/// Investors see their own organization's distributions and the others' only in aggregate.
+fn redact_for_investor(
+    conn: &mut DbConn,
+    actor: &Actor,
+    view: &mut PayoutRunView,
+) -> AppResult<()> {
+    if actor.role != Role::Investor {
+        return Ok(());
+    }
+    let own = organizations::find(conn, actor.organization_id)?
+        .map(|o| o.slug)
+        .unwrap_or_default();
+    let (contract, _) = load_contract(conn, view.project_id, view.terms_version)?;
+    let own_investments: Vec<&str> = contract
+        .investments
+        .iter()
+        .filter(|i| i.investor == own)
+        .map(|i| i.id.as_str())
+        .collect();
+    let Some(distribution) = view
+        .statement
+        .as_mut()
+        .and_then(|s| s.get_mut("distribution"))
+        .and_then(|d| d.as_object_mut())
+    else {
+        return Ok(());
+    };
+    if let Some(investors) = distribution
+        .get_mut("investors")
+        .and_then(|v| v.as_array_mut())
+    {
+        let others = investors
+            .iter()
+            .filter(|i| i["investor"] != own.as_str())
+            .count();
+        investors.retain(|i| i["investor"] == own.as_str());
+        distribution.insert(
+            "other_investors".into(),
+            serde_json::json!({ "investors": others }),
+        );
+    }
+    if let Some(tranches) = distribution
+        .get_mut("tranches")
+        .and_then(|v| v.as_array_mut())
+    {
+        for tranche in tranches {
+            if let Some(payments) = tranche.get_mut("payments").and_then(|p| p.as_array_mut()) {
+                payments.retain(|p| {
+                    p["kind"] == "fee" || own_investments.contains(&p["to"].as_str().unwrap_or(""))
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 pub async fn get(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -213,7 +270,9 @@ pub async fn get(
             authorize(conn, &auth.actor, project_id, ProjectAction::Read)?;
             let row = payout_runs::find(conn, project_id, id)?
                 .ok_or_else(|| AppError::not_found("payout run"))?;
-            Ok(Json(view(row, true)?))
+            let mut view = view(row, true)?;
+            redact_for_investor(conn, &auth.actor, &mut view)?;
+            Ok(Json(view))
         })
         .await
 }
