@@ -202,6 +202,19 @@ async fn invalid_terms_get_422_naming_each_field_and_store_nothing(app: TestApp)
             }),
         ),
         (
+            "terms.dates.service_end",
+            Box::new(|b: &mut Value| {
+                b["terms"]["dates"] =
+                    json!({"service_start": "2025-04-01", "service_end": "2025-03-31"})
+            }),
+        ),
+        (
+            "terms.budget[1].fiscal_year",
+            Box::new(
+                |b: &mut Value| b["terms"]["budget"] = json!([{"fiscal_year": 2025, "amount": "1"}, {"fiscal_year": 2025, "amount": "2"}]),
+            ),
+        ),
+        (
             "title_en",
             Box::new(|b: &mut Value| b["title_en"] = json!("")),
         ),

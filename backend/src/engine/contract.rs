@@ -42,6 +42,14 @@ pub struct Contract {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<Localized>,
+    /// Who the service is for (e.g. "105 high-risk diabetic patients not attending a clinic").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_population: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dates: Option<ContractDates>,
+    /// Budget appropriated per fiscal year (April to March), e.g. 債務負担行為.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budget: Vec<BudgetLine>,
     pub currency: Currency,
     pub rounding: Rounding,
     /// 支払上限額: the most the contract can ever pay, all payers together.
@@ -55,6 +63,25 @@ pub struct Contract {
     pub investments: Vec<Investment>,
     #[serde(default)]
     pub waterfall: Vec<WaterfallStep>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractDates {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_start: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_end: Option<NaiveDate>,
+}
+
+/// The amount appropriated for one fiscal year (April of `fiscal_year` to March of the next).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLine {
+    pub fiscal_year: i32,
+    pub amount: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -489,6 +516,36 @@ impl Contract {
         };
         if let Some(max) = self.max_total_payment {
             check.money("max_total_payment".into(), max);
+        }
+
+        // Dates and budget.
+        if let Some(d) = &self.dates {
+            if let (Some(start), Some(end)) = (d.service_start, d.service_end)
+                && end < start
+            {
+                check.issues.push(Issue::new(
+                    "dates.service_end",
+                    "a date on or after service_start",
+                ));
+            }
+            if let (Some(signed), Some(start)) = (d.signed_on, d.service_start)
+                && start < signed
+            {
+                check.issues.push(Issue::new(
+                    "dates.service_start",
+                    "a date on or after signed_on",
+                ));
+            }
+        }
+        let mut years = HashSet::new();
+        for (i, line) in self.budget.iter().enumerate() {
+            check.money(format!("budget[{i}].amount"), line.amount);
+            if !(1900..=2200).contains(&line.fiscal_year) || !years.insert(line.fiscal_year) {
+                check.issues.push(Issue::new(
+                    format!("budget[{i}].fiscal_year"),
+                    "a fiscal year (e.g. 2024 for April 2024 to March 2025), once each",
+                ));
+            }
         }
 
         // Payers.
