@@ -20,11 +20,31 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../frontend/index.html"),
     },
     Asset {
+        path: "/app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../frontend/app.js"),
+    },
+    Asset {
+        path: "/i18n.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../frontend/i18n.js"),
+    },
+    Asset {
+        path: "/app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../frontend/app.css"),
+    },
+    Asset {
         path: "/api/docs",
         content_type: "text/html; charset=utf-8",
         body: include_str!("../../frontend/api.html"),
     },
 ];
+
+/// Total size of the embedded frontend assets, in bytes (reported in docs/BENCHMARKS.md).
+pub fn asset_bytes() -> usize {
+    ASSETS.iter().map(|a| a.body.len()).sum()
+}
 
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
@@ -40,6 +60,8 @@ async fn serve(asset: &'static Asset) -> Response {
         [
             (header::CONTENT_TYPE, asset.content_type),
             (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
         ],
         asset.body,
     )

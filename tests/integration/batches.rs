@@ -13,7 +13,7 @@ const YOUTH_RECORDS: &str = include_str!("../../docs/examples/youth-employment.o
 
 /// Registers and publishes the youth-employment rate-card contract for Kobe, with the demo
 /// evaluator and SMBC as parties. Returns the project id.
-async fn youth_project(app: &TestApp) -> i64 {
+pub async fn youth_project(app: &TestApp) -> i64 {
     let staff = app.login("staff@kobe-city.example").await;
     let (evaluator, investor) = app
         .with_conn(|conn| {

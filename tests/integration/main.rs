@@ -10,6 +10,7 @@ mod authorization;
 mod bad_input;
 mod batches;
 mod binary;
+mod browser;
 mod engine;
 mod foundation;
 mod openapi;

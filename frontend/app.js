@@ -1,0 +1,848 @@
+// Seika's web frontend: a small single-page app over Seika's own JSON API. No build step and no
+// external resources: the binary embeds this file as it is.
+"use strict";
+
+(() => {
+  const TEXTS = window.SEIKA_TEXTS;
+  const store = window.sessionStorage;
+  const state = {
+    lang: localStorage.getItem("seika.lang") || ((navigator.language || "en").startsWith("ja") ? "ja" : "en"),
+    token: store.getItem("seika.token"),
+    user: JSON.parse(store.getItem("seika.user") || "null"),
+  };
+
+  // ---- Texts and formats ------------------------------------------------------------------
+
+  const t = (key, params = {}) => {
+    const text = TEXTS[state.lang][key] ?? TEXTS.en[key] ?? key;
+    return text.replace(/\{(\w+)\}/g, (_, name) => params[name] ?? "");
+  };
+  const locale = () => (state.lang === "ja" ? "ja-JP" : "en-GB");
+  const money = (amount, currency) => {
+    if (amount === null || amount === undefined || amount === "") return t("common.none");
+    const formatted = new Intl.NumberFormat(locale(), { style: "currency", currency, currencyDisplay: "narrowSymbol" }).format(amount);
+    return formatted.replace("￥", "¥");
+  };
+  const number = (value) => (value === null || value === undefined ? t("common.none") : new Intl.NumberFormat(locale(), { maximumFractionDigits: 4 }).format(value));
+  const percent = (ratio, digits = 1) => new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: digits }).format(ratio);
+  const date = (iso) => (iso ? new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T00:00:00`)) : t("common.none"));
+  const dateTime = (iso) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(`${iso}Z`));
+  /** The fiscal year (April to March) a date falls in. */
+  const fiscalYear = (iso) => {
+    const [y, m] = iso.split("-").map(Number);
+    return m >= 4 ? y : y - 1;
+  };
+  const fyLabel = (year) => (state.lang === "ja" ? `${year}年度` : `FY${year}`);
+  const localName = (obj, ja = "name_ja", en = "name_en") => (state.lang === "ja" ? obj[ja] : obj[en]) || obj[en] || obj[ja];
+  const titleOf = (p) => localName(p, "title_ja", "title_en");
+
+  // ---- DOM -----------------------------------------------------------------------------------
+
+  const h = (tag, attrs = {}, ...children) => {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "text") el.textContent = value;
+      else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+      else el.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) el.append(child);
+    return el;
+  };
+  const SVG = "http://www.w3.org/2000/svg";
+  const s = (tag, attrs = {}, text) => {
+    const el = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    if (text !== undefined) el.textContent = text;
+    return el;
+  };
+  const main = () => document.getElementById("main");
+  const announce = (text) => {
+    const live = document.getElementById("live");
+    live.textContent = "";
+    setTimeout(() => { live.textContent = text; }, 50);
+  };
+  const table = (headers, rows, attrs = {}) =>
+    h("div", { class: "table-wrap" },
+      h("table", attrs,
+        h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col", text: x })))),
+        h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c))))))));
+  const field = (id, label, input, hint) =>
+    h("div", { class: "field" }, h("label", { for: id, text: label }), input, hint ? h("p", { class: "hint", id: `${id}-hint`, text: hint }) : null,
+      h("p", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }));
+  const input = (id, attrs = {}) => h("input", { id, name: id, ...attrs });
+  const select = (id, options, value) =>
+    h("select", { id, name: id }, options.map(([v, label]) => h("option", { value: v, selected: v === value, text: label })));
+  const badge = (status) => h("span", { class: `badge badge-${status}`, text: t(`status.${status}`) });
+
+  // ---- API -------------------------------------------------------------------------------------
+
+  const api = async (method, path, body, { csv = false, headers = {} } = {}) => {
+    const init = { method, headers: { ...headers } };
+    if (state.token) init.headers.authorization = `Bearer ${state.token}`;
+    if (body !== undefined) {
+      init.headers["content-type"] = csv ? "text/csv" : "application/json";
+      init.body = csv ? body : JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(`/api/v1${path}`, init);
+    } catch (_) {
+      return { ok: false, status: 0, problem: { type: "/problems/network" } };
+    }
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : null;
+    if (res.status === 401 && state.token && !path.startsWith("/auth/login")) {
+      logout(false);
+    }
+    return res.ok ? { ok: true, status: res.status, data, etag: res.headers.get("etag") } : { ok: false, status: res.status, problem: data || {} };
+  };
+
+  /** A translated error box for a problem+json answer, listing each field. */
+  const problemBox = (problem) => {
+    const slug = (problem.type || "/problems/network").split("/").pop();
+    const errors = problem.errors || [];
+    return h("div", { class: "error", role: "alert" },
+      h("p", { class: "error-title", text: TEXTS[state.lang][`error.${slug}`] ? t(`error.${slug}`) : t("error.title") }),
+      errors.length ? h("ul", {}, errors.map((e) => h("li", {}, e.field ? h("code", { text: e.field }) : null, e.field ? " " : null, e.message))) : null);
+  };
+  const showProblem = (container, problem) => {
+    container.replaceChildren(problemBox(problem));
+    container.querySelector(".error").focus?.();
+  };
+
+  // ---- Session -------------------------------------------------------------------------------
+
+  const logout = async (callServer = true) => {
+    if (callServer && state.token) await api("POST", "/auth/logout", {});
+    state.token = null;
+    state.user = null;
+    store.removeItem("seika.token");
+    store.removeItem("seika.user");
+    location.hash = "#/login";
+    render();
+  };
+
+  // ---- Charts (readable without colour: patterns, labels, dashes; each with a table) -----------
+
+  const figure = (caption, svg, tableEl) =>
+    h("figure", { class: "chart" }, h("figcaption", { text: caption }), svg,
+      h("details", {}, h("summary", { text: t("common.textEquivalent") }), tableEl));
+
+  const paymentsChart = (points, cap, currency) => {
+    const width = 560, height = 220, left = 110, bottom = 40, top = 16;
+    const max = Math.max(Number(cap || 0), ...points.map((p) => Number(p.cumulative)), 1);
+    const y = (v) => top + (height - top - bottom) * (1 - Number(v) / max);
+    const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("project.paymentsChart"), class: "svg-chart" });
+    const defs = s("defs");
+    const pattern = s("pattern", { id: "hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
+    pattern.append(s("rect", { width: 6, height: 6, fill: "#0b5cad" }), s("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#ffffff", "stroke-width": 2 }));
+    defs.append(pattern);
+    svg.append(defs, s("line", { x1: left, y1: height - bottom, x2: width - 10, y2: height - bottom, stroke: "#1b1f24" }));
+    const slot = (width - left - 20) / Math.max(points.length, 1);
+    points.forEach((p, i) => {
+      const x = left + i * slot + slot * 0.2;
+      svg.append(s("rect", { x, y: y(p.cumulative), width: slot * 0.6, height: height - bottom - y(p.cumulative), fill: "url(#hatch)", stroke: "#0b5cad" }));
+      svg.append(s("text", { x: x + slot * 0.3, y: y(p.cumulative) - 4, "text-anchor": "middle", class: "chart-label" }, money(p.cumulative, currency)));
+      svg.append(s("text", { x: x + slot * 0.3, y: height - bottom + 16, "text-anchor": "middle", class: "chart-label" }, date(p.date)));
+    });
+    if (cap) {
+      svg.append(s("line", { x1: left, y1: y(cap), x2: width - 10, y2: y(cap), stroke: "#b3261e", "stroke-width": 2, "stroke-dasharray": "6 4" }));
+      svg.append(s("text", { x: 4, y: y(cap) + 16, class: "chart-label" }, t("project.cap").split(" (")[0]));
+      svg.append(s("text", { x: 4, y: y(cap) + 30, class: "chart-label" }, money(cap, currency)));
+    }
+    const rows = points.map((p) => [date(p.date), money(p.amount, currency), money(p.cumulative, currency), cap ? money(String(Number(cap) - Number(p.cumulative)), currency) : t("common.none")]);
+    return figure(t("project.paymentsChart"), svg, table([t("run.tranche"), t("project.paid"), t("portfolio.cumulative"), t("project.headroom")], rows));
+  };
+
+  const achievementChart = (metrics) => {
+    const rows = metrics.filter((m) => m.ratio !== null);
+    const width = 560, rowHeight = 34, left = 200, height = rows.length * rowHeight + 30;
+    const scale = (r) => left + (width - left - 60) * Math.min(r, 1.5) / 1.5;
+    const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("project.achievementChart"), class: "svg-chart" });
+    rows.forEach((m, i) => {
+      const yPos = 10 + i * rowHeight;
+      svg.append(s("text", { x: 4, y: yPos + 16, class: "chart-label" }, m.label.slice(0, 28)));
+      svg.append(s("rect", { x: left, y: yPos + 4, width: Math.max(scale(m.ratio) - left, 1), height: 18, fill: m.ratio >= 1 ? "#1a7f37" : "#9a6700" }));
+      svg.append(s("text", { x: scale(m.ratio) + 4, y: yPos + 18, class: "chart-label" }, `${percent(m.ratio)}${m.ratio >= 1 ? " ✓" : ""}`));
+    });
+    svg.append(s("line", { x1: scale(1), y1: 0, x2: scale(1), y2: height - 16, stroke: "#1b1f24", "stroke-dasharray": "4 3" }));
+    svg.append(s("text", { x: scale(1), y: height - 2, "text-anchor": "middle", class: "chart-label" }, `${t("project.target")} 100%`));
+    return figure(t("project.achievementChart"), svg,
+      table([t("project.metric"), t("project.latest"), t("project.target"), t("project.achievement")], rows.map((m) => [m.label, number(m.value), number(m.target), percent(m.ratio)])));
+  };
+
+  const cashFlowChart = (flows, currency) => {
+    const width = 560, height = 220, left = 110, top = 14, bottom = 36;
+    let cumulative = 0;
+    const points = flows.map((f) => ({ ...f, cumulative: (cumulative += Number(f.amount)) }));
+    const values = [0, ...points.map((p) => p.cumulative)];
+    const min = Math.min(...values), max = Math.max(...values, 1);
+    const y = (v) => top + (height - top - bottom) * (max - v) / (max - min || 1);
+    const x = (i) => left + (width - left - 60) * (points.length > 1 ? i / (points.length - 1) : 0.5);
+    const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("portfolio.cashFlowChart"), class: "svg-chart" });
+    svg.append(s("line", { x1: left, y1: y(0), x2: width - 10, y2: y(0), stroke: "#1b1f24", "stroke-dasharray": "4 3" }));
+    svg.append(s("text", { x: 4, y: y(0) + 4, class: "chart-label" }, money("0", currency)));
+    const path = points.map((p, i) => `${i ? "L" : "M"}${x(i)},${y(p.cumulative)}`).join(" ");
+    svg.append(s("path", { d: path, fill: "none", stroke: "#0b5cad", "stroke-width": 2 }));
+    points.forEach((p, i) => {
+      const marker = Number(p.amount) < 0 ? s("rect", { x: x(i) - 5, y: y(p.cumulative) - 5, width: 10, height: 10, fill: "#b3261e" }) : s("circle", { cx: x(i), cy: y(p.cumulative), r: 5, fill: "#1a7f37" });
+      svg.append(marker, s("text", { x: x(i), y: height - bottom + 16, "text-anchor": "middle", class: "chart-label" }, date(p.date)));
+    });
+    return figure(t("portfolio.cashFlowChart"), svg,
+      table([t("portfolio.date"), t("portfolio.flow"), t("portfolio.cumulative")], points.map((p) => [date(p.date), money(p.amount, currency), money(String(p.cumulative), currency)])));
+  };
+
+  // ---- Views ---------------------------------------------------------------------------------
+
+  const page = (title, ...content) => {
+    document.title = `${title} — Seika`;
+    const heading = h("h1", { tabindex: "-1", id: "page-title", text: title });
+    main().replaceChildren(heading, ...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+    heading.focus();
+  };
+  const loading = () => main().replaceChildren(h("p", { text: t("common.loading") }));
+
+  const viewLogin = () => {
+    const errors = h("div", { id: "login-errors" });
+    const form = h("form", { id: "login-form", novalidate: true },
+      field("email", t("login.email"), input("email", { type: "email", autocomplete: "username", required: true })),
+      field("password", t("login.password"), input("password", { type: "password", autocomplete: "current-password", required: true })),
+      h("button", { type: "submit", id: "login-submit", text: t("login.submit") }),
+      errors,
+      h("p", { class: "hint", text: t("login.demo") }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const res = await api("POST", "/auth/login", { email: form.email.value, password: form.password.value });
+      if (!res.ok) return showProblem(errors, res.problem);
+      state.token = res.data.access_token;
+      state.user = res.data.user;
+      store.setItem("seika.token", state.token);
+      store.setItem("seika.user", JSON.stringify(state.user));
+      location.hash = "#/";
+    });
+    page(t("login.title"), form);
+  };
+
+  const projectList = async () => {
+    const res = await api("GET", "/projects?per_page=200");
+    if (!res.ok) return problemBox(res.problem);
+    if (!res.data.items.length) return h("p", { text: t("projects.none") });
+    return table([t("projects.title"), t("project.status"), t("project.policyArea"), t("project.code")],
+      res.data.items.map((p) => [h("a", { href: `#/projects/${p.id}`, text: titleOf(p) }), badge(p.status), t(`area.${p.policy_area}`), p.code]),
+      { id: "project-list" });
+  };
+
+  const viewHome = async () => {
+    const role = state.user.role;
+    const links = {
+      government_staff: [["#/projects/new", t("nav.newProject")]],
+      evaluator: [["#/queue", t("nav.queue")]],
+      investor: [["#/portfolio", t("nav.portfolio")]],
+      platform_admin: [["#/admin", t("nav.admin")]],
+      service_provider: [],
+    }[role];
+    page(t("home.welcome", { name: state.user.display_name }),
+      h("p", { class: "lead", text: `${t(`role.${role}`)} · ${localName(state.user.organization)}` }),
+      h("p", { text: t(`home.intro.${role}`) }),
+      links.length ? h("p", { class: "actions" }, links.map(([href, label]) => h("a", { class: "button", href, text: label }))) : null,
+      h("h2", { text: t("home.yourProjects") }),
+      await projectList());
+  };
+
+  const viewProjects = async () => page(t("projects.title"), await projectList());
+
+  /** The project, its latest payout run (with statement) and outcome results. */
+  const loadProject = async (id) => {
+    const [project, runs, results] = await Promise.all([
+      api("GET", `/projects/${id}`), api("GET", `/projects/${id}/payout-runs`), api("GET", `/projects/${id}/outcome-results?status=verified`)]);
+    if (!project.ok) return { problem: project.problem };
+    let latest = null;
+    if (runs.ok && runs.data.length) {
+      const detail = await api("GET", `/projects/${id}/payout-runs/${runs.data[0].id}`);
+      latest = detail.ok ? detail.data : null;
+    }
+    return { project: project.data, etag: project.etag, runs: runs.ok ? runs.data : [], results: results.ok ? results.data : [], latest };
+  };
+
+  const metricRows = (terms, results) => terms.metrics.map((m) => {
+    const current = results.filter((r) => r.metric === m.id && r.kind === "result" && !r.superseded_at);
+    const latest = current[current.length - 1];
+    const value = latest ? (latest.numerator && latest.denominator ? Number(latest.numerator) / Number(latest.denominator) : Number(latest.value)) : null;
+    const target = m.target ? Number(m.target) : null;
+    let ratio = null;
+    if (value !== null && target) ratio = m.direction === "lower_is_better" && m.baseline ? (Number(m.baseline) - value) / (Number(m.baseline) - target) : value / target;
+    return { id: m.id, label: localName(m.name, "ja", "en"), unit: m.unit, direction: m.direction, baseline: m.baseline, target: m.target, value, ratio };
+  });
+
+  const viewProject = async (id) => {
+    loading();
+    const data = await loadProject(id);
+    if (data.problem) return page(t("error.title"), h("p", { id: "not-found", text: data.problem.status === 404 ? t("project.notFound") : "" }), problemBox(data.problem));
+    const { project, runs, results, latest } = data;
+    const terms = project.terms;
+    const role = state.user.role;
+    const isOwner = role === "government_staff" && project.owner_organization_id === state.user.organization.id;
+    const isEvaluator = role === "evaluator";
+    const message = h("div", { id: "project-message", "aria-live": "polite" });
+
+    const transitions = { draft: ["published", "project.publish"], published: ["in_service", "project.toInService"], in_service: ["evaluating", "project.toEvaluating"], evaluating: ["closed", "project.toClosed"] };
+    const actions = [];
+    if (isOwner && transitions[project.status]) {
+      const [next, label] = transitions[project.status];
+      actions.push(h("button", { type: "button", id: "status-action", text: t(label), onclick: async () => {
+        const res = await api("POST", `/projects/${id}/status`, { status: next }, { headers: { "if-match": data.etag } });
+        if (!res.ok) return showProblem(message, res.problem);
+        viewProject(id);
+      } }));
+    }
+    if (isOwner && ["published", "in_service", "evaluating"].includes(project.status)) actions.push(h("a", { class: "button secondary", href: `#/projects/${id}/amend`, text: t("project.amend") }));
+    if ((isOwner || isEvaluator) && project.status !== "draft") {
+      actions.push(h("button", { type: "button", id: "run-payout", text: t("project.runPayout"), onclick: async () => {
+        const res = await api("POST", `/projects/${id}/payout-runs`, {});
+        if (!res.ok) return showProblem(message, res.problem);
+        announce(t("project.runDone", { total: money(res.data.total, res.data.currency) }));
+        location.hash = `#/projects/${id}/runs/${res.data.id}`;
+      } }));
+    }
+    if (isEvaluator || isOwner || role === "service_provider") actions.push(h("a", { class: "button secondary", href: `#/projects/${id}/data`, text: t("project.outcomeData") }));
+
+    const metrics = metricRows(terms, results);
+    const currency = project.currency;
+    const statement = latest && latest.statement;
+    let cumulative = 0;
+    const points = statement ? statement.tranches.map((tr) => ({ date: tr.due_on, amount: tr.total, cumulative: String((cumulative += Number(tr.total))) })) : [];
+    const byYear = {};
+    for (const tr of statement ? statement.tranches : []) byYear[fiscalYear(tr.due_on)] = (byYear[fiscalYear(tr.due_on)] || 0) + Number(tr.total);
+    const budgetRows = (terms.budget || []).map((b) => [fyLabel(b.fiscal_year), money(b.amount, currency), money(String(byYear[b.fiscal_year] || 0), currency)]);
+
+    page(titleOf(project),
+      h("p", { class: "lead" }, badge(project.status), " ", t(`area.${project.policy_area}`), " · ", h("code", { text: project.code })),
+      terms.target_population ? h("p", {}, h("strong", { text: `${t("project.population")}: ` }), terms.target_population) : null,
+      terms.dates && terms.dates.service_start ? h("p", {}, h("strong", { text: `${t("project.service")}: ` }), `${date(terms.dates.service_start)} – ${date(terms.dates.service_end)}`) : null,
+      actions.length ? h("div", { class: "actions", "aria-label": t("project.actions"), role: "group" }, actions) : null,
+      message,
+      h("h2", { text: t("project.parties") }),
+      table([t("project.organization"), t("project.role")], project.parties.map((p) => [localName(p), t(`party.${p.role}`)])),
+      h("h2", { text: t("project.metrics") }),
+      table([t("project.metric"), t("project.unit"), t("project.direction"), t("project.baseline"), t("project.target"), t("project.latest"), t("project.achievement")],
+        metrics.map((m) => [m.label, t(`unit.${m.unit}`), t(`direction.${m.direction}`), number(m.baseline), number(m.target), number(m.value), m.ratio === null ? t("common.none") : percent(m.ratio)]), { id: "metrics" }),
+      metrics.some((m) => m.ratio !== null) ? achievementChart(metrics) : null,
+      h("h2", { text: t("project.payments") }),
+      h("p", {}, h("strong", { text: `${t("project.cap")}: ` }), money(terms.max_total_payment, currency), " · ",
+        h("strong", { text: `${t("project.paid")}: ` }), h("span", { id: "paid-total", text: statement ? money(statement.total, currency) : t("common.none") })),
+      statement ? paymentsChart(points, terms.max_total_payment, currency) : h("p", { text: t("project.noRun") }),
+      budgetRows.length ? h("h2", { text: t("project.budget") }) : null,
+      budgetRows.length ? table([t("project.fiscalYear"), t("project.appropriated"), t("project.due")], budgetRows) : null,
+      h("h2", { text: t("project.runs") }),
+      runs.length ? table([t("run.asOf"), t("run.total"), t("run.terms"), ""], runs.map((r) => [dateTime(r.as_of), money(r.total, r.currency), String(r.terms_version), h("a", { href: `#/projects/${id}/runs/${r.id}`, text: t("common.open") })])) : h("p", { text: t("project.noRun") }));
+  };
+
+  const viewRun = async (id, runId) => {
+    loading();
+    const res = await api("GET", `/projects/${id}/payout-runs/${runId}`);
+    if (!res.ok) return page(t("error.title"), problemBox(res.problem));
+    const run = res.data;
+    const st = run.statement;
+    const cur = st.currency;
+    const result = h("div", { id: "reproduce-result", "aria-live": "polite" });
+    const lines = st.lines.map((l) => {
+      const ex = l.explanation;
+      return h("details", { class: "line" },
+        h("summary", {}, h("span", { class: "line-name", text: l.name || l.component }), " ", badge(l.status), " ", h("strong", { class: "line-amount", text: money(l.amount, cur) })),
+        h("dl", {},
+          h("dt", { text: t("run.tranche") }), h("dd", { text: l.tranche }),
+          h("dt", { text: t("run.rule") }), h("dd", { text: l.rule }),
+          h("dt", { text: t("run.inputs") }), h("dd", {}, h("ul", {}, Object.entries(ex.inputs).map(([k, v]) => h("li", {}, h("code", { text: k }), ` = ${v}`)))),
+          ex.conditions && ex.conditions.length ? [h("dt", { text: t("run.conditions") }), h("dd", {}, h("ul", {}, ex.conditions.map((c) => h("li", { text: `${c.metric} ${c.required}: ${c.actual ?? t("common.none")} (${c.met ? t("run.met") : t("run.notMet")})` }))))] : null,
+          h("dt", { text: t("run.formula") }), h("dd", {}, h("code", { class: "formula", text: ex.formula })),
+          h("dt", { text: t("run.rounding") }), h("dd", { text: ex.rounding }),
+          ex.caps && ex.caps.length ? [h("dt", { text: t("run.caps") }), h("dd", {}, h("ul", {}, ex.caps.map((c) => h("li", { text: `${c.cap} (${c.limit}): ${t("run.reducedBy", { amount: money(c.reduced_by, cur) })}` }))))] : null,
+          ex.notes && ex.notes.length ? [h("dt", { text: t("run.notes") }), h("dd", {}, h("ul", {}, ex.notes.map((n) => h("li", { text: n }))))] : null));
+    });
+    const d = st.distribution;
+    const investorRows = d ? d.investors.map((i) => [i.investor, money(i.drawn, cur), money(i.principal, cur), money(i.interest, cur), money(i.success_fee, cur), money(i.outstanding_principal, cur), i.money_multiple ? `${number(i.money_multiple)}×` : t("common.none"), i.irr ? percent(Number(i.irr), 2) : t("common.none")]) : [];
+    page(t("run.title"),
+      h("p", { class: "lead" }, h("strong", { text: `${t("run.total")}: ` }), h("span", { id: "statement-total", text: money(st.total, cur) })),
+      h("p", { text: `${t("run.asOf")}: ${dateTime(run.as_of)} · ${t("run.terms")}: ${run.terms_version} · ${t("run.engine")}: ${run.engine_version}` }),
+      h("p", {}, h("a", { href: `#/projects/${id}`, text: `← ${t("projects.title")}` }), " ",
+        h("button", { type: "button", class: "secondary", id: "reproduce", text: t("run.reproduce"), onclick: async () => {
+          const r = await api("POST", `/projects/${id}/payout-runs/${runId}/reproduce`, {});
+          if (!r.ok) return showProblem(result, r.problem);
+          result.replaceChildren(h("p", { class: r.data.matches ? "ok" : "error", text: r.data.matches ? t("run.matches") : t("run.mismatch") }));
+        } })),
+      result,
+      h("h2", { text: t("run.byTranche") }),
+      table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [x.tranche, date(x.due_on), money(x.total, cur)])),
+      h("h2", { text: t("run.byPayer") }),
+      table([t("party.outcome_payer"), t("run.total")], st.payers.map((p) => [p.payer, money(p.total, cur)])),
+      h("h2", { text: t("run.lines") }),
+      h("p", { class: "hint", text: t("run.explain") }),
+      h("div", { id: "statement-lines" }, lines),
+      d ? h("h2", { text: t("run.distribution") }) : null,
+      d ? table([t("inv.investor"), t("inv.drawn"), t("inv.principal"), t("inv.interest"), t("inv.successFee"), t("inv.outstanding"), t("inv.moic"), t("inv.irr")], investorRows, { id: "investors" }) : null,
+      d && d.other_investors ? h("p", { text: t("inv.others", { count: d.other_investors.investors }) }) : null,
+      d ? h("h2", { text: t("run.waterfall") }) : null,
+      d ? table([t("run.tranche"), t("run.received"), t("run.distribution"), t("run.retained")], d.tranches.map((x) => [`${x.tranche} (${date(x.date)})`, money(x.received, cur),
+        h("ul", {}, x.payments.map((p) => h("li", { text: `${p.kind} → ${p.to}: ${money(p.amount, cur)}` }))), money(x.retained, cur)])) : null);
+  };
+
+  // ---- Outcome data (evaluators) ----------------------------------------------------------
+
+  const viewData = async (id) => {
+    loading();
+    const [project, results, batches] = await Promise.all([api("GET", `/projects/${id}`), api("GET", `/projects/${id}/outcome-results`), api("GET", `/projects/${id}/outcome-batches`)]);
+    if (!project.ok) return page(t("error.title"), problemBox(project.problem));
+    const terms = project.data.terms;
+    const message = h("div", { id: "data-message", "aria-live": "polite" });
+    const milestones = terms.components.filter((c) => c.rule.type === "fixed" && c.rule.milestone).map((c) => c.rule.milestone);
+    const choices = [...terms.metrics.map((m) => [m.id, localName(m.name, "ja", "en")]), ...milestones.map((m) => [`milestone:${m}`, `${t("data.kind.milestone")}: ${m}`])];
+    const current = results.ok ? results.data.filter((r) => r.status === "verified" && !r.superseded_at) : [];
+    const form = h("form", { id: "result-form", novalidate: true },
+      field("r-metric", t("data.metricOrMilestone"), select("r-metric", choices)),
+      field("r-tranche", t("data.tranche"), select("r-tranche", [["", t("data.any")], ...terms.tranches.map((x) => [x.id, `${x.id} (${date(x.due_on)})`])])),
+      field("r-value", t("data.value"), input("r-value", { inputmode: "decimal" }), t("valid.decimal")),
+      field("r-numerator", t("data.numerator"), input("r-numerator", { inputmode: "decimal" })),
+      field("r-denominator", t("data.denominator"), input("r-denominator", { inputmode: "decimal" })),
+      field("r-achieved", t("data.achievedOn"), input("r-achieved", { type: "date" })),
+      field("r-evidence", t("data.evidence"), input("r-evidence")),
+      field("r-supersedes", t("data.supersedes"), select("r-supersedes", [["", t("common.none")], ...current.map((r) => [String(r.id), `#${r.id} ${r.metric} ${r.tranche || ""} = ${r.value ?? `${r.numerator}/${r.denominator}`}`])])),
+      field("r-reason", t("data.correctionReason"), input("r-reason")),
+      h("button", { type: "submit", id: "result-submit", text: t("data.saveSubmit") }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const get = (name) => form.elements[name].value.trim();
+      let ok = true;
+      for (const name of ["r-value", "r-numerator", "r-denominator"]) {
+        const bad = get(name) && !/^-?\d+(\.\d+)?$/.test(get(name));
+        form.querySelector(`#${name}-error`).textContent = bad ? t("valid.decimal") : "";
+        form.elements[name].setAttribute("aria-invalid", bad ? "true" : "false");
+        if (bad) ok = false;
+      }
+      if (!ok) return showProblem(message, { type: "/problems/validation-failed", errors: [] });
+      const metric = get("r-metric");
+      const body = metric.startsWith("milestone:")
+        ? { kind: "milestone", metric: metric.slice(10), achieved_on: get("r-achieved") || null, evidence: get("r-evidence") || null }
+        : { metric, tranche: get("r-tranche") || null, value: get("r-value") || null, numerator: get("r-numerator") || null, denominator: get("r-denominator") || null, evidence: get("r-evidence") || null };
+      if (get("r-supersedes")) Object.assign(body, { supersedes: Number(get("r-supersedes")), correction_reason: get("r-reason") || null });
+      const created = await api("POST", `/projects/${id}/outcome-results`, body, { headers: { "idempotency-key": `ui-${Date.now()}` } });
+      if (!created.ok) return showProblem(message, created.problem);
+      const submitted = await api("POST", `/projects/${id}/outcome-results/${created.data.id}/submit`, {});
+      if (!submitted.ok) return showProblem(message, submitted.problem);
+      announce(t("data.saved"));
+      viewData(id).then(() => document.getElementById("data-message").replaceChildren(h("p", { class: "ok", text: t("data.saved") })));
+    });
+
+    const upload = h("form", { id: "upload-form" },
+      field("csv-file", t("data.file"), input("csv-file", { type: "file", accept: ".csv,text/csv" })),
+      h("button", { type: "submit", id: "upload-submit", text: t("data.import") }));
+    const uploadResult = h("div", { id: "upload-result", "aria-live": "polite" });
+    upload.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const file = upload.elements["csv-file"].files[0];
+      if (!file) return;
+      const bytes = await file.arrayBuffer();
+      const res = await api("POST", `/projects/${id}/outcome-batches?name=${encodeURIComponent(file.name)}`, bytes, { csv: true });
+      if (!res.ok) {
+        const errors = (res.problem.errors || []).map((e) => [e.field, e.message]);
+        return uploadResult.replaceChildren(h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: res.status === 422 ? t("data.importErrors") : problemBox(res.problem).textContent }),
+          errors.length ? table([t("data.where"), t("data.expected")], errors, { id: "import-errors" }) : null));
+      }
+      await api("POST", `/projects/${id}/outcome-batches/${res.data.id}/submit`, {});
+      uploadResult.replaceChildren(h("p", { class: "ok", text: t("data.imported", { rows: res.data.row_count }) }));
+    });
+
+    const recordRows = (results.ok ? results.data : []).map((r) => [`#${r.id} ${r.metric}`, r.tranche || t("common.none"), r.value ?? (r.numerator ? `${r.numerator}/${r.denominator}` : r.achieved_on || ""), badge(r.status), h("a", { href: `#/projects/${id}/records/${r.id}`, text: t("data.history") })]);
+    const batchRows = (batches.ok ? batches.data : []).map((b) => [`#${b.id} ${b.source_name}`, t("data.batch", { rows: b.row_count }), badge(b.status)]);
+    page(`${t("data.title")}: ${titleOf(project.data)}`,
+      h("p", {}, h("a", { href: `#/projects/${id}`, text: `← ${titleOf(project.data)}` })),
+      message,
+      state.user.role === "evaluator" ? [h("h2", { text: t("data.enter") }), form, h("h2", { text: t("data.upload") }), upload, uploadResult] : null,
+      h("h2", { text: t("data.records") }),
+      table([t("project.metric"), t("data.tranche"), t("data.value"), t("project.status"), ""], recordRows, { id: "records" }),
+      batchRows.length ? table([t("data.file"), "", t("project.status")], batchRows) : null);
+  };
+
+  const viewHistory = async (id, recordId) => {
+    const res = await api("GET", `/projects/${id}/outcome-results/${recordId}/history`);
+    if (!res.ok) return page(t("error.title"), problemBox(res.problem));
+    page(`${t("data.history")} #${recordId}`,
+      h("p", {}, h("a", { href: `#/projects/${id}/data`, text: `← ${t("data.title")}` })),
+      table([t("data.when"), t("data.action"), t("data.who"), ""], res.data.map((e) => [dateTime(e.at), e.action, String(e.actor_user_id ?? ""), e.after_state || ""])));
+  };
+
+  const viewQueue = async () => {
+    loading();
+    const projects = await api("GET", "/projects?per_page=200");
+    if (!projects.ok) return page(t("error.title"), problemBox(projects.problem));
+    const items = [];
+    for (const p of projects.data.items) {
+      const [results, batches] = await Promise.all([api("GET", `/projects/${p.id}/outcome-results?status=submitted`), api("GET", `/projects/${p.id}/outcome-batches`)]);
+      for (const r of results.ok ? results.data : []) if (r.entered_by !== state.user.id) items.push({ project: p, kind: "outcome-results", id: r.id, label: `${r.metric} ${r.tranche || ""} = ${r.value ?? `${r.numerator}/${r.denominator}`}${r.correction_reason ? ` (${r.correction_reason})` : ""}` });
+      for (const b of batches.ok ? batches.data : []) if (b.status === "submitted" && b.entered_by !== state.user.id) items.push({ project: p, kind: "outcome-batches", id: b.id, label: t("data.batch", { rows: b.row_count }) });
+    }
+    const message = h("div", { id: "queue-message", "aria-live": "polite" });
+    const rows = items.map((item) => {
+      const reasonId = `reason-${item.kind}-${item.id}`;
+      const act = async (verb) => {
+        const body = verb === "reject" ? { reason: document.getElementById(reasonId).value } : {};
+        const res = await api("POST", `/projects/${item.project.id}/${item.kind}/${item.id}/${verb}`, body);
+        if (!res.ok) return showProblem(message, res.problem);
+        viewQueue();
+      };
+      return [titleOf(item.project), item.label,
+        h("div", { class: "inline" },
+          h("button", { type: "button", class: "verify", text: t("data.verify"), onclick: () => act("verify") }),
+          h("label", { for: reasonId, class: "visually-hidden", text: t("data.rejectReason") }),
+          h("input", { id: reasonId, placeholder: t("data.rejectReason") }),
+          h("button", { type: "button", class: "secondary", text: t("data.reject"), onclick: () => act("reject") }))];
+    });
+    page(t("data.queue"), message, rows.length ? table([t("projects.title"), t("project.metric"), t("project.actions")], rows, { id: "queue" }) : h("p", { id: "queue-empty", text: t("data.queueEmpty") }));
+  };
+
+  // ---- Investors --------------------------------------------------------------------------
+
+  const viewPortfolio = async () => {
+    loading();
+    const projects = await api("GET", "/projects?per_page=200");
+    if (!projects.ok) return page(t("error.title"), problemBox(projects.problem));
+    const sections = [];
+    for (const p of projects.data.items) {
+      const data = await loadProject(p.id);
+      if (data.problem) continue;
+      const terms = data.project.terms;
+      const cur = data.project.currency;
+      const mine = (terms.investments || []).map((i) => i.id);
+      const statement = data.latest && data.latest.statement;
+      const summary = statement && statement.distribution ? statement.distribution.investors[0] : null;
+      const flows = [];
+      for (const inv of terms.investments || []) for (const d of inv.drawdowns || []) flows.push({ date: d.on, amount: `-${d.amount}` });
+      for (const tr of statement && statement.distribution ? statement.distribution.tranches : []) {
+        const amount = tr.payments.filter((x) => mine.includes(x.to)).reduce((a, x) => a + Number(x.amount), 0);
+        if (amount) flows.push({ date: tr.date, amount: String(amount) });
+      }
+      flows.sort((a, b) => a.date.localeCompare(b.date));
+      sections.push(h("section", { class: "card" },
+        h("h2", {}, h("a", { href: `#/projects/${p.id}`, text: titleOf(p) })),
+        summary ? table([t("inv.investor"), t("inv.drawn"), t("inv.principal"), t("inv.interest"), t("inv.successFee"), t("inv.outstanding"), t("inv.moic"), t("inv.irr")],
+          [[summary.investor, money(summary.drawn, cur), money(summary.principal, cur), money(summary.interest, cur), money(summary.success_fee, cur), money(summary.outstanding_principal, cur),
+            summary.money_multiple ? `${number(summary.money_multiple)}×` : t("common.none"), summary.irr ? percent(Number(summary.irr), 2) : t("common.none")]], { class: "portfolio-table" }) : h("p", { text: t("portfolio.none") }),
+        statement && statement.distribution && statement.distribution.other_investors ? h("p", { text: t("inv.others", { count: statement.distribution.other_investors.investors }) }) : null,
+        flows.length ? cashFlowChart(flows, cur) : null,
+        data.latest ? h("p", {}, h("a", { href: `#/projects/${p.id}/runs/${data.latest.id}`, text: t("run.waterfall") })) : null));
+    }
+    page(t("portfolio.title"), h("div", { id: "portfolio" }, sections.length ? sections : h("p", { text: t("portfolio.none") })));
+  };
+
+  // ---- Government staff: register and amend ------------------------------------------------
+
+  const wizard = { step: 1, data: null };
+  const blankProject = () => ({
+    code: "", title_ja: "", title_en: "", policy_area: "health", currency: "JPY", effective_from: new Date().toISOString().slice(0, 10),
+    max_total_payment: "", rounding: "floor", service_start: "", service_end: "", evaluator: "", provider: "", investors: [],
+    tranches: [{ id: "final", due_on: "" }],
+    metrics: [{ id: "", name_ja: "", name_en: "", unit: "rate", direction: "higher_is_better", baseline: "", target: "" }],
+    components: [{ id: "fixed", tranche: "final", type: "fixed", amount: "", metric: "", target: "", max_amount: "", steps: "", none_at: "", full_at: "" }],
+  });
+  const DECIMAL = /^\d+(\.\d+)?$/;
+  const MONEY = /^\d+$/;
+
+  /** Client-side checks of the current step: field id → message key. */
+  const checkStep = (d, step) => {
+    const errors = {};
+    const need = (id, value) => { if (!String(value).trim()) errors[id] = "valid.required"; };
+    if (step === 1) {
+      if (!/^[a-z0-9-]{3,64}$/.test(d.code)) errors["w-code"] = "valid.code";
+      need("w-title_ja", d.title_ja);
+      need("w-title_en", d.title_en);
+      if (!MONEY.test(d.max_total_payment)) errors["w-max_total_payment"] = "valid.money";
+      if (d.service_start && d.service_end && d.service_end < d.service_start) errors["w-service_end"] = "valid.dateOrder";
+    }
+    if (step === 3) {
+      d.tranches.forEach((x, i) => { if (!/^[a-z0-9_-]+$/.test(x.id)) errors[`w-tranche-id-${i}`] = "valid.id"; need(`w-tranche-due-${i}`, x.due_on); });
+      d.metrics.forEach((m, i) => {
+        if (!/^[a-z0-9_-]+$/.test(m.id)) errors[`w-metric-id-${i}`] = "valid.id";
+        need(`w-metric-name_en-${i}`, m.name_en);
+        need(`w-metric-name_ja-${i}`, m.name_ja);
+        for (const k of ["baseline", "target"]) {
+          if (m[k] && !DECIMAL.test(m[k])) errors[`w-metric-${k}-${i}`] = "valid.decimal";
+          else if (m[k] && m.unit === "rate" && Number(m[k]) > 1) errors[`w-metric-${k}-${i}`] = "valid.rate";
+        }
+      });
+    }
+    if (step === 4) {
+      d.components.forEach((c, i) => {
+        if (!/^[a-z0-9_-]+$/.test(c.id)) errors[`w-comp-id-${i}`] = "valid.id";
+        if (c.type === "fixed" && !MONEY.test(c.amount)) errors[`w-comp-amount-${i}`] = "valid.money";
+        if (c.type !== "fixed" && !MONEY.test(c.max_amount)) errors[`w-comp-max_amount-${i}`] = "valid.money";
+        if (c.type === "linear" && !DECIMAL.test(c.target)) errors[`w-comp-target-${i}`] = "valid.decimal";
+        if (c.type === "tiered" || (c.type === "corridor" && c.steps)) {
+          const steps = parseSteps(c.steps);
+          if (!steps) errors[`w-comp-steps-${i}`] = "valid.steps";
+        }
+        if (c.type === "corridor") for (const k of ["none_at", "full_at"]) if (!DECIMAL.test(c[k])) errors[`w-comp-${k}-${i}`] = "valid.decimal";
+      });
+    }
+    return errors;
+  };
+  const parseSteps = (text) => {
+    const steps = text.split(";").map((p) => p.trim()).filter(Boolean).map((p) => p.split(":").map((x) => x.trim()));
+    if (!steps.length || steps.some(([at, amount]) => !DECIMAL.test(at || "") || !MONEY.test(amount || ""))) return null;
+    for (let i = 1; i < steps.length; i++) if (Number(steps[i][0]) <= Number(steps[i - 1][0])) return null;
+    return steps.map(([at, amount]) => ({ at, amount }));
+  };
+  const termsFrom = (d) => ({
+    schema: "seika.contract.v1",
+    code: d.code,
+    title: { ja: d.title_ja, en: d.title_en },
+    dates: d.service_start ? { service_start: d.service_start, service_end: d.service_end || undefined } : undefined,
+    currency: d.currency,
+    rounding: { unit: "1", mode: d.rounding },
+    max_total_payment: d.max_total_payment,
+    payers: [{ id: state.user.organization.slug, name: localName(state.user.organization), share: "1" }],
+    tranches: d.tranches.map((x) => ({ id: x.id, due_on: x.due_on })),
+    metrics: d.metrics.map((m) => ({ id: m.id, name: { ja: m.name_ja, en: m.name_en }, unit: m.unit, direction: m.direction, baseline: m.baseline || undefined, target: m.target || undefined })),
+    components: d.components.map((c) => {
+      const rule = c.type === "fixed" ? { type: "fixed", amount: c.amount }
+        : c.type === "linear" ? { type: "linear", metric: c.metric, target: c.target, max_amount: c.max_amount }
+        : c.type === "tiered" ? { type: "tiered", metric: c.metric, steps: parseSteps(c.steps) || [] }
+        : { type: "corridor", metric: c.metric, none_at: c.none_at, full_at: c.full_at, max_amount: c.max_amount, steps: c.steps ? parseSteps(c.steps) || [] : undefined };
+      return { id: c.id, tranche: c.tranche, rule };
+    }),
+  });
+
+  const viewNewProject = async () => {
+    if (!wizard.data) wizard.data = blankProject();
+    const d = wizard.data;
+    const orgs = await api("GET", "/organizations?per_page=200");
+    const byKind = (kind) => (orgs.ok ? orgs.data.items.filter((o) => o.kind === kind) : []);
+    const message = h("div", { id: "wizard-message", "aria-live": "polite" });
+    const bind = (id, obj, key, attrs = {}) => {
+      const el = input(id, { value: obj[key], ...attrs });
+      el.addEventListener("input", () => { obj[key] = el.value; });
+      return el;
+    };
+    const bindSelect = (id, obj, key, options) => {
+      const el = select(id, options, obj[key]);
+      el.addEventListener("change", () => { obj[key] = el.value; if (key === "type") viewNewProject(); });
+      return el;
+    };
+    const stepTitles = ["new.basics", "new.parties", "new.metrics", "new.components", "new.review"];
+    let body;
+    if (wizard.step === 1) {
+      body = [
+        field("w-code", t("new.code"), bind("w-code", d, "code"), t("valid.code")),
+        field("w-title_ja", t("new.titleJa"), bind("w-title_ja", d, "title_ja")),
+        field("w-title_en", t("new.titleEn"), bind("w-title_en", d, "title_en")),
+        field("w-policy_area", t("project.policyArea"), bindSelect("w-policy_area", d, "policy_area", ["health", "child_and_family_welfare", "employment_and_training", "poverty_reduction", "education", "criminal_justice", "homelessness", "community"].map((a) => [a, t(`area.${a}`)]))),
+        field("w-max_total_payment", `${t("new.maxPayment")} (${d.currency})`, bind("w-max_total_payment", d, "max_total_payment", { inputmode: "numeric" })),
+        field("w-rounding", t("new.rounding"), bindSelect("w-rounding", d, "rounding", [["floor", t("new.rounding.floor")], ["half_up", t("new.rounding.half_up")]])),
+        field("w-effective_from", t("new.effectiveFrom"), bind("w-effective_from", d, "effective_from", { type: "date" })),
+        field("w-service_start", t("new.serviceStart"), bind("w-service_start", d, "service_start", { type: "date" })),
+        field("w-service_end", t("new.serviceEnd"), bind("w-service_end", d, "service_end", { type: "date" })),
+      ];
+    } else if (wizard.step === 2) {
+      const options = (kind) => [["", t("common.none")], ...byKind(kind).map((o) => [String(o.id), localName(o)])];
+      body = [
+        field("w-evaluator", t("new.evaluator"), bindSelect("w-evaluator", d, "evaluator", options("evaluator"))),
+        field("w-provider", t("new.provider"), bindSelect("w-provider", d, "provider", options("service_provider"))),
+        h("fieldset", {}, h("legend", { text: t("new.investors") }),
+          byKind("investor").map((o) => {
+            const id = `w-investor-${o.id}`;
+            const box = input(id, { type: "checkbox", checked: d.investors.includes(o.id) });
+            box.addEventListener("change", () => { d.investors = box.checked ? [...d.investors, o.id] : d.investors.filter((x) => x !== o.id); });
+            return h("div", { class: "check" }, box, h("label", { for: id, text: localName(o) }));
+          })),
+      ];
+    } else if (wizard.step === 3) {
+      body = [
+        h("fieldset", {}, h("legend", { text: t("run.byTranche") }),
+          d.tranches.map((x, i) => h("div", { class: "row" },
+            field(`w-tranche-id-${i}`, t("new.trancheId"), bind(`w-tranche-id-${i}`, x, "id")),
+            field(`w-tranche-due-${i}`, t("new.dueOn"), bind(`w-tranche-due-${i}`, x, "due_on", { type: "date" })))),
+          h("button", { type: "button", class: "secondary", text: t("new.add"), onclick: () => { d.tranches.push({ id: "", due_on: "" }); viewNewProject(); } })),
+        h("fieldset", {}, h("legend", { text: t("project.metrics") }),
+          d.metrics.map((m, i) => h("div", { class: "row" },
+            field(`w-metric-id-${i}`, t("new.metricId"), bind(`w-metric-id-${i}`, m, "id")),
+            field(`w-metric-name_ja-${i}`, t("new.nameJa"), bind(`w-metric-name_ja-${i}`, m, "name_ja")),
+            field(`w-metric-name_en-${i}`, t("new.nameEn"), bind(`w-metric-name_en-${i}`, m, "name_en")),
+            field(`w-metric-unit-${i}`, t("project.unit"), bindSelect(`w-metric-unit-${i}`, m, "unit", ["rate", "count", "person_periods", "money"].map((u) => [u, t(`unit.${u}`)]))),
+            field(`w-metric-direction-${i}`, t("project.direction"), bindSelect(`w-metric-direction-${i}`, m, "direction", ["higher_is_better", "lower_is_better"].map((x) => [x, t(`direction.${x}`)]))),
+            field(`w-metric-baseline-${i}`, t("project.baseline"), bind(`w-metric-baseline-${i}`, m, "baseline", { inputmode: "decimal" })),
+            field(`w-metric-target-${i}`, t("project.target"), bind(`w-metric-target-${i}`, m, "target", { inputmode: "decimal" })))),
+          h("button", { type: "button", class: "secondary", text: t("new.add"), onclick: () => { d.metrics.push({ id: "", name_ja: "", name_en: "", unit: "rate", direction: "higher_is_better", baseline: "", target: "" }); viewNewProject(); } })),
+      ];
+    } else if (wizard.step === 4) {
+      const tranches = d.tranches.map((x) => [x.id, x.id]);
+      const metrics = d.metrics.map((m) => [m.id, m.name_en || m.id]);
+      body = d.components.map((c, i) => h("fieldset", { class: "row" }, h("legend", { text: `${t("run.component")} ${i + 1}` }),
+        field(`w-comp-id-${i}`, "id", bind(`w-comp-id-${i}`, c, "id")),
+        field(`w-comp-tranche-${i}`, t("run.tranche"), bindSelect(`w-comp-tranche-${i}`, c, "tranche", tranches)),
+        field(`w-comp-type-${i}`, t("new.ruleType"), bindSelect(`w-comp-type-${i}`, c, "type", ["fixed", "linear", "tiered", "corridor"].map((r) => [r, t(`new.rule.${r}`)]))),
+        c.type === "fixed" ? field(`w-comp-amount-${i}`, t("new.amount"), bind(`w-comp-amount-${i}`, c, "amount", { inputmode: "numeric" })) : [
+          field(`w-comp-metric-${i}`, t("project.metric"), bindSelect(`w-comp-metric-${i}`, c, "metric", metrics)),
+          field(`w-comp-max_amount-${i}`, t("new.maxAmount"), bind(`w-comp-max_amount-${i}`, c, "max_amount", { inputmode: "numeric" })),
+          c.type === "linear" ? field(`w-comp-target-${i}`, t("project.target"), bind(`w-comp-target-${i}`, c, "target", { inputmode: "decimal" })) : null,
+          c.type === "corridor" ? [field(`w-comp-none_at-${i}`, t("new.noneAt"), bind(`w-comp-none_at-${i}`, c, "none_at")), field(`w-comp-full_at-${i}`, t("new.fullAt"), bind(`w-comp-full_at-${i}`, c, "full_at"))] : null,
+          c.type === "tiered" || c.type === "corridor" ? field(`w-comp-steps-${i}`, t("new.steps"), bind(`w-comp-steps-${i}`, c, "steps"), "0.5:1000000; 0.8:2000000") : null]));
+      body.push(h("button", { type: "button", class: "secondary", text: t("new.add"), onclick: () => { d.components.push({ id: `c${d.components.length + 1}`, tranche: d.tranches[0].id, type: "linear", amount: "", metric: d.metrics[0].id, target: "", max_amount: "", steps: "", none_at: "", full_at: "" }); viewNewProject(); } }));
+    } else {
+      const json = h("textarea", { id: "w-terms", rows: 18 });
+      json.value = JSON.stringify(termsFrom(d), null, 2);
+      body = [field("w-terms", t("new.terms"), json)];
+    }
+    const back = wizard.step > 1 ? h("button", { type: "button", class: "secondary", id: "wizard-back", text: t("new.back"), onclick: () => { wizard.step -= 1; viewNewProject(); } }) : null;
+    const next = h("button", { type: "submit", id: "wizard-next", text: wizard.step < 5 ? t("new.next") : t("new.create") });
+    const form = h("form", { id: "wizard", novalidate: true }, body, h("p", { class: "actions" }, back, next));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      form.querySelectorAll(".field-error").forEach((e) => { e.textContent = ""; });
+      form.querySelectorAll("[aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
+      if (wizard.step < 5) {
+        const errors = checkStep(d, wizard.step);
+        if (Object.keys(errors).length) {
+          for (const [id, key] of Object.entries(errors)) {
+            const box = document.getElementById(`${id}-error`);
+            if (box) box.textContent = t(key);
+            document.getElementById(id)?.setAttribute("aria-invalid", "true");
+          }
+          message.replaceChildren(h("p", { class: "error", role: "alert", id: "wizard-error", text: t("valid.fixErrors") }));
+          document.querySelector("[aria-invalid=true]")?.focus();
+          return;
+        }
+        wizard.step += 1;
+        return viewNewProject();
+      }
+      let terms;
+      try { terms = JSON.parse(document.getElementById("w-terms").value); } catch (_) {
+        return message.replaceChildren(h("p", { class: "error", role: "alert", text: t("valid.json") }));
+      }
+      const parties = [];
+      if (d.evaluator) parties.push({ organization_id: Number(d.evaluator), role: "evaluator" });
+      if (d.provider) parties.push({ organization_id: Number(d.provider), role: "service_provider" });
+      for (const i of d.investors) parties.push({ organization_id: i, role: "investor" });
+      const res = await api("POST", "/projects", { title_ja: d.title_ja, title_en: d.title_en, policy_area: d.policy_area, effective_from: d.effective_from, parties, terms });
+      if (!res.ok) return showProblem(message, res.problem);
+      wizard.data = null;
+      wizard.step = 1;
+      announce(t("new.created"));
+      location.hash = `#/projects/${res.data.id}`;
+    });
+    page(t("new.title"), h("p", { class: "lead", id: "wizard-step", text: `${t("new.step", { n: wizard.step })}: ${t(stepTitles[wizard.step - 1])}` }), message, form);
+  };
+
+  const viewAmend = async (id) => {
+    const res = await api("GET", `/projects/${id}`);
+    if (!res.ok) return page(t("error.title"), problemBox(res.problem));
+    const message = h("div", { id: "amend-message", "aria-live": "polite" });
+    const terms = h("textarea", { id: "a-terms", rows: 20 });
+    terms.value = JSON.stringify(res.data.terms, null, 2);
+    const form = h("form", { id: "amend-form", novalidate: true },
+      field("a-reason", t("amend.reason"), input("a-reason", { required: true })),
+      field("a-effective", t("project.effectiveFrom"), input("a-effective", { type: "date", value: new Date().toISOString().slice(0, 10) })),
+      field("a-terms", t("new.terms"), terms),
+      h("button", { type: "submit", id: "amend-submit", text: t("amend.submit") }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      let parsed;
+      try { parsed = JSON.parse(terms.value); } catch (_) { return message.replaceChildren(h("p", { class: "error", role: "alert", text: t("valid.json") })); }
+      const r = await api("POST", `/projects/${id}/amendments`, { reason: form.elements["a-reason"].value, effective_from: form.elements["a-effective"].value, terms: parsed }, { headers: { "if-match": res.etag } });
+      if (!r.ok) return showProblem(message, r.problem);
+      location.hash = `#/projects/${id}`;
+    });
+    page(`${t("amend.title")}: ${titleOf(res.data)}`, message, form);
+  };
+
+  // ---- Admin --------------------------------------------------------------------------------
+
+  const viewAdmin = async () => {
+    const orgs = await api("GET", "/organizations?per_page=200");
+    const result = h("div", { id: "chain-result", "aria-live": "polite" });
+    page(t("admin.title"),
+      h("h2", { text: t("admin.audit") }),
+      h("button", { type: "button", id: "verify-chain", text: t("admin.verifyChain"), onclick: async () => {
+        const r = await api("GET", "/audit/verify");
+        if (!r.ok) return showProblem(result, r.problem);
+        const b = r.data.first_broken;
+        result.replaceChildren(h("p", { class: b ? "error" : "ok", text: b ? t("admin.chainBroken", { seq: b.seq, reason: b.reason }) : t("admin.chainOk", { n: r.data.entries }) }));
+      } }),
+      result,
+      h("h2", { text: t("admin.organizations") }),
+      orgs.ok ? table([t("project.organization"), t("admin.kind"), "slug"], orgs.data.items.map((o) => [localName(o), o.kind, o.slug])) : problemBox(orgs.problem));
+  };
+
+  // ---- Shell and routing ------------------------------------------------------------------
+
+  const nav = () => {
+    const links = [["#/", "nav.home"], ["#/projects", "nav.projects"]];
+    const role = state.user && state.user.role;
+    if (role === "government_staff") links.push(["#/projects/new", "nav.newProject"]);
+    if (role === "evaluator") links.push(["#/queue", "nav.queue"]);
+    if (role === "investor") links.push(["#/portfolio", "nav.portfolio"]);
+    if (role === "platform_admin") links.push(["#/admin", "nav.admin"]);
+    return links;
+  };
+
+  const renderShell = () => {
+    document.documentElement.lang = state.lang;
+    const header = document.getElementById("header");
+    const langButton = h("button", { type: "button", id: "lang-switch", class: "secondary", lang: state.lang === "ja" ? "en" : "ja", "aria-label": t("lang.label"), text: t("lang.switch"), onclick: () => {
+      state.lang = state.lang === "ja" ? "en" : "ja";
+      localStorage.setItem("seika.lang", state.lang);
+      render();
+    } });
+    header.replaceChildren(
+      h("a", { class: "skip", href: "#main", text: t("skip"), onclick: (ev) => { ev.preventDefault(); document.getElementById("page-title")?.focus(); } }),
+      h("div", { class: "brand" }, h("a", { href: "#/", text: t("app.name") }), h("span", { class: "tagline", text: t("app.tagline") })),
+      state.user ? h("nav", { "aria-label": t("nav.main") }, h("ul", {}, nav().map(([href, key]) => h("li", {}, h("a", { href, "aria-current": location.hash === href ? "page" : null, text: t(key) }))))) : null,
+      h("div", { class: "session" },
+        langButton,
+        state.user ? h("span", { class: "who", id: "who", text: `${state.user.display_name} (${t(`role.${state.user.role}`)})` }) : null,
+        state.user ? h("button", { type: "button", id: "logout", class: "secondary", text: t("nav.logout"), onclick: () => logout() }) : null,
+        h("a", { href: "/api/docs", text: t("nav.apiDocs") })));
+  };
+
+  const routes = [
+    [/^#\/login$/, () => viewLogin()],
+    [/^#\/?$/, () => viewHome()],
+    [/^#\/projects$/, () => viewProjects()],
+    [/^#\/projects\/new$/, () => viewNewProject()],
+    [/^#\/projects\/(\d+)$/, (id) => viewProject(id)],
+    [/^#\/projects\/(\d+)\/amend$/, (id) => viewAmend(id)],
+    [/^#\/projects\/(\d+)\/data$/, (id) => viewData(id)],
+    [/^#\/projects\/(\d+)\/records\/(\d+)$/, (id, rid) => viewHistory(id, rid)],
+    [/^#\/projects\/(\d+)\/runs\/(\d+)$/, (id, rid) => viewRun(id, rid)],
+    [/^#\/queue$/, () => viewQueue()],
+    [/^#\/portfolio$/, () => viewPortfolio()],
+    [/^#\/admin$/, () => viewAdmin()],
+  ];
+
+  /** Renders the current route. Renders run one after another, so a slow view of an earlier
+   * route can never overwrite a later one. */
+  let renders = Promise.resolve();
+  const render = () => {
+    renders = renders.then(renderNow, renderNow);
+    return renders;
+  };
+
+  const renderNow = async () => {
+    renderShell();
+    const hash = location.hash || "#/";
+    if (!state.token && hash !== "#/login") {
+      location.hash = "#/login";
+      return;
+    }
+    for (const [pattern, view] of routes) {
+      const m = hash.match(pattern);
+      if (m) return view(...m.slice(1));
+    }
+    page(t("error.title"), h("p", { text: t("error.not-found") }));
+  };
+
+  // Uncaught errors are kept for the browser tests, which fail on any.
+  window.seikaErrors = [];
+  window.addEventListener("error", (e) => window.seikaErrors.push(String(e.message)));
+  window.addEventListener("unhandledrejection", (e) => window.seikaErrors.push(String(e.reason && (e.reason.stack || e.reason))));
+  window.addEventListener("hashchange", render);
+  render();
+})();

@@ -1,0 +1,563 @@
+//! End-to-end tests in a real headless Chromium, driven by WebDriver (chromedriver) from Rust over
+//! plain HTTP. Skipped with a message when no browser is installed, unless `CI` or
+//! `SEIKA_BROWSER_TESTS` is set, where a missing browser is a failure. `.ci/run` installs Debian's
+//! chromium and chromium-driver.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::binary::{Server, http};
+use crate::util::{TestApp, db_test};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Browser {
+    base: String,
+    session: String,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session, or `None` (with a message) when not
+    /// installed outside CI.
+    pub fn start() -> Option<Browser> {
+        let required =
+            std::env::var_os("CI").is_some() || std::env::var_os("SEIKA_BROWSER_TESTS").is_some();
+        let (Some(driver), Some(chromium)) = (
+            find_program(&["chromedriver"]),
+            find_program(&["chromium", "chromium-browser"]),
+        ) else {
+            assert!(
+                !required,
+                "browser tests required (CI or SEIKA_BROWSER_TESTS) but chromium/chromedriver are not installed: run .ci/browser-deps"
+            );
+            eprintln!(
+                "skipping browser tests: install chromium and chromium-driver (bash .ci/browser-deps) to run them"
+            );
+            return None;
+        };
+        let port = free_port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&base).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+                     "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display()), "--lang=en-GB"],
+            "prefs": {"intl.accept_languages": "en-GB,en"}
+        }}}});
+        let (status, body) = http(&base, "POST", "/session", None, Some(&caps.to_string()));
+        assert!(status.contains("200"), "new session: {status} {body}");
+        let value: Value = serde_json::from_str(&body).unwrap();
+        let session = value["value"]["sessionId"].as_str().unwrap().to_owned();
+        Some(Browser {
+            base,
+            session,
+            driver: child,
+            _profile: profile,
+        })
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("/session/{}{path}", self.session);
+        let body = body.map(|b| b.to_string());
+        let (status, text) = http(
+            &self.base,
+            method,
+            &url,
+            None,
+            body.as_deref()
+                .or(Some(if method == "POST" { "{}" } else { "" }))
+                .filter(|b| !b.is_empty()),
+        );
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert!(status.contains("200"), "{method} {path}: {status} {text}");
+        value["value"].clone()
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({"url": url})));
+    }
+
+    pub fn script(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    fn try_find(&self, css: &str) -> Option<String> {
+        let url = format!("/session/{}/element", self.session);
+        let body = json!({"using": "css selector", "value": css}).to_string();
+        let (status, text) = http(&self.base, "POST", &url, None, Some(&body));
+        if !status.contains("200") {
+            return None;
+        }
+        let value: Value = serde_json::from_str(&text).ok()?;
+        value["value"][ELEMENT].as_str().map(str::to_owned)
+    }
+
+    /// Waits up to 10 s for an element.
+    pub fn find(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(id) = self.try_find(css) {
+                return id;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no element `{css}` on {} (at {})\nJS errors: {}",
+                self.text("main"),
+                self.script("return location.href"),
+                self.script("return window.seikaErrors || []")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Sends an element command, retrying when the page re-rendered the element meanwhile.
+    fn element_cmd(&self, css: &str, action: &str, body: &Value) {
+        for attempt in 0..20 {
+            let id = self.find(css);
+            let url = format!("/session/{}/element/{id}/{action}", self.session);
+            let (status, text) = http(&self.base, "POST", &url, None, Some(&body.to_string()));
+            if status.contains("200") {
+                return;
+            }
+            assert!(
+                text.contains("stale element") && attempt < 19,
+                "{action} {css}: {status} {text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn click(&self, css: &str) {
+        self.element_cmd(css, "click", &json!({}));
+    }
+
+    pub fn fill(&self, css: &str, text: &str) {
+        self.element_cmd(css, "clear", &json!({}));
+        self.element_cmd(css, "value", &json!({"text": text}));
+    }
+
+    pub fn select(&self, css: &str, value: &str) {
+        self.find(css);
+        let script = format!(
+            "const el = document.querySelector({css:?}); el.value = {value:?}; el.dispatchEvent(new Event('change')); return el.value;"
+        );
+        assert_eq!(self.script(&script), json!(value), "select {css} {value}");
+    }
+
+    /// Sets an input's value as a person would (fires `input`), for date fields whose typed form
+    /// depends on the locale.
+    pub fn set_value(&self, css: &str, value: &str) {
+        self.find(css);
+        let script = format!(
+            "const el = document.querySelector({css:?}); el.value = {value:?}; el.dispatchEvent(new Event('input')); return true;"
+        );
+        self.script(&script);
+    }
+
+    /// Asserts the page raised no JavaScript error.
+    pub fn assert_no_js_errors(&self) {
+        assert_eq!(self.script("return window.seikaErrors || []"), json!([]));
+    }
+
+    /// The element's text, or "" when it is absent or was just re-rendered.
+    pub fn text(&self, css: &str) -> String {
+        let Some(id) = self.try_find(css) else {
+            return String::new();
+        };
+        let url = format!("/session/{}/element/{id}/text", self.session);
+        let (status, body) = http(&self.base, "GET", &url, None, None);
+        if !status.contains("200") {
+            return String::new();
+        }
+        serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| v["value"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Waits up to 10 s until the element's text contains `needle`.
+    pub fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text(css);
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` never contained `{needle}`; it says: {text}\nmain: {}",
+                self.text("main")
+            );
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Saves a full-page screenshot (the window grows to the page's height for it).
+    pub fn screenshot(&self, name: &str) {
+        let height = self
+            .script("return Math.min(document.documentElement.scrollHeight + 40, 4000)")
+            .as_i64()
+            .unwrap_or(1000);
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": 1280, "height": height})),
+        );
+        let png = self.cmd("GET", "/screenshot", None);
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": 1280, "height": 1000})),
+        );
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+    }
+
+    pub fn login(&self, base: &str, email: &str) {
+        self.goto(&format!("{base}/#/login"));
+        self.script("sessionStorage.clear(); location.reload(); return true;");
+        self.find("#login-form");
+        self.fill("#email", email);
+        self.fill("#password", seika::demo::DEMO_PASSWORD);
+        self.click("#login-submit");
+        self.wait_until(&format!(
+            "const u = JSON.parse(sessionStorage.getItem('seika.user') || 'null'); \
+             return !!u && u.email === {email:?} && location.hash === '#/' && !!document.querySelector('#project-list, #page-title');"
+        ));
+    }
+
+    /// Waits up to 10 s until the script returns true.
+    pub fn wait_until(&self, script: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.script(script) != json!(true) {
+            assert!(
+                Instant::now() < deadline,
+                "never true: {script}\nmain: {}",
+                self.text("main")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ignored = http(
+            &self.base,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+            None,
+        );
+        let _ignored = self.driver.kill();
+        let _ignored = self.driver.wait();
+    }
+}
+
+/// Every main screen, as each demo role sees it, saved under target/screenshots.
+async fn screens(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    browser.login(&base, "staff@kobe-city.example");
+    browser.screenshot("home-government");
+    browser.goto(&format!("{base}/#/projects/{kobe}"));
+    browser.find("#metrics");
+    browser.screenshot("project");
+    let runs = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/payout-runs"),
+            Some(&app.login("staff@kobe-city.example").await),
+        )
+        .await
+        .json();
+    browser.goto(&format!("{base}/#/projects/{kobe}/runs/{}", runs[0]["id"]));
+    browser.find("#statement-lines");
+    browser.script(
+        "document.querySelectorAll('details.line').forEach(d => d.open = true); return true;",
+    );
+    browser.screenshot("statement");
+    browser.goto(&format!("{base}/#/projects/new"));
+    browser.find("#wizard");
+    browser.screenshot("register");
+    browser.login(&base, "investor@smbc.example");
+    browser.goto(&format!("{base}/#/portfolio"));
+    browser.find("#portfolio table");
+    browser.screenshot("portfolio");
+    browser.login(&base, "evaluator2@mirai.example");
+    browser.goto(&format!("{base}/#/projects/{kobe}/data"));
+    browser.find("#result-form");
+    browser.screenshot("outcome-data");
+    browser.click("#lang-switch");
+    browser.wait_text("h1", "成果データ");
+    browser.screenshot("outcome-data-ja");
+}
+db_test!(screens);
+
+/// Every demo role logs in and lands on its own home page.
+async fn each_role_logs_in(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    for (email, role) in [
+        ("admin@seika.example", "Platform admin"),
+        ("staff@kobe-city.example", "Government staff"),
+        ("evaluator@mirai.example", "Evaluator"),
+        ("investor@smbc.example", "Investor"),
+        ("provider@dpp.example", "Service provider"),
+    ] {
+        browser.login(&base, email);
+        browser.wait_text("#who", role);
+        browser.wait_text("#project-list", "Kobe City dialysis prevention SIB");
+    }
+    browser.click("#logout");
+    browser.find("#login-form");
+    browser.assert_no_js_errors();
+}
+db_test!(each_role_logs_in);
+
+/// Government staff register a project step by step (seeing a translated error on a bad value),
+/// publish it, run a payout and read the statement.
+async fn government_registers_publishes_and_pays(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/new"));
+    browser.find("#wizard");
+
+    // In Japanese, an invalid amount gets a Japanese message and the wizard stays on step 1.
+    browser.click("#lang-switch");
+    browser.wait_text("#wizard-step", "ステップ 1 / 5");
+    browser.fill("#w-code", "e2e-health-2026");
+    browser.fill("#w-title_ja", "テスト健康事業");
+    browser.fill("#w-title_en", "Test health project");
+    browser.fill("#w-max_total_payment", "12,000円");
+    browser.click("#wizard-next");
+    browser.wait_text(
+        "#w-max_total_payment-error",
+        "0 以上の整数の金額を入力してください。",
+    );
+    browser.wait_text("#wizard-error", "強調表示された項目を修正してください。");
+    browser.click("#lang-switch");
+    browser.wait_text("#wizard-step", "Step 1 of 5");
+    browser.fill("#w-max_total_payment", "1000000");
+    browser.set_value("#w-service_start", "2026-04-01");
+    browser.set_value("#w-service_end", "2027-03-31");
+    browser.click("#wizard-next");
+
+    browser.wait_text("#wizard-step", "Step 2 of 5");
+    let evaluator = app
+        .with_conn(|conn| {
+            seika::db::organizations::find_by_slug(conn, "mirai-kogaku")
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    browser.select("#w-evaluator", &evaluator.to_string());
+    browser.click("#wizard-next");
+
+    browser.wait_text("#wizard-step", "Step 3 of 5");
+    browser.fill("#w-tranche-id-0", "final");
+    browser.set_value("#w-tranche-due-0", "2027-05-31");
+    browser.fill("#w-metric-id-0", "completion");
+    browser.fill("#w-metric-name_ja-0", "修了率");
+    browser.fill("#w-metric-name_en-0", "Completion rate");
+    browser.fill("#w-metric-target-0", "0.8");
+    browser.click("#wizard-next");
+
+    browser.wait_text("#wizard-step", "Step 4 of 5");
+    browser.fill("#w-comp-amount-0", "400000");
+    // A second component: linear on the completion rate.
+    browser.click("#wizard button.secondary:not(#wizard-back)");
+    browser.select("#w-comp-type-1", "linear");
+    browser.fill("#w-comp-max_amount-1", "600000");
+    browser.fill("#w-comp-target-1", "0.8");
+    browser.click("#wizard-next");
+
+    browser.wait_text("#wizard-step", "Step 5 of 5");
+    browser.click("#wizard-next");
+    browser.wait_text("h1", "Test health project");
+    browser.wait_text(".lead", "Draft");
+
+    browser.click("#status-action");
+    browser.wait_text(".lead", "Published");
+    browser.click("#run-payout");
+    browser.wait_text("#statement-total", "¥400,000");
+    let lines = browser.text("#statement-lines");
+    assert!(
+        lines.contains("Awaiting data"),
+        "the linear part waits for verified data: {lines}"
+    );
+    browser.click("#statement-lines details");
+    browser.wait_text("#statement-lines", "fixed fee = 400000");
+    browser.click("#reproduce");
+    browser.wait_text("#reproduce-result", "Reproduced exactly");
+    browser.screenshot("statement-new-project");
+    browser.assert_no_js_errors();
+}
+db_test!(government_registers_publishes_and_pays);
+
+/// Evaluators enter a correction, import participant records (first a bad file, then a good
+/// one), and a colleague verifies both from the queue; the record's history shows it all.
+async fn evaluators_enter_import_and_verify(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let youth = crate::batches::youth_project(&app).await;
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "evaluator@mirai.example");
+
+    browser.goto(&format!("{base}/#/projects/{kobe}/data"));
+    browser.find("#result-form");
+    browser.select("#r-metric", "egfr_decline_suppression");
+    browser.select("#r-tranche", "final");
+    browser.fill("#r-value", "0,4");
+    browser.click("#result-submit");
+    browser.wait_text("#r-value-error", "Enter a decimal number");
+    browser.fill("#r-value", "0.4");
+    let current = browser.script(
+        "return [...document.querySelector('#r-supersedes').options].find(o => o.text.includes('egfr')).value",
+    );
+    browser.select("#r-supersedes", current.as_str().unwrap());
+    browser.fill("#r-reason", "Re-measured after data cleaning");
+    browser.click("#result-submit");
+    browser.wait_text("#data-message", "Saved and submitted for verification.");
+    browser.wait_text("#records", "Submitted");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "participant,outcome,achieved_on\nY1,job_start,2025-06-01\nY2,dancing,2025-06-01\n",
+    )
+    .unwrap();
+    let good = dir.path().join("records.csv");
+    std::fs::write(
+        &good,
+        include_str!("../../docs/examples/youth-employment.outcomes.csv"),
+    )
+    .unwrap();
+    browser.goto(&format!("{base}/#/projects/{youth}/data"));
+    browser.find("#upload-form");
+    let file_input = browser.find("#csv-file");
+    browser.cmd(
+        "POST",
+        &format!("/element/{file_input}/value"),
+        Some(json!({"text": bad.display().to_string()})),
+    );
+    browser.click("#upload-submit");
+    browser.wait_text("#import-errors", "row 3, column outcome, value `dancing`");
+    let file_input = browser.find("#csv-file");
+    browser.cmd(
+        "POST",
+        &format!("/element/{file_input}/value"),
+        Some(json!({"text": good.display().to_string()})),
+    );
+    browser.click("#upload-submit");
+    browser.wait_text("#upload-result", "Imported");
+
+    browser.login(&base, "evaluator2@mirai.example");
+    browser.goto(&format!("{base}/#/queue"));
+    browser.wait_text("#queue", "egfr_decline_suppression");
+    browser.wait_text("#queue", "participant records");
+    browser.click("#queue button.verify");
+    browser.wait_text("#queue", "participant records");
+    browser.click("#queue button.verify");
+    browser.wait_text("#queue-empty", "Nothing is waiting");
+
+    browser.goto(&format!("{base}/#/projects/{kobe}/data"));
+    browser.find("#records");
+    browser.script("const links = document.querySelectorAll('#records a'); links[links.length - 1].click(); return true;");
+    browser.wait_text("main", "outcome_result.verified");
+    browser.screenshot("record-history");
+    browser.assert_no_js_errors();
+}
+db_test!(evaluators_enter_import_and_verify);
+
+/// Investors open their dashboard: distributions by kind, money multiple, IRR, others only in
+/// aggregate; and a page of another organization is refused.
+async fn investor_dashboard_and_foreign_pages(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let hachioji = crate::projects::project_id(&app, "hachioji-screening-2017").await;
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "investor@smbc.example");
+    browser.goto(&format!("{base}/#/portfolio"));
+    let table = browser.wait_text("#portfolio table", "¥16,000,000");
+    assert!(
+        table.contains("1.0174×") && table.contains("¥277,917"),
+        "{table}"
+    );
+    browser.wait_text("#portfolio", "Other investors: 2");
+    browser.screenshot("portfolio");
+
+    browser.goto(&format!("{base}/#/projects/{hachioji}"));
+    browser.wait_text("#not-found", "does not exist or you may not see it");
+
+    browser.click("#lang-switch");
+    browser.wait_text("#not-found", "閲覧の権限がありません");
+    browser.goto(&format!("{base}/#/portfolio"));
+    browser.wait_text("h1", "ポートフォリオ");
+    // The choice of language survives a reload.
+    browser.script("location.reload(); return true;");
+    browser.wait_text("nav", "事業一覧");
+    browser.assert_no_js_errors();
+}
+db_test!(investor_dashboard_and_foreign_pages);
