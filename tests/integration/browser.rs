@@ -193,6 +193,29 @@ impl Browser {
         self.script(&script);
     }
 
+    /// Asserts basic accessibility: every form control has a label, charts have names and a text
+    /// equivalent, buttons have text, ids are unique, the language is declared.
+    pub fn assert_accessible(&self, screen: &str) {
+        let problems = self.script(
+            "const p = [];
+             for (const el of document.querySelectorAll('input, select, textarea')) {
+               const labelled = (el.id && document.querySelector(`label[for=\"${el.id}\"]`)) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+               if (!labelled && el.type !== 'hidden') p.push('unlabelled ' + el.outerHTML.slice(0, 80));
+             }
+             for (const svg of document.querySelectorAll('svg')) {
+               if (!svg.getAttribute('aria-label')) p.push('chart without a name');
+               if (!svg.closest('figure') || !svg.closest('figure').querySelector('table')) p.push('chart without a table');
+             }
+             for (const b of document.querySelectorAll('button, a')) if (!b.textContent.trim() && !b.getAttribute('aria-label')) p.push('empty ' + b.outerHTML.slice(0, 80));
+             const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+             for (const id of ids) if (ids.indexOf(id) !== ids.lastIndexOf(id)) p.push('duplicate id ' + id);
+             if (!document.documentElement.lang) p.push('no lang');
+             if (!document.querySelector('h1')) p.push('no h1');
+             return [...new Set(p)];",
+        );
+        assert_eq!(problems, json!([]), "accessibility problems on {screen}");
+    }
+
     /// Asserts the page raised no JavaScript error.
     pub fn assert_no_js_errors(&self) {
         assert_eq!(self.script("return window.seikaErrors || []"), json!([]));
@@ -306,11 +329,59 @@ async fn screens(app: TestApp) {
     let server = Server::start(&app.database_url());
     let base = format!("http://{}", server.addr);
     let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    browser.goto(&format!("{base}/#/login"));
+    browser.find("#login-form");
+    let first_screen_ms = browser.script("return Math.round(performance.now())");
+    eprintln!("first screen usable after {first_screen_ms} ms (navigation start to login form)");
+    browser.assert_accessible("login");
+    browser.screenshot("login");
+    // Everything is reachable by keyboard: Tab moves through the controls in order.
+    browser.script("document.activeElement.blur(); return true;");
+    for _ in 0..6 {
+        browser.cmd(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "kb", "actions": [
+            {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}]}]})),
+        );
+    }
+    let focused =
+        browser.script("return document.activeElement.id || document.activeElement.textContent");
+    assert!(
+        !focused.as_str().unwrap_or("").is_empty(),
+        "keyboard focus lands on a control: {focused}"
+    );
     browser.login(&base, "staff@kobe-city.example");
+    browser.assert_accessible("home");
     browser.screenshot("home-government");
     browser.goto(&format!("{base}/#/projects/{kobe}"));
     browser.find("#metrics");
+    browser.find("figure svg");
+    browser.assert_accessible("project");
     browser.screenshot("project");
+    browser.cmd(
+        "POST",
+        "/window/rect",
+        Some(json!({"width": 768, "height": 1000})),
+    );
+    let fits =
+        browser.script("return document.documentElement.scrollWidth <= window.innerWidth + 1");
+    assert_eq!(fits, json!(true), "no horizontal scrolling at tablet width");
+    let png = browser.cmd("GET", "/screenshot", None);
+    use base64::Engine as _;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::write(
+        dir.join("project-tablet.png"),
+        base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    browser.cmd(
+        "POST",
+        "/window/rect",
+        Some(json!({"width": 1280, "height": 1000})),
+    );
     let runs = app
         .get(
             &format!("/api/v1/projects/{kobe}/payout-runs"),
@@ -326,18 +397,31 @@ async fn screens(app: TestApp) {
     browser.screenshot("statement");
     browser.goto(&format!("{base}/#/projects/new"));
     browser.find("#wizard");
+    browser.assert_accessible("register");
     browser.screenshot("register");
     browser.login(&base, "investor@smbc.example");
     browser.goto(&format!("{base}/#/portfolio"));
     browser.find("#portfolio table");
+    browser.assert_accessible("portfolio");
     browser.screenshot("portfolio");
     browser.login(&base, "evaluator2@mirai.example");
     browser.goto(&format!("{base}/#/projects/{kobe}/data"));
     browser.find("#result-form");
+    browser.assert_accessible("outcome data");
     browser.screenshot("outcome-data");
     browser.click("#lang-switch");
     browser.wait_text("h1", "成果データ");
     browser.screenshot("outcome-data-ja");
+    browser.goto(&format!("{base}/#/queue"));
+    browser.find("#queue-empty, #queue");
+    browser.assert_accessible("queue");
+    browser.screenshot("queue-ja");
+    browser.login(&base, "admin@seika.example");
+    browser.goto(&format!("{base}/#/admin"));
+    browser.click("#verify-chain");
+    browser.wait_text("#chain-result", "監査ログは完全です");
+    browser.assert_accessible("admin");
+    browser.assert_no_js_errors();
 }
 db_test!(screens);
 
