@@ -539,7 +539,7 @@
   const wizard = { step: 1, data: null };
   const blankProject = () => ({
     code: "", title_ja: "", title_en: "", policy_area: "health", currency: "JPY", effective_from: new Date().toISOString().slice(0, 10),
-    max_total_payment: "", rounding: "floor", service_start: "", service_end: "", evaluator: "", provider: "", investors: [],
+    max_total_payment: "", rounding: "floor", service_start: "", service_end: "", budget: "", evaluator: "", provider: "", investors: [],
     tranches: [{ id: "final", due_on: "" }],
     metrics: [{ id: "", name_ja: "", name_en: "", unit: "rate", direction: "higher_is_better", baseline: "", target: "" }],
     components: [{ id: "fixed", tranche: "final", type: "fixed", amount: "", metric: "", target: "", max_amount: "", steps: "", none_at: "", full_at: "" }],
@@ -557,6 +557,7 @@
       need("w-title_en", d.title_en);
       if (!MONEY.test(d.max_total_payment)) errors["w-max_total_payment"] = "valid.money";
       if (d.service_start && d.service_end && d.service_end < d.service_start) errors["w-service_end"] = "valid.dateOrder";
+      if (d.budget && !parseBudget(d.budget)) errors["w-budget"] = "valid.budget";
     }
     if (step === 3) {
       d.tranches.forEach((x, i) => { if (!/^[a-z0-9_-]+$/.test(x.id)) errors[`w-tranche-id-${i}`] = "valid.id"; need(`w-tranche-due-${i}`, x.due_on); });
@@ -591,11 +592,17 @@
     for (let i = 1; i < steps.length; i++) if (Number(steps[i][0]) <= Number(steps[i - 1][0])) return null;
     return steps.map(([at, amount]) => ({ at, amount }));
   };
+  const parseBudget = (text) => {
+    const lines = text.split(";").map((p) => p.trim()).filter(Boolean).map((p) => p.split(":").map((x) => x.trim()));
+    if (lines.some(([year, amount]) => !/^\d{4}$/.test(year || "") || !MONEY.test(amount || ""))) return null;
+    return lines.map(([year, amount]) => ({ fiscal_year: Number(year), amount }));
+  };
   const termsFrom = (d) => ({
     schema: "seika.contract.v1",
     code: d.code,
     title: { ja: d.title_ja, en: d.title_en },
     dates: d.service_start ? { service_start: d.service_start, service_end: d.service_end || undefined } : undefined,
+    budget: d.budget ? parseBudget(d.budget) || [] : undefined,
     currency: d.currency,
     rounding: { unit: "1", mode: d.rounding },
     max_total_payment: d.max_total_payment,
@@ -640,6 +647,7 @@
         field("w-effective_from", t("new.effectiveFrom"), bind("w-effective_from", d, "effective_from", { type: "date" })),
         field("w-service_start", t("new.serviceStart"), bind("w-service_start", d, "service_start", { type: "date" })),
         field("w-service_end", t("new.serviceEnd"), bind("w-service_end", d, "service_end", { type: "date" })),
+        field("w-budget", t("new.budget"), bind("w-budget", d, "budget"), t("new.budgetHint")),
       ];
     } else if (wizard.step === 2) {
       const options = (kind) => [["", t("common.none")], ...byKind(kind).map((o) => [String(o.id), localName(o)])];
@@ -694,6 +702,15 @@
     const back = wizard.step > 1 ? h("button", { type: "button", class: "secondary", id: "wizard-back", text: t("new.back"), onclick: () => { wizard.step -= 1; viewNewProject(); } }) : null;
     const next = h("button", { type: "submit", id: "wizard-next", text: wizard.step < 5 ? t("new.next") : t("new.create") });
     const form = h("form", { id: "wizard", novalidate: true }, body, h("p", { class: "actions" }, back, next));
+    form.addEventListener("focusout", (ev) => {
+      const id = ev.target.id;
+      if (!id || wizard.step > 4) return;
+      const key = checkStep(d, wizard.step)[id];
+      const box = document.getElementById(`${id}-error`);
+      if (box) box.textContent = key ? t(key) : "";
+      if (key) ev.target.setAttribute("aria-invalid", "true");
+      else ev.target.removeAttribute("aria-invalid");
+    });
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       form.querySelectorAll(".field-error").forEach((e) => { e.textContent = ""; });

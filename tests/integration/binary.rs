@@ -240,3 +240,48 @@ fn serves_demo_then_stops_gracefully_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Every log line of a request carries its request id (here the client's own).
+#[test]
+fn log_lines_carry_the_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = seika()
+        .current_dir(dir.path())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("SEIKA_LOG", "info")
+        .env("SEIKA_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let addr = first
+        .trim_start_matches("Seika is running at http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    write!(stream, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nx-request-id: trace-me-7\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.contains("x-request-id: trace-me-7"), "{response}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let request_lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("/api/v1/health"))
+        .collect();
+    assert!(!request_lines.is_empty(), "{logs}");
+    for line in request_lines {
+        let json: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        assert!(line.contains("trace-me-7"), "request id missing: {json}");
+    }
+}

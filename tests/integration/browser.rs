@@ -477,6 +477,13 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
     browser.click("#lang-switch");
     browser.wait_text("#wizard-step", "Step 1 of 5");
     browser.fill("#w-max_total_payment", "1000000");
+    // Immediate validation: leaving a field with a bad value flags it at once.
+    browser.fill("#w-budget", "FY2026 half a million");
+    browser.click("#w-title_en");
+    browser.wait_text("#w-budget-error", "Write fiscal years and whole amounts");
+    browser.fill("#w-budget", "2026:400000; 2027:600000");
+    browser.click("#w-title_en");
+    browser.wait_until("return document.querySelector('#w-budget-error').textContent === ''");
     browser.set_value("#w-service_start", "2026-04-01");
     browser.set_value("#w-service_end", "2027-03-31");
     browser.click("#wizard-next");
@@ -515,6 +522,7 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
     browser.click("#wizard-next");
     browser.wait_text("h1", "Test health project");
     browser.wait_text(".lead", "Draft");
+    browser.wait_text("main", "FY2027");
 
     browser.click("#status-action");
     browser.wait_text(".lead", "Published");
