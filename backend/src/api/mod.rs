@@ -73,6 +73,20 @@ impl AppState {
     }
 }
 
+/// The `ETag` header for a record's version, as `If-Match` expects it back.
+pub fn etag(version: i32) -> axum::http::HeaderMap {
+    let mut headers = axum::http::HeaderMap::new();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("\"{version}\"")) {
+        headers.insert(axum::http::header::ETAG, value);
+    }
+    headers
+}
+
+/// A response value as JSON (for audit entries and stored answers).
+pub fn to_json<T: serde::Serialize>(value: &T) -> error::AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))
+}
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every endpoint of `/api/v1`, with its documentation. The router and the OpenAPI document are

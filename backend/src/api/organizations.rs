@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::AppState;
@@ -69,11 +69,7 @@ fn require_admin(auth: &AuthUser) -> AppResult<()> {
 }
 
 fn with_etag(version: i32, body: OrganizationRef) -> (HeaderMap, Json<OrganizationRef>) {
-    let mut headers = HeaderMap::new();
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        headers.insert(header::ETAG, value);
-    }
-    (headers, Json(body))
+    (super::etag(version), Json(body))
 }
 
 pub async fn list(

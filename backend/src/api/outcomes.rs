@@ -8,12 +8,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::auth::AuthUser;
 use super::error::{AppError, AppResult, FieldError};
 use super::extract::{ApiJson, ApiQuery};
 use super::idempotency::{self, IdempotencyKey};
 use super::projects::{authorize, load_contract};
+use super::{AppState, to_json};
 use crate::db::outcomes::{self, OutcomeResultRow};
 use crate::db::{self, DbConn, audit, batches};
 use crate::domain::access::ProjectAction;
@@ -97,10 +97,6 @@ pub fn to_engine_outcomes(contract_code: &str, rows: &[OutcomeResultRow]) -> Out
         });
     }
     out
-}
-
-fn to_json<T: Serialize>(v: &T) -> AppResult<serde_json::Value> {
-    serde_json::to_value(v).map_err(|e| AppError::Internal(e.into()))
 }
 
 pub async fn create(

@@ -6,16 +6,16 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::auth::AuthUser;
 use super::error::{AppError, AppResult, FieldError};
 use super::extract::{ApiJson, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
+use super::{AppState, etag, to_json};
 use crate::db::{self, DbConn, audit, organizations, projects};
 use crate::domain::access::{
     Actor, Decision, ListingScope, PartyRole, ProjectAction, ProjectStanding, decide,
@@ -85,18 +85,6 @@ impl From<projects::ProjectRow> for ProjectSummary {
             terms_version: p.current_terms_version,
         }
     }
-}
-
-fn etag(version: i32) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        headers.insert(header::ETAG, value);
-    }
-    headers
-}
-
-fn to_json<T: Serialize>(value: &T) -> AppResult<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// Loads a project the actor may act on: 404 when they may not know it exists, 403 when they may

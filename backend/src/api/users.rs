@@ -2,14 +2,14 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use super::AppState;
 use super::auth::{AuthUser, UserView, user_view};
 use super::error::{AppError, AppResult, FieldError};
 use super::extract::{ApiJson, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
+use super::{AppState, etag};
 use crate::db::{self, DbConn, audit, organizations, users};
 use crate::domain::access::can_administer_platform;
 use crate::domain::organization::OrganizationKind;
@@ -42,14 +42,6 @@ fn require_admin(auth: &AuthUser) -> AppResult<()> {
             "only platform admins manage users".into(),
         ))
     }
-}
-
-fn etag(version: i32) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        headers.insert(header::ETAG, value);
-    }
-    headers
 }
 
 /// Creates a user after checking every field; used by the API and by `seika user add`.
