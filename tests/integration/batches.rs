@@ -26,7 +26,12 @@ pub async fn youth_project(app: &TestApp) -> i64 {
             (find("mirai-kogaku"), find("smbc"))
         })
         .await;
-    let terms: Value = serde_json::from_str(YOUTH_CONTRACT).unwrap();
+    let mut terms: Value = serde_json::from_str(YOUTH_CONTRACT).unwrap();
+    // Payers and investors are named by the slugs of the project's parties.
+    terms["payers"] = json!([{"id": "kobe-city", "share": "1", "max_payment": "12000000"}]);
+    for investment in terms["investments"].as_array_mut().unwrap() {
+        investment["investor"] = json!("smbc");
+    }
     let body = json!({
         "title_ja": "若者就労", "title_en": "Youth employment", "policy_area": "employment_and_training",
         "effective_from": "2024-04-01",

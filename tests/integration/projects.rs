@@ -102,6 +102,9 @@ db_test!(investors_see_other_investors_only_in_aggregate);
 pub async fn new_project_body(app: &TestApp, code: &str) -> Value {
     let mut terms: Value = serde_json::from_str(KOBE_CONTRACT).unwrap();
     terms["code"] = json!(code);
+    // Kobe's investors are not parties of the new project; its payer (Kobe City) is the owner.
+    terms["investments"] = json!([]);
+    terms["waterfall"] = json!([]);
     let evaluator = app
         .with_conn(|conn| {
             seika::db::organizations::find_by_slug(conn, "mirai-kogaku")
@@ -200,6 +203,10 @@ async fn invalid_terms_get_422_naming_each_field_and_store_nothing(app: TestApp)
                 b["terms"]["tranches"][0]["outcomes_from"] = json!("2019-01-01");
                 b["terms"]["tranches"][0]["outcomes_until"] = json!("2018-01-01");
             }),
+        ),
+        (
+            "terms.payers[0].id",
+            Box::new(|b: &mut Value| b["terms"]["payers"][0]["id"] = json!("hachioji-city")),
         ),
         (
             "terms.dates.service_end",

@@ -310,11 +310,47 @@ fn validate_project(
             }
         }
     }
+    errors.extend(terms_match_parties(conn, &input.terms, &parties)?);
     if errors.is_empty() {
         Ok(parties)
     } else {
         Err(AppError::Validation(errors))
     }
+}
+
+/// The terms name payers and investors by organization slug: each must be a party in that role.
+fn terms_match_parties(
+    conn: &mut DbConn,
+    terms: &Contract,
+    parties: &[(i64, PartyRole)],
+) -> AppResult<Vec<FieldError>> {
+    let mut slugs: std::collections::HashMap<String, Vec<PartyRole>> =
+        std::collections::HashMap::new();
+    for (org, role) in parties {
+        if let Some(o) = organizations::find(conn, *org)? {
+            slugs.entry(o.slug).or_default().push(*role);
+        }
+    }
+    let plays =
+        |slug: &str, role: PartyRole| slugs.get(slug).is_some_and(|roles| roles.contains(&role));
+    let mut errors = Vec::new();
+    for (i, payer) in terms.payers.iter().enumerate() {
+        if !plays(&payer.id, PartyRole::OutcomePayer) {
+            errors.push(FieldError::new(
+                format!("terms.payers[{i}].id"),
+                "the slug of an organization that is an outcome payer of this project",
+            ));
+        }
+    }
+    for (i, investment) in terms.investments.iter().enumerate() {
+        if !plays(&investment.investor, PartyRole::Investor) {
+            errors.push(FieldError::new(
+                format!("terms.investments[{i}].investor"),
+                "the slug of an organization that is an investor in this project",
+            ));
+        }
+    }
+    Ok(errors)
 }
 
 fn terms_text(contract: &Contract) -> AppResult<String> {
@@ -544,6 +580,11 @@ pub async fn amend(
             for issue in input.terms.validate() {
                 errors.push(FieldError::new(format!("terms.{}", issue.path), issue.message));
             }
+            let parties: Vec<(i64, PartyRole)> = projects::parties(conn, id)?
+                .into_iter()
+                .filter_map(|p| PartyRole::parse(&p.role).map(|r| (p.organization_id, r)))
+                .collect();
+            errors.extend(terms_match_parties(conn, &input.terms, &parties)?);
             let (_, previous) = load_contract(conn, id, project.current_terms_version)?;
             if input.effective_from < previous.effective_from {
                 errors.push(FieldError::new("effective_from", format!("a date on or after {}", previous.effective_from)));
