@@ -98,13 +98,24 @@
     return res.ok ? { ok: true, status: res.status, data, etag: res.headers.get("etag") } : { ok: false, status: res.status, problem: data || {} };
   };
 
+  /** The server's validation message in the interface language, where a translation is known. */
+  const serverMessage = (message) => {
+    if (state.lang !== "ja") return message;
+    for (const [pattern, ja] of window.SEIKA_SERVER_MESSAGES_JA) if (pattern.test(message)) return message.replace(pattern, ja);
+    return message;
+  };
+
+  /** A CSV problem's place ("row 3, column outcome, value `x`") in the interface language. */
+  const serverPlace = (field) => (state.lang !== "ja" ? field : field
+    .replace(/^row (\d+)/, "$1 行目").replace(/, column ([^,]+)/, "、列 $1").replace(/, value /, "、値 ").replace(/^column /, "列 "));
+
   /** A translated error box for a problem+json answer, listing each field. */
   const problemBox = (problem) => {
     const slug = (problem.type || "/problems/network").split("/").pop();
     const errors = problem.errors || [];
     return h("div", { class: "error", role: "alert" },
       h("p", { class: "error-title", text: TEXTS[state.lang][`error.${slug}`] ? t(`error.${slug}`) : t("error.title") }),
-      errors.length ? h("ul", {}, errors.map((e) => h("li", {}, e.field ? h("code", { text: e.field }) : null, e.field ? " " : null, e.message))) : null);
+      errors.length ? h("ul", {}, errors.map((e) => h("li", {}, e.field ? h("code", { text: e.field }) : null, e.field ? " " : null, serverMessage(e.message)))) : null);
   };
   const showProblem = (container, problem) => {
     container.replaceChildren(problemBox(problem));
@@ -444,7 +455,7 @@
       const bytes = await file.arrayBuffer();
       const res = await api("POST", `/projects/${id}/outcome-batches?name=${encodeURIComponent(file.name)}`, bytes, { csv: true });
       if (!res.ok) {
-        const errors = (res.problem.errors || []).map((e) => [e.field, e.message]);
+        const errors = (res.problem.errors || []).map((e) => [serverPlace(e.field), serverMessage(e.message)]);
         return uploadResult.replaceChildren(h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: res.status === 422 ? t("data.importErrors") : problemBox(res.problem).textContent }),
           errors.length ? table([t("data.where"), t("data.expected")], errors, { id: "import-errors" }) : null));
       }

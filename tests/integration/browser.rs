@@ -519,6 +519,22 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
     browser.click("#wizard-next");
 
     browser.wait_text("#wizard-step", "Step 5 of 5");
+    // A mistake only the server can see (edited terms), reported in Japanese, then corrected.
+    browser.click("#lang-switch");
+    browser.wait_text("#wizard-step", "ステップ 5 / 5");
+    browser.script(
+        "const t = document.querySelector('#w-terms'); const j = JSON.parse(t.value); j.payers[0].share = '0.9'; t.value = JSON.stringify(j); return true;",
+    );
+    browser.click("#wizard-next");
+    browser.wait_text(
+        "#wizard-message",
+        "支払者の負担割合の合計はちょうど 1（100%）にしてください（現在 0.9）",
+    );
+    browser.script(
+        "const t = document.querySelector('#w-terms'); const j = JSON.parse(t.value); j.payers[0].share = '1'; t.value = JSON.stringify(j); return true;",
+    );
+    browser.click("#lang-switch");
+    browser.wait_text("#wizard-step", "Step 5 of 5");
     browser.click("#wizard-next");
     browser.wait_text("h1", "Test health project");
     browser.wait_text(".lead", "Draft");
@@ -594,6 +610,19 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     );
     browser.click("#upload-submit");
     browser.wait_text("#import-errors", "row 3, column outcome, value `dancing`");
+    browser.click("#lang-switch");
+    browser.wait_text("h1", "成果データ");
+    let file_input = browser.find("#csv-file");
+    browser.cmd(
+        "POST",
+        &format!("/element/{file_input}/value"),
+        Some(json!({"text": bad.display().to_string()})),
+    );
+    browser.click("#upload-submit");
+    browser.wait_text("#import-errors", "3 行目、列 outcome、値 `dancing`");
+    browser.wait_text("#import-errors", "契約の成果のいずれか");
+    browser.click("#lang-switch");
+    browser.wait_text("h1", "Outcome data");
     let file_input = browser.find("#csv-file");
     browser.cmd(
         "POST",
