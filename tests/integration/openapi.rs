@@ -421,6 +421,12 @@ async fn every_endpoint_is_documented_with_its_bodies_and_errors() {
         }
     }
     // The interactive reference is served from the binary, with nothing from a CDN.
+    let app_page = app.get("/", None).await;
+    let policy = app_page.header("content-security-policy").unwrap();
+    assert!(
+        policy.contains("default-src 'self'") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
     let page = app.get("/api/docs", None).await;
     let html = String::from_utf8(page.body).unwrap();
     assert!(html.contains("/api/v1/openapi.json"));
