@@ -102,6 +102,15 @@ fn field_error(path: &str, error: &serde_json::Error) -> FieldError {
 /// The `If-Match` header as a version number, if given (`"3"` or `W/"3"` or `3`).
 pub struct IfMatch(pub Option<i32>);
 
+impl IfMatch {
+    /// The version, or 428 asking for the ETag of `what` (updates never overwrite blindly).
+    pub fn required(self, what: &str) -> Result<i32, AppError> {
+        self.0.ok_or_else(|| {
+            AppError::PreconditionRequired(format!("send If-Match with the ETag of the {what}"))
+        })
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = AppError;
 

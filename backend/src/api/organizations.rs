@@ -171,13 +171,11 @@ pub async fn update(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<i64>,
-    IfMatch(version): IfMatch,
+    if_match: IfMatch,
     ApiJson(input): ApiJson<OrganizationUpdate>,
 ) -> AppResult<(HeaderMap, Json<OrganizationRef>)> {
     require_admin(&auth)?;
-    let version = version.ok_or_else(|| {
-        AppError::PreconditionRequired("send If-Match with the ETag of the organization".into())
-    })?;
+    let version = if_match.required("organization")?;
     validate(&OrganizationInput {
         slug: "placeholder".into(),
         kind: OrganizationKind::Investor,

@@ -421,12 +421,10 @@ pub async fn update_draft(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<i64>,
-    IfMatch(version): IfMatch,
+    if_match: IfMatch,
     ApiJson(input): ApiJson<ProjectInput>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
-    let expected = version.ok_or_else(|| {
-        AppError::PreconditionRequired("send If-Match with the project's ETag".into())
-    })?;
+    let expected = if_match.required("project")?;
     let actor = auth.actor;
     state
         .db
@@ -492,12 +490,10 @@ pub async fn change_status(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<i64>,
-    IfMatch(version): IfMatch,
+    if_match: IfMatch,
     ApiJson(input): ApiJson<StatusChange>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
-    let expected = version.ok_or_else(|| {
-        AppError::PreconditionRequired("send If-Match with the project's ETag".into())
-    })?;
+    let expected = if_match.required("project")?;
     if input.status == ProjectStatus::Terminated
         && input.reason.as_deref().is_none_or(|r| r.trim().is_empty())
     {
@@ -553,12 +549,10 @@ pub async fn amend(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<i64>,
-    IfMatch(version): IfMatch,
+    if_match: IfMatch,
     ApiJson(input): ApiJson<AmendmentInput>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<ProjectView>)> {
-    let expected = version.ok_or_else(|| {
-        AppError::PreconditionRequired("send If-Match with the project's ETag".into())
-    })?;
+    let expected = if_match.required("project")?;
     let actor = auth.actor;
     state
         .db

@@ -184,13 +184,11 @@ pub async fn update(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<i64>,
-    IfMatch(version): IfMatch,
+    if_match: IfMatch,
     ApiJson(input): ApiJson<UserUpdate>,
 ) -> AppResult<(HeaderMap, Json<UserView>)> {
     require_admin(&auth)?;
-    let version = version.ok_or_else(|| {
-        AppError::PreconditionRequired("send If-Match with the ETag of the user".into())
-    })?;
+    let version = if_match.required("user")?;
     let actor = auth.actor.user_id;
     state
         .db
