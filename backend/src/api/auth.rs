@@ -225,6 +225,14 @@ impl From<organizations::OrganizationRow> for OrganizationRef {
 pub fn user_view(conn: &mut DbConn, user: users::UserRow) -> AppResult<UserView> {
     let organization = organizations::find(conn, user.organization_id)?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user without organization")))?;
+    user_view_with(user, organization)
+}
+
+/// The user's view from rows already loaded.
+pub fn user_view_with(
+    user: users::UserRow,
+    organization: organizations::OrganizationRow,
+) -> AppResult<UserView> {
     Ok(UserView {
         id: user.id,
         role: Role::parse(&user.role)

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use super::auth::{AuthUser, UserView, user_view};
+use super::auth::{AuthUser, UserView, user_view, user_view_with};
 use super::error::{AppError, AppResult, FieldError};
 use super::extract::{ApiJson, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
@@ -145,9 +145,19 @@ pub async fn list(
         .db
         .run(move |conn| {
             let (rows, total) = users::list(conn, filter.organization_id, window.0, window.1)?;
+            let ids: Vec<i64> = rows.iter().map(|u| u.organization_id).collect();
+            let orgs: std::collections::HashMap<i64, _> = organizations::find_many(conn, &ids)?
+                .into_iter()
+                .map(|o| (o.id, o))
+                .collect();
             let items = rows
                 .into_iter()
-                .map(|row| user_view(conn, row))
+                .map(|row| {
+                    let org = orgs.get(&row.organization_id).cloned().ok_or_else(|| {
+                        AppError::Internal(anyhow::anyhow!("user without organization"))
+                    })?;
+                    user_view_with(row, org)
+                })
                 .collect::<AppResult<Vec<_>>>()?;
             Ok(Json(Page::new(items, window, total)))
         })

@@ -109,3 +109,11 @@ pub fn rename_checked(
     }
     find(conn, id)
 }
+
+/// The organizations with these ids, in one query.
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<OrganizationRow>> {
+    organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select(OrganizationRow::as_select())
+        .load(conn)
+}
