@@ -291,7 +291,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
             }));
             for record in &records {
                 let row = outcomes::insert(conn, record)?;
-                outcomes::transition(
+                db::review::results::transition(
                     conn,
                     row.id,
                     row.lock_version,
@@ -300,7 +300,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                     None,
                     None,
                 )?;
-                outcomes::transition(
+                db::review::results::transition(
                     conn,
                     row.id,
                     row.lock_version + 1,

@@ -181,9 +181,26 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                     },
                 )
                 .unwrap();
-                outcomes::transition(conn, r.id, 1, "draft", "submitted", None, None).unwrap();
-                outcomes::transition(conn, r.id, 2, "submitted", "verified", Some(staff), None)
-                    .unwrap();
+                seika::db::review::results::transition(
+                    conn,
+                    r.id,
+                    1,
+                    "draft",
+                    "submitted",
+                    None,
+                    None,
+                )
+                .unwrap();
+                seika::db::review::results::transition(
+                    conn,
+                    r.id,
+                    2,
+                    "submitted",
+                    "verified",
+                    Some(staff),
+                    None,
+                )
+                .unwrap();
                 r.id
             }
         };
@@ -201,7 +218,8 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
         )
         .unwrap()
         .id;
-        batches::transition(conn, batch, 1, "draft", "submitted", None, None).unwrap();
+        seika::db::review::batches::transition(conn, batch, 1, "draft", "submitted", None, None)
+            .unwrap();
         let run = match seika::db::payout_runs::list(conn, project.id)
             .unwrap()
             .first()

@@ -167,3 +167,40 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             })
     }
 }
+
+/// Path parameters whose rejections are problems: an id that is not a positive 64-bit integer is
+/// a 400 naming the parameter, never a plain-text echo of the input.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|rejection| {
+                use axum::extract::path::ErrorKind;
+                use axum::extract::rejection::PathRejection;
+                let (field, message) = match &rejection {
+                    PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                        ErrorKind::ParseErrorAtKey { key, .. }
+                        | ErrorKind::InvalidUtf8InPathParam { key } => (
+                            key.clone(),
+                            "a record id: a whole number from 1 to 9223372036854775807",
+                        ),
+                        ErrorKind::ParseErrorAtIndex { index, .. } => (
+                            format!("path segment {}", index + 1),
+                            "a record id: a whole number from 1 to 9223372036854775807",
+                        ),
+                        _ => ("path".to_owned(), "a path of this endpoint"),
+                    },
+                    _ => ("path".to_owned(), "a path of this endpoint"),
+                };
+                AppError::BadRequestField {
+                    field,
+                    message: message.to_owned(),
+                }
+            })
+    }
+}

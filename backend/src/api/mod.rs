@@ -247,7 +247,10 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "The audit log, newest first (platform admin)",
         )
         .query(s::<pagination::PageParams>)
-        .ok(200, s::<pagination::Page<crate::db::audit::AuditRow>>)
+        .ok(
+            200,
+            s::<pagination::Page<crate::service::audit::AuditEntryView>>,
+        )
         .errors(&[403]),
         Endpoint::new(
             M::GET,
@@ -336,7 +339,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Outcome results; with as_of, the verified data as it stood then",
         )
         .query(s::<outcomes::ListParams>)
-        .ok(200, s::<Vec<crate::db::outcomes::OutcomeResultRow>>)
+        .ok(200, s::<Vec<crate::service::outcomes::OutcomeResultView>>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -345,9 +348,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Enter a result, milestone or correction (appointed evaluator)",
         )
-        .json(s::<outcomes::OutcomeResultInput>)
+        .json(s::<crate::service::outcomes::OutcomeResultInput>)
         .idempotent()
-        .ok(201, s::<crate::db::outcomes::OutcomeResultRow>)
+        .ok(201, s::<crate::service::outcomes::OutcomeResultView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -356,7 +359,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Submit a draft for verification",
         )
-        .ok(200, s::<crate::db::outcomes::OutcomeResultRow>)
+        .ok(200, s::<crate::service::outcomes::OutcomeResultView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -365,7 +368,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Verify (another person of the appointed evaluator)",
         )
-        .ok(200, s::<crate::db::outcomes::OutcomeResultRow>)
+        .ok(200, s::<crate::service::outcomes::OutcomeResultView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -375,7 +378,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Reject with a reason",
         )
         .json(s::<outcomes::ReviewInput>)
-        .ok(200, s::<crate::db::outcomes::OutcomeResultRow>)
+        .ok(200, s::<crate::service::outcomes::OutcomeResultView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -384,7 +387,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Who did what to a record, when",
         )
-        .ok(200, s::<Vec<crate::db::audit::AuditRow>>)
+        .ok(200, s::<Vec<crate::service::audit::AuditEntryView>>)
         .errors(&[404]),
         Endpoint::new(
             M::GET,
@@ -393,7 +396,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Imported batches of participant records",
         )
-        .ok(200, s::<Vec<crate::db::batches::BatchRow>>)
+        .ok(200, s::<Vec<crate::service::batches::BatchView>>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -402,10 +405,10 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Import participant records from CSV, all or nothing",
         )
-        .query(s::<batches::ImportParams>)
+        .query(s::<crate::service::batches::ImportParams>)
         .csv()
         .idempotent()
-        .ok(201, s::<crate::db::batches::BatchRow>)
+        .ok(201, s::<crate::service::batches::BatchView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -414,7 +417,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Participant records (not for investors)",
         )
-        .ok(200, s::<Vec<batches::RecordView>>)
+        .ok(200, s::<Vec<crate::service::batches::RecordView>>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -423,7 +426,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Submit a batch for verification",
         )
-        .ok(200, s::<crate::db::batches::BatchRow>)
+        .ok(200, s::<crate::service::batches::BatchView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -432,7 +435,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Verify a batch (another person of the appointed evaluator)",
         )
-        .ok(200, s::<crate::db::batches::BatchRow>)
+        .ok(200, s::<crate::service::batches::BatchView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -442,7 +445,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Reject a batch with a reason",
         )
         .json(s::<outcomes::ReviewInput>)
-        .ok(200, s::<crate::db::batches::BatchRow>)
+        .ok(200, s::<crate::service::batches::BatchView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -451,7 +454,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Verified participant outcomes in aggregate, small cells suppressed",
         )
-        .ok(200, s::<batches::OutcomeSummary>)
+        .ok(200, s::<crate::service::batches::OutcomeSummary>)
         .errors(&[404]),
         Endpoint::new(
             M::GET,

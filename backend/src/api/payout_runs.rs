@@ -12,8 +12,6 @@ use super::AppState;
 use super::auth::AuthUser;
 use super::error::{AppError, AppResult, FieldError};
 use super::idempotency::{self, IdempotencyKey};
-use super::outcomes::to_engine_outcomes;
-use super::projects::{authorize, load_contract};
 use crate::db::{
     self, DbConn, audit, batches, organizations, outcomes,
     payout_runs::{self, PayoutRunRow},
@@ -22,6 +20,8 @@ use crate::domain::access::{Actor, ProjectAction};
 use crate::domain::user::Role;
 use crate::domain::{Currency, Money};
 use crate::engine::{self, EngineError, statement::Statement};
+use crate::service::outcomes::to_engine_outcomes;
+use crate::service::projects::{authorize, load_contract};
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PayoutRunView {
@@ -70,8 +70,8 @@ pub struct Used {
 
 impl Used {
     pub fn lock(&self, conn: &mut DbConn) -> diesel::QueryResult<()> {
-        outcomes::lock(conn, &self.results)?;
-        batches::lock(conn, &self.batches)
+        db::review::results::lock(conn, &self.results)?;
+        db::review::batches::lock(conn, &self.batches)
     }
 }
 
@@ -130,10 +130,14 @@ pub async fn create(
         .db
         .run(move |conn| {
             let (project, _) = authorize(conn, &actor, project_id, ProjectAction::RunPayout)?;
-            if project.status == "draft" {
-                return Err(AppError::Conflict(
-                    "publish the project before running payouts".into(),
-                ));
+            let accepts = crate::domain::project::ProjectStatus::parse(&project.status)
+                .is_some_and(|s| s.accepts_payout_runs());
+            if !accepts {
+                return Err(AppError::Conflict(format!(
+                    "the project is {}: payout runs are computed for published, in-service, \
+                     evaluating and closed projects (publish a draft first)",
+                    project.status.replace('_', "-")
+                )));
             }
             db::write_transaction(conn, |conn| {
                 idempotency::once(conn, actor.user_id, key.as_deref(), &hash, |conn| {

@@ -18,13 +18,13 @@ use super::pagination::{Page, PageParams};
 use super::{AppState, etag, to_json};
 use crate::db::{self, DbConn, audit, organizations, projects};
 use crate::domain::access::{
-    Actor, Decision, ListingScope, PartyRole, ProjectAction, ProjectStanding, decide,
-    listing_scope, party_fits,
+    Actor, ListingScope, PartyRole, ProjectAction, listing_scope, party_fits,
 };
 use crate::domain::organization::OrganizationKind;
 use crate::domain::project::{PolicyArea, ProjectStatus};
 use crate::domain::user::Role;
 use crate::engine::contract::Contract;
+pub use crate::service::projects::{authorize, load_contract};
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PartyView {
@@ -85,43 +85,6 @@ impl From<projects::ProjectRow> for ProjectSummary {
             terms_version: p.current_terms_version,
         }
     }
-}
-
-/// Loads a project the actor may act on: 404 when they may not know it exists, 403 when they may
-/// see it but not do this.
-pub fn authorize(
-    conn: &mut DbConn,
-    actor: &Actor,
-    project_id: i64,
-    action: ProjectAction,
-) -> AppResult<(projects::ProjectRow, ProjectStanding)> {
-    let project =
-        projects::find(conn, project_id)?.ok_or_else(|| AppError::not_found("project"))?;
-    let roles = projects::roles_of(conn, project_id, actor.organization_id)?;
-    let standing = ProjectStanding {
-        is_owner: project.owner_organization_id == actor.organization_id,
-        roles: roles.iter().filter_map(|r| PartyRole::parse(r)).collect(),
-    };
-    match decide(actor, &standing, action) {
-        Decision::Allow => Ok((project, standing)),
-        Decision::Hide => Err(AppError::not_found("project")),
-        Decision::Forbid => Err(AppError::Forbidden(
-            "your role on this project does not allow this".into(),
-        )),
-    }
-}
-
-/// The stored terms of a version, parsed.
-pub fn load_contract(
-    conn: &mut DbConn,
-    project_id: i64,
-    version: i32,
-) -> AppResult<(Contract, projects::ProjectTermsRow)> {
-    let row = projects::terms_version(conn, project_id, version)?
-        .ok_or_else(|| AppError::not_found("terms version"))?;
-    let contract: Contract = serde_json::from_str(&row.terms)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored terms do not parse: {e}")))?;
-    Ok((contract, row))
 }
 
 /// Investors see their own investments and the rest only as a count and a committed total.

@@ -116,57 +116,6 @@ pub fn list(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<BatchRow>> {
         .load(conn)
 }
 
-/// Conditional status change (one winner among concurrent reviewers).
-pub fn transition(
-    conn: &mut DbConn,
-    id: i64,
-    expected_version: i32,
-    from: &str,
-    to: &str,
-    reviewer: Option<i64>,
-    rejection_reason: Option<&str>,
-) -> QueryResult<bool> {
-    let target = outcome_batches::table
-        .find(id)
-        .filter(outcome_batches::status.eq(from))
-        .filter(outcome_batches::lock_version.eq(expected_version));
-    let at = now();
-    let changed = if to == "submitted" {
-        diesel::update(target)
-            .set((
-                outcome_batches::status.eq(to),
-                outcome_batches::submitted_at.eq(at),
-                outcome_batches::lock_version.eq(outcome_batches::lock_version + 1),
-            ))
-            .execute(conn)?
-    } else {
-        diesel::update(target)
-            .set((
-                outcome_batches::status.eq(to),
-                outcome_batches::reviewed_by.eq(reviewer),
-                outcome_batches::reviewed_at.eq(at),
-                outcome_batches::rejection_reason.eq(rejection_reason),
-                outcome_batches::lock_version.eq(outcome_batches::lock_version + 1),
-            ))
-            .execute(conn)?
-    };
-    Ok(changed == 1)
-}
-
-pub fn supersede(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(outcome_batches::table.find(id))
-        .set(outcome_batches::superseded_at.eq(at))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn lock(conn: &mut DbConn, ids: &[i64]) -> QueryResult<()> {
-    diesel::update(outcome_batches::table.filter(outcome_batches::id.eq_any(ids)))
-        .set(outcome_batches::locked.eq(true))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Batches verified by `as_of` and not superseded then.
 pub fn verified_as_of(
     conn: &mut DbConn,
@@ -237,6 +186,22 @@ pub fn counts_by_outcome(
             participant_records::outcome,
             count_star(),
             diesel::dsl::count(participant_records::participant).aggregate_distinct(),
+        ))
+        .load(conn)
+}
+
+/// The records of one batch as stored (participant, outcome, day achieved), in id order.
+pub fn records_of(
+    conn: &mut DbConn,
+    batch_id: i64,
+) -> QueryResult<Vec<(String, String, NaiveDate)>> {
+    participant_records::table
+        .filter(participant_records::batch_id.eq(batch_id))
+        .order(participant_records::id.asc())
+        .select((
+            participant_records::participant,
+            participant_records::outcome,
+            participant_records::achieved_on,
         ))
         .load(conn)
 }

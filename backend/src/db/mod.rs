@@ -13,6 +13,7 @@ pub mod organizations;
 pub mod outcomes;
 pub mod payout_runs;
 pub mod projects;
+pub mod review;
 pub mod schema;
 pub mod settings;
 pub mod users;

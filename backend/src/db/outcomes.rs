@@ -91,52 +91,6 @@ pub fn find(conn: &mut DbConn, project_id: i64, id: i64) -> QueryResult<Option<O
         .optional()
 }
 
-/// Moves a record from `from` to `to` status if it is still at `expected_version`; the single
-/// conditional UPDATE is what lets exactly one of two concurrent reviewers win.
-pub fn transition(
-    conn: &mut DbConn,
-    id: i64,
-    expected_version: i32,
-    from: &str,
-    to: &str,
-    reviewer: Option<i64>,
-    rejection_reason: Option<&str>,
-) -> QueryResult<bool> {
-    let target = outcome_results::table
-        .find(id)
-        .filter(outcome_results::status.eq(from))
-        .filter(outcome_results::lock_version.eq(expected_version));
-    let at = now();
-    let changed = if to == "submitted" {
-        diesel::update(target)
-            .set((
-                outcome_results::status.eq(to),
-                outcome_results::submitted_at.eq(at),
-                outcome_results::lock_version.eq(outcome_results::lock_version + 1),
-            ))
-            .execute(conn)?
-    } else {
-        diesel::update(target)
-            .set((
-                outcome_results::status.eq(to),
-                outcome_results::reviewed_by.eq(reviewer),
-                outcome_results::reviewed_at.eq(at),
-                outcome_results::rejection_reason.eq(rejection_reason),
-                outcome_results::lock_version.eq(outcome_results::lock_version + 1),
-            ))
-            .execute(conn)?
-    };
-    Ok(changed == 1)
-}
-
-/// Marks the record a verified correction replaces as superseded.
-pub fn supersede(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(outcome_results::table.find(id))
-        .set(outcome_results::superseded_at.eq(at))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Verified records as they stood at `as_of`: verified by then and not yet superseded then.
 pub fn verified_as_of(
     conn: &mut DbConn,
@@ -155,13 +109,6 @@ pub fn verified_as_of(
         .order(outcome_results::id.asc())
         .select(OutcomeResultRow::as_select())
         .load(conn)
-}
-
-pub fn lock(conn: &mut DbConn, ids: &[i64]) -> QueryResult<()> {
-    diesel::update(outcome_results::table.filter(outcome_results::id.eq_any(ids)))
-        .set(outcome_results::locked.eq(true))
-        .execute(conn)?;
-    Ok(())
 }
 
 pub fn list(

@@ -71,6 +71,20 @@ impl ProjectStatus {
         self == ProjectStatus::Draft
     }
 
+    /// Only a live project takes new outcome data (entry, import, submission and verification).
+    pub fn accepts_outcome_data(self) -> bool {
+        matches!(
+            self,
+            ProjectStatus::Published | ProjectStatus::InService | ProjectStatus::Evaluating
+        )
+    }
+
+    /// New payout runs: not on a draft (no agreed terms) nor on a terminated project. A closed
+    /// project can still compute its final run; reproducing a stored run is always allowed.
+    pub fn accepts_payout_runs(self) -> bool {
+        !matches!(self, ProjectStatus::Draft | ProjectStatus::Terminated)
+    }
+
     pub fn amendable(self) -> bool {
         matches!(
             self,

@@ -1,0 +1,13 @@
+//! The use cases of Seika as plain functions over a database connection and an actor: no axum,
+//! no HTTP. Handlers extract a request, call one service function and map its answer to a
+//! response; the command line and the demo loader call the same functions.
+//!
+//! Services check authorization (through `domain::access`), validate, run their writes in one
+//! transaction with an audit entry, and return typed views.
+
+pub mod audit;
+pub mod batches;
+pub mod idempotency;
+pub mod outcomes;
+pub mod projects;
+pub mod review;

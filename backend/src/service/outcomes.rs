@@ -1,0 +1,335 @@
+//! Aggregate outcome results and milestones: entered by the appointed evaluator, verified by a
+//! different person of that evaluator (see [`super::review`]), corrected only by new versions.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::audit::{AuditEntryView, for_entity};
+use super::idempotency;
+use super::projects::{authorize, load_contract};
+use super::review::{self, Review, Target, ensure_accepts_outcome_data};
+use crate::db::outcomes::{self, OutcomeResultRow};
+use crate::db::{self, DbConn, audit};
+use crate::domain::access::{Actor, ProjectAction};
+use crate::engine::contract::Rule;
+use crate::engine::outcomes::{Estimate, MetricResult, Milestone, Outcomes};
+use crate::error::{AppError, AppResult, FieldError};
+
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    #[default]
+    Result,
+    Milestone,
+}
+
+impl OutcomeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Result => "result",
+            OutcomeKind::Milestone => "milestone",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeResultInput {
+    #[serde(default)]
+    pub kind: OutcomeKind,
+    /// The metric id, or for a milestone the milestone id.
+    pub metric: String,
+    pub tranche: Option<String>,
+    /// For milestones: the day it was achieved.
+    pub achieved_on: Option<NaiveDate>,
+    pub value: Option<Decimal>,
+    pub numerator: Option<Decimal>,
+    pub denominator: Option<Decimal>,
+    pub comparison: Option<Decimal>,
+    pub cohort_size: Option<Decimal>,
+    #[serde(default)]
+    pub estimates: Vec<Estimate>,
+    pub evidence: Option<String>,
+    /// The verified record this one corrects.
+    pub supersedes: Option<i64>,
+    pub correction_reason: Option<String>,
+}
+
+/// An outcome result or milestone as served.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct OutcomeResultView {
+    pub id: i64,
+    pub project_id: i64,
+    /// `result` or `milestone`.
+    pub kind: String,
+    pub metric: String,
+    pub tranche: Option<String>,
+    pub achieved_on: Option<NaiveDate>,
+    /// Exact decimal strings.
+    pub value: Option<String>,
+    pub numerator: Option<String>,
+    pub denominator: Option<String>,
+    pub comparison: Option<String>,
+    pub cohort_size: Option<String>,
+    /// Blended estimates (comparison-group rules), as JSON text.
+    pub estimates: Option<String>,
+    pub evidence: Option<String>,
+    /// `draft`, `submitted`, `verified` or `rejected`.
+    pub status: String,
+    /// True once a payout run used the record.
+    pub locked: bool,
+    pub supersedes_id: Option<i64>,
+    pub correction_reason: Option<String>,
+    pub superseded_at: Option<NaiveDateTime>,
+    pub entered_by: i64,
+    pub entered_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub rejection_reason: Option<String>,
+    pub lock_version: i32,
+}
+
+impl From<OutcomeResultRow> for OutcomeResultView {
+    fn from(r: OutcomeResultRow) -> Self {
+        OutcomeResultView {
+            id: r.id,
+            project_id: r.project_id,
+            kind: r.kind,
+            metric: r.metric,
+            tranche: r.tranche,
+            achieved_on: r.achieved_on,
+            value: r.value,
+            numerator: r.numerator,
+            denominator: r.denominator,
+            comparison: r.comparison,
+            cohort_size: r.cohort_size,
+            estimates: r.estimates,
+            evidence: r.evidence,
+            status: r.status,
+            locked: r.locked,
+            supersedes_id: r.supersedes_id,
+            correction_reason: r.correction_reason,
+            superseded_at: r.superseded_at,
+            entered_by: r.entered_by,
+            entered_at: r.entered_at,
+            submitted_at: r.submitted_at,
+            reviewed_by: r.reviewed_by,
+            reviewed_at: r.reviewed_at,
+            rejection_reason: r.rejection_reason,
+            lock_version: r.lock_version,
+        }
+    }
+}
+
+fn dec(d: Option<Decimal>) -> Option<String> {
+    d.map(|d| d.normalize().to_string())
+}
+
+fn parse_dec(s: &Option<String>) -> Option<Decimal> {
+    s.as_deref().and_then(|s| s.parse().ok())
+}
+
+/// The engine's outcome data from stored verified records (in id order: deterministic).
+pub fn to_engine_outcomes(contract_code: &str, rows: &[OutcomeResultRow]) -> Outcomes {
+    let mut out = Outcomes::new(contract_code);
+    for row in rows {
+        if row.kind == "milestone" {
+            if let Some(achieved_on) = row.achieved_on {
+                out.milestones.push(Milestone {
+                    id: row.metric.clone(),
+                    achieved_on,
+                });
+            }
+            continue;
+        }
+        out.results.push(MetricResult {
+            metric: row.metric.clone(),
+            tranche: row.tranche.clone(),
+            value: parse_dec(&row.value),
+            numerator: parse_dec(&row.numerator),
+            denominator: parse_dec(&row.denominator),
+            comparison: parse_dec(&row.comparison),
+            cohort_size: parse_dec(&row.cohort_size),
+            estimates: row
+                .estimates
+                .as_deref()
+                .and_then(|e| serde_json::from_str(e).ok())
+                .unwrap_or_default(),
+            evidence: row.evidence.clone(),
+        });
+    }
+    out
+}
+
+fn to_json<T: Serialize>(value: &T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Enters a result, milestone or correction as a draft. With an idempotency key, a retry of the
+/// same request returns the first answer.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    input: OutcomeResultInput,
+    idempotency_key: Option<&str>,
+) -> AppResult<OutcomeResultView> {
+    let hash = idempotency::request_hash(&(project_id, &input));
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
+    ensure_accepts_outcome_data(&project.status)?;
+    let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
+    let mut errors = Vec::new();
+    match input.kind {
+        OutcomeKind::Milestone => {
+            let known = contract.components.iter().any(
+                |c| matches!(&c.rule, Rule::Fixed { milestone: Some(m), .. } if *m == input.metric),
+            );
+            if !known {
+                errors.push(FieldError::new(
+                    "metric",
+                    "the id of a milestone named by a fixed payment in the contract",
+                ));
+            }
+            if input.achieved_on.is_none() {
+                errors.push(FieldError::new(
+                    "achieved_on",
+                    "the date the milestone was achieved",
+                ));
+            }
+        }
+        OutcomeKind::Result => {
+            let mut probe = Outcomes::new(&contract.code);
+            probe.results.push(MetricResult {
+                metric: input.metric.clone(),
+                tranche: input.tranche.clone(),
+                value: input.value,
+                numerator: input.numerator,
+                denominator: input.denominator,
+                comparison: input.comparison,
+                cohort_size: input.cohort_size,
+                estimates: input.estimates.clone(),
+                evidence: input.evidence.clone(),
+            });
+            for issue in probe.validate(&contract) {
+                let field = issue
+                    .path
+                    .strip_prefix("results[0].")
+                    .unwrap_or(&issue.path)
+                    .to_owned();
+                errors.push(FieldError::new(field, issue.message));
+            }
+        }
+    }
+    if let Some(old_id) = input.supersedes {
+        match outcomes::find(conn, project_id, old_id)? {
+            Some(old)
+                if old.status == "verified"
+                    && old.superseded_at.is_none()
+                    && old.metric == input.metric
+                    && old.tranche == input.tranche => {}
+            _ => errors.push(FieldError::new(
+                "supersedes",
+                "the id of the current verified record for the same metric and tranche",
+            )),
+        }
+        if input
+            .correction_reason
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+        {
+            errors.push(FieldError::new(
+                "correction_reason",
+                "the reason for the correction",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    db::write_transaction(conn, |conn| {
+        idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
+            let row = outcomes::insert(
+                conn,
+                &outcomes::NewOutcomeResult {
+                    project_id,
+                    kind: input.kind.as_str().into(),
+                    metric: input.metric.clone(),
+                    tranche: input.tranche.clone(),
+                    achieved_on: input.achieved_on,
+                    value: dec(input.value),
+                    numerator: dec(input.numerator),
+                    denominator: dec(input.denominator),
+                    comparison: dec(input.comparison),
+                    cohort_size: dec(input.cohort_size),
+                    estimates: (!input.estimates.is_empty())
+                        .then(|| serde_json::to_string(&input.estimates).unwrap_or_default()),
+                    evidence: input.evidence.clone(),
+                    supersedes_id: input.supersedes,
+                    correction_reason: input.correction_reason.clone(),
+                    entered_by: actor.user_id,
+                },
+            )?;
+            let view = OutcomeResultView::from(row);
+            audit::append(
+                conn,
+                audit::AuditEntry {
+                    actor_user_id: Some(actor.user_id),
+                    action: "outcome_result.entered",
+                    entity: "outcome_result",
+                    entity_id: view.id.to_string(),
+                    before: None,
+                    after: Some(to_json(&view)?),
+                },
+            )?;
+            Ok(view)
+        })
+    })
+}
+
+/// The project's results (optionally of one status), or with `as_of` the verified data as it
+/// stood then.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    status: Option<&str>,
+    as_of: Option<NaiveDateTime>,
+) -> AppResult<Vec<OutcomeResultView>> {
+    authorize(conn, actor, project_id, ProjectAction::Read)?;
+    let rows = match as_of {
+        Some(at) => outcomes::verified_as_of(conn, project_id, at)?,
+        None => outcomes::list(conn, project_id, status)?,
+    };
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Who did what to a record, when: every audit entry about it, oldest first.
+pub fn history(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    id: i64,
+) -> AppResult<Vec<AuditEntryView>> {
+    authorize(conn, actor, project_id, ProjectAction::Read)?;
+    outcomes::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("outcome result"))?;
+    for_entity(conn, "outcome_result", id)
+}
+
+/// Submits, verifies or rejects a result (the shared review workflow).
+pub fn review(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    id: i64,
+    step: Review,
+    reason: Option<&str>,
+) -> AppResult<OutcomeResultView> {
+    review::review(conn, actor, project_id, id, Target::Result, step, reason)?;
+    outcomes::find(conn, project_id, id)?
+        .map(Into::into)
+        .ok_or_else(|| AppError::not_found("outcome result"))
+}

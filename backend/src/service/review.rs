@@ -1,0 +1,206 @@
+//! The one review workflow shared by aggregate results and participant batches:
+//! draft → submitted → verified or rejected, with corrections that supersede a verified record.
+//!
+//! Four eyes: a record is verified or rejected by someone other than the person who entered it,
+//! of the project's appointed evaluator. Every change is a conditional UPDATE expecting one row;
+//! the database's partial unique indexes keep at most one current verified record per metric and
+//! tranche and at most one verified correction per record, so the loser of any race gets 409 and
+//! nothing changes.
+
+use crate::db::review::{self, ReviewState};
+use crate::db::{self, DbConn, audit};
+use crate::domain::access::{Actor, ProjectAction};
+use crate::domain::project::ProjectStatus;
+use crate::error::{AppError, AppResult};
+use crate::service::projects::authorize;
+
+/// What is reviewed: an aggregate result (or milestone) or a batch of participant records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Result,
+    Batch,
+}
+
+impl Target {
+    /// The audit log's entity name.
+    pub fn entity(self) -> &'static str {
+        match self {
+            Target::Result => "outcome_result",
+            Target::Batch => "outcome_batch",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Target::Result => "outcome result",
+            Target::Batch => "outcome batch",
+        }
+    }
+
+    fn state(self, conn: &mut DbConn, project_id: i64, id: i64) -> AppResult<ReviewState> {
+        let found = match self {
+            Target::Result => review::results::state(conn, project_id, id)?,
+            Target::Batch => review::batches::state(conn, project_id, id)?,
+        };
+        found.ok_or_else(|| AppError::not_found(self.what()))
+    }
+
+    fn transition(
+        self,
+        conn: &mut DbConn,
+        row: &ReviewState,
+        from: &str,
+        to: &str,
+        reviewer: Option<i64>,
+        reason: Option<&str>,
+    ) -> AppResult<bool> {
+        Ok(match self {
+            Target::Result => review::results::transition(
+                conn,
+                row.id,
+                row.lock_version,
+                from,
+                to,
+                reviewer,
+                reason,
+            )?,
+            Target::Batch => review::batches::transition(
+                conn,
+                row.id,
+                row.lock_version,
+                from,
+                to,
+                reviewer,
+                reason,
+            )?,
+        })
+    }
+
+    fn supersede(self, conn: &mut DbConn, id: i64) -> AppResult<bool> {
+        let at = db::now();
+        Ok(match self {
+            Target::Result => review::results::supersede(conn, id, at)?,
+            Target::Batch => review::batches::supersede(conn, id, at)?,
+        })
+    }
+
+    /// True when `id` is the project's current verified record of this kind.
+    pub fn is_current_verified(
+        self,
+        conn: &mut DbConn,
+        project_id: i64,
+        id: i64,
+    ) -> AppResult<bool> {
+        Ok(match self {
+            Target::Result => review::results::is_current_verified(conn, project_id, id)?,
+            Target::Batch => review::batches::is_current_verified(conn, project_id, id)?,
+        })
+    }
+}
+
+/// A step of the workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Review {
+    Submit,
+    Verify,
+    Reject,
+}
+
+/// Refuses new outcome data on a project that is not live (draft, closed or terminated).
+pub fn ensure_accepts_outcome_data(status: &str) -> AppResult<()> {
+    match ProjectStatus::parse(status) {
+        Some(s) if s.accepts_outcome_data() => Ok(()),
+        _ => Err(AppError::Conflict(format!(
+            "the project is {}: only published, in-service and evaluating projects take outcome data",
+            status.replace('_', "-")
+        ))),
+    }
+}
+
+/// Submits, verifies or rejects a record; returns its id once the change is committed.
+pub fn review(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    id: i64,
+    target: Target,
+    step: Review,
+    reason: Option<&str>,
+) -> AppResult<i64> {
+    if step == Review::Reject && reason.is_none_or(|r| r.trim().is_empty()) {
+        return Err(AppError::validation(
+            "reason",
+            "the reason for rejecting the record",
+        ));
+    }
+    let action = match step {
+        Review::Submit => ProjectAction::EnterOutcomes,
+        Review::Verify | Review::Reject => ProjectAction::VerifyOutcomes,
+    };
+    let (project, _) = authorize(conn, actor, project_id, action)?;
+    let row = target.state(conn, project_id, id)?;
+    let (from, to) = match step {
+        Review::Submit => ("draft", "submitted"),
+        Review::Verify => ("submitted", "verified"),
+        Review::Reject => ("submitted", "rejected"),
+    };
+    if step != Review::Reject {
+        ensure_accepts_outcome_data(&project.status)?;
+    }
+    if step != Review::Submit && row.entered_by == actor.user_id {
+        return Err(AppError::Forbidden(
+            "four-eyes rule: a record is verified by someone other than the person who entered it"
+                .into(),
+        ));
+    }
+    if row.status != from {
+        return Err(AppError::Conflict(format!(
+            "the record is {}, not {from}",
+            row.status
+        )));
+    }
+    db::write_transaction(conn, |conn| {
+        // A correction first retires the record it corrects, expecting it to be current: of two
+        // corrections of one record only the first to get here succeeds.
+        if step == Review::Verify
+            && let Some(old) = row.supersedes_id
+            && !target.supersede(conn, old)?
+        {
+            return Err(AppError::Conflict(
+                "the record this corrects is no longer the current verified one: another \
+                 correction was verified first; reload and correct the current record"
+                    .into(),
+            ));
+        }
+        let reviewer = (step != Review::Submit).then_some(actor.user_id);
+        let moved = target
+            .transition(conn, &row, from, to, reviewer, reason)
+            .map_err(|e| match e {
+                AppError::Conflict(_) => AppError::Conflict(
+                    "a verified record for this metric and tranche exists: enter a correction \
+                     that supersedes it"
+                        .into(),
+                ),
+                other => other,
+            })?;
+        if !moved {
+            return Err(AppError::Conflict(
+                "someone else changed this record at the same time; reload it".into(),
+            ));
+        }
+        let entity = target.entity();
+        let verb = to;
+        audit::append(
+            conn,
+            audit::AuditEntry {
+                actor_user_id: Some(actor.user_id),
+                action: &format!("{entity}.{verb}"),
+                entity,
+                entity_id: id.to_string(),
+                before: Some(serde_json::json!({"status": from})),
+                after: Some(serde_json::json!({"status": to, "reason": reason})),
+            },
+        )?;
+        Ok(id)
+    })
+}

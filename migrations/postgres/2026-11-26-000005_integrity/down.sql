@@ -1,0 +1,3 @@
+DROP INDEX outcome_batches_one_correction;
+DROP INDEX outcome_results_one_correction;
+DROP INDEX outcome_results_one_current;
