@@ -13,6 +13,7 @@ mod binary;
 mod browser;
 mod engine;
 mod foundation;
+mod integrity;
 mod openapi;
 mod outcomes;
 mod projects;

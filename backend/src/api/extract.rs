@@ -71,6 +71,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "a decimal string such as \"0.329\", not a fractional JSON number (floats are inexact)",
         ));
     }
+    if let Some((path, message)) = crate::domain::text::first_forbidden_in_json(&value, "") {
+        return Err(AppError::validation(path, message));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         AppError::Validation(vec![field_error(&path, &e.into_inner())])
@@ -152,6 +155,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).unwrap_or_default();
+        for (name, value) in &pairs {
+            if let Some((c, what)) = crate::domain::text::forbidden_char(name)
+                .or_else(|| crate::domain::text::forbidden_char(value))
+            {
+                return Err(AppError::validation(
+                    name.clone(),
+                    crate::domain::text::refusal(c, what),
+                ));
+            }
+        }
         Query::<T>::try_from_uri(&parts.uri)
             .map(|Query(value)| ApiQuery(value))
             .map_err(|rejection| {

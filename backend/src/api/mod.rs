@@ -547,7 +547,7 @@ async fn method_not_allowed() -> AppError {
 
 /// `GET /api/v1/schemas/{name}.json`: the JSON Schema of the contract, outcomes or statement format.
 async fn schema(
-    axum::extract::Path(name): axum::extract::Path<String>,
+    extract::ApiPath(name): extract::ApiPath<String>,
 ) -> Result<axum::Json<serde_json::Value>, AppError> {
     let base = name.strip_suffix(".json").unwrap_or(&name);
     crate::engine::json_schema(base)

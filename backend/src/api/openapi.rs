@@ -60,7 +60,12 @@ impl Endpoint {
             body: None,
             success: 200,
             response: None,
-            errors: vec![401],
+            // A path parameter that is not a valid id is a 400 problem naming it.
+            errors: if path.contains('{') {
+                vec![400, 401]
+            } else {
+                vec![401]
+            },
             if_match: false,
             idempotent: false,
         }

@@ -2,14 +2,14 @@
 //! only platform admins create or change them.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::AppState;
 use super::auth::{AuthUser, OrganizationRef};
 use super::error::{AppError, AppResult, FieldError};
-use super::extract::{ApiJson, ApiQuery, IfMatch};
+use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
 use crate::db::{self, audit, organizations};
 use crate::domain::access::can_administer_platform;
@@ -99,7 +99,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     _auth: AuthUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> AppResult<(HeaderMap, Json<OrganizationRef>)> {
     state
         .db
@@ -170,7 +170,7 @@ pub struct OrganizationUpdate {
 pub async fn update(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     if_match: IfMatch,
     ApiJson(input): ApiJson<OrganizationUpdate>,
 ) -> AppResult<(HeaderMap, Json<OrganizationRef>)> {

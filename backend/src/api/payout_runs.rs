@@ -2,7 +2,7 @@
 //! everything needed to reproduce it, and re-run a stored run to report match or mismatch.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use super::auth::AuthUser;
 use super::error::{AppError, AppResult, FieldError};
+use super::extract::ApiPath;
 use super::idempotency::{self, IdempotencyKey};
 use crate::db::{
     self, DbConn, audit, batches, organizations, outcomes,
@@ -121,7 +122,7 @@ fn sha256(text: &str) -> String {
 pub async fn create(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(project_id): Path<i64>,
+    ApiPath(project_id): ApiPath<i64>,
     IdempotencyKey(key): IdempotencyKey,
 ) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
     let actor = auth.actor;
@@ -191,7 +192,7 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(project_id): Path<i64>,
+    ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<PayoutRunView>>> {
     state
         .db
@@ -266,7 +267,7 @@ fn redact_for_investor(
 pub async fn get(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path((project_id, id)): Path<(i64, i64)>,
+    ApiPath((project_id, id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<PayoutRunView>> {
     state
         .db
@@ -314,7 +315,7 @@ pub fn reproduce(conn: &mut DbConn, run: &PayoutRunRow) -> AppResult<Reproductio
 pub async fn rerun(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path((project_id, id)): Path<(i64, i64)>,
+    ApiPath((project_id, id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<Reproduction>> {
     state
         .db

@@ -5,7 +5,7 @@
 //! projects their organization is a party to; investors see other investors only in aggregate.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::AuthUser;
 use super::error::{AppError, AppResult, FieldError};
-use super::extract::{ApiJson, ApiQuery, IfMatch};
+use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
 use super::{AppState, etag, to_json};
 use crate::db::{self, DbConn, audit, organizations, projects};
@@ -192,7 +192,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
     state
         .db
@@ -383,7 +383,7 @@ pub async fn create(
 pub async fn update_draft(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     if_match: IfMatch,
     ApiJson(input): ApiJson<ProjectInput>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
@@ -452,7 +452,7 @@ pub struct StatusChange {
 pub async fn change_status(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     if_match: IfMatch,
     ApiJson(input): ApiJson<StatusChange>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
@@ -511,7 +511,7 @@ pub struct AmendmentInput {
 pub async fn amend(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     if_match: IfMatch,
     ApiJson(input): ApiJson<AmendmentInput>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<ProjectView>)> {
@@ -585,7 +585,7 @@ pub struct TermsVersionView {
 pub async fn versions(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<TermsVersionView>>> {
     state
         .db

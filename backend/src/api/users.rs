@@ -1,13 +1,13 @@
 //! `/users`: accounts, managed by platform admins.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::auth::{AuthUser, UserView, user_view, user_view_with};
 use super::error::{AppError, AppResult, FieldError};
-use super::extract::{ApiJson, ApiQuery, IfMatch};
+use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
 use super::{AppState, etag};
 use crate::db::{self, DbConn, audit, organizations, users};
@@ -167,7 +167,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> AppResult<(HeaderMap, Json<UserView>)> {
     require_admin(&auth)?;
     state
@@ -193,7 +193,7 @@ pub struct UserUpdate {
 pub async fn update(
     State(state): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     if_match: IfMatch,
     ApiJson(input): ApiJson<UserUpdate>,
 ) -> AppResult<(HeaderMap, Json<UserView>)> {

@@ -5,6 +5,7 @@ pub mod money;
 pub mod organization;
 pub mod password;
 pub mod project;
+pub mod text;
 pub mod user;
 
 pub use money::{Currency, Money, MoneyError, Rounding, RoundingMode};

@@ -191,6 +191,21 @@ pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<Participan
             );
             continue;
         }
+        if let Some((column, (c, what))) = record
+            .iter()
+            .enumerate()
+            .find_map(|(i, value)| crate::domain::text::forbidden_char(value).map(|bad| (i, bad)))
+        {
+            let name = headers.get(column).map_or("?", String::as_str);
+            report(
+                &mut issues,
+                Issue::new(
+                    format!("row {line}, column {name}"),
+                    crate::domain::text::refusal(c, what),
+                ),
+            );
+            continue;
+        }
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
         let participant = cell(p);
         if let Some(problem) = key_problem(participant) {

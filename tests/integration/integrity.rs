@@ -1,0 +1,426 @@
+//! The integrity defects found when Seika was probed (issue 9), each reproduced: the right
+//! answer now, and nothing half-written.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::projects::{project_id, send_with_if_match};
+use crate::util::{TestApp, TestResponse, db_test};
+
+const ENTERER: &str = "evaluator@mirai.example";
+const VERIFIER: &str = "evaluator2@mirai.example";
+
+async fn enter_and_submit(app: &TestApp, project: i64, token: &str, body: &Value) -> i64 {
+    let res = app
+        .post(
+            &format!("/api/v1/projects/{project}/outcome-results"),
+            Some(token),
+            body,
+        )
+        .await;
+    res.assert_status(StatusCode::CREATED);
+    let id = res.json()["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/projects/{project}/outcome-results/{id}/submit"),
+        Some(token),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    id
+}
+
+async fn verify(app: &TestApp, project: i64, id: i64, token: &str) -> TestResponse {
+    app.post(
+        &format!("/api/v1/projects/{project}/outcome-results/{id}/verify"),
+        Some(token),
+        &json!({}),
+    )
+    .await
+}
+
+/// Current verified results for one metric and tranche, straight from the database.
+async fn current_count(app: &TestApp, project: i64, metric: &str, tranche: &str) -> i64 {
+    let (metric, tranche) = (metric.to_owned(), tranche.to_owned());
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::outcome_results as r;
+        r::table
+            .filter(r::project_id.eq(project))
+            .filter(r::metric.eq(metric))
+            .filter(r::tranche.eq(tranche))
+            .filter(r::status.eq("verified"))
+            .filter(r::superseded_at.is_null())
+            .count()
+            .get_result(conn)
+            .unwrap()
+    })
+    .await
+}
+
+async fn current_egfr(app: &TestApp, kobe: i64) -> i64 {
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::outcome_results as r;
+        r::table
+            .filter(r::project_id.eq(kobe))
+            .filter(r::metric.eq("egfr_decline_suppression"))
+            .filter(r::status.eq("verified"))
+            .filter(r::superseded_at.is_null())
+            .select(r::id)
+            .first(conn)
+            .unwrap()
+    })
+    .await
+}
+
+fn correction(old: i64, value: &str) -> Value {
+    json!({"metric": "egfr_decline_suppression", "tranche": "final", "value": value,
+           "supersedes": old, "correction_reason": "re-measured after data cleaning"})
+}
+
+async fn payout_run(app: &TestApp, project: i64, token: &str) -> TestResponse {
+    app.post(
+        &format!("/api/v1/projects/{project}/payout-runs"),
+        Some(token),
+        &json!({}),
+    )
+    .await
+}
+
+/// Defect 1: two corrections of one verified result can no longer both be verified.
+async fn two_corrections_of_one_result_cannot_both_be_verified(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let verifier = app.login(VERIFIER).await;
+    let old = current_egfr(&app, kobe).await;
+    let first = enter_and_submit(&app, kobe, &enterer, &correction(old, "0.31")).await;
+    let second = enter_and_submit(&app, kobe, &enterer, &correction(old, "0.35")).await;
+    verify(&app, kobe, first, &verifier)
+        .await
+        .assert_status(StatusCode::OK);
+    let loser = verify(&app, kobe, second, &verifier).await;
+    let problem = loser.assert_problem(StatusCode::CONFLICT);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("another correction was verified first"),
+        "{problem}"
+    );
+    assert_eq!(
+        current_count(&app, kobe, "egfr_decline_suppression", "final").await,
+        1
+    );
+    assert_eq!(current_egfr(&app, kobe).await, first);
+    // The loser is still submitted (nothing half-written) and payout runs still work.
+    let rows = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results"),
+            Some(&verifier),
+        )
+        .await
+        .json();
+    let loser_row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == second)
+        .unwrap();
+    assert_eq!(loser_row["status"], "submitted");
+    let staff = app.login("staff@kobe-city.example").await;
+    payout_run(&app, kobe, &staff)
+        .await
+        .assert_status(StatusCode::CREATED);
+}
+db_test!(two_corrections_of_one_result_cannot_both_be_verified);
+
+/// Defect 1, racing: two fresh results for one metric and tranche verified at the same moment,
+/// and two corrections of one record verified at the same moment: one winner each time.
+async fn simultaneous_verifications_leave_one_current_result(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let verifier = app.login(VERIFIER).await;
+    for round in 0..5 {
+        // Fresh results for a metric and tranche that has none yet: retire any earlier winner
+        // by hand so each round starts with no current record.
+        app.with_conn(move |conn| {
+            use diesel::prelude::*;
+            use seika::db::schema::outcome_results as r;
+            diesel::update(
+                r::table
+                    .filter(r::project_id.eq(kobe))
+                    .filter(r::metric.eq("programme_completion"))
+                    .filter(r::tranche.eq("final")),
+            )
+            .set(r::status.eq("rejected"))
+            .execute(conn)
+            .unwrap();
+        })
+        .await;
+        let body = json!({"metric": "programme_completion", "tranche": "final",
+                          "numerator": "100", "denominator": "105"});
+        let a = enter_and_submit(&app, kobe, &enterer, &body).await;
+        let b = enter_and_submit(&app, kobe, &enterer, &body).await;
+        let (ra, rb) = tokio::join!(
+            verify(&app, kobe, a, &verifier),
+            verify(&app, kobe, b, &verifier)
+        );
+        let mut statuses = [ra.status, rb.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "round {round}: fresh results"
+        );
+        assert_eq!(
+            current_count(&app, kobe, "programme_completion", "final").await,
+            1
+        );
+
+        let old = current_egfr(&app, kobe).await;
+        let c = enter_and_submit(&app, kobe, &enterer, &correction(old, "0.30")).await;
+        let d = enter_and_submit(&app, kobe, &enterer, &correction(old, "0.34")).await;
+        let (rc, rd) = tokio::join!(
+            verify(&app, kobe, c, &verifier),
+            verify(&app, kobe, d, &verifier)
+        );
+        let mut statuses = [rc.status, rd.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "round {round}: corrections"
+        );
+        assert_eq!(
+            current_count(&app, kobe, "egfr_decline_suppression", "final").await,
+            1
+        );
+    }
+}
+db_test!(simultaneous_verifications_leave_one_current_result);
+
+/// Defect 1 for batches: two corrections of one verified batch cannot both be verified.
+async fn two_corrections_of_one_batch_cannot_both_be_verified(app: TestApp) {
+    let youth = crate::batches::youth_project(&app).await;
+    let enterer = app.login(ENTERER).await;
+    let verifier = app.login(VERIFIER).await;
+    let csv = b"participant,outcome,achieved_on\nY0001,job_start,2025/04/01\n".to_vec();
+    let batch = |query: String, body: Vec<u8>| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/projects/{youth}/outcome-batches?{query}"))
+            .header("authorization", format!("Bearer {enterer}"))
+            .header("content-type", "text/csv")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let step = |id: i64, what: &str, token: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!(
+                "/api/v1/projects/{youth}/outcome-batches/{id}/{what}"
+            ))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .unwrap()
+    };
+    let original = app.send(batch("name=a.csv".into(), csv.clone())).await;
+    original.assert_status(StatusCode::CREATED);
+    let original = original.json()["id"].as_i64().unwrap();
+    app.send(step(original, "submit", &enterer))
+        .await
+        .assert_status(StatusCode::OK);
+    app.send(step(original, "verify", &verifier))
+        .await
+        .assert_status(StatusCode::OK);
+    let mut corrections = Vec::new();
+    for n in 0..2 {
+        let res = app
+            .send(batch(
+                format!("name=fix{n}.csv&supersedes={original}&correction_reason=typo"),
+                csv.clone(),
+            ))
+            .await;
+        res.assert_status(StatusCode::CREATED);
+        let id = res.json()["id"].as_i64().unwrap();
+        app.send(step(id, "submit", &enterer))
+            .await
+            .assert_status(StatusCode::OK);
+        corrections.push(id);
+    }
+    app.send(step(corrections[0], "verify", &verifier))
+        .await
+        .assert_status(StatusCode::OK);
+    app.send(step(corrections[1], "verify", &verifier))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+}
+db_test!(two_corrections_of_one_batch_cannot_both_be_verified);
+
+/// Defect 3: NUL, other control characters and bidirectional overrides are refused with 422
+/// naming the field, identically on both databases, and nothing is stored.
+async fn control_characters_are_refused_naming_the_field(app: TestApp) {
+    let admin = app.login("admin@seika.example").await;
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "staff@kobe-city.example\u{0}", "password": "x"}),
+        )
+        .await;
+    let problem = login.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "email");
+
+    for name in ["Evil\u{0}Org", "Bell\u{7}", "Spoof\u{202E}gro"] {
+        let res = app
+            .post(
+                "/api/v1/organizations",
+                Some(&admin),
+                &json!({"slug": "evil-org", "kind": "investor", "name_ja": name, "name_en": "Evil"}),
+            )
+            .await;
+        let problem = res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "name_ja", "{name:?}");
+    }
+    let orgs = app
+        .get("/api/v1/organizations?per_page=100", Some(&admin))
+        .await
+        .json();
+    assert!(
+        !orgs.to_string().contains("evil-org"),
+        "nothing stored: {orgs}"
+    );
+
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let res = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/outcome-results"),
+            Some(&enterer),
+            &json!({"metric": "programme_completion", "tranche": "final",
+                    "numerator": "1", "denominator": "2", "evidence": "report\u{0}"}),
+        )
+        .await;
+    assert_eq!(
+        res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["field"],
+        "evidence"
+    );
+    // Query parameters too.
+    let res = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results?status=verified%00"),
+            Some(&enterer),
+        )
+        .await;
+    assert_eq!(
+        res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["field"],
+        "status"
+    );
+    // And CSV cells.
+    let youth = crate::batches::youth_project(&app).await;
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/projects/{youth}/outcome-batches"))
+        .header("authorization", format!("Bearer {enterer}"))
+        .header("content-type", "text/csv")
+        .body(Body::from(
+            "participant,outcome,achieved_on\nY0\u{0}01,job_start,2025/04/01\n",
+        ))
+        .unwrap();
+    let problem = app
+        .send(req)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .contains("row 2, column participant"),
+        "{problem}"
+    );
+}
+db_test!(control_characters_are_refused_naming_the_field);
+
+/// Defect 4: path ids that are not 64-bit integers are 400 problems naming the parameter.
+async fn malformed_path_ids_are_problems(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    for path in [
+        "/api/v1/projects/abc",
+        "/api/v1/projects/9223372036854775808",
+        "/api/v1/projects/1/outcome-results/x/history",
+        "/api/v1/users/%F0%9F%98%80",
+    ] {
+        let res = app.get(path, Some(&staff)).await;
+        let problem = res.assert_problem(StatusCode::BAD_REQUEST);
+        assert!(
+            !problem["errors"][0]["field"].as_str().unwrap().is_empty(),
+            "{path}: {problem}"
+        );
+        assert_eq!(res.header("content-type"), Some("application/problem+json"));
+    }
+}
+db_test!(malformed_path_ids_are_problems);
+
+/// Defect 5: outcome data only on live projects; no payout runs on drafts or terminated ones,
+/// while reproducing an existing run stays allowed.
+async fn only_live_projects_take_outcome_data_and_runs(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let enterer = app.login(ENTERER).await;
+    let run = payout_run(&app, kobe, &staff).await;
+    run.assert_status(StatusCode::CREATED);
+    let run_id = run.json()["id"].as_i64().unwrap();
+    let project = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&staff))
+        .await;
+    let etag = project.header("etag").unwrap().to_owned();
+    send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("/api/v1/projects/{kobe}/status"),
+        &staff,
+        &etag,
+        &json!({"status": "terminated", "reason": "provider insolvent"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let before = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results"),
+            Some(&enterer),
+        )
+        .await
+        .json();
+    let res = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/outcome-results"),
+            Some(&enterer),
+            &json!({"metric": "programme_completion", "tranche": "final",
+                    "numerator": "1", "denominator": "2"}),
+        )
+        .await;
+    let problem = res.assert_problem(StatusCode::CONFLICT);
+    assert!(problem["detail"].as_str().unwrap().contains("terminated"));
+    payout_run(&app, kobe, &staff)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let after = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results"),
+            Some(&enterer),
+        )
+        .await
+        .json();
+    assert_eq!(before, after, "nothing stored");
+    app.post(
+        &format!("/api/v1/projects/{kobe}/payout-runs/{run_id}/reproduce"),
+        Some(&staff),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+}
+db_test!(only_live_projects_take_outcome_data_and_runs);
