@@ -77,6 +77,23 @@
 
   // ---- API -------------------------------------------------------------------------------------
 
+  // One Idempotency-Key per submission, kept on the form (or button): a retry of the same content
+  // (after a network error or a double click) reuses it, so the server creates the record once;
+  // different content, or a success, starts a new submission.
+  const submissionKey = (holder, content) => {
+    if (holder.dataset.submissionContent !== content || !holder.dataset.submissionKey) {
+      holder.dataset.submissionContent = content;
+      holder.dataset.submissionKey = globalThis.crypto && crypto.randomUUID
+        ? crypto.randomUUID()
+        : `ui-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    }
+    return holder.dataset.submissionKey;
+  };
+  const submissionDone = (holder) => {
+    delete holder.dataset.submissionKey;
+    delete holder.dataset.submissionContent;
+  };
+
   const api = async (method, path, body, { csv = false, headers = {} } = {}) => {
     const init = { method, headers: { ...headers } };
     if (state.token) init.headers.authorization = `Bearer ${state.token}`;
@@ -309,9 +326,11 @@
     }
     if (isOwner && ["published", "in_service", "evaluating"].includes(project.status)) actions.push(h("a", { class: "button secondary", href: `#/projects/${id}/amend`, text: t("project.amend") }));
     if ((isOwner || isEvaluator) && project.status !== "draft") {
-      actions.push(h("button", { type: "button", id: "run-payout", text: t("project.runPayout"), onclick: async () => {
-        const res = await api("POST", `/projects/${id}/payout-runs`, {});
+      actions.push(h("button", { type: "button", id: "run-payout", text: t("project.runPayout"), onclick: async (ev) => {
+        const button = ev.currentTarget;
+        const res = await api("POST", `/projects/${id}/payout-runs`, {}, { headers: { "idempotency-key": submissionKey(button, "run") } });
         if (!res.ok) return showProblem(message, res.problem);
+        submissionDone(button);
         announce(t("project.runDone", { total: money(res.data.total, res.data.currency) }));
         location.hash = `#/projects/${id}/runs/${res.data.id}`;
       } }));
@@ -436,8 +455,9 @@
         ? { kind: "milestone", metric: metric.slice(10), achieved_on: get("r-achieved") || null, evidence: get("r-evidence") || null }
         : { metric, tranche: get("r-tranche") || null, value: get("r-value") || null, numerator: get("r-numerator") || null, denominator: get("r-denominator") || null, evidence: get("r-evidence") || null };
       if (get("r-supersedes")) Object.assign(body, { supersedes: Number(get("r-supersedes")), correction_reason: get("r-reason") || null });
-      const created = await api("POST", `/projects/${id}/outcome-results`, body, { headers: { "idempotency-key": `ui-${Date.now()}` } });
+      const created = await api("POST", `/projects/${id}/outcome-results`, body, { headers: { "idempotency-key": submissionKey(form, JSON.stringify(body)) } });
       if (!created.ok) return showProblem(message, created.problem);
+      submissionDone(form);
       const submitted = await api("POST", `/projects/${id}/outcome-results/${created.data.id}/submit`, {});
       if (!submitted.ok) return showProblem(message, submitted.problem);
       announce(t("data.saved"));
@@ -453,7 +473,9 @@
       const file = upload.elements["csv-file"].files[0];
       if (!file) return;
       const bytes = await file.arrayBuffer();
-      const res = await api("POST", `/projects/${id}/outcome-batches?name=${encodeURIComponent(file.name)}`, bytes, { csv: true });
+      const content = `${file.name}|${file.size}|${file.lastModified}`;
+      const res = await api("POST", `/projects/${id}/outcome-batches?name=${encodeURIComponent(file.name)}`, bytes, { csv: true, headers: { "idempotency-key": submissionKey(upload, content) } });
+      if (res.ok) submissionDone(upload);
       if (!res.ok) {
         const errors = (res.problem.errors || []).map((e) => [serverPlace(e.field), serverMessage(e.message)]);
         return uploadResult.replaceChildren(h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: res.status === 422 ? t("data.importErrors") : problemBox(res.problem).textContent }),

@@ -5,8 +5,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::api::AppState;
-
 struct Asset {
     path: &'static str,
     content_type: &'static str,
@@ -51,7 +49,8 @@ pub fn asset_bytes() -> usize {
     ASSETS.iter().map(|a| a.body.len()).sum()
 }
 
-pub fn routes() -> Router<AppState> {
+/// The frontend's routes, for any router state (the web layer needs none of the API's).
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     let mut router = Router::new();
     for asset in ASSETS {
         router = router.route(asset.path, get(move || serve(asset)));

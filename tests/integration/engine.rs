@@ -226,3 +226,54 @@ fn committed_json_schemas_match_the_code() {
         assert!(committed == generated, "{} is stale", path.display());
     }
 }
+
+/// Arithmetic on verified values that overflows is a refusal naming the component and its
+/// metric, never a panic (issue 9, defect 2).
+#[test]
+fn overflowing_verified_values_are_refused_not_panicked() {
+    let dir = root().join("docs/examples");
+    let (contract, mut outcomes) = load(
+        &dir.join("housing-savings.contract.json"),
+        &dir.join("housing-savings.outcomes.json"),
+    );
+    let huge = rust_decimal::Decimal::MAX;
+    for result in &mut outcomes.results {
+        result.value = result.value.map(|_| huge);
+        result.comparison = result.comparison.map(|_| -huge);
+    }
+    let outcome = std::panic::catch_unwind(|| compute(&contract, &outcomes));
+    let error = outcome
+        .expect("the engine does not panic")
+        .expect_err("the overflow is refused");
+    let issue = &error.issues()[0];
+    assert!(issue.path.starts_with("components."), "{issue:?}");
+    assert!(
+        issue.message.contains("net_savings") && issue.path.contains("savings"),
+        "{issue:?}"
+    );
+}
+
+/// Inside a rule: a comparison-group effect whose difference overflows.
+#[test]
+fn overflow_inside_a_rule_is_refused_naming_the_metric() {
+    let dir = root().join("docs/examples");
+    let (contract, mut outcomes) = load(
+        &dir.join("recidivism-pfs.contract.json"),
+        &dir.join("recidivism-pfs.outcomes.json"),
+    );
+    for result in &mut outcomes.results {
+        if result.metric == "reconvictions_per_person" {
+            result.value = Some(-rust_decimal::Decimal::MAX);
+            result.comparison = Some(rust_decimal::Decimal::MAX);
+        }
+    }
+    let error = std::panic::catch_unwind(|| compute(&contract, &outcomes))
+        .expect("the engine does not panic")
+        .expect_err("the overflow is refused");
+    let issue = &error.issues()[0];
+    assert!(issue.path.starts_with("components."), "{issue:?}");
+    assert!(
+        issue.message.contains("reconvictions_per_person"),
+        "{issue:?}"
+    );
+}

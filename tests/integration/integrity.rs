@@ -424,3 +424,120 @@ async fn only_live_projects_take_outcome_data_and_runs(app: TestApp) {
     .assert_status(StatusCode::OK);
 }
 db_test!(only_live_projects_take_outcome_data_and_runs);
+
+fn audit_probe(conn: &mut seika::db::DbConn) -> Result<(), seika::error::AppError> {
+    seika::db::audit::append(
+        conn,
+        seika::db::audit::AuditEntry {
+            actor_user_id: None,
+            action: "test.probe",
+            entity: "test",
+            entity_id: "1".into(),
+            before: None,
+            after: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// Defect 2: a panic inside a database transaction discards its connection (releasing SQLite's
+/// write lock and PostgreSQL's audit lock), answers 500 problem+json, and the server goes on.
+async fn a_panic_releases_its_connection_and_answers_a_problem(app: TestApp) {
+    use std::time::Duration;
+    let db = app.db.clone();
+    let crashed = tokio::spawn(async move {
+        db.run(|conn| {
+            seika::db::write_transaction(conn, |conn| {
+                audit_probe(conn)?;
+                panic!("a bug inside a transaction");
+                #[expect(unreachable_code, reason = "the closure's type")]
+                Ok::<(), seika::error::AppError>(())
+            })
+        })
+        .await
+    })
+    .await;
+    assert!(crashed.is_err(), "the panic reached the caller");
+
+    // Another server instance on the same database writes an audited change at once.
+    let other = seika::db::Db::connect(
+        &seika::db::DatabaseUrl::parse(&app.database_url()).unwrap(),
+        &seika::db::PoolOptions::default(),
+    )
+    .unwrap();
+    let written = tokio::time::timeout(
+        Duration::from_secs(5),
+        other.run(|conn| seika::db::write_transaction(conn, audit_probe)),
+    )
+    .await;
+    assert!(
+        matches!(written, Ok(Ok(()))),
+        "the lock was released: {written:?}"
+    );
+    // And this instance's pool still works.
+    app.db
+        .run(|conn| seika::db::write_transaction(conn, audit_probe))
+        .await
+        .expect("a fresh connection");
+
+    // A panicking handler under the server's layers: 500 problem+json, the request id kept.
+    let state = seika::api::AppState::new(
+        app.db.clone(),
+        seika::api::HttpConfig::default(),
+        seika::api::auth::AuthKeys::from_secret(&[7; 32]),
+    );
+    let router = seika::api::with_layers(
+        axum::Router::new().route(
+            "/boom",
+            axum::routing::get(|| async {
+                panic!("handler bug");
+                #[expect(unreachable_code, reason = "the handler's type")]
+                ""
+            }),
+        ),
+        state,
+    );
+    let response = tower::ServiceExt::oneshot(
+        router,
+        Request::get("/boom")
+            .header("x-request-id", "panic-test")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert_eq!(response.headers()["x-request-id"], "panic-test");
+}
+db_test!(a_panic_releases_its_connection_and_answers_a_problem);
+
+/// Defect 13: authenticated answers (the login answer included) are never cached, and no answer
+/// is content-sniffed.
+async fn api_answers_are_not_cached_or_sniffed(app: TestApp) {
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "staff@kobe-city.example", "password": "seika-demo-2026"}),
+        )
+        .await;
+    login.assert_status(StatusCode::OK);
+    assert_eq!(login.header("cache-control"), Some("no-store"));
+    assert_eq!(login.header("x-content-type-options"), Some("nosniff"));
+    let token = login.json()["access_token"].as_str().unwrap().to_owned();
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let res = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&token))
+        .await;
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
+    let problem = app.get("/api/v1/projects/abc", Some(&token)).await;
+    assert_eq!(problem.header("cache-control"), Some("no-store"));
+    let page = app.get("/app.js", None).await;
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+}
+db_test!(api_answers_are_not_cached_or_sniffed);

@@ -20,10 +20,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::response::IntoResponse;
 use axum::routing::{get, patch, post, put};
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -76,8 +79,8 @@ impl AppState {
 /// The `ETag` header for a record's version, as `If-Match` expects it back.
 pub fn etag(version: i32) -> axum::http::HeaderMap {
     let mut headers = axum::http::HeaderMap::new();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("\"{version}\"")) {
-        headers.insert(axum::http::header::ETAG, value);
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        headers.insert(header::ETAG, value);
     }
     headers
 }
@@ -504,12 +507,25 @@ pub fn router(state: AppState) -> Router {
     }
     let api = api
         .fallback(api_not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        // API answers are personal (tokens, projects, positions): never stored by a cache.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    with_layers(
+        Router::new()
+            .nest("/api/v1", api)
+            .merge(crate::web::routes()),
+        state,
+    )
+}
 
+/// The layers every route runs under: body limit, panic catcher, request id, tracing and the
+/// security headers. Public so tests can run extra routes under exactly these layers.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
-    Router::new()
-        .nest("/api/v1", api)
-        .merge(crate::web::routes())
+    routes
         .layer(DefaultBodyLimit::max(max_body))
         .layer(
             ServiceBuilder::new()
@@ -526,9 +542,25 @@ pub fn router(state: AppState) -> Router {
                         })
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(CatchPanicLayer::custom(panic_response)),
         )
         .with_state(state)
+}
+
+/// A handler that panicked: logged with the request's span, answered as a 500 problem. The
+/// database connection it held is discarded by the pool (see `db::ConnectionManager`).
+fn panic_response(cause: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
 }
 
 async fn openapi_json(

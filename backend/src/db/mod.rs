@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{self, ManageConnection};
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, QueryResult};
 
@@ -164,8 +164,11 @@ impl ManageConnection for ConnectionManager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection is discarded, never reused, when it was dropped during a panic or is still
+    /// inside a transaction (a closure that panicked or returned without committing): reusing it
+    /// would keep SQLite's write lock or PostgreSQL's audit advisory lock held.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || R2D2Connection::is_broken(conn)
     }
 }
 

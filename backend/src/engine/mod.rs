@@ -111,7 +111,6 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
     }
     let currency = contract.currency;
     let money = |minor: i64| Money::from_minor(minor, currency).amount_string();
-    let overflow = |e: crate::domain::MoneyError| EngineError::Overflow(e.to_string());
 
     let mut state = RuleState::default();
     let mut lines = Vec::new();
@@ -137,7 +136,27 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
         {
             let conditions = rules::check_conditions(&component.conditions, outcomes, &tranche.id);
             let mut evaluation = if conditions.iter().all(|c| c.met) {
-                rules::evaluate(contract, component, outcomes, window, &mut state)
+                // Decimal arithmetic on verified values panics on overflow; the rule's result is
+                // then a refusal naming the component and its metric, never a crashed request.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    rules::evaluate(contract, component, outcomes, window, &mut state)
+                }))
+                .map_err(|_| {
+                    EngineError::Outcomes(vec![Issue::new(
+                        format!("components.{}", component.id),
+                        format!(
+                            "values the payment rule can compute with: the arithmetic of component \
+                             `{}` in tranche `{}` overflowed with the verified data{}",
+                            component.id,
+                            tranche.id,
+                            component
+                                .rule
+                                .metric()
+                                .map(|m| format!(" of metric `{m}`"))
+                                .unwrap_or_default()
+                        ),
+                    )])
+                })?
             } else {
                 let awaiting = conditions.iter().any(|c| c.actual.is_none());
                 Evaluation {
@@ -154,9 +173,29 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 }
             };
 
-            let rounded = contract.rounding.apply(evaluation.raw).map_err(overflow)?;
+            let out_of_range = |e: crate::domain::MoneyError| {
+                EngineError::Outcomes(vec![Issue::new(
+                    format!("components.{}", component.id),
+                    format!(
+                        "an amount in range: component `{}` in tranche `{}` computed {} from the \
+                         verified data{} ({e})",
+                        component.id,
+                        tranche.id,
+                        evaluation.raw,
+                        component
+                            .rule
+                            .metric()
+                            .map(|m| format!(" of metric `{m}`"))
+                            .unwrap_or_default()
+                    ),
+                )])
+            };
+            let rounded = contract
+                .rounding
+                .apply(evaluation.raw)
+                .map_err(out_of_range)?;
             let mut amount = Money::from_decimal(rounded, currency)
-                .map_err(overflow)?
+                .map_err(out_of_range)?
                 .minor();
             let rounding = format!(
                 "{} to a multiple of {}: {} → {}",
