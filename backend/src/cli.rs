@@ -162,10 +162,23 @@ struct ServeArgs {
     /// Aggregates over fewer participants than this are suppressed for investors and the public.
     #[arg(long, env = "SEIKA_MIN_AGGREGATE", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..))]
     min_aggregate: i64,
-    /// Secret for signing access tokens (32+ characters). When not given, one is generated on
-    /// first start and kept in the database.
+    /// Secret for signing access tokens (32+ characters); required on PostgreSQL, the same on
+    /// every instance. On SQLite, when not given, a key file (0600) beside the database is used.
     #[arg(long, env = "SEIKA_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
+    /// Earlier signing secrets, comma-separated: their tokens are still accepted until they expire
+    /// (key rotation).
+    #[arg(
+        long,
+        env = "SEIKA_JWT_PREVIOUS_SECRETS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    jwt_previous_secrets: Vec<String>,
+    /// Reverse proxies (CIDRs, comma-separated) whose X-Forwarded-For names the client, for
+    /// login throttling per client address; from anyone else the header is ignored.
+    #[arg(long, env = "SEIKA_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Parses the command line, runs the command and maps failure to a non-zero exit code.
@@ -194,9 +207,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     token_ttl: Duration::from_secs(args.token_ttl_secs),
                     max_import_bytes: args.max_import_bytes,
                     min_aggregate_participants: args.min_aggregate,
+                    trusted_proxies: args.trusted_proxies,
                 },
                 demo: args.demo,
                 jwt_secret: args.jwt_secret,
+                jwt_previous_secrets: args.jwt_previous_secrets,
             }))?;
             Ok(ExitCode::SUCCESS)
         }

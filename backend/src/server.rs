@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::api::auth::{AuthKeys, load_or_create_secret};
+use crate::api::auth::load_signing_keys;
 use crate::api::{AppState, HttpConfig};
 use crate::db::{DatabaseUrl, Db, PoolOptions, migrations};
 use crate::demo;
@@ -16,8 +16,10 @@ pub struct ServeOptions {
     pub pool: PoolOptions,
     pub http: HttpConfig,
     pub demo: bool,
-    /// Token signing secret; generated and kept in the database when not given.
+    /// Token signing secret; on SQLite a key file beside the database when not given.
     pub jwt_secret: Option<String>,
+    /// Earlier secrets whose tokens are still accepted during a key rotation.
+    pub jwt_previous_secrets: Vec<String>,
 }
 
 /// Connects, migrates and opens a database, as `serve` and `migrate` do before anything else.
@@ -38,16 +40,17 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         http,
         demo,
         jwt_secret,
+        jwt_previous_secrets,
     } = options;
     tracing::info!(database = %database_url.redacted(), "opening database");
     let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let keys = load_signing_keys(&database_url, jwt_secret.as_deref(), &jwt_previous_secrets)?;
         let db = open_database(&database_url, &pool)?;
-        let secret = load_or_create_secret(&mut *db.get()?, jwt_secret.as_deref())?;
         if demo {
             let summary = demo::load(&mut *db.get()?)?;
             tracing::info!(?summary, "demo data loaded");
         }
-        Ok((db, AuthKeys::from_secret(&secret)))
+        Ok((db, keys))
     })
     .await??;
 

@@ -89,10 +89,8 @@ async fn city_user(app: &TestApp) -> seika::db::users::UserRow {
 }
 
 async fn server_key(app: &TestApp) -> AuthKeys {
-    let secret = app
-        .with_conn(|conn| seika::api::auth::load_or_create_secret(conn, None).unwrap())
-        .await;
-    AuthKeys::from_secret(&secret)
+    let _ = app;
+    AuthKeys::from_secret(crate::util::TEST_JWT_SECRET.as_bytes())
 }
 
 async fn rejected_tokens(app: TestApp) {
@@ -150,15 +148,13 @@ async fn rejected_tokens(app: TestApp) {
     assert_eq!(me(none).await, StatusCode::UNAUTHORIZED, "alg none");
 
     // HS384 with the right key: an algorithm the server does not accept.
-    let secret = app
-        .with_conn(|conn| seika::api::auth::load_or_create_secret(conn, None).unwrap())
-        .await;
+    let secret = crate::util::TEST_JWT_SECRET.as_bytes();
     let claims: serde_json::Value =
         serde_json::from_slice(&b64.decode(claims_part).unwrap()).unwrap();
     let hs384 = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS384),
         &claims,
-        &jsonwebtoken::EncodingKey::from_secret(&secret),
+        &jsonwebtoken::EncodingKey::from_secret(secret),
     )
     .unwrap();
     assert_eq!(

@@ -9,6 +9,7 @@ pub fn seika() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_seika"));
     cmd.env_remove("DATABASE_URL")
         .env_remove("SEIKA_ADDR")
+        .env("SEIKA_JWT_SECRET", crate::util::TEST_JWT_SECRET)
         .env("SEIKA_LOG", "warn");
     cmd
 }

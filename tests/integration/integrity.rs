@@ -541,3 +541,151 @@ async fn api_answers_are_not_cached_or_sniffed(app: TestApp) {
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
 }
 db_test!(api_answers_are_not_cached_or_sniffed);
+
+/// Defect 8: parallel wrong guesses cannot all pass the throttle's check: the count and the
+/// attempt are one step, so at most the limit reach the password check.
+async fn parallel_guesses_are_throttled_at_the_limit(app: TestApp) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let router = app.router.clone();
+        tasks.spawn(async move {
+            let req = Request::post("/api/v1/auth/login")
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    json!({"email": "staff@kobe-city.example", "password": "wrong-guess"})
+                        .to_string(),
+                ))
+                .unwrap();
+            tower::ServiceExt::oneshot(router, req)
+                .await
+                .unwrap()
+                .status()
+        });
+    }
+    let statuses = tasks.join_all().await;
+    let wrong = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(wrong + throttled, 12, "{statuses:?}");
+    assert_eq!(
+        wrong,
+        seika::api::auth::MAX_FAILURES_PER_ACCOUNT as usize,
+        "exactly the limit were checked: {statuses:?}"
+    );
+    // The right password is refused too while the account is throttled.
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        &json!({"email": "staff@kobe-city.example", "password": "seika-demo-2026"}),
+    )
+    .await
+    .assert_problem(StatusCode::TOO_MANY_REQUESTS);
+}
+db_test!(parallel_guesses_are_throttled_at_the_limit);
+
+/// Defect 8: X-Forwarded-For names the client only when the peer is a trusted proxy.
+#[test]
+fn forwarded_for_is_honoured_only_from_trusted_proxies() {
+    use seika::api::extract::client_address;
+    let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+    let peer = |s: &str| Some(s.parse().unwrap());
+    let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
+    // From the load balancer: the client it names.
+    assert_eq!(
+        client_address(peer("10.0.0.5"), "203.0.113.9", &trusted),
+        ip("203.0.113.9")
+    );
+    // A client's own forged hop before the real one is not believed.
+    assert_eq!(
+        client_address(peer("10.0.0.5"), "1.2.3.4, 203.0.113.9", &trusted),
+        ip("203.0.113.9")
+    );
+    // Chained trusted proxies are skipped.
+    assert_eq!(
+        client_address(peer("10.0.0.5"), "203.0.113.9, 10.1.1.1", &trusted),
+        ip("203.0.113.9")
+    );
+    // From anyone else, the header is ignored.
+    assert_eq!(
+        client_address(peer("198.51.100.7"), "203.0.113.9", &[]),
+        ip("198.51.100.7")
+    );
+    assert_eq!(
+        client_address(peer("198.51.100.7"), "203.0.113.9", &trusted),
+        ip("198.51.100.7")
+    );
+    assert_eq!(client_address(None, "203.0.113.9", &trusted), None);
+}
+
+/// Defect 9: the signing key never lives in the database: a 0600 key file beside an SQLite
+/// database, required configuration on PostgreSQL; rotation keeps the previous key verifying.
+#[test]
+fn signing_keys_live_outside_the_database_and_rotate() {
+    use seika::api::auth::{AuthKeys, KEY_FILE_NAME, decode_token, load_signing_keys};
+    use seika::db::DatabaseUrl;
+    let dir = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::Sqlite(dir.path().join("seika.db"));
+    let first = load_signing_keys(&url, None, &[]).unwrap();
+    let file = dir.path().join(KEY_FILE_NAME);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let again = load_signing_keys(&url, None, &[]).unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let user = seika::db::users::UserRow {
+        id: 7,
+        organization_id: 1,
+        email: "staff@example.org".into(),
+        display_name: "Staff".into(),
+        role: "government_staff".into(),
+        password_hash: String::new(),
+        disabled: false,
+        token_generation: 1,
+        lock_version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let role = seika::domain::user::Role::GovernmentStaff;
+    let ttl = std::time::Duration::from_secs(60);
+    let (token, _) =
+        seika::api::auth::issue_token(&first, &user, role, ttl, chrono::Utc::now()).unwrap();
+    assert!(
+        decode_token(&again, &token).is_ok(),
+        "a restart keeps the key"
+    );
+
+    let postgres = DatabaseUrl::Postgres("postgres://postgres@127.0.0.1:5432/x".into());
+    let refused = load_signing_keys(&postgres, None, &[]).unwrap_err();
+    assert!(
+        refused.to_string().contains("SEIKA_JWT_SECRET"),
+        "{refused}"
+    );
+    assert!(load_signing_keys(&postgres, Some("short"), &[]).is_err());
+
+    let old = "old-secret-old-secret-old-secret-old!";
+    let new = "new-secret-new-secret-new-secret-new!";
+    let before = AuthKeys::from_secret(old.as_bytes());
+    let (old_token, _) =
+        seika::api::auth::issue_token(&before, &user, role, ttl, chrono::Utc::now()).unwrap();
+    let rotated = load_signing_keys(&postgres, Some(new), &[old.to_owned()]).unwrap();
+    assert!(
+        decode_token(&rotated, &old_token).is_ok(),
+        "old tokens verify"
+    );
+    let (new_token, _) =
+        seika::api::auth::issue_token(&rotated, &user, role, ttl, chrono::Utc::now()).unwrap();
+    assert!(
+        decode_token(&before, &new_token).is_err(),
+        "new tokens use the new key"
+    );
+    let after = load_signing_keys(&postgres, Some(new), &[]).unwrap();
+    assert!(decode_token(&after, &old_token).is_err(), "rotation over");
+}

@@ -48,6 +48,9 @@ enum Cleanup {
     Postgres { admin_url: String, name: String },
 }
 
+/// The token signing secret of test servers (in-process and real binaries).
+pub const TEST_JWT_SECRET: &str = "seika-test-signing-secret-0123456789abcdef";
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The PostgreSQL server URL for tests, if configured.
@@ -148,9 +151,8 @@ impl TestApp {
             let db = seika::server::open_database(&url, &PoolOptions::default())?;
             let mut conn = db.get()?;
             seika::demo::load(&mut conn)?;
-            let secret = seika::api::auth::load_or_create_secret(&mut conn, None)?;
             drop(conn);
-            anyhow::Ok((db, secret))
+            anyhow::Ok((db, TEST_JWT_SECRET.as_bytes().to_vec()))
         })
         .await
         .expect("join")

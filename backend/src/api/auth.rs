@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::error::{AppError, AppResult};
 use super::extract::{ApiJson, ClientAddr};
-use crate::db::{self, DbConn, audit, organizations, settings, users};
+use crate::db::{self, DbConn, audit, organizations, users};
 use crate::domain::access::Actor;
 use crate::domain::password;
 use crate::domain::user::{Role, normalize_email};
@@ -24,19 +24,29 @@ pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
 const ALGORITHM: Algorithm = Algorithm::HS256;
-const SIGNING_KEY_SETTING: &str = "jwt_signing_key";
+/// The key file kept beside an SQLite database when no secret is configured.
+pub const KEY_FILE_NAME: &str = "jwt-signing.key";
 
 /// The token signing keys; kept in application state (not a static) so tests can use their own.
+/// The current key signs; it and the previous keys (during a rotation) verify.
 pub struct AuthKeys {
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    decoding: Vec<DecodingKey>,
 }
 
 impl AuthKeys {
     pub fn from_secret(secret: &[u8]) -> Self {
+        Self::rotating(secret, &[])
+    }
+
+    /// `current` signs new tokens; tokens signed with any of `previous` are still accepted until
+    /// they expire, so a key can be replaced without logging everyone out.
+    pub fn rotating(current: &[u8], previous: &[Vec<u8>]) -> Self {
+        let mut decoding = vec![DecodingKey::from_secret(current)];
+        decoding.extend(previous.iter().map(|p| DecodingKey::from_secret(p)));
         AuthKeys {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            encoding: EncodingKey::from_secret(current),
+            decoding,
         }
     }
 }
@@ -47,22 +57,83 @@ impl std::fmt::Debug for AuthKeys {
     }
 }
 
-/// The signing secret: the configured one, or one generated on first start and kept in the
-/// database (so restarts and other instances accept the same tokens). Never logged.
-pub fn load_or_create_secret(
-    conn: &mut DbConn,
+fn checked_secret(name: &str, secret: &str) -> anyhow::Result<Vec<u8>> {
+    anyhow::ensure!(
+        secret.len() >= 32,
+        "{name} must be at least 32 characters long"
+    );
+    Ok(secret.as_bytes().to_vec())
+}
+
+/// The signing keys, never from the database (a database backup must not be able to mint
+/// tokens): the configured secret; or, on SQLite only, a key file with 0600 permissions beside
+/// the database, generated on first start. PostgreSQL deployments run several instances that
+/// must share the key, so there it is required configuration.
+pub fn load_signing_keys(
+    url: &db::DatabaseUrl,
     configured: Option<&str>,
-) -> anyhow::Result<Vec<u8>> {
-    if let Some(secret) = configured {
-        anyhow::ensure!(
-            secret.len() >= 32,
-            "SEIKA_JWT_SECRET must be at least 32 characters long"
-        );
-        return Ok(secret.as_bytes().to_vec());
+    previous: &[String],
+) -> anyhow::Result<AuthKeys> {
+    let previous = previous
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| checked_secret("each SEIKA_JWT_PREVIOUS_SECRETS entry", p.trim()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let current = match (configured, url) {
+        (Some(secret), _) => checked_secret("SEIKA_JWT_SECRET", secret)?,
+        (None, db::DatabaseUrl::Sqlite(path)) => {
+            let folder = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            read_or_create_key_file(&folder.join(KEY_FILE_NAME))?
+        }
+        (None, db::DatabaseUrl::Postgres(_)) => anyhow::bail!(
+            "on PostgreSQL, set SEIKA_JWT_SECRET (or --jwt-secret) to a secret of 32+ characters, \
+             the same on every instance; it is never kept in the database (see docs/OPERATIONS.md)"
+        ),
+    };
+    Ok(AuthKeys::rotating(&current, &previous))
+}
+
+/// Reads the key file, or creates it (0600, exclusive: of several instances starting at once,
+/// one writes and the others read).
+fn read_or_create_key_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            let fresh: [u8; 32] = rand::random();
+            file.write_all(hex::encode(fresh).as_bytes())?;
+            file.sync_all()?;
+            tracing::info!(path = %path.display(), "generated the token signing key file");
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => anyhow::bail!("cannot create the key file {}: {e}", path.display()),
     }
-    let fresh: [u8; 32] = rand::random();
-    let stored = settings::get_or_insert(conn, SIGNING_KEY_SETTING, &hex::encode(fresh))?;
-    Ok(hex::decode(stored)?)
+    #[cfg(unix)]
+    {
+        let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        anyhow::ensure!(
+            mode & 0o077 == 0,
+            "the key file {} can be read by others (mode {mode:o}): chmod 600 it",
+            path.display()
+        );
+    }
+    let text = std::fs::read_to_string(path)?;
+    let key = hex::decode(text.trim())
+        .map_err(|e| anyhow::anyhow!("the key file {} is not hex: {e}", path.display()))?;
+    anyhow::ensure!(
+        key.len() >= 32,
+        "the key file {} holds fewer than 32 bytes",
+        path.display()
+    );
+    Ok(key)
 }
 
 /// What a Seika access token carries.
@@ -110,12 +181,19 @@ pub fn decode_token(keys: &AuthKeys, token: &str) -> Result<Claims, AppError> {
     validation.leeway = 0;
     validation.validate_nbf = true;
     validation.set_required_spec_claims(&["exp", "nbf", "sub"]);
-    jsonwebtoken::decode::<Claims>(token, &keys.decoding, &validation)
-        .map(|data| data.claims)
-        .map_err(|e| {
-            tracing::debug!(error = %e, "token rejected");
-            AppError::Unauthorized("the access token is invalid or expired; log in again".into())
-        })
+    let mut last = None;
+    for key in &keys.decoding {
+        match jsonwebtoken::decode::<Claims>(token, key, &validation) {
+            Ok(data) => return Ok(data.claims),
+            Err(e) => last = Some(e),
+        }
+    }
+    if let Some(e) = last {
+        tracing::debug!(error = %e, "token rejected");
+    }
+    Err(AppError::Unauthorized(
+        "the access token is invalid or expired; log in again".into(),
+    ))
 }
 
 /// The authenticated caller of a request. Extracting it checks the token and that the user still
@@ -252,6 +330,26 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| password::hash(&uuid::Uuid::new_v4().to_string()).unwrap_or_default())
 }
 
+/// Runs Argon2 off the async workers and outside any database connection, at most one per core
+/// at a time (each takes about 19 MiB): a burst of logins queues instead of exhausting memory.
+async fn with_hashing_permit<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
+    let permit = state
+        .password_hashing
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))
+}
+
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -261,12 +359,16 @@ pub async fn login(
         normalize_email(&body.email).map_err(|expected| AppError::validation("email", expected))?;
     let ttl = state.config.token_ttl;
     let keys = state.keys.clone();
-    state
+    // 1. Count this attempt first, then decide: the check and the increment are one step.
+    let lookup_email = email.clone();
+    let (attempt_id, user) = state
         .db
         .run(move |conn| {
+            let attempt_id = db::auth::reserve_attempt(conn, &lookup_email, &client)?;
             let since = db::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MINUTES);
-            let (by_email, by_client) = db::auth::recent_failures(conn, &email, &client, since)?;
-            if by_email >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
+            let (by_email, by_client) =
+                db::auth::recent_failures(conn, &lookup_email, &client, since)?;
+            if by_email > MAX_FAILURES_PER_ACCOUNT || by_client > MAX_FAILURES_PER_CLIENT {
                 return Err(AppError::TooManyRequests {
                     detail: format!(
                         "too many failed logins; try again in {THROTTLE_WINDOW_MINUTES} minutes"
@@ -274,20 +376,25 @@ pub async fn login(
                     retry_after_secs: (THROTTLE_WINDOW_MINUTES * 60) as u64,
                 });
             }
-            let user = users::find_by_email(conn, &email)?;
-            let hash = user
-                .as_ref()
-                .map_or(dummy_hash(), |u| u.password_hash.as_str());
-            let password_ok = password::verify(&body.password, hash);
-            let user = match user {
-                Some(user) if password_ok && !user.disabled => user,
-                _ => {
-                    db::auth::record_attempt(conn, &email, &client, false)?;
-                    return Err(AppError::Unauthorized("wrong e-mail or password".into()));
-                }
-            };
-            db::auth::record_attempt(conn, &email, &client, true)?;
-            db::auth::clear_failures(conn, &email)?;
+            Ok((attempt_id, users::find_by_email(conn, &lookup_email)?))
+        })
+        .await?;
+    // 2. The password check, holding no database connection.
+    let hash = user
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+    let password_ok =
+        with_hashing_permit(&state, move || password::verify(&body.password, &hash)).await?;
+    let user = match user {
+        Some(user) if password_ok && !user.disabled => user,
+        _ => return Err(AppError::Unauthorized("wrong e-mail or password".into())),
+    };
+    // 3. A right password: the attempt counts as a success and earlier failures are forgiven.
+    state
+        .db
+        .run(move |conn| {
+            db::auth::mark_succeeded(conn, attempt_id)?;
+            db::auth::clear_failures(conn, &email, attempt_id)?;
             let role = Role::parse(&user.role)
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role")))?;
             let (token, _) = issue_token(&keys, &user, role, ttl, Utc::now())?;
@@ -340,17 +447,24 @@ pub async fn change_password(
     password::check_strength(&body.new_password)
         .map_err(|expected| AppError::validation("new_password", expected))?;
     let id = auth.actor.user_id;
+    let user = state
+        .db
+        .run(move |conn| users::find(conn, id)?.ok_or_else(|| AppError::not_found("user")))
+        .await?;
+    let stored = user.password_hash.clone();
+    let hash = with_hashing_permit(&state, move || {
+        if !password::verify(&body.current_password, &stored) {
+            return Err(AppError::validation(
+                "current_password",
+                "your current password",
+            ));
+        }
+        Ok(password::hash(&body.new_password)?)
+    })
+    .await??;
     state
         .db
         .run(move |conn| {
-            let user = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
-            if !password::verify(&body.current_password, &user.password_hash) {
-                return Err(AppError::validation(
-                    "current_password",
-                    "your current password",
-                ));
-            }
-            let hash = password::hash(&body.new_password)?;
             db::write_transaction(conn, |conn| {
                 users::set_password(conn, id, &hash)?;
                 audit::append(

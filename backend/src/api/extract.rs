@@ -132,20 +132,62 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// The client's IP address as seen by this server ("unknown" when not served over TCP, as in
-/// in-process tests). Used for login throttling.
+/// The client's IP address, for login throttling: the TCP peer, or, when the peer is one of the
+/// configured trusted proxies, the right-most address in `X-Forwarded-For` that is not itself a
+/// trusted proxy ("unknown" when not served over TCP, as in in-process tests).
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<super::AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
-        Ok(ClientAddr(addr))
+            .map(|info| info.0.ip());
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        let client = client_address(peer, &forwarded, &state.config.trusted_proxies);
+        Ok(ClientAddr(
+            client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
+        ))
     }
+}
+
+/// The client behind `peer`: `X-Forwarded-For` is read right to left, and only while each hop is
+/// a trusted proxy; a header sent by an untrusted peer is ignored (anyone can write it).
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: &str,
+    trusted: &[ipnet::IpNet],
+) -> Option<std::net::IpAddr> {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer?;
+    if !is_trusted(&client) {
+        return Some(client);
+    }
+    for hop in forwarded_for
+        .rsplit(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        let Ok(ip) = hop.parse::<std::net::IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    Some(client)
 }
 
 /// Query parameters whose rejections are 422 problems.

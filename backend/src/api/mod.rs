@@ -45,6 +45,8 @@ pub struct HttpConfig {
     pub max_import_bytes: usize,
     /// Aggregates over fewer participants than this are suppressed for readers of aggregates.
     pub min_aggregate_participants: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (login throttling per client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for HttpConfig {
@@ -54,6 +56,7 @@ impl Default for HttpConfig {
             token_ttl: Duration::from_secs(3600),
             max_import_bytes: 64 * 1024 * 1024,
             min_aggregate_participants: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -64,6 +67,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<HttpConfig>,
     pub keys: Arc<auth::AuthKeys>,
+    /// Bounds concurrent Argon2 hashing (about 19 MiB each) to the number of cores.
+    pub password_hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -72,6 +77,9 @@ impl AppState {
             db,
             config: Arc::new(config),
             keys: Arc::new(keys),
+            password_hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
         }
     }
 }

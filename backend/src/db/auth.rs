@@ -27,19 +27,24 @@ pub fn is_revoked(conn: &mut DbConn, jti: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))).get_result(conn)
 }
 
-pub fn record_attempt(
-    conn: &mut DbConn,
-    email: &str,
-    client: &str,
-    succeeded: bool,
-) -> QueryResult<()> {
+/// Records a login attempt as failed before the password is checked, so the throttle's count
+/// and this attempt are one step: of many parallel guesses, only those counted within the limit
+/// go on to the password check. [`mark_succeeded`] corrects it after a right password.
+pub fn reserve_attempt(conn: &mut DbConn, email: &str, client: &str) -> QueryResult<i64> {
     diesel::insert_into(login_attempts::table)
         .values((
             login_attempts::email.eq(email),
             login_attempts::client.eq(client),
-            login_attempts::succeeded.eq(succeeded),
+            login_attempts::succeeded.eq(false),
             login_attempts::at.eq(now()),
         ))
+        .returning(login_attempts::id)
+        .get_result(conn)
+}
+
+pub fn mark_succeeded(conn: &mut DbConn, attempt_id: i64) -> QueryResult<()> {
+    diesel::update(login_attempts::table.find(attempt_id))
+        .set(login_attempts::succeeded.eq(true))
         .execute(conn)?;
     Ok(())
 }
@@ -66,11 +71,12 @@ pub fn recent_failures(
 }
 
 /// After a successful login the account's earlier failures no longer count.
-pub fn clear_failures(conn: &mut DbConn, email: &str) -> QueryResult<()> {
+pub fn clear_failures(conn: &mut DbConn, email: &str, before_id: i64) -> QueryResult<()> {
     diesel::delete(
         login_attempts::table
             .filter(login_attempts::email.eq(email))
-            .filter(login_attempts::succeeded.eq(false)),
+            .filter(login_attempts::succeeded.eq(false))
+            .filter(login_attempts::id.lt(before_id)),
     )
     .execute(conn)?;
     Ok(())
