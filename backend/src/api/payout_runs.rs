@@ -18,7 +18,6 @@ use crate::db::{
     payout_runs::{self, PayoutRunRow},
 };
 use crate::domain::access::{Actor, ProjectAction};
-use crate::domain::user::Role;
 use crate::domain::{Currency, Money};
 use crate::engine::{self, EngineError, statement::Statement};
 use crate::service::outcomes::to_engine_outcomes;
@@ -208,13 +207,15 @@ pub async fn list(
         .await
 }
 
-/// Investors see their own organization's distributions and the others' only in aggregate.
+/// Readers who may not see investors' positions (see `sees_investor_positions`) see their own
+/// organization's distributions, if any, and the others' only in aggregate.
 fn redact_for_investor(
     conn: &mut DbConn,
     actor: &Actor,
+    standing: &crate::domain::access::ProjectStanding,
     view: &mut PayoutRunView,
 ) -> AppResult<()> {
-    if actor.role != Role::Investor {
+    if crate::domain::access::sees_investor_positions(actor, standing) {
         return Ok(());
     }
     let own = organizations::find(conn, actor.organization_id)?
@@ -272,11 +273,11 @@ pub async fn get(
     state
         .db
         .run(move |conn| {
-            authorize(conn, &auth.actor, project_id, ProjectAction::Read)?;
+            let (_, standing) = authorize(conn, &auth.actor, project_id, ProjectAction::Read)?;
             let row = payout_runs::find(conn, project_id, id)?
                 .ok_or_else(|| AppError::not_found("payout run"))?;
             let mut view = view(row, true)?;
-            redact_for_investor(conn, &auth.actor, &mut view)?;
+            redact_for_investor(conn, &auth.actor, &standing, &mut view)?;
             Ok(Json(view))
         })
         .await

@@ -18,7 +18,8 @@ use super::pagination::{Page, PageParams};
 use super::{AppState, etag, to_json};
 use crate::db::{self, DbConn, audit, organizations, projects};
 use crate::domain::access::{
-    Actor, ListingScope, PartyRole, ProjectAction, listing_scope, party_fits,
+    Actor, ListingScope, PartyRole, ProjectAction, ProjectStanding, listing_scope, party_fits,
+    sees_investor_positions,
 };
 use crate::domain::organization::OrganizationKind;
 use crate::domain::project::{PolicyArea, ProjectStatus};
@@ -87,10 +88,15 @@ impl From<projects::ProjectRow> for ProjectSummary {
     }
 }
 
-/// Investors see their own investments and the rest only as a count and a committed total.
-fn redact_for(actor: &Actor, own_slug: &str, contract: &Contract) -> AppResult<serde_json::Value> {
+/// Readers who may not see investors' positions see their own organization's investments (if
+/// any) and the rest only as a count and a committed total.
+fn redact_for(
+    full_view: bool,
+    own_slug: &str,
+    contract: &Contract,
+) -> AppResult<serde_json::Value> {
     let mut value = to_json(contract)?;
-    if actor.role != Role::Investor {
+    if full_view {
         return Ok(value);
     }
     let (own, others): (Vec<_>, Vec<_>) = contract
@@ -104,6 +110,16 @@ fn redact_for(actor: &Actor, own_slug: &str, contract: &Contract) -> AppResult<s
         "committed_total": committed.normalize().to_string(),
     });
     Ok(value)
+}
+
+/// True when the actor may see every investor's position in this project.
+fn full_view(conn: &mut DbConn, actor: &Actor, project: &projects::ProjectRow) -> AppResult<bool> {
+    let roles = projects::roles_of(conn, project.id, actor.organization_id)?;
+    let standing = ProjectStanding {
+        is_owner: project.owner_organization_id == actor.organization_id,
+        roles: roles.iter().filter_map(|r| PartyRole::parse(r)).collect(),
+    };
+    Ok(sees_investor_positions(actor, &standing))
 }
 
 fn view(conn: &mut DbConn, actor: &Actor, project: projects::ProjectRow) -> AppResult<ProjectView> {
@@ -123,7 +139,7 @@ fn view(conn: &mut DbConn, actor: &Actor, project: projects::ProjectRow) -> AppR
         })
         .collect();
     Ok(ProjectView {
-        terms: redact_for(actor, &own_slug, &contract)?,
+        terms: redact_for(full_view(conn, actor, &project)?, &own_slug, &contract)?,
         id: project.id,
         code: project.code,
         status: project.status,
@@ -590,7 +606,8 @@ pub async fn versions(
     state
         .db
         .run(move |conn| {
-            authorize(conn, &auth.actor, id, ProjectAction::Read)?;
+            let (project, _) = authorize(conn, &auth.actor, id, ProjectAction::Read)?;
+            let full = full_view(conn, &auth.actor, &project)?;
             let own_slug = organizations::find(conn, auth.actor.organization_id)?
                 .map(|o| o.slug)
                 .unwrap_or_default();
@@ -606,7 +623,7 @@ pub async fn versions(
                         reason: row.reason,
                         created_by: row.created_by,
                         created_at: row.created_at,
-                        terms: redact_for(&auth.actor, &own_slug, &contract)?,
+                        terms: redact_for(full, &own_slug, &contract)?,
                     })
                 })
                 .collect::<AppResult<Vec<_>>>()?;

@@ -48,6 +48,15 @@ impl PartyRole {
     }
 }
 
+/// Investors' positions (each investment, distribution and return) are confidential to that
+/// investor and to the project's government, its intermediary and platform admins; everyone else
+/// (service providers, evaluators, co-payers) sees investors only in aggregate.
+pub fn sees_investor_positions(actor: &Actor, standing: &ProjectStanding) -> bool {
+    actor.role == Role::PlatformAdmin
+        || (actor.role == Role::GovernmentStaff && standing.is_owner)
+        || standing.roles.contains(&PartyRole::Intermediary)
+}
+
 /// What the actor's organization is on one project.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectStanding {
