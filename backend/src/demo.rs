@@ -166,9 +166,30 @@ pub struct DemoSummary {
 }
 
 /// Loads the demo data set in one transaction, creating only what is missing.
+/// An arbitrary constant: the PostgreSQL transaction lock that serialises demo loads.
+const DEMO_LOCK: i64 = 0x0005_E1CA_0003;
+
 pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
     let password_hash = password::hash(DEMO_PASSWORD)?;
     db::write_transaction(conn, |conn| {
+        // Several instances starting with --demo at once on one PostgreSQL: one loads, the others
+        // wait here and then find everything in place.
+        if let DbConn::Postgres(pg) = conn {
+            diesel::connection::SimpleConnection::batch_execute(
+                pg,
+                &format!("SELECT pg_advisory_xact_lock({DEMO_LOCK})"),
+            )?;
+        }
+        let demo_emails: Vec<&str> = USERS.iter().map(|u| u.email).collect();
+        let demo_slugs: Vec<&str> = ORGANIZATIONS.iter().map(|o| o.slug).collect();
+        let real_users = users::count_other_than(conn, &demo_emails)?;
+        let real_organizations = organizations::count_other_than(conn, &demo_slugs)?;
+        anyhow::ensure!(
+            real_users == 0 && real_organizations == 0,
+            "this database holds real data ({real_users} users and {real_organizations} \
+             organizations that are not the demo's): --demo would add accounts with the published \
+             demo password. Start without --demo, or use a fresh database for the demo"
+        );
         let mut summary = DemoSummary::default();
         let mut org_ids = std::collections::HashMap::new();
         for org in ORGANIZATIONS {

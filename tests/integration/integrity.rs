@@ -730,3 +730,46 @@ async fn providers_see_investors_only_in_aggregate(app: TestApp) {
     );
 }
 db_test!(providers_see_investors_only_in_aggregate);
+
+/// Defect 10: `--demo` on a database with real data is refused and changes nothing; two
+/// instances loading the demo at once into an empty database both succeed.
+async fn demo_refuses_real_data_and_loads_once_under_concurrency(app: TestApp) {
+    let admin = app.login("admin@seika.example").await;
+    app.post(
+        "/api/v1/organizations",
+        Some(&admin),
+        &json!({"slug": "osaka-city", "kind": "local_government", "name_ja": "大阪市", "name_en": "Osaka City"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let refused = app
+        .with_conn(|conn| seika::demo::load(conn).map_err(|e| e.to_string()))
+        .await
+        .unwrap_err();
+    assert!(refused.contains("real data"), "{refused}");
+
+    let fresh = crate::util::TestDatabase::new(app.db.backend()).unwrap();
+    let db = seika::server::open_database(&fresh.url, &seika::db::PoolOptions::default()).unwrap();
+    let loads: Vec<_> = (0..2)
+        .map(|_| {
+            let db = db.clone();
+            std::thread::spawn(move || seika::demo::load(&mut db.get().unwrap()).map(|_| ()))
+        })
+        .collect();
+    for load in loads {
+        load.join()
+            .unwrap()
+            .expect("each concurrent demo load succeeds");
+    }
+    let users = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        seika::db::schema::users::table
+            .count()
+            .get_result::<i64>(&mut db.get().unwrap())
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(users, 8, "the demo's users, once");
+}
+db_test!(demo_refuses_real_data_and_loads_once_under_concurrency);

@@ -117,3 +117,11 @@ pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organization
         .select(OrganizationRow::as_select())
         .load(conn)
 }
+
+/// How many rows have a slug outside `known` (real data, as opposed to the demo's).
+pub fn count_other_than(conn: &mut DbConn, known: &[&str]) -> QueryResult<i64> {
+    organizations::table
+        .filter(organizations::slug.ne_all(known))
+        .count()
+        .get_result(conn)
+}

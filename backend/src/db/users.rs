@@ -126,3 +126,11 @@ pub fn list(
         .load(conn)?;
     Ok((rows, count.count().get_result(conn)?))
 }
+
+/// How many rows have a email outside `known` (real data, as opposed to the demo's).
+pub fn count_other_than(conn: &mut DbConn, known: &[&str]) -> QueryResult<i64> {
+    users::table
+        .filter(users::email.ne_all(known))
+        .count()
+        .get_result(conn)
+}
