@@ -229,7 +229,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let mut conn = db.get()?;
             let run = crate::db::payout_runs::find_any(&mut conn, args.run)?
                 .ok_or_else(|| anyhow::anyhow!("no payout run {}", args.run))?;
-            let report = crate::api::payout_runs::reproduce(&mut conn, &run)
+            let report = crate::service::payout_runs::reproduce(&mut conn, &run)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             if report.matches {

@@ -4,9 +4,7 @@
 
 use chrono::NaiveDate;
 
-use sha2::Digest;
-
-use crate::db::{self, DbConn, organizations, outcomes, payout_runs, projects, users};
+use crate::db::{self, DbConn, organizations, outcomes, projects, users};
 use crate::domain::organization::OrganizationKind;
 use crate::domain::password;
 use crate::domain::user::Role;
@@ -334,31 +332,13 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
             }
             let staff = users::find_by_email(conn, "staff@kobe-city.example")?
                 .ok_or_else(|| anyhow::anyhow!("demo staff missing"))?;
-            let as_of = db::now();
-            let (statement, text, used) = crate::api::payout_runs::compute_as_of(
+            crate::service::payout_runs::record(
                 conn,
                 kobe.id,
                 kobe.current_terms_version,
-                as_of,
+                staff.id,
             )
             .map_err(|e| anyhow::anyhow!("demo payout run: {e}"))?;
-            let total = crate::domain::Money::parse(&statement.total, statement.currency)?;
-            payout_runs::insert(
-                conn,
-                &payout_runs::NewPayoutRun {
-                    project_id: kobe.id,
-                    terms_version: kobe.current_terms_version,
-                    engine_version: crate::engine::ENGINE_VERSION,
-                    as_of,
-                    inputs_sha256: &statement.outcomes_sha256,
-                    statement: &text,
-                    statement_sha256: &hex::encode(sha2::Sha256::digest(text.as_bytes())),
-                    total_minor: total.minor(),
-                    currency: statement.currency.code(),
-                    created_by: staff.id,
-                },
-            )?;
-            used.lock(conn)?;
             summary.payout_runs_created += 1;
         }
         Ok(summary)

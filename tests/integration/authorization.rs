@@ -227,7 +227,7 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
             Some(r) => r.id,
             None => {
                 let at = seika::db::now();
-                let (statement, text, _) = seika::api::payout_runs::compute_as_of(
+                let (statement, text, _) = seika::service::payout_runs::compute_as_of(
                     conn,
                     project.id,
                     project.current_terms_version,

@@ -474,7 +474,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "Stored payout runs, newest first",
         )
-        .ok(200, s::<Vec<payout_runs::PayoutRunView>>)
+        .ok(200, s::<Vec<crate::service::payout_runs::PayoutRunView>>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -484,7 +484,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Compute and store a payout run from the verified data",
         )
         .idempotent()
-        .ok(201, s::<payout_runs::PayoutRunView>)
+        .ok(201, s::<crate::service::payout_runs::PayoutRunView>)
         .errors(&[403, 404, 422]),
         Endpoint::new(
             M::GET,
@@ -493,7 +493,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "A payout run with its statement",
         )
-        .ok(200, s::<payout_runs::PayoutRunView>)
+        .ok(200, s::<crate::service::payout_runs::PayoutRunView>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -502,7 +502,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "Re-compute a stored run and report match or mismatch",
         )
-        .ok(200, s::<payout_runs::Reproduction>)
+        .ok(200, s::<crate::service::payout_runs::Reproduction>)
         .errors(&[404, 422]),
     ]
 }

@@ -9,5 +9,6 @@ pub mod audit;
 pub mod batches;
 pub mod idempotency;
 pub mod outcomes;
+pub mod payout_runs;
 pub mod projects;
 pub mod review;

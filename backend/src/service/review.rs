@@ -112,7 +112,7 @@ pub fn ensure_accepts_outcome_data(status: &str) -> AppResult<()> {
         Some(s) if s.accepts_outcome_data() => Ok(()),
         _ => Err(AppError::Conflict(format!(
             "the project is {}: only published, in-service and evaluating projects take outcome data",
-            status.replace('_', "-")
+            status.replace('_', " ")
         ))),
     }
 }
@@ -189,12 +189,11 @@ pub fn review(
             ));
         }
         let entity = target.entity();
-        let verb = to;
         audit::append(
             conn,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
-                action: &format!("{entity}.{verb}"),
+                action: &format!("{entity}.{to}"),
                 entity,
                 entity_id: id.to_string(),
                 before: Some(serde_json::json!({"status": from})),

@@ -1,0 +1,312 @@
+//! Payout runs: compute a payout from the verified data as of a moment, store it with everything
+//! needed to reproduce it, read it back (investors' positions only for those who may see them),
+//! and re-run a stored run to report match or mismatch.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::idempotency;
+use super::outcomes::to_engine_outcomes;
+use super::projects::{authorize, load_contract};
+use crate::db::payout_runs::{self, PayoutRunRow};
+use crate::db::{self, DbConn, audit, batches, organizations, outcomes};
+use crate::domain::access::{Actor, ProjectAction, ProjectStanding, sees_investor_positions};
+use crate::domain::project::ProjectStatus;
+use crate::domain::{Currency, Money};
+use crate::engine::{self, EngineError, statement::Statement};
+use crate::error::{AppError, AppResult, FieldError};
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PayoutRunView {
+    pub id: i64,
+    pub project_id: i64,
+    pub terms_version: i32,
+    pub engine_version: String,
+    pub as_of: NaiveDateTime,
+    pub inputs_sha256: String,
+    pub statement_sha256: String,
+    pub currency: String,
+    /// A computed amount: what the contract makes due, not a payment made.
+    pub total: String,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<serde_json::Value>,
+}
+
+fn view(row: PayoutRunRow, with_statement: bool) -> AppResult<PayoutRunView> {
+    let currency = Currency::from_code(&row.currency).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(PayoutRunView {
+        statement: if with_statement {
+            Some(serde_json::from_str(&row.statement).map_err(|e| AppError::Internal(e.into()))?)
+        } else {
+            None
+        },
+        id: row.id,
+        project_id: row.project_id,
+        terms_version: row.terms_version,
+        engine_version: row.engine_version,
+        as_of: row.as_of,
+        inputs_sha256: row.inputs_sha256,
+        statement_sha256: row.statement_sha256,
+        currency: row.currency,
+        total: Money::from_minor(row.total_minor, currency).amount_string(),
+        created_by: row.created_by,
+        created_at: row.created_at,
+    })
+}
+
+/// The verified records a run used; they are locked once the run is stored.
+pub struct Used {
+    pub results: Vec<i64>,
+    pub batches: Vec<i64>,
+}
+
+impl Used {
+    pub fn lock(&self, conn: &mut DbConn) -> diesel::QueryResult<()> {
+        db::review::results::lock(conn, &self.results)?;
+        db::review::batches::lock(conn, &self.batches)
+    }
+}
+
+/// Computes the statement for a project's terms version from verified data as of a moment.
+/// Returns the statement, its canonical JSON and the records used.
+pub fn compute_as_of(
+    conn: &mut DbConn,
+    project_id: i64,
+    terms_version: i32,
+    as_of: NaiveDateTime,
+) -> AppResult<(Statement, String, Used)> {
+    let (contract, _) = load_contract(conn, project_id, terms_version)?;
+    let rows = outcomes::verified_as_of(conn, project_id, as_of)?;
+    let mut data = to_engine_outcomes(&contract.code, &rows);
+    let batch_ids = batches::verified_as_of(conn, project_id, as_of)?;
+    batches::load_records(conn, &batch_ids, &mut data.participant_outcomes)?;
+    let statement = engine::compute(&contract, &data).map_err(|e| {
+        let prefix = match e {
+            EngineError::Contract(_) => "terms",
+            _ => "outcome_data",
+        };
+        let mut errors: Vec<FieldError> = e
+            .issues()
+            .iter()
+            .map(|i| FieldError::new(format!("{prefix}.{}", i.path), i.message.clone()))
+            .collect();
+        if errors.is_empty() {
+            errors.push(FieldError::new("", e.to_string()));
+        }
+        AppError::Validation(errors)
+    })?;
+    let text = serde_json::to_string(&statement).map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        statement,
+        text,
+        Used {
+            results: rows.iter().map(|r| r.id).collect(),
+            batches: batch_ids,
+        },
+    ))
+}
+
+fn sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Computes a run from the data verified now, stores it and locks the records it used. Call
+/// inside a write transaction; [`create`] adds the audit entry (the demo loader stores its run
+/// without one, as it audits none of its data).
+pub fn record(
+    conn: &mut DbConn,
+    project_id: i64,
+    terms_version: i32,
+    created_by: i64,
+) -> AppResult<(PayoutRunRow, Statement)> {
+    let as_of = db::now();
+    let (statement, text, used) = compute_as_of(conn, project_id, terms_version, as_of)?;
+    let total = Money::parse(&statement.total, statement.currency)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let row = payout_runs::insert(
+        conn,
+        &payout_runs::NewPayoutRun {
+            project_id,
+            terms_version,
+            engine_version: engine::ENGINE_VERSION,
+            as_of,
+            inputs_sha256: &statement.outcomes_sha256,
+            statement: &text,
+            statement_sha256: &sha256(&text),
+            total_minor: total.minor(),
+            currency: statement.currency.code(),
+            created_by,
+        },
+    )?;
+    used.lock(conn)?;
+    Ok((row, statement))
+}
+
+/// Computes and stores a payout run from the currently verified data (government staff of the
+/// owner or the appointed evaluator). With an idempotency key, a retry returns the first run.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    idempotency_key: Option<&str>,
+) -> AppResult<PayoutRunView> {
+    let hash = idempotency::request_hash(&("payout-run", project_id));
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::RunPayout)?;
+    let accepts = ProjectStatus::parse(&project.status).is_some_and(|s| s.accepts_payout_runs());
+    if !accepts {
+        return Err(AppError::Conflict(format!(
+            "the project is {}: payout runs are computed for published, in-service, evaluating \
+             and closed projects (publish a draft first)",
+            project.status.replace('_', " ")
+        )));
+    }
+    db::write_transaction(conn, |conn| {
+        idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
+            let (row, statement) = record(
+                conn,
+                project_id,
+                project.current_terms_version,
+                actor.user_id,
+            )?;
+            audit::append(
+                conn,
+                audit::AuditEntry {
+                    actor_user_id: Some(actor.user_id),
+                    action: "payout_run.created",
+                    entity: "payout_run",
+                    entity_id: row.id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "project_id": project_id, "terms_version": row.terms_version,
+                        "total": statement.total, "inputs_sha256": row.inputs_sha256,
+                        "statement_sha256": row.statement_sha256,
+                    })),
+                },
+            )?;
+            view(row, true)
+        })
+    })
+}
+
+/// The project's stored runs, newest first, without their statements.
+pub fn list(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Vec<PayoutRunView>> {
+    authorize(conn, actor, project_id, ProjectAction::Read)?;
+    payout_runs::list(conn, project_id)?
+        .into_iter()
+        .map(|r| view(r, false))
+        .collect()
+}
+
+/// Readers who may not see investors' positions (see `sees_investor_positions`) see their own
+/// organization's distributions, if any, and the others' only in aggregate.
+fn redact_positions(
+    conn: &mut DbConn,
+    actor: &Actor,
+    standing: &ProjectStanding,
+    view: &mut PayoutRunView,
+) -> AppResult<()> {
+    if sees_investor_positions(actor, standing) {
+        return Ok(());
+    }
+    let own = organizations::find(conn, actor.organization_id)?
+        .map(|o| o.slug)
+        .unwrap_or_default();
+    let (contract, _) = load_contract(conn, view.project_id, view.terms_version)?;
+    let own_investments: Vec<&str> = contract
+        .investments
+        .iter()
+        .filter(|i| i.investor == own)
+        .map(|i| i.id.as_str())
+        .collect();
+    let Some(distribution) = view
+        .statement
+        .as_mut()
+        .and_then(|s| s.get_mut("distribution"))
+        .and_then(|d| d.as_object_mut())
+    else {
+        return Ok(());
+    };
+    if let Some(investors) = distribution
+        .get_mut("investors")
+        .and_then(|v| v.as_array_mut())
+    {
+        let others = investors
+            .iter()
+            .filter(|i| i["investor"] != own.as_str())
+            .count();
+        investors.retain(|i| i["investor"] == own.as_str());
+        distribution.insert(
+            "other_investors".into(),
+            serde_json::json!({ "investors": others }),
+        );
+    }
+    if let Some(tranches) = distribution
+        .get_mut("tranches")
+        .and_then(|v| v.as_array_mut())
+    {
+        for tranche in tranches {
+            if let Some(payments) = tranche.get_mut("payments").and_then(|p| p.as_array_mut()) {
+                payments.retain(|p| {
+                    p["kind"] == "fee" || own_investments.contains(&p["to"].as_str().unwrap_or(""))
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One run with its statement, as the actor may see it.
+pub fn get(conn: &mut DbConn, actor: &Actor, project_id: i64, id: i64) -> AppResult<PayoutRunView> {
+    let (_, standing) = authorize(conn, actor, project_id, ProjectAction::Read)?;
+    let row = payout_runs::find(conn, project_id, id)?
+        .ok_or_else(|| AppError::not_found("payout run"))?;
+    let mut view = view(row, true)?;
+    redact_positions(conn, actor, &standing, &mut view)?;
+    Ok(view)
+}
+
+/// The outcome of re-running a stored run.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Reproduction {
+    pub run_id: i64,
+    /// True when the re-computed statement is byte-identical to the stored one.
+    pub matches: bool,
+    pub engine_version_then: String,
+    pub engine_version_now: &'static str,
+    pub stored_inputs_sha256: String,
+    pub recomputed_inputs_sha256: String,
+    pub stored_statement_sha256: String,
+    pub recomputed_statement_sha256: String,
+}
+
+/// Re-computes a stored run from its terms version and the verified data as of its moment.
+pub fn reproduce(conn: &mut DbConn, run: &PayoutRunRow) -> AppResult<Reproduction> {
+    let (statement, text, _) = compute_as_of(conn, run.project_id, run.terms_version, run.as_of)?;
+    let recomputed = sha256(&text);
+    Ok(Reproduction {
+        run_id: run.id,
+        matches: recomputed == run.statement_sha256 && text == run.statement,
+        engine_version_then: run.engine_version.clone(),
+        engine_version_now: engine::ENGINE_VERSION,
+        stored_inputs_sha256: run.inputs_sha256.clone(),
+        recomputed_inputs_sha256: statement.outcomes_sha256,
+        stored_statement_sha256: run.statement_sha256.clone(),
+        recomputed_statement_sha256: recomputed,
+    })
+}
+
+/// Re-runs one of the project's stored runs for a reader of the project.
+pub fn reproduce_for(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    id: i64,
+) -> AppResult<Reproduction> {
+    authorize(conn, actor, project_id, ProjectAction::Read)?;
+    let row = payout_runs::find(conn, project_id, id)?
+        .ok_or_else(|| AppError::not_found("payout run"))?;
+    reproduce(conn, &row)
+}
