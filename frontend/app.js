@@ -127,11 +127,22 @@
     .replace(/^row (\d+)/, "$1 行目").replace(/, column ([^,]+)/, "、列 $1").replace(/, value /, "、値 ").replace(/^column /, "列 "));
 
   /** A translated error box for a problem+json answer, listing each field. */
+  /** A server sentence in the interface language, or null where no translation is known. */
+  const knownServerMessage = (message) => {
+    if (!message) return null;
+    if (state.lang !== "ja") return message;
+    const translated = serverMessage(message);
+    return translated === message ? null : translated;
+  };
+
   const problemBox = (problem) => {
     const slug = (problem.type || "/problems/network").split("/").pop();
     const errors = problem.errors || [];
+    // A conflict says why (a project's state, another person's change) when the reason has a text.
+    const reason = slug === "conflict" ? knownServerMessage(problem.detail) : null;
     return h("div", { class: "error", role: "alert" },
       h("p", { class: "error-title", text: TEXTS[state.lang][`error.${slug}`] ? t(`error.${slug}`) : t("error.title") }),
+      reason ? h("p", { class: "error-reason", text: reason }) : null,
       errors.length ? h("ul", {}, errors.map((e) => h("li", {}, e.field ? h("code", { text: e.field }) : null, e.field ? " " : null, serverMessage(e.message)))) : null);
   };
   const showProblem = (container, problem) => {

@@ -646,6 +646,31 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.script("const links = document.querySelectorAll('#records a'); links[links.length - 1].click(); return true;");
     browser.wait_text("main", "outcome_result.verified");
     browser.screenshot("record-history");
+
+    // A project that is no longer live refuses new data, and the interface says why, in Japanese.
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::projects;
+        diesel::update(projects::table.find(kobe))
+            .set(projects::status.eq("terminated"))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    browser.goto(&format!("{base}/#/projects/{kobe}/data"));
+    browser.find("#result-form");
+    browser.click("#lang-switch");
+    browser.wait_text("h1", "成果データ");
+    browser.select("#r-metric", "programme_completion");
+    browser.select("#r-tranche", "final");
+    browser.fill("#r-numerator", "90");
+    browser.fill("#r-denominator", "105");
+    browser.click("#result-submit");
+    browser.wait_text(
+        "main",
+        "この事業は契約解除されたため、成果データを受け付けません",
+    );
+    browser.click("#lang-switch");
     browser.assert_no_js_errors();
 }
 db_test!(evaluators_enter_import_and_verify);
