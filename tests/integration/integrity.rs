@@ -5,40 +5,9 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
+use crate::outcomes::{ENTERER, VERIFIER, enter, verify};
 use crate::projects::{project_id, send_with_if_match};
 use crate::util::{TestApp, TestResponse, db_test};
-
-const ENTERER: &str = "evaluator@mirai.example";
-const VERIFIER: &str = "evaluator2@mirai.example";
-
-async fn enter_and_submit(app: &TestApp, project: i64, token: &str, body: &Value) -> i64 {
-    let res = app
-        .post(
-            &format!("/api/v1/projects/{project}/outcome-results"),
-            Some(token),
-            body,
-        )
-        .await;
-    res.assert_status(StatusCode::CREATED);
-    let id = res.json()["id"].as_i64().unwrap();
-    app.post(
-        &format!("/api/v1/projects/{project}/outcome-results/{id}/submit"),
-        Some(token),
-        &json!({}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
-    id
-}
-
-async fn verify(app: &TestApp, project: i64, id: i64, token: &str) -> TestResponse {
-    app.post(
-        &format!("/api/v1/projects/{project}/outcome-results/{id}/verify"),
-        Some(token),
-        &json!({}),
-    )
-    .await
-}
 
 /// Current verified results for one metric and tranche, straight from the database.
 async fn current_count(app: &TestApp, project: i64, metric: &str, tranche: &str) -> i64 {
@@ -95,8 +64,8 @@ async fn two_corrections_of_one_result_cannot_both_be_verified(app: TestApp) {
     let enterer = app.login(ENTERER).await;
     let verifier = app.login(VERIFIER).await;
     let old = current_egfr(&app, kobe).await;
-    let first = enter_and_submit(&app, kobe, &enterer, &correction(old, "0.31")).await;
-    let second = enter_and_submit(&app, kobe, &enterer, &correction(old, "0.35")).await;
+    let first = enter(&app, kobe, &enterer, &correction(old, "0.31")).await;
+    let second = enter(&app, kobe, &enterer, &correction(old, "0.35")).await;
     verify(&app, kobe, first, &verifier)
         .await
         .assert_status(StatusCode::OK);
@@ -161,8 +130,8 @@ async fn simultaneous_verifications_leave_one_current_result(app: TestApp) {
         .await;
         let body = json!({"metric": "programme_completion", "tranche": "final",
                           "numerator": "100", "denominator": "105"});
-        let a = enter_and_submit(&app, kobe, &enterer, &body).await;
-        let b = enter_and_submit(&app, kobe, &enterer, &body).await;
+        let a = enter(&app, kobe, &enterer, &body).await;
+        let b = enter(&app, kobe, &enterer, &body).await;
         let (ra, rb) = tokio::join!(
             verify(&app, kobe, a, &verifier),
             verify(&app, kobe, b, &verifier)
@@ -180,8 +149,8 @@ async fn simultaneous_verifications_leave_one_current_result(app: TestApp) {
         );
 
         let old = current_egfr(&app, kobe).await;
-        let c = enter_and_submit(&app, kobe, &enterer, &correction(old, "0.30")).await;
-        let d = enter_and_submit(&app, kobe, &enterer, &correction(old, "0.34")).await;
+        let c = enter(&app, kobe, &enterer, &correction(old, "0.30")).await;
+        let d = enter(&app, kobe, &enterer, &correction(old, "0.34")).await;
         let (rc, rd) = tokio::join!(
             verify(&app, kobe, c, &verifier),
             verify(&app, kobe, d, &verifier)

@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 use crate::projects::project_id;
 use crate::util::{TestApp, TestResponse, db_test};
 
-const ENTERER: &str = "evaluator@mirai.example";
-const VERIFIER: &str = "evaluator2@mirai.example";
+pub const ENTERER: &str = "evaluator@mirai.example";
+pub const VERIFIER: &str = "evaluator2@mirai.example";
 
-async fn enter(app: &TestApp, project: i64, token: &str, body: &Value) -> i64 {
+/// Enters a result and submits it for verification; returns its id.
+pub async fn enter(app: &TestApp, project: i64, token: &str, body: &Value) -> i64 {
     let res = app
         .post(
             &format!("/api/v1/projects/{project}/outcome-results"),
@@ -31,7 +32,7 @@ async fn enter(app: &TestApp, project: i64, token: &str, body: &Value) -> i64 {
     id
 }
 
-async fn verify(app: &TestApp, project: i64, id: i64, token: &str) -> TestResponse {
+pub async fn verify(app: &TestApp, project: i64, id: i64, token: &str) -> TestResponse {
     app.post(
         &format!("/api/v1/projects/{project}/outcome-results/{id}/verify"),
         Some(token),
