@@ -637,9 +637,9 @@ window.SEIKA_SERVER_MESSAGES_JA = [
   [/^(\d+) more problems not listed; fix these first$/, "ほかに $1 件の問題があります。まず上記を修正してください"],
   [/^text without (a NUL character|a control character|a bidirectional override character) \(found U\+([0-9A-F]+)\).*$/, "制御文字・NUL 文字・双方向制御文字を含まない文字列（U+$2 が含まれています）"],
   [/^a record id: a whole number from 1 to 9223372036854775807$/, "記録の番号（1 から 9223372036854775807 までの整数）"],
-  [/^values the payment rule can compute with: the arithmetic of component `(.+)` in tranche `(.+)` overflowed with the verified data of metric `(.+)`$/, "支払ルールで計算できる値: 支払時期 `$2` の支払項目 `$1` の計算が指標 `$3` の検証済みデータで桁あふれしました"],
-  [/^values the payment rule can compute with: the arithmetic of component `(.+)` in tranche `(.+)` overflowed with the verified data$/, "支払ルールで計算できる値: 支払時期 `$2` の支払項目 `$1` の計算が検証済みデータで桁あふれしました"],
-  [/^an amount in range: component `(.+)` in tranche `(.+)` computed (.+) from the verified data.*$/, "範囲内の金額: 支払時期 `$2` の支払項目 `$1` が検証済みデータから $3 を算出しました"],
+  [/^values the payment rule can compute with: component `(.+)` in tranche `(.+)` overflowed with the verified data of metric `(.+)`$/, "支払ルールで計算できる値: 支払時期 `$2` の支払項目 `$1` の計算が指標 `$3` の検証済みデータで桁あふれしました"],
+  [/^values the payment rule can compute with: component `(.+)` in tranche `(.+)` overflowed with the verified data$/, "支払ルールで計算できる値: 支払時期 `$2` の支払項目 `$1` の計算が検証済みデータで桁あふれしました"],
+  [/^an amount in range: component `(.+)` in tranche `(.+)` computed (\S+) .*$/, "範囲内の金額: 支払時期 `$2` の支払項目 `$1` が検証済みデータから $3 を算出しました"],
   // 409 details the interface shows under the title.
   [/^the project is draft: only published, in-service and evaluating projects take outcome data$/, "この事業は下書きのため、成果データを受け付けません（公表済み・実施中・評価中の事業のみ）。"],
   [/^the project is closed: only published, in-service and evaluating projects take outcome data$/, "この事業は終了しているため、成果データを受け付けません（公表済み・実施中・評価中の事業のみ）。"],

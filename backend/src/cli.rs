@@ -384,6 +384,5 @@ fn payout(args: &PayoutArgs) -> anyhow::Result<ExitCode> {
             report(&args.outcomes, &issues);
             Ok(ExitCode::FAILURE)
         }
-        Err(e) => Err(e.into()),
     }
 }

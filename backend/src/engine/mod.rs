@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::domain::Money;
-use contract::{Contract, Issue, Rule};
+use contract::{Component, Contract, Issue, Rule};
 use outcomes::Outcomes;
 use rules::{Evaluation, RuleState, Window};
 use statement::{
@@ -45,15 +45,12 @@ pub enum EngineError {
     Contract(Vec<Issue>),
     #[error("the outcome data is invalid")]
     Outcomes(Vec<Issue>),
-    #[error("an amount is out of range: {0}")]
-    Overflow(String),
 }
 
 impl EngineError {
     pub fn issues(&self) -> &[Issue] {
         match self {
             EngineError::Contract(i) | EngineError::Outcomes(i) => i,
-            EngineError::Overflow(_) => &[],
         }
     }
 }
@@ -99,6 +96,28 @@ fn apply_cap(
     }
 }
 
+/// A refusal of the verified data naming the component, its tranche and its metric: what was
+/// expected, and what happened instead.
+fn component_refusal(
+    component: &Component,
+    tranche: &str,
+    expected: &str,
+    happened: &str,
+) -> EngineError {
+    let metric = component
+        .rule
+        .metric()
+        .map(|m| format!(" of metric `{m}`"))
+        .unwrap_or_default();
+    EngineError::Outcomes(vec![Issue::new(
+        format!("components.{}", component.id),
+        format!(
+            "{expected}: component `{}` in tranche `{tranche}` {happened} with the verified data{metric}",
+            component.id
+        ),
+    )])
+}
+
 /// Computes the payout statement for verified outcome data under one contract terms version.
 pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, EngineError> {
     let issues = contract.validate();
@@ -142,20 +161,12 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                     rules::evaluate(contract, component, outcomes, window, &mut state)
                 }))
                 .map_err(|_| {
-                    EngineError::Outcomes(vec![Issue::new(
-                        format!("components.{}", component.id),
-                        format!(
-                            "values the payment rule can compute with: the arithmetic of component \
-                             `{}` in tranche `{}` overflowed with the verified data{}",
-                            component.id,
-                            tranche.id,
-                            component
-                                .rule
-                                .metric()
-                                .map(|m| format!(" of metric `{m}`"))
-                                .unwrap_or_default()
-                        ),
-                    )])
+                    component_refusal(
+                        component,
+                        &tranche.id,
+                        "values the payment rule can compute with",
+                        "overflowed",
+                    )
                 })?
             } else {
                 let awaiting = conditions.iter().any(|c| c.actual.is_none());
@@ -174,21 +185,12 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
             };
 
             let out_of_range = |e: crate::domain::MoneyError| {
-                EngineError::Outcomes(vec![Issue::new(
-                    format!("components.{}", component.id),
-                    format!(
-                        "an amount in range: component `{}` in tranche `{}` computed {} from the \
-                         verified data{} ({e})",
-                        component.id,
-                        tranche.id,
-                        evaluation.raw,
-                        component
-                            .rule
-                            .metric()
-                            .map(|m| format!(" of metric `{m}`"))
-                            .unwrap_or_default()
-                    ),
-                )])
+                component_refusal(
+                    component,
+                    &tranche.id,
+                    "an amount in range",
+                    &format!("computed {} ({e})", evaluation.raw),
+                )
             };
             let rounded = contract
                 .rounding
