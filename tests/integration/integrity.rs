@@ -742,3 +742,72 @@ async fn demo_refuses_real_data_and_loads_once_under_concurrency(app: TestApp) {
     assert_eq!(users, 8, "the demo's users, once");
 }
 db_test!(demo_refuses_real_data_and_loads_once_under_concurrency);
+
+/// Defect 6: `PUT` on a draft applies every field sent (policy area, parties, currency), or
+/// refuses it; nothing is silently dropped.
+async fn a_draft_edit_applies_every_field(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let body = crate::projects::new_project_body(&app, "draft-edit-2026").await;
+    let created = app.post("/api/v1/projects", Some(&staff), &body).await;
+    created.assert_status(StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().unwrap();
+    let etag = created.header("etag").unwrap().to_owned();
+    let provider = app
+        .with_conn(|conn| {
+            seika::db::organizations::find_by_slug(conn, "dpp-health-partners")
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    let mut edited = body.clone();
+    edited["policy_area"] = json!("employment_and_training");
+    edited["parties"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"organization_id": provider, "role": "service_provider"}));
+    edited["terms"]["currency"] = json!("USD");
+    let path = format!("/api/v1/projects/{id}");
+    let res = send_with_if_match(&app, Method::PUT, &path, &staff, &etag, &edited).await;
+    res.assert_status(StatusCode::OK);
+    let stored = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(stored["policy_area"], "employment_and_training");
+    assert_eq!(stored["currency"], "USD");
+    assert_eq!(stored["terms"]["currency"], "USD");
+    let roles: Vec<(String, String)> = stored["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["slug"].as_str().unwrap().to_owned(),
+                p["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        roles.contains(&("dpp-health-partners".into(), "service_provider".into())),
+        "{roles:?}"
+    );
+
+    // Removing a party is applied too; an unknown organization is refused and changes nothing.
+    let etag = res.header("etag").unwrap().to_owned();
+    let mut bad = edited.clone();
+    bad["parties"] = json!([{"organization_id": 999_999, "role": "evaluator"}]);
+    send_with_if_match(&app, Method::PUT, &path, &staff, &etag, &bad)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get(&path, Some(&staff)).await.json(), stored);
+    let mut fewer = edited.clone();
+    fewer["parties"] = body["parties"].clone();
+    send_with_if_match(&app, Method::PUT, &path, &staff, &etag, &fewer)
+        .await
+        .assert_status(StatusCode::OK);
+    let after = app.get(&path, Some(&staff)).await.json();
+    assert!(
+        !after["parties"].to_string().contains("dpp-health-partners"),
+        "{}",
+        after["parties"]
+    );
+}
+db_test!(a_draft_edit_applies_every_field);

@@ -305,7 +305,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "/projects/{id}",
             put(projects::update_draft),
             "projects",
-            "Replace a draft's terms",
+            "Replace a draft whole: titles, policy area, parties, currency and terms",
         )
         .json(s::<projects::ProjectInput>)
         .if_match()

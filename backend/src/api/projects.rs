@@ -414,7 +414,9 @@ pub async fn update_draft(
                     "published terms are read-only: propose an amendment instead".into(),
                 ));
             }
-            validate_project(conn, &actor, &input)?;
+            // Every field sent is applied (titles, policy area, parties, currency, terms) or
+            // refused: a draft is replaced whole.
+            let parties = validate_project(conn, &actor, &input)?;
             if input.terms.code != project.code {
                 return Err(AppError::validation(
                     "terms.code",
@@ -437,6 +439,15 @@ pub async fn update_draft(
                     )));
                 }
                 projects::replace_terms(conn, id, 1, &terms, input.effective_from)?;
+                let party_refs: Vec<(i64, &str)> =
+                    parties.iter().map(|(o, r)| (*o, r.as_str())).collect();
+                projects::replace_draft_details(
+                    conn,
+                    id,
+                    input.policy_area.as_str(),
+                    input.terms.currency.code(),
+                    &party_refs,
+                )?;
                 let updated =
                     projects::find(conn, id)?.ok_or_else(|| AppError::not_found("project"))?;
                 let after = view(conn, &actor, updated)?;

@@ -83,16 +83,41 @@ pub fn insert(conn: &mut DbConn, new: &NewProject<'_>) -> QueryResult<ProjectRow
             project_terms::created_at.eq(at),
         ))
         .execute(conn)?;
-    for (organization_id, role) in new.parties {
+    insert_parties(conn, project.id, new.parties)?;
+    Ok(project)
+}
+
+fn insert_parties(conn: &mut DbConn, project_id: i64, parties: &[(i64, &str)]) -> QueryResult<()> {
+    for (organization_id, role) in parties {
         diesel::insert_into(project_parties::table)
             .values((
-                project_parties::project_id.eq(project.id),
+                project_parties::project_id.eq(project_id),
                 project_parties::organization_id.eq(organization_id),
                 project_parties::role.eq(role),
             ))
             .execute(conn)?;
     }
-    Ok(project)
+    Ok(())
+}
+
+/// Replaces a draft's policy area, currency and parties (the whole list). Call inside the
+/// transaction that checked the draft's version.
+pub fn replace_draft_details(
+    conn: &mut DbConn,
+    project_id: i64,
+    policy_area: &str,
+    currency: &str,
+    parties: &[(i64, &str)],
+) -> QueryResult<()> {
+    diesel::update(projects::table.find(project_id))
+        .set((
+            projects::policy_area.eq(policy_area),
+            projects::currency.eq(currency),
+        ))
+        .execute(conn)?;
+    diesel::delete(project_parties::table.filter(project_parties::project_id.eq(project_id)))
+        .execute(conn)?;
+    insert_parties(conn, project_id, parties)
 }
 
 pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<ProjectRow>> {
