@@ -192,7 +192,9 @@ impl Drop for Server {
 #[test]
 fn serves_demo_then_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
+    // As a newcomer runs it: no signing secret configured, an empty folder.
     let mut child = seika()
+        .env_remove("SEIKA_JWT_SECRET")
         .current_dir(dir.path())
         .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -222,6 +224,19 @@ fn serves_demo_then_stops_gracefully_on_sigterm() {
         dir.path().join("seika-data/seika.db").is_file(),
         "default SQLite file"
     );
+    let key_file = dir.path().join("seika-data/jwt-signing.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o600,
+            "the generated signing key is the owner's alone"
+        );
+    }
+    let login = r#"{"email":"admin@seika.example","password":"seika-demo-2026"}"#;
+    let (status, body) = http(&addr, "POST", "/api/v1/auth/login", None, Some(login));
+    assert!(status.contains("200"), "{status} {body}");
 
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -102,6 +102,10 @@ fn read_or_create_key_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if let Some(folder) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", folder.display()))?;
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
