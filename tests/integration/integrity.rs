@@ -811,3 +811,64 @@ async fn a_draft_edit_applies_every_field(app: TestApp) {
     );
 }
 db_test!(a_draft_edit_applies_every_field);
+
+/// Defect 1 across real server instances: 20 rounds of two results for one metric and tranche,
+/// verified at the same moment through two `seika serve` processes on one database, never leave
+/// two current results.
+async fn two_instances_verifying_at_once_keep_one_current_result(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let url = app.database_url();
+    let servers = [
+        crate::binary::Server::start(&url),
+        crate::binary::Server::start(&url),
+    ];
+    let enterer = app.login(ENTERER).await;
+    let verifier = app.login(VERIFIER).await;
+    for round in 0..20 {
+        app.with_conn(move |conn| {
+            use diesel::prelude::*;
+            use seika::db::schema::outcome_results as r;
+            diesel::update(
+                r::table
+                    .filter(r::project_id.eq(kobe))
+                    .filter(r::metric.eq("programme_completion"))
+                    .filter(r::tranche.eq("final")),
+            )
+            .set(r::status.eq("rejected"))
+            .execute(conn)
+            .unwrap();
+        })
+        .await;
+        let body = json!({"metric": "programme_completion", "tranche": "final",
+                          "numerator": "100", "denominator": "105"});
+        let ids = [
+            enter(&app, kobe, &enterer, &body).await,
+            enter(&app, kobe, &enterer, &body).await,
+        ];
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let answers: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ids
+                .iter()
+                .zip(&servers)
+                .map(|(id, server)| {
+                    let (barrier, verifier) = (barrier.clone(), verifier.clone());
+                    scope.spawn(move || {
+                        let path = format!("/api/v1/projects/{kobe}/outcome-results/{id}/verify");
+                        barrier.wait();
+                        crate::binary::http(&server.addr, "POST", &path, Some(&verifier), None).0
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let won = answers.iter().filter(|s| s.contains(" 200 ")).count();
+        let lost = answers.iter().filter(|s| s.contains(" 409 ")).count();
+        assert_eq!((won, lost), (1, 1), "round {round}: {answers:?}");
+        assert_eq!(
+            current_count(&app, kobe, "programme_completion", "final").await,
+            1,
+            "round {round}"
+        );
+    }
+}
+db_test!(two_instances_verifying_at_once_keep_one_current_result);
