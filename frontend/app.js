@@ -27,11 +27,6 @@
   const percent = (ratio, digits = 1) => new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: digits }).format(ratio);
   const date = (iso) => (iso ? new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T00:00:00`)) : t("common.none"));
   const dateTime = (iso) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(`${iso}Z`));
-  /** The fiscal year (April to March) a date falls in. */
-  const fiscalYear = (iso) => {
-    const [y, m] = iso.split("-").map(Number);
-    return m >= 4 ? y : y - 1;
-  };
   const fyLabel = (year) => (state.lang === "ja" ? `${year}年度` : `FY${year}`);
   const localName = (obj, ja = "name_ja", en = "name_en") => (state.lang === "ja" ? obj[ja] : obj[en]) || obj[en] || obj[ja];
   const titleOf = (p) => localName(p, "title_ja", "title_en");
@@ -190,8 +185,8 @@
       svg.append(s("text", { x: 4, y: y(cap) + 16, class: "chart-label" }, t("project.cap").split(" (")[0]));
       svg.append(s("text", { x: 4, y: y(cap) + 30, class: "chart-label" }, money(cap, currency)));
     }
-    const rows = points.map((p) => [date(p.date), money(p.amount, currency), money(p.cumulative, currency), cap ? money(String(Number(cap) - Number(p.cumulative)), currency) : t("common.none")]);
-    return figure(t("project.paymentsChart"), svg, table([t("run.tranche"), t("project.paid"), t("portfolio.cumulative"), t("project.headroom")], rows));
+    const rows = points.map((p) => [date(p.date), money(p.amount, currency), money(p.cumulative, currency), p.room !== null ? money(p.room, currency) : t("common.none")]);
+    return figure(t("project.paymentsChart"), svg, table([t("run.tranche"), t("project.computed"), t("portfolio.cumulative"), t("project.headroom")], rows));
   };
 
   const achievementChart = (metrics) => {
@@ -291,34 +286,31 @@
 
   const viewProjects = async () => page(t("projects.title"), await projectList());
 
-  /** The project, its latest payout run (with statement) and outcome results. */
+  /** The project, its latest payout run (with statement) and the figures the server computed. */
   const loadProject = async (id) => {
-    const [project, runs, results] = await Promise.all([
-      api("GET", `/projects/${id}`), api("GET", `/projects/${id}/payout-runs`), api("GET", `/projects/${id}/outcome-results?status=verified`)]);
+    const [project, runs, figures] = await Promise.all([
+      api("GET", `/projects/${id}`), api("GET", `/projects/${id}/payout-runs`), api("GET", `/projects/${id}/figures`)]);
     if (!project.ok) return { problem: project.problem };
     let latest = null;
     if (runs.ok && runs.data.length) {
       const detail = await api("GET", `/projects/${id}/payout-runs/${runs.data[0].id}`);
       latest = detail.ok ? detail.data : null;
     }
-    return { project: project.data, etag: project.etag, runs: runs.ok ? runs.data : [], results: results.ok ? results.data : [], latest };
+    return { project: project.data, etag: project.etag, runs: runs.ok ? runs.data : [], latest, figures: figures.ok ? figures.data : null };
   };
 
-  const metricRows = (terms, results) => terms.metrics.map((m) => {
-    const current = results.filter((r) => r.metric === m.id && r.kind === "result" && !r.superseded_at);
-    const latest = current[current.length - 1];
-    const value = latest ? (latest.numerator && latest.denominator ? Number(latest.numerator) / Number(latest.denominator) : Number(latest.value)) : null;
-    const target = m.target ? Number(m.target) : null;
-    let ratio = null;
-    if (value !== null && target) ratio = m.direction === "lower_is_better" && m.baseline ? (Number(m.baseline) - value) / (Number(m.baseline) - target) : value / target;
-    return { id: m.id, label: localName(m.name, "ja", "en"), unit: m.unit, direction: m.direction, baseline: m.baseline, target: m.target, value, ratio };
+  /** The metrics with the server's progress figures (value and achievement are computed there). */
+  const metricRows = (terms, figures) => terms.metrics.map((m) => {
+    const f = (figures ? figures.metrics : []).find((x) => x.metric === m.id) || {};
+    return { id: m.id, label: localName(m.name, "ja", "en"), unit: m.unit, direction: m.direction, baseline: m.baseline, target: m.target,
+      value: f.value ?? null, ratio: f.achievement ?? null, belowFloor: Boolean(f.below_floor) };
   });
 
   const viewProject = async (id) => {
     loading();
     const data = await loadProject(id);
     if (data.problem) return page(t("error.title"), h("p", { id: "not-found", text: data.problem.status === 404 ? t("project.notFound") : "" }), problemBox(data.problem));
-    const { project, runs, results, latest } = data;
+    const { project, runs, figures } = data;
     const terms = project.terms;
     const role = state.user.role;
     const isOwner = role === "government_staff" && project.owner_organization_id === state.user.organization.id;
@@ -348,14 +340,11 @@
     }
     if (isEvaluator || isOwner || role === "service_provider") actions.push(h("a", { class: "button secondary", href: `#/projects/${id}/data`, text: t("project.outcomeData") }));
 
-    const metrics = metricRows(terms, results);
+    const metrics = metricRows(terms, figures);
     const currency = project.currency;
-    const statement = latest && latest.statement;
-    let cumulative = 0;
-    const points = statement ? statement.tranches.map((tr) => ({ date: tr.due_on, amount: tr.total, cumulative: String((cumulative += Number(tr.total))) })) : [];
-    const byYear = {};
-    for (const tr of statement ? statement.tranches : []) byYear[fiscalYear(tr.due_on)] = (byYear[fiscalYear(tr.due_on)] || 0) + Number(tr.total);
-    const budgetRows = (terms.budget || []).map((b) => [fyLabel(b.fiscal_year), money(b.amount, currency), money(String(byYear[b.fiscal_year] || 0), currency)]);
+    const due = figures && figures.latest_run ? figures.due : null;
+    const points = due ? due.tranches.map((tr) => ({ date: tr.due_on, amount: tr.computed, cumulative: tr.cumulative, room: tr.room_under_cap })) : [];
+    const budgetRows = figures ? figures.due.fiscal_years.filter((y) => y.appropriated !== null).map((y) => [fyLabel(y.fiscal_year), money(y.appropriated, currency), money(y.computed, currency), money(y.remaining, currency)]) : [];
 
     page(titleOf(project),
       h("p", { class: "lead" }, badge(project.status), " ", t(`area.${project.policy_area}`), " · ", h("code", { text: project.code })),
@@ -367,14 +356,16 @@
       table([t("project.organization"), t("project.role")], project.parties.map((p) => [localName(p), t(`party.${p.role}`)])),
       h("h2", { text: t("project.metrics") }),
       table([t("project.metric"), t("project.unit"), t("project.direction"), t("project.baseline"), t("project.target"), t("project.latest"), t("project.achievement")],
-        metrics.map((m) => [m.label, t(`unit.${m.unit}`), t(`direction.${m.direction}`), number(m.baseline), number(m.target), number(m.value), m.ratio === null ? t("common.none") : percent(m.ratio)]), { id: "metrics" }),
+        metrics.map((m) => [m.label, t(`unit.${m.unit}`), t(`direction.${m.direction}`), number(m.baseline), number(m.target), number(m.value),
+          m.ratio === null ? t("common.none") : `${percent(m.ratio)}${m.belowFloor ? ` (${t("project.belowFloor")})` : ""}`]), { id: "metrics" }),
       metrics.some((m) => m.ratio !== null) ? achievementChart(metrics) : null,
       h("h2", { text: t("project.payments") }),
       h("p", {}, h("strong", { text: `${t("project.cap")}: ` }), money(terms.max_total_payment, currency), " · ",
-        h("strong", { text: `${t("project.paid")}: ` }), h("span", { id: "paid-total", text: statement ? money(statement.total, currency) : t("common.none") })),
-      statement ? paymentsChart(points, terms.max_total_payment, currency) : h("p", { text: t("project.noRun") }),
+        h("strong", { text: `${t("project.computed")}: ` }), h("span", { id: "computed-total", text: due ? money(due.computed_total, currency) : t("common.none") }),
+        due && due.room_under_cap !== null ? [" · ", h("strong", { text: `${t("project.headroom")}: ` }), h("span", { id: "cap-room", text: money(due.room_under_cap, currency) })] : null),
+      due ? paymentsChart(points, terms.max_total_payment, currency) : h("p", { text: t("project.noRun") }),
       budgetRows.length ? h("h2", { text: t("project.budget") }) : null,
-      budgetRows.length ? table([t("project.fiscalYear"), t("project.appropriated"), t("project.due")], budgetRows) : null,
+      budgetRows.length ? table([t("project.fiscalYear"), t("project.appropriated"), t("project.due"), t("project.budgetLeft")], budgetRows, { id: "budget" }) : null,
       h("h2", { text: t("project.runs") }),
       runs.length ? table([t("run.asOf"), t("run.total"), t("run.terms"), ""], runs.map((r) => [dateTime(r.as_of), money(r.total, r.currency), String(r.terms_version), h("a", { href: `#/projects/${id}/runs/${r.id}`, text: t("common.open") })])) : h("p", { text: t("project.noRun") }));
   };

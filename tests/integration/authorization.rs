@@ -91,6 +91,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "-",
     ),
     ("GET", "/projects/{id}/outcome-summary", "AGEIP", "A"),
+    ("GET", "/projects/{id}/figures", "AGEIP", "A"),
     ("GET", "/projects/{id}/payout-runs", "AGEIP", "A"),
     ("POST", "/projects/{id}/payout-runs", "GE", "-"),
     ("GET", "/projects/{id}/payout-runs/{rid}", "AGEIP", "A"),

@@ -872,3 +872,72 @@ async fn two_instances_verifying_at_once_keep_one_current_result(app: TestApp) {
     }
 }
 db_test!(two_instances_verifying_at_once_keep_one_current_result);
+
+/// The figures a project page shows are computed on the server: progress per metric (direction,
+/// baseline, floor) and amounts due by tranche, fiscal year and payer, exact to the yen.
+async fn project_figures_are_served_by_the_api(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let figures = app
+        .get(&format!("/api/v1/projects/{kobe}/figures"), Some(&staff))
+        .await;
+    figures.assert_status(StatusCode::OK);
+    let f = figures.json();
+    let metric = |id: &str| {
+        f["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == id)
+            .unwrap()
+            .clone()
+    };
+    let egfr = metric("egfr_decline_suppression");
+    assert_eq!(egfr["value"], "0.329");
+    assert_eq!(egfr["tranche"], "final");
+    assert_eq!(
+        egfr["achievement"], "0.4112",
+        "0.41125 rounded half to even"
+    );
+    let completion = metric("programme_completion");
+    assert_eq!(completion["value"], "1", "105 of 105");
+    let due = &f["due"];
+    assert_eq!(due["computed_total"], "29432425");
+    assert_eq!(due["tranches"][0]["computed"], "26200000");
+    assert_eq!(due["tranches"][0]["fiscal_year"], 2018);
+    assert_eq!(due["tranches"][1]["cumulative"], "29432425");
+    assert_eq!(due["tranches"][1]["fiscal_year"], 2020);
+    assert_eq!(due["payers"][0]["payer"], "kobe-city");
+    assert_eq!(due["payers"][0]["computed"], "29432425");
+    let cap = due["max_total_payment"]
+        .as_str()
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    assert_eq!(
+        due["room_under_cap"]
+            .as_str()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap(),
+        cap - 29_432_425
+    );
+    // Before any run, nothing is computed and the budget is still laid out.
+    let youth = crate::batches::youth_project(&app).await;
+    let fresh = app
+        .get(&format!("/api/v1/projects/{youth}/figures"), Some(&staff))
+        .await
+        .json();
+    assert!(fresh["latest_run"].is_null());
+    assert_eq!(fresh["due"]["computed_total"], "0");
+    assert!(fresh["due"]["tranches"].as_array().unwrap().is_empty());
+    // Another organization's project is not there for this caller.
+    let hachioji = project_id(&app, "hachioji-screening-2017").await;
+    app.get(
+        &format!("/api/v1/projects/{hachioji}/figures"),
+        Some(&staff),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+}
+db_test!(project_figures_are_served_by_the_api);

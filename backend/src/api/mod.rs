@@ -469,6 +469,15 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .errors(&[404]),
         Endpoint::new(
             M::GET,
+            "/projects/{id}/figures",
+            get(payout_runs::figures),
+            "payouts",
+            "Progress per metric; amounts due by tranche, fiscal year and payer against caps and budget",
+        )
+        .ok(200, s::<crate::service::payout_runs::ProjectFigures>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::GET,
             "/projects/{id}/payout-runs",
             get(payout_runs::list),
             "payouts",

@@ -9,7 +9,7 @@ use super::auth::AuthUser;
 use super::error::AppResult;
 use super::extract::ApiPath;
 use super::idempotency::IdempotencyKey;
-use crate::service::payout_runs::{self, PayoutRunView, Reproduction};
+use crate::service::payout_runs::{self, PayoutRunView, ProjectFigures, Reproduction};
 
 pub async fn create(
     State(state): State<AppState>,
@@ -56,6 +56,19 @@ pub async fn rerun(
     state
         .db
         .run(move |conn| payout_runs::reproduce_for(conn, &auth.actor, project_id, id))
+        .await
+        .map(Json)
+}
+
+/// Progress per metric and amounts due by tranche, fiscal year and payer, computed on the server.
+pub async fn figures(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+) -> AppResult<Json<ProjectFigures>> {
+    state
+        .db
+        .run(move |conn| payout_runs::figures(conn, &auth.actor, project_id))
         .await
         .map(Json)
 }

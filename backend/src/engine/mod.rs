@@ -14,6 +14,7 @@
 
 pub mod allocate;
 pub mod contract;
+pub mod figures;
 pub mod input;
 pub mod outcomes;
 pub mod participant_csv;

@@ -32,14 +32,14 @@ pub struct Statement {
     pub distribution: Option<Distribution>,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct TrancheTotal {
     pub tranche: String,
     pub due_on: chrono::NaiveDate,
     pub total: String,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct PayerTotal {
     pub payer: String,
     pub total: String,

@@ -310,3 +310,63 @@ pub fn reproduce_for(
         .ok_or_else(|| AppError::not_found("payout run"))?;
     reproduce(conn, &row)
 }
+
+/// The figures a project's page shows, computed here: each metric's progress from the verified
+/// data, and what the latest payout run makes due by tranche, fiscal year and payer, against the
+/// caps and the budget. Computed amounts, never payments made.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ProjectFigures {
+    pub currency: String,
+    pub metrics: Vec<engine::figures::MetricProgress>,
+    /// The run the computed amounts come from (the newest); without one, nothing is computed yet
+    /// and `due` lays out only the budget.
+    pub latest_run: Option<RunRef>,
+    pub due: engine::figures::DueSchedule,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct RunRef {
+    pub id: i64,
+    pub as_of: NaiveDateTime,
+    pub terms_version: i32,
+}
+
+pub fn figures(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<ProjectFigures> {
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::Read)?;
+    let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
+    let verified = outcomes::verified_as_of(conn, project_id, db::now())?;
+    let data = to_engine_outcomes(&contract.code, &verified);
+    let metrics = engine::figures::metric_progress(&contract, &data);
+    // Without a run yet, the schedule still lays out the budget, with nothing computed.
+    let latest = payout_runs::list(conn, project_id)?.into_iter().next();
+    let (latest_run, schedule_contract, totals) = match latest {
+        None => (
+            None,
+            contract.clone(),
+            engine::figures::StatementTotals {
+                total: "0".into(),
+                tranches: Vec::new(),
+                payers: Vec::new(),
+            },
+        ),
+        Some(run) => {
+            let (run_contract, _) = load_contract(conn, project_id, run.terms_version)?;
+            let totals =
+                serde_json::from_str(&run.statement).map_err(|e| AppError::Internal(e.into()))?;
+            let reference = RunRef {
+                id: run.id,
+                as_of: run.as_of,
+                terms_version: run.terms_version,
+            };
+            (Some(reference), run_contract, totals)
+        }
+    };
+    let due = engine::figures::due_schedule(&schedule_contract, &totals)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(ProjectFigures {
+        currency: contract.currency.code().to_owned(),
+        metrics,
+        latest_run,
+        due,
+    })
+}

@@ -1,0 +1,299 @@
+//! Figures people decide with, computed here once so no client computes them: progress of each
+//! metric toward its target, and what a statement makes due per tranche and per fiscal year,
+//! cumulatively, against the contract's caps and budget. Pure: contract, outcomes, statement in.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+use super::contract::{Contract, Direction, Metric, Rule};
+use super::outcomes::Outcomes;
+use super::statement::{PayerTotal, TrancheTotal};
+use crate::domain::{Money, MoneyError};
+
+/// The Japanese fiscal year (April to March) a day falls in: 2024-04-01 to 2025-03-31 is 2024.
+pub fn fiscal_year(day: NaiveDate) -> i32 {
+    if day.month() >= 4 {
+        day.year()
+    } else {
+        day.year() - 1
+    }
+}
+
+/// How far a metric's latest verified value has come toward its target.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct MetricProgress {
+    pub metric: String,
+    /// The tranche of the value shown (the latest tranche with a verified value).
+    pub tranche: Option<String>,
+    /// The verified value (numerator ÷ denominator for rates entered that way), exact.
+    pub value: Option<String>,
+    /// Share of the way from the baseline (or zero) to the target, in the metric's direction:
+    /// 1 is the target reached; may exceed 1 or be negative. Four decimals, half to even.
+    pub achievement: Option<String>,
+    /// The smallest achievement a linear payment on this metric pays for, if it has one.
+    pub floor_ratio: Option<String>,
+    /// True when a floor exists and the achievement is below it: that payment pays nothing.
+    pub below_floor: bool,
+}
+
+/// Progress toward the target: higher is better, (value − baseline) ÷ (target − baseline), or
+/// value ÷ target without a baseline; lower is better, (baseline − value) ÷ (baseline − target),
+/// unknown without a baseline. `None` where the division is undefined.
+pub fn achievement(metric: &Metric, value: Decimal) -> Option<Decimal> {
+    let target = metric.target?;
+    let (gained, needed) = match (metric.direction, metric.baseline) {
+        (Direction::HigherIsBetter, Some(b)) => (value.checked_sub(b)?, target.checked_sub(b)?),
+        (Direction::HigherIsBetter, None) => (value, target),
+        (Direction::LowerIsBetter, Some(b)) => (b.checked_sub(value)?, b.checked_sub(target)?),
+        (Direction::LowerIsBetter, None) => return None,
+    };
+    if needed.is_zero() {
+        return None;
+    }
+    gained
+        .checked_div(needed)
+        .map(|r| r.round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven))
+}
+
+/// The floor of the linear payment on `metric`, if one pays for it.
+fn floor_of(contract: &Contract, metric: &str) -> Option<Decimal> {
+    contract.components.iter().find_map(|c| match &c.rule {
+        Rule::Linear {
+            metric: m,
+            floor_ratio,
+            ..
+        } if m == metric => *floor_ratio,
+        _ => None,
+    })
+}
+
+/// Each metric's progress from verified outcome data (its latest tranche with a value).
+pub fn metric_progress(contract: &Contract, outcomes: &Outcomes) -> Vec<MetricProgress> {
+    contract
+        .metrics
+        .iter()
+        .map(|metric| {
+            let latest = contract
+                .tranches
+                .iter()
+                .rev()
+                .find_map(|t| {
+                    outcomes
+                        .result(&metric.id, &t.id)
+                        .and_then(|r| r.effective_value().map(|v| (Some(t.id.clone()), v)))
+                })
+                .or_else(|| {
+                    outcomes
+                        .results
+                        .iter()
+                        .rev()
+                        .filter(|r| r.metric == metric.id)
+                        .find_map(|r| r.effective_value().map(|v| (r.tranche.clone(), v)))
+                });
+            let floor = floor_of(contract, &metric.id);
+            let (tranche, value) = match latest {
+                Some((tranche, value)) => (tranche, Some(value)),
+                None => (None, None),
+            };
+            let progress = value.and_then(|v| achievement(metric, v));
+            MetricProgress {
+                metric: metric.id.clone(),
+                tranche,
+                value: value.map(|v| v.normalize().to_string()),
+                achievement: progress.map(|a| a.normalize().to_string()),
+                floor_ratio: floor.map(|f| f.normalize().to_string()),
+                below_floor: matches!((progress, floor), (Some(a), Some(f)) if a < f),
+            }
+        })
+        .collect()
+}
+
+/// One tranche of a statement: what it makes due, the running total and the room left under the
+/// contract's cap. Computed amounts, not payments made.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct TrancheDue {
+    pub tranche: String,
+    pub due_on: NaiveDate,
+    pub fiscal_year: i32,
+    pub computed: String,
+    pub cumulative: String,
+    /// The contract's maximum less the cumulative amount; absent without a maximum.
+    pub room_under_cap: Option<String>,
+}
+
+/// One fiscal year: the budget appropriated for it and what the statement makes due in it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct FiscalYearDue {
+    pub fiscal_year: i32,
+    pub appropriated: Option<String>,
+    pub computed: String,
+    /// Appropriated less computed; absent without an appropriation.
+    pub remaining: Option<String>,
+}
+
+/// One payer: what the statement makes it owe, against its own maximum.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PayerDue {
+    pub payer: String,
+    pub computed: String,
+    pub max_payment: Option<String>,
+    pub room_under_cap: Option<String>,
+}
+
+/// What a statement makes due, laid out by tranche, fiscal year and payer.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct DueSchedule {
+    pub computed_total: String,
+    pub max_total_payment: Option<String>,
+    pub room_under_cap: Option<String>,
+    pub tranches: Vec<TrancheDue>,
+    pub fiscal_years: Vec<FiscalYearDue>,
+    pub payers: Vec<PayerDue>,
+}
+
+/// The totals of a statement, as read back from a stored one (the rest of it is not needed).
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatementTotals {
+    pub total: String,
+    pub tranches: Vec<TrancheTotal>,
+    pub payers: Vec<PayerTotal>,
+}
+
+/// Lays out a statement's amounts; every sum and difference in exact minor units.
+pub fn due_schedule(
+    contract: &Contract,
+    statement: &StatementTotals,
+) -> Result<DueSchedule, MoneyError> {
+    let currency = contract.currency;
+    let money = |d: Decimal| Money::from_decimal(d, currency);
+    let parse = |s: &str| Money::parse(s, currency);
+    let cap = contract.max_total_payment.map(money).transpose()?;
+    let room = |amount: Money, cap: Option<Money>| -> Result<Option<String>, MoneyError> {
+        cap.map(|c| c.checked_sub(amount).map(Money::amount_string))
+            .transpose()
+    };
+
+    let mut cumulative = Money::zero(currency);
+    let mut by_year: BTreeMap<i32, Money> = BTreeMap::new();
+    let mut tranches = Vec::new();
+    for t in &statement.tranches {
+        let computed = parse(&t.total)?;
+        cumulative = cumulative.checked_add(computed)?;
+        let year = fiscal_year(t.due_on);
+        let entry = by_year.entry(year).or_insert(Money::zero(currency));
+        *entry = entry.checked_add(computed)?;
+        tranches.push(TrancheDue {
+            tranche: t.tranche.clone(),
+            due_on: t.due_on,
+            fiscal_year: year,
+            computed: computed.amount_string(),
+            cumulative: cumulative.amount_string(),
+            room_under_cap: room(cumulative, cap)?,
+        });
+    }
+    let mut appropriated: BTreeMap<i32, Money> = BTreeMap::new();
+    for line in &contract.budget {
+        appropriated.insert(line.fiscal_year, money(line.amount)?);
+    }
+    let years: std::collections::BTreeSet<i32> =
+        by_year.keys().chain(appropriated.keys()).copied().collect();
+    let fiscal_years = years
+        .into_iter()
+        .map(|year| {
+            let computed = by_year.get(&year).copied().unwrap_or(Money::zero(currency));
+            let budget = appropriated.get(&year).copied();
+            Ok(FiscalYearDue {
+                fiscal_year: year,
+                appropriated: budget.map(Money::amount_string),
+                computed: computed.amount_string(),
+                remaining: room(computed, budget)?,
+            })
+        })
+        .collect::<Result<_, MoneyError>>()?;
+    let payers = contract
+        .payers
+        .iter()
+        .map(|p| {
+            let computed = statement
+                .payers
+                .iter()
+                .find(|t| t.payer == p.id)
+                .map_or(Ok(Money::zero(currency)), |t| parse(&t.total))?;
+            let max = p.max_payment.map(money).transpose()?;
+            Ok(PayerDue {
+                payer: p.id.clone(),
+                computed: computed.amount_string(),
+                max_payment: max.map(Money::amount_string),
+                room_under_cap: room(computed, max)?,
+            })
+        })
+        .collect::<Result<_, MoneyError>>()?;
+    let total = parse(&statement.total)?;
+    Ok(DueSchedule {
+        computed_total: total.amount_string(),
+        max_total_payment: cap.map(Money::amount_string),
+        room_under_cap: room(total, cap)?,
+        tranches,
+        fiscal_years,
+        payers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::contract::{Localized, MetricUnit};
+
+    fn metric(direction: Direction, baseline: Option<&str>, target: &str) -> Metric {
+        Metric {
+            id: "m".into(),
+            name: Localized {
+                ja: "指標".into(),
+                en: "Metric".into(),
+            },
+            unit: MetricUnit::Rate,
+            direction,
+            definition: None,
+            data_source: None,
+            measurement_method: None,
+            baseline: baseline.map(|b| b.parse().unwrap()),
+            target: Some(target.parse().unwrap()),
+            cap: None,
+        }
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn achievement_follows_direction_and_baseline() {
+        let higher = metric(Direction::HigherIsBetter, None, "0.80");
+        // 0.329 ÷ 0.80 = 0.41125: half to even at four decimals.
+        assert_eq!(achievement(&higher, d("0.329")), Some(d("0.4112")));
+        let from_baseline = metric(Direction::HigherIsBetter, Some("0.20"), "0.60");
+        assert_eq!(achievement(&from_baseline, d("0.40")), Some(d("0.5")));
+        let lower = metric(Direction::LowerIsBetter, Some("0.50"), "0.30");
+        assert_eq!(achievement(&lower, d("0.35")), Some(d("0.75")));
+        assert_eq!(
+            achievement(&lower, d("0.60")),
+            Some(d("-0.5")),
+            "worse than baseline"
+        );
+        let lower_without_baseline = metric(Direction::LowerIsBetter, None, "0.30");
+        assert_eq!(achievement(&lower_without_baseline, d("0.35")), None);
+        let flat = metric(Direction::HigherIsBetter, Some("0.5"), "0.5");
+        assert_eq!(achievement(&flat, d("0.7")), None);
+    }
+
+    #[test]
+    fn fiscal_years_run_april_to_march() {
+        let day = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(fiscal_year(day(2024, 4, 1)), 2024);
+        assert_eq!(fiscal_year(day(2025, 3, 31)), 2024);
+        assert_eq!(fiscal_year(day(2025, 1, 15)), 2024);
+    }
+}
