@@ -363,24 +363,27 @@ pub async fn login(
         normalize_email(&body.email).map_err(|expected| AppError::validation("email", expected))?;
     let ttl = state.config.token_ttl;
     let keys = state.keys.clone();
-    // 1. Count this attempt first, then decide: the check and the increment are one step.
+    // 1. Count and reserve in one step per account: parallel guesses stop at the limit.
     let lookup_email = email.clone();
     let (attempt_id, user) = state
         .db
         .run(move |conn| {
-            let attempt_id = db::auth::reserve_attempt(conn, &lookup_email, &client)?;
-            let since = db::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MINUTES);
-            let (by_email, by_client) =
-                db::auth::recent_failures(conn, &lookup_email, &client, since)?;
-            if by_email > MAX_FAILURES_PER_ACCOUNT || by_client > MAX_FAILURES_PER_CLIENT {
-                return Err(AppError::TooManyRequests {
-                    detail: format!(
-                        "too many failed logins; try again in {THROTTLE_WINDOW_MINUTES} minutes"
-                    ),
-                    retry_after_secs: (THROTTLE_WINDOW_MINUTES * 60) as u64,
-                });
-            }
-            Ok((attempt_id, users::find_by_email(conn, &lookup_email)?))
+            db::write_transaction(conn, |conn| {
+                db::auth::lock_account(conn, &lookup_email)?;
+                let since = db::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MINUTES);
+                let (by_email, by_client) =
+                    db::auth::recent_failures(conn, &lookup_email, &client, since)?;
+                if by_email >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
+                    return Err(AppError::TooManyRequests {
+                        detail: format!(
+                            "too many failed logins; try again in {THROTTLE_WINDOW_MINUTES} minutes"
+                        ),
+                        retry_after_secs: (THROTTLE_WINDOW_MINUTES * 60) as u64,
+                    });
+                }
+                let attempt_id = db::auth::reserve_attempt(conn, &lookup_email, &client)?;
+                Ok((attempt_id, users::find_by_email(conn, &lookup_email)?))
+            })
         })
         .await?;
     // 2. The password check, holding no database connection.
@@ -391,13 +394,21 @@ pub async fn login(
         with_hashing_permit(&state, move || password::verify(&body.password, &hash)).await?;
     let user = match user {
         Some(user) if password_ok && !user.disabled => user,
-        _ => return Err(AppError::Unauthorized("wrong e-mail or password".into())),
+        _ => {
+            state
+                .db
+                .run(move |conn| -> AppResult<()> {
+                    Ok(db::auth::settle(conn, attempt_id, false)?)
+                })
+                .await?;
+            return Err(AppError::Unauthorized("wrong e-mail or password".into()));
+        }
     };
     // 3. A right password: the attempt counts as a success and earlier failures are forgiven.
     state
         .db
         .run(move |conn| {
-            db::auth::mark_succeeded(conn, attempt_id)?;
+            db::auth::settle(conn, attempt_id, true)?;
             db::auth::clear_failures(conn, &email, attempt_id)?;
             let role = Role::parse(&user.role)
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role")))?;

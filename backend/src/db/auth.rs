@@ -27,9 +27,21 @@ pub fn is_revoked(conn: &mut DbConn, jti: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))).get_result(conn)
 }
 
-/// Records a login attempt as failed before the password is checked, so the throttle's count
-/// and this attempt are one step: of many parallel guesses, only those counted within the limit
-/// go on to the password check. [`mark_succeeded`] corrects it after a right password.
+/// Serialises login attempts on one account until the transaction ends, on every instance
+/// (PostgreSQL: a transaction advisory lock on the e-mail; SQLite's write transaction already
+/// serialises), so counting an account's failures and reserving an attempt are one step.
+pub fn lock_account(conn: &mut DbConn, email: &str) -> QueryResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('seika-login:' || $1))::text")
+            .bind::<diesel::sql_types::Text, _>(email)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Records a login attempt as an unsettled failure before the password is checked (call under
+/// [`lock_account`], after counting): of many parallel guesses at one account, only those within
+/// the limit go on to the password check. [`settle`] records the outcome.
 pub fn reserve_attempt(conn: &mut DbConn, email: &str, client: &str) -> QueryResult<i64> {
     diesel::insert_into(login_attempts::table)
         .values((
@@ -37,19 +49,26 @@ pub fn reserve_attempt(conn: &mut DbConn, email: &str, client: &str) -> QueryRes
             login_attempts::client.eq(client),
             login_attempts::succeeded.eq(false),
             login_attempts::at.eq(now()),
+            login_attempts::settled.eq(false),
         ))
         .returning(login_attempts::id)
         .get_result(conn)
 }
 
-pub fn mark_succeeded(conn: &mut DbConn, attempt_id: i64) -> QueryResult<()> {
+/// Records how a reserved attempt ended.
+pub fn settle(conn: &mut DbConn, attempt_id: i64, succeeded: bool) -> QueryResult<()> {
     diesel::update(login_attempts::table.find(attempt_id))
-        .set(login_attempts::succeeded.eq(true))
+        .set((
+            login_attempts::succeeded.eq(succeeded),
+            login_attempts::settled.eq(true),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
-/// Failed attempts since `since` for this e-mail and for this client address.
+/// Failed attempts since `since` for this e-mail (those still being checked included) and for
+/// this client address (finished ones only: people logging in at once behind one proxy are not
+/// each other's failures).
 pub fn recent_failures(
     conn: &mut DbConn,
     email: &str,
@@ -64,6 +83,7 @@ pub fn recent_failures(
         .count()
         .get_result(conn)?;
     let by_client = failed
+        .filter(login_attempts::settled.eq(true))
         .filter(login_attempts::client.eq(client))
         .count()
         .get_result(conn)?;

@@ -96,6 +96,7 @@ diesel::table! {
         client -> Text,
         succeeded -> Bool,
         at -> Timestamp,
+        settled -> Bool,
     }
 }
 

@@ -16,3 +16,8 @@ CREATE UNIQUE INDEX outcome_batches_one_correction
 -- The token-signing key no longer lives in the database (a backup must not be able to mint
 -- tokens): it comes from configuration or a key file beside the data.
 DELETE FROM server_settings WHERE name = 'jwt_signing_key';
+
+-- A login attempt is counted before its password is checked; `settled` tells an attempt still
+-- being checked (counted against its account, not against its client address, so many people
+-- logging in at once behind one proxy are not throttled) from a finished one.
+ALTER TABLE login_attempts ADD COLUMN settled BOOLEAN NOT NULL DEFAULT TRUE;
