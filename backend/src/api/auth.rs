@@ -390,8 +390,9 @@ pub async fn login(
     let hash = user
         .as_ref()
         .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+    let memory = state.password_memory.clone();
     let password_ok =
-        with_hashing_permit(&state, move || password::verify(&body.password, &hash)).await?;
+        with_hashing_permit(&state, move || memory.verify(&body.password, &hash)).await?;
     let user = match user {
         Some(user) if password_ok && !user.disabled => user,
         _ => {
@@ -467,8 +468,9 @@ pub async fn change_password(
         .run(move |conn| users::find(conn, id)?.ok_or_else(|| AppError::not_found("user")))
         .await?;
     let stored = user.password_hash.clone();
+    let memory = state.password_memory.clone();
     let hash = with_hashing_permit(&state, move || {
-        if !password::verify(&body.current_password, &stored) {
+        if !memory.verify(&body.current_password, &stored) {
             return Err(AppError::validation(
                 "current_password",
                 "your current password",

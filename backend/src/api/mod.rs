@@ -69,6 +69,8 @@ pub struct AppState {
     pub keys: Arc<auth::AuthKeys>,
     /// Bounds concurrent Argon2 hashing (about 19 MiB each) to the number of cores.
     pub password_hashing: Arc<tokio::sync::Semaphore>,
+    /// Argon2 working memory reused across logins (one buffer per permit above).
+    pub password_memory: Arc<crate::domain::password::VerifierMemory>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             password_hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, usize::from),
             )),
+            password_memory: Arc::default(),
         }
     }
 }

@@ -1,0 +1,143 @@
+//! Memory under a burst of logins: the real `seika` binary, 64 concurrent logins of 64 accounts
+//! (each account once at a time, as people log in; one account's parallel attempts beyond five
+//! are throttled before any hashing), three rounds; the server's peak resident memory (VmHWM)
+//! against the 200 MB target.
+//! `cargo bench --bench logins` (SQLite), and on PostgreSQL with SEIKA_BENCH_POSTGRES_URL set
+//! (a fresh database is created and dropped). Figures go to docs/BENCHMARKS.md.
+
+#![expect(
+    clippy::float_arithmetic,
+    reason = "timings and memory sizes, never money"
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use diesel::{Connection, RunQueryDsl};
+
+const CONCURRENT: usize = 64;
+const ROUNDS: usize = 3;
+
+fn status_kb(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn start(database_url: &str, dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seika"))
+        .current_dir(dir)
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", database_url)
+        .env("SEIKA_JWT_SECRET", "bench-signing-secret-0123456789abcdef")
+        .env("SEIKA_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start seika");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("text");
+    let addr = first
+        .strip_prefix("Seika is running at http://")
+        .and_then(|r| r.strip_suffix('/'))
+        .expect("the address line")
+        .to_owned();
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+const PASSWORD: &str = "bench-password-2026";
+
+/// Adds the bench's accounts through `seika user add`, as an operator would.
+fn add_users(database_url: &str, dir: &std::path::Path) {
+    for i in 0..CONCURRENT {
+        let status = Command::new(env!("CARGO_BIN_EXE_seika"))
+            .current_dir(dir)
+            .args([
+                "user",
+                "add",
+                "--email",
+                &format!("bench{i}@kobe-city.example"),
+            ])
+            .args(["--name", "Bench", "--role", "government_staff"])
+            .args(["--organization", "kobe-city"])
+            .env("DATABASE_URL", database_url)
+            .env("SEIKA_NEW_USER_PASSWORD", PASSWORD)
+            .env("SEIKA_LOG", "warn")
+            .stdout(Stdio::null())
+            .status()
+            .expect("seika user add");
+        assert!(status.success(), "user add");
+    }
+}
+
+fn login(addr: &str, i: usize) -> bool {
+    let body = format!(r#"{{"email":"bench{i}@kobe-city.example","password":"{PASSWORD}"}}"#);
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer.starts_with("HTTP/1.1 200")
+}
+
+fn measure(backend: &str, database_url: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut child, addr) = start(database_url, dir.path());
+    add_users(database_url, dir.path());
+    let pid = child.id();
+    let idle = status_kb(pid, "VmRSS:") / 1024.0;
+    let started = Instant::now();
+    let mut ok = 0;
+    for _ in 0..ROUNDS {
+        let threads: Vec<_> = (0..CONCURRENT)
+            .map(|i| {
+                let addr = addr.clone();
+                std::thread::spawn(move || login(&addr, i))
+            })
+            .collect();
+        ok += threads
+            .into_iter()
+            .map(|t| usize::from(t.join().unwrap_or(false)))
+            .sum::<usize>();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = status_kb(pid, "VmHWM:") / 1024.0;
+    let _ = child.kill();
+    let _ = child.wait();
+    println!(
+        "{{\"backend\":\"{backend}\",\"concurrent_logins\":{CONCURRENT},\"rounds\":{ROUNDS},\
+         \"succeeded\":{ok},\"seconds\":{seconds:.2},\"logins_per_second\":{:.1},\
+         \"idle_rss_mb\":{idle:.1},\"peak_rss_mb\":{peak:.1},\"target_mb\":200}}",
+        (ok as f64) / seconds
+    );
+    assert_eq!(ok, CONCURRENT * ROUNDS, "every login answered 200");
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    measure("sqlite", &sqlite);
+    if let Ok(admin) = std::env::var("SEIKA_BENCH_POSTGRES_URL") {
+        let name = format!("seika_bench_logins_{}", std::process::id());
+        let mut conn = diesel::pg::PgConnection::establish(&admin).expect("PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create database");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        measure("postgres", &format!("{base}/{name}"));
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .expect("drop database");
+    }
+}
