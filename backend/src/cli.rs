@@ -299,14 +299,14 @@ fn add_user(args: UserAddArgs) -> anyhow::Result<ExitCode> {
         )?,
         None => anyhow::bail!("no organization with slug `{slug}`"),
     };
-    let input = crate::api::users::NewUserInput {
+    let input = crate::service::users::NewUserInput {
         email: args.email,
         display_name: args.name,
         role: args.role,
         organization_id: organization.id,
         password,
     };
-    match crate::api::users::create_user(&mut conn, None, &input) {
+    match crate::service::users::create_user(&mut conn, None, &input) {
         Ok(user) => {
             println!(
                 "created user {} ({}) in {}",
@@ -316,7 +316,7 @@ fn add_user(args: UserAddArgs) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(crate::api::error::AppError::Validation(errors)) => {
+        Err(crate::error::AppError::Validation(errors)) => {
             for e in errors {
                 eprintln!("error: {}: expected {}", e.field, e.message);
             }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::api::auth::load_signing_keys;
+use crate::api::session::load_signing_keys;
 use crate::api::{AppState, HttpConfig};
 use crate::db::{DatabaseUrl, Db, PoolOptions, migrations};
 use crate::demo;

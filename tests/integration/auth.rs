@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 
 use crate::util::{TestApp, db_test};
-use seika::api::auth::{AuthKeys, issue_token};
+use seika::api::session::{AuthKeys, issue_token};
 use seika::domain::user::Role;
 
 const ADMIN: &str = "admin@seika.example";

@@ -41,7 +41,7 @@ async fn health_is_503_when_the_database_is_unreachable() {
             connection_timeout: Duration::from_millis(300),
         },
     );
-    let keys = seika::api::auth::AuthKeys::from_secret(b"0123456789abcdef0123456789abcdef");
+    let keys = seika::api::session::AuthKeys::from_secret(b"0123456789abcdef0123456789abcdef");
     let app = seika::api::router(AppState::new(db, HttpConfig::default(), keys));
     let res = tower::ServiceExt::oneshot(
         app,

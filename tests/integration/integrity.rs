@@ -453,7 +453,7 @@ async fn a_panic_releases_its_connection_and_answers_a_problem(app: TestApp) {
     let state = seika::api::AppState::new(
         app.db.clone(),
         seika::api::HttpConfig::default(),
-        seika::api::auth::AuthKeys::from_secret(&[7; 32]),
+        seika::api::session::AuthKeys::from_secret(&[7; 32]),
     );
     let router = seika::api::with_layers(
         axum::Router::new().route(
@@ -595,7 +595,7 @@ fn forwarded_for_is_honoured_only_from_trusted_proxies() {
 /// database, required configuration on PostgreSQL; rotation keeps the previous key verifying.
 #[test]
 fn signing_keys_live_outside_the_database_and_rotate() {
-    use seika::api::auth::{AuthKeys, KEY_FILE_NAME, decode_token, load_signing_keys};
+    use seika::api::session::{AuthKeys, KEY_FILE_NAME, decode_token, load_signing_keys};
     use seika::db::DatabaseUrl;
     let dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::Sqlite(dir.path().join("seika.db"));
@@ -625,7 +625,7 @@ fn signing_keys_live_outside_the_database_and_rotate() {
     let role = seika::domain::user::Role::GovernmentStaff;
     let ttl = std::time::Duration::from_secs(60);
     let (token, _) =
-        seika::api::auth::issue_token(&first, &user, role, ttl, chrono::Utc::now()).unwrap();
+        seika::api::session::issue_token(&first, &user, role, ttl, chrono::Utc::now()).unwrap();
     assert!(
         decode_token(&again, &token).is_ok(),
         "a restart keeps the key"
@@ -643,14 +643,14 @@ fn signing_keys_live_outside_the_database_and_rotate() {
     let new = "new-secret-new-secret-new-secret-new!";
     let before = AuthKeys::from_secret(old.as_bytes());
     let (old_token, _) =
-        seika::api::auth::issue_token(&before, &user, role, ttl, chrono::Utc::now()).unwrap();
+        seika::api::session::issue_token(&before, &user, role, ttl, chrono::Utc::now()).unwrap();
     let rotated = load_signing_keys(&postgres, Some(new), &[old.to_owned()]).unwrap();
     assert!(
         decode_token(&rotated, &old_token).is_ok(),
         "old tokens verify"
     );
     let (new_token, _) =
-        seika::api::auth::issue_token(&rotated, &user, role, ttl, chrono::Utc::now()).unwrap();
+        seika::api::session::issue_token(&rotated, &user, role, ttl, chrono::Utc::now()).unwrap();
     assert!(
         decode_token(&before, &new_token).is_err(),
         "new tokens use the new key"

@@ -157,7 +157,7 @@ impl TestApp {
         .await
         .expect("join")
         .expect("open test database");
-        let keys = seika::api::auth::AuthKeys::from_secret(&secret);
+        let keys = seika::api::session::AuthKeys::from_secret(&secret);
         let router = seika::api::router(AppState::new(db.clone(), config, keys));
         TestApp {
             router,

@@ -4,10 +4,10 @@ use axum::Json;
 use axum::extract::State;
 
 use super::AppState;
-use super::auth::AuthUser;
 use super::error::{AppError, AppResult};
 use super::extract::ApiQuery;
 use super::pagination::{Page, PageParams};
+use super::session::AuthUser;
 use crate::db::audit::{self, AuditRow, ChainReport};
 use crate::domain::access::can_administer_platform;
 

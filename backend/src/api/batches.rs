@@ -7,13 +7,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::AppState;
-use super::auth::AuthUser;
 use super::error::{AppError, AppResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::IdempotencyKey;
-use super::outcomes::ReviewInput;
+use super::session::AuthUser;
 use crate::service::batches::{self, BatchView, ImportParams, OutcomeSummary, RecordView};
-use crate::service::review::Review;
+use crate::service::review::{Review, ReviewInput};
 
 /// Imports a CSV of participant records as a draft batch, all or nothing.
 pub async fn import(

@@ -13,6 +13,7 @@ pub mod outcomes;
 pub mod pagination;
 pub mod payout_runs;
 pub mod projects;
+pub mod session;
 pub mod users;
 
 use std::sync::Arc;
@@ -66,7 +67,7 @@ impl Default for HttpConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<HttpConfig>,
-    pub keys: Arc<auth::AuthKeys>,
+    pub keys: Arc<session::AuthKeys>,
     /// Bounds concurrent Argon2 hashing (about 19 MiB each) to the number of cores.
     pub password_hashing: Arc<tokio::sync::Semaphore>,
     /// Argon2 working memory reused across logins (one buffer per permit above).
@@ -74,7 +75,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: HttpConfig, keys: auth::AuthKeys) -> Self {
+    pub fn new(db: Db, config: HttpConfig, keys: session::AuthKeys) -> Self {
         AppState {
             db,
             config: Arc::new(config),
@@ -164,7 +165,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "auth",
             "The signed-in user",
         )
-        .ok(200, s::<auth::UserView>),
+        .ok(200, s::<crate::service::users::UserView>),
         Endpoint::new(
             M::POST,
             "/auth/password",
@@ -182,7 +183,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "List organizations",
         )
         .query(s::<organizations::OrganizationFilter>)
-        .ok(200, s::<pagination::Page<auth::OrganizationRef>>),
+        .ok(200, s::<pagination::Page<crate::service::users::OrganizationRef>>),
         Endpoint::new(
             M::POST,
             "/organizations",
@@ -191,7 +192,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Create an organization (platform admin)",
         )
         .json(s::<organizations::OrganizationInput>)
-        .ok(201, s::<auth::OrganizationRef>)
+        .ok(201, s::<crate::service::users::OrganizationRef>)
         .errors(&[403, 409]),
         Endpoint::new(
             M::GET,
@@ -200,7 +201,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "organizations",
             "One organization",
         )
-        .ok(200, s::<auth::OrganizationRef>)
+        .ok(200, s::<crate::service::users::OrganizationRef>)
         .errors(&[404]),
         Endpoint::new(
             M::PATCH,
@@ -211,7 +212,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .json(s::<organizations::OrganizationUpdate>)
         .if_match()
-        .ok(200, s::<auth::OrganizationRef>)
+        .ok(200, s::<crate::service::users::OrganizationRef>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -221,7 +222,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "List users (platform admin)",
         )
         .query(s::<users::UserFilter>)
-        .ok(200, s::<pagination::Page<auth::UserView>>)
+        .ok(200, s::<pagination::Page<crate::service::users::UserView>>)
         .errors(&[403]),
         Endpoint::new(
             M::POST,
@@ -230,8 +231,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "users",
             "Create a user (platform admin)",
         )
-        .json(s::<users::NewUserInput>)
-        .ok(201, s::<auth::UserView>)
+        .json(s::<crate::service::users::NewUserInput>)
+        .ok(201, s::<crate::service::users::UserView>)
         .errors(&[403]),
         Endpoint::new(
             M::GET,
@@ -240,7 +241,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "users",
             "One user (platform admin)",
         )
-        .ok(200, s::<auth::UserView>)
+        .ok(200, s::<crate::service::users::UserView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::PATCH,
@@ -251,7 +252,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .json(s::<users::UserUpdate>)
         .if_match()
-        .ok(200, s::<auth::UserView>)
+        .ok(200, s::<crate::service::users::UserView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -391,7 +392,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Reject with a reason",
         )
-        .json(s::<outcomes::ReviewInput>)
+        .json(s::<crate::service::review::ReviewInput>)
         .ok(200, s::<crate::service::outcomes::OutcomeResultView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
@@ -458,7 +459,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Reject a batch with a reason",
         )
-        .json(s::<outcomes::ReviewInput>)
+        .json(s::<crate::service::review::ReviewInput>)
         .ok(200, s::<crate::service::batches::BatchView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(

@@ -7,13 +7,14 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::{AuthUser, OrganizationRef};
 use super::error::{AppError, AppResult, FieldError};
 use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
+use super::session::AuthUser;
 use crate::db::{self, audit, organizations};
 use crate::domain::access::can_administer_platform;
 use crate::domain::organization::OrganizationKind;
+use crate::service::users::OrganizationRef;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

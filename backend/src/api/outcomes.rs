@@ -8,13 +8,13 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::AuthUser;
 use super::error::AppResult;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::IdempotencyKey;
+use super::session::AuthUser;
 use crate::service::audit::AuditEntryView;
 use crate::service::outcomes::{self, OutcomeResultInput, OutcomeResultView};
-use crate::service::review::Review;
+use crate::service::review::{Review, ReviewInput};
 
 pub async fn create(
     State(state): State<AppState>,
@@ -70,12 +70,6 @@ pub async fn history(
         .run(move |conn| outcomes::history(conn, &auth.actor, project_id, id))
         .await
         .map(Json)
-}
-
-#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewInput {
-    pub reason: Option<String>,
 }
 
 async fn review(

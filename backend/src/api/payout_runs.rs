@@ -5,10 +5,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::AppState;
-use super::auth::AuthUser;
 use super::error::AppResult;
 use super::extract::ApiPath;
 use super::idempotency::IdempotencyKey;
+use super::session::AuthUser;
 use crate::service::payout_runs::{self, PayoutRunView, ProjectFigures, Reproduction};
 
 pub async fn create(

@@ -11,10 +11,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::auth::AuthUser;
 use super::error::{AppError, AppResult, FieldError};
 use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
+use super::session::AuthUser;
 use super::{AppState, etag, to_json};
 use crate::db::{self, DbConn, audit, organizations, projects};
 use crate::domain::access::{

@@ -5,26 +5,16 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use super::auth::{AuthUser, UserView, user_view, user_view_with};
-use super::error::{AppError, AppResult, FieldError};
+use super::error::{AppError, AppResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
+use super::session::AuthUser;
 use super::{AppState, etag};
-use crate::db::{self, DbConn, audit, organizations, users};
+use crate::db::{self, audit, organizations, users};
 use crate::domain::access::can_administer_platform;
 use crate::domain::organization::OrganizationKind;
-use crate::domain::password;
-use crate::domain::user::{Role, normalize_email};
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUserInput {
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-    pub organization_id: i64,
-    pub password: String,
-}
+use crate::domain::user::Role;
+use crate::service::users::{NewUserInput, UserView, create_user, user_view, user_view_with};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -42,78 +32,6 @@ fn require_admin(auth: &AuthUser) -> AppResult<()> {
             "only platform admins manage users".into(),
         ))
     }
-}
-
-/// Creates a user after checking every field; used by the API and by `seika user add`.
-pub fn create_user(
-    conn: &mut DbConn,
-    actor: Option<i64>,
-    input: &NewUserInput,
-) -> AppResult<UserView> {
-    let mut errors = Vec::new();
-    let email = normalize_email(&input.email)
-        .map_err(|expected| errors.push(FieldError::new("email", expected)))
-        .ok();
-    if input.display_name.trim().is_empty() || input.display_name.chars().count() > 200 {
-        errors.push(FieldError::new(
-            "display_name",
-            "a name of 1 to 200 characters",
-        ));
-    }
-    if let Err(expected) = password::check_strength(&input.password) {
-        errors.push(FieldError::new("password", expected));
-    }
-    let organization = organizations::find(conn, input.organization_id)?;
-    match &organization {
-        None => errors.push(FieldError::new(
-            "organization_id",
-            "the id of an existing organization",
-        )),
-        Some(org) => {
-            let fits = OrganizationKind::parse(&org.kind).is_some_and(|kind| input.role.fits(kind));
-            if !fits {
-                errors.push(FieldError::new(
-                    "role",
-                    format!("a role that fits a {} organization", org.kind),
-                ));
-            }
-        }
-    }
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
-    };
-    let hash = password::hash(&input.password)?;
-    db::write_transaction(conn, |conn| {
-        if users::find_by_email(conn, &email)?.is_some() {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "email",
-                "an e-mail address not used by another account",
-            )]));
-        }
-        let row = users::insert(
-            conn,
-            &users::NewUser {
-                organization_id: input.organization_id,
-                email: &email,
-                display_name: input.display_name.trim(),
-                role: input.role.as_str(),
-                password_hash: &hash,
-            },
-        )?;
-        let view = user_view(conn, row)?;
-        audit::append(
-            conn,
-            audit::AuditEntry {
-                actor_user_id: actor,
-                action: "user.created",
-                entity: "user",
-                entity_id: view.id.to_string(),
-                before: None,
-                after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?),
-            },
-        )?;
-        Ok(view)
-    })
 }
 
 pub async fn create(

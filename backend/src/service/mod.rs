@@ -12,3 +12,4 @@ pub mod outcomes;
 pub mod payout_runs;
 pub mod projects;
 pub mod review;
+pub mod users;

@@ -98,6 +98,14 @@ impl Target {
     }
 }
 
+/// The body of a rejection (and, empty, of the other steps).
+#[derive(Debug, serde::Deserialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    /// Why the record is rejected; required when rejecting.
+    pub reason: Option<String>,
+}
+
 /// A step of the workflow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Review {
