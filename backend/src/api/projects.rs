@@ -95,21 +95,39 @@ fn redact_for(
     own_slug: &str,
     contract: &Contract,
 ) -> AppResult<serde_json::Value> {
-    let mut value = to_json(contract)?;
     if full_view {
-        return Ok(value);
+        return to_json(contract);
     }
     let (own, others): (Vec<_>, Vec<_>) = contract
         .investments
         .iter()
+        .cloned()
         .partition(|i| i.investor == own_slug);
     let committed: Decimal = others.iter().map(|i| i.committed).sum();
-    value["investments"] = to_json(&own)?;
-    value["other_investors"] = serde_json::json!({
-        "investments": others.len(),
-        "committed_total": committed.normalize().to_string(),
-    });
-    Ok(value)
+    to_json(&RedactedTerms {
+        contract: Contract {
+            investments: own,
+            ..contract.clone()
+        },
+        other_investors: OtherInvestments {
+            investments: others.len(),
+            committed_total: committed.normalize().to_string(),
+        },
+    })
+}
+
+/// Terms with other organizations' investments removed and only summed.
+#[derive(Serialize)]
+struct RedactedTerms {
+    #[serde(flatten)]
+    contract: Contract,
+    other_investors: OtherInvestments,
+}
+
+#[derive(Serialize)]
+struct OtherInvestments {
+    investments: usize,
+    committed_total: String,
 }
 
 /// True when the actor may see every investor's position in this project.

@@ -130,14 +130,14 @@ impl CapApplied {
 }
 
 /// How the outcome payments reach investors.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Distribution {
     pub tranches: Vec<TrancheDistribution>,
     pub investors: Vec<InvestorSummary>,
     pub reconciliation: Reconciliation,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct TrancheDistribution {
     pub tranche: String,
     pub date: chrono::NaiveDate,
@@ -147,7 +147,7 @@ pub struct TrancheDistribution {
     pub retained: String,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct WaterfallPayment {
     /// Position of the step in the contract's waterfall (0-based).
     pub step: usize,
@@ -157,7 +157,18 @@ pub struct WaterfallPayment {
     pub amount: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DistributionKind {
     Fee,
@@ -166,7 +177,7 @@ pub enum DistributionKind {
     SuccessFee,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct InvestorSummary {
     pub investor: String,
     pub committed: String,
@@ -186,7 +197,7 @@ pub struct InvestorSummary {
     pub irr: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Reconciliation {
     pub received: String,
     pub distributed: String,

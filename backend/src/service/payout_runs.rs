@@ -14,7 +14,8 @@ use crate::db::{self, DbConn, audit, batches, organizations, outcomes};
 use crate::domain::access::{Actor, ProjectAction, ProjectStanding, sees_investor_positions};
 use crate::domain::project::ProjectStatus;
 use crate::domain::{Currency, Money};
-use crate::engine::{self, EngineError, statement::Statement};
+use crate::engine::statement::{Distribution, DistributionKind, Statement};
+use crate::engine::{self, EngineError};
 use crate::error::{AppError, AppResult, FieldError};
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -221,41 +222,46 @@ fn redact_positions(
         .filter(|i| i.investor == own)
         .map(|i| i.id.as_str())
         .collect();
-    let Some(distribution) = view
-        .statement
-        .as_mut()
-        .and_then(|s| s.get_mut("distribution"))
-        .and_then(|d| d.as_object_mut())
-    else {
+    let Some(statement) = view.statement.as_mut() else {
         return Ok(());
     };
-    if let Some(investors) = distribution
-        .get_mut("investors")
-        .and_then(|v| v.as_array_mut())
-    {
-        let others = investors
-            .iter()
-            .filter(|i| i["investor"] != own.as_str())
-            .count();
-        investors.retain(|i| i["investor"] == own.as_str());
-        distribution.insert(
-            "other_investors".into(),
-            serde_json::json!({ "investors": others }),
-        );
+    let Some(stored) = statement.get("distribution").filter(|d| !d.is_null()) else {
+        return Ok(());
+    };
+    let mut distribution: Distribution =
+        serde_json::from_value(stored.clone()).map_err(|e| AppError::Internal(e.into()))?;
+    let others = distribution
+        .investors
+        .iter()
+        .filter(|i| i.investor != own)
+        .count();
+    distribution.investors.retain(|i| i.investor == own);
+    for tranche in &mut distribution.tranches {
+        tranche.payments.retain(|p| {
+            p.kind == DistributionKind::Fee || own_investments.contains(&p.to.as_str())
+        });
     }
-    if let Some(tranches) = distribution
-        .get_mut("tranches")
-        .and_then(|v| v.as_array_mut())
-    {
-        for tranche in tranches {
-            if let Some(payments) = tranche.get_mut("payments").and_then(|p| p.as_array_mut()) {
-                payments.retain(|p| {
-                    p["kind"] == "fee" || own_investments.contains(&p["to"].as_str().unwrap_or(""))
-                });
-            }
-        }
-    }
+    let redacted = RedactedDistribution {
+        distribution,
+        other_investors: OtherInvestors { investors: others },
+    };
+    statement["distribution"] =
+        serde_json::to_value(redacted).map_err(|e| AppError::Internal(e.into()))?;
     Ok(())
+}
+
+/// A distribution with other investors' positions removed and only counted.
+#[derive(Serialize)]
+struct RedactedDistribution {
+    #[serde(flatten)]
+    distribution: Distribution,
+    other_investors: OtherInvestors,
+}
+
+#[derive(Serialize)]
+struct OtherInvestors {
+    /// How many other investors the statement distributes to.
+    investors: usize,
 }
 
 /// One run with its statement, as the actor may see it.
