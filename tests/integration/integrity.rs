@@ -680,6 +680,23 @@ async fn providers_see_investors_only_in_aggregate(app: TestApp) {
     let distribution = &seen["statement"]["distribution"];
     assert_eq!(distribution["investors"].as_array().unwrap().len(), 0);
     assert_eq!(distribution["other_investors"]["investors"], investors);
+    // An investor sees its own position and payments, the others only counted.
+    let investor = app.login("investor@smbc.example").await;
+    let own = app.get(&path, Some(&investor)).await.json();
+    let distribution = &own["statement"]["distribution"];
+    let rows = distribution["investors"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["investor"], "smbc");
+    assert_eq!(distribution["other_investors"]["investors"], investors - 1);
+    for tranche in distribution["tranches"].as_array().unwrap() {
+        for payment in tranche["payments"].as_array().unwrap() {
+            assert!(
+                payment["kind"] == "fee" || payment["to"] == "smbc-senior",
+                "{payment}"
+            );
+        }
+    }
+    assert_eq!(distribution["reconciliation"]["difference"], "0");
     let project = app
         .get(&format!("/api/v1/projects/{kobe}"), Some(&provider))
         .await
