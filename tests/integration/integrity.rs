@@ -105,6 +105,31 @@ async fn two_corrections_of_one_result_cannot_both_be_verified(app: TestApp) {
 }
 db_test!(two_corrections_of_one_result_cannot_both_be_verified);
 
+/// Two submitted results for a metric and tranche that has no current record: any earlier
+/// winner is retired by hand first, so each round of a race starts the same.
+async fn two_fresh_results(app: &TestApp, kobe: i64, enterer: &str) -> [i64; 2] {
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::outcome_results as r;
+        diesel::update(
+            r::table
+                .filter(r::project_id.eq(kobe))
+                .filter(r::metric.eq("programme_completion"))
+                .filter(r::tranche.eq("final")),
+        )
+        .set(r::status.eq("rejected"))
+        .execute(conn)
+        .unwrap();
+    })
+    .await;
+    let body = json!({"metric": "programme_completion", "tranche": "final",
+                      "numerator": "100", "denominator": "105"});
+    [
+        enter(app, kobe, enterer, &body).await,
+        enter(app, kobe, enterer, &body).await,
+    ]
+}
+
 /// Defect 1, racing: two fresh results for one metric and tranche verified at the same moment,
 /// and two corrections of one record verified at the same moment: one winner each time.
 async fn simultaneous_verifications_leave_one_current_result(app: TestApp) {
@@ -112,26 +137,7 @@ async fn simultaneous_verifications_leave_one_current_result(app: TestApp) {
     let enterer = app.login(ENTERER).await;
     let verifier = app.login(VERIFIER).await;
     for round in 0..5 {
-        // Fresh results for a metric and tranche that has none yet: retire any earlier winner
-        // by hand so each round starts with no current record.
-        app.with_conn(move |conn| {
-            use diesel::prelude::*;
-            use seika::db::schema::outcome_results as r;
-            diesel::update(
-                r::table
-                    .filter(r::project_id.eq(kobe))
-                    .filter(r::metric.eq("programme_completion"))
-                    .filter(r::tranche.eq("final")),
-            )
-            .set(r::status.eq("rejected"))
-            .execute(conn)
-            .unwrap();
-        })
-        .await;
-        let body = json!({"metric": "programme_completion", "tranche": "final",
-                          "numerator": "100", "denominator": "105"});
-        let a = enter(&app, kobe, &enterer, &body).await;
-        let b = enter(&app, kobe, &enterer, &body).await;
+        let [a, b] = two_fresh_results(&app, kobe, &enterer).await;
         let (ra, rb) = tokio::join!(
             verify(&app, kobe, a, &verifier),
             verify(&app, kobe, b, &verifier)
@@ -841,26 +847,7 @@ async fn two_instances_verifying_at_once_keep_one_current_result(app: TestApp) {
     let enterer = app.login(ENTERER).await;
     let verifier = app.login(VERIFIER).await;
     for round in 0..20 {
-        app.with_conn(move |conn| {
-            use diesel::prelude::*;
-            use seika::db::schema::outcome_results as r;
-            diesel::update(
-                r::table
-                    .filter(r::project_id.eq(kobe))
-                    .filter(r::metric.eq("programme_completion"))
-                    .filter(r::tranche.eq("final")),
-            )
-            .set(r::status.eq("rejected"))
-            .execute(conn)
-            .unwrap();
-        })
-        .await;
-        let body = json!({"metric": "programme_completion", "tranche": "final",
-                          "numerator": "100", "denominator": "105"});
-        let ids = [
-            enter(&app, kobe, &enterer, &body).await,
-            enter(&app, kobe, &enterer, &body).await,
-        ];
+        let ids = two_fresh_results(&app, kobe, &enterer).await;
         let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
         let answers: Vec<String> = std::thread::scope(|scope| {
             let handles: Vec<_> = ids
