@@ -149,7 +149,11 @@ fn seed(url: &DatabaseUrl, n: usize) -> (db::Db, i64) {
             effective_from: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
             terms: &terms,
             created_by: Some(user.id),
-            parties: &[(org.id, "outcome_payer")],
+            parties: &[projects::NewParty {
+                organization_id: org.id,
+                role: "outcome_payer",
+                status: "accepted",
+            }],
         },
     )
     .unwrap();

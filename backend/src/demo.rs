@@ -87,6 +87,15 @@ const ORGANIZATIONS: &[DemoOrganization] = &[
     },
 ];
 
+/// The demo's parties have all accepted their roles (the published projects are under way).
+fn accepted(organization_id: i64, role: &'static str) -> projects::NewParty<'static> {
+    projects::NewParty {
+        organization_id,
+        role,
+        status: "accepted",
+    }
+}
+
 struct DemoUser {
     email: &'static str,
     name: &'static str,
@@ -226,13 +235,13 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
         if projects::find_by_code(conn, "kobe-dialysis-2017")?.is_none() {
             summary.projects_created += 1;
             let parties = [
-                (org_ids["kobe-city"], "outcome_payer"),
-                (org_ids["dpp-health-partners"], "service_provider"),
-                (org_ids["siif"], "intermediary"),
-                (org_ids["siif"], "investor"),
-                (org_ids["mirai-kogaku"], "evaluator"),
-                (org_ids["smbc"], "investor"),
-                (org_ids["smbc-trust-individuals"], "investor"),
+                accepted(org_ids["kobe-city"], "outcome_payer"),
+                accepted(org_ids["dpp-health-partners"], "service_provider"),
+                accepted(org_ids["siif"], "intermediary"),
+                accepted(org_ids["siif"], "investor"),
+                accepted(org_ids["mirai-kogaku"], "evaluator"),
+                accepted(org_ids["smbc"], "investor"),
+                accepted(org_ids["smbc-trust-individuals"], "investor"),
             ];
             projects::insert(
                 conn,
@@ -254,9 +263,9 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
         if projects::find_by_code(conn, "hachioji-screening-2017")?.is_none() {
             summary.projects_created += 1;
             let parties = [
-                (org_ids["hachioji-city"], "outcome_payer"),
-                (org_ids["cancerscan"], "service_provider"),
-                (org_ids["siif"], "investor"),
+                accepted(org_ids["hachioji-city"], "outcome_payer"),
+                accepted(org_ids["cancerscan"], "service_provider"),
+                accepted(org_ids["siif"], "investor"),
             ];
             projects::insert(
                 conn,

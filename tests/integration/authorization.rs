@@ -101,6 +101,11 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "AGEIP",
         "A",
     ),
+    // "Own": an invitation to the actor's organization (answered already, so 409 for whoever may
+    // answer it); "foreign": an invitation to another organization (404).
+    ("GET", "/invitations", "*", "*"),
+    ("POST", "/invitations/{id}/accept", "GEIP", "-"),
+    ("POST", "/invitations/{id}/decline", "GEIP", "-"),
 ];
 
 struct Actor {
@@ -264,6 +269,71 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
     .await
 }
 
+/// An invitation (a party row of an organization that does not own the project) addressed to the
+/// user's organization, or for `own == false` (and for users with none) to another organization.
+async fn party_of(app: &TestApp, email: &'static str, own: bool) -> i64 {
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::{project_parties as pp, projects};
+        let user = seika::db::users::find_by_email(conn, email)
+            .unwrap()
+            .unwrap();
+        let invitations: Vec<(i64, i64)> = pp::table
+            .inner_join(projects::table)
+            .filter(pp::organization_id.ne(projects::owner_organization_id))
+            .select((pp::id, pp::organization_id))
+            .order(pp::id.asc())
+            .load(conn)
+            .unwrap();
+        let to_others = invitations
+            .iter()
+            .find(|(_, org)| *org != user.organization_id)
+            .unwrap()
+            .0;
+        invitations
+            .iter()
+            .find(|(_, org)| own && *org == user.organization_id)
+            .map_or(to_others, |(id, _)| *id)
+    })
+    .await
+}
+
+/// Each city was asked to co-pay the other's project and declined: an answered invitation for
+/// government staff.
+async fn seed_declined_invitations(app: &TestApp) {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::project_parties as pp;
+        let mut find = |code: &str, slug: &str| {
+            let project = seika::db::projects::find_by_code(conn, code)
+                .unwrap()
+                .unwrap()
+                .id;
+            let org = seika::db::organizations::find_by_slug(conn, slug)
+                .unwrap()
+                .unwrap()
+                .id;
+            (project, org)
+        };
+        for (project, org) in [
+            find("kobe-dialysis-2017", "hachioji-city"),
+            find("hachioji-screening-2017", "kobe-city"),
+        ] {
+            diesel::insert_into(pp::table)
+                .values((
+                    pp::project_id.eq(project),
+                    pp::organization_id.eq(org),
+                    pp::role.eq("outcome_payer"),
+                    pp::status.eq("declined"),
+                    pp::invited_at.eq(seika::db::now()),
+                ))
+                .execute(conn)
+                .unwrap();
+        }
+    })
+    .await
+}
+
 fn allowed(rule: &str, letter: char) -> bool {
     rule == "*" || rule == "public" || rule.contains(letter)
 }
@@ -276,6 +346,7 @@ async fn authorization_matrix(app: TestApp) {
     let admin = app.login("admin@seika.example").await;
     let kobe = seed(&app, "kobe-dialysis-2017").await;
     let hachioji = seed(&app, "hachioji-screening-2017").await;
+    seed_declined_invitations(&app).await;
     let endpoints = seika::api::endpoints(&seika::api::HttpConfig::default());
     assert_eq!(
         endpoints.len(),
@@ -318,6 +389,8 @@ async fn authorization_matrix(app: TestApp) {
                         "{id}",
                         &if e.path.starts_with("/projects") {
                             ids.project
+                        } else if e.path.starts_with("/invitations") {
+                            party_of(&app, actor.email, side == "own").await
                         } else if e.path.starts_with("/users") {
                             user
                         } else {

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
-use crate::projects::send_with_if_match;
+use crate::projects::{accept_invitations, send_with_if_match};
 use crate::util::{TestApp, TestResponse, db_test};
 
 const YOUTH_CONTRACT: &str = include_str!("../../docs/examples/youth-employment.contract.json");
@@ -41,7 +41,13 @@ pub async fn youth_project(app: &TestApp) -> i64 {
     let created = app.post("/api/v1/projects", Some(&staff), &body).await;
     created.assert_status(StatusCode::CREATED);
     let id = created.json()["id"].as_i64().unwrap();
-    let etag = created.header("etag").unwrap().to_owned();
+    assert_eq!(accept_invitations(app, id).await, 2);
+    let etag = app
+        .get(&format!("/api/v1/projects/{id}"), Some(&staff))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
     send_with_if_match(
         app,
         Method::POST,

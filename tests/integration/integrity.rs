@@ -982,3 +982,246 @@ async fn a_burst_of_right_logins_from_one_address_is_not_throttled(app: TestApp)
     );
 }
 db_test!(a_burst_of_right_logins_from_one_address_is_not_throttled);
+
+/// The status of the party of `slug` on the project, as its owner sees it.
+async fn party_status(app: &TestApp, token: &str, project: i64, slug: &str) -> Option<Value> {
+    let project = app
+        .get(&format!("/api/v1/projects/{project}"), Some(token))
+        .await
+        .json();
+    project["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == slug)
+        .map(|p| p["status"].clone())
+}
+
+/// The invitations a user sees, as (project id, role, status).
+async fn invitations_of(app: &TestApp, token: &str) -> Vec<(i64, String, String)> {
+    app.get("/api/v1/invitations", Some(token))
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["project_id"].as_i64().unwrap(),
+                i["role"].as_str().unwrap().to_owned(),
+                i["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn invitation_id(app: &TestApp, token: &str, project: i64) -> i64 {
+    let list = app.get("/api/v1/invitations", Some(token)).await.json();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["project_id"] == project)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Defect 11: naming another organization as a party invites it. Until an authorized user of that
+/// organization accepts, it sees only the invitation (not the project, not in its lists) and the
+/// project cannot be published; a decline keeps it out, and the owner can drop or ask it again.
+async fn foreign_parties_see_only_their_invitation_until_they_accept(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let evaluator = app.login("evaluator@mirai.example").await;
+    let investor = app.login("investor@smbc.example").await;
+    let admin = app.login("admin@seika.example").await;
+    let smbc = app
+        .with_conn(|conn| {
+            seika::db::organizations::find_by_slug(conn, "smbc")
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    let mut body = crate::projects::new_project_body(&app, "invitations-2026").await;
+    body["parties"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"organization_id": smbc, "role": "investor"}));
+    let created = app.post("/api/v1/projects", Some(&staff), &body).await;
+    created.assert_status(StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/projects/{id}");
+    assert_eq!(
+        party_status(&app, &staff, id, "kobe-city").await,
+        Some(json!("accepted"))
+    );
+    assert_eq!(
+        party_status(&app, &staff, id, "mirai-kogaku").await,
+        Some(json!("invited"))
+    );
+
+    // The invitees see the invitation and nothing else of the project.
+    for token in [&evaluator, &investor] {
+        app.get(&path, Some(token))
+            .await
+            .assert_problem(StatusCode::NOT_FOUND);
+        let list = app.get("/api/v1/projects", Some(token)).await.json();
+        assert!(!list.to_string().contains("invitations-2026"), "{list}");
+    }
+    assert_eq!(
+        invitations_of(&app, &evaluator).await,
+        [(id, "evaluator".to_owned(), "invited".to_owned())]
+    );
+    assert_eq!(
+        invitations_of(&app, &investor).await,
+        [(id, "investor".to_owned(), "invited".to_owned())]
+    );
+    let shown = app
+        .get("/api/v1/invitations", Some(&evaluator))
+        .await
+        .json();
+    assert_eq!(shown[0]["project_title_en"], "Test project");
+    assert_eq!(shown[0]["invited_by_name_en"], "Kobe City");
+    assert!(invitations_of(&app, &admin).await.is_empty());
+
+    // Publication waits for every party, and a refusal changes nothing.
+    let etag = app
+        .get(&path, Some(&staff))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let publish = |etag: String| {
+        let app = &app;
+        let staff = &staff;
+        let path = &path;
+        async move {
+            send_with_if_match(
+                app,
+                Method::POST,
+                &format!("{path}/status"),
+                staff,
+                &etag,
+                &json!({"status": "published"}),
+            )
+            .await
+        }
+    };
+    let refused = publish(etag.clone()).await;
+    refused.assert_problem(StatusCode::CONFLICT);
+    let detail = refused.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("Institute for Future Engineering (evaluator, invited)"),
+        "{detail}"
+    );
+    assert!(detail.contains("(investor, invited)"), "{detail}");
+    let still = app.get(&path, Some(&staff)).await;
+    assert_eq!(still.json()["status"], "draft");
+    assert_eq!(still.header("etag").unwrap(), etag);
+
+    // Nobody answers another organization's invitation; an answer is given once.
+    let for_evaluator = invitation_id(&app, &evaluator, id).await;
+    let for_investor = invitation_id(&app, &investor, id).await;
+    for (token, invitation) in [
+        (&investor, for_evaluator),
+        (&staff, for_evaluator),
+        (&admin, for_investor),
+        (&evaluator, for_investor),
+    ] {
+        app.post(
+            &format!("/api/v1/invitations/{invitation}/accept"),
+            Some(token),
+            &json!({}),
+        )
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    }
+    let declined = app
+        .post(
+            &format!("/api/v1/invitations/{for_investor}/decline"),
+            Some(&investor),
+            &json!({}),
+        )
+        .await;
+    declined.assert_status(StatusCode::OK);
+    assert_eq!(declined.json()["status"], "declined");
+    app.post(
+        &format!("/api/v1/invitations/{for_investor}/accept"),
+        Some(&investor),
+        &json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT);
+    app.get(&path, Some(&investor))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    let accepted = app
+        .post(
+            &format!("/api/v1/invitations/{for_evaluator}/accept"),
+            Some(&evaluator),
+            &json!({}),
+        )
+        .await;
+    accepted.assert_status(StatusCode::OK);
+    assert_eq!(accepted.json()["status"], "accepted");
+    app.get(&path, Some(&evaluator))
+        .await
+        .assert_status(StatusCode::OK);
+    let list = app.get("/api/v1/projects", Some(&evaluator)).await.json();
+    assert!(list.to_string().contains("invitations-2026"));
+    let refused = publish(etag.clone()).await;
+    refused.assert_problem(StatusCode::CONFLICT);
+    assert!(
+        refused.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("(investor, declined)")
+    );
+
+    // Keeping the declined investor in an edited draft asks it again; the evaluator's acceptance
+    // stays, under the same invitation.
+    let res = send_with_if_match(&app, Method::PUT, &path, &staff, &etag, &body).await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(
+        party_status(&app, &staff, id, "smbc").await,
+        Some(json!("invited"))
+    );
+    assert_eq!(
+        party_status(&app, &staff, id, "mirai-kogaku").await,
+        Some(json!("accepted"))
+    );
+    assert_eq!(invitation_id(&app, &investor, id).await, for_investor);
+    // Dropping it lets the project be published; it never sees the project.
+    let etag = res.header("etag").unwrap().to_owned();
+    let mut without = body.clone();
+    without["parties"].as_array_mut().unwrap().pop();
+    let res = send_with_if_match(&app, Method::PUT, &path, &staff, &etag, &without).await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(party_status(&app, &staff, id, "smbc").await, None);
+    assert!(invitations_of(&app, &investor).await.is_empty());
+    app.post(
+        &format!("/api/v1/invitations/{for_investor}/accept"),
+        Some(&investor),
+        &json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+    let published = publish(res.header("etag").unwrap().to_owned()).await;
+    published.assert_status(StatusCode::OK);
+    assert_eq!(published.json()["status"], "published");
+    app.get(&path, Some(&investor))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+
+    // Each answer is in the audit log.
+    let history = app.get("/api/v1/audit", Some(&admin)).await.json();
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"project.invitation_accepted"));
+    assert!(actions.contains(&"project.invitation_declined"));
+}
+db_test!(foreign_parties_see_only_their_invitation_until_they_accept);

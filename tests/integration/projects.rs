@@ -121,6 +121,40 @@ pub async fn new_project_body(app: &TestApp, code: &str) -> Value {
     })
 }
 
+/// The demo users who answer invitations, one per organization and role.
+const ANSWERING_USERS: &[&str] = &[
+    "staff@kobe-city.example",
+    "staff@hachioji-city.example",
+    "evaluator@mirai.example",
+    "investor@smbc.example",
+    "investor@smbc-trust.example",
+    "provider@dpp.example",
+];
+
+/// Accepts, through the API, every open invitation of a project as the demo user who answers for
+/// each party. Returns how many were accepted.
+pub async fn accept_invitations(app: &TestApp, project: i64) -> usize {
+    let mut accepted = 0;
+    for email in ANSWERING_USERS {
+        let token = app.login(email).await;
+        let invitations = app.get("/api/v1/invitations", Some(&token)).await.json();
+        for invitation in invitations.as_array().unwrap() {
+            if invitation["project_id"] == project && invitation["status"] == "invited" {
+                let id = invitation["id"].as_i64().unwrap();
+                app.post(
+                    &format!("/api/v1/invitations/{id}/accept"),
+                    Some(&token),
+                    &json!({}),
+                )
+                .await
+                .assert_status(StatusCode::OK);
+                accepted += 1;
+            }
+        }
+    }
+    accepted
+}
+
 pub async fn send_with_if_match(
     app: &TestApp,
     method: Method,
@@ -286,6 +320,31 @@ async fn register_publish_and_amend(app: TestApp) {
         .await
         .assert_problem(StatusCode::CONFLICT);
 
+    // The evaluator is another organization: it is invited, and publication waits for it.
+    let evaluator = project["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["role"] == "evaluator")
+        .unwrap();
+    assert_eq!(evaluator["status"], "invited");
+    let refused = send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("{path}/status"),
+        &staff,
+        &etag2,
+        &json!({"status": "published"}),
+    )
+    .await;
+    refused.assert_problem(StatusCode::CONFLICT);
+    let detail = refused.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("Institute for Future Engineering (evaluator, invited)"),
+        "{detail}"
+    );
+    assert_eq!(accept_invitations(&app, id).await, 1);
+
     // Publish; published terms are read-only.
     let res = send_with_if_match(
         &app,
@@ -388,10 +447,11 @@ async fn register_publish_and_amend(app: TestApp) {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(
-        &actions[..4],
+        &actions[..5],
         [
             "project.amended",
             "project.status_changed",
+            "project.invitation_accepted",
             "project.draft_updated",
             "project.created"
         ]

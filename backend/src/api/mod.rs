@@ -97,11 +97,6 @@ pub fn etag(version: i32) -> axum::http::HeaderMap {
     headers
 }
 
-/// A response value as JSON (for audit entries and stored answers).
-pub fn to_json<T: serde::Serialize>(value: &T) -> error::AppResult<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))
-}
-
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every endpoint of `/api/v1`, with its documentation. The router and the OpenAPI document are
@@ -284,7 +279,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "List the projects you may see",
         )
         .query(s::<projects::ProjectFilterParams>)
-        .ok(200, s::<pagination::Page<projects::ProjectSummary>>),
+        .ok(200, s::<pagination::Page<crate::service::projects::ProjectSummary>>),
         Endpoint::new(
             M::POST,
             "/projects",
@@ -292,8 +287,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Register a project as a draft (government staff)",
         )
-        .json(s::<projects::ProjectInput>)
-        .ok(201, s::<projects::ProjectView>)
+        .json(s::<crate::service::projects::ProjectInput>)
+        .ok(201, s::<crate::service::projects::ProjectView>)
         .errors(&[403]),
         Endpoint::new(
             M::GET,
@@ -302,7 +297,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "A project with its parties and current terms",
         )
-        .ok(200, s::<projects::ProjectView>)
+        .ok(200, s::<crate::service::projects::ProjectView>)
         .errors(&[404]),
         Endpoint::new(
             M::PUT,
@@ -311,9 +306,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Replace a draft whole: titles, policy area, parties, currency and terms",
         )
-        .json(s::<projects::ProjectInput>)
+        .json(s::<crate::service::projects::ProjectInput>)
         .if_match()
-        .ok(200, s::<projects::ProjectView>)
+        .ok(200, s::<crate::service::projects::ProjectView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -322,9 +317,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Publish, start service, evaluate, close or terminate",
         )
-        .json(s::<projects::StatusChange>)
+        .json(s::<crate::service::projects::StatusChange>)
         .if_match()
-        .ok(200, s::<projects::ProjectView>)
+        .ok(200, s::<crate::service::projects::ProjectView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -333,9 +328,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Amend published terms: a new effective-dated version",
         )
-        .json(s::<projects::AmendmentInput>)
+        .json(s::<crate::service::projects::AmendmentInput>)
         .if_match()
-        .ok(201, s::<projects::ProjectView>)
+        .ok(201, s::<crate::service::projects::ProjectView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -344,8 +339,34 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Every terms version",
         )
-        .ok(200, s::<Vec<projects::TermsVersionView>>)
+        .ok(200, s::<Vec<crate::service::projects::TermsVersionView>>)
         .errors(&[404]),
+        Endpoint::new(
+            M::GET,
+            "/invitations",
+            get(projects::invitations),
+            "projects",
+            "Invitations to your organization to play a part in a project, open ones first",
+        )
+        .ok(200, s::<Vec<crate::service::projects::InvitationView>>),
+        Endpoint::new(
+            M::POST,
+            "/invitations/{id}/accept",
+            post(projects::accept_invitation),
+            "projects",
+            "Accept your organization's part in a project (the user role that acts in it)",
+        )
+        .ok(200, s::<crate::service::projects::InvitationView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::POST,
+            "/invitations/{id}/decline",
+            post(projects::decline_invitation),
+            "projects",
+            "Decline your organization's part in a project",
+        )
+        .ok(200, s::<crate::service::projects::InvitationView>)
+        .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
             "/projects/{id}/outcome-results",

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{project_parties, project_terms, projects};
+use super::schema::{organizations, project_parties, project_terms, projects};
 use super::{DbConn, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -51,8 +51,16 @@ pub struct NewProject<'a> {
     pub effective_from: NaiveDate,
     pub terms: &'a str,
     pub created_by: Option<i64>,
-    /// (organization id, role on the project)
-    pub parties: &'a [(i64, &'a str)],
+    pub parties: &'a [NewParty<'a>],
+}
+
+/// A party to store: an organization, its role on the project and whether it has accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewParty<'a> {
+    pub organization_id: i64,
+    pub role: &'a str,
+    /// `invited`, `accepted` or `declined`.
+    pub status: &'a str,
 }
 
 /// Inserts the project, terms version 1 and the parties. Call inside a transaction.
@@ -87,27 +95,32 @@ pub fn insert(conn: &mut DbConn, new: &NewProject<'_>) -> QueryResult<ProjectRow
     Ok(project)
 }
 
-fn insert_parties(conn: &mut DbConn, project_id: i64, parties: &[(i64, &str)]) -> QueryResult<()> {
-    for (organization_id, role) in parties {
+fn insert_parties(conn: &mut DbConn, project_id: i64, parties: &[NewParty<'_>]) -> QueryResult<()> {
+    let at = now();
+    for party in parties {
+        let invited_at = (party.status == "invited").then_some(at);
         diesel::insert_into(project_parties::table)
             .values((
                 project_parties::project_id.eq(project_id),
-                project_parties::organization_id.eq(organization_id),
-                project_parties::role.eq(role),
+                project_parties::organization_id.eq(party.organization_id),
+                project_parties::role.eq(party.role),
+                project_parties::status.eq(party.status),
+                project_parties::invited_at.eq(invited_at),
             ))
             .execute(conn)?;
     }
     Ok(())
 }
 
-/// Replaces a draft's policy area, currency and parties (the whole list). Call inside the
-/// transaction that checked the draft's version.
+/// Replaces a draft's policy area, currency and parties. Parties that stay keep their row (an
+/// invitation keeps its id) and take the status given; parties no longer named are removed; new
+/// ones are added. Call inside the transaction that checked the draft's version.
 pub fn replace_draft_details(
     conn: &mut DbConn,
     project_id: i64,
     policy_area: &str,
     currency: &str,
-    parties: &[(i64, &str)],
+    parties: &[NewParty<'_>],
 ) -> QueryResult<()> {
     diesel::update(projects::table.find(project_id))
         .set((
@@ -115,9 +128,37 @@ pub fn replace_draft_details(
             projects::currency.eq(currency),
         ))
         .execute(conn)?;
-    diesel::delete(project_parties::table.filter(project_parties::project_id.eq(project_id)))
-        .execute(conn)?;
-    insert_parties(conn, project_id, parties)
+    let existing = self::parties(conn, project_id)?;
+    for old in &existing {
+        if !parties
+            .iter()
+            .any(|p| p.organization_id == old.organization_id && p.role == old.role)
+        {
+            diesel::delete(project_parties::table.find(old.id)).execute(conn)?;
+        }
+    }
+    let mut added = Vec::new();
+    for party in parties {
+        match existing
+            .iter()
+            .find(|old| old.organization_id == party.organization_id && old.role == party.role)
+        {
+            None => added.push(*party),
+            Some(old) if old.status != party.status => {
+                let asked_again = party.status == "invited";
+                diesel::update(project_parties::table.find(old.id))
+                    .set((
+                        project_parties::status.eq(party.status),
+                        project_parties::invited_at.eq(asked_again.then(now)),
+                        project_parties::answered_by.eq(None::<i64>),
+                        project_parties::answered_at.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+            }
+            Some(_) => {}
+        }
+    }
+    insert_parties(conn, project_id, &added)
 }
 
 pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<ProjectRow>> {
@@ -134,8 +175,10 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 
 #[derive(Debug, Clone, Queryable)]
 pub struct PartyRow {
+    pub id: i64,
     pub organization_id: i64,
     pub role: String,
+    pub status: String,
     pub slug: String,
     pub kind: String,
     pub name_ja: String,
@@ -151,14 +194,15 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ProjectRow>> {
 }
 
 pub fn parties(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<PartyRow>> {
-    use super::schema::organizations;
     project_parties::table
         .inner_join(organizations::table)
         .filter(project_parties::project_id.eq(project_id))
         .order((project_parties::role.asc(), organizations::id.asc()))
         .select((
+            project_parties::id,
             project_parties::organization_id,
             project_parties::role,
+            project_parties::status,
             organizations::slug,
             organizations::kind,
             organizations::name_ja,
@@ -167,7 +211,7 @@ pub fn parties(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<PartyRow>>
         .load(conn)
 }
 
-/// The roles an organization plays on a project.
+/// The roles an organization plays on a project: those it has accepted.
 pub fn roles_of(
     conn: &mut DbConn,
     project_id: i64,
@@ -176,6 +220,7 @@ pub fn roles_of(
     project_parties::table
         .filter(project_parties::project_id.eq(project_id))
         .filter(project_parties::organization_id.eq(organization_id))
+        .filter(project_parties::status.eq("accepted"))
         .select(project_parties::role)
         .load(conn)
 }
@@ -201,6 +246,7 @@ pub fn list(
             let as_party = project_parties::table
                 .filter(project_parties::organization_id.eq(*org))
                 .filter(project_parties::role.eq(role.clone()))
+                .filter(project_parties::status.eq("accepted"))
                 .select(project_parties::project_id);
             q = if *include_owned {
                 q.filter(
@@ -330,4 +376,87 @@ pub fn add_terms_version(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// One invitation (a party row) with what its invitee may see: the project's code and titles and
+/// who invites.
+#[derive(Debug, Clone, Queryable)]
+pub struct InvitationRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub organization_id: i64,
+    pub role: String,
+    pub status: String,
+    pub invited_at: Option<NaiveDateTime>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub project_code: String,
+    pub project_title_ja: String,
+    pub project_title_en: String,
+    pub owner_name_ja: String,
+    pub owner_name_en: String,
+}
+
+#[diesel::dsl::auto_type]
+fn invitation_query() -> _ {
+    project_parties::table
+        .inner_join(projects::table.inner_join(organizations::table))
+        .filter(project_parties::organization_id.ne(projects::owner_organization_id))
+        .select((
+            project_parties::id,
+            project_parties::project_id,
+            project_parties::organization_id,
+            project_parties::role,
+            project_parties::status,
+            project_parties::invited_at,
+            project_parties::answered_at,
+            projects::code,
+            projects::title_ja,
+            projects::title_en,
+            organizations::name_ja,
+            organizations::name_en,
+        ))
+}
+
+pub fn invitation(conn: &mut DbConn, id: i64) -> QueryResult<Option<InvitationRow>> {
+    invitation_query()
+        .filter(project_parties::id.eq(id))
+        .first(conn)
+        .optional()
+}
+
+/// Invitations to an organization in the given roles: open ones first, then the newest.
+pub fn invitations(
+    conn: &mut DbConn,
+    organization_id: i64,
+    roles: &[&str],
+) -> QueryResult<Vec<InvitationRow>> {
+    let mut rows: Vec<InvitationRow> = invitation_query()
+        .filter(project_parties::organization_id.eq(organization_id))
+        .filter(project_parties::role.eq_any(roles))
+        .filter(project_parties::invited_at.is_not_null())
+        .order(project_parties::id.desc())
+        .load(conn)?;
+    rows.sort_by_key(|r| r.status != "invited");
+    Ok(rows)
+}
+
+/// Answers an open invitation: `true` when this call moved it from `invited` to `status`.
+pub fn answer_invitation(
+    conn: &mut DbConn,
+    id: i64,
+    status: &str,
+    answered_by: i64,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        project_parties::table
+            .find(id)
+            .filter(project_parties::status.eq("invited")),
+    )
+    .set((
+        project_parties::status.eq(status),
+        project_parties::answered_by.eq(answered_by),
+        project_parties::answered_at.eq(now()),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
 }

@@ -73,6 +73,10 @@ diesel::table! {
         project_id -> BigInt,
         organization_id -> BigInt,
         role -> Text,
+        status -> Text,
+        invited_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
     }
 }
 

@@ -48,6 +48,61 @@ impl PartyRole {
     }
 }
 
+/// Where a party stands with its role. A party from another organization than the project's
+/// owner is `invited` until an authorized user of that organization accepts or declines; only
+/// accepted parties see the project or appear in their organization's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyStatus {
+    Invited,
+    Accepted,
+    Declined,
+}
+
+impl PartyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyStatus::Invited => "invited",
+            PartyStatus::Accepted => "accepted",
+            PartyStatus::Declined => "declined",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            PartyStatus::Invited,
+            PartyStatus::Accepted,
+            PartyStatus::Declined,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    /// The status a party takes when a draft names it: the owner's own roles are accepted at
+    /// once; another organization keeps an acceptance it gave and is otherwise asked (again, if
+    /// it had declined and the owner names it anew).
+    pub fn when_named(is_owner_organization: bool, previous: Option<PartyStatus>) -> PartyStatus {
+        if is_owner_organization || previous == Some(PartyStatus::Accepted) {
+            PartyStatus::Accepted
+        } else {
+            PartyStatus::Invited
+        }
+    }
+}
+
+/// The party roles a user answers invitations for, on behalf of their organization: government
+/// staff for outcome payers, evaluators for evaluators, investors for investors and
+/// intermediaries, service providers for service providers. Platform admins answer none.
+pub fn answers_invitations_as(role: Role) -> &'static [PartyRole] {
+    match role {
+        Role::PlatformAdmin => &[],
+        Role::GovernmentStaff => &[PartyRole::OutcomePayer],
+        Role::Evaluator => &[PartyRole::Evaluator],
+        Role::Investor => &[PartyRole::Investor, PartyRole::Intermediary],
+        Role::ServiceProvider => &[PartyRole::ServiceProvider],
+    }
+}
+
 /// Investors' positions (each investment, distribution and return) are confidential to that
 /// investor and to the project's government, its intermediary and platform admins; everyone else
 /// (service providers, evaluators, co-payers) sees investors only in aggregate.
@@ -178,6 +233,25 @@ mod tests {
                 ProjectAction::Read
             ),
             Decision::Allow
+        );
+    }
+
+    #[test]
+    fn owners_roles_are_accepted_and_others_are_asked() {
+        assert_eq!(PartyStatus::when_named(true, None), PartyStatus::Accepted);
+        assert_eq!(PartyStatus::when_named(false, None), PartyStatus::Invited);
+        assert_eq!(
+            PartyStatus::when_named(false, Some(PartyStatus::Accepted)),
+            PartyStatus::Accepted
+        );
+        assert_eq!(
+            PartyStatus::when_named(false, Some(PartyStatus::Declined)),
+            PartyStatus::Invited
+        );
+        assert!(answers_invitations_as(Role::PlatformAdmin).is_empty());
+        assert_eq!(
+            answers_invitations_as(Role::Investor),
+            [PartyRole::Investor, PartyRole::Intermediary]
         );
     }
 

@@ -13,3 +13,10 @@ pub mod payout_runs;
 pub mod projects;
 pub mod review;
 pub mod users;
+
+/// A value as JSON, for audit entries and stored answers.
+pub(crate) fn to_json<T: serde::Serialize>(
+    value: &T,
+) -> crate::error::AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| crate::error::AppError::Internal(e.into()))
+}

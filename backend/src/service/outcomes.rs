@@ -9,6 +9,7 @@ use super::audit::{AuditEntryView, for_entity};
 use super::idempotency;
 use super::projects::{authorize, load_contract};
 use super::review::{self, Review, Target, ensure_accepts_outcome_data};
+use super::to_json;
 use crate::db::outcomes::{self, OutcomeResultRow};
 use crate::db::{self, DbConn, audit};
 use crate::domain::access::{Actor, ProjectAction};
@@ -163,10 +164,6 @@ pub fn to_engine_outcomes(contract_code: &str, rows: &[OutcomeResultRow]) -> Out
         });
     }
     out
-}
-
-fn to_json<T: Serialize>(value: &T) -> AppResult<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// Enters a result, milestone or correction as a draft. With an idempotency key, a retry of the
