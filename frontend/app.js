@@ -267,6 +267,36 @@
       { id: "project-list" });
   };
 
+  /** Invitations to the user's organization: open ones to accept or decline, then the answered. */
+  const invitationList = async () => {
+    const res = await api("GET", "/invitations");
+    if (!res.ok || !res.data.length) return null;
+    const message = h("div", { id: "invitation-message", "aria-live": "polite" });
+    const answer = (inv, verb) => async (ev) => {
+      ev.currentTarget.disabled = true;
+      const r = await api("POST", `/invitations/${inv.id}/${verb}`, {});
+      if (!r.ok) return showProblem(message, r.problem);
+      announce(t(verb === "accept" ? "invitation.acceptedNow" : "invitation.declinedNow", { project: localName(inv, "project_title_ja", "project_title_en") }));
+      render();
+    };
+    return h("section", { id: "invitations", "aria-labelledby": "invitations-title" },
+      h("h2", { id: "invitations-title", text: t("invitation.title") }),
+      h("p", { class: "hint", text: t("invitation.intro") }),
+      message,
+      table([t("projects.title"), t("invitation.from"), t("invitation.role"), t("project.status"), ""],
+        res.data.map((inv) => [
+          localName(inv, "project_title_ja", "project_title_en"),
+          localName(inv, "invited_by_name_ja", "invited_by_name_en"),
+          t(`party.${inv.role}`),
+          h("span", { class: `badge badge-party-${inv.status}`, text: t(`partyStatus.${inv.status}`) }),
+          inv.status === "invited"
+            ? h("span", { class: "actions" },
+              h("button", { type: "button", class: "accept-invitation", text: t("invitation.accept"), onclick: answer(inv, "accept") }),
+              h("button", { type: "button", class: "secondary decline-invitation", text: t("invitation.decline"), onclick: answer(inv, "decline") }))
+            : (inv.answered_at ? dateTime(inv.answered_at) : ""),
+        ]), { id: "invitation-list" }));
+  };
+
   const viewHome = async () => {
     const role = state.user.role;
     const links = {
@@ -280,6 +310,7 @@
       h("p", { class: "lead", text: `${t(`role.${role}`)} · ${localName(state.user.organization)}` }),
       h("p", { text: t(`home.intro.${role}`) }),
       links.length ? h("p", { class: "actions" }, links.map(([href, label]) => h("a", { class: "button", href, text: label }))) : null,
+      await invitationList(),
       h("h2", { text: t("home.yourProjects") }),
       await projectList());
   };
@@ -319,9 +350,12 @@
 
     const transitions = { draft: ["published", "project.publish"], published: ["in_service", "project.toInService"], in_service: ["evaluating", "project.toEvaluating"], evaluating: ["closed", "project.toClosed"] };
     const actions = [];
+    // Publication waits until every party has accepted its role; the server refuses it too.
+    const waiting = project.parties.filter((p) => p.status !== "accepted");
+    const blocked = project.status === "draft" && waiting.length > 0;
     if (isOwner && transitions[project.status]) {
       const [next, label] = transitions[project.status];
-      actions.push(h("button", { type: "button", id: "status-action", text: t(label), onclick: async () => {
+      actions.push(h("button", { type: "button", id: "status-action", text: t(label), disabled: blocked, "aria-describedby": blocked ? "waiting-parties" : null, onclick: async () => {
         const res = await api("POST", `/projects/${id}/status`, { status: next }, { headers: { "if-match": data.etag } });
         if (!res.ok) return showProblem(message, res.problem);
         viewProject(id);
@@ -352,8 +386,11 @@
       terms.dates && terms.dates.service_start ? h("p", {}, h("strong", { text: `${t("project.service")}: ` }), `${date(terms.dates.service_start)} – ${date(terms.dates.service_end)}`) : null,
       actions.length ? h("div", { class: "actions", "aria-label": t("project.actions"), role: "group" }, actions) : null,
       message,
+      isOwner && blocked ? h("p", { id: "waiting-parties", class: "notice" },
+        t("project.waitingFor", { parties: waiting.map((p) => `${localName(p)} (${t(`party.${p.role}`)}: ${t(`partyStatus.${p.status}`)})`).join(state.lang === "ja" ? "、" : "; ") })) : null,
       h("h2", { text: t("project.parties") }),
-      table([t("project.organization"), t("project.role")], project.parties.map((p) => [localName(p), t(`party.${p.role}`)])),
+      table([t("project.organization"), t("project.role"), t("project.partyStatus")], project.parties.map((p) => [localName(p), t(`party.${p.role}`),
+        h("span", { class: `badge badge-party-${p.status}`, text: t(`partyStatus.${p.status}`) })]), { id: "parties" }),
       h("h2", { text: t("project.metrics") }),
       table([t("project.metric"), t("project.unit"), t("project.direction"), t("project.baseline"), t("project.target"), t("project.latest"), t("project.achievement")],
         metrics.map((m) => [m.label, t(`unit.${m.unit}`), t(`direction.${m.direction}`), number(m.baseline), number(m.target), number(m.value),
@@ -687,6 +724,7 @@
     } else if (wizard.step === 2) {
       const options = (kind) => [["", t("common.none")], ...byKind(kind).map((o) => [String(o.id), localName(o)])];
       body = [
+        h("p", { class: "hint", id: "w-parties-hint", text: t("new.partiesInvited") }),
         field("w-evaluator", t("new.evaluator"), bindSelect("w-evaluator", d, "evaluator", options("evaluator"))),
         field("w-provider", t("new.provider"), bindSelect("w-provider", d, "provider", options("service_provider"))),
         h("fieldset", {}, h("legend", { text: t("new.investors") }),

@@ -545,6 +545,34 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
     browser.wait_text(".lead", "Draft");
     browser.wait_text("main", "FY2027");
 
+    // The evaluator is another organization: publication waits for it to accept.
+    let project_page = browser
+        .script("return location.hash")
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.wait_text(
+        "#waiting-parties",
+        "Institute for Future Engineering (Evaluator: Invited",
+    );
+    browser.wait_text("#parties", "Invited: awaiting answer");
+    assert_eq!(
+        browser.script("return document.querySelector('#status-action').disabled"),
+        json!(true)
+    );
+    browser.login(&base, "evaluator@mirai.example");
+    browser.click("#lang-switch");
+    browser.wait_text("#invitation-list", "テスト健康事業");
+    browser.wait_text("#invitation-list", "神戸市");
+    browser.click("#lang-switch");
+    browser.wait_text("#invitation-list", "Test health project");
+    browser.click("#invitation-list .accept-invitation");
+    browser.wait_text("#invitation-list", "Accepted");
+    browser.wait_text("#project-list", "Test health project");
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/{project_page}"));
+    browser.wait_text("#parties", "Accepted");
+
     browser.click("#status-action");
     browser.wait_text(".lead", "Published");
     browser.click("#run-payout");
