@@ -4,23 +4,20 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::{AppError, AppResult};
 use super::extract::{ApiJson, ClientAddr};
 use super::session::{AuthUser, issue_token};
-use crate::db::{self, audit, users};
 use crate::domain::password;
-use crate::domain::user::{Role, normalize_email};
-use crate::service::users::{UserView, user_view};
+use crate::service::accounts;
+use crate::service::users::UserView;
 
-/// Failed logins per account, and per client address, within [`THROTTLE_WINDOW_MINUTES`] before
-/// further attempts are refused with 429.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+pub use crate::service::accounts::{
+    MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_CLIENT, THROTTLE_WINDOW_MINUTES,
+};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,69 +66,32 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> AppResult<Json<LoginResponse>> {
-    let email =
-        normalize_email(&body.email).map_err(|expected| AppError::validation("email", expected))?;
+    let email = accounts::login_email(&body.email)?;
     let ttl = state.config.token_ttl;
     let keys = state.keys.clone();
-    // 1. Count and reserve in one step per account: parallel guesses stop at the limit.
-    let lookup_email = email.clone();
-    let (attempt_id, user) = state
+    let attempt = state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                db::auth::lock_account(conn, &lookup_email)?;
-                let since = db::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MINUTES);
-                let (by_email, by_client) =
-                    db::auth::recent_failures(conn, &lookup_email, &client, since)?;
-                if by_email >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
-                    return Err(AppError::TooManyRequests {
-                        detail: format!(
-                            "too many failed logins; try again in {THROTTLE_WINDOW_MINUTES} minutes"
-                        ),
-                        retry_after_secs: (THROTTLE_WINDOW_MINUTES * 60) as u64,
-                    });
-                }
-                let attempt_id = db::auth::reserve_attempt(conn, &lookup_email, &client)?;
-                Ok((attempt_id, users::find_by_email(conn, &lookup_email)?))
-            })
-        })
+        .run(move |conn| accounts::begin_login(conn, &email, &client))
         .await?;
-    // 2. The password check, holding no database connection.
-    let hash = user
+    // The password check holds no database connection.
+    let hash = attempt
+        .user
         .as_ref()
         .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
     let memory = state.password_memory.clone();
     let password_ok =
         with_hashing_permit(&state, move || memory.verify(&body.password, &hash)).await?;
-    let user = match user {
-        Some(user) if password_ok && !user.disabled => user,
-        _ => {
-            state
-                .db
-                .run(move |conn| -> AppResult<()> {
-                    Ok(db::auth::settle(conn, attempt_id, false)?)
-                })
-                .await?;
-            return Err(AppError::Unauthorized("wrong e-mail or password".into()));
-        }
-    };
-    // 3. A right password: the attempt counts as a success and earlier failures are forgiven.
-    state
+    let (user, view) = state
         .db
-        .run(move |conn| {
-            db::auth::settle(conn, attempt_id, true)?;
-            db::auth::clear_failures(conn, &email, attempt_id)?;
-            let role = Role::parse(&user.role)
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role")))?;
-            let (token, _) = issue_token(&keys, &user, role, ttl, Utc::now())?;
-            Ok(Json(LoginResponse {
-                access_token: token,
-                token_type: "Bearer",
-                expires_in: ttl.as_secs(),
-                user: user_view(conn, user)?,
-            }))
-        })
-        .await
+        .run(move |conn| accounts::finish_login(conn, attempt, password_ok))
+        .await?;
+    let (token, _) = issue_token(&keys, &user, view.role, ttl, Utc::now())?;
+    Ok(Json(LoginResponse {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in: ttl.as_secs(),
+        user: view,
+    }))
 }
 
 pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> AppResult<StatusCode> {
@@ -141,7 +101,7 @@ pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> AppResult<
     let jti = auth.claims.jti;
     state
         .db
-        .run(move |conn| -> AppResult<_> { Ok(db::auth::revoke(conn, &jti, expires)?) })
+        .run(move |conn| accounts::logout(conn, &jti, expires))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -150,11 +110,9 @@ pub async fn me(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json
     let id = auth.actor.user_id;
     state
         .db
-        .run(move |conn| {
-            let user = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
-            user_view(conn, user).map(Json)
-        })
+        .run(move |conn| accounts::me(conn, id))
         .await
+        .map(Json)
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -170,14 +128,12 @@ pub async fn change_password(
     auth: AuthUser,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> AppResult<StatusCode> {
-    password::check_strength(&body.new_password)
-        .map_err(|expected| AppError::validation("new_password", expected))?;
     let id = auth.actor.user_id;
-    let user = state
+    let new_password = body.new_password.clone();
+    let stored = state
         .db
-        .run(move |conn| users::find(conn, id)?.ok_or_else(|| AppError::not_found("user")))
+        .run(move |conn| accounts::password_change_target(conn, id, &new_password))
         .await?;
-    let stored = user.password_hash.clone();
     let memory = state.password_memory.clone();
     let hash = with_hashing_permit(&state, move || {
         if !memory.verify(&body.current_password, &stored) {
@@ -191,23 +147,7 @@ pub async fn change_password(
     .await??;
     state
         .db
-        .run(move |conn| {
-            db::write_transaction(conn, |conn| {
-                users::set_password(conn, id, &hash)?;
-                audit::append(
-                    conn,
-                    audit::AuditEntry {
-                        actor_user_id: Some(id),
-                        action: "user.password_changed",
-                        entity: "user",
-                        entity_id: id.to_string(),
-                        before: None,
-                        after: None,
-                    },
-                )?;
-                Ok::<_, AppError>(())
-            })
-        })
+        .run(move |conn| accounts::store_password(conn, id, &hash))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

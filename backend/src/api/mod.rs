@@ -186,7 +186,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "organizations",
             "Create an organization (platform admin)",
         )
-        .json(s::<organizations::OrganizationInput>)
+        .json(s::<crate::service::organizations::OrganizationInput>)
         .ok(201, s::<crate::service::users::OrganizationRef>)
         .errors(&[403, 409]),
         Endpoint::new(
@@ -205,7 +205,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "organizations",
             "Rename an organization (platform admin)",
         )
-        .json(s::<organizations::OrganizationUpdate>)
+        .json(s::<crate::service::organizations::OrganizationUpdate>)
         .if_match()
         .ok(200, s::<crate::service::users::OrganizationRef>)
         .errors(&[403, 404]),
@@ -245,7 +245,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "users",
             "Disable, rename or change the role of a user (platform admin)",
         )
-        .json(s::<users::UserUpdate>)
+        .json(s::<crate::service::users::UserUpdate>)
         .if_match()
         .ok(200, s::<crate::service::users::UserView>)
         .errors(&[403, 404]),
@@ -269,7 +269,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "audit",
             "Re-check the audit hash chain (platform admin)",
         )
-        .ok(200, s::<crate::db::audit::ChainReport>)
+        .ok(200, s::<crate::service::audit::ChainReport>)
         .errors(&[403]),
         Endpoint::new(
             M::GET,

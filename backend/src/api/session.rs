@@ -9,10 +9,11 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::error::{AppError, AppResult};
+use super::error::AppError;
 use crate::db::{self, users};
 use crate::domain::access::Actor;
 use crate::domain::user::Role;
+use crate::service::accounts;
 
 const ALGORITHM: Algorithm = Algorithm::HS256;
 /// The key file kept beside an SQLite database when no secret is configured.
@@ -220,29 +221,11 @@ impl FromRequestParts<AppState> for AuthUser {
             .parse()
             .map_err(|_| AppError::Unauthorized("the access token is invalid".into()))?;
         let jti = claims.jti.clone();
-        let (user, revoked) = state
+        let generation = claims.tgen;
+        let actor = state
             .db
-            .run(move |conn| -> AppResult<_> {
-                Ok((
-                    users::find(conn, user_id)?,
-                    db::auth::is_revoked(conn, &jti)?,
-                ))
-            })
+            .run(move |conn| accounts::session_actor(conn, user_id, &jti, generation))
             .await?;
-        let rejected =
-            || AppError::Unauthorized("the access token is no longer valid; log in again".into());
-        let user = user.ok_or_else(rejected)?;
-        if user.disabled || revoked || user.token_generation != claims.tgen {
-            return Err(rejected());
-        }
-        let role = Role::parse(&user.role).ok_or_else(rejected)?;
-        Ok(AuthUser {
-            actor: Actor {
-                user_id: user.id,
-                organization_id: user.organization_id,
-                role,
-            },
-            claims,
-        })
+        Ok(AuthUser { actor, claims })
     }
 }

@@ -16,7 +16,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// An arbitrary constant: the PostgreSQL transaction lock that orders audit appends.
 const AUDIT_LOCK: i64 = 0x0005_E1CA_0002;
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct AuditRow {

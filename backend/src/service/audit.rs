@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+pub use crate::db::audit::ChainReport;
 use crate::db::{DbConn, audit};
 use crate::domain::access::{Actor, can_administer_platform};
 use crate::error::{AppError, AppResult};
@@ -67,7 +68,7 @@ pub fn page(
 }
 
 /// Re-checks the whole chain.
-pub fn verify(conn: &mut DbConn, actor: &Actor) -> AppResult<audit::ChainReport> {
+pub fn verify(conn: &mut DbConn, actor: &Actor) -> AppResult<ChainReport> {
     require_admin(actor)?;
     Ok(audit::verify_chain(conn)?)
 }

@@ -5,9 +5,11 @@
 //! Services check authorization (through `domain::access`), validate, run their writes in one
 //! transaction with an audit entry, and return typed views.
 
+pub mod accounts;
 pub mod audit;
 pub mod batches;
 pub mod idempotency;
+pub mod organizations;
 pub mod outcomes;
 pub mod payout_runs;
 pub mod projects;

@@ -1,9 +1,14 @@
-//! Accounts: creating a user (API and `seika user add`), and the views of a user and an
-//! organization.
+//! Accounts: creating (API and `seika user add`), listing and changing users, and the view of a
+//! user. Managing accounts is for platform admins.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::organizations::OrganizationRef;
+use super::to_json;
 use crate::db::{self, DbConn, audit, organizations, users};
+use crate::domain::access::{Actor, can_administer_platform};
 use crate::domain::organization::OrganizationKind;
 use crate::domain::password;
 use crate::domain::user::{Role, normalize_email};
@@ -28,27 +33,6 @@ pub struct UserView {
     pub disabled: bool,
     pub version: i32,
     pub organization: OrganizationRef,
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct OrganizationRef {
-    pub id: i64,
-    pub slug: String,
-    pub kind: String,
-    pub name_ja: String,
-    pub name_en: String,
-}
-
-impl From<organizations::OrganizationRow> for OrganizationRef {
-    fn from(o: organizations::OrganizationRow) -> Self {
-        OrganizationRef {
-            id: o.id,
-            slug: o.slug,
-            kind: o.kind,
-            name_ja: o.name_ja,
-            name_en: o.name_en,
-        }
-    }
 }
 
 /// Loads the user's view with its organization.
@@ -140,9 +124,122 @@ pub fn create_user(
                 entity: "user",
                 entity_id: view.id.to_string(),
                 before: None,
-                after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?),
+                after: Some(to_json(&view)?),
             },
         )?;
         Ok(view)
+    })
+}
+
+/// Refuses anyone but a platform admin.
+pub fn require_admin(actor: &Actor) -> AppResult<()> {
+    if can_administer_platform(actor) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only platform admins manage users".into(),
+        ))
+    }
+}
+
+/// One page of users (platform admins), optionally of one organization.
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    organization_id: Option<i64>,
+    (limit, offset): (i64, i64),
+) -> AppResult<(Vec<UserView>, i64)> {
+    require_admin(actor)?;
+    let (rows, total) = users::list(conn, organization_id, limit, offset)?;
+    let ids: Vec<i64> = rows.iter().map(|u| u.organization_id).collect();
+    let orgs: HashMap<i64, _> = organizations::find_many(conn, &ids)?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let items =
+        rows.into_iter()
+            .map(|row| {
+                let org = orgs.get(&row.organization_id).cloned().ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!("user without organization"))
+                })?;
+                user_view_with(row, org)
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+/// One user (platform admins).
+pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<UserView> {
+    require_admin(actor)?;
+    let row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+    user_view(conn, row)
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// Changes a user (disable, rename, change role) if it is still at version `expected`.
+/// Disabling ends the user's sessions at once: tokens are checked against the account on every
+/// request.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    expected: i32,
+    input: &UserUpdate,
+) -> AppResult<UserView> {
+    require_admin(actor)?;
+    db::write_transaction(conn, |conn| {
+        let before_row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+        let org = organizations::find(conn, before_row.organization_id)?
+            .ok_or_else(|| AppError::not_found("organization"))?;
+        let role = match input.role {
+            Some(role) => {
+                if !OrganizationKind::parse(&org.kind).is_some_and(|k| role.fits(k)) {
+                    return Err(AppError::validation(
+                        "role",
+                        format!("a role that fits a {} organization", org.kind),
+                    ));
+                }
+                role.as_str().to_owned()
+            }
+            None => before_row.role.clone(),
+        };
+        let name = match &input.display_name {
+            Some(n) if n.trim().is_empty() || n.chars().count() > 200 => {
+                return Err(AppError::validation(
+                    "display_name",
+                    "a name of 1 to 200 characters",
+                ));
+            }
+            Some(n) => n.trim().to_owned(),
+            None => before_row.display_name.clone(),
+        };
+        let disabled = input.disabled.unwrap_or(before_row.disabled);
+        let before = user_view(conn, before_row)?;
+        let after_row = users::update_checked(conn, id, expected, &name, &role, disabled)?
+            .ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "the user changed since version {expected}; reload and try again"
+                ))
+            })?;
+        let after = user_view(conn, after_row)?;
+        audit::append(
+            conn,
+            audit::AuditEntry {
+                actor_user_id: Some(actor.user_id),
+                action: "user.updated",
+                entity: "user",
+                entity_id: id.to_string(),
+                before: Some(to_json(&before)?),
+                after: Some(to_json(&after)?),
+            },
+        )?;
+        Ok(after)
     })
 }
