@@ -4,6 +4,7 @@
 
 mod util;
 
+mod architecture;
 mod audit;
 mod auth;
 mod authorization;

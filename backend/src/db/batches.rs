@@ -7,7 +7,7 @@ use super::schema::{outcome_batches, participant_records};
 use super::{DbConn, now};
 use crate::engine::outcomes::ParticipantOutcomes;
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outcome_batches)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct BatchRow {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::outcome_results;
 use super::{DbConn, now};
 
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outcome_results)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct OutcomeResultRow {
