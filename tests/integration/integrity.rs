@@ -1225,3 +1225,33 @@ async fn foreign_parties_see_only_their_invitation_until_they_accept(app: TestAp
     assert!(actions.contains(&"project.invitation_declined"));
 }
 db_test!(foreign_parties_see_only_their_invitation_until_they_accept);
+
+/// Two answers to one invitation at once (accept and decline, on PostgreSQL under READ
+/// COMMITTED too): exactly one is applied, the other gets 409, and the party holds that one answer.
+async fn simultaneous_answers_to_one_invitation_apply_once(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let evaluator = app.login("evaluator@mirai.example").await;
+    for round in 0..5 {
+        let body = crate::projects::new_project_body(&app, &format!("answers-{round}")).await;
+        let created = app.post("/api/v1/projects", Some(&staff), &body).await;
+        created.assert_status(StatusCode::CREATED);
+        let project = created.json()["id"].as_i64().unwrap();
+        let id = invitation_id(&app, &evaluator, project).await;
+        let accept = format!("/api/v1/invitations/{id}/accept");
+        let decline = format!("/api/v1/invitations/{id}/decline");
+        let empty = json!({});
+        let (a, b) = tokio::join!(
+            app.post(&accept, Some(&evaluator), &empty),
+            app.post(&decline, Some(&evaluator), &empty)
+        );
+        let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "round {round}");
+        let winner = if a.status == StatusCode::OK { a } else { b };
+        assert_eq!(
+            party_status(&app, &staff, project, "mirai-kogaku").await,
+            Some(winner.json()["status"].clone())
+        );
+    }
+}
+db_test!(simultaneous_answers_to_one_invitation_apply_once);
