@@ -208,23 +208,23 @@
 
   const cashFlowChart = (flows, currency) => {
     const width = 560, height = 220, left = 110, top = 14, bottom = 36;
-    let cumulative = 0;
-    const points = flows.map((f) => ({ ...f, cumulative: (cumulative += Number(f.amount)) }));
-    const values = [0, ...points.map((p) => p.cumulative)];
+    // The server computes every amount and running total; numbers here only place the points.
+    const points = flows;
+    const values = [0, ...points.map((p) => Number(p.cumulative))];
     const min = Math.min(...values), max = Math.max(...values, 1);
     const y = (v) => top + (height - top - bottom) * (max - v) / (max - min || 1);
     const x = (i) => left + (width - left - 60) * (points.length > 1 ? i / (points.length - 1) : 0.5);
     const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("portfolio.cashFlowChart"), class: "svg-chart" });
     svg.append(s("line", { x1: left, y1: y(0), x2: width - 10, y2: y(0), stroke: "#1b1f24", "stroke-dasharray": "4 3" }));
     svg.append(s("text", { x: 4, y: y(0) + 4, class: "chart-label" }, money("0", currency)));
-    const path = points.map((p, i) => `${i ? "L" : "M"}${x(i)},${y(p.cumulative)}`).join(" ");
+    const path = points.map((p, i) => `${i ? "L" : "M"}${x(i)},${y(Number(p.cumulative))}`).join(" ");
     svg.append(s("path", { d: path, fill: "none", stroke: "#0b5cad", "stroke-width": 2 }));
     points.forEach((p, i) => {
-      const marker = Number(p.amount) < 0 ? s("rect", { x: x(i) - 5, y: y(p.cumulative) - 5, width: 10, height: 10, fill: "#b3261e" }) : s("circle", { cx: x(i), cy: y(p.cumulative), r: 5, fill: "#1a7f37" });
+      const marker = p.kind === "drawdown" ? s("rect", { x: x(i) - 5, y: y(Number(p.cumulative)) - 5, width: 10, height: 10, fill: "#b3261e" }) : s("circle", { cx: x(i), cy: y(Number(p.cumulative)), r: 5, fill: "#1a7f37" });
       svg.append(marker, s("text", { x: x(i), y: height - bottom + 16, "text-anchor": "middle", class: "chart-label" }, date(p.date)));
     });
     return figure(t("portfolio.cashFlowChart"), svg,
-      table([t("portfolio.date"), t("portfolio.flow"), t("portfolio.cumulative")], points.map((p) => [date(p.date), money(p.amount, currency), money(String(p.cumulative), currency)])));
+      table([t("portfolio.date"), t("portfolio.flow"), t("portfolio.cumulative")], points.map((p) => [date(p.date), `${money(p.amount, currency)} (${t(`portfolio.flow.${p.kind}`)})`, money(p.cumulative, currency)])));
   };
 
   // ---- Views ---------------------------------------------------------------------------------
@@ -582,18 +582,10 @@
     for (const p of projects.data.items) {
       const data = await loadProject(p.id);
       if (data.problem) continue;
-      const terms = data.project.terms;
       const cur = data.project.currency;
-      const mine = (terms.investments || []).map((i) => i.id);
       const statement = data.latest && data.latest.statement;
       const summary = statement && statement.distribution ? statement.distribution.investors[0] : null;
-      const flows = [];
-      for (const inv of terms.investments || []) for (const d of inv.drawdowns || []) flows.push({ date: d.on, amount: `-${d.amount}` });
-      for (const tr of statement && statement.distribution ? statement.distribution.tranches : []) {
-        const amount = tr.payments.filter((x) => mine.includes(x.to)).reduce((a, x) => a + Number(x.amount), 0);
-        if (amount) flows.push({ date: tr.date, amount: String(amount) });
-      }
-      flows.sort((a, b) => a.date.localeCompare(b.date));
+      const flows = data.figures ? data.figures.own_cash_flows : [];
       sections.push(h("section", { class: "card" },
         h("h2", {}, h("a", { href: `#/projects/${p.id}`, text: titleOf(p) })),
         summary ? table([t("inv.investor"), t("inv.drawn"), t("inv.principal"), t("inv.interest"), t("inv.successFee"), t("inv.outstanding"), t("inv.moic"), t("inv.irr")],

@@ -725,6 +725,12 @@ async fn investor_dashboard_and_foreign_pages(app: TestApp) {
         "{table}"
     );
     browser.wait_text("#portfolio", "Other investors: 2");
+    // The cash flows are the server's: drawdowns, and distributions marked as not yet paid.
+    // (The chart's table sits in a closed disclosure, so its text is read, not its rendering.)
+    browser.wait_until(
+        "const text = document.querySelector('#portfolio').textContent; \
+         return text.includes('(drawdown)') && text.includes('(computed, not yet paid)');",
+    );
     browser.screenshot("portfolio");
 
     browser.goto(&format!("{base}/#/projects/{hachioji}"));

@@ -925,6 +925,25 @@ async fn project_figures_are_served_by_the_api(app: TestApp) {
             .unwrap(),
         cap - 29_432_425
     );
+    // An investor's own cash flows come from the server too: its drawdowns, then what the run's
+    // waterfall computes for it, with the running net position; the government has none.
+    assert_eq!(f["own_cash_flows"], json!([]));
+    let investor = app.login("investor@smbc.example").await;
+    let own = app
+        .get(&format!("/api/v1/projects/{kobe}/figures"), Some(&investor))
+        .await
+        .json();
+    let flows = own["own_cash_flows"].as_array().unwrap();
+    assert_eq!(flows[0]["kind"], "drawdown");
+    assert!(flows[0]["amount"].as_str().unwrap().starts_with('-'));
+    let last = flows.last().unwrap();
+    assert_eq!(last["kind"], "computed_distribution");
+    let net: i64 = flows
+        .iter()
+        .map(|f| f["amount"].as_str().unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(last["cumulative"], net.to_string());
+
     // Before any run, nothing is computed and the budget is still laid out.
     let youth = crate::batches::youth_project(&app).await;
     let fresh = app

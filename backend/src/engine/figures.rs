@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::contract::{Contract, Direction, Metric, Rule};
 use super::outcomes::Outcomes;
-use super::statement::{PayerTotal, TrancheTotal};
+use super::statement::{Distribution, PayerTotal, TrancheTotal};
 use crate::domain::{Money, MoneyError};
 
 /// The Japanese fiscal year (April to March) a day falls in: 2024-04-01 to 2025-03-31 is 2024.
@@ -160,6 +160,81 @@ pub struct StatementTotals {
     pub total: String,
     pub tranches: Vec<TrancheTotal>,
     pub payers: Vec<PayerTotal>,
+    #[serde(default)]
+    pub distribution: Option<Distribution>,
+}
+
+/// What a cash flow of an investor is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CashFlowKind {
+    /// Money the investor put in (negative).
+    Drawdown,
+    /// What the waterfall distributes to the investor from a tranche's computed outcome payment:
+    /// computed, not yet paid.
+    ComputedDistribution,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct CashFlow {
+    pub date: NaiveDate,
+    pub kind: CashFlowKind,
+    /// Signed, exact to the currency's minor unit: drawdowns negative.
+    pub amount: String,
+    /// The net position after this flow: the sum of every flow up to and including it.
+    pub cumulative: String,
+}
+
+/// One investor organization's cash flows in date order: each drawdown of its investments, and per
+/// tranche the sum the statement's waterfall distributes to them (tranches giving it nothing are
+/// left out).
+pub fn investor_cash_flows(
+    contract: &Contract,
+    distribution: Option<&Distribution>,
+    investor: &str,
+) -> Result<Vec<CashFlow>, MoneyError> {
+    let currency = contract.currency;
+    let mine: Vec<_> = contract
+        .investments
+        .iter()
+        .filter(|i| i.investor == investor)
+        .collect();
+    let mut flows = Vec::new();
+    for investment in &mine {
+        for drawdown in &investment.drawdowns {
+            let amount = Money::from_decimal(drawdown.amount, currency)?;
+            flows.push((
+                drawdown.on,
+                CashFlowKind::Drawdown,
+                Money::zero(currency).checked_sub(amount)?,
+            ));
+        }
+    }
+    for tranche in distribution.map_or(&[][..], |d| &d.tranches) {
+        let mut sum = Money::zero(currency);
+        for payment in &tranche.payments {
+            if mine.iter().any(|i| i.id == payment.to) {
+                sum = sum.checked_add(Money::parse(&payment.amount, currency)?)?;
+            }
+        }
+        if !sum.is_zero() {
+            flows.push((tranche.date, CashFlowKind::ComputedDistribution, sum));
+        }
+    }
+    flows.sort_by_key(|(date, _, _)| *date);
+    let mut cumulative = Money::zero(currency);
+    flows
+        .into_iter()
+        .map(|(date, kind, amount)| {
+            cumulative = cumulative.checked_add(amount)?;
+            Ok(CashFlow {
+                date,
+                kind,
+                amount: amount.amount_string(),
+                cumulative: cumulative.amount_string(),
+            })
+        })
+        .collect()
 }
 
 /// Lays out a statement's amounts; every sum and difference in exact minor units.
@@ -287,6 +362,57 @@ mod tests {
         assert_eq!(achievement(&lower_without_baseline, d("0.35")), None);
         let flat = metric(Direction::HigherIsBetter, Some("0.5"), "0.5");
         assert_eq!(achievement(&flat, d("0.7")), None);
+    }
+
+    #[test]
+    fn an_investors_cash_flows_reconcile_with_its_statement_summary() {
+        let contract: Contract = serde_json::from_str(include_str!(
+            "../../../docs/examples/kobe-dialysis.contract.json"
+        ))
+        .unwrap();
+        let outcomes: Outcomes = serde_json::from_str(include_str!(
+            "../../../docs/examples/kobe-dialysis.outcomes.json"
+        ))
+        .unwrap();
+        let statement = crate::engine::compute(&contract, &outcomes).unwrap();
+        let distribution = statement.distribution.as_ref().unwrap();
+        let flows = investor_cash_flows(&contract, Some(distribution), "smbc").unwrap();
+        let mine: Vec<_> = contract
+            .investments
+            .iter()
+            .filter(|i| i.investor == "smbc")
+            .collect();
+        assert!(!mine.is_empty());
+        let sum = |kind: CashFlowKind| -> Decimal {
+            flows
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| d(&f.amount))
+                .sum()
+        };
+        let drawn: Decimal = mine
+            .iter()
+            .flat_map(|i| &i.drawdowns)
+            .map(|dd| dd.amount)
+            .sum();
+        assert_eq!(sum(CashFlowKind::Drawdown), -drawn);
+        let received: Decimal = distribution
+            .investors
+            .iter()
+            .filter(|s| s.investor == "smbc")
+            .map(|s| d(&s.principal) + d(&s.interest) + d(&s.success_fee) + d(&s.fees))
+            .sum();
+        assert!(received > Decimal::ZERO);
+        assert_eq!(sum(CashFlowKind::ComputedDistribution), received);
+        assert!(flows.windows(2).all(|w| w[0].date <= w[1].date));
+        let last = flows.last().unwrap();
+        assert_eq!(d(&last.cumulative), received - drawn);
+        // Another organization's flows are not among them.
+        assert!(
+            investor_cash_flows(&contract, Some(distribution), "nobody")
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -328,6 +328,9 @@ pub struct ProjectFigures {
     /// and `due` lays out only the budget.
     pub latest_run: Option<RunRef>,
     pub due: engine::figures::DueSchedule,
+    /// The reader's organization's cash flows as an investor in this project (empty for others):
+    /// its drawdowns and what the latest run's waterfall computes for it, per tranche.
+    pub own_cash_flows: Vec<engine::figures::CashFlow>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -353,6 +356,7 @@ pub fn figures(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<P
                 total: "0".into(),
                 tranches: Vec::new(),
                 payers: Vec::new(),
+                distribution: None,
             },
         ),
         Some(run) => {
@@ -369,10 +373,20 @@ pub fn figures(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<P
     };
     let due = engine::figures::due_schedule(&schedule_contract, &totals)
         .map_err(|e| AppError::Internal(e.into()))?;
+    let own_slug = organizations::find(conn, actor.organization_id)?
+        .map(|o| o.slug)
+        .unwrap_or_default();
+    let own_cash_flows = engine::figures::investor_cash_flows(
+        &schedule_contract,
+        totals.distribution.as_ref(),
+        &own_slug,
+    )
+    .map_err(|e| AppError::Internal(e.into()))?;
     Ok(ProjectFigures {
         currency: contract.currency.code().to_owned(),
         metrics,
         latest_run,
         due,
+        own_cash_flows,
     })
 }
