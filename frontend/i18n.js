@@ -1,5 +1,6 @@
 // Seika's interface texts in English and Japanese. Every label, message and error shown to a
-// person comes from here; keys missing in one language fail the browser test.
+// person comes from here; keys missing in one language, or used by app.js and missing here, fail
+// tests/integration/i18n.rs.
 "use strict";
 
 window.SEIKA_TEXTS = {

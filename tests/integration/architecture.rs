@@ -44,7 +44,7 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-#[test]
+crate::util::test!(handlers_call_services_not_queries_nor_each_other);
 fn handlers_call_services_not_queries_nor_each_other() {
     let mut found = Vec::new();
     for module in HANDLER_MODULES {
@@ -59,7 +59,7 @@ fn handlers_call_services_not_queries_nor_each_other() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
-#[test]
+crate::util::test!(wiring_calls_no_handler);
 fn wiring_calls_no_handler() {
     let needles: Vec<String> = HANDLER_MODULES
         .iter()
@@ -73,7 +73,7 @@ fn wiring_calls_no_handler() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
-#[test]
+crate::util::test!(layers_import_only_inwards);
 fn layers_import_only_inwards() {
     let mut found = Vec::new();
     for file in rust_files(&src().join("service")) {
@@ -102,7 +102,7 @@ fn layers_import_only_inwards() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
-#[test]
+crate::util::test!(database_rows_are_not_serialized_for_the_wire);
 fn database_rows_are_not_serialized_for_the_wire() {
     let mut found = Vec::new();
     for file in rust_files(&src().join("db")) {

@@ -38,9 +38,28 @@ async fn tampering_is_detected_and_named(app: TestApp) {
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 3 entries"));
 
+    // The log holds exactly this test's three creations (loading the demo is not audited),
+    // newest first, each naming what it created.
     let entries = app.get("/api/v1/audit", Some(&admin)).await.json();
     assert_eq!(entries["total"], 3);
-    assert_eq!(entries["items"][0]["action"], "organization.created");
+    let created: Vec<(String, String)> = entries["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let after: serde_json::Value =
+                serde_json::from_str(e["after_state"].as_str().unwrap()).unwrap();
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                after["slug"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        created,
+        ["org-three", "org-two", "org-one"]
+            .map(|slug| ("organization.created".to_owned(), slug.to_owned()))
+    );
     assert_eq!(
         entries["items"][0]["prev_hash"], entries["items"][1]["hash"],
         "newest links to the one before"

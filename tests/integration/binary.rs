@@ -14,7 +14,7 @@ pub fn seika() -> Command {
     cmd
 }
 
-#[test]
+crate::util::test!(unreachable_postgres_fails_fast_and_creates_no_file);
 fn unreachable_postgres_fails_fast_and_creates_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
@@ -38,7 +38,7 @@ fn unreachable_postgres_fails_fast_and_creates_no_file() {
     );
 }
 
-#[test]
+crate::util::test!(mistyped_scheme_is_refused_and_creates_no_file);
 fn mistyped_scheme_is_refused_and_creates_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = seika()
@@ -55,7 +55,7 @@ fn mistyped_scheme_is_refused_and_creates_no_file() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
-#[test]
+crate::util::test!(every_subcommand_has_help);
 fn every_subcommand_has_help() {
     for sub in [
         &["--help"][..],
@@ -189,7 +189,7 @@ impl Drop for Server {
     }
 }
 
-#[test]
+crate::util::test!(serves_demo_then_stops_gracefully_on_sigterm);
 fn serves_demo_then_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     // As a newcomer runs it: no signing secret configured, an empty folder.
@@ -257,8 +257,8 @@ fn serves_demo_then_stops_gracefully_on_sigterm() {
     }
 }
 
+crate::util::test!(log_lines_carry_the_request_id);
 /// Every log line of a request carries its request id (here the client's own).
-#[test]
 fn log_lines_carry_the_request_id() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = seika()

@@ -40,9 +40,9 @@ fn load(contract: &Path, outcomes: &Path) -> (Contract, Outcomes) {
     (c, o)
 }
 
+crate::util::test!(golden_statements_are_unchanged);
 /// A change of engine that alters a past payment fails here. Regenerate deliberately with
 /// `SEIKA_UPDATE_GOLDEN=1 cargo test golden`.
-#[test]
 fn golden_statements_are_unchanged() {
     let examples = examples();
     assert!(examples.len() >= 6, "{examples:?}");
@@ -68,7 +68,7 @@ fn golden_statements_are_unchanged() {
     }
 }
 
-#[test]
+crate::util::test!(every_rule_type_has_an_example);
 fn every_rule_type_has_an_example() {
     let mut seen = std::collections::BTreeSet::new();
     for (_, contract, outcomes) in examples() {
@@ -97,7 +97,7 @@ fn seika_payout(contract: &Path, outcomes: &Path) -> std::process::Output {
         .unwrap()
 }
 
-#[test]
+crate::util::test!(kobe_reproduces_the_published_payments_on_the_command_line);
 fn kobe_reproduces_the_published_payments_on_the_command_line() {
     let dir = root().join("docs/examples");
     let out = seika_payout(
@@ -126,7 +126,7 @@ fn kobe_reproduces_the_published_payments_on_the_command_line() {
     assert_eq!(s["distribution"]["tranches"][0]["retained"], "0");
 }
 
-#[test]
+crate::util::test!(hachioji_matches_its_published_payments);
 fn hachioji_matches_its_published_payments() {
     let dir = root().join("docs/examples");
     let out = seika_payout(
@@ -143,7 +143,7 @@ fn hachioji_matches_its_published_payments() {
     assert_eq!(amounts, ["2441000", "2960000", "0"]);
 }
 
-#[test]
+crate::util::test!(bad_files_name_the_file_the_place_and_the_expectation);
 fn bad_files_name_the_file_the_place_and_the_expectation() {
     let dir = tempfile::tempdir().unwrap();
     let examples = root().join("docs/examples");
@@ -210,9 +210,9 @@ fn bad_files_name_the_file_the_place_and_the_expectation() {
     );
 }
 
+crate::util::test!(committed_json_schemas_match_the_code);
 /// The committed JSON Schemas are the ones the code generates (regenerate with
 /// `seika schema NAME > docs/schemas/NAME.schema.json`).
-#[test]
 fn committed_json_schemas_match_the_code() {
     for name in seika::engine::SCHEMA_NAMES {
         let generated = serde_json::to_string_pretty(&seika::engine::json_schema(name).unwrap())
@@ -227,9 +227,9 @@ fn committed_json_schemas_match_the_code() {
     }
 }
 
+crate::util::test!(overflowing_verified_values_are_refused_not_panicked);
 /// Arithmetic on verified values that overflows is a refusal naming the component and its
 /// metric, never a panic (issue 9, defect 2).
-#[test]
 fn overflowing_verified_values_are_refused_not_panicked() {
     let dir = root().join("docs/examples");
     let (contract, mut outcomes) = load(
@@ -253,8 +253,8 @@ fn overflowing_verified_values_are_refused_not_panicked() {
     );
 }
 
+crate::util::test!(overflow_inside_a_rule_is_refused_naming_the_metric);
 /// Inside a rule: a comparison-group effect whose difference overflows.
-#[test]
 fn overflow_inside_a_rule_is_refused_naming_the_metric() {
     let dir = root().join("docs/examples");
     let (contract, mut outcomes) = load(

@@ -20,7 +20,7 @@ async fn health_reports_database(app: TestApp) {
 }
 db_test!(health_reports_database);
 
-#[tokio::test]
+crate::util::async_test!(request_id_from_the_client_is_kept);
 async fn request_id_from_the_client_is_kept() {
     let app = TestApp::new(db::Backend::Sqlite).await;
     let req = Request::get("/api/v1/health")
@@ -31,7 +31,7 @@ async fn request_id_from_the_client_is_kept() {
     assert_eq!(res.header("x-request-id"), Some("trace-me-42"));
 }
 
-#[tokio::test]
+crate::util::async_test!(health_is_503_when_the_database_is_unreachable);
 async fn health_is_503_when_the_database_is_unreachable() {
     let url = DatabaseUrl::parse("postgres://nobody@127.0.0.1:1/none").unwrap();
     let db = Db::lazy(
@@ -63,7 +63,7 @@ async fn health_is_503_when_the_database_is_unreachable() {
     );
 }
 
-#[tokio::test]
+crate::util::async_test!(unknown_routes_and_methods_are_problems);
 async fn unknown_routes_and_methods_are_problems() {
     let app = TestApp::new(db::Backend::Sqlite).await;
     app.get("/api/v1/no-such-thing", None)
@@ -74,7 +74,7 @@ async fn unknown_routes_and_methods_are_problems() {
         .assert_problem(StatusCode::METHOD_NOT_ALLOWED);
 }
 
-#[test]
+crate::util::test!(migration_trees_have_identical_versions);
 fn migration_trees_have_identical_versions() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
     let versions = |dialect: &str| {
@@ -101,7 +101,7 @@ fn migration_trees_have_identical_versions() {
     }
 }
 
-#[test]
+crate::util::test!(database_urls_choose_the_backend_by_scheme);
 fn database_urls_choose_the_backend_by_scheme() {
     use seika::db::Backend;
     let backend = |s: &str| DatabaseUrl::parse(s).map(|u| u.backend());
@@ -109,16 +109,30 @@ fn database_urls_choose_the_backend_by_scheme() {
     assert_eq!(backend("postgresql://u@h/db"), Ok(Backend::Postgres));
     assert_eq!(backend("sqlite://data/x.db"), Ok(Backend::Sqlite));
     assert_eq!(backend("data/x.db"), Ok(Backend::Sqlite));
-    for typo in [
-        "postgress://u@h/db",
-        "postgre://u@h/db",
-        "mysql://u@h/db",
-        "postgres:u@h/db",
+    for (typo, scheme) in [
+        ("postgress://u@h/db", "postgress:"),
+        ("postgre://u@h/db", "postgre:"),
+        ("mysql://u@h/db", "mysql:"),
     ] {
-        assert!(backend(typo).is_err(), "{typo} must be refused");
+        let refusal = backend(typo).unwrap_err();
+        assert!(
+            refusal.contains(&format!("unsupported database URL scheme `{scheme}`"))
+                && refusal.contains("expected postgres://"),
+            "{typo}: {refusal}"
+        );
     }
-    assert!(backend("sqlite://:memory:").is_err());
-    assert!(backend("").is_err());
+    // `postgres:` without `//` is not a PostgreSQL URL either.
+    assert!(
+        backend("postgres:u@h/db")
+            .unwrap_err()
+            .contains("unsupported database URL scheme `postgres:`")
+    );
+    assert!(
+        backend("sqlite://:memory:")
+            .unwrap_err()
+            .contains("in-memory databases are not shared")
+    );
+    assert_eq!(backend(""), Err("the database URL is empty".to_owned()));
     let url = DatabaseUrl::parse("postgres://alice:s3cret@db.internal:5432/seika").unwrap();
     assert_eq!(
         url.redacted(),
@@ -163,9 +177,19 @@ async fn foreign_keys_are_enforced(app: TestApp) {
         })
         .await;
     assert!(
-        result.is_err(),
-        "a user of a missing organization must be refused"
+        matches!(
+            result,
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _
+            ))
+        ),
+        "a user of a missing organization must be refused by the foreign key: {result:?}"
     );
+    let users = app
+        .with_conn(|conn| db::users::find_by_email(conn, "ghost@example.org").unwrap())
+        .await;
+    assert!(users.is_none());
 }
 db_test!(foreign_keys_are_enforced);
 
@@ -184,7 +208,10 @@ async fn write_transaction_rolls_back_on_error(app: TestApp) {
                 )?;
                 Err(diesel::result::Error::RollbackTransaction)
             });
-            assert!(outcome.is_err());
+            assert!(matches!(
+                outcome,
+                Err(diesel::result::Error::RollbackTransaction)
+            ));
             db::organizations::find_by_slug(conn, "rolled-back").unwrap()
         })
         .await;

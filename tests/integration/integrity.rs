@@ -563,8 +563,8 @@ async fn parallel_guesses_are_throttled_at_the_limit(app: TestApp) {
 }
 db_test!(parallel_guesses_are_throttled_at_the_limit);
 
+crate::util::test!(forwarded_for_is_honoured_only_from_trusted_proxies);
 /// Defect 8: X-Forwarded-For names the client only when the peer is a trusted proxy.
-#[test]
 fn forwarded_for_is_honoured_only_from_trusted_proxies() {
     use seika::api::extract::client_address;
     let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
@@ -597,9 +597,9 @@ fn forwarded_for_is_honoured_only_from_trusted_proxies() {
     assert_eq!(client_address(None, "203.0.113.9", &trusted), None);
 }
 
+crate::util::test!(signing_keys_live_outside_the_database_and_rotate);
 /// Defect 9: the signing key never lives in the database: a 0600 key file beside an SQLite
 /// database, required configuration on PostgreSQL; rotation keeps the previous key verifying.
-#[test]
 fn signing_keys_live_outside_the_database_and_rotate() {
     use seika::api::session::{AuthKeys, KEY_FILE_NAME, decode_token, load_signing_keys};
     use seika::db::DatabaseUrl;

@@ -381,7 +381,7 @@ async fn answers_conform_to_the_document(app: TestApp) {
 }
 db_test!(answers_conform_to_the_document);
 
-#[tokio::test]
+crate::util::async_test!(every_endpoint_is_documented_with_its_bodies_and_errors);
 async fn every_endpoint_is_documented_with_its_bodies_and_errors() {
     let app = TestApp::new(seika::db::Backend::Sqlite).await;
     let doc = app.get("/api/v1/openapi.json", None).await.json();

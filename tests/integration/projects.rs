@@ -316,6 +316,11 @@ async fn register_publish_and_amend(app: TestApp) {
     let res = send_with_if_match(&app, Method::PUT, &path, &staff, &etag, &edited).await;
     res.assert_status(StatusCode::OK);
     let etag2 = res.header("etag").unwrap().to_owned();
+    assert_ne!(etag2, etag, "an edit is a new version");
+    let stored = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(stored["title_en"], "Test project, revised");
+    assert_eq!(stored["title_ja"], "テスト事業");
+    assert_eq!(stored["terms"], edited["terms"]);
     send_with_if_match(&app, Method::PUT, &path, &staff, &etag, &edited)
         .await
         .assert_problem(StatusCode::CONFLICT);

@@ -1,5 +1,8 @@
 //! Test support: fresh databases, the app under test and request helpers.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
@@ -14,28 +17,81 @@ use seika::db::{Backend, DatabaseUrl, Db, PoolOptions};
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// Generates one `#[tokio::test]` per database for an `async fn(TestApp)`.
-/// The PostgreSQL variant needs `SEIKA_TEST_POSTGRES_URL`; without it, it is skipped with a
-/// message, unless `CI` is set, where a missing PostgreSQL is a failure.
+/// A test of this binary, registered where it is written and run by the harness in `main.rs`.
+pub struct Case {
+    pub module: &'static str,
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+pub type LocalFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+pub enum Kind {
+    /// An `async fn(TestApp)`, run once per database (and needing a browser if `browser`).
+    Db {
+        run: fn(TestApp) -> LocalFuture,
+        browser: bool,
+    },
+    /// A plain function.
+    Sync(fn()),
+    /// An `async fn()` on its own runtime.
+    Async(fn() -> LocalFuture),
+}
+
+inventory::collect!(Case);
+
+/// Registers an `async fn(TestApp)` to run once per database: `db_test!(name)`, or
+/// `db_test!(name, browser)` for a test that drives Chromium. The harness reports a variant whose
+/// database or browser is missing as ignored, with the reason, never as passed.
 macro_rules! db_test {
     ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = $crate::util::TestApp::new(seika::db::Backend::Sqlite).await;
-                super::$name(app).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = $crate::util::TestApp::postgres().await {
-                    super::$name(app).await;
-                }
+        $crate::util::db_test!(@register $name, false);
+    };
+    ($name:ident, browser) => {
+        $crate::util::db_test!(@register $name, true);
+    };
+    (@register $name:ident, $browser:expr) => {
+        inventory::submit! {
+            $crate::util::Case {
+                module: module_path!(),
+                name: stringify!($name),
+                kind: $crate::util::Kind::Db {
+                    run: |app| Box::pin($name(app)),
+                    browser: $browser,
+                },
             }
         }
     };
 }
 pub(crate) use db_test;
+
+/// Registers a plain `fn()` test.
+macro_rules! test {
+    ($name:ident) => {
+        inventory::submit! {
+            $crate::util::Case {
+                module: module_path!(),
+                name: stringify!($name),
+                kind: $crate::util::Kind::Sync($name),
+            }
+        }
+    };
+}
+pub(crate) use test;
+
+/// Registers an `async fn()` test.
+macro_rules! async_test {
+    ($name:ident) => {
+        inventory::submit! {
+            $crate::util::Case {
+                module: module_path!(),
+                name: stringify!($name),
+                kind: $crate::util::Kind::Async(|| Box::pin($name())),
+            }
+        }
+    };
+}
+pub(crate) use async_test;
 
 /// A database that exists for one test and is removed afterwards.
 pub struct TestDatabase {
@@ -53,14 +109,37 @@ pub const TEST_JWT_SECRET: &str = "seika-test-signing-secret-0123456789abcdef";
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// The PostgreSQL server URL for tests, if configured.
+/// Where the PostgreSQL variants run, decided once by the harness (`main.rs`) before any test.
+pub static POSTGRES: OnceLock<Result<String, String>> = OnceLock::new();
+
+/// The PostgreSQL server URL for tests, if there is one.
 pub fn postgres_admin_url() -> Option<String> {
-    match std::env::var("SEIKA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but SEIKA_TEST_POSTGRES_URL is not: PostgreSQL tests must run in CI")
-        }
-        _ => None,
+    POSTGRES
+        .get()
+        .and_then(|found| found.as_ref().ok().cloned())
+}
+
+/// The default a developer's machine offers: the local server, trust authentication.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Finds the PostgreSQL server for the PostgreSQL variants: `SEIKA_TEST_POSTGRES_URL` if set,
+/// else the local default if it answers. `Err` says why there is none.
+pub fn find_postgres() -> Result<String, String> {
+    let (url, configured) = match std::env::var("SEIKA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => (url, true),
+        _ => (DEFAULT_POSTGRES_URL.to_owned(), false),
+    };
+    let probe = if url.contains('?') {
+        format!("{url}&connect_timeout=3")
+    } else {
+        format!("{url}?connect_timeout=3")
+    };
+    match PgConnection::establish(&probe) {
+        Ok(_) => Ok(url),
+        Err(e) if configured => Err(format!("SEIKA_TEST_POSTGRES_URL does not answer: {e}")),
+        Err(_) => Err(format!(
+            "no PostgreSQL at {DEFAULT_POSTGRES_URL} and SEIKA_TEST_POSTGRES_URL not set"
+        )),
     }
 }
 
@@ -133,16 +212,6 @@ impl TestApp {
     pub async fn new(backend: Backend) -> Self {
         let database = TestDatabase::new(backend).expect("database configured");
         Self::on(database, HttpConfig::default()).await
-    }
-
-    pub async fn postgres() -> Option<Self> {
-        match TestDatabase::new(Backend::Postgres) {
-            Some(database) => Some(Self::on(database, HttpConfig::default()).await),
-            None => {
-                eprintln!("SEIKA_TEST_POSTGRES_URL not set: skipping the PostgreSQL variant");
-                None
-            }
-        }
     }
 
     pub async fn on(database: TestDatabase, config: HttpConfig) -> Self {
