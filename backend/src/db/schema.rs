@@ -218,7 +218,73 @@ diesel::joinable!(outcome_batches -> projects (project_id));
 diesel::joinable!(outcome_results -> projects (project_id));
 diesel::joinable!(payout_runs -> projects (project_id));
 
+diesel::table! {
+    claims (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        payout_run_id -> BigInt,
+        statement_sha256 -> Text,
+        tranche -> Text,
+        payer -> Text,
+        payer_organization_id -> BigInt,
+        issuer_organization_id -> BigInt,
+        invoice_number -> Text,
+        issued_on -> Date,
+        received_on -> Date,
+        description -> Text,
+        lines -> Text,
+        currency -> Text,
+        amounts_include_tax -> Bool,
+        tax_rate -> Text,
+        net_minor -> BigInt,
+        tax_minor -> BigInt,
+        total_minor -> BigInt,
+        paid_minor -> BigInt,
+        status -> Text,
+        inspection_due_on -> Date,
+        payment_due_on -> Date,
+        late_interest_rate -> Nullable<Text>,
+        prepared_by -> BigInt,
+        lock_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claim_inspections (id) {
+        id -> BigInt,
+        claim_id -> BigInt,
+        inspected_by -> BigInt,
+        inspected_on -> Date,
+        result -> Text,
+        checks -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claim_payments (id) {
+        id -> BigInt,
+        claim_id -> BigInt,
+        paid_on -> Date,
+        amount_minor -> BigInt,
+        budget_account -> Text,
+        reference -> Text,
+        recorded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(claims -> projects (project_id));
+diesel::joinable!(claim_inspections -> claims (claim_id));
+diesel::joinable!(claim_payments -> claims (claim_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    claims,
+    claim_inspections,
+    claim_payments,
     server_settings,
     organizations,
     users,

@@ -63,6 +63,11 @@ pub struct Contract {
     pub investments: Vec<Investment>,
     #[serde(default)]
     pub waterfall: Vec<WaterfallStep>,
+    /// How claims under this contract are invoiced and paid: tax, deadlines, late interest. The
+    /// engine does not use it; claims do. Absent: tax-inclusive amounts at 10 %, 10 days to
+    /// inspect, 15 to pay, no late-interest rate stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoicing: Option<crate::domain::claim::InvoiceTerms>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -502,6 +507,11 @@ impl Contract {
         let mut issues = Vec::new();
         if self.schema != CONTRACT_SCHEMA {
             issues.push(Issue::new("schema", format!("\"{CONTRACT_SCHEMA}\"")));
+        }
+        if let Some(invoicing) = &self.invoicing {
+            for (field, expected) in invoicing.problems() {
+                issues.push(Issue::new(format!("invoicing.{field}"), expected));
+            }
         }
         if self.code.trim().is_empty() {
             issues.push(Issue::new("code", "a non-empty contract code"));

@@ -38,7 +38,7 @@ use statement::{
 };
 
 /// Changes whenever a change to the engine could change a statement.
-pub const ENGINE_VERSION: &str = "seika-engine/1.0.0";
+pub const ENGINE_VERSION: &str = "seika-engine/1.1.0";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum EngineError {
@@ -292,7 +292,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 *state.savings_paid.entry(metric.clone()).or_default() +=
                     Money::from_minor(amount, currency).to_decimal();
             }
-            let status = if amount < before_caps && evaluation.status == LineStatus::Paid {
+            let status = if amount < before_caps && evaluation.status == LineStatus::Earned {
                 LineStatus::Capped
             } else {
                 evaluation.status

@@ -31,7 +31,7 @@ impl Evaluation {
             status: if raw.is_zero() {
                 LineStatus::NotMet
             } else {
-                LineStatus::Paid
+                LineStatus::Earned
             },
             formula,
             inputs: BTreeMap::new(),

@@ -56,9 +56,10 @@ pub struct MetricTotal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LineStatus {
-    /// Paid in full as the rule computed it.
-    Paid,
-    /// Paid, but less than the rule computed because a cap bound.
+    /// Earned in full as the rule computed it: a computed amount, not a payment (payments are
+    /// claims paid, recorded separately).
+    Earned,
+    /// Earned, but less than the rule computed because a cap bound.
     Capped,
     /// The rule or a condition gave nothing.
     NotMet,
