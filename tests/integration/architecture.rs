@@ -7,6 +7,7 @@ const HANDLER_MODULES: &[&str] = &[
     "audit",
     "auth",
     "batches",
+    "claims",
     "organizations",
     "outcomes",
     "payout_runs",

@@ -101,6 +101,12 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "AGEIP",
         "A",
     ),
+    ("GET", "/projects/{id}/claims", "AGEIP", "A"),
+    ("POST", "/projects/{id}/claims", "GP", "-"),
+    ("GET", "/projects/{id}/claims/{rid}", "AGEIP", "A"),
+    ("POST", "/projects/{id}/claims/{rid}/resubmit", "GP", "-"),
+    ("POST", "/projects/{id}/claims/{rid}/inspection", "G", "-"),
+    ("POST", "/projects/{id}/claims/{rid}/payments", "G", "-"),
     // "Own": an invitation to the actor's organization (answered already, so 409 for whoever may
     // answer it); "foreign": an invitation to another organization (404).
     ("GET", "/invitations", "*", "*"),
@@ -161,6 +167,7 @@ struct Ids {
     result: i64,
     batch: i64,
     run: i64,
+    claim: i64,
 }
 
 /// Gives Hachioji (which the demo leaves without data) a verified result, a batch and a run.
@@ -259,11 +266,55 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                 .id
             }
         };
+        // An accepted claim from the project's service provider to its owner, prepared (in the
+        // database) by the platform admin so that any member of the city's staff may inspect it.
+        let admin = users::find_by_email(conn, "admin@seika.example")
+            .unwrap()
+            .unwrap()
+            .id;
+        let parties = projects::parties(conn, project.id).unwrap();
+        let party = |role: &str| parties.iter().find(|p| p.role == role).unwrap().clone();
+        let payer = party("outcome_payer");
+        let day = chrono::NaiveDate::from_ymd_opt(2020, 10, 1).unwrap();
+        let at = seika::db::now();
+        let claim = seika::db::claims::insert(
+            conn,
+            &seika::db::claims::NewClaim {
+                project_id: project.id,
+                payout_run_id: run,
+                statement_sha256: "-",
+                tranche: "seed",
+                payer: &payer.slug,
+                payer_organization_id: payer.organization_id,
+                issuer_organization_id: party("service_provider").organization_id,
+                invoice_number: "T7000012050002",
+                issued_on: day,
+                received_on: day,
+                description: "seed",
+                lines: "[]",
+                currency: "JPY",
+                amounts_include_tax: true,
+                tax_rate: "0.1",
+                net_minor: 910,
+                tax_minor: 90,
+                total_minor: 1000,
+                status: "accepted",
+                inspection_due_on: day,
+                payment_due_on: day,
+                late_interest_rate: None,
+                prepared_by: admin,
+                created_at: at,
+                updated_at: at,
+            },
+        )
+        .unwrap()
+        .id;
         Ids {
             project: project.id,
             result,
             batch,
             run,
+            claim,
         }
     })
     .await
@@ -405,6 +456,8 @@ async fn authorization_matrix(app: TestApp) {
                             ids.result
                         } else if e.path.contains("outcome-batches") {
                             ids.batch
+                        } else if e.path.contains("/claims") {
+                            ids.claim
                         } else {
                             ids.run
                         }
@@ -454,6 +507,20 @@ async fn authorization_matrix(app: TestApp) {
                         Some(json!({"metric": "no-such-metric", "value": "1"}))
                     }
                     ("POST", p) if p.ends_with("/reject") => Some(json!({"reason": "matrix"})),
+                    // An unknown payout run: 422 after authorization.
+                    ("POST", "/projects/{id}/claims") => Some(
+                        json!({"payout_run_id": 0, "tranche": "t", "payer": "p", "invoice_number": "T7000012050002",
+                               "issued_on": "2020-01-01", "description": "matrix"}),
+                    ),
+                    // The seeded claim is accepted: not resubmittable, not inspectable (409).
+                    ("POST", p) if p.ends_with("/resubmit") => Some(
+                        json!({"invoice_number": "T7000012050002", "issued_on": "2020-01-01", "description": "matrix"}),
+                    ),
+                    ("POST", p) if p.ends_with("/inspection") => Some(json!({"accept": true})),
+                    // A zero payment: 422 after authorization.
+                    ("POST", p) if p.ends_with("/payments") => Some(
+                        json!({"paid_on": "2020-10-02", "amount": "0", "budget_account": "x", "reference": "x"}),
+                    ),
                     ("POST", _) => Some(json!({})),
                     _ => None,
                 };

@@ -25,6 +25,7 @@ mod bad_input;
 mod batches;
 mod binary;
 mod browser;
+mod claims;
 mod engine;
 mod foundation;
 mod i18n;

@@ -342,6 +342,10 @@ impl TestResponse {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
     /// Asserts an RFC 9457 problem with this status and returns its body.
     #[track_caller]
     pub fn assert_problem(&self, status: StatusCode) -> Value {

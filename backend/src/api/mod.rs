@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod claims;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -538,6 +539,64 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .ok(200, s::<crate::service::payout_runs::Reproduction>)
         .errors(&[404, 422]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/claims",
+            get(claims::list),
+            "claims and payments",
+            "Claims with their deadlines, inspections, payments and late interest",
+        )
+        .ok(200, s::<Vec<crate::service::claims::ClaimView>>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/claims",
+            post(claims::create),
+            "claims and payments",
+            "Submit a claim for one tranche and payer from a payout run (service provider, intermediary, or the owner's staff on its behalf)",
+        )
+        .json(s::<crate::service::claims::ClaimInput>)
+        .ok(201, s::<crate::service::claims::ClaimView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/claims/{rid}",
+            get(claims::get),
+            "claims and payments",
+            "One claim",
+        )
+        .ok(200, s::<crate::service::claims::ClaimView>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/claims/{rid}/resubmit",
+            post(claims::resubmit),
+            "claims and payments",
+            "Correct and resubmit a returned claim",
+        )
+        .json(s::<crate::service::claims::ResubmitInput>)
+        .ok(200, s::<crate::service::claims::ClaimView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/claims/{rid}/inspection",
+            post(claims::inspect),
+            "claims and payments",
+            "Inspect a claim: accept it or return it with a reason (payer's staff, not who prepared it)",
+        )
+        .json(s::<crate::service::claims::InspectionInput>)
+        .ok(200, s::<crate::service::claims::ClaimView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/claims/{rid}/payments",
+            post(claims::record_payment),
+            "claims and payments",
+            "Record a payment of an accepted claim, in part or in full (payer's staff)",
+        )
+        .json(s::<crate::service::claims::PaymentInput>)
+        .ok(201, s::<crate::service::claims::ClaimView>)
+        .errors(&[403, 404, 409]),
     ]
 }
 

@@ -139,6 +139,12 @@ pub enum ProjectAction {
     RunPayout,
     /// See participant-level records.
     ReadParticipants,
+    /// Prepare or resubmit a claim: the contractor side (service provider, intermediary) or the
+    /// owner's government staff on its behalf.
+    PrepareClaim,
+    /// Inspect a claim and record its payment: government staff of a paying organization (the
+    /// service also checks it is the claim's payer).
+    PayClaims,
 }
 
 /// The answer: allowed, refused (403), or hidden (404, so the project's existence is not revealed).
@@ -175,6 +181,16 @@ pub fn decide(actor: &Actor, standing: &ProjectStanding, action: ProjectAction) 
             Role::Evaluator => standing.has(PartyRole::Evaluator),
             _ => false,
         },
+        ProjectAction::PrepareClaim => match actor.role {
+            Role::GovernmentStaff => standing.is_owner,
+            Role::ServiceProvider => standing.has(PartyRole::ServiceProvider),
+            Role::Investor => standing.has(PartyRole::Intermediary),
+            _ => false,
+        },
+        ProjectAction::PayClaims => {
+            actor.role == Role::GovernmentStaff
+                && (standing.is_owner || standing.has(PartyRole::OutcomePayer))
+        }
         ProjectAction::ReadParticipants => match actor.role {
             Role::GovernmentStaff => standing.is_owner,
             Role::Evaluator => standing.has(PartyRole::Evaluator),

@@ -331,6 +331,10 @@ pub struct ProjectFigures {
     /// The reader's organization's cash flows as an investor in this project (empty for others):
     /// its drawdowns and what the latest run's waterfall computes for it, per tranche.
     pub own_cash_flows: Vec<engine::figures::CashFlow>,
+    /// Money as it moved: claimed, accepted on inspection, paid, outstanding (as invoiced).
+    pub claims: super::claims::ClaimTotals,
+    /// The contract's maximum less what has been paid; none without a maximum.
+    pub room_under_cap_after_payments: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -382,11 +386,28 @@ pub fn figures(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<P
         &own_slug,
     )
     .map_err(|e| AppError::Internal(e.into()))?;
+    let claims = super::claims::totals(conn, project_id, contract.currency)?;
+    let room_under_cap_after_payments = match &due.max_total_payment {
+        Some(cap) => {
+            let cap =
+                Money::parse(cap, contract.currency).map_err(|e| AppError::Internal(e.into()))?;
+            let paid = Money::parse(&claims.paid, contract.currency)
+                .map_err(|e| AppError::Internal(e.into()))?;
+            Some(
+                cap.checked_sub(paid)
+                    .map_err(|e| AppError::Internal(e.into()))?
+                    .amount_string(),
+            )
+        }
+        None => None,
+    };
     Ok(ProjectFigures {
         currency: contract.currency.code().to_owned(),
         metrics,
         latest_run,
         due,
         own_cash_flows,
+        claims,
+        room_under_cap_after_payments,
     })
 }

@@ -1,0 +1,443 @@
+//! Claims, inspection and payment: the sequence as a municipality runs it, each refusal, the legal
+//! deadlines and late interest on hand-computed examples, and the project's money stages.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::projects::{project_id, send_with_if_match};
+use crate::util::{TestApp, TestResponse, db_test};
+
+/// A valid registration number (the National Tax Agency's corporate number).
+const INVOICE: &str = "T7000012050002";
+
+async fn latest_run(app: &TestApp, project: i64, token: &str) -> i64 {
+    app.get(
+        &format!("/api/v1/projects/{project}/payout-runs"),
+        Some(token),
+    )
+    .await
+    .json()[0]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn org_id(app: &TestApp, slug: &'static str) -> i64 {
+    app.with_conn(move |conn| {
+        seika::db::organizations::find_by_slug(conn, slug)
+            .unwrap()
+            .unwrap()
+            .id
+    })
+    .await
+}
+
+/// A second member of Kobe City's staff, for four eyes.
+async fn second_kobe_staff(app: &TestApp) -> String {
+    let admin = app.login("admin@seika.example").await;
+    let kobe_city = org_id(app, "kobe-city").await;
+    app.post(
+        "/api/v1/users",
+        Some(&admin),
+        &json!({"email": "staff2@kobe-city.example", "display_name": "Kobe inspector",
+                "role": "government_staff", "organization_id": kobe_city,
+                "password": seika::demo::DEMO_PASSWORD}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    app.login("staff2@kobe-city.example").await
+}
+
+fn claims_path(project: i64) -> String {
+    format!("/api/v1/projects/{project}/claims")
+}
+
+async fn submit(app: &TestApp, project: i64, token: &str, body: &Value) -> TestResponse {
+    app.post(&claims_path(project), Some(token), body).await
+}
+
+fn claim_body(run: i64, tranche: &str) -> Value {
+    json!({"payout_run_id": run, "tranche": tranche, "payer": "kobe-city",
+           "invoice_number": INVOICE, "issued_on": seika::service::claims::today(),
+           "description": "成果連動型委託料（中間評価）"})
+}
+
+/// Claim → inspection (returned, resubmitted, accepted) → partial and final payment, with every
+/// refusal on the way, on the demo's Kobe run.
+async fn a_claim_is_inspected_and_paid_in_parts(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let provider = app.login("provider@dpp.example").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let inspector = second_kobe_staff(&app).await;
+    let run = latest_run(&app, kobe, &staff).await;
+
+    // Refusals first: nothing is written by any of them.
+    let mut over = claim_body(run, "interim");
+    over["amount"] = json!("26200001");
+    let res = submit(&app, kobe, &provider, &over).await;
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body_text().contains("\"amount\""));
+    let mut bad_number = claim_body(run, "interim");
+    bad_number["invoice_number"] = json!("T8000012050002");
+    submit(&app, kobe, &provider, &bad_number)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut backdated = claim_body(run, "interim");
+    backdated["received_on"] = json!("2019-04-01");
+    submit(&app, kobe, &provider, &backdated)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let investor = app.login("investor@smbc.example").await;
+    submit(&app, kobe, &investor, &claim_body(run, "interim"))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let hachioji_staff = app.login("staff@hachioji-city.example").await;
+    submit(&app, kobe, &hachioji_staff, &claim_body(run, "interim"))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&claims_path(kobe), Some(&staff))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // The provider claims the interim tranche: the statement's ¥26,200,000, tax included (the
+    // contract states no invoicing terms): tax = ⌊26,200,000 × 0.10 ÷ 1.10⌋ = ¥2,381,818.
+    let res = submit(&app, kobe, &provider, &claim_body(run, "interim")).await;
+    res.assert_status(StatusCode::CREATED);
+    let claim = res.json();
+    let id = claim["id"].as_i64().unwrap();
+    assert_eq!(claim["status"], "submitted");
+    assert_eq!(claim["total"], "26200000");
+    assert_eq!(claim["tax"], "2381818");
+    assert_eq!(claim["net"], "23818182");
+    assert_eq!(claim["paid"], "0");
+    assert_eq!(claim["payer_name_en"], "Kobe City");
+    assert_eq!(claim["lines"].as_array().unwrap().len(), 2);
+    let today = seika::service::claims::today();
+    assert_eq!(claim["received_on"], json!(today));
+    assert_eq!(
+        claim["inspection_due_on"],
+        json!(today + chrono::Duration::days(10))
+    );
+    assert_eq!(
+        claim["payment_due_on"],
+        json!(today + chrono::Duration::days(15))
+    );
+    // One live claim per tranche and payer.
+    submit(&app, kobe, &provider, &claim_body(run, "interim"))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+
+    // Only the payer's staff inspect, and not the person who prepared the claim.
+    let path = format!("{}/{id}", claims_path(kobe));
+    app.post(
+        &format!("{path}/inspection"),
+        Some(&provider),
+        &json!({"accept": true}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN);
+    app.post(
+        &format!("{path}/inspection"),
+        Some(&hachioji_staff),
+        &json!({"accept": true}),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+    app.post(
+        &format!("{path}/inspection"),
+        Some(&inspector),
+        &json!({"accept": false}),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    // Not accepted yet: no payment.
+    app.post(
+        &format!("{path}/payments"),
+        Some(&staff),
+        &json!({"paid_on": today, "amount": "1", "budget_account": "一般会計", "reference": "x"}),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT);
+
+    let returned = app
+        .post(
+            &format!("{path}/inspection"),
+            Some(&inspector),
+            &json!({"accept": false, "reason": "登録番号の記載漏れ", "checks": ["amount matches the statement"]}),
+        )
+        .await;
+    returned.assert_status(StatusCode::OK);
+    assert_eq!(returned.json()["status"], "returned");
+    assert_eq!(
+        returned.json()["inspections"][0]["reason"],
+        "登録番号の記載漏れ"
+    );
+    let resubmitted = app
+        .post(
+            &format!("{path}/resubmit"),
+            Some(&provider),
+            &json!({"invoice_number": INVOICE, "issued_on": today, "description": "成果連動型委託料（中間評価）再提出"}),
+        )
+        .await;
+    resubmitted.assert_status(StatusCode::OK);
+    assert_eq!(resubmitted.json()["status"], "submitted");
+    let accepted = app
+        .post(
+            &format!("{path}/inspection"),
+            Some(&inspector),
+            &json!({"accept": true, "checks": ["amount matches the statement", "registration number"]}),
+        )
+        .await;
+    accepted.assert_status(StatusCode::OK);
+    let accepted = accepted.json();
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["inspections"].as_array().unwrap().len(), 2);
+    assert_eq!(accepted["inspections"][1]["inspected_by"], "Kobe inspector");
+
+    // Payments: in part, never beyond what is outstanding.
+    let pay = |amount: &str| {
+        json!({"paid_on": today, "amount": amount, "budget_account": "国民健康保険特別会計 款2項1目1節13",
+               "reference": "支出命令 2026-0042"})
+    };
+    let first = app
+        .post(&format!("{path}/payments"), Some(&staff), &pay("20000000"))
+        .await;
+    first.assert_status(StatusCode::CREATED);
+    assert_eq!(first.json()["status"], "accepted");
+    assert_eq!(first.json()["outstanding"], "6200000");
+    let res = app
+        .post(&format!("{path}/payments"), Some(&staff), &pay("6200001"))
+        .await;
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    app.post(&format!("{path}/payments"), Some(&provider), &pay("1"))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let last = app
+        .post(&format!("{path}/payments"), Some(&staff), &pay("6200000"))
+        .await;
+    last.assert_status(StatusCode::CREATED);
+    let paid = last.json();
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(paid["paid"], "26200000");
+    assert_eq!(paid["outstanding"], "0");
+    assert_eq!(paid["payments"].as_array().unwrap().len(), 2);
+    assert_eq!(paid["payments"][0]["late_interest"], "0");
+
+    // The project's money, each stage under its own name.
+    let figures = app
+        .get(&format!("/api/v1/projects/{kobe}/figures"), Some(&staff))
+        .await
+        .json();
+    assert_eq!(
+        figures["claims"],
+        json!({"claimed": "26200000", "accepted": "26200000", "paid": "26200000", "outstanding": "0"})
+    );
+    let cap: i64 = figures["due"]["max_total_payment"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        figures["room_under_cap_after_payments"],
+        json!((cap - 26_200_000).to_string())
+    );
+
+    // Every step is in the audit log.
+    let admin = app.login("admin@seika.example").await;
+    let log = app.get("/api/v1/audit", Some(&admin)).await.json();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .filter(|a| a.starts_with("claim."))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "claim.payment_recorded",
+            "claim.payment_recorded",
+            "claim.accepted",
+            "claim.resubmitted",
+            "claim.returned",
+            "claim.submitted"
+        ]
+    );
+}
+db_test!(a_claim_is_inspected_and_paid_in_parts);
+
+/// Kobe amended with invoicing terms: 30 days to pay and 2.5 % a year late interest. A paper claim
+/// received 2019-04-01 is due 2019-05-01; paid 2019-05-13, 12 days late: 26,200,000 × 0.025 × 12 ÷
+/// 365 = 21,534.246… → ¥21,534. The final tranche's claim, accepted and never paid, is overdue and
+/// accrues interest; a claim never inspected is overdue for inspection.
+async fn deadlines_and_late_interest_follow_the_contract(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let inspector = second_kobe_staff(&app).await;
+    let project = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&staff))
+        .await;
+    let etag = project.header("etag").unwrap().to_owned();
+    let mut terms = project.json()["terms"].clone();
+    terms["invoicing"] = json!({"amounts_include_tax": true, "tax_rate": "0.10",
+        "payment_days": 30, "late_interest_annual_rate": "0.025"});
+    // A payment period beyond the law's 30 days is refused.
+    let mut too_long = terms.clone();
+    too_long["invoicing"]["payment_days"] = json!(40);
+    let res = send_with_if_match(
+        &app,
+        axum::http::Method::POST,
+        &format!("/api/v1/projects/{kobe}/amendments"),
+        &staff,
+        &etag,
+        &json!({"reason": "支払条件", "effective_from": "2019-01-01", "terms": too_long}),
+    )
+    .await;
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body_text().contains("terms.invoicing.payment_days"));
+    send_with_if_match(
+        &app,
+        axum::http::Method::POST,
+        &format!("/api/v1/projects/{kobe}/amendments"),
+        &staff,
+        &etag,
+        &json!({"reason": "支払条件の明記", "effective_from": "2019-01-01", "terms": terms}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let run = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/payout-runs"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await;
+    run.assert_status(StatusCode::CREATED);
+    let run = run.json()["id"].as_i64().unwrap();
+    let dpp = org_id(&app, "dpp-health-partners").await;
+
+    // A paper claim entered by the city's staff on the provider's behalf.
+    let mut body = claim_body(run, "interim");
+    body["issuer_organization_id"] = json!(dpp);
+    body["issued_on"] = json!("2019-03-29");
+    body["received_on"] = json!("2019-04-01");
+    let claim = submit(&app, kobe, &staff, &body).await;
+    claim.assert_status(StatusCode::CREATED);
+    let claim = claim.json();
+    assert_eq!(claim["issuer_name_en"], "DPP Health Partners");
+    assert_eq!(claim["inspection_due_on"], "2019-04-11");
+    assert_eq!(claim["payment_due_on"], "2019-05-01");
+    assert_eq!(claim["inspection_overdue"], true);
+    let path = format!("{}/{}", claims_path(kobe), claim["id"]);
+    // Who entered it does not inspect it.
+    app.post(
+        &format!("{path}/inspection"),
+        Some(&staff),
+        &json!({"accept": true}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN);
+    app.post(
+        &format!("{path}/inspection"),
+        Some(&inspector),
+        &json!({"accept": true, "inspected_on": "2019-04-08"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let accepted = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(accepted["payment_overdue"], true);
+    assert_ne!(accepted["late_interest_accruing"], "0");
+    let paid = app
+        .post(
+            &format!("{path}/payments"),
+            Some(&staff),
+            &json!({"paid_on": "2019-05-13", "amount": "26200000",
+                    "budget_account": "一般会計", "reference": "2019-0513"}),
+        )
+        .await;
+    paid.assert_status(StatusCode::CREATED);
+    let paid = paid.json();
+    assert_eq!(paid["payments"][0]["days_late"], 12);
+    assert_eq!(paid["payments"][0]["late_interest"], "21534");
+    assert_eq!(paid["late_interest_on_payments"], "21534");
+    assert_eq!(paid["late_interest_accruing"], "0");
+    assert_eq!(paid["payment_overdue"], false);
+}
+db_test!(deadlines_and_late_interest_follow_the_contract);
+
+/// A tranche whose lines still await verified data cannot be claimed.
+async fn a_tranche_awaiting_data_is_not_claimed(app: TestApp) {
+    let hachioji = project_id(&app, "hachioji-screening-2017").await;
+    let staff = app.login("staff@hachioji-city.example").await;
+    let run = app
+        .post(
+            &format!("/api/v1/projects/{hachioji}/payout-runs"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await;
+    run.assert_status(StatusCode::CREATED);
+    let run = run.json();
+    let tranche = run["statement"]["lines"][0]["tranche"].as_str().unwrap();
+    assert_eq!(run["statement"]["lines"][0]["status"], "awaiting_data");
+    let cancerscan = org_id(&app, "cancerscan").await;
+    let res = submit(
+        &app,
+        hachioji,
+        &staff,
+        &json!({"payout_run_id": run["id"], "tranche": tranche, "payer": "hachioji-city",
+                "invoice_number": INVOICE, "issued_on": "2019-06-01", "received_on": "2019-06-03",
+                "description": "成果連動型委託料", "issuer_organization_id": cancerscan}),
+    )
+    .await;
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body_text().contains("a final tranche"),
+        "{}",
+        res.body_text()
+    );
+}
+db_test!(a_tranche_awaiting_data_is_not_claimed);
+
+/// Two payments of the whole outstanding amount at once (PostgreSQL under READ COMMITTED too):
+/// one is recorded, the other refused; the claim is paid exactly once.
+async fn simultaneous_payments_never_overpay(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let provider = app.login("provider@dpp.example").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let inspector = second_kobe_staff(&app).await;
+    let run = latest_run(&app, kobe, &staff).await;
+    let claim = submit(&app, kobe, &provider, &claim_body(run, "final")).await;
+    claim.assert_status(StatusCode::CREATED);
+    let total = claim.json()["total"].as_str().unwrap().to_owned();
+    let path = format!("{}/{}", claims_path(kobe), claim.json()["id"]);
+    app.post(
+        &format!("{path}/inspection"),
+        Some(&inspector),
+        &json!({"accept": true}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let body = json!({"paid_on": seika::service::claims::today(), "amount": total,
+                      "budget_account": "一般会計", "reference": "race"});
+    let payments = format!("{path}/payments");
+    let (a, b) = tokio::join!(
+        app.post(&payments, Some(&staff), &body),
+        app.post(&payments, Some(&inspector), &body)
+    );
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    // The loser is refused by the conditional update (409) or, if it arrives after the winner
+    // committed, by the check of what is outstanding (422).
+    assert_eq!(statuses[0], 201, "{statuses:?}");
+    assert!([409, 422].contains(&statuses[1]), "{statuses:?}");
+    let claim = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(claim["paid"], total);
+    assert_eq!(claim["payments"].as_array().unwrap().len(), 1);
+}
+db_test!(simultaneous_payments_never_overpay);
