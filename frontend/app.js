@@ -319,15 +319,15 @@
 
   /** The project, its latest payout run (with statement) and the figures the server computed. */
   const loadProject = async (id) => {
-    const [project, runs, figures] = await Promise.all([
-      api("GET", `/projects/${id}`), api("GET", `/projects/${id}/payout-runs`), api("GET", `/projects/${id}/figures`)]);
+    const [project, runs, figures, claims] = await Promise.all([
+      api("GET", `/projects/${id}`), api("GET", `/projects/${id}/payout-runs`), api("GET", `/projects/${id}/figures`), api("GET", `/projects/${id}/claims`)]);
     if (!project.ok) return { problem: project.problem };
     let latest = null;
     if (runs.ok && runs.data.length) {
       const detail = await api("GET", `/projects/${id}/payout-runs/${runs.data[0].id}`);
       latest = detail.ok ? detail.data : null;
     }
-    return { project: project.data, etag: project.etag, runs: runs.ok ? runs.data : [], latest, figures: figures.ok ? figures.data : null };
+    return { project: project.data, etag: project.etag, runs: runs.ok ? runs.data : [], latest, figures: figures.ok ? figures.data : null, claims: claims.ok ? claims.data : [] };
   };
 
   /** The metrics with the server's progress figures (value and achievement are computed there). */
@@ -403,8 +403,211 @@
       due ? paymentsChart(points, terms.max_total_payment, currency) : h("p", { text: t("project.noRun") }),
       budgetRows.length ? h("h2", { text: t("project.budget") }) : null,
       budgetRows.length ? table([t("project.fiscalYear"), t("project.appropriated"), t("project.due"), t("project.budgetLeft")], budgetRows, { id: "budget" }) : null,
+      h("h2", { text: t("claims.title") }),
+      figures ? moneyStages(figures, currency) : null,
+      data.claims.length ? claimsTable(id, data.claims) : h("p", { text: t("claims.none") }),
+      canPrepareClaim(project) && runs.length ? h("p", {}, h("a", { class: "button", id: "new-claim", href: `#/projects/${id}/claims/new`, text: t("claims.prepare") })) : null,
       h("h2", { text: t("project.runs") }),
       runs.length ? table([t("run.asOf"), t("run.total"), t("run.terms"), ""], runs.map((r) => [dateTime(r.as_of), money(r.total, r.currency), String(r.terms_version), h("a", { href: `#/projects/${id}/runs/${r.id}`, text: t("common.open") })])) : h("p", { text: t("project.noRun") }));
+  };
+
+  // ---- Claims, inspection and payment -------------------------------------------------------
+
+  /** Who may prepare a claim (the server decides; this only offers the button). */
+  const canPrepareClaim = (project) => {
+    const role = state.user.role;
+    const mine = (r) => project.parties.some((p) => p.role === r && p.organization_id === state.user.organization.id && p.status === "accepted");
+    return (role === "government_staff" && project.owner_organization_id === state.user.organization.id)
+      || (role === "service_provider" && mine("service_provider"))
+      || (role === "investor" && mine("intermediary"));
+  };
+  const isPayerStaff = (claim) => state.user.role === "government_staff" && state.user.organization.slug === claim.payer;
+
+  /** The money of a project at each stage, as the server adds it up; each under its own name. */
+  const moneyStages = (figures, currency) => {
+    const c = figures.claims;
+    const due = figures.due;
+    return h("div", { class: "table-wrap" }, h("table", { id: "money-stages" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col", text: t("claims.stage") }), h("th", { scope: "col", text: t("claims.amount") }))),
+      h("tbody", {}, [
+        ["cap", t("project.cap"), due.max_total_payment],
+        ["computed", t("project.computed"), due.computed_total],
+        ["claimed", t("claims.claimed"), c.claimed],
+        ["accepted", t("claims.accepted"), c.accepted],
+        ["paid", t("claims.paid"), c.paid],
+        ["outstanding", t("claims.outstanding"), c.outstanding],
+        ["remaining", t("claims.remaining"), figures.room_under_cap_after_payments],
+      ].map(([key, label, amount]) => h("tr", { "data-stage": key }, h("th", { scope: "row", text: label }), h("td", { text: money(amount, currency) }))))));
+  };
+
+  const deadline = (day, overdue) => h("span", { class: overdue ? "overdue" : null }, date(day), overdue ? ` (${t("claims.overdue")})` : "");
+
+  const claimsTable = (id, claims) => table(
+    [t("run.tranche"), t("party.outcome_payer"), t("claims.total"), t("project.status"), t("claims.received"), t("claims.inspectionDue"), t("claims.paymentDue"), t("claims.paid"), ""],
+    claims.map((c) => [c.tranche, localName(c, "payer_name_ja", "payer_name_en"), money(c.total, c.currency), badge(c.status), date(c.received_on),
+      deadline(c.inspection_due_on, c.inspection_overdue), deadline(c.payment_due_on, c.payment_overdue), money(c.paid, c.currency),
+      h("a", { href: `#/projects/${id}/claims/${c.id}`, text: t("common.open") })]), { id: "claims" });
+
+  /** Shows a problem's field errors beside the fields whose ids are `prefix` + field. */
+  const showFieldProblems = (form, message, problem, prefix) => {
+    form.querySelectorAll(".field-error").forEach((e) => { e.textContent = ""; });
+    for (const e of problem.errors || []) {
+      const box = form.querySelector(`#${prefix}${e.field}-error`);
+      if (box) box.textContent = serverMessage(e.message);
+      form.querySelector(`#${prefix}${e.field}`)?.setAttribute("aria-invalid", "true");
+    }
+    showProblem(message, problem);
+  };
+
+  const viewNewClaim = async (id) => {
+    loading();
+    const data = await loadProject(id);
+    if (data.problem) return page(t("error.title"), problemBox(data.problem));
+    const { project, latest } = data;
+    const back = h("p", {}, h("a", { href: `#/projects/${id}`, text: `← ${titleOf(project)}` }));
+    if (!latest) return page(t("claims.prepare"), back, h("p", { text: t("project.noRun") }));
+    const st = latest.statement;
+    const cur = st.currency;
+    const final = st.tranches.filter((x) => !st.lines.some((l) => l.tranche === x.tranche && l.status === "awaiting_data"));
+    const partyName = (slug) => { const p = project.parties.find((x) => x.slug === slug); return p ? localName(p) : slug; };
+    const onBehalf = state.user.role === "government_staff";
+    const issuers = project.parties.filter((p) => ["service_provider", "intermediary"].includes(p.role) && p.status === "accepted");
+    const message = h("div", { id: "claim-message", "aria-live": "polite" });
+    const form = h("form", { id: "claim-form", novalidate: true },
+      h("p", { class: "hint", text: t("claims.fromRun", { when: dateTime(latest.as_of) }) }),
+      field("c-tranche", t("run.tranche"), select("c-tranche", final.map((x) => [x.tranche, `${x.tranche} · ${date(x.due_on)} · ${t("claims.computedTotal")} ${money(x.total, cur)}`])), final.length ? null : t("claims.noFinal")),
+      field("c-payer", t("party.outcome_payer"), select("c-payer", st.payers.map((p) => [p.payer, partyName(p.payer)]))),
+      field("c-amount", `${t("claims.amount")} (${cur})`, input("c-amount", { inputmode: "decimal" }), t("claims.amountHint")),
+      field("c-invoice_number", t("claims.invoiceNumber"), input("c-invoice_number", { placeholder: "T1234567890123", autocomplete: "off" }), t("claims.invoiceNumberHint")),
+      field("c-issued_on", t("claims.issuedOn"), input("c-issued_on", { type: "date" })),
+      onBehalf ? field("c-received_on", t("claims.received"), input("c-received_on", { type: "date" }), t("claims.receivedHint")) : null,
+      onBehalf ? field("c-issuer_organization_id", t("claims.issuer"), select("c-issuer_organization_id", issuers.map((p) => [String(p.organization_id), localName(p)]))) : null,
+      field("c-description", t("claims.description"), input("c-description")),
+      h("button", { type: "submit", id: "claim-submit", text: t("claims.submit") }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const get = (name) => (form.elements[name] ? form.elements[name].value.trim() : "");
+      const body = { payout_run_id: latest.id, tranche: get("c-tranche"), payer: get("c-payer"), amount: get("c-amount") || null,
+        invoice_number: get("c-invoice_number"), issued_on: get("c-issued_on") || null, description: get("c-description") };
+      if (onBehalf) Object.assign(body, { received_on: get("c-received_on") || null, issuer_organization_id: get("c-issuer_organization_id") ? Number(get("c-issuer_organization_id")) : null });
+      const res = await api("POST", `/projects/${id}/claims`, body);
+      if (!res.ok) return showFieldProblems(form, message, res.problem, "c-");
+      announce(t("claims.submitted"));
+      location.hash = `#/projects/${id}/claims/${res.data.id}`;
+    });
+    page(t("claims.prepare"), back, message, form);
+  };
+
+  const viewClaim = async (id, claimId) => {
+    loading();
+    const [res, project] = await Promise.all([api("GET", `/projects/${id}/claims/${claimId}`), api("GET", `/projects/${id}`)]);
+    if (!res.ok) return page(t("error.title"), problemBox(res.problem));
+    const c = res.data;
+    const cur = c.currency;
+    const message = h("div", { id: "claim-message", "aria-live": "polite" });
+    const reload = () => viewClaim(id, claimId);
+    const actions = [];
+    if (isPayerStaff(c) && c.status === "submitted") {
+      const form = h("form", { id: "inspection-form", class: "no-print", novalidate: true },
+        h("h2", { text: t("claims.inspect") }),
+        h("fieldset", {}, h("legend", { text: t("claims.checks") }),
+          ["amount", "statement", "number", "dates"].map((k) => h("div", { class: "check" }, input(`i-check-${k}`, { type: "checkbox", value: t(`claims.check.${k}`) }), h("label", { for: `i-check-${k}`, text: t(`claims.check.${k}`) })))),
+        field("i-inspected_on", t("claims.inspectedOn"), input("i-inspected_on", { type: "date" })),
+        field("i-reason", t("claims.reason"), input("i-reason"), t("claims.reasonHint")),
+        h("p", { class: "actions" },
+          h("button", { type: "submit", id: "accept-claim", value: "accept", text: t("claims.accept") }),
+          h("button", { type: "submit", id: "return-claim", class: "secondary", value: "return", text: t("claims.return") })));
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const accept = ev.submitter ? ev.submitter.value === "accept" : true;
+        const checks = [...form.querySelectorAll("input[type=checkbox]:checked")].map((b) => b.value);
+        const body = { accept, checks, reason: form.elements["i-reason"].value.trim() || null, inspected_on: form.elements["i-inspected_on"].value || null };
+        const r = await api("POST", `/projects/${id}/claims/${claimId}/inspection`, body);
+        if (!r.ok) return showFieldProblems(form, message, r.problem, "i-");
+        announce(t(accept ? "claims.acceptedNow" : "claims.returnedNow"));
+        reload();
+      });
+      actions.push(form);
+    }
+    if (isPayerStaff(c) && c.status === "accepted") {
+      const form = h("form", { id: "payment-form", class: "no-print", novalidate: true },
+        h("h2", { text: t("claims.recordPayment") }),
+        h("p", { class: "hint", text: t("claims.outstandingNow", { amount: money(c.outstanding, cur) }) }),
+        field("p-paid_on", t("claims.paidOn"), input("p-paid_on", { type: "date" })),
+        field("p-amount", `${t("claims.amount")} (${cur})`, input("p-amount", { inputmode: "decimal", value: c.outstanding })),
+        field("p-budget_account", t("claims.budgetAccount"), input("p-budget_account"), t("claims.budgetAccountHint")),
+        field("p-reference", t("claims.reference"), input("p-reference")),
+        h("button", { type: "submit", id: "payment-submit", text: t("claims.recordPayment") }));
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const get = (name) => form.elements[name].value.trim();
+        const r = await api("POST", `/projects/${id}/claims/${claimId}/payments`, { paid_on: get("p-paid_on") || null, amount: get("p-amount"), budget_account: get("p-budget_account"), reference: get("p-reference") });
+        if (!r.ok) return showFieldProblems(form, message, r.problem, "p-");
+        announce(t("claims.paymentRecorded"));
+        reload();
+      });
+      actions.push(form);
+    }
+    if (c.status === "returned" && project.ok && canPrepareClaim(project.data)) {
+      const form = h("form", { id: "resubmit-form", class: "no-print", novalidate: true },
+        h("h2", { text: t("claims.resubmit") }),
+        field("r-invoice_number", t("claims.invoiceNumber"), input("r-invoice_number", { value: c.invoice_number })),
+        field("r-issued_on", t("claims.issuedOn"), input("r-issued_on", { type: "date", value: c.issued_on })),
+        field("r-description", t("claims.description"), input("r-description", { value: c.description })),
+        h("button", { type: "submit", id: "resubmit-claim", text: t("claims.resubmit") }));
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const get = (name) => form.elements[name].value.trim();
+        const r = await api("POST", `/projects/${id}/claims/${claimId}/resubmit`, { invoice_number: get("r-invoice_number"), issued_on: get("r-issued_on") || null, description: get("r-description") });
+        if (!r.ok) return showFieldProblems(form, message, r.problem, "r-");
+        announce(t("claims.submitted"));
+        reload();
+      });
+      actions.push(form);
+    }
+    const dl = (id, pairs) => h("dl", { class: "invoice-facts", id }, pairs.filter(Boolean).flatMap(([k, v]) => [h("dt", { text: k }), h("dd", {}, v)]));
+    page(t("claims.invoiceTitle"),
+      h("p", { class: "no-print" }, h("a", { href: `#/projects/${id}`, text: `← ${project.ok ? titleOf(project.data) : t("projects.title")}` }), " ",
+        h("button", { type: "button", class: "secondary", id: "print-claim", text: t("claims.print"), onclick: () => window.print() })),
+      h("p", { class: "lead" }, badge(c.status), " ", h("strong", { id: "claim-total", text: money(c.total, cur) })),
+      c.inspection_overdue ? h("p", { class: "notice", text: t("claims.inspectionOverdue", { day: date(c.inspection_due_on) }) }) : null,
+      c.payment_overdue ? h("p", { class: "notice", text: t("claims.paymentOverdue", { day: date(c.payment_due_on), interest: money(c.late_interest_accruing, cur) }) }) : null,
+      message,
+      dl("claim-facts", [
+        [t("claims.issuer"), `${localName(c, "issuer_name_ja", "issuer_name_en")}`],
+        [t("claims.invoiceNumber"), h("code", { text: c.invoice_number })],
+        [t("claims.addressedTo"), localName(c, "payer_name_ja", "payer_name_en")],
+        [t("claims.issuedOn"), date(c.issued_on)],
+        [t("claims.received"), date(c.received_on)],
+        [t("claims.description"), c.description],
+        [t("run.tranche"), c.tranche],
+        [t("claims.statement"), h("span", {}, h("a", { href: `#/projects/${id}/runs/${c.payout_run_id}`, text: t("claims.statementLink") }), " ", h("code", { class: "hash", text: c.statement_sha256.slice(0, 16) }))],
+      ]),
+      h("h2", { text: t("claims.lines") }),
+      table([t("run.component"), t("claims.amount")], c.lines.map((l) => [l.name || l.component, money(l.amount, cur)]), { id: "claim-lines" }),
+      table([t("claims.stage"), t("claims.amount")], [
+        [t(c.amounts_include_tax ? "claims.netIncluded" : "claims.net"), money(c.net, cur)],
+        [t("claims.tax", { rate: percent(Number(c.tax_rate), 2) }), money(c.tax, cur)],
+        [t("claims.total"), money(c.total, cur)],
+        [t("claims.paid"), money(c.paid, cur)],
+        [t("claims.outstanding"), money(c.outstanding, cur)],
+      ], { id: "claim-amounts" }),
+      h("p", { class: "hint", text: t(c.amounts_include_tax ? "claims.taxIncludedNote" : "claims.taxAddedNote") }),
+      h("h2", { text: t("claims.deadlines") }),
+      dl("claim-deadlines", [
+        [t("claims.inspectionDue"), deadline(c.inspection_due_on, c.inspection_overdue)],
+        [t("claims.paymentDue"), deadline(c.payment_due_on, c.payment_overdue)],
+        [t("claims.lateRate"), c.late_interest_annual_rate ? percent(Number(c.late_interest_annual_rate), 3) : t("claims.noLateRate")],
+        [t("claims.lateOnPayments"), money(c.late_interest_on_payments, cur)],
+        [t("claims.lateAccruing"), money(c.late_interest_accruing, cur)],
+      ]),
+      h("h2", { text: t("claims.inspections") }),
+      c.inspections.length ? table([t("claims.inspectedOn"), t("claims.inspector"), t("claims.result"), t("claims.checks"), t("claims.reason")],
+        c.inspections.map((i) => [date(i.inspected_on), i.inspected_by, badge(i.result), i.checks.join(" / ") || t("common.none"), i.reason || t("common.none")]), { id: "inspections" }) : h("p", { text: t("claims.noInspection") }),
+      h("h2", { text: t("claims.payments") }),
+      c.payments.length ? table([t("claims.paidOn"), t("claims.amount"), t("claims.budgetAccount"), t("claims.reference"), t("claims.daysLate"), t("claims.lateInterest")],
+        c.payments.map((p) => [date(p.paid_on), money(p.amount, cur), p.budget_account, p.reference, String(p.days_late), money(p.late_interest, cur)]), { id: "payments" }) : h("p", { text: t("claims.noPayment") }),
+      actions);
   };
 
   const viewRun = async (id, runId) => {
@@ -894,6 +1097,8 @@
     [/^#\/projects\/(\d+)\/data$/, (id) => viewData(id)],
     [/^#\/projects\/(\d+)\/records\/(\d+)$/, (id, rid) => viewHistory(id, rid)],
     [/^#\/projects\/(\d+)\/runs\/(\d+)$/, (id, rid) => viewRun(id, rid)],
+    [/^#\/projects\/(\d+)\/claims\/new$/, (id) => viewNewClaim(id)],
+    [/^#\/projects\/(\d+)\/claims\/(\d+)$/, (id, cid) => viewClaim(id, cid)],
     [/^#\/queue$/, () => viewQueue()],
     [/^#\/portfolio$/, () => viewPortfolio()],
     [/^#\/admin$/, () => viewAdmin()],

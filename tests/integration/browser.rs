@@ -750,3 +750,134 @@ async fn investor_dashboard_and_foreign_pages(app: TestApp) {
     browser.assert_no_js_errors();
 }
 db_test!(investor_dashboard_and_foreign_pages, browser);
+
+/// ¥ and the amount grouped by thousands, as the page formats a whole-yen decimal string.
+fn yen(amount: &str) -> String {
+    let digits: Vec<char> = amount.chars().collect();
+    let mut out = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(*c);
+    }
+    format!("¥{out}")
+}
+
+/// The provider claims a tranche, a second member of the city's staff inspects and accepts it,
+/// the city records the payment; at each stage the project page shows the API's figures, each
+/// under its own name, and the claim prints as an invoice.
+async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    let admin = app.login("admin@seika.example").await;
+    let kobe_city = app
+        .with_conn(|conn| {
+            seika::db::organizations::find_by_slug(conn, "kobe-city")
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    app.post(
+        "/api/v1/users",
+        Some(&admin),
+        &json!({"email": "staff2@kobe-city.example", "display_name": "Kobe inspector",
+                "role": "government_staff", "organization_id": kobe_city,
+                "password": seika::demo::DEMO_PASSWORD}),
+    )
+    .await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    let today = seika::service::claims::today().to_string();
+
+    // Each stage's figures on the page are the API's.
+    let stages_match_the_api = |stage: &str| {
+        let app = &app;
+        let staff = &staff;
+        let browser = &browser;
+        let base = &base;
+        let stage = stage.to_owned();
+        async move {
+            let figures = app
+                .get(&format!("/api/v1/projects/{kobe}/figures"), Some(staff))
+                .await
+                .json();
+            browser.goto(&format!("{base}/#/projects/{kobe}"));
+            browser.find("#money-stages");
+            for (key, amount) in [
+                ("computed", &figures["due"]["computed_total"]),
+                ("claimed", &figures["claims"]["claimed"]),
+                ("accepted", &figures["claims"]["accepted"]),
+                ("paid", &figures["claims"]["paid"]),
+                ("outstanding", &figures["claims"]["outstanding"]),
+                ("remaining", &figures["room_under_cap_after_payments"]),
+            ] {
+                let row = browser.text(&format!("#money-stages tr[data-stage={key}] td"));
+                assert_eq!(row, yen(amount.as_str().unwrap()), "{stage}: {key}");
+            }
+            figures
+        }
+    };
+
+    browser.login(&base, "provider@dpp.example");
+    let before = stages_match_the_api("before any claim").await;
+    assert_eq!(before["claims"]["paid"], "0");
+    browser.click("#new-claim");
+    browser.find("#claim-form");
+    browser.select("#c-tranche", "interim");
+    browser.select("#c-payer", "kobe-city");
+    browser.fill("#c-invoice_number", "T7000012050003");
+    browser.set_value("#c-issued_on", &today);
+    browser.fill("#c-description", "成果連動型委託料（中間評価）");
+    browser.click("#claim-submit");
+    // A wrong check digit is named beside its field, in the interface language.
+    browser.wait_text(
+        "#c-invoice_number-error",
+        "registration number of T and 13 digits",
+    );
+    browser.fill("#c-invoice_number", "T7000012050002");
+    browser.click("#claim-submit");
+    browser.wait_text("#claim-total", "¥26,200,000");
+    browser.wait_text(".lead", "Submitted");
+    browser.wait_text("#claim-amounts", "¥2,381,818");
+    browser.wait_text("#claim-facts", "T7000012050002");
+    browser.wait_text("#claim-facts", "DPP Health Partners");
+    browser.wait_text("#claim-deadlines", "Pay by");
+    let claimed = stages_match_the_api("claimed").await;
+    assert_eq!(claimed["claims"]["claimed"], "26200000");
+    assert_eq!(claimed["claims"]["paid"], "0");
+
+    browser.login(&base, "staff2@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/{kobe}"));
+    browser.click("#claims a");
+    browser.find("#inspection-form");
+    browser.click("#i-check-amount");
+    browser.click("#accept-claim");
+    browser.wait_text(".lead", "Accepted");
+    browser.wait_text("#inspections", "Kobe inspector");
+    stages_match_the_api("accepted").await;
+
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/{kobe}"));
+    browser.click("#claims a");
+    browser.find("#payment-form");
+    browser.set_value("#p-paid_on", &today);
+    browser.fill("#p-budget_account", "国民健康保険特別会計");
+    browser.fill("#p-reference", "支出命令 0042");
+    browser.click("#payment-submit");
+    browser.wait_text(".lead", "Paid");
+    browser.wait_text("#payments", "¥26,200,000");
+    browser.screenshot("claim-paid");
+    let paid = stages_match_the_api("paid").await;
+    assert_eq!(paid["claims"]["paid"], "26200000");
+    // Nothing computed is called paid: the page's only "Paid" amounts are the recorded payment.
+    browser.click("#lang-switch");
+    browser.wait_text("#money-stages", "支払済額");
+    browser.wait_text("#money-stages", "算定額（請求・支払前）");
+    browser.assert_no_js_errors();
+}
+db_test!(claims_are_submitted_inspected_and_paid_in_the_ui, browser);
