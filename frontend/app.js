@@ -319,15 +319,17 @@
 
   /** The project, its latest payout run (with statement) and the figures the server computed. */
   const loadProject = async (id) => {
-    const [project, runs, figures, claims] = await Promise.all([
-      api("GET", `/projects/${id}`), api("GET", `/projects/${id}/payout-runs`), api("GET", `/projects/${id}/figures`), api("GET", `/projects/${id}/claims`)]);
+    const [project, runs, figures, claims, distributions] = await Promise.all([
+      api("GET", `/projects/${id}`), api("GET", `/projects/${id}/payout-runs`), api("GET", `/projects/${id}/figures`), api("GET", `/projects/${id}/claims`),
+      api("GET", `/projects/${id}/distributions`)]);
     if (!project.ok) return { problem: project.problem };
     let latest = null;
     if (runs.ok && runs.data.length) {
       const detail = await api("GET", `/projects/${id}/payout-runs/${runs.data[0].id}`);
       latest = detail.ok ? detail.data : null;
     }
-    return { project: project.data, etag: project.etag, runs: runs.ok ? runs.data : [], latest, figures: figures.ok ? figures.data : null, claims: claims.ok ? claims.data : [] };
+    return { project: project.data, etag: project.etag, runs: runs.ok ? runs.data : [], latest, figures: figures.ok ? figures.data : null, claims: claims.ok ? claims.data : [],
+      distributions: distributions.ok ? distributions.data : null };
   };
 
   /** The metrics with the server's progress figures (value and achievement are computed there). */
@@ -407,6 +409,7 @@
       figures ? moneyStages(figures, currency) : null,
       data.claims.length ? claimsTable(id, data.claims) : h("p", { text: t("claims.none") }),
       canPrepareClaim(project) && runs.length ? h("p", {}, h("a", { class: "button", id: "new-claim", href: `#/projects/${id}/claims/new`, text: t("claims.prepare") })) : null,
+      data.distributions && data.distributions.tranches.length ? [h("h2", { text: t("dist.title") }), distributionsSection(id, project, data.distributions)] : null,
       h("h2", { text: t("project.runs") }),
       runs.length ? table([t("run.asOf"), t("run.total"), t("run.terms"), ""], runs.map((r) => [dateTime(r.as_of), money(r.total, r.currency), String(r.terms_version), h("a", { href: `#/projects/${id}/runs/${r.id}`, text: t("common.open") })])) : h("p", { text: t("project.noRun") }));
   };
@@ -457,6 +460,34 @@
       form.querySelector(`#${prefix}${e.field}`)?.setAttribute("aria-invalid", "true");
     }
     showProblem(message, problem);
+  };
+
+  /** Distributions to investors per tranche: computed, due, paid, as the server says. */
+  const distributionsSection = (id, project, view) => {
+    const cur = view.currency;
+    const message = h("div", { id: "dist-message", "aria-live": "polite" });
+    const mayRecord = (state.user.role === "government_staff" && project.owner_organization_id === state.user.organization.id)
+      || (state.user.role === "investor" && project.parties.some((p) => p.role === "intermediary" && p.organization_id === state.user.organization.id));
+    const investorName = (slug) => { const p = project.parties.find((x) => x.slug === slug); return p ? localName(p) : slug; };
+    const recordButton = (tranche, inv) => h("button", { type: "button", class: "record-distribution", text: t("dist.record"), onclick: async (ev) => {
+      const row = ev.currentTarget.closest("tr");
+      const paidOn = row.querySelector("input[type=date]").value;
+      const reference = row.querySelector("input[type=text]").value.trim();
+      const r = await api("POST", `/projects/${id}/distributions`, { tranche: tranche.tranche, investment: inv.investment, paid_on: paidOn || null, reference });
+      if (!r.ok) return showProblem(message, r.problem);
+      announce(t("dist.recorded"));
+      viewProject(id);
+    } });
+    return h("div", { id: "distributions" }, message, view.tranches.map((tr) => h("section", { class: "card", "data-tranche": tr.tranche },
+      h("h3", {}, `${t("run.tranche")}: ${tr.tranche} `, badge(tr.state)),
+      h("p", {}, `${t("dist.computedReceived")}: ${money(tr.computed_received, cur)} · ${t("dist.paidIn")}: ${money(tr.paid_in, cur)} · ${t("dist.retained")}: ${money(tr.retained, cur)}`),
+      table([t("dist.investment"), t("inv.investor"), t("dist.computed"), t("dist.paid"), t("claims.paidOn"), ""],
+        tr.investments.map((inv) => [inv.investment, investorName(inv.investor), money(inv.computed, cur), inv.paid ? money(inv.paid, cur) : t("common.none"), inv.paid_on ? date(inv.paid_on) : t("common.none"),
+          mayRecord && tr.state === "due" && !inv.paid && inv.computed !== "0"
+            ? h("span", { class: "actions" }, input(`d-${tr.tranche}-${inv.investment}-on`, { type: "date", "aria-label": t("claims.paidOn") }),
+              input(`d-${tr.tranche}-${inv.investment}-ref`, { type: "text", placeholder: t("claims.reference"), "aria-label": t("claims.reference") }), recordButton(tr, inv))
+            : ""])),
+      tr.other_investors && tr.other_investors.investments ? h("p", { text: t("dist.others", { count: tr.other_investors.investments, amount: money(tr.other_investors.computed_total, cur) }) }) : null)));
   };
 
   const viewNewClaim = async (id) => {

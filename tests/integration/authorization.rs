@@ -107,6 +107,9 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("POST", "/projects/{id}/claims/{rid}/resubmit", "GP", "-"),
     ("POST", "/projects/{id}/claims/{rid}/inspection", "G", "-"),
     ("POST", "/projects/{id}/claims/{rid}/payments", "G", "-"),
+    ("GET", "/projects/{id}/distributions", "AGEIP", "A"),
+    // The smbc investor is no intermediary of Kobe: only the owner's staff may record.
+    ("POST", "/projects/{id}/distributions", "G", "-"),
     // "Own": an invitation to the actor's organization (answered already, so 409 for whoever may
     // answer it); "foreign": an invitation to another organization (404).
     ("GET", "/invitations", "*", "*"),
@@ -517,6 +520,10 @@ async fn authorization_matrix(app: TestApp) {
                         json!({"invoice_number": "T7000012050002", "issued_on": "2020-01-01", "description": "matrix"}),
                     ),
                     ("POST", p) if p.ends_with("/inspection") => Some(json!({"accept": true})),
+                    // An unknown tranche: 422 after authorization.
+                    ("POST", "/projects/{id}/distributions") => Some(
+                        json!({"tranche": "none", "investment": "none", "paid_on": "2020-10-02", "reference": "x"}),
+                    ),
                     // A zero payment: 422 after authorization.
                     ("POST", p) if p.ends_with("/payments") => Some(
                         json!({"paid_on": "2020-10-02", "amount": "0", "budget_account": "x", "reference": "x"}),

@@ -874,6 +874,18 @@ async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
     browser.screenshot("claim-paid");
     let paid = stages_match_the_api("paid").await;
     assert_eq!(paid["claims"]["paid"], "26200000");
+    // The tranche is paid: its distributions are due, and the city records one as paid.
+    browser.wait_text("#distributions section[data-tranche=interim] h3", "Due");
+    browser.script(
+        "const row = document.querySelector('#distributions section[data-tranche=interim] .record-distribution').closest('tr'); \
+         row.querySelector('input[type=date]').value = new Date().toISOString().slice(0, 10); \
+         row.querySelector('input[type=text]').value = '振込 0001'; return true;",
+    );
+    browser.click("#distributions section[data-tranche=interim] .record-distribution");
+    browser.wait_until(
+        "return document.querySelectorAll('#distributions section[data-tranche=interim] .record-distribution').length === 2",
+    );
+    browser.screenshot("distributions");
     // Nothing computed is called paid: the page's only "Paid" amounts are the recorded payment.
     browser.click("#lang-switch");
     browser.wait_text("#money-stages", "支払済額");

@@ -441,3 +441,106 @@ async fn simultaneous_payments_never_overpay(app: TestApp) {
     assert_eq!(claim["payments"].as_array().unwrap().len(), 1);
 }
 db_test!(simultaneous_payments_never_overpay);
+
+/// Once a tranche's claim is paid in full, its distributions to investors are due; the city
+/// records them as paid at the waterfall's amounts; investors see their own in detail, the others
+/// in aggregate; and what the waterfall received is distributed plus retained, to the unit.
+async fn distributions_become_due_when_the_tranche_is_paid(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let provider = app.login("provider@dpp.example").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let inspector = second_kobe_staff(&app).await;
+    let investor = app.login("investor@smbc.example").await;
+    let path = format!("/api/v1/projects/{kobe}/distributions");
+
+    let before = app.get(&path, Some(&staff)).await.json();
+    let tranches = before["tranches"].as_array().unwrap();
+    assert_eq!(tranches.len(), 2);
+    for t in tranches {
+        assert_eq!(t["state"], "computed");
+        assert_eq!(t["reconciles"], true);
+        let distributed: i64 = t["investments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["computed"].as_str().unwrap().parse::<i64>().unwrap())
+            .sum();
+        let retained: i64 = t["retained"].as_str().unwrap().parse().unwrap();
+        let received: i64 = t["computed_received"].as_str().unwrap().parse().unwrap();
+        assert_eq!(distributed + retained, received, "{t}");
+    }
+    let interim = &tranches[0];
+    assert_eq!(interim["tranche"], "interim");
+    let investment = interim["investments"][0]["investment"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let record = |investment: &str| {
+        json!({"tranche": "interim", "investment": investment,
+               "paid_on": seika::service::claims::today(), "reference": "振込 0001"})
+    };
+    // Not due before the city has paid the tranche.
+    app.post(&path, Some(&staff), &record(&investment))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+
+    let run = latest_run(&app, kobe, &staff).await;
+    let claim = submit(&app, kobe, &provider, &claim_body(run, "interim")).await;
+    claim.assert_status(StatusCode::CREATED);
+    let claim_path = format!("{}/{}", claims_path(kobe), claim.json()["id"]);
+    app.post(
+        &format!("{claim_path}/inspection"),
+        Some(&inspector),
+        &json!({"accept": true}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    app.post(
+        &format!("{claim_path}/payments"),
+        Some(&staff),
+        &json!({"paid_on": seika::service::claims::today(), "amount": "26200000",
+                "budget_account": "一般会計", "reference": "支出 1"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let due = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(due["tranches"][0]["state"], "due");
+    assert_eq!(due["tranches"][0]["paid_in"], "26200000");
+    assert_eq!(due["tranches"][1]["state"], "computed");
+
+    // An investor that is not the intermediary does not record distributions.
+    app.post(&path, Some(&investor), &record(&investment))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let investments: Vec<String> = due["tranches"][0]["investments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["computed"] != "0")
+        .map(|i| i["investment"].as_str().unwrap().to_owned())
+        .collect();
+    for i in &investments {
+        app.post(&path, Some(&staff), &record(i))
+            .await
+            .assert_status(StatusCode::CREATED);
+    }
+    app.post(&path, Some(&staff), &record(&investments[0]))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let paid = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(paid["tranches"][0]["state"], "paid");
+    for i in paid["tranches"][0]["investments"].as_array().unwrap() {
+        if i["computed"] != "0" {
+            assert_eq!(i["paid"], i["computed"], "{i}");
+        }
+    }
+
+    // The investor sees its own investment in detail and the others in aggregate.
+    let own = app.get(&path, Some(&investor)).await.json();
+    let mine = own["tranches"][0]["investments"].as_array().unwrap();
+    assert!(mine.iter().all(|i| i["investor"] == "smbc"), "{own}");
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["paid"], mine[0]["computed"]);
+    assert_eq!(own["tranches"][0]["other_investors"]["investments"], 2);
+}
+db_test!(distributions_become_due_when_the_tranche_is_paid);

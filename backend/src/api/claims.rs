@@ -1,5 +1,6 @@
-//! `/projects/{id}/claims`: claims, their inspection and their payments. Thin handlers over
-//! [`crate::service::claims`].
+//! `/projects/{id}/claims` and `/projects/{id}/distributions`: claims, their inspection and
+//! payments, and the distributions to investors they make due. Thin handlers over
+//! [`crate::service::claims`] and [`crate::service::distributions`].
 
 use axum::Json;
 use axum::extract::State;
@@ -12,6 +13,7 @@ use super::session::AuthUser;
 use crate::service::claims::{
     self, ClaimInput, ClaimView, InspectionInput, PaymentInput, ResubmitInput,
 };
+use crate::service::distributions::{self, DistributionInput, DistributionsView};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -85,6 +87,31 @@ pub async fn record_payment(
     let view = state
         .db
         .run(move |conn| claims::record_payment(conn, &auth.actor, project_id, id, input))
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+pub async fn distributions(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+) -> AppResult<Json<DistributionsView>> {
+    state
+        .db
+        .run(move |conn| distributions::list(conn, &auth.actor, project_id))
+        .await
+        .map(Json)
+}
+
+pub async fn record_distribution(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiJson(input): ApiJson<DistributionInput>,
+) -> AppResult<(StatusCode, Json<DistributionsView>)> {
+    let view = state
+        .db
+        .run(move |conn| distributions::record(conn, &auth.actor, project_id, input))
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

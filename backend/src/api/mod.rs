@@ -597,6 +597,25 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .json(s::<crate::service::claims::PaymentInput>)
         .ok(201, s::<crate::service::claims::ClaimView>)
         .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/distributions",
+            get(claims::distributions),
+            "claims and payments",
+            "Distributions to investors by tranche: computed, due once the outcome payment is received, paid",
+        )
+        .ok(200, s::<crate::service::distributions::DistributionsView>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/distributions",
+            post(claims::record_distribution),
+            "claims and payments",
+            "Record an investment's distribution of a tranche as paid (intermediary or the owner's staff)",
+        )
+        .json(s::<crate::service::distributions::DistributionInput>)
+        .ok(201, s::<crate::service::distributions::DistributionsView>)
+        .errors(&[403, 404, 409]),
     ]
 }
 

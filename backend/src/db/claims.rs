@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{claim_inspections, claim_payments, claims};
+use super::schema::{claim_inspections, claim_payments, claims, distribution_payments};
 use super::{DbConn, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -270,4 +270,60 @@ pub fn record_payment(
         ))
         .execute(conn)?;
     Ok(true)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = distribution_payments)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct DistributionRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub payout_run_id: i64,
+    pub tranche: String,
+    pub investment: String,
+    pub amount_minor: i64,
+    pub paid_on: NaiveDate,
+    pub reference: String,
+    pub recorded_by: i64,
+    pub created_at: NaiveDateTime,
+}
+
+/// A distribution to record.
+#[derive(Debug, Clone)]
+pub struct NewDistribution<'a> {
+    pub project_id: i64,
+    pub payout_run_id: i64,
+    pub tranche: &'a str,
+    pub investment: &'a str,
+    pub amount_minor: i64,
+    pub paid_on: NaiveDate,
+    pub reference: &'a str,
+    pub recorded_by: i64,
+}
+
+/// Records a distribution; a second one for the same tranche and investment fails on the unique
+/// key.
+pub fn insert_distribution(conn: &mut DbConn, new: &NewDistribution<'_>) -> QueryResult<()> {
+    diesel::insert_into(distribution_payments::table)
+        .values((
+            distribution_payments::project_id.eq(new.project_id),
+            distribution_payments::payout_run_id.eq(new.payout_run_id),
+            distribution_payments::tranche.eq(new.tranche),
+            distribution_payments::investment.eq(new.investment),
+            distribution_payments::amount_minor.eq(new.amount_minor),
+            distribution_payments::paid_on.eq(new.paid_on),
+            distribution_payments::reference.eq(new.reference),
+            distribution_payments::recorded_by.eq(new.recorded_by),
+            distribution_payments::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn distributions(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<DistributionRow>> {
+    distribution_payments::table
+        .filter(distribution_payments::project_id.eq(project_id))
+        .order(distribution_payments::id.asc())
+        .select(DistributionRow::as_select())
+        .load(conn)
 }

@@ -277,11 +277,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    distribution_payments (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        payout_run_id -> BigInt,
+        tranche -> Text,
+        investment -> Text,
+        amount_minor -> BigInt,
+        paid_on -> Date,
+        reference -> Text,
+        recorded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(claims -> projects (project_id));
 diesel::joinable!(claim_inspections -> claims (claim_id));
 diesel::joinable!(claim_payments -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    distribution_payments,
     claims,
     claim_inspections,
     claim_payments,

@@ -145,6 +145,8 @@ pub enum ProjectAction {
     /// Inspect a claim and record its payment: government staff of a paying organization (the
     /// service also checks it is the claim's payer).
     PayClaims,
+    /// Record distributions to investors as paid: the intermediary, or the owner's staff.
+    RecordDistributions,
 }
 
 /// The answer: allowed, refused (403), or hidden (404, so the project's existence is not revealed).
@@ -184,6 +186,11 @@ pub fn decide(actor: &Actor, standing: &ProjectStanding, action: ProjectAction) 
         ProjectAction::PrepareClaim => match actor.role {
             Role::GovernmentStaff => standing.is_owner,
             Role::ServiceProvider => standing.has(PartyRole::ServiceProvider),
+            Role::Investor => standing.has(PartyRole::Intermediary),
+            _ => false,
+        },
+        ProjectAction::RecordDistributions => match actor.role {
+            Role::GovernmentStaff => standing.is_owner,
             Role::Investor => standing.has(PartyRole::Intermediary),
             _ => false,
         },

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod batches;
 pub mod claims;
+pub mod distributions;
 pub mod idempotency;
 pub mod organizations;
 pub mod outcomes;
