@@ -147,6 +147,12 @@ const USERS: &[DemoUser] = &[
         organization: "smbc-trust-individuals",
     },
     DemoUser {
+        email: "inspector@kobe-city.example",
+        name: "検査 一郎",
+        role: Role::GovernmentStaff,
+        organization: "kobe-city",
+    },
+    DemoUser {
         email: "provider@dpp.example",
         name: "DPP 三郎",
         role: Role::ServiceProvider,
@@ -170,6 +176,7 @@ pub struct DemoSummary {
     pub projects_created: usize,
     pub outcome_records_created: usize,
     pub payout_runs_created: usize,
+    pub claims_created: usize,
 }
 
 /// Loads the demo data set in one transaction, creating only what is missing.
@@ -350,6 +357,172 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
             .map_err(|e| anyhow::anyhow!("demo payout run: {e}"))?;
             summary.payout_runs_created += 1;
         }
+        if db::claims::list(conn, kobe.id)?.is_empty() {
+            summary.claims_created +=
+                kobe_claims(conn, kobe.id).map_err(|e| anyhow::anyhow!("demo claims: {e}"))?;
+        }
         Ok(summary)
     })
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+/// Kobe's money as it moved, through the same services people use: the interim tranche claimed
+/// on paper by the city on the provider's behalf, returned once for a wrong registration number,
+/// resubmitted, accepted and paid in FY2018; the final tranche claimed, accepted and paid ten days
+/// late in FY2020; each tranche's distributions to investors recorded.
+fn kobe_claims(conn: &mut DbConn, kobe: i64) -> crate::error::AppResult<usize> {
+    use crate::domain::access::Actor;
+    use crate::service::{claims, distributions};
+    let actor = |conn: &mut DbConn, email: &str| -> crate::error::AppResult<Actor> {
+        let user = users::find_by_email(conn, email)?
+            .ok_or_else(|| crate::error::AppError::not_found("demo user"))?;
+        Ok(Actor {
+            user_id: user.id,
+            organization_id: user.organization_id,
+            role: Role::GovernmentStaff,
+        })
+    };
+    let staff = actor(conn, "staff@kobe-city.example")?;
+    let inspector = actor(conn, "inspector@kobe-city.example")?;
+    let run = db::payout_runs::list(conn, kobe)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| crate::error::AppError::not_found("demo payout run"))?;
+    let dpp = organizations::find_by_slug(conn, "dpp-health-partners")?
+        .ok_or_else(|| crate::error::AppError::not_found("demo provider"))?
+        .id;
+    let claim =
+        |tranche: &str, issued: NaiveDate, received: NaiveDate, what: &str| claims::ClaimInput {
+            payout_run_id: run.id,
+            tranche: tranche.into(),
+            payer: "kobe-city".into(),
+            amount: None,
+            invoice_number: "T7000012050002".into(),
+            issued_on: issued,
+            received_on: Some(received),
+            description: what.into(),
+            issuer_organization_id: Some(dpp),
+        };
+    let accept = |on: NaiveDate| claims::InspectionInput {
+        accept: true,
+        checks: vec![
+            "算定書の金額と一致".into(),
+            "登録番号・請求者".into(),
+            "検証済みの成果".into(),
+        ],
+        reason: None,
+        inspected_on: Some(on),
+    };
+    let pay =
+        |on: NaiveDate, amount: rust_decimal::Decimal, reference: &str| claims::PaymentInput {
+            paid_on: on,
+            amount,
+            budget_account: "国民健康保険特別会計 保健事業費 委託料".into(),
+            reference: reference.into(),
+        };
+
+    let interim = claims::create(
+        conn,
+        &staff,
+        kobe,
+        claim(
+            "interim",
+            day(2019, 3, 1),
+            day(2019, 3, 4),
+            "糖尿病性腎症等重症化予防事業 成果連動型委託料（中間評価）",
+        ),
+    )?;
+    claims::inspect(
+        conn,
+        &inspector,
+        kobe,
+        interim.id,
+        claims::InspectionInput {
+            accept: false,
+            checks: vec!["登録番号・請求者".into()],
+            reason: Some(
+                "請求書の宛名が事業担当課になっています。会計管理者宛てに修正してください".into(),
+            ),
+            inspected_on: Some(day(2019, 3, 6)),
+        },
+    )?;
+    claims::resubmit(
+        conn,
+        &staff,
+        kobe,
+        interim.id,
+        claims::ResubmitInput {
+            invoice_number: "T7000012050002".into(),
+            issued_on: day(2019, 3, 7),
+            description: "糖尿病性腎症等重症化予防事業 成果連動型委託料（中間評価）".into(),
+            received_on: Some(day(2019, 3, 8)),
+        },
+    )?;
+    claims::inspect(conn, &inspector, kobe, interim.id, accept(day(2019, 3, 14)))?;
+    claims::record_payment(
+        conn,
+        &staff,
+        kobe,
+        interim.id,
+        pay(
+            day(2019, 3, 22),
+            interim.total.parse().unwrap_or_default(),
+            "H30 支出命令 第4127号",
+        ),
+    )?;
+
+    let last = claims::create(
+        conn,
+        &staff,
+        kobe,
+        claim(
+            "final",
+            day(2020, 10, 1),
+            day(2020, 10, 5),
+            "糖尿病性腎症等重症化予防事業 成果連動型委託料（最終評価）",
+        ),
+    )?;
+    claims::inspect(conn, &inspector, kobe, last.id, accept(day(2020, 10, 9)))?;
+    // Due 2020-10-20 (15 days, the contract states none); paid ten days late.
+    claims::record_payment(
+        conn,
+        &staff,
+        kobe,
+        last.id,
+        pay(
+            day(2020, 10, 30),
+            last.total.parse().unwrap_or_default(),
+            "R2 支出命令 第2290号",
+        ),
+    )?;
+
+    for (tranche, on) in [("interim", day(2019, 3, 29)), ("final", day(2020, 11, 6))] {
+        let view = distributions::list(conn, &staff, kobe)?;
+        let Some(t) = view.tranches.iter().find(|t| t.tranche == tranche) else {
+            continue;
+        };
+        let due: Vec<String> = t
+            .investments
+            .iter()
+            .filter(|i| i.computed != "0" && i.paid.is_none())
+            .map(|i| i.investment.clone())
+            .collect();
+        for investment in due {
+            distributions::record(
+                conn,
+                &staff,
+                kobe,
+                distributions::DistributionInput {
+                    tranche: tranche.into(),
+                    investment: investment.clone(),
+                    paid_on: on,
+                    reference: format!("SIIF 分配 {tranche} {investment}"),
+                },
+            )?;
+        }
+    }
+    Ok(2)
 }

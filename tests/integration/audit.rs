@@ -15,8 +15,16 @@ fn seika(database_url: &str) -> Command {
     cmd
 }
 
+/// How many entries the log holds now (the demo's claims are entered through the services and
+/// audited).
+async fn entries_now(app: &TestApp) -> i64 {
+    app.with_conn(|conn| seika::db::audit::count(conn).unwrap())
+        .await
+}
+
 async fn tampering_is_detected_and_named(app: TestApp) {
     let admin = app.login("admin@seika.example").await;
+    let before = entries_now(&app).await;
     for slug in ["org-one", "org-two", "org-three"] {
         app.post(
             "/api/v1/organizations",
@@ -27,7 +35,7 @@ async fn tampering_is_detected_and_named(app: TestApp) {
         .assert_status(StatusCode::CREATED);
     }
     let report = app.get("/api/v1/audit/verify", Some(&admin)).await.json();
-    assert_eq!(report["entries"], 3);
+    assert_eq!(report["entries"], before + 3);
     assert!(report["first_broken"].is_null());
     let url = app.database_url();
     let ok = seika(&url).args(["audit", "verify"]).output().unwrap();
@@ -36,16 +44,19 @@ async fn tampering_is_detected_and_named(app: TestApp) {
         "{}",
         String::from_utf8_lossy(&ok.stdout)
     );
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 3 entries"));
+    assert!(
+        String::from_utf8_lossy(&ok.stdout).contains(&format!("intact: {} entries", before + 3))
+    );
 
-    // The log holds exactly this test's three creations (loading the demo is not audited),
-    // newest first, each naming what it created.
+    // The newest three entries are this test's creations, newest first, each naming what it
+    // created.
     let entries = app.get("/api/v1/audit", Some(&admin)).await.json();
-    assert_eq!(entries["total"], 3);
+    assert_eq!(entries["total"], before + 3);
     let created: Vec<(String, String)> = entries["items"]
         .as_array()
         .unwrap()
         .iter()
+        .take(3)
         .map(|e| {
             let after: serde_json::Value =
                 serde_json::from_str(e["after_state"].as_str().unwrap()).unwrap();
@@ -65,22 +76,25 @@ async fn tampering_is_detected_and_named(app: TestApp) {
         "newest links to the one before"
     );
 
-    // Someone edits the second entry directly in the database.
-    app.with_conn(|conn| {
+    // Someone edits this test's second entry directly in the database.
+    app.with_conn(move |conn| {
         use diesel::prelude::*;
         use seika::db::schema::audit_log;
-        diesel::update(audit_log::table.filter(audit_log::seq.eq(2)))
+        diesel::update(audit_log::table.filter(audit_log::seq.eq(before + 2)))
             .set(audit_log::after_state.eq(r#"{"slug":"forged"}"#))
             .execute(conn)
             .unwrap();
     })
     .await;
     let report = app.get("/api/v1/audit/verify", Some(&admin)).await.json();
-    assert_eq!(report["first_broken"]["seq"], 2);
+    assert_eq!(report["first_broken"]["seq"], before + 2);
     let broken = seika(&url).args(["audit", "verify"]).output().unwrap();
     assert!(!broken.status.success());
     let out = String::from_utf8_lossy(&broken.stdout);
-    assert!(out.contains("BROKEN at entry seq 2"), "{out}");
+    assert!(
+        out.contains(&format!("BROKEN at entry seq {}", before + 2)),
+        "{out}"
+    );
 
     let city = app.login("staff@kobe-city.example").await;
     app.get("/api/v1/audit/verify", Some(&city))
@@ -145,6 +159,7 @@ db_test!(first_admin_from_the_command_line);
 /// database, with no duplicate and no lost entry.
 async fn two_instances_keep_one_intact_chain(app: TestApp) {
     let url = app.database_url();
+    let before = entries_now(&app).await;
     let (a, b) = (
         crate::binary::Server::start(&url),
         crate::binary::Server::start(&url),
@@ -175,7 +190,7 @@ async fn two_instances_keep_one_intact_chain(app: TestApp) {
     for w in writers {
         w.join().unwrap();
     }
-    let expected = 4 * per_writer;
+    let expected = before + 4 * per_writer;
     let report = app
         .get(
             "/api/v1/audit/verify",

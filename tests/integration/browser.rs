@@ -772,6 +772,7 @@ async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
         return;
     };
     let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    crate::claims::without_demo_claims(&app, kobe).await;
     let admin = app.login("admin@seika.example").await;
     let kobe_city = app
         .with_conn(|conn| {

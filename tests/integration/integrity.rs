@@ -761,7 +761,7 @@ async fn demo_refuses_real_data_and_loads_once_under_concurrency(app: TestApp) {
     })
     .await
     .unwrap();
-    assert_eq!(users, 8, "the demo's users, once");
+    assert_eq!(users, 9, "the demo's users, once");
 }
 db_test!(demo_refuses_real_data_and_loads_once_under_concurrency);
 
