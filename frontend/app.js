@@ -319,9 +319,9 @@
 
   /** The project, its latest payout run (with statement) and the figures the server computed. */
   const loadProject = async (id) => {
-    const [project, runs, figures, claims, distributions] = await Promise.all([
+    const [project, runs, figures, claims, distributions, budget] = await Promise.all([
       api("GET", `/projects/${id}`), api("GET", `/projects/${id}/payout-runs`), api("GET", `/projects/${id}/figures`), api("GET", `/projects/${id}/claims`),
-      api("GET", `/projects/${id}/distributions`)]);
+      api("GET", `/projects/${id}/distributions`), api("GET", `/projects/${id}/budget`)]);
     if (!project.ok) return { problem: project.problem };
     let latest = null;
     if (runs.ok && runs.data.length) {
@@ -329,7 +329,7 @@
       latest = detail.ok ? detail.data : null;
     }
     return { project: project.data, etag: project.etag, runs: runs.ok ? runs.data : [], latest, figures: figures.ok ? figures.data : null, claims: claims.ok ? claims.data : [],
-      distributions: distributions.ok ? distributions.data : null };
+      distributions: distributions.ok ? distributions.data : null, budget: budget.ok ? budget.data : null };
   };
 
   /** The metrics with the server's progress figures (value and achievement are computed there). */
@@ -380,7 +380,6 @@
     const currency = project.currency;
     const due = figures && figures.latest_run ? figures.due : null;
     const points = due ? due.tranches.map((tr) => ({ date: tr.due_on, amount: tr.computed, cumulative: tr.cumulative, room: tr.room_under_cap })) : [];
-    const budgetRows = figures ? figures.due.fiscal_years.filter((y) => y.appropriated !== null).map((y) => [fyLabel(y.fiscal_year), money(y.appropriated, currency), money(y.computed, currency), money(y.remaining, currency)]) : [];
 
     page(titleOf(project),
       h("p", { class: "lead" }, badge(project.status), " ", t(`area.${project.policy_area}`), " · ", h("code", { text: project.code })),
@@ -403,8 +402,7 @@
         h("strong", { text: `${t("project.computed")}: ` }), h("span", { id: "computed-total", text: due ? money(due.computed_total, currency) : t("common.none") }),
         due && due.room_under_cap !== null ? [" · ", h("strong", { text: `${t("project.headroom")}: ` }), h("span", { id: "cap-room", text: money(due.room_under_cap, currency) })] : null),
       due ? paymentsChart(points, terms.max_total_payment, currency) : h("p", { text: t("project.noRun") }),
-      budgetRows.length ? h("h2", { text: t("project.budget") }) : null,
-      budgetRows.length ? table([t("project.fiscalYear"), t("project.appropriated"), t("project.due"), t("project.budgetLeft")], budgetRows, { id: "budget" }) : null,
+      data.budget && (data.budget.years.length || isOwner) ? [h("h2", { text: t("project.budget") }), budgetSection(id, isOwner, data.budget)] : null,
       h("h2", { text: t("claims.title") }),
       figures ? moneyStages(figures, currency) : null,
       data.claims.length ? claimsTable(id, data.claims) : h("p", { text: t("claims.none") }),
@@ -460,6 +458,54 @@
       form.querySelector(`#${prefix}${e.field}`)?.setAttribute("aria-invalid", "true");
     }
     showProblem(message, problem);
+  };
+
+  /** The budget per fiscal year against appropriations and the 債務負担行為, with the server's
+   * warnings; the owner's staff enter appropriations and the commitment here. */
+  const budgetSection = (id, isOwner, b) => {
+    const cur = b.currency;
+    const warning = (w) => t(`budget.warning.${w.kind}`, { year: w.fiscal_year ? fyLabel(w.fiscal_year) : "",
+      needed: money(w.needed, cur), appropriated: money(w.appropriated, cur), limit: money(w.limit, cur), maximum: money(w.maximum, cur) });
+    const message = h("div", { id: "budget-message", "aria-live": "polite" });
+    const lineForm = h("form", { id: "budget-line-form", novalidate: true },
+      field("bl-fiscal_year", t("project.fiscalYear"), input("bl-fiscal_year", { inputmode: "numeric", placeholder: "2026" })),
+      field("bl-account", t("budget.account"), input("bl-account", { placeholder: t("budget.accountExample") })),
+      field("bl-code", t("budget.code"), input("bl-code")),
+      field("bl-appropriation", `${t("project.appropriated")} (${cur})`, input("bl-appropriation", { inputmode: "numeric" })),
+      h("button", { type: "submit", id: "budget-line-submit", text: t("budget.addLine") }));
+    lineForm.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const get = (name) => lineForm.elements[name].value.trim();
+      const r = await api("POST", `/projects/${id}/budget-lines`, { fiscal_year: Number(get("bl-fiscal_year")), account: get("bl-account"), code: get("bl-code"), appropriation: get("bl-appropriation") });
+      if (!r.ok) return showFieldProblems(lineForm, message, r.problem, "bl-");
+      announce(t("budget.saved"));
+      viewProject(id);
+    });
+    const commitmentForm = h("form", { id: "commitment-form", novalidate: true },
+      field("dc-item", t("budget.item"), input("dc-item")),
+      field("dc-from_fiscal_year", t("budget.from"), input("dc-from_fiscal_year", { inputmode: "numeric" })),
+      field("dc-to_fiscal_year", t("budget.to"), input("dc-to_fiscal_year", { inputmode: "numeric" })),
+      field("dc-total_limit", `${t("budget.totalLimit")} (${cur})`, input("dc-total_limit", { inputmode: "numeric" })),
+      h("button", { type: "submit", id: "commitment-submit", text: t("budget.addCommitment") }));
+    commitmentForm.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const get = (name) => commitmentForm.elements[name].value.trim();
+      const r = await api("POST", `/projects/${id}/debt-commitments`, { item: get("dc-item"), from_fiscal_year: Number(get("dc-from_fiscal_year")), to_fiscal_year: Number(get("dc-to_fiscal_year")), total_limit: get("dc-total_limit") });
+      if (!r.ok) return showFieldProblems(commitmentForm, message, r.problem, "dc-");
+      announce(t("budget.saved"));
+      viewProject(id);
+    });
+    return h("div", { id: "budget-section" },
+      b.appropriations_from_contract ? h("p", { class: "hint", text: t("budget.fromContract") }) : null,
+      b.commitment ? h("p", {}, h("strong", { text: `${t("budget.commitment")}: ` }),
+        `${b.commitment.item} · ${fyLabel(b.commitment.from_fiscal_year)}–${fyLabel(b.commitment.to_fiscal_year)} · ${t("budget.totalLimit")} ${money(b.commitment.total_limit, cur)}`) : null,
+      b.warnings.length ? h("ul", { id: "budget-warnings", class: "notice" }, b.warnings.map((w) => h("li", { text: warning(w) }))) : null,
+      table([t("project.fiscalYear"), t("project.appropriated"), t("budget.limit"), t("budget.committed"), t("claims.paid"), t("budget.projected"), t("project.budgetLeft")],
+        b.years.map((y) => [fyLabel(y.fiscal_year), money(y.appropriated, cur), money(y.commitment_limit, cur), money(y.committed, cur), money(y.paid, cur), money(y.projected, cur),
+          y.remaining === null ? t("common.none") : h("span", { class: y.remaining.startsWith("-") ? "overdue" : null, text: money(y.remaining, cur) })]), { id: "budget" }),
+      b.lines.length && !b.appropriations_from_contract ? table([t("project.fiscalYear"), t("budget.account"), t("budget.code"), t("project.appropriated")],
+        b.lines.map((l) => [fyLabel(l.fiscal_year), l.account, l.code || t("common.none"), money(l.appropriation, cur)]), { id: "budget-lines" }) : null,
+      isOwner ? h("details", { class: "no-print" }, h("summary", { text: t("budget.enter") }), message, lineForm, commitmentForm) : null);
   };
 
   /** Distributions to investors per tranche: computed, due, paid, as the server says. */

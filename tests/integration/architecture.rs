@@ -7,6 +7,7 @@ const HANDLER_MODULES: &[&str] = &[
     "audit",
     "auth",
     "batches",
+    "budgets",
     "claims",
     "organizations",
     "outcomes",

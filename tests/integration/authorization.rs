@@ -107,6 +107,9 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("POST", "/projects/{id}/claims/{rid}/resubmit", "GP", "-"),
     ("POST", "/projects/{id}/claims/{rid}/inspection", "G", "-"),
     ("POST", "/projects/{id}/claims/{rid}/payments", "G", "-"),
+    ("GET", "/projects/{id}/budget", "AGEIP", "A"),
+    ("POST", "/projects/{id}/budget-lines", "G", "-"),
+    ("POST", "/projects/{id}/debt-commitments", "G", "-"),
     ("GET", "/projects/{id}/distributions", "AGEIP", "A"),
     // The smbc investor is no intermediary of Kobe: only the owner's staff may record.
     ("POST", "/projects/{id}/distributions", "G", "-"),
@@ -520,6 +523,13 @@ async fn authorization_matrix(app: TestApp) {
                         json!({"invoice_number": "T7000012050002", "issued_on": "2020-01-01", "description": "matrix"}),
                     ),
                     ("POST", p) if p.ends_with("/inspection") => Some(json!({"accept": true})),
+                    // A fiscal year out of range: 422 after authorization.
+                    ("POST", "/projects/{id}/budget-lines") => Some(
+                        json!({"fiscal_year": 1900, "account": "一般会計", "appropriation": "1"}),
+                    ),
+                    ("POST", "/projects/{id}/debt-commitments") => Some(
+                        json!({"item": "x", "from_fiscal_year": 1900, "to_fiscal_year": 1901, "total_limit": "1"}),
+                    ),
                     // An unknown tranche: 422 after authorization.
                     ("POST", "/projects/{id}/distributions") => Some(
                         json!({"tranche": "none", "investment": "none", "paid_on": "2020-10-02", "reference": "x"}),

@@ -623,3 +623,121 @@ async fn the_demo_shows_kobe_money_as_it_moved(app: TestApp) {
     }
 }
 db_test!(the_demo_shows_kobe_money_as_it_moved);
+
+fn warning_kinds(budget: &Value) -> Vec<String> {
+    budget["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| format!("{}:{}", w["kind"].as_str().unwrap(), w["fiscal_year"]))
+        .collect()
+}
+
+/// Appropriations and the 債務負担行為 against what is committed and projected, per fiscal year,
+/// with a warning wherever a limit would be exceeded (hand-computed on Kobe's figures).
+async fn budgets_warn_where_limits_would_be_exceeded(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    without_demo_claims(&app, kobe).await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let path = format!("/api/v1/projects/{kobe}/budget");
+
+    // Without appropriations entered, the contract's budget lines stand in: FY2018 ¥26,200,000
+    // for the interim tranche's ¥26,200,000, FY2020 ¥7,860,000 for the final ¥3,232,425.
+    let budget = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(budget["appropriations_from_contract"], true);
+    assert_eq!(budget["years"][0]["fiscal_year"], 2018);
+    assert_eq!(budget["years"][0]["projected"], "26200000");
+    assert_eq!(budget["years"][0]["remaining"], "0");
+    assert_eq!(budget["years"][1]["fiscal_year"], 2020);
+    assert_eq!(budget["years"][1]["remaining"], "4627575");
+    assert!(budget["warnings"].as_array().unwrap().is_empty());
+
+    // The city enters what its assembly approved: FY2018 ¥20,000,000 on the NHI special account,
+    // and a 債務負担行為 of ¥30,000,000 for FY2017–FY2020, ¥3,000,000 in FY2020.
+    let line = |fy: i32, account: &str, amount: &str| json!({"fiscal_year": fy, "account": account, "code": "款2項1目1節13", "appropriation": amount});
+    let lines = format!("/api/v1/projects/{kobe}/budget-lines");
+    app.post(
+        &lines,
+        Some(&staff),
+        &line(2018, "国民健康保険特別会計", "20000000"),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    app.post(
+        &lines,
+        Some(&staff),
+        &line(2018, "国民健康保険特別会計", "1"),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT);
+    app.post(&lines, Some(&staff), &line(1900, "一般会計", "1"))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let evaluator = app.login("evaluator@mirai.example").await;
+    app.post(&lines, Some(&evaluator), &line(2019, "一般会計", "1"))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let hachioji = app.login("staff@hachioji-city.example").await;
+    app.post(&lines, Some(&hachioji), &line(2019, "一般会計", "1"))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    let commitment = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/debt-commitments"),
+            Some(&staff),
+            &json!({"item": "糖尿病性腎症等重症化予防事業委託", "from_fiscal_year": 2017, "to_fiscal_year": 2020,
+                    "total_limit": "30000000", "yearly_limits": [{"fiscal_year": 2020, "limit": "3000000"}]}),
+        )
+        .await;
+    commitment.assert_status(StatusCode::CREATED);
+    let budget = commitment.json();
+    assert_eq!(budget["appropriations_from_contract"], false);
+    // FY2018 needs 26,200,000 against 20,000,000 (6,200,000 short); FY2020 needs 3,232,425 with no
+    // appropriation and over its 3,000,000 limit; the contract's maximum 34,060,000 exceeds the
+    // commitment's 30,000,000.
+    assert_eq!(budget["years"][0]["remaining"], "-6200000");
+    assert_eq!(
+        warning_kinds(&budget),
+        [
+            "over_appropriation:2018",
+            "no_appropriation:2020",
+            "over_yearly_commitment:2020",
+            "over_total_commitment:null"
+        ]
+    );
+    let total = budget["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "over_total_commitment")
+        .unwrap();
+    assert_eq!(total["maximum"], "34060000");
+    assert_eq!(total["limit"], "30000000");
+
+    // A supplementary appropriation on the general account covers FY2018.
+    app.post(&lines, Some(&staff), &line(2018, "一般会計", "6200000"))
+        .await
+        .assert_status(StatusCode::CREATED);
+    let budget = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(budget["years"][0]["appropriated"], "26200000");
+    assert!(!warning_kinds(&budget).contains(&"over_appropriation:2018".to_owned()));
+
+    // An accepted claim moves the tranche from projected to committed.
+    let provider = app.login("provider@dpp.example").await;
+    let inspector = second_kobe_staff(&app).await;
+    let run = latest_run(&app, kobe, &staff).await;
+    let claim = submit(&app, kobe, &provider, &claim_body(run, "interim")).await;
+    claim.assert_status(StatusCode::CREATED);
+    app.post(
+        &format!("{}/{}/inspection", claims_path(kobe), claim.json()["id"]),
+        Some(&inspector),
+        &json!({"accept": true}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let budget = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(budget["years"][0]["committed"], "26200000");
+    assert_eq!(budget["years"][0]["projected"], "0");
+    assert_eq!(budget["years"][0]["paid"], "0");
+}
+db_test!(budgets_warn_where_limits_would_be_exceeded);

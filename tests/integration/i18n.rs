@@ -50,6 +50,10 @@ fn collect_variants(schema: &Value, out: &mut Vec<String>) {
     if let Some(value) = schema["const"].as_str() {
         out.push(value.to_owned());
     }
+    // An internally tagged enum: each variant's `kind`.
+    if let Some(value) = schema["properties"]["kind"]["const"].as_str() {
+        out.push(value.to_owned());
+    }
     for key in ["oneOf", "anyOf"] {
         for sub in schema[key].as_array().into_iter().flatten() {
             collect_variants(sub, out);
@@ -115,11 +119,14 @@ fn every_text_exists_in_both_languages() {
 
     // Key families built from server values: t(`status.${…}`) and the like.
     use seika::domain::access::{PartyRole, PartyStatus};
+    use seika::domain::budget::BudgetWarning;
+    use seika::domain::claim::ClaimStatus;
     use seika::domain::project::{PolicyArea, ProjectStatus};
     use seika::domain::user::Role;
     use seika::engine::contract::{Direction, MetricUnit};
     use seika::engine::figures::CashFlowKind;
     use seika::engine::statement::LineStatus;
+    use seika::service::distributions::DistributionState;
     let review_states = ["draft", "submitted", "verified", "rejected"].map(String::from);
     let families: Vec<(&str, Vec<String>)> = vec![
         ("party", variants::<PartyRole>()),
@@ -132,6 +139,8 @@ fn every_text_exists_in_both_languages() {
             [
                 variants::<ProjectStatus>(),
                 variants::<LineStatus>(),
+                variants::<ClaimStatus>(),
+                variants::<DistributionState>(),
                 review_states.to_vec(),
             ]
             .concat(),
@@ -139,6 +148,7 @@ fn every_text_exists_in_both_languages() {
         ("unit", variants::<MetricUnit>()),
         ("direction", variants::<Direction>()),
         ("portfolio.flow", variants::<CashFlowKind>()),
+        ("budget.warning", variants::<BudgetWarning>()),
         ("error", [problem_types(), vec!["network".into()]].concat()),
     ];
     for (family, values) in families {

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod budgets;
 pub mod claims;
 pub mod error;
 pub mod extract;
@@ -597,6 +598,35 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .json(s::<crate::service::claims::PaymentInput>)
         .ok(201, s::<crate::service::claims::ClaimView>)
         .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/budget",
+            get(budgets::get),
+            "claims and payments",
+            "Appropriations, the 債務負担行為 and, per fiscal year, committed, paid and projected amounts with warnings",
+        )
+        .ok(200, s::<crate::service::budgets::BudgetView>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/budget-lines",
+            post(budgets::add_line),
+            "claims and payments",
+            "Add an appropriation for a fiscal year and budget account (the owner's staff)",
+        )
+        .json(s::<crate::service::budgets::BudgetLineInput>)
+        .ok(201, s::<crate::service::budgets::BudgetView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/debt-commitments",
+            post(budgets::add_commitment),
+            "claims and payments",
+            "Record the 債務負担行為 the assembly approved (the owner's staff)",
+        )
+        .json(s::<crate::service::budgets::CommitmentInput>)
+        .ok(201, s::<crate::service::budgets::BudgetView>)
+        .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
             "/projects/{id}/distributions",

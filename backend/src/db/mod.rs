@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod budgets;
 pub mod claims;
 pub mod idempotency;
 pub mod migrations;

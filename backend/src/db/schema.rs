@@ -292,11 +292,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    budget_lines (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        fiscal_year -> Integer,
+        account -> Text,
+        code -> Text,
+        appropriation_minor -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    debt_commitments (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        item -> Text,
+        from_fiscal_year -> Integer,
+        to_fiscal_year -> Integer,
+        total_limit_minor -> BigInt,
+        yearly_limits -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(claims -> projects (project_id));
 diesel::joinable!(claim_inspections -> claims (claim_id));
 diesel::joinable!(claim_payments -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    budget_lines,
+    debt_commitments,
     distribution_payments,
     claims,
     claim_inspections,

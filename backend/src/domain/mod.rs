@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no IO, no HTTP, no SQL.
 
 pub mod access;
+pub mod budget;
 pub mod claim;
 pub mod money;
 pub mod organization;

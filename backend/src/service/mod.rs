@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod batches;
+pub mod budgets;
 pub mod claims;
 pub mod distributions;
 pub mod idempotency;

@@ -1,0 +1,385 @@
+//! A project's budget: the appropriations per fiscal year and account, the multi-year commitment
+//! (債務負担行為) and, per year, what claims commit, what was paid and what is still projected,
+//! with warnings where a limit would be exceeded (see `domain::budget`).
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::projects::{authorize, load_contract};
+use super::to_json;
+use crate::db::{self, DbConn, audit, budgets, claims, payout_runs};
+use crate::domain::access::{Actor, ProjectAction};
+use crate::domain::budget::{BudgetWarning, YearAmounts, YearFigures, assess};
+use crate::domain::claim::ClaimStatus;
+use crate::domain::{Currency, Money};
+use crate::engine::figures::fiscal_year;
+use crate::error::{AppError, AppResult, FieldError};
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{e}"))
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct BudgetLineView {
+    pub fiscal_year: i32,
+    pub account: String,
+    pub code: String,
+    pub appropriation: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct YearLimit {
+    pub fiscal_year: i32,
+    pub limit: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct CommitmentView {
+    pub item: String,
+    pub from_fiscal_year: i32,
+    pub to_fiscal_year: i32,
+    pub total_limit: String,
+    pub yearly_limits: Vec<YearLimit>,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct BudgetView {
+    pub currency: String,
+    /// Appropriations as entered; when none is, the contract's budget lines stand in.
+    pub lines: Vec<BudgetLineView>,
+    pub appropriations_from_contract: bool,
+    /// The 債務負担行為 in force (the newest).
+    pub commitment: Option<CommitmentView>,
+    pub years: Vec<YearFigures>,
+    pub warnings: Vec<BudgetWarning>,
+}
+
+pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<BudgetView> {
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::Read)?;
+    let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
+    let currency = contract.currency;
+    let money = |d: Decimal| Money::from_decimal(d, currency).map_err(internal);
+    let mut years: BTreeMap<i32, YearAmounts> = BTreeMap::new();
+    let year = |years: &mut BTreeMap<i32, YearAmounts>, fy: i32| -> YearAmounts {
+        *years.entry(fy).or_insert(YearAmounts::zero(currency))
+    };
+
+    // Appropriations.
+    let rows = budgets::lines(conn, project_id)?;
+    let from_contract = rows.is_empty();
+    let mut lines = Vec::new();
+    if from_contract {
+        for line in &contract.budget {
+            let amount = money(line.amount)?;
+            lines.push(BudgetLineView {
+                fiscal_year: line.fiscal_year,
+                account: String::new(),
+                code: String::new(),
+                appropriation: amount.amount_string(),
+            });
+        }
+    } else {
+        for row in &rows {
+            lines.push(BudgetLineView {
+                fiscal_year: row.fiscal_year,
+                account: row.account.clone(),
+                code: row.code.clone(),
+                appropriation: Money::from_minor(row.appropriation_minor, currency).amount_string(),
+            });
+        }
+    }
+    for line in &lines {
+        let amount = Money::parse(&line.appropriation, currency).map_err(internal)?;
+        let mut y = year(&mut years, line.fiscal_year);
+        y.appropriated = Some(match y.appropriated {
+            Some(a) => a.checked_add(amount).map_err(internal)?,
+            None => amount,
+        });
+        years.insert(line.fiscal_year, y);
+    }
+
+    // The 債務負担行為 in force.
+    let commitment = match budgets::commitments(conn, project_id)?.pop() {
+        None => None,
+        Some(row) => {
+            let yearly: Vec<YearLimit> =
+                serde_json::from_str(&row.yearly_limits).map_err(internal)?;
+            for l in &yearly {
+                let mut y = year(&mut years, l.fiscal_year);
+                y.commitment_limit = Some(money(l.limit)?);
+                years.insert(l.fiscal_year, y);
+            }
+            Some(CommitmentView {
+                item: row.item,
+                from_fiscal_year: row.from_fiscal_year,
+                to_fiscal_year: row.to_fiscal_year,
+                total_limit: Money::from_minor(row.total_limit_minor, currency).amount_string(),
+                yearly_limits: yearly,
+            })
+        }
+    };
+
+    // Every amount belongs to the fiscal year its tranche falls due.
+    let due_year: BTreeMap<String, i32> = contract
+        .tranches
+        .iter()
+        .map(|t| (t.id.clone(), fiscal_year(t.due_on)))
+        .collect();
+    let live: Vec<claims::ClaimRow> = claims::list(conn, project_id)?
+        .into_iter()
+        .filter(|c| c.status != ClaimStatus::Returned.as_str())
+        .collect();
+    for c in &live {
+        let Some(&fy) = due_year.get(&c.tranche) else {
+            continue;
+        };
+        let mut y = year(&mut years, fy);
+        if matches!(
+            ClaimStatus::parse(&c.status),
+            Some(ClaimStatus::Accepted | ClaimStatus::Paid)
+        ) {
+            y.committed = y
+                .committed
+                .checked_add(Money::from_minor(c.total_minor, currency))
+                .map_err(internal)?;
+        }
+        y.paid = y
+            .paid
+            .checked_add(Money::from_minor(c.paid_minor, currency))
+            .map_err(internal)?;
+        years.insert(fy, y);
+    }
+    // Projected: what the newest run computes for tranches nobody has claimed yet (a claim
+    // submitted and not inspected still counts as projected).
+    if let Some(run) = payout_runs::list(conn, project_id)?.into_iter().next() {
+        let totals: crate::engine::figures::StatementTotals =
+            serde_json::from_str(&run.statement).map_err(internal)?;
+        for t in &totals.tranches {
+            let committed = live.iter().any(|c| {
+                c.tranche == t.tranche
+                    && matches!(
+                        ClaimStatus::parse(&c.status),
+                        Some(ClaimStatus::Accepted | ClaimStatus::Paid)
+                    )
+            });
+            if committed {
+                continue;
+            }
+            let fy = fiscal_year(t.due_on);
+            let mut y = year(&mut years, fy);
+            y.projected = y
+                .projected
+                .checked_add(Money::parse(&t.total, currency).map_err(internal)?)
+                .map_err(internal)?;
+            years.insert(fy, y);
+        }
+    }
+    let maximum = contract.max_total_payment.map(money).transpose()?;
+    let total_limit = commitment
+        .as_ref()
+        .map(|c| Money::parse(&c.total_limit, currency).map_err(internal))
+        .transpose()?;
+    let (years, warnings) = assess(&years, maximum, total_limit).map_err(internal)?;
+    Ok(BudgetView {
+        currency: currency.code().to_owned(),
+        lines,
+        appropriations_from_contract: from_contract,
+        commitment,
+        years,
+        warnings,
+    })
+}
+
+fn fiscal_year_ok(fy: i32) -> bool {
+    (1990..=2100).contains(&fy)
+}
+
+fn positive(amount: Decimal, currency: Currency, allow_zero: bool) -> Option<Money> {
+    Money::from_decimal(amount, currency)
+        .ok()
+        .filter(|m| !m.is_negative() && (allow_zero || !m.is_zero()))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLineInput {
+    pub fiscal_year: i32,
+    /// 一般会計, or the special account (e.g. 国民健康保険特別会計).
+    pub account: String,
+    /// 款・項・目・節, if wanted.
+    #[serde(default)]
+    pub code: String,
+    pub appropriation: Decimal,
+}
+
+/// Adds an appropriation (the owner's government staff).
+pub fn add_line(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    input: BudgetLineInput,
+) -> AppResult<BudgetView> {
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::ManageTerms)?;
+    let currency = Currency::from_code(&project.currency).map_err(internal)?;
+    let mut errors = Vec::new();
+    if !fiscal_year_ok(input.fiscal_year) {
+        errors.push(FieldError::new(
+            "fiscal_year",
+            "a fiscal year such as 2024 (April 2024 to March 2025)",
+        ));
+    }
+    if input.account.trim().is_empty() || input.account.chars().count() > 100 {
+        errors.push(FieldError::new("account", "a text of 1 to 100 characters"));
+    }
+    if input.code.chars().count() > 100 {
+        errors.push(FieldError::new("code", "a text of 1 to 100 characters"));
+    }
+    let amount = positive(input.appropriation, currency, true);
+    if amount.is_none() {
+        errors.push(FieldError::new(
+            "appropriation",
+            format!("a non-negative amount in whole {currency} minor units"),
+        ));
+    }
+    let (Some(amount), true) = (amount, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    db::write_transaction(conn, |conn| {
+        budgets::insert_line(
+            conn,
+            project_id,
+            input.fiscal_year,
+            input.account.trim(),
+            input.code.trim(),
+            amount.minor(),
+            actor.user_id,
+        )
+        .map_err(|e| {
+            if db::is_unique_violation(&e) {
+                AppError::Conflict(
+                    "this fiscal year already has an appropriation on that account and code".into(),
+                )
+            } else {
+                e.into()
+            }
+        })?;
+        audit::append(
+            conn,
+            audit::AuditEntry {
+                actor_user_id: Some(actor.user_id),
+                action: "budget.line_added",
+                entity: "project",
+                entity_id: project_id.to_string(),
+                before: None,
+                after: Some(to_json(&serde_json::json!({
+                    "fiscal_year": input.fiscal_year,
+                    "account": input.account.trim(),
+                    "code": input.code.trim(),
+                    "appropriation": amount.amount_string(),
+                }))?),
+            },
+        )?;
+        view(conn, actor, project_id)
+    })
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentInput {
+    /// 事項, as the assembly's resolution names it.
+    pub item: String,
+    pub from_fiscal_year: i32,
+    pub to_fiscal_year: i32,
+    pub total_limit: Decimal,
+    #[serde(default)]
+    pub yearly_limits: Vec<YearLimit>,
+}
+
+/// Records the 債務負担行為 the assembly approved (the owner's government staff). A newer one
+/// replaces the older as the one in force; both stay on record.
+pub fn add_commitment(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    input: CommitmentInput,
+) -> AppResult<BudgetView> {
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::ManageTerms)?;
+    let currency = Currency::from_code(&project.currency).map_err(internal)?;
+    let mut errors = Vec::new();
+    if input.item.trim().is_empty() || input.item.chars().count() > 300 {
+        errors.push(FieldError::new("item", "a text of 1 to 300 characters"));
+    }
+    if !fiscal_year_ok(input.from_fiscal_year) {
+        errors.push(FieldError::new(
+            "from_fiscal_year",
+            "a fiscal year such as 2024 (April 2024 to March 2025)",
+        ));
+    }
+    if !fiscal_year_ok(input.to_fiscal_year) || input.to_fiscal_year < input.from_fiscal_year {
+        errors.push(FieldError::new(
+            "to_fiscal_year",
+            format!("a fiscal year from {}", input.from_fiscal_year),
+        ));
+    }
+    let total = positive(input.total_limit, currency, false);
+    if total.is_none() {
+        errors.push(FieldError::new(
+            "total_limit",
+            format!("a positive amount in whole {currency} minor units"),
+        ));
+    }
+    for (i, l) in input.yearly_limits.iter().enumerate() {
+        if !(input.from_fiscal_year..=input.to_fiscal_year).contains(&l.fiscal_year)
+            || input.yearly_limits[..i]
+                .iter()
+                .any(|o| o.fiscal_year == l.fiscal_year)
+        {
+            errors.push(FieldError::new(
+                format!("yearly_limits[{i}].fiscal_year"),
+                "a fiscal year of the commitment's period, once",
+            ));
+        }
+        if positive(l.limit, currency, true).is_none() {
+            errors.push(FieldError::new(
+                format!("yearly_limits[{i}].limit"),
+                format!("a non-negative amount in whole {currency} minor units"),
+            ));
+        }
+    }
+    let (Some(total), true) = (total, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let yearly = serde_json::to_string(&input.yearly_limits).map_err(internal)?;
+    db::write_transaction(conn, |conn| {
+        budgets::insert_commitment(
+            conn,
+            project_id,
+            input.item.trim(),
+            input.from_fiscal_year,
+            input.to_fiscal_year,
+            total.minor(),
+            &yearly,
+            actor.user_id,
+        )?;
+        audit::append(
+            conn,
+            audit::AuditEntry {
+                actor_user_id: Some(actor.user_id),
+                action: "budget.commitment_added",
+                entity: "project",
+                entity_id: project_id.to_string(),
+                before: None,
+                after: Some(to_json(&serde_json::json!({
+                    "item": input.item.trim(),
+                    "from_fiscal_year": input.from_fiscal_year,
+                    "to_fiscal_year": input.to_fiscal_year,
+                    "total_limit": total.amount_string(),
+                    "yearly_limits": input.yearly_limits,
+                }))?),
+            },
+        )?;
+        view(conn, actor, project_id)
+    })
+}

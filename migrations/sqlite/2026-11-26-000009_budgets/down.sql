@@ -1,0 +1,2 @@
+DROP TABLE debt_commitments;
+DROP TABLE budget_lines;
