@@ -499,6 +499,34 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> crate::error::AppResult<usize> {
         ),
     )?;
 
+    // What the assembly approved: the NHI special account's appropriations and the 債務負担行為.
+    use crate::service::budgets;
+    for (fiscal_year, amount) in [(2018, 26_200_000), (2020, 7_860_000)] {
+        budgets::add_line(
+            conn,
+            &staff,
+            kobe,
+            budgets::BudgetLineInput {
+                fiscal_year,
+                account: "国民健康保険特別会計".into(),
+                code: "款2項1目1節13 委託料".into(),
+                appropriation: rust_decimal::Decimal::from(amount),
+            },
+        )?;
+    }
+    budgets::add_commitment(
+        conn,
+        &staff,
+        kobe,
+        budgets::CommitmentInput {
+            item: "糖尿病性腎症等重症化予防事業委託（成果連動型）".into(),
+            from_fiscal_year: 2017,
+            to_fiscal_year: 2020,
+            total_limit: rust_decimal::Decimal::from(34_060_000),
+            yearly_limits: Vec::new(),
+        },
+    )?;
+
     for (tranche, on) in [("interim", day(2019, 3, 29)), ("final", day(2020, 11, 6))] {
         let view = distributions::list(conn, &staff, kobe)?;
         let Some(t) = view.tranches.iter().find(|t| t.tranche == tranche) else {

@@ -47,8 +47,8 @@ async fn second_kobe_staff(app: &TestApp) -> String {
     app.login("staff2@kobe-city.example").await
 }
 
-/// Removes the demo's claims, payments and distributions of a project, so a test starts from a
-/// project whose money has not moved yet.
+/// Removes the demo's claims, payments, distributions, appropriations and commitment of a
+/// project, so a test starts from a project whose money has not moved yet.
 pub async fn without_demo_claims(app: &TestApp, project: i64) {
     app.with_conn(move |conn| {
         use diesel::prelude::*;
@@ -70,6 +70,13 @@ pub async fn without_demo_claims(app: &TestApp, project: i64) {
             .execute(conn)
             .unwrap();
         diesel::delete(claims::table.filter(claims::id.eq_any(&ids)))
+            .execute(conn)
+            .unwrap();
+        use seika::db::schema::{budget_lines, debt_commitments};
+        diesel::delete(budget_lines::table.filter(budget_lines::project_id.eq(project)))
+            .execute(conn)
+            .unwrap();
+        diesel::delete(debt_commitments::table.filter(debt_commitments::project_id.eq(project)))
             .execute(conn)
             .unwrap();
     })
@@ -621,6 +628,18 @@ async fn the_demo_shows_kobe_money_as_it_moved(app: TestApp) {
     for t in distributions["tranches"].as_array().unwrap() {
         assert_eq!(t["state"], "paid", "{t}");
     }
+    let budget = app
+        .get(&format!("/api/v1/projects/{kobe}/budget"), Some(&investor))
+        .await
+        .json();
+    assert_eq!(budget["appropriations_from_contract"], false);
+    assert_eq!(budget["commitment"]["total_limit"], "34060000");
+    assert_eq!(budget["years"][0]["paid"], "26200000");
+    assert_eq!(budget["years"][1]["remaining"], "4627575");
+    assert!(
+        budget["warnings"].as_array().unwrap().is_empty(),
+        "{budget}"
+    );
 }
 db_test!(the_demo_shows_kobe_money_as_it_moved);
 
