@@ -153,7 +153,8 @@ impl Browser {
         }
     }
 
-    /// Sends an element command, retrying when the page re-rendered the element meanwhile.
+    /// Sends an element command, retrying when the page re-rendered the element meanwhile (stale)
+    /// or has not laid it out yet (not interactable, seen under load right after a re-render).
     fn element_cmd(&self, css: &str, action: &str, body: &Value) {
         for attempt in 0..20 {
             let id = self.find(css);
@@ -162,10 +163,9 @@ impl Browser {
             if status.contains("200") {
                 return;
             }
-            assert!(
-                text.contains("stale element") && attempt < 19,
-                "{action} {css}: {status} {text}"
-            );
+            let transient =
+                text.contains("stale element") || text.contains("element not interactable");
+            assert!(transient && attempt < 19, "{action} {css}: {status} {text}");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
