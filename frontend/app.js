@@ -872,6 +872,11 @@
           [[summary.investor, money(summary.drawn, cur), money(summary.principal, cur), money(summary.interest, cur), money(summary.success_fee, cur), money(summary.outstanding_principal, cur),
             summary.money_multiple ? `${number(summary.money_multiple)}×` : t("common.none"), summary.irr ? percent(Number(summary.irr), 2) : t("common.none")]], { class: "portfolio-table" }) : h("p", { text: t("portfolio.none") }),
         statement && statement.distribution && statement.distribution.other_investors ? h("p", { text: t("inv.others", { count: statement.distribution.other_investors.investors }) }) : null,
+        data.distributions ? table([t("dist.stage"), t("claims.amount")], [
+          [t("dist.ownComputed"), money(data.distributions.own.computed, cur)],
+          [t("dist.ownDue"), money(data.distributions.own.due, cur)],
+          [t("dist.ownPaid"), money(data.distributions.own.paid, cur)],
+        ], { class: "distribution-totals" }) : null,
         flows.length ? cashFlowChart(flows, cur) : null,
         data.latest ? h("p", {}, h("a", { href: `#/projects/${p.id}/runs/${data.latest.id}`, text: t("run.waterfall") })) : null));
     }

@@ -729,6 +729,9 @@ async fn investor_dashboard_and_foreign_pages(app: TestApp) {
         "{table}"
     );
     browser.wait_text("#portfolio", "Other investors: 2");
+    // The demo's distributions were paid: computed and paid agree, nothing is due.
+    browser.wait_text(".distribution-totals", "Paid to you");
+    browser.wait_text(".distribution-totals", "¥16,277,917");
     // The cash flows are the server's: drawdowns, and distributions marked as not yet paid.
     // (The chart's table sits in a closed disclosure, so its text is read, not its rendering.)
     browser.wait_until(

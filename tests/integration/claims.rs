@@ -548,6 +548,12 @@ async fn distributions_become_due_when_the_tranche_is_paid(app: TestApp) {
     assert_eq!(due["tranches"][0]["state"], "due");
     assert_eq!(due["tranches"][0]["paid_in"], "26200000");
     assert_eq!(due["tranches"][1]["state"], "computed");
+    let owed = app.get(&path, Some(&investor)).await.json();
+    assert_eq!(
+        owed["own"]["due"],
+        owed["tranches"][0]["investments"][0]["computed"]
+    );
+    assert_eq!(owed["own"]["paid"], "0");
 
     // An investor that is not the intermediary does not record distributions.
     app.post(&path, Some(&investor), &record(&investment))
@@ -583,6 +589,10 @@ async fn distributions_become_due_when_the_tranche_is_paid(app: TestApp) {
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["paid"], mine[0]["computed"]);
     assert_eq!(own["tranches"][0]["other_investors"]["investments"], 2);
+    // Its totals: the interim distribution paid, nothing due, the final tranche computed only.
+    assert_eq!(own["own"]["paid"], mine[0]["computed"]);
+    assert_eq!(own["own"]["due"], "0");
+    assert_eq!(own["own"]["computed"], mine[0]["computed"]);
 }
 db_test!(distributions_become_due_when_the_tranche_is_paid);
 

@@ -77,6 +77,16 @@ pub struct TrancheDistributionView {
 pub struct DistributionsView {
     pub currency: String,
     pub tranches: Vec<TrancheDistributionView>,
+    /// The reader's organization's own investments over every tranche: computed by the
+    /// waterfall, due (received by the project, not yet paid out) and paid.
+    pub own: OwnDistributionTotals,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct OwnDistributionTotals {
+    pub computed: String,
+    pub due: String,
+    pub paid: String,
 }
 
 struct Tranche {
@@ -202,6 +212,11 @@ pub fn list(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Dist
         .unwrap_or_default();
     let recorded = claims::distributions(conn, project_id)?;
     let mut views = Vec::new();
+    let (mut own_computed, mut own_due, mut own_paid) = (
+        Money::zero(currency),
+        Money::zero(currency),
+        Money::zero(currency),
+    );
     for tranche in tranches(conn, project_id, currency)? {
         let computed = computed_by_investment(&tranche, currency)?;
         let name = &tranche.distribution.tranche;
@@ -231,6 +246,20 @@ pub fn list(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Dist
         }
         for (investment, amount) in &computed {
             let investor = tranche.investors[investment].clone();
+            if investor == own_slug {
+                own_computed = own_computed.checked_add(*amount).map_err(internal)?;
+                match record_of(investment) {
+                    Some(r) => {
+                        own_paid = own_paid
+                            .checked_add(Money::from_minor(r.amount_minor, currency))
+                            .map_err(internal)?;
+                    }
+                    None if state == DistributionState::Due => {
+                        own_due = own_due.checked_add(*amount).map_err(internal)?;
+                    }
+                    None => {}
+                }
+            }
             if full || investor == own_slug {
                 let record = record_of(investment);
                 investments.push(InvestmentDistribution {
@@ -267,6 +296,11 @@ pub fn list(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Dist
     Ok(DistributionsView {
         currency: currency.code().to_owned(),
         tranches: views,
+        own: OwnDistributionTotals {
+            computed: own_computed.amount_string(),
+            due: own_due.amount_string(),
+            paid: own_paid.amount_string(),
+        },
     })
 }
 
