@@ -580,6 +580,8 @@
     const [res, project] = await Promise.all([api("GET", `/projects/${id}/claims/${claimId}`), api("GET", `/projects/${id}`)]);
     if (!res.ok) return page(t("error.title"), problemBox(res.problem));
     const c = res.data;
+    const run = await api("GET", `/projects/${id}/payout-runs/${c.payout_run_id}`);
+    const explained = run.ok ? run.data.statement.lines.filter((l) => l.tranche === c.tranche) : [];
     const cur = c.currency;
     const message = h("div", { id: "claim-message", "aria-live": "polite" });
     const reload = () => viewClaim(id, claimId);
@@ -684,6 +686,13 @@
       h("h2", { text: t("claims.payments") }),
       c.payments.length ? table([t("claims.paidOn"), t("claims.amount"), t("claims.budgetAccount"), t("claims.reference"), t("claims.daysLate"), t("claims.lateInterest")],
         c.payments.map((p) => [date(p.paid_on), money(p.amount, cur), p.budget_account, p.reference, String(p.days_late), money(p.late_interest, cur)]), { id: "payments" }) : h("p", { text: t("claims.noPayment") }),
+      explained.length ? h("section", { id: "claim-explanation", class: "print-break" },
+        h("h2", { text: t("claims.explanation") }),
+        h("p", { class: "hint", text: t("claims.explanationNote", { hash: c.statement_sha256 }) }),
+        explained.map((l) => h("div", { class: "explained-line" },
+          h("h3", {}, `${l.name || l.component} `, badge(l.status), ` ${money(l.amount, cur)}`),
+          h("p", {}, h("code", { class: "formula", text: l.explanation.formula })),
+          h("p", { class: "hint", text: `${t("run.rounding")}: ${l.explanation.rounding}` })))) : null,
       actions);
   };
 

@@ -851,6 +851,11 @@ async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
     browser.wait_text("#claim-facts", "T7000012050002");
     browser.wait_text("#claim-facts", "DPP Health Partners");
     browser.wait_text("#claim-deadlines", "Pay by");
+    // The statement's explanation of the tranche is attached (and printed with the claim).
+    browser.wait_text(
+        "#claim-explanation",
+        "Fixed payment on programme completion",
+    );
     let claimed = stages_match_the_api("claimed").await;
     assert_eq!(claimed["claims"]["claimed"], "26200000");
     assert_eq!(claimed["claims"]["paid"], "0");
