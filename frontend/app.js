@@ -462,10 +462,12 @@
 
   /** The budget per fiscal year against appropriations and the 債務負担行為, with the server's
    * warnings; the owner's staff enter appropriations and the commitment here. */
+  const budgetWarningText = (w, cur) => t(`budget.warning.${w.kind}`, { year: w.fiscal_year ? fyLabel(w.fiscal_year) : "",
+    needed: money(w.needed, cur), appropriated: money(w.appropriated, cur), limit: money(w.limit, cur), maximum: money(w.maximum, cur) });
+
   const budgetSection = (id, isOwner, b) => {
     const cur = b.currency;
-    const warning = (w) => t(`budget.warning.${w.kind}`, { year: w.fiscal_year ? fyLabel(w.fiscal_year) : "",
-      needed: money(w.needed, cur), appropriated: money(w.appropriated, cur), limit: money(w.limit, cur), maximum: money(w.maximum, cur) });
+    const warning = (w) => budgetWarningText(w, cur);
     const message = h("div", { id: "budget-message", "aria-live": "polite" });
     const lineForm = h("form", { id: "budget-line-form", novalidate: true },
       field("bl-fiscal_year", t("project.fiscalYear"), input("bl-fiscal_year", { inputmode: "numeric", placeholder: "2026" })),
@@ -550,7 +552,9 @@
     const onBehalf = state.user.role === "government_staff";
     const issuers = project.parties.filter((p) => ["service_provider", "intermediary"].includes(p.role) && p.status === "accepted");
     const message = h("div", { id: "claim-message", "aria-live": "polite" });
+    const warnings = data.budget ? data.budget.warnings : [];
     const form = h("form", { id: "claim-form", novalidate: true },
+      warnings.length ? h("ul", { id: "claim-form-budget-warnings", class: "notice" }, warnings.map((w) => h("li", { text: budgetWarningText(w, cur) }))) : null,
       h("p", { class: "hint", text: t("claims.fromRun", { when: dateTime(latest.as_of) }) }),
       field("c-tranche", t("run.tranche"), select("c-tranche", final.map((x) => [x.tranche, `${x.tranche} · ${date(x.due_on)} · ${t("claims.computedTotal")} ${money(x.total, cur)}`])), final.length ? null : t("claims.noFinal")),
       field("c-payer", t("party.outcome_payer"), select("c-payer", st.payers.map((p) => [p.payer, partyName(p.payer)]))),
@@ -580,7 +584,8 @@
     const [res, project] = await Promise.all([api("GET", `/projects/${id}/claims/${claimId}`), api("GET", `/projects/${id}`)]);
     if (!res.ok) return page(t("error.title"), problemBox(res.problem));
     const c = res.data;
-    const run = await api("GET", `/projects/${id}/payout-runs/${c.payout_run_id}`);
+    const [run, budget] = await Promise.all([api("GET", `/projects/${id}/payout-runs/${c.payout_run_id}`), api("GET", `/projects/${id}/budget`)]);
+    const budgetWarnings = budget.ok ? budget.data.warnings.filter((w) => w.fiscal_year === c.fiscal_year || w.kind === "over_total_commitment") : [];
     const explained = run.ok ? run.data.statement.lines.filter((l) => l.tranche === c.tranche) : [];
     const cur = c.currency;
     const message = h("div", { id: "claim-message", "aria-live": "polite" });
@@ -651,6 +656,7 @@
       h("p", { class: "lead" }, badge(c.status), " ", h("strong", { id: "claim-total", text: money(c.total, cur) })),
       c.inspection_overdue ? h("p", { class: "notice", text: t("claims.inspectionOverdue", { day: date(c.inspection_due_on) }) }) : null,
       c.payment_overdue ? h("p", { class: "notice", text: t("claims.paymentOverdue", { day: date(c.payment_due_on), interest: money(c.late_interest_accruing, cur) }) }) : null,
+      budgetWarnings.length ? h("ul", { id: "claim-budget-warnings", class: "notice" }, budgetWarnings.map((w) => h("li", { text: budgetWarningText(w, cur) }))) : null,
       message,
       dl("claim-facts", [
         [t("claims.issuer"), `${localName(c, "issuer_name_ja", "issuer_name_en")}`],
@@ -659,7 +665,7 @@
         [t("claims.issuedOn"), date(c.issued_on)],
         [t("claims.received"), date(c.received_on)],
         [t("claims.description"), c.description],
-        [t("run.tranche"), c.tranche],
+        [t("run.tranche"), `${c.tranche} · ${date(c.tranche_due_on)} · ${fyLabel(c.fiscal_year)}`],
         [t("claims.statement"), h("span", {}, h("a", { href: `#/projects/${id}/runs/${c.payout_run_id}`, text: t("claims.statementLink") }), " ", h("code", { class: "hash", text: c.statement_sha256.slice(0, 16) }))],
       ]),
       h("h2", { text: t("claims.lines") }),

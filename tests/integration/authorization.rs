@@ -290,6 +290,7 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                 payout_run_id: run,
                 statement_sha256: "-",
                 tranche: "seed",
+                tranche_due_on: day,
                 payer: &payer.slug,
                 payer_organization_id: payer.organization_id,
                 issuer_organization_id: party("service_provider").organization_id,

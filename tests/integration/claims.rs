@@ -153,6 +153,8 @@ async fn a_claim_is_inspected_and_paid_in_parts(app: TestApp) {
     assert_eq!(claim["net"], "23818182");
     assert_eq!(claim["paid"], "0");
     assert_eq!(claim["payer_name_en"], "Kobe City");
+    assert_eq!(claim["tranche_due_on"], "2019-03-29");
+    assert_eq!(claim["fiscal_year"], 2018, "March 2019 is in FY2018");
     assert_eq!(claim["lines"].as_array().unwrap().len(), 2);
     let today = seika::service::claims::today();
     assert_eq!(claim["received_on"], json!(today));

@@ -225,6 +225,7 @@ diesel::table! {
         payout_run_id -> BigInt,
         statement_sha256 -> Text,
         tranche -> Text,
+        tranche_due_on -> Date,
         payer -> Text,
         payer_organization_id -> BigInt,
         issuer_organization_id -> BigInt,

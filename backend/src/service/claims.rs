@@ -28,6 +28,7 @@ pub fn today() -> NaiveDate {
 #[derive(Debug, Deserialize)]
 struct StatementLines {
     lines: Vec<StatementLine>,
+    tranches: Vec<crate::engine::statement::TrancheTotal>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +92,9 @@ pub struct ClaimView {
     pub payout_run_id: i64,
     pub statement_sha256: String,
     pub tranche: String,
+    /// The tranche's due date, and the fiscal year (April–March) the claim is charged to.
+    pub tranche_due_on: NaiveDate,
+    pub fiscal_year: i32,
     pub payer: String,
     pub payer_name_ja: String,
     pub payer_name_en: String,
@@ -206,6 +210,8 @@ fn view(conn: &mut DbConn, row: claims::ClaimRow, today: NaiveDate) -> AppResult
         payout_run_id: row.payout_run_id,
         statement_sha256: row.statement_sha256,
         tranche: row.tranche,
+        tranche_due_on: row.tranche_due_on,
+        fiscal_year: crate::engine::figures::fiscal_year(row.tranche_due_on),
         payer: row.payer,
         payer_name_ja,
         payer_name_en,
@@ -296,19 +302,24 @@ fn tranche_lines(
     tranche: &str,
     payer: &str,
     currency: Currency,
-) -> AppResult<(Vec<ClaimLine>, Money)> {
+) -> AppResult<(Vec<ClaimLine>, Money, NaiveDate)> {
     let parsed: StatementLines = serde_json::from_str(statement).map_err(internal)?;
+    let due_on = parsed
+        .tranches
+        .iter()
+        .find(|t| t.tranche == tranche)
+        .map(|t| t.due_on);
     let lines: Vec<&StatementLine> = parsed
         .lines
         .iter()
         .filter(|l| l.tranche == tranche)
         .collect();
-    if lines.is_empty() {
+    let (false, Some(due_on)) = (lines.is_empty(), due_on) else {
         return Err(AppError::validation(
             "tranche",
             "a tranche of the statement the claim rests on",
         ));
-    }
+    };
     if lines.iter().any(|l| l.status == "awaiting_data") {
         return Err(AppError::validation(
             "tranche",
@@ -334,7 +345,7 @@ fn tranche_lines(
             "a payer of this tranche in the statement",
         ));
     }
-    Ok((out, total))
+    Ok((out, total, due_on))
 }
 
 /// The accepted party of the project playing one of `roles`, if `organization_id` is one.
@@ -433,12 +444,12 @@ pub fn create(
             None
         }
     };
-    let (lines, allowed) =
+    let (lines, allowed, tranche_due_on) =
         match tranche_lines(&run.statement, &input.tranche, &input.payer, currency) {
             Ok(found) => found,
             Err(AppError::Validation(mut found)) => {
                 errors.append(&mut found);
-                (Vec::new(), Money::zero(currency))
+                (Vec::new(), Money::zero(currency), received_on)
             }
             Err(other) => return Err(other),
         };
@@ -485,6 +496,7 @@ pub fn create(
                 payout_run_id: run.id,
                 statement_sha256: &run.statement_sha256,
                 tranche: &input.tranche,
+                tranche_due_on,
                 payer: &input.payer,
                 payer_organization_id: payer_org.id,
                 issuer_organization_id: issuer,

@@ -7,6 +7,8 @@ CREATE TABLE claims (
     payout_run_id BIGINT NOT NULL REFERENCES payout_runs (id),
     statement_sha256 TEXT NOT NULL,
     tranche TEXT NOT NULL,
+    -- The tranche's due date: its fiscal year is the one the claim is charged to.
+    tranche_due_on DATE NOT NULL,
     -- The payer as the contract names it, and its organization.
     payer TEXT NOT NULL,
     payer_organization_id BIGINT NOT NULL REFERENCES organizations (id),
