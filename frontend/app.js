@@ -505,6 +505,8 @@
       table([t("project.fiscalYear"), t("project.appropriated"), t("budget.limit"), t("budget.committed"), t("claims.paid"), t("budget.projected"), t("project.budgetLeft")],
         b.years.map((y) => [fyLabel(y.fiscal_year), money(y.appropriated, cur), money(y.commitment_limit, cur), money(y.committed, cur), money(y.paid, cur), money(y.projected, cur),
           y.remaining === null ? t("common.none") : h("span", { class: y.remaining.startsWith("-") ? "overdue" : null, text: money(y.remaining, cur) })]), { id: "budget" }),
+      b.schedule.length ? table([t("run.tranche"), t("new.dueOn"), t("project.fiscalYear"), t("budget.payBy"), t("budget.expected"), t("budget.atMost"), t("project.status")],
+        b.schedule.map((p) => [p.tranche, date(p.due_on), fyLabel(p.fiscal_year), date(p.latest_payment_on), money(p.expected, cur), money(p.at_most, cur), badge(p.stage)]), { id: "payment-schedule" }) : null,
       b.lines.length && !b.appropriations_from_contract ? table([t("project.fiscalYear"), t("budget.account"), t("budget.code"), t("project.appropriated")],
         b.lines.map((l) => [fyLabel(l.fiscal_year), l.account, l.code || t("common.none"), money(l.appropriation, cur)]), { id: "budget-lines" }) : null,
       isOwner ? h("details", { class: "no-print" }, h("summary", { text: t("budget.enter") }), message, lineForm, commitmentForm) : null);

@@ -682,6 +682,13 @@ async fn budgets_warn_where_limits_would_be_exceeded(app: TestApp) {
     assert_eq!(budget["years"][1]["fiscal_year"], 2020);
     assert_eq!(budget["years"][1]["remaining"], "4627575");
     assert!(budget["warnings"].as_array().unwrap().is_empty());
+    // The schedule: the interim tranche due 2019-03-29 is paid by 2019-04-23 at the latest (10
+    // days to inspect, 15 to pay); the final one can take at most the maximum less the interim.
+    let interim = &budget["schedule"][0];
+    assert_eq!(interim["latest_payment_on"], "2019-04-23");
+    assert_eq!(interim["fiscal_year"], 2018);
+    assert_eq!(interim["stage"], "projected");
+    assert_eq!(budget["schedule"][1]["at_most"], "7860000");
 
     // The city enters what its assembly approved: FY2018 ¥20,000,000 on the NHI special account,
     // and a 債務負担行為 of ¥30,000,000 for FY2017–FY2020, ¥3,000,000 in FY2020.

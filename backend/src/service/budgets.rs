@@ -44,6 +44,26 @@ pub struct CommitmentView {
     pub yearly_limits: Vec<YearLimit>,
 }
 
+/// One tranche in the payment schedule.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ScheduledPayment {
+    pub tranche: String,
+    /// When the contract makes the tranche due (the evaluation's date).
+    pub due_on: chrono::NaiveDate,
+    /// The fiscal year it is charged to.
+    pub fiscal_year: i32,
+    /// When payment is expected at the latest: due date + days to inspect + days to pay, as the
+    /// contract's invoicing terms state (10 + 15 when it states none).
+    pub latest_payment_on: chrono::NaiveDate,
+    /// What the newest run computes for it.
+    pub expected: String,
+    /// The most it can still be: the contract's maximum less what the earlier tranches are
+    /// expected to take (none without a maximum).
+    pub at_most: Option<String>,
+    /// `projected`, or the stage its claim has reached: `submitted`, `accepted`, `paid`.
+    pub stage: String,
+}
+
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BudgetView {
     pub currency: String,
@@ -54,6 +74,8 @@ pub struct BudgetView {
     pub commitment: Option<CommitmentView>,
     pub years: Vec<YearFigures>,
     pub warnings: Vec<BudgetWarning>,
+    /// Each tranche of the newest run in date order, with its expected payment.
+    pub schedule: Vec<ScheduledPayment>,
 }
 
 pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<BudgetView> {
@@ -153,9 +175,39 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
     }
     // Projected: what the newest run computes for tranches nobody has claimed yet (a claim
     // submitted and not inspected still counts as projected).
+    let terms = contract.invoicing.unwrap_or_default();
+    let lag = chrono::Duration::days(i64::from(terms.inspection_days + terms.payment_days()));
+    let mut schedule = Vec::new();
     if let Some(run) = payout_runs::list(conn, project_id)?.into_iter().next() {
         let totals: crate::engine::figures::StatementTotals =
             serde_json::from_str(&run.statement).map_err(internal)?;
+        let mut earlier = Money::zero(currency);
+        for t in &totals.tranches {
+            let expected = Money::parse(&t.total, currency).map_err(internal)?;
+            let at_most = contract
+                .max_total_payment
+                .map(|max| -> AppResult<String> {
+                    Ok(money(max)?
+                        .checked_sub(earlier)
+                        .map_err(internal)?
+                        .amount_string())
+                })
+                .transpose()?;
+            earlier = earlier.checked_add(expected).map_err(internal)?;
+            let stage = live
+                .iter()
+                .find(|c| c.tranche == t.tranche)
+                .map_or("projected".to_owned(), |c| c.status.clone());
+            schedule.push(ScheduledPayment {
+                tranche: t.tranche.clone(),
+                due_on: t.due_on,
+                fiscal_year: fiscal_year(t.due_on),
+                latest_payment_on: t.due_on + lag,
+                expected: expected.amount_string(),
+                at_most,
+                stage,
+            });
+        }
         for t in &totals.tranches {
             let committed = live.iter().any(|c| {
                 c.tranche == t.tranche
@@ -189,6 +241,7 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
         commitment,
         years,
         warnings,
+        schedule,
     })
 }
 
