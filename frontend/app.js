@@ -267,6 +267,25 @@
       { id: "project-list" });
   };
 
+  /** What waits for the user, as the server lists it, each item linking to where it is done. */
+  const workList = async () => {
+    const res = await api("GET", "/work");
+    if (!res.ok) return null;
+    const w = res.data;
+    if (!w.total) return h("p", { id: "work-none", class: "ok", text: t("work.none") });
+    const items = [];
+    const pt = (p) => localName(p, "title_ja", "title_en");
+    if (w.to_verify.length || w.batches_to_verify.length) items.push(h("li", {}, h("a", { href: "#/queue", text: t("work.toVerify", { count: w.to_verify.length + w.batches_to_verify.length }) })));
+    for (const r of w.rejected) items.push(h("li", { class: "rejected" }, h("a", { href: `#/projects/${r.project.id}/data`, text: t("work.rejected", { project: pt(r.project), record: r.label }) }),
+      `: ${r.reason || t("common.none")} (${r.rejected_by})`));
+    const claimItem = (key) => (c) => h("li", { class: c.overdue ? "overdue" : null }, h("a", { href: `#/projects/${c.project.id}/claims/${c.id}`,
+      text: t(key, { project: pt(c.project), tranche: c.tranche, amount: money(c.outstanding, c.currency), day: date(c.due_on) }) }), c.overdue ? ` (${t("claims.overdue")})` : "");
+    items.push(...w.claims_to_inspect.map(claimItem("work.toInspect")), ...w.claims_to_pay.map(claimItem("work.toPay")), ...w.claims_to_resubmit.map(claimItem("work.toResubmit")));
+    if (w.invitations) items.push(h("li", {}, h("a", { href: "#invitations", text: t("work.invitations", { count: w.invitations }) })));
+    return h("section", { id: "work", "aria-labelledby": "work-title" },
+      h("h2", { id: "work-title", text: t("work.title", { count: w.total }) }), h("ul", {}, items));
+  };
+
   /** Invitations to the user's organization: open ones to accept or decline, then the answered. */
   const invitationList = async () => {
     const res = await api("GET", "/invitations");
@@ -310,6 +329,7 @@
       h("p", { class: "lead", text: `${t(`role.${role}`)} · ${localName(state.user.organization)}` }),
       h("p", { text: t(`home.intro.${role}`) }),
       links.length ? h("p", { class: "actions" }, links.map(([href, label]) => h("a", { class: "button", href, text: label }))) : null,
+      await workList(),
       await invitationList(),
       h("h2", { text: t("home.yourProjects") }),
       await projectList());
@@ -842,31 +862,47 @@
 
   const viewQueue = async () => {
     loading();
-    const projects = await api("GET", "/projects?per_page=200");
-    if (!projects.ok) return page(t("error.title"), problemBox(projects.problem));
-    const items = [];
-    for (const p of projects.data.items) {
-      const [results, batches] = await Promise.all([api("GET", `/projects/${p.id}/outcome-results?status=submitted`), api("GET", `/projects/${p.id}/outcome-batches`)]);
-      for (const r of results.ok ? results.data : []) if (r.entered_by !== state.user.id) items.push({ project: p, kind: "outcome-results", id: r.id, label: `${r.metric} ${r.tranche || ""} = ${r.value ?? `${r.numerator}/${r.denominator}`}${r.correction_reason ? ` (${r.correction_reason})` : ""}` });
-      for (const b of batches.ok ? batches.data : []) if (b.status === "submitted" && b.entered_by !== state.user.id) items.push({ project: p, kind: "outcome-batches", id: b.id, label: t("data.batch", { rows: b.row_count }) });
-    }
+    const res = await api("GET", "/work");
+    if (!res.ok) return page(t("error.title"), problemBox(res.problem));
     const message = h("div", { id: "queue-message", "aria-live": "polite" });
-    const rows = items.map((item) => {
-      const reasonId = `reason-${item.kind}-${item.id}`;
-      const act = async (verb) => {
-        const body = verb === "reject" ? { reason: document.getElementById(reasonId).value } : {};
-        const res = await api("POST", `/projects/${item.project.id}/${item.kind}/${item.id}/${verb}`, body);
-        if (!res.ok) return showProblem(message, res.problem);
-        viewQueue();
-      };
-      return [titleOf(item.project), item.label,
-        h("div", { class: "inline" },
-          h("button", { type: "button", class: "verify", text: t("data.verify"), onclick: () => act("verify") }),
-          h("label", { for: reasonId, class: "visually-hidden", text: t("data.rejectReason") }),
-          h("input", { id: reasonId, placeholder: t("data.rejectReason") }),
-          h("button", { type: "button", class: "secondary", text: t("data.reject"), onclick: () => act("reject") }))];
-    });
-    page(t("data.queue"), message, rows.length ? table([t("projects.title"), t("project.metric"), t("project.actions")], rows, { id: "queue" }) : h("p", { id: "queue-empty", text: t("data.queueEmpty") }));
+    const act = (project, kind, id, reasonId) => async (verb) => {
+      const body = verb === "reject" ? { reason: document.getElementById(reasonId).value } : {};
+      const r = await api("POST", `/projects/${project}/${kind}/${id}/${verb}`, body);
+      if (!r.ok) return showProblem(message, r.problem);
+      viewQueue();
+    };
+    const buttons = (project, kind, id) => {
+      const reasonId = `reason-${kind}-${id}`;
+      const go = act(project, kind, id, reasonId);
+      return h("div", { class: "inline" },
+        h("button", { type: "button", class: "verify", text: t("data.verify"), onclick: () => go("verify") }),
+        h("label", { for: reasonId, class: "visually-hidden", text: t("data.rejectReason") }),
+        h("input", { id: reasonId, placeholder: t("data.rejectReason") }),
+        h("button", { type: "button", class: "secondary", text: t("data.reject"), onclick: () => go("reject") }));
+    };
+    const pt = (p) => localName(p, "title_ja", "title_en");
+    const results = res.data.to_verify.map((r) => h("section", { class: "card verify-item", "data-id": r.id },
+      h("h2", {}, `${pt(r.project)}: ${localName(r, "metric_name_ja", "metric_name_en") || r.metric}${r.tranche ? ` · ${r.tranche}` : ""}`),
+      h("dl", { class: "invoice-facts" }, [
+        [t("verify.value"), r.value ?? r.achieved_on ?? t("common.none")],
+        r.numerator ? [t("verify.derivation"), `${r.numerator} / ${r.denominator}`] : null,
+        [t("project.target"), r.target ?? t("common.none")],
+        r.baseline ? [t("project.baseline"), r.baseline] : null,
+        [t("project.achievement"), r.achievement === null ? t("common.none") : percent(Number(r.achievement))],
+        [t("verify.previous"), r.previous_value ? `${r.previous_value} (${t("verify.change")} ${r.change})` : t("verify.noPrevious")],
+        r.metric_definition ? [t("verify.definition"), r.metric_definition] : null,
+        [t("verify.enteredBy"), `${r.entered_by} · ${dateTime(r.entered_at)}`],
+        [t("data.evidence"), r.evidence || t("common.none")],
+        r.correction_reason ? [t("data.correctionReason"), r.correction_reason] : null,
+      ].filter(Boolean).flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: String(v) })])),
+      buttons(r.project.id, "outcome-results", r.id)));
+    const batches = res.data.batches_to_verify.map((b) => h("section", { class: "card verify-item", "data-id": b.id },
+      h("h2", {}, `${pt(b.project)}: ${b.source_name}`),
+      h("p", {}, `${t("data.batch", { rows: b.row_count })} · SHA-256 `, h("code", { class: "hash", text: b.source_sha256 })),
+      h("p", { text: `${t("verify.enteredBy")}: ${b.entered_by} · ${dateTime(b.entered_at)}` }),
+      buttons(b.project.id, "outcome-batches", b.id)));
+    const all = [...results, ...batches];
+    page(t("data.queue"), message, all.length ? h("div", { id: "queue" }, all) : h("p", { id: "queue-empty", text: t("data.queueEmpty") }));
   };
 
   // ---- Investors --------------------------------------------------------------------------

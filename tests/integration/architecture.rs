@@ -14,6 +14,7 @@ const HANDLER_MODULES: &[&str] = &[
     "payout_runs",
     "projects",
     "users",
+    "work",
 ];
 
 fn src() -> PathBuf {

@@ -116,6 +116,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     // "Own": an invitation to the actor's organization (answered already, so 409 for whoever may
     // answer it); "foreign": an invitation to another organization (404).
     ("GET", "/invitations", "*", "*"),
+    ("GET", "/work", "*", "*"),
     ("POST", "/invitations/{id}/accept", "GEIP", "-"),
     ("POST", "/invitations/{id}/decline", "GEIP", "-"),
 ];

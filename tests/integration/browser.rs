@@ -671,8 +671,14 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
 
     browser.login(&base, "evaluator2@mirai.example");
     browser.goto(&format!("{base}/#/queue"));
-    browser.wait_text("#queue", "egfr_decline_suppression");
+    // The verifier sees what to check the value against: the metric by its name, its target,
+    // the verified value it replaces and the change, who entered it, and why.
+    browser.wait_text("#queue", "Suppression of kidney-function (eGFR) decline");
+    browser.wait_text("#queue", "0.329 (change 0.071)");
+    browser.wait_text("#queue", "Re-measured after data cleaning");
+    browser.wait_text("#queue", "未来 太郎");
     browser.wait_text("#queue", "participant records");
+    browser.screenshot("verification");
     browser.click("#queue button.verify");
     browser.wait_text("#queue", "participant records");
     browser.click("#queue button.verify");

@@ -396,3 +396,106 @@ async fn bad_outcome_data_is_refused(app: TestApp) {
         .assert_problem(StatusCode::CONFLICT);
 }
 db_test!(bad_outcome_data_is_refused);
+
+/// The work list closes the loop: a submitted correction waits for the colleague with what to
+/// check it against (metric, target, previous value and the change, who entered it); a rejection
+/// reaches the person who entered it with the reason; claims wait for the payer's staff; an
+/// invitation waits for the invited organization.
+async fn work_waits_for_whoever_must_act(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    crate::claims::without_demo_claims(&app, kobe).await;
+    let enterer = app.login(ENTERER).await;
+    let verifier = app.login(VERIFIER).await;
+    let work = |token: String| {
+        let app = &app;
+        async move { app.get("/api/v1/work", Some(&token)).await.json() }
+    };
+    assert_eq!(work(verifier.clone()).await["total"], 0);
+
+    let old = current_egfr(&app, kobe, &enterer).await;
+    let id = enter(&app, kobe, &enterer, &egfr_correction(old, "0.4")).await;
+    let waiting = work(verifier.clone()).await;
+    assert_eq!(waiting["total"], 1);
+    let item = &waiting["to_verify"][0];
+    assert_eq!(item["id"], id);
+    assert_eq!(
+        item["metric_name_en"],
+        "Suppression of kidney-function (eGFR) decline"
+    );
+    assert_eq!(item["target"], "0.8");
+    assert_eq!(item["value"], "0.4");
+    assert_eq!(item["previous_value"], "0.329");
+    assert_eq!(item["change"], "0.071");
+    assert_eq!(item["achievement"], "0.5", "0.4 ÷ 0.8");
+    assert_eq!(item["entered_by"], "未来 太郎");
+    assert_eq!(
+        item["correction_reason"],
+        "re-measured eGFR after data cleaning"
+    );
+    // Nobody verifies their own entry: it does not wait for its author.
+    assert_eq!(work(enterer.clone()).await["to_verify"], json!([]));
+
+    app.post(
+        &format!("/api/v1/projects/{kobe}/outcome-results/{id}/reject"),
+        Some(&verifier),
+        &json!({"reason": "the evidence covers 2019 only"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let mine = work(enterer.clone()).await;
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["rejected"][0]["id"], id);
+    assert_eq!(
+        mine["rejected"][0]["reason"],
+        "the evidence covers 2019 only"
+    );
+    assert_eq!(mine["rejected"][0]["rejected_by"], "未来 花子");
+    assert_eq!(work(verifier.clone()).await["total"], 0);
+
+    // A claim waits for the payer's staff who did not prepare it, then for payment.
+    let provider = app.login("provider@dpp.example").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let inspector = app.login("inspector@kobe-city.example").await;
+    let run = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/payout-runs"),
+            Some(&staff),
+        )
+        .await
+        .json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let claim = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/claims"),
+            Some(&provider),
+            &json!({"payout_run_id": run, "tranche": "interim", "payer": "kobe-city",
+                    "invoice_number": "T7000012050002", "issued_on": seika::service::claims::today(),
+                    "description": "中間評価"}),
+        )
+        .await;
+    claim.assert_status(StatusCode::CREATED);
+    let claim_id = claim.json()["id"].clone();
+    let city = work(inspector.clone()).await;
+    assert_eq!(city["claims_to_inspect"][0]["id"], claim_id);
+    assert_eq!(city["claims_to_inspect"][0]["overdue"], false);
+    assert_eq!(work(provider.clone()).await["claims_to_inspect"], json!([]));
+    app.post(
+        &format!("/api/v1/projects/{kobe}/claims/{claim_id}/inspection"),
+        Some(&inspector),
+        &json!({"accept": true}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let city = work(staff.clone()).await;
+    assert_eq!(city["claims_to_inspect"], json!([]));
+    assert_eq!(city["claims_to_pay"][0]["outstanding"], "26200000");
+
+    // An invitation waits for the invited organization.
+    let body = crate::projects::new_project_body(&app, "work-2026").await;
+    app.post("/api/v1/projects", Some(&staff), &body)
+        .await
+        .assert_status(StatusCode::CREATED);
+    assert_eq!(work(enterer.clone()).await["invitations"], 1);
+}
+db_test!(work_waits_for_whoever_must_act);

@@ -17,6 +17,7 @@ pub mod payout_runs;
 pub mod projects;
 pub mod session;
 pub mod users;
+pub mod work;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -343,6 +344,14 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .ok(200, s::<Vec<crate::service::projects::TermsVersionView>>)
         .errors(&[404]),
+        Endpoint::new(
+            M::GET,
+            "/work",
+            get(work::waiting),
+            "projects",
+            "What waits for you: data to verify (with what to check it against), your rejected data with the reasons, claims to inspect, pay or resubmit, invitations",
+        )
+        .ok(200, s::<crate::service::work::WorkView>),
         Endpoint::new(
             M::GET,
             "/invitations",

@@ -18,6 +18,7 @@ pub mod payout_runs;
 pub mod projects;
 pub mod review;
 pub mod users;
+pub mod work;
 
 /// A value as JSON, for audit entries and stored answers.
 pub(crate) fn to_json<T: serde::Serialize>(
