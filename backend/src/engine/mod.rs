@@ -38,7 +38,7 @@ use statement::{
 };
 
 /// Changes whenever a change to the engine could change a statement.
-pub const ENGINE_VERSION: &str = "seika-engine/1.1.0";
+pub const ENGINE_VERSION: &str = "seika-engine/1.2.0";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum EngineError {
@@ -211,6 +211,8 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 money(amount)
             );
             let before_caps = amount;
+            // A cap inside the rule (per participant, per outcome) already reduced the amount.
+            let capped_in_rule = !evaluation.caps.is_empty();
             let mut caps = std::mem::take(&mut evaluation.caps);
             apply_cap(
                 &mut amount,
@@ -292,7 +294,9 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 *state.savings_paid.entry(metric.clone()).or_default() +=
                     Money::from_minor(amount, currency).to_decimal();
             }
-            let status = if amount < before_caps && evaluation.status == LineStatus::Earned {
+            let status = if (amount < before_caps || capped_in_rule)
+                && evaluation.status == LineStatus::Earned
+            {
                 LineStatus::Capped
             } else {
                 evaluation.status
@@ -336,7 +340,9 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 amount: *amount,
             })
             .collect();
-        waterfall::distribute(contract, &receipts)
+        // Guarantees are called, and losses realised, only once every tranche is final.
+        let every_tranche_final = !lines.iter().any(|l| l.status == LineStatus::AwaitingData);
+        waterfall::distribute(contract, &receipts, every_tranche_final)
     });
 
     Ok(Statement {

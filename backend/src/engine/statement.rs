@@ -189,12 +189,28 @@ pub struct InvestorSummary {
     pub fees: String,
     pub outstanding_principal: String,
     pub loss: String,
+    /// What this investor committed as guarantor (the most its guarantees can ever pay).
+    pub guarantee_committed: String,
     pub guarantee_cover: String,
     /// Paid out by this investor as guarantor.
     pub guarantee_paid: String,
     /// (distributions + guarantee cover) / drawn, to 4 decimals.
     pub money_multiple: Option<String>,
-    /// XIRR on dated cash flows, to 6 decimals (0.012345 = 1.2345 % a year).
+    /// XIRR on dated cash flows, to 6 decimals (0.012345 = 1.2345 % a year); only once every
+    /// tranche is final.
+    pub irr: Option<String>,
+    /// While a tranche still awaits verified data: the guarantee cover, loss and return the
+    /// position would have if the statement were final. Projected, not realised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projected: Option<Projection>,
+}
+
+/// An investor's position as it would be if the statement were final.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Projection {
+    pub guarantee_cover: String,
+    pub guarantee_paid: String,
+    pub loss: String,
     pub irr: Option<String>,
 }
 

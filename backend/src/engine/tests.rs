@@ -224,12 +224,92 @@ fn rate_card_caps_per_participant_and_per_outcome_bind_and_say_so() {
     assert_eq!(s.total, "320");
     assert_eq!(s.lines[0].explanation.caps[0].cap, "cap per participant");
     assert_eq!(s.lines[0].explanation.caps[0].reduced_by, "20");
+    // A cap that binds inside the rule makes the line `capped`, as one outside it does.
+    assert_eq!(s.lines[0].status, LineStatus::Capped);
     let s = run(rate_card_contract(None, Some("250"), None), records(&rows)).unwrap();
     assert_eq!(
         s.total, "290",
         "job capped at 250 in total, plus training 40"
     );
     assert_eq!(s.lines[0].explanation.caps[0].reduced_by, "50");
+    assert_eq!(s.lines[0].status, LineStatus::Capped);
+    let uncapped = run(rate_card_contract(None, None, None), records(&rows)).unwrap();
+    assert_eq!(uncapped.lines[0].status, LineStatus::Earned);
+}
+
+/// A loan of 10,000,000 half-guaranteed by a guarantor that committed only 1,000,000, in a
+/// two-tranche contract paying `paid` on the first tranche and, on the second, 1 per unit of
+/// `m` (absent: awaiting data).
+fn guaranteed(second: Option<&str>) -> Statement {
+    let mut c = contract(
+        json!([metric("m", "count", "higher_is_better")]),
+        json!([
+            {"id": "fee", "tranche": "t1", "rule": {"type": "fixed", "amount": "2000000"}},
+            {"id": "per", "tranche": "t2", "rule": {"type": "tiered", "metric": "m",
+             "steps": [{"at": "1", "amount": "1000000"}]}}
+        ]),
+    );
+    c["tranches"] =
+        json!([{"id": "t1", "due_on": "2025-03-31"}, {"id": "t2", "due_on": "2026-03-31"}]);
+    c["investments"] = json!([
+        {"id": "loan", "investor": "bank", "instrument": "senior_loan", "committed": "10000000",
+         "drawdowns": [{"on": "2024-04-01", "amount": "10000000"}]},
+        {"id": "g", "investor": "foundation", "instrument": "guarantee", "committed": "1000000",
+         "covers": {"share": "0.5", "investments": ["loan"]}}
+    ]);
+    c["waterfall"] = json!([{"type": "principal", "class": "senior"}]);
+    let outcomes = match second {
+        Some(v) => json!({"results": [{"metric": "m", "tranche": "t2", "value": v}]}),
+        None => json!({}),
+    };
+    run(c, outcomes).unwrap()
+}
+
+#[test]
+fn a_guarantee_pays_no_more_than_its_guarantor_committed() {
+    // Final: 2,000,000 + 1,000,000 repaid, 7,000,000 lost; half is 3,500,000, but the guarantor
+    // committed 1,000,000: it pays 1,000,000 and the loan still loses 6,000,000.
+    let s = guaranteed(Some("1"));
+    let d = s.distribution.as_ref().unwrap();
+    let bank = d.investors.iter().find(|i| i.investor == "bank").unwrap();
+    let foundation = d
+        .investors
+        .iter()
+        .find(|i| i.investor == "foundation")
+        .unwrap();
+    assert_eq!(bank.outstanding_principal, "7000000");
+    assert_eq!(bank.guarantee_cover, "1000000");
+    assert_eq!(bank.loss, "6000000");
+    assert_eq!(foundation.guarantee_paid, "1000000");
+    assert_eq!(foundation.guarantee_committed, "1000000");
+    assert!(bank.irr.is_some());
+    assert!(bank.projected.is_none());
+}
+
+#[test]
+fn a_guarantee_is_called_only_when_every_tranche_is_final() {
+    // The second tranche awaits data: nothing is called, no loss is realised and no IRR is
+    // stated; the projected position says what it would be.
+    let s = guaranteed(None);
+    assert!(s.lines.iter().any(|l| l.status == LineStatus::AwaitingData));
+    let d = s.distribution.as_ref().unwrap();
+    let bank = d.investors.iter().find(|i| i.investor == "bank").unwrap();
+    let foundation = d
+        .investors
+        .iter()
+        .find(|i| i.investor == "foundation")
+        .unwrap();
+    assert_eq!(bank.guarantee_cover, "0");
+    assert_eq!(bank.loss, "0");
+    assert_eq!(foundation.guarantee_paid, "0");
+    assert!(bank.irr.is_none());
+    let projected = bank.projected.as_ref().unwrap();
+    assert_eq!(projected.guarantee_cover, "1000000");
+    assert_eq!(
+        projected.loss, "7000000",
+        "8,000,000 outstanding less the 1,000,000 cover"
+    );
+    assert!(projected.irr.is_some());
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Investor distribution: each tranche's outcome payments flow through the waterfall's ordered
 //! steps, pro rata within a step; interest accrues simply (actual/365) on outstanding principal; a
-//! guarantee covers its share of principal still lost after the last tranche.
+//! guarantee covers its share of principal still lost after the last tranche, never more than
+//! its guarantor committed, and only once every tranche is final (before that, the statement
+//! shows the cover, the loss and the return only as projected).
 
 use std::collections::BTreeMap;
 
@@ -10,8 +12,8 @@ use rust_decimal::Decimal;
 use super::allocate;
 use super::contract::{Contract, Instrument, InvestorClass, WaterfallStep};
 use super::statement::{
-    Distribution, DistributionKind, InvestorSummary, Reconciliation, TrancheDistribution,
-    WaterfallPayment,
+    Distribution, DistributionKind, InvestorSummary, Projection, Reconciliation,
+    TrancheDistribution, WaterfallPayment,
 };
 use super::xirr;
 use crate::domain::{Currency, Money};
@@ -38,10 +40,32 @@ struct Position {
     success_fee: i64,
     guarantee_cover: i64,
     guarantee_paid: i64,
+    /// What this position committed, as a guarantor (0 for other instruments).
+    guarantee_committed: i64,
     flows: Vec<(NaiveDate, i64)>,
 }
 
 impl Position {
+    fn snapshot(&self) -> Position {
+        Position {
+            class: self.class,
+            rate: self.rate,
+            drawdowns: self.drawdowns.clone(),
+            next_drawdown: self.next_drawdown,
+            outstanding: self.outstanding,
+            accrued: self.accrued,
+            last_accrual: self.last_accrual,
+            drawn: self.drawn,
+            principal: self.principal,
+            interest: self.interest,
+            success_fee: self.success_fee,
+            guarantee_cover: self.guarantee_cover,
+            guarantee_paid: self.guarantee_paid,
+            guarantee_committed: self.guarantee_committed,
+            flows: self.flows.clone(),
+        }
+    }
+
     fn accrue(&mut self, to: NaiveDate) {
         if let Some(last) = self.last_accrual
             && to > last
@@ -79,7 +103,9 @@ fn text(minor: i64, currency: Currency) -> String {
     Money::from_minor(minor, currency).amount_string()
 }
 
-pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>]) -> Distribution {
+/// Distributes the receipts. With `final_` false (a tranche still awaits verified data), no
+/// guarantee is called and no loss is realised: cover, loss and IRR are reported as projected.
+pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -> Distribution {
     let currency = contract.currency;
     let mut positions: Vec<Position> = contract
         .investments
@@ -105,6 +131,11 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>]) -> Distribution
                 success_fee: 0,
                 guarantee_cover: 0,
                 guarantee_paid: 0,
+                guarantee_committed: if inv.instrument == Instrument::Guarantee {
+                    minor(inv.committed, currency)
+                } else {
+                    0
+                },
                 flows: Vec::new(),
             }
         })
@@ -239,8 +270,13 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>]) -> Distribution
         });
     }
 
-    // Guarantees cover their share of principal still outstanding after the last tranche.
+    // Guarantees cover their share of principal still outstanding after the last tranche, up to
+    // what the guarantor committed less what it has paid already. Before every tranche is final
+    // the same cover is computed on a copy, as the projected position.
+    let mut projected: Vec<Position> = Vec::new();
     if let Some(last) = receipts.last().map(|r| r.date) {
+        let mut covered_positions: Vec<Position> =
+            positions.iter().map(Position::snapshot).collect();
         for (g, inv) in contract.investments.iter().enumerate() {
             let (Instrument::Guarantee, Some(cover)) = (inv.instrument, &inv.covers) else {
                 continue;
@@ -249,15 +285,24 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>]) -> Distribution
                 let Some(i) = contract.investments.iter().position(|x| &x.id == covered) else {
                     continue;
                 };
-                let loss = positions[i].outstanding;
-                let pays = i64::try_from((Decimal::from(loss) * cover.share).floor()).unwrap_or(0);
+                let loss = covered_positions[i].outstanding;
+                let share = i64::try_from((Decimal::from(loss) * cover.share).floor()).unwrap_or(0);
+                let room = (covered_positions[g].guarantee_committed
+                    - covered_positions[g].guarantee_paid)
+                    .max(0);
+                let pays = share.min(room);
                 if pays > 0 {
-                    positions[i].guarantee_cover += pays;
-                    positions[i].flows.push((last, pays));
-                    positions[g].guarantee_paid += pays;
-                    positions[g].flows.push((last, -pays));
+                    covered_positions[i].guarantee_cover += pays;
+                    covered_positions[i].flows.push((last, pays));
+                    covered_positions[g].guarantee_paid += pays;
+                    covered_positions[g].flows.push((last, -pays));
                 }
             }
+        }
+        if final_ {
+            positions = covered_positions;
+        } else {
+            projected = covered_positions;
         }
     }
 
@@ -286,13 +331,35 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>]) -> Distribution
                 sum(&|p| p.principal + p.interest + p.success_fee + p.guarantee_cover) + fees;
             let outstanding = sum(&|p| if p.class.is_some() { p.outstanding } else { 0 });
             let cover = sum(&|p| p.guarantee_cover);
-            let mut flows: Vec<(NaiveDate, Decimal)> = idx
-                .iter()
-                .flat_map(|i| positions[*i].flows.iter())
-                .chain(fee_flows.get(investor).into_iter().flatten())
-                .map(|(d, m)| (*d, Money::from_minor(*m, currency).to_decimal()))
-                .collect();
-            flows.sort_by_key(|(d, _)| *d);
+            let flows_of = |positions: &[Position]| {
+                let mut flows: Vec<(NaiveDate, Decimal)> = idx
+                    .iter()
+                    .flat_map(|i| positions[*i].flows.iter())
+                    .chain(fee_flows.get(investor).into_iter().flatten())
+                    .map(|(d, m)| (*d, Money::from_minor(*m, currency).to_decimal()))
+                    .collect();
+                flows.sort_by_key(|(d, _)| *d);
+                flows
+            };
+            let irr_of = |flows: &[(NaiveDate, Decimal)]| {
+                xirr::xirr(flows).map(|r| {
+                    r.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointNearestEven)
+                        .to_string()
+                })
+            };
+            let flows = flows_of(&positions);
+            let projection = (!projected.is_empty()).then(|| {
+                let psum = |f: &dyn Fn(&Position) -> i64| {
+                    idx.iter().map(|i| f(&projected[*i])).sum::<i64>()
+                };
+                let pcover = psum(&|p| p.guarantee_cover);
+                Projection {
+                    guarantee_cover: text(pcover, currency),
+                    guarantee_paid: text(psum(&|p| p.guarantee_paid), currency),
+                    loss: text(outstanding - pcover, currency),
+                    irr: irr_of(&flows_of(&projected)),
+                }
+            });
             InvestorSummary {
                 investor: investor.to_owned(),
                 committed: committed.normalize().to_string(),
@@ -302,7 +369,9 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>]) -> Distribution
                 success_fee: text(sum(&|p| p.success_fee), currency),
                 fees: text(fees, currency),
                 outstanding_principal: text(outstanding, currency),
-                loss: text(outstanding - cover, currency),
+                // A loss is realised only once every tranche is final.
+                loss: text(if final_ { outstanding - cover } else { 0 }, currency),
+                guarantee_committed: text(sum(&|p| p.guarantee_committed), currency),
                 guarantee_cover: text(cover, currency),
                 guarantee_paid: text(sum(&|p| p.guarantee_paid), currency),
                 money_multiple: (drawn > 0).then(|| {
@@ -313,10 +382,10 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>]) -> Distribution
                         )
                         .to_string()
                 }),
-                irr: xirr::xirr(&flows).map(|r| {
-                    r.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointNearestEven)
-                        .to_string()
-                }),
+                // Before the contract is over, principal still outstanding is not a loss: the
+                // realised return waits, and the projection says what it would be.
+                irr: if final_ { irr_of(&flows) } else { None },
+                projected: projection,
             }
         })
         .collect();
