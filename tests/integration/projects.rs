@@ -463,3 +463,55 @@ async fn register_publish_and_amend(app: TestApp) {
     );
 }
 db_test!(register_publish_and_amend);
+
+/// An amendment prices only the tranches due on or after its effective date: Kobe amended from
+/// 2020-04-01 (interim fixed fee 11,000,000 instead of 10,480,000; final maximum 8,000,000 instead
+/// of 7,860,000). The interim tranche, due 2019-03-29, stays under version 1; the final tranche,
+/// due 2020-09-30, is priced under version 2: 8,000,000 × 0.41125 (0.329 ÷ 0.8) = 3,290,000.
+async fn amendments_price_tranches_due_after_they_take_effect(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let path = format!("/api/v1/projects/{kobe}");
+    let current = app.get(&path, Some(&staff)).await;
+    let etag = current.header("etag").unwrap().to_owned();
+    let mut terms = current.json()["terms"].clone();
+    assert_eq!(terms["components"][0]["rule"]["amount"], "10480000");
+    terms["components"][0]["rule"]["amount"] = json!("11000000");
+    terms["components"][2]["rule"]["max_amount"] = json!("8000000");
+    send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("{path}/amendments"),
+        &staff,
+        &etag,
+        &json!({"reason": "令和2年度からの単価改定", "effective_from": "2020-04-01", "terms": terms}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let run = app
+        .post(&format!("{path}/payout-runs"), Some(&staff), &json!({}))
+        .await;
+    run.assert_status(StatusCode::CREATED);
+    let statement = run.json()["statement"].clone();
+    let lines = statement["lines"].as_array().unwrap();
+    for line in lines {
+        let expected = if line["tranche"] == "interim" { 1 } else { 2 };
+        assert_eq!(line["terms_version"], expected, "{line}");
+    }
+    assert_eq!(lines[0]["amount"], "10480000", "interim: version 1's fee");
+    let final_line = lines.iter().find(|l| l["tranche"] == "final").unwrap();
+    assert_eq!(final_line["amount"], "3290000");
+    assert_eq!(statement["total"], "29490000");
+    // The stored run reproduces.
+    let id = run.json()["id"].clone();
+    let again = app
+        .post(
+            &format!("{path}/payout-runs/{id}/reproduce"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await
+        .json();
+    assert_eq!(again["matches"], true);
+}
+db_test!(amendments_price_tranches_due_after_they_take_effect);

@@ -20,6 +20,7 @@ pub mod outcomes;
 pub mod participant_csv;
 pub mod rules;
 pub mod statement;
+pub mod versions;
 pub mod waterfall;
 pub mod xirr;
 
@@ -309,6 +310,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 metric: metric.map(str::to_owned),
                 status,
                 amount: money(amount),
+                terms_version: None,
                 payers: payer_indices
                     .iter()
                     .zip(&parts)

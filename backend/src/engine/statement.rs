@@ -79,6 +79,10 @@ pub struct Line {
     pub metric: Option<String>,
     pub status: LineStatus,
     pub amount: String,
+    /// The terms version that priced the line (the one in force on its tranche's due date), when
+    /// computed for a project with versioned terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_version: Option<i32>,
     pub payers: Vec<PayerAmount>,
     pub explanation: Explanation,
 }

@@ -10,7 +10,7 @@ use super::idempotency;
 use super::outcomes::to_engine_outcomes;
 use super::projects::{authorize, load_contract};
 use crate::db::payout_runs::{self, PayoutRunRow};
-use crate::db::{self, DbConn, audit, batches, organizations, outcomes};
+use crate::db::{self, DbConn, audit, batches, organizations, outcomes, projects};
 use crate::domain::access::{Actor, ProjectAction, ProjectStanding, sees_investor_positions};
 use crate::domain::project::ProjectStatus;
 use crate::domain::{Currency, Money};
@@ -79,12 +79,35 @@ pub fn compute_as_of(
     terms_version: i32,
     as_of: NaiveDateTime,
 ) -> AppResult<(Statement, String, Used)> {
-    let (contract, _) = load_contract(conn, project_id, terms_version)?;
+    // Each tranche is priced under the version in force on its due date.
+    let mut parsed = Vec::new();
+    for row in projects::terms_versions(conn, project_id)?
+        .into_iter()
+        .filter(|v| v.version <= terms_version)
+    {
+        let contract: engine::contract::Contract = serde_json::from_str(&row.terms)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("stored terms do not parse: {e}")))?;
+        parsed.push((row.version, row.effective_from, contract));
+    }
+    if parsed.is_empty() {
+        return Err(AppError::not_found("terms version"));
+    }
+    let versions: Vec<engine::versions::Version<'_>> = parsed
+        .iter()
+        .map(
+            |(number, effective_from, contract)| engine::versions::Version {
+                number: *number,
+                effective_from: *effective_from,
+                contract,
+            },
+        )
+        .collect();
+    let (contract, priced_by) = engine::versions::priced_by_due_date(&versions);
     let rows = outcomes::verified_as_of(conn, project_id, as_of)?;
     let mut data = to_engine_outcomes(&contract.code, &rows);
     let batch_ids = batches::verified_as_of(conn, project_id, as_of)?;
     batches::load_records(conn, &batch_ids, &mut data.participant_outcomes)?;
-    let statement = engine::compute(&contract, &data).map_err(|e| {
+    let mut statement = engine::compute(&contract, &data).map_err(|e| {
         let prefix = match e {
             EngineError::Contract(_) => "terms",
             _ => "outcome_data",
@@ -99,6 +122,9 @@ pub fn compute_as_of(
         }
         AppError::Validation(errors)
     })?;
+    for line in &mut statement.lines {
+        line.terms_version = priced_by.get(&line.tranche).copied();
+    }
     let text = serde_json::to_string(&statement).map_err(|e| AppError::Internal(e.into()))?;
     Ok((
         statement,
