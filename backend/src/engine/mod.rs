@@ -211,6 +211,16 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 evaluation.raw.normalize(),
                 money(amount)
             );
+            // Running totals are checked: amounts near the limit of the currency's minor units
+            // are refused, naming the component, never a panic.
+            let overflow = || {
+                component_refusal(
+                    component,
+                    &tranche.id,
+                    "amounts whose totals the currency's minor units can hold",
+                    "made the running totals overflow",
+                )
+            };
             let before_caps = amount;
             // A cap inside the rule (per participant, per outcome) already reduced the amount.
             let capped_in_rule = !evaluation.caps.is_empty();
@@ -282,15 +292,19 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                     currency,
                     &mut caps,
                 );
-                payer_paid[i] += *part;
+                payer_paid[i] = payer_paid[i].checked_add(*part).ok_or_else(overflow)?;
             }
-            amount = parts.iter().sum();
+            amount = parts
+                .iter()
+                .try_fold(0_i64, |sum, part| sum.checked_add(*part))
+                .ok_or_else(overflow)?;
 
             if let Some(m) = metric {
-                *metric_paid.entry(m).or_default() += amount;
+                let paid = metric_paid.entry(m).or_default();
+                *paid = paid.checked_add(amount).ok_or_else(overflow)?;
             }
-            tranche_paid += amount;
-            contract_paid += amount;
+            tranche_paid = tranche_paid.checked_add(amount).ok_or_else(overflow)?;
+            contract_paid = contract_paid.checked_add(amount).ok_or_else(overflow)?;
             if let Rule::SavingsShare { metric, .. } = &component.rule {
                 *state.savings_paid.entry(metric.clone()).or_default() +=
                     Money::from_minor(amount, currency).to_decimal();

@@ -671,3 +671,101 @@ proptest! {
         prop_assert!(pay(high) <= i64::try_from(amount).unwrap());
     }
 }
+
+prop_compose! {
+    /// A contract of rate-card, person-period, comparison and savings-share components (the four
+    /// rule types `arbitrary_case` leaves out), with random participant records, comparison
+    /// values, savings and prices, some of them near the edge of what `i64` minor units hold.
+    fn participant_case()(
+        kinds in proptest::collection::vec((0_u8..4, 0_u64..5_000_000), 1..5),
+        events in proptest::collection::vec((0_u8..20, 0_u8..3, 0_u32..700), 0..60),
+        treated in 0_u64..=2000,
+        comparison in 0_u64..=2000,
+        savings in 0_u64..50_000_000,
+        huge in proptest::bool::ANY,
+        cap_per_participant in proptest::option::of(1_u64..500_000),
+        max_total in proptest::option::of(0_u64..20_000_000),
+    ) -> (Value, Value) {
+        let price = |amount: u64| if huge { "900000000000000000".to_owned() } else { amount.to_string() };
+        let mut metrics = Vec::new();
+        let components: Vec<Value> = kinds.iter().enumerate().map(|(i, (kind, amount))| {
+            let m = format!("m{i}");
+            let rule = match kind {
+                0 => {
+                    metrics.push(metric(&m, "count", "higher_is_better"));
+                    let mut r = json!({"type": "rate_card", "metric": m, "outcomes": [
+                        {"outcome": "job", "price": price(*amount), "max_per_participant": 2},
+                        {"outcome": "training", "price": (amount / 7).to_string(), "cap": (amount * 3).to_string()}]});
+                    if let Some(cap) = cap_per_participant { r["cap_per_participant"] = json!(cap.to_string()); }
+                    r
+                }
+                1 => {
+                    metrics.push(metric(&m, "person_periods", "higher_is_better"));
+                    json!({"type": "person_period", "metric": m, "state": "stable", "price_per_period": price(*amount), "max_periods_per_participant": 4})
+                }
+                2 => {
+                    metrics.push(metric(&m, "count", "lower_is_better"));
+                    json!({"type": "comparison", "metric": m, "effect": "absolute",
+                           "pay": {"type": "per_unit", "price": price(*amount), "per_participant": true}})
+                }
+                _ => {
+                    metrics.push(metric(&m, "money", "higher_is_better"));
+                    json!({"type": "savings_share", "metric": m, "share_before": "0.5", "share_after": "0.1", "switch_after": amount.to_string()})
+                }
+            };
+            json!({"id": format!("c{i}"), "tranche": "t1", "rule": rule})
+        }).collect();
+        let mut c = contract(json!(metrics), json!(components));
+        c["tranches"] = json!([{"id": "t1", "due_on": "2025-03-31", "outcomes_from": "2023-04-01"}]);
+        if let Some(max) = max_total { c["max_total_payment"] = json!(max.to_string()); }
+        let outcome = ["job", "training", "stable"];
+        let records: Vec<Value> = events.iter().map(|(p, o, day)| json!({
+            "participant": format!("p{p}"), "outcome": outcome[*o as usize],
+            "achieved_on": (chrono::NaiveDate::from_ymd_opt(2023, 4, 1).unwrap() + chrono::Duration::days(i64::from(*day))).to_string()
+        })).collect();
+        let results: Vec<Value> = kinds.iter().enumerate().filter_map(|(i, (kind, _))| match kind {
+            2 => Some(json!({"metric": format!("m{i}"), "value": dec(treated, 3), "comparison": dec(comparison, 3), "cohort_size": "50"})),
+            3 => Some(json!({"metric": format!("m{i}"), "value": savings.to_string()})),
+            _ => None,
+        }).collect();
+        (c, json!({"results": results, "participant_outcomes": records}))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Rate cards, person-periods, comparisons and savings shares: a statement or a clear
+    /// refusal, never a panic; when computed, nothing negative, lines add up, payers add up to
+    /// each line and the contract maximum holds.
+    #[test]
+    fn participant_rules_compute_or_refuse_and_respect_caps((contract, outcomes) in participant_case()) {
+        let huge = contract.to_string().contains("900000000000000000");
+        let statement = match run(contract.clone(), outcomes) {
+            Ok(s) => s,
+            Err(e) => {
+                // Only amounts beyond what the currency's minor units hold are refused, and the
+                // refusal names the component.
+                prop_assert!(huge, "refused an ordinary case: {e}");
+                prop_assert!(!e.issues().is_empty());
+                prop_assert!(e.issues().iter().all(|i| i.path.starts_with("components.")), "{:?}", e.issues());
+                return Ok(());
+            }
+        };
+        let total = minor(&statement.total);
+        prop_assert!(total >= 0);
+        if let Some(max) = contract.get("max_total_payment") {
+            prop_assert!(total <= minor(max.as_str().unwrap()));
+        }
+        let lines_total: i64 = statement.lines.iter().map(|l| minor(&l.amount)).sum();
+        prop_assert_eq!(lines_total, total);
+        for line in &statement.lines {
+            prop_assert!(minor(&line.amount) >= 0);
+            let payers: i64 = line.payers.iter().map(|p| minor(&p.amount)).sum();
+            prop_assert_eq!(payers, minor(&line.amount));
+            if !line.explanation.caps.is_empty() && minor(&line.amount) > 0 {
+                prop_assert_eq!(line.status, LineStatus::Capped);
+            }
+        }
+    }
+}
