@@ -423,6 +423,7 @@
         due && due.room_under_cap !== null ? [" · ", h("strong", { text: `${t("project.headroom")}: ` }), h("span", { id: "cap-room", text: money(due.room_under_cap, currency) })] : null),
       due ? paymentsChart(points, terms.max_total_payment, currency) : h("p", { text: t("project.noRun") }),
       data.budget && (data.budget.years.length || isOwner) ? [h("h2", { text: t("project.budget") }), budgetSection(id, isOwner, data.budget)] : null,
+      (isOwner || isEvaluator || role === "government_staff") && project.status !== "draft" ? previewSection(id, terms, currency) : null,
       h("h2", { text: t("claims.title") }),
       figures ? moneyStages(figures, currency) : null,
       data.claims.length ? claimsTable(id, data.claims) : h("p", { text: t("claims.none") }),
@@ -430,6 +431,28 @@
       data.distributions && data.distributions.tranches.length ? [h("h2", { text: t("dist.title") }), distributionsSection(id, project, data.distributions)] : null,
       h("h2", { text: t("project.runs") }),
       runs.length ? table([t("run.asOf"), t("run.total"), t("run.terms"), ""], runs.map((r) => [dateTime(r.as_of), money(r.total, r.currency), String(r.terms_version), h("a", { href: `#/projects/${id}/runs/${r.id}`, text: t("common.open") })])) : h("p", { text: t("project.noRun") }));
+  };
+
+  /** "What if": the engine prices hypothetical values on the server; nothing is stored. */
+  const previewSection = (id, terms, currency) => {
+    const result = h("div", { id: "preview-result", "aria-live": "polite" });
+    const form = h("form", { id: "preview-form", novalidate: true },
+      field("pv-metric", t("project.metric"), select("pv-metric", terms.metrics.map((m) => [m.id, localName(m.name, "ja", "en")]))),
+      field("pv-tranche", t("run.tranche"), select("pv-tranche", [["", t("data.any")], ...terms.tranches.map((x) => [x.id, `${x.id} (${date(x.due_on)})`])])),
+      field("pv-value", t("preview.value"), input("pv-value", { inputmode: "decimal" }), t("valid.decimal")),
+      h("button", { type: "submit", id: "preview-submit", class: "secondary", text: t("preview.run") }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const get = (name) => form.elements[name].value.trim();
+      const r = await api("POST", `/projects/${id}/payout-preview`, { results: [{ metric: get("pv-metric"), tranche: get("pv-tranche") || null, value: get("pv-value") }] });
+      if (!r.ok) return showFieldProblems(form, result, r.problem, "pv-");
+      const st = r.data.statement;
+      result.replaceChildren(
+        h("p", { class: "lead" }, h("strong", { text: `${t("preview.total")}: ` }), h("span", { id: "preview-total", text: money(st.total, currency) })),
+        table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [x.tranche, date(x.due_on), money(x.total, currency)]), { id: "preview-tranches" }),
+        h("p", { class: "hint", text: t("preview.note", { assumed: r.data.assumed.join(", ") }) }));
+    });
+    return h("details", { id: "preview", class: "no-print" }, h("summary", { text: t("preview.title") }), h("p", { class: "hint", text: t("preview.intro") }), form, result);
   };
 
   // ---- Claims, inspection and payment -------------------------------------------------------

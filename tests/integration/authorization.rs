@@ -101,6 +101,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "AGEIP",
         "A",
     ),
+    ("POST", "/projects/{id}/payout-preview", "GE", "-"),
     ("GET", "/projects/{id}/claims", "AGEIP", "A"),
     ("POST", "/projects/{id}/claims", "GP", "-"),
     ("GET", "/projects/{id}/claims/{rid}", "AGEIP", "A"),

@@ -833,6 +833,16 @@ async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
         }
     };
 
+    // What if the eGFR target had been met: the engine's preview, nothing stored.
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/{kobe}"));
+    browser.click("#preview summary");
+    browser.select("#pv-metric", "egfr_decline_suppression");
+    browser.select("#pv-tranche", "final");
+    browser.fill("#pv-value", "0.8");
+    browser.click("#preview-submit");
+    browser.wait_text("#preview-total", "¥34,060,000");
+
     browser.login(&base, "provider@dpp.example");
     let before = stages_match_the_api("before any claim").await;
     assert_eq!(before["claims"]["paid"], "0");

@@ -499,3 +499,48 @@ async fn work_waits_for_whoever_must_act(app: TestApp) {
     assert_eq!(work(enterer.clone()).await["invitations"], 1);
 }
 db_test!(work_waits_for_whoever_must_act);
+
+/// A preview answers "what would we owe if…" before data is verified: Kobe with the eGFR target
+/// met (0.8) would owe the final maximum 7,860,000 on top of the interim 26,200,000; nothing is
+/// stored, and only those who may run payouts may ask.
+async fn a_preview_prices_hypothetical_values_and_stores_nothing(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let runs =
+        || app.with_conn(move |conn| seika::db::payout_runs::list(conn, kobe).unwrap().len());
+    let before = runs().await;
+    let path = format!("/api/v1/projects/{kobe}/payout-preview");
+    let preview = app
+        .post(
+            &path,
+            Some(&staff),
+            &json!({"results": [{"metric": "egfr_decline_suppression", "tranche": "final", "value": "0.8"}]}),
+        )
+        .await;
+    preview.assert_status(StatusCode::OK);
+    let preview = preview.json();
+    assert_eq!(preview["hypothetical"], true);
+    assert_eq!(
+        preview["assumed"],
+        json!(["egfr_decline_suppression (final)"])
+    );
+    assert_eq!(preview["statement"]["total"], "34060000");
+    let today = app.post(&path, Some(&staff), &json!({})).await.json();
+    assert_eq!(today["hypothetical"], false);
+    assert_eq!(today["statement"]["total"], "29432425");
+    assert_eq!(runs().await, before, "a preview stores no run");
+    let investor = app.login("investor@smbc.example").await;
+    app.post(&path, Some(&investor), &json!({}))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let bad = app
+        .post(
+            &path,
+            Some(&staff),
+            &json!({"results": [{"metric": "no-such-metric", "value": "1"}]}),
+        )
+        .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(String::from_utf8_lossy(&bad.body).contains("outcome_data.results"));
+}
+db_test!(a_preview_prices_hypothetical_values_and_stores_nothing);

@@ -550,6 +550,16 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .ok(200, s::<crate::service::payout_runs::Reproduction>)
         .errors(&[404, 422]),
         Endpoint::new(
+            M::POST,
+            "/projects/{id}/payout-preview",
+            post(payout_runs::preview),
+            "payouts",
+            "What the terms would make due with hypothetical outcome values (nothing is stored)",
+        )
+        .json(s::<crate::service::payout_runs::PreviewInput>)
+        .ok(200, s::<crate::service::payout_runs::Preview>)
+        .errors(&[403, 404]),
+        Endpoint::new(
             M::GET,
             "/projects/{id}/claims",
             get(claims::list),

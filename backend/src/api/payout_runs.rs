@@ -6,10 +6,12 @@ use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::AppResult;
-use super::extract::ApiPath;
+use super::extract::{ApiJson, ApiPath};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
-use crate::service::payout_runs::{self, PayoutRunView, ProjectFigures, Reproduction};
+use crate::service::payout_runs::{
+    self, PayoutRunView, Preview, PreviewInput, ProjectFigures, Reproduction,
+};
 
 pub async fn create(
     State(state): State<AppState>,
@@ -69,6 +71,20 @@ pub async fn figures(
     state
         .db
         .run(move |conn| payout_runs::figures(conn, &auth.actor, project_id))
+        .await
+        .map(Json)
+}
+
+/// A statement for hypothetical outcome values; nothing is stored.
+pub async fn preview(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiJson(input): ApiJson<PreviewInput>,
+) -> AppResult<Json<Preview>> {
+    state
+        .db
+        .run(move |conn| payout_runs::preview(conn, &auth.actor, project_id, input))
         .await
         .map(Json)
 }

@@ -79,6 +79,18 @@ pub fn compute_as_of(
     terms_version: i32,
     as_of: NaiveDateTime,
 ) -> AppResult<(Statement, String, Used)> {
+    compute_with(conn, project_id, terms_version, as_of, &[])
+}
+
+/// As [`compute_as_of`], with `hypothetical` results standing in for the verified ones of the
+/// same metric and tranche (a preview).
+fn compute_with(
+    conn: &mut DbConn,
+    project_id: i64,
+    terms_version: i32,
+    as_of: NaiveDateTime,
+    hypothetical: &[engine::outcomes::MetricResult],
+) -> AppResult<(Statement, String, Used)> {
     // Each tranche is priced under the version in force on its due date.
     let mut parsed = Vec::new();
     for row in projects::terms_versions(conn, project_id)?
@@ -105,6 +117,12 @@ pub fn compute_as_of(
     let (contract, priced_by) = engine::versions::priced_by_due_date(&versions);
     let rows = outcomes::verified_as_of(conn, project_id, as_of)?;
     let mut data = to_engine_outcomes(&contract.code, &rows);
+    data.results.retain(|r| {
+        !hypothetical
+            .iter()
+            .any(|h| h.metric == r.metric && h.tranche == r.tranche)
+    });
+    data.results.extend(hypothetical.iter().cloned());
     let batch_ids = batches::verified_as_of(conn, project_id, as_of)?;
     batches::load_records(conn, &batch_ids, &mut data.participant_outcomes)?;
     let mut statement = engine::compute(&contract, &data).map_err(|e| {
@@ -134,6 +152,55 @@ pub fn compute_as_of(
             batches: batch_ids,
         },
     ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewInput {
+    /// Hypothetical results, each standing in for the verified one of the same metric and tranche
+    /// (or added where none is verified yet).
+    #[serde(default)]
+    pub results: Vec<engine::outcomes::MetricResult>,
+}
+
+/// A statement computed for hypothetical outcome values: what the contract would make due. Not
+/// stored, not a payout run, not a payment.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Preview {
+    pub hypothetical: bool,
+    /// The metrics (and tranches) whose verified value the preview replaced or added.
+    pub assumed: Vec<String>,
+    pub statement: Statement,
+}
+
+/// Computes what the current terms would make due with the verified data and the hypothetical
+/// results given; stores nothing.
+pub fn preview(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    input: PreviewInput,
+) -> AppResult<Preview> {
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::RunPayout)?;
+    let (statement, _, _) = compute_with(
+        conn,
+        project_id,
+        project.current_terms_version,
+        db::now(),
+        &input.results,
+    )?;
+    Ok(Preview {
+        hypothetical: !input.results.is_empty(),
+        assumed: input
+            .results
+            .iter()
+            .map(|r| match &r.tranche {
+                Some(t) => format!("{} ({t})", r.metric),
+                None => r.metric.clone(),
+            })
+            .collect(),
+        statement,
+    })
 }
 
 fn sha256(text: &str) -> String {
