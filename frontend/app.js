@@ -926,6 +926,11 @@
       h("h2", {}, `${pt(b.project)}: ${b.source_name}`),
       h("p", {}, `${t("data.batch", { rows: b.row_count })} · SHA-256 `, h("code", { class: "hash", text: b.source_sha256 })),
       h("p", { text: `${t("verify.enteredBy")}: ${b.entered_by} · ${dateTime(b.entered_at)}` }),
+      b.payout_with !== null ? h("p", { class: "batch-effect" }, h("strong", { text: `${t("verify.payoutEffect")}: ` }),
+        t("verify.payoutWithWithout", { without: money(b.payout_without, b.currency), with: money(b.payout_with, b.currency) })) : h("p", { class: "notice", text: b.payout_note || "" }),
+      table([t("verify.outcome"), t("project.fiscalYear"), t("verify.count")], b.counts.map((c) => [c.outcome, fyLabel(c.fiscal_year), String(c.count)]), { class: "batch-counts" }),
+      h("details", {}, h("summary", { text: t("verify.firstRows") }),
+        table([t("verify.participant"), t("verify.outcome"), t("data.achievedOn")], b.first_rows.map((r) => [r.participant, r.outcome, date(r.achieved_on)]))),
       buttons(b.project.id, "outcome-batches", b.id)));
     const all = [...results, ...batches];
     page(t("data.queue"), message, all.length ? h("div", { id: "queue" }, all) : h("p", { id: "queue-empty", text: t("data.queueEmpty") }));

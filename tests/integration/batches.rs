@@ -164,11 +164,27 @@ async fn shift_jis_import_verified_and_paid(app: TestApp) {
         .await
         .assert_problem(StatusCode::FORBIDDEN);
     let verifier = app.login("evaluator2@mirai.example").await;
+    // The verifier sees what the batch holds and what it changes in the payout before verifying.
+    let work = app.get("/api/v1/work", Some(&verifier)).await.json();
+    let waiting = &work["batches_to_verify"][0];
+    assert_eq!(waiting["id"], id);
+    let counted: i64 = waiting["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(counted, batch["row_count"].as_i64().unwrap());
+    assert_eq!(waiting["first_rows"].as_array().unwrap().len(), 5);
+    assert_eq!(waiting["payout_without"], "0");
+    let with = waiting["payout_with"].as_str().unwrap().to_owned();
+    assert_ne!(with, "0");
     app.post(&format!("{base}/verify"), Some(&verifier), &json!({}))
         .await
         .assert_status(StatusCode::OK);
 
-    // The same total as `seika payout` on the example files (the golden statement).
+    // The same total as `seika payout` on the example files (the golden statement), and as the
+    // verifier was shown before verifying.
     let golden: Value =
         serde_json::from_str(include_str!("../golden/youth-employment.statement.json")).unwrap();
     let run = app
@@ -181,6 +197,7 @@ async fn shift_jis_import_verified_and_paid(app: TestApp) {
         .json();
     assert_eq!(run["total"], golden["total"]);
     assert_eq!(run["total"], "5080000");
+    assert_eq!(run["total"], with.as_str());
     let run_id = run["id"].as_i64().unwrap();
     let check = app
         .post(

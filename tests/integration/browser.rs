@@ -678,6 +678,7 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.wait_text("#queue", "Re-measured after data cleaning");
     browser.wait_text("#queue", "未来 太郎");
     browser.wait_text("#queue", "participant records");
+    browser.wait_text("#queue .batch-effect", "with it (computed)");
     browser.screenshot("verification");
     browser.click("#queue button.verify");
     browser.wait_text("#queue", "participant records");

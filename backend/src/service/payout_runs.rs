@@ -79,7 +79,29 @@ pub fn compute_as_of(
     terms_version: i32,
     as_of: NaiveDateTime,
 ) -> AppResult<(Statement, String, Used)> {
-    compute_with(conn, project_id, terms_version, as_of, &[])
+    compute_with(conn, project_id, terms_version, as_of, &[], None)
+}
+
+/// What a submitted batch changes in the payout: the current terms' total from the verified data
+/// as it stands, and with the batch counted (in place of the batch it corrects, if any).
+pub fn batch_effect(
+    conn: &mut DbConn,
+    project_id: i64,
+    terms_version: i32,
+    batch_id: i64,
+    supersedes: Option<i64>,
+) -> AppResult<(String, String)> {
+    let now = db::now();
+    let (without, _, _) = compute_with(conn, project_id, terms_version, now, &[], None)?;
+    let (with, _, _) = compute_with(
+        conn,
+        project_id,
+        terms_version,
+        now,
+        &[],
+        Some((batch_id, supersedes)),
+    )?;
+    Ok((without.total, with.total))
 }
 
 /// As [`compute_as_of`], with `hypothetical` results standing in for the verified ones of the
@@ -90,6 +112,7 @@ fn compute_with(
     terms_version: i32,
     as_of: NaiveDateTime,
     hypothetical: &[engine::outcomes::MetricResult],
+    extra_batch: Option<(i64, Option<i64>)>,
 ) -> AppResult<(Statement, String, Used)> {
     // Each tranche is priced under the version in force on its due date.
     let mut parsed = Vec::new();
@@ -123,7 +146,12 @@ fn compute_with(
             .any(|h| h.metric == r.metric && h.tranche == r.tranche)
     });
     data.results.extend(hypothetical.iter().cloned());
-    let batch_ids = batches::verified_as_of(conn, project_id, as_of)?;
+    let mut batch_ids = batches::verified_as_of(conn, project_id, as_of)?;
+    let used_batches = batch_ids.clone();
+    if let Some((extra, replaces)) = extra_batch {
+        batch_ids.retain(|b| Some(*b) != replaces);
+        batch_ids.push(extra);
+    }
     batches::load_records(conn, &batch_ids, &mut data.participant_outcomes)?;
     let mut statement = engine::compute(&contract, &data).map_err(|e| {
         let prefix = match e {
@@ -149,7 +177,7 @@ fn compute_with(
         text,
         Used {
             results: rows.iter().map(|r| r.id).collect(),
-            batches: batch_ids,
+            batches: used_batches,
         },
     ))
 }
@@ -188,6 +216,7 @@ pub fn preview(
         project.current_terms_version,
         db::now(),
         &input.results,
+        None,
     )?;
     Ok(Preview {
         hypothetical: !input.results.is_empty(),

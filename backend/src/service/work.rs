@@ -69,6 +69,30 @@ pub struct BatchToVerify {
     pub correction_reason: Option<String>,
     pub entered_by: String,
     pub entered_at: NaiveDateTime,
+    /// Records per outcome and fiscal year.
+    pub counts: Vec<OutcomeCount>,
+    /// The first records, as imported.
+    pub first_rows: Vec<RecordRow>,
+    /// The current terms' total from the verified data, and with this batch counted; or why it
+    /// could not be computed.
+    pub payout_without: Option<String>,
+    pub payout_with: Option<String>,
+    pub payout_note: Option<String>,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct OutcomeCount {
+    pub outcome: String,
+    pub fiscal_year: i32,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct RecordRow {
+    pub participant: String,
+    pub outcome: String,
+    pub achieved_on: NaiveDate,
 }
 
 /// The actor's own data sent back, with why.
@@ -241,7 +265,47 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
             }
             for b in batches::list(conn, project.id)? {
                 if b.status == "submitted" && b.entered_by != actor.user_id {
+                    let records = batches::records_of(conn, b.id)?;
+                    let mut counts: std::collections::BTreeMap<(String, i32), i64> =
+                        std::collections::BTreeMap::new();
+                    for (_, outcome, on) in &records {
+                        *counts
+                            .entry((outcome.clone(), crate::engine::figures::fiscal_year(*on)))
+                            .or_default() += 1;
+                    }
+                    let effect = super::payout_runs::batch_effect(
+                        conn,
+                        project.id,
+                        project.current_terms_version,
+                        b.id,
+                        b.supersedes_id,
+                    );
+                    let (payout_without, payout_with, payout_note) = match effect {
+                        Ok((without, with)) => (Some(without), Some(with), None),
+                        Err(e) => (None, None, Some(e.to_string())),
+                    };
                     view.batches_to_verify.push(BatchToVerify {
+                        counts: counts
+                            .into_iter()
+                            .map(|((outcome, fiscal_year), count)| OutcomeCount {
+                                outcome,
+                                fiscal_year,
+                                count,
+                            })
+                            .collect(),
+                        first_rows: records
+                            .iter()
+                            .take(5)
+                            .map(|(participant, outcome, achieved_on)| RecordRow {
+                                participant: participant.clone(),
+                                outcome: outcome.clone(),
+                                achieved_on: *achieved_on,
+                            })
+                            .collect(),
+                        payout_without,
+                        payout_with,
+                        payout_note,
+                        currency: project.currency.clone(),
                         project: project_ref.clone(),
                         id: b.id,
                         source_name: b.source_name.clone(),
