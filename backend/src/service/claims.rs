@@ -373,6 +373,46 @@ fn text_field(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize
     }
 }
 
+/// What a submission or resubmission states about itself.
+struct Submission<'a> {
+    invoice_number: &'a str,
+    description: &'a str,
+    issued_on: NaiveDate,
+    received_on: Option<NaiveDate>,
+}
+
+/// Checks a (re)submission's registration number, description and dates, and decides the day it
+/// is received: today, unless the payer's own staff enter a paper claim received earlier.
+fn check_submission(
+    actor: &Actor,
+    s: Submission<'_>,
+    today: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> (Option<String>, NaiveDate) {
+    let invoice_number = check_invoice_number(s.invoice_number)
+        .map_err(|expected| errors.push(FieldError::new("invoice_number", expected)))
+        .ok();
+    text_field(errors, "description", s.description, 500);
+    let received_on = match (actor.role, s.received_on) {
+        (Role::GovernmentStaff, Some(day)) => day,
+        (_, Some(day)) if day != today => {
+            errors.push(FieldError::new(
+                "received_on",
+                "today's date, or none: a claim submitted through Seika is received when it is submitted",
+            ));
+            today
+        }
+        _ => today,
+    };
+    if received_on > today || s.issued_on > received_on {
+        errors.push(FieldError::new(
+            "issued_on",
+            "an issue date on or before the day the claim is received, and not in the future",
+        ));
+    }
+    (invoice_number, received_on)
+}
+
 /// Prepares and submits a claim: the payer receives it now (or, entered by its own staff, on the
 /// day given), and the inspection and payment clocks start.
 pub fn create(
@@ -389,28 +429,18 @@ pub fn create(
     let terms = contract.invoicing.unwrap_or_default();
     let currency = contract.currency;
     let mut errors = Vec::new();
-    let invoice_number = check_invoice_number(&input.invoice_number)
-        .map_err(|expected| errors.push(FieldError::new("invoice_number", expected)))
-        .ok();
-    text_field(&mut errors, "description", &input.description, 500);
     let today = today();
-    let received_on = match (actor.role, input.received_on) {
-        (Role::GovernmentStaff, Some(day)) => day,
-        (_, Some(day)) if day != today => {
-            errors.push(FieldError::new(
-                "received_on",
-                "today's date, or none: a claim submitted through Seika is received when it is submitted",
-            ));
-            today
-        }
-        _ => today,
-    };
-    if received_on > today || input.issued_on > received_on {
-        errors.push(FieldError::new(
-            "issued_on",
-            "an issue date on or before the day the claim is received, and not in the future",
-        ));
-    }
+    let (invoice_number, received_on) = check_submission(
+        actor,
+        Submission {
+            invoice_number: &input.invoice_number,
+            description: &input.description,
+            issued_on: input.issued_on,
+            received_on: input.received_on,
+        },
+        today,
+        &mut errors,
+    );
     let issuer = match (actor.role, input.issuer_organization_id) {
         (Role::GovernmentStaff, Some(org)) => org,
         (Role::GovernmentStaff, None) => {
@@ -575,28 +605,18 @@ pub fn resubmit(
     };
     let terms: InvoiceTerms = contract.invoicing.unwrap_or_default();
     let mut errors = Vec::new();
-    let invoice_number = check_invoice_number(&input.invoice_number)
-        .map_err(|expected| errors.push(FieldError::new("invoice_number", expected)))
-        .ok();
-    text_field(&mut errors, "description", &input.description, 500);
     let today = today();
-    let received_on = match (actor.role, input.received_on) {
-        (Role::GovernmentStaff, Some(day)) => day,
-        (_, Some(day)) if day != today => {
-            errors.push(FieldError::new(
-                "received_on",
-                "today's date, or none: a claim submitted through Seika is received when it is submitted",
-            ));
-            today
-        }
-        _ => today,
-    };
-    if received_on > today || input.issued_on > received_on {
-        errors.push(FieldError::new(
-            "issued_on",
-            "an issue date on or before the day the claim is received, and not in the future",
-        ));
-    }
+    let (invoice_number, received_on) = check_submission(
+        actor,
+        Submission {
+            invoice_number: &input.invoice_number,
+            description: &input.description,
+            issued_on: input.issued_on,
+            received_on: input.received_on,
+        },
+        today,
+        &mut errors,
+    );
     let (Some(invoice_number), true) = (invoice_number, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
