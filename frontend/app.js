@@ -149,6 +149,7 @@
 
   const logout = async (callServer = true) => {
     if (callServer && state.token) await api("POST", "/auth/logout", {});
+    forgetDraft();
     state.token = null;
     state.user = null;
     store.removeItem("seika.token");
@@ -1051,20 +1052,39 @@
     }),
   });
 
+  // A draft registration survives a reload (kept in this tab's session storage, under the user's
+  // id) and never reaches the next user of the tab: logging out removes it.
+  const draftKey = () => `seika.draft.${state.user.id}`;
+  const saveDraft = () => {
+    if (state.user && wizard.data) store.setItem(draftKey(), JSON.stringify({ step: wizard.step, data: wizard.data }));
+  };
+  const forgetDraft = () => {
+    if (state.user) store.removeItem(draftKey());
+    wizard.data = null;
+    wizard.step = 1;
+    wizard.owner = null;
+  };
+
   const viewNewProject = async () => {
-    if (!wizard.data) wizard.data = blankProject();
+    if (!wizard.data || wizard.owner !== state.user.id) {
+      const saved = JSON.parse(store.getItem(draftKey()) || "null");
+      wizard.data = saved ? saved.data : blankProject();
+      wizard.step = saved ? saved.step : 1;
+      wizard.owner = state.user.id;
+    }
     const d = wizard.data;
+    saveDraft();
     const orgs = await api("GET", "/organizations?per_page=200");
     const byKind = (kind) => (orgs.ok ? orgs.data.items.filter((o) => o.kind === kind) : []);
     const message = h("div", { id: "wizard-message", "aria-live": "polite" });
     const bind = (id, obj, key, attrs = {}) => {
       const el = input(id, { value: obj[key], ...attrs });
-      el.addEventListener("input", () => { obj[key] = el.value; });
+      el.addEventListener("input", () => { obj[key] = el.value; saveDraft(); });
       return el;
     };
     const bindSelect = (id, obj, key, options) => {
       const el = select(id, options, obj[key]);
-      el.addEventListener("change", () => { obj[key] = el.value; if (key === "type") viewNewProject(); });
+      el.addEventListener("change", () => { obj[key] = el.value; saveDraft(); if (key === "type") viewNewProject(); });
       return el;
     };
     const stepTitles = ["new.basics", "new.parties", "new.metrics", "new.components", "new.review"];
@@ -1092,7 +1112,7 @@
           byKind("investor").map((o) => {
             const id = `w-investor-${o.id}`;
             const box = input(id, { type: "checkbox", checked: d.investors.includes(o.id) });
-            box.addEventListener("change", () => { d.investors = box.checked ? [...d.investors, o.id] : d.investors.filter((x) => x !== o.id); });
+            box.addEventListener("change", () => { d.investors = box.checked ? [...d.investors, o.id] : d.investors.filter((x) => x !== o.id); saveDraft(); });
             return h("div", { class: "check" }, box, h("label", { for: id, text: localName(o) }));
           })),
       ];
@@ -1174,8 +1194,7 @@
       for (const i of d.investors) parties.push({ organization_id: i, role: "investor" });
       const res = await api("POST", "/projects", { title_ja: d.title_ja, title_en: d.title_en, policy_area: d.policy_area, effective_from: d.effective_from, parties, terms });
       if (!res.ok) return showProblem(message, res.problem);
-      wizard.data = null;
-      wizard.step = 1;
+      forgetDraft();
       announce(t("new.created"));
       location.hash = `#/projects/${res.data.id}`;
     });

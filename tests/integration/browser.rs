@@ -466,6 +466,18 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
     };
     let server = Server::start(&app.database_url());
     let base = format!("http://{}", server.addr);
+    // A draft never reaches the next user of the browser tab.
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/new"));
+    browser.fill("#w-title_en", "Not for the next user");
+    browser.click("#logout");
+    browser.login(&base, "staff@hachioji-city.example");
+    browser.goto(&format!("{base}/#/projects/new"));
+    browser.find("#wizard");
+    assert_eq!(
+        browser.script("return document.querySelector('#w-title_en').value"),
+        json!("")
+    );
     browser.login(&base, "staff@kobe-city.example");
     browser.goto(&format!("{base}/#/projects/new"));
     browser.find("#wizard");
@@ -493,6 +505,11 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
     browser.fill("#w-budget", "2026:400000; 2027:600000");
     browser.click("#w-title_en");
     browser.wait_until("return document.querySelector('#w-budget-error').textContent === ''");
+    // The draft survives a reload.
+    browser.script("location.reload(); return true;");
+    browser.wait_until(
+        "return !!document.querySelector('#w-title_en') && document.querySelector('#w-title_en').value === 'Test health project'",
+    );
     browser.set_value("#w-service_start", "2026-04-01");
     browser.set_value("#w-service_end", "2027-03-31");
     browser.click("#wizard-next");
