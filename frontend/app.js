@@ -110,6 +110,34 @@
     return res.ok ? { ok: true, status: res.status, data, etag: res.headers.get("etag") } : { ok: false, status: res.status, problem: data || {} };
   };
 
+  /** Attaches a file as evidence of a record; the server reads its type from its bytes. */
+  const attachEvidence = async (project, collection, id, file) => {
+    const init = { method: "POST", headers: { authorization: `Bearer ${state.token}`, "content-type": "application/octet-stream" }, body: await file.arrayBuffer() };
+    try {
+      const res = await fetch(`/api/v1/projects/${project}/${collection}/${id}/evidence?name=${encodeURIComponent(file.name)}`, init);
+      const text = await res.text();
+      return res.ok ? { ok: true } : { ok: false, status: res.status, problem: text ? JSON.parse(text) : {} };
+    } catch (_) {
+      return { ok: false, status: 0, problem: { type: "/problems/network" } };
+    }
+  };
+  /** Downloads an evidence file with the session's token, as the file it is. */
+  const downloadEvidence = async (project, file) => {
+    const res = await fetch(`/api/v1/projects/${project}/evidence/${file.id}`, { headers: { authorization: `Bearer ${state.token}` } });
+    if (!res.ok) return;
+    const url = URL.createObjectURL(await res.blob());
+    const a = h("a", { href: url, download: file.file_name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  const evidenceList = (project, files) => files.length
+    ? h("ul", { class: "evidence-files" }, files.map((f) => h("li", {},
+      h("button", { type: "button", class: "link", text: f.file_name, onclick: () => downloadEvidence(project, f) }),
+      ` (${f.content_type}, ${number(f.size_bytes)} B, SHA-256 `, h("code", { class: "hash", text: f.sha256.slice(0, 16) }), ")")))
+    : t("common.none");
+
   /** The server's validation message in the interface language, where a translation is known. */
   const serverMessage = (message) => {
     if (state.lang !== "ja") return message;
@@ -819,6 +847,7 @@
       field("r-denominator", t("data.denominator"), input("r-denominator", { inputmode: "decimal" })),
       field("r-achieved", t("data.achievedOn"), input("r-achieved", { type: "date" })),
       field("r-evidence", t("data.evidence"), input("r-evidence")),
+      field("r-evidence-file", t("data.evidenceFile"), input("r-evidence-file", { type: "file", accept: ".pdf,.xlsx,.csv,.png,.jpg,.jpeg" }), t("data.evidenceFileHint")),
       field("r-supersedes", t("data.supersedes"), select("r-supersedes", [["", t("common.none")], ...current.map((r) => [String(r.id), `#${r.id} ${r.metric} ${r.tranche || ""} = ${r.value ?? `${r.numerator}/${r.denominator}`}`])])),
       field("r-reason", t("data.correctionReason"), input("r-reason")),
       h("button", { type: "submit", id: "result-submit", text: t("data.saveSubmit") }));
@@ -841,6 +870,11 @@
       const created = await api("POST", `/projects/${id}/outcome-results`, body, { headers: { "idempotency-key": submissionKey(form, JSON.stringify(body)) } });
       if (!created.ok) return showProblem(message, created.problem);
       submissionDone(form);
+      const evidenceFile = form.elements["r-evidence-file"].files[0];
+      if (evidenceFile) {
+        const attached = await attachEvidence(id, "outcome-results", created.data.id, evidenceFile);
+        if (!attached.ok) return showProblem(message, attached.problem);
+      }
       const submitted = await api("POST", `/projects/${id}/outcome-results/${created.data.id}/submit`, {});
       if (!submitted.ok) return showProblem(message, submitted.problem);
       announce(t("data.saved"));
@@ -920,13 +954,15 @@
         r.metric_definition ? [t("verify.definition"), r.metric_definition] : null,
         [t("verify.enteredBy"), `${r.entered_by} · ${dateTime(r.entered_at)}`],
         [t("data.evidence"), r.evidence || t("common.none")],
+        [t("data.evidenceFile"), evidenceList(r.project.id, r.evidence_files)],
         r.correction_reason ? [t("data.correctionReason"), r.correction_reason] : null,
-      ].filter(Boolean).flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: String(v) })])),
+      ].filter(Boolean).flatMap(([k, v]) => [h("dt", { text: k }), typeof v === "object" ? h("dd", {}, v) : h("dd", { text: String(v) })])),
       buttons(r.project.id, "outcome-results", r.id)));
     const batches = res.data.batches_to_verify.map((b) => h("section", { class: "card verify-item", "data-id": b.id },
       h("h2", {}, `${pt(b.project)}: ${b.source_name}`),
       h("p", {}, `${t("data.batch", { rows: b.row_count })} · SHA-256 `, h("code", { class: "hash", text: b.source_sha256 })),
       h("p", { text: `${t("verify.enteredBy")}: ${b.entered_by} · ${dateTime(b.entered_at)}` }),
+      h("div", {}, h("strong", { text: `${t("data.evidenceFile")}: ` }), evidenceList(b.project.id, b.evidence_files)),
       b.payout_with !== null ? h("p", { class: "batch-effect" }, h("strong", { text: `${t("verify.payoutEffect")}: ` }),
         t("verify.payoutWithWithout", { without: money(b.payout_without, b.currency), with: money(b.payout_with, b.currency) })) : h("p", { class: "notice", text: b.payout_note || "" }),
       table([t("verify.outcome"), t("project.fiscalYear"), t("verify.count")], b.counts.map((c) => [c.outcome, fyLabel(c.fiscal_year), String(c.count)]), { class: "batch-counts" }),

@@ -159,6 +159,9 @@ struct ServeArgs {
     /// Largest accepted CSV import (participant records), in bytes.
     #[arg(long, env = "SEIKA_MAX_IMPORT_BYTES", default_value_t = 64 * 1024 * 1024)]
     max_import_bytes: usize,
+    /// Largest accepted evidence file (PDF, XLSX, CSV, image), in bytes.
+    #[arg(long, env = "SEIKA_MAX_EVIDENCE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_evidence_bytes: usize,
     /// Aggregates over fewer participants than this are suppressed for investors and the public.
     #[arg(long, env = "SEIKA_MIN_AGGREGATE", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..))]
     min_aggregate: i64,
@@ -206,6 +209,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     max_body_bytes: args.max_body_bytes,
                     token_ttl: Duration::from_secs(args.token_ttl_secs),
                     max_import_bytes: args.max_import_bytes,
+                    max_evidence_bytes: args.max_evidence_bytes,
                     min_aggregate_participants: args.min_aggregate,
                     trusted_proxies: args.trusted_proxies,
                 },

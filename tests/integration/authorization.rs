@@ -102,6 +102,31 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "A",
     ),
     ("POST", "/projects/{id}/payout-preview", "GE", "-"),
+    (
+        "GET",
+        "/projects/{id}/outcome-results/{rid}/evidence",
+        "AGEIP",
+        "A",
+    ),
+    (
+        "POST",
+        "/projects/{id}/outcome-results/{rid}/evidence",
+        "E",
+        "-",
+    ),
+    (
+        "GET",
+        "/projects/{id}/outcome-batches/{rid}/evidence",
+        "GEP",
+        "-",
+    ),
+    (
+        "POST",
+        "/projects/{id}/outcome-batches/{rid}/evidence",
+        "E",
+        "-",
+    ),
+    ("GET", "/projects/{id}/evidence/{rid}", "AGEIP", "A"),
     ("GET", "/projects/{id}/claims", "AGEIP", "A"),
     ("POST", "/projects/{id}/claims", "GP", "-"),
     ("GET", "/projects/{id}/claims/{rid}", "AGEIP", "A"),
@@ -176,6 +201,7 @@ struct Ids {
     batch: i64,
     run: i64,
     claim: i64,
+    evidence: i64,
 }
 
 /// Gives Hachioji (which the demo leaves without data) a verified result, a batch and a run.
@@ -318,12 +344,28 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
         )
         .unwrap()
         .id;
+        // An evidence file on the seeded result.
+        let evidence = seika::db::evidence::insert(
+            conn,
+            &seika::db::evidence::NewEvidence {
+                project_id: project.id,
+                collection: "outcome-results",
+                record_id: result,
+                file_name: "seed.pdf",
+                content_type: "application/pdf",
+                sha256: "-",
+                content: b"%PDF-1.4 seed",
+                uploaded_by: admin,
+            },
+        )
+        .unwrap();
         Ids {
             project: project.id,
             result,
             batch,
             run,
             claim,
+            evidence,
         }
     })
     .await
@@ -467,12 +509,18 @@ async fn authorization_matrix(app: TestApp) {
                             ids.batch
                         } else if e.path.contains("/claims") {
                             ids.claim
+                        } else if e.path.starts_with("/projects/{id}/evidence") {
+                            ids.evidence
                         } else {
                             ids.run
                         }
                         .to_string(),
                     );
-                let uri = format!("/api/v1{path}");
+                let uri = if e.method == axum::http::Method::POST && e.path.ends_with("/evidence") {
+                    format!("/api/v1{path}?name=matrix.bin")
+                } else {
+                    format!("/api/v1{path}")
+                };
                 let token = tokens[actor.email].clone();
                 let mut req = Request::builder()
                     .method(e.method.clone())
@@ -549,6 +597,12 @@ async fn authorization_matrix(app: TestApp) {
                     req = req.header("if-match", etag(&current));
                 }
                 let request = match (&e.body, body) {
+                    // Not a file Seika accepts as evidence: 415 after authorization (the seeded
+                    // result is verified: 409 first).
+                    (Some(seika::api::openapi::RequestBody::File), _) => req
+                        .header("content-type", "application/octet-stream")
+                        .body(Body::from(&b"MZ\x90\x00"[..]))
+                        .unwrap(),
                     (Some(seika::api::openapi::RequestBody::Csv), _) => req
                         .header("content-type", "text/csv")
                         .body(Body::from(

@@ -637,6 +637,22 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     );
     browser.select("#r-supersedes", current.as_str().unwrap());
     browser.fill("#r-reason", "Re-measured after data cleaning");
+    // The evaluation report goes with it as evidence.
+    let report_dir = tempfile::tempdir().unwrap();
+    let report = report_dir.path().join("egfr-report.pdf");
+    std::fs::write(
+        &report,
+        b"%PDF-1.7
+% eGFR re-measurement
+",
+    )
+    .unwrap();
+    let evidence_input = browser.find("#r-evidence-file");
+    browser.cmd(
+        "POST",
+        &format!("/element/{evidence_input}/value"),
+        Some(json!({"text": report.display().to_string()})),
+    );
     browser.click("#result-submit");
     browser.wait_text("#data-message", "Saved and submitted for verification.");
     browser.wait_text("#records", "Submitted");
@@ -694,6 +710,7 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.wait_text("#queue", "0.329 (change 0.071)");
     browser.wait_text("#queue", "Re-measured after data cleaning");
     browser.wait_text("#queue", "未来 太郎");
+    browser.wait_text("#queue .evidence-files", "egfr-report.pdf (application/pdf");
     browser.wait_text("#queue", "participant records");
     browser.wait_text("#queue .batch-effect", "with it (computed)");
     browser.screenshot("verification");

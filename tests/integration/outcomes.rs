@@ -544,3 +544,103 @@ async fn a_preview_prices_hypothetical_values_and_stores_nothing(app: TestApp) {
     assert!(String::from_utf8_lossy(&bad.body).contains("outcome_data.results"));
 }
 db_test!(a_preview_prices_hypothetical_values_and_stores_nothing);
+
+/// Evidence files: attached by the evaluator while the record is not verified, typed from their
+/// bytes, hashed, audited, readable by those who may read the record, and fixed once verified.
+async fn evidence_is_attached_read_and_fixed_once_verified(app: TestApp) {
+    use sha2::Digest;
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let verifier = app.login(VERIFIER).await;
+    let old = current_egfr(&app, kobe, &enterer).await;
+    let id = enter(&app, kobe, &enterer, &egfr_correction(old, "0.4")).await;
+    let upload = |token: String, name: &str, bytes: Vec<u8>| {
+        let app = &app;
+        let uri = format!("/api/v1/projects/{kobe}/outcome-results/{id}/evidence?name={name}");
+        async move {
+            app.send(
+                Request::builder()
+                    .method("POST")
+                    .uri(uri)
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", "application/octet-stream")
+                    .body(Body::from(bytes))
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let report = b"%PDF-1.7\n% evaluation report\n".to_vec();
+    let res = upload(enterer.clone(), "evaluation-report.pdf", report.clone()).await;
+    res.assert_status(StatusCode::CREATED);
+    let file = res.json();
+    assert_eq!(file["content_type"], "application/pdf");
+    assert_eq!(file["size_bytes"], report.len());
+    assert_eq!(file["sha256"], hex::encode(sha2::Sha256::digest(&report)));
+    // The name says PDF, the bytes say otherwise: refused, nothing stored.
+    upload(enterer.clone(), "report.pdf", b"MZ\x90\x00\x03".to_vec())
+        .await
+        .assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Only the appointed evaluator attaches.
+    let staff = app.login("staff@kobe-city.example").await;
+    upload(staff.clone(), "x.pdf", report.clone())
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+
+    // Readers of the record list and download it, as it was stored.
+    let investor = app.login("investor@smbc.example").await;
+    let list = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results/{id}/evidence"),
+            Some(&investor),
+        )
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let evidence_id = list[0]["id"].as_i64().unwrap();
+    let download = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/evidence/{evidence_id}"),
+            Some(&investor),
+        )
+        .await;
+    download.assert_status(StatusCode::OK);
+    assert_eq!(download.body, report);
+    assert_eq!(download.header("content-type"), Some("application/pdf"));
+    assert!(
+        download
+            .header("content-disposition")
+            .unwrap()
+            .contains("evaluation-report.pdf")
+    );
+    let foreign = app.login("staff@hachioji-city.example").await;
+    app.get(
+        &format!("/api/v1/projects/{kobe}/evidence/{evidence_id}"),
+        Some(&foreign),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+
+    // The verifier sees it in the work list; once verified, the evidence is fixed.
+    let work = app.get("/api/v1/work", Some(&verifier)).await.json();
+    assert_eq!(
+        work["to_verify"][0]["evidence_files"][0]["file_name"],
+        "evaluation-report.pdf"
+    );
+    verify(&app, kobe, id, &verifier)
+        .await
+        .assert_status(StatusCode::OK);
+    upload(enterer.clone(), "late.pdf", report.clone())
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let admin = app.login("admin@seika.example").await;
+    let log = app.get("/api/v1/audit", Some(&admin)).await.json();
+    assert!(log["items"].as_array().unwrap().iter().any(|e| {
+        e["action"] == "evidence.attached"
+            && e["after_state"]
+                .as_str()
+                .unwrap()
+                .contains(file["sha256"].as_str().unwrap())
+    }));
+}
+db_test!(evidence_is_attached_read_and_fixed_once_verified);

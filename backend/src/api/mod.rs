@@ -6,6 +6,7 @@ pub mod batches;
 pub mod budgets;
 pub mod claims;
 pub mod error;
+pub mod evidence;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
@@ -47,6 +48,8 @@ pub struct HttpConfig {
     pub token_ttl: Duration,
     /// Largest accepted CSV import in bytes.
     pub max_import_bytes: usize,
+    /// Largest accepted evidence file in bytes.
+    pub max_evidence_bytes: usize,
     /// Aggregates over fewer participants than this are suppressed for readers of aggregates.
     pub min_aggregate_participants: i64,
     /// Reverse proxies whose `X-Forwarded-For` names the client (login throttling per client).
@@ -59,6 +62,7 @@ impl Default for HttpConfig {
             max_body_bytes: 1024 * 1024,
             token_ttl: Duration::from_secs(3600),
             max_import_bytes: 64 * 1024 * 1024,
+            max_evidence_bytes: 16 * 1024 * 1024,
             min_aggregate_participants: 10,
             trusted_proxies: Vec::new(),
         }
@@ -108,6 +112,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
     use axum::http::Method as M;
     use openapi::schema as s;
     let max_import = config.max_import_bytes;
+    let max_evidence = config.max_evidence_bytes;
     vec![
         Endpoint::new(
             M::GET,
@@ -549,6 +554,55 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .ok(200, s::<crate::service::payout_runs::Reproduction>)
         .errors(&[404, 422]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/outcome-results/{rid}/evidence",
+            get(evidence::list_of_result),
+            "outcome data",
+            "Evidence files of a result (name, type, size, SHA-256; not the content)",
+        )
+        .ok(200, s::<Vec<crate::service::evidence::EvidenceView>>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/outcome-results/{rid}/evidence",
+            post(evidence::attach_to_result).layer(DefaultBodyLimit::max(max_evidence)),
+            "outcome data",
+            "Attach an evidence file to a result not yet verified (appointed evaluator)",
+        )
+        .query(s::<evidence::FileName>)
+        .file_body()
+        .ok(201, s::<crate::service::evidence::EvidenceView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/outcome-batches/{rid}/evidence",
+            get(evidence::list_of_batch),
+            "outcome data",
+            "Evidence files of a batch (for those who may see its records)",
+        )
+        .ok(200, s::<Vec<crate::service::evidence::EvidenceView>>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/outcome-batches/{rid}/evidence",
+            post(evidence::attach_to_batch).layer(DefaultBodyLimit::max(max_evidence)),
+            "outcome data",
+            "Attach an evidence file to a batch not yet verified (appointed evaluator)",
+        )
+        .query(s::<evidence::FileName>)
+        .file_body()
+        .ok(201, s::<crate::service::evidence::EvidenceView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/evidence/{rid}",
+            get(evidence::download),
+            "outcome data",
+            "Download an evidence file, as the type read from its content",
+        )
+        .file_response(&crate::domain::evidence::ACCEPTED)
+        .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
             "/projects/{id}/payout-preview",

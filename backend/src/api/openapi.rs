@@ -21,6 +21,8 @@ pub fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 pub enum RequestBody {
     Json(SchemaFn),
     Csv,
+    /// A file's bytes (evidence), whatever the declared type: the server reads its type.
+    File,
 }
 
 /// One route and what the API reference says about it.
@@ -39,6 +41,8 @@ pub struct Endpoint {
     pub errors: Vec<u16>,
     pub if_match: bool,
     pub idempotent: bool,
+    /// The success answer is a file (evidence) of one of these media types.
+    pub file_response: Option<&'static [&'static str]>,
 }
 
 impl Endpoint {
@@ -68,6 +72,7 @@ impl Endpoint {
             },
             if_match: false,
             idempotent: false,
+            file_response: None,
         }
     }
 
@@ -86,6 +91,19 @@ impl Endpoint {
     pub fn json(mut self, f: SchemaFn) -> Self {
         self.body = Some(RequestBody::Json(f));
         self.errors.extend([400, 413, 415, 422]);
+        self
+    }
+
+    pub fn file_body(mut self) -> Self {
+        self.body = Some(RequestBody::File);
+        self.errors.extend([413, 415, 422]);
+        self
+    }
+
+    pub fn file_response(mut self, media_types: &'static [&'static str]) -> Self {
+        self.success = 200;
+        self.response = None;
+        self.file_response = Some(media_types);
         self
     }
 
@@ -187,11 +205,16 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
                 "description": "Retries with the same key and body return the first answer; a different body gets 409.", "schema": {"type": "string", "maxLength": 255}}));
         }
         let mut responses = Map::new();
-        let success = match e.response {
-            Some(f) => {
+        let success = match (e.response, e.file_response) {
+            (_, Some(types)) => {
+                let content: Map<String, Value> =
+                    types.iter().map(|t| ((*t).to_owned(), json!({}))).collect();
+                json!({"description": reason(e.success), "content": content})
+            }
+            (Some(f), None) => {
                 json!({"description": reason(e.success), "content": {"application/json": {"schema": serde_json::to_value(f(&mut generator)).unwrap_or_default()}}})
             }
-            None => json!({"description": reason(e.success)}),
+            (None, None) => json!({"description": reason(e.success)}),
         };
         responses.insert(e.success.to_string(), success);
         let mut errors = e.errors.clone();
@@ -211,6 +234,10 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
         match e.body {
             Some(RequestBody::Json(f)) => {
                 operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": serde_json::to_value(f(&mut generator)).unwrap_or_default()}}});
+            }
+            Some(RequestBody::File) => {
+                operation["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {}},
+                    "description": "The file's bytes: PDF, XLSX, CSV (UTF-8 or Shift_JIS), PNG or JPEG, as read from its content"});
             }
             Some(RequestBody::Csv) => {
                 operation["requestBody"] = json!({"required": true, "content": {"text/csv": {"schema": {"type": "string",

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod batches;
 pub mod budgets;
 pub mod claims;
+pub mod evidence;
 pub mod idempotency;
 pub mod migrations;
 pub mod organizations;

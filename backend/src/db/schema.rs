@@ -320,11 +320,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evidence_files (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        collection -> Text,
+        record_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(claims -> projects (project_id));
 diesel::joinable!(claim_inspections -> claims (claim_id));
 diesel::joinable!(claim_payments -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    evidence_files,
     budget_lines,
     debt_commitments,
     distribution_payments,

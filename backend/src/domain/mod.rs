@@ -3,6 +3,7 @@
 pub mod access;
 pub mod budget;
 pub mod claim;
+pub mod evidence;
 pub mod money;
 pub mod organization;
 pub mod password;

@@ -11,6 +11,7 @@ pub mod batches;
 pub mod budgets;
 pub mod claims;
 pub mod distributions;
+pub mod evidence;
 pub mod idempotency;
 pub mod organizations;
 pub mod outcomes;

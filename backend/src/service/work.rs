@@ -57,6 +57,8 @@ pub struct ResultToVerify {
     pub correction_reason: Option<String>,
     pub entered_by: String,
     pub entered_at: NaiveDateTime,
+    /// The files attached as evidence.
+    pub evidence_files: Vec<super::evidence::EvidenceView>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -79,6 +81,7 @@ pub struct BatchToVerify {
     pub payout_with: Option<String>,
     pub payout_note: Option<String>,
     pub currency: String,
+    pub evidence_files: Vec<super::evidence::EvidenceView>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -261,6 +264,13 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
                     correction_reason: r.correction_reason.clone(),
                     entered_by: name(conn, r.entered_by)?,
                     entered_at: r.entered_at,
+                    evidence_files: super::evidence::list(
+                        conn,
+                        actor,
+                        project.id,
+                        super::evidence::Collection::Results,
+                        r.id,
+                    )?,
                 });
             }
             for b in batches::list(conn, project.id)? {
@@ -306,6 +316,13 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
                         payout_with,
                         payout_note,
                         currency: project.currency.clone(),
+                        evidence_files: super::evidence::list(
+                            conn,
+                            actor,
+                            project.id,
+                            super::evidence::Collection::Batches,
+                            b.id,
+                        )?,
                         project: project_ref.clone(),
                         id: b.id,
                         source_name: b.source_name.clone(),

@@ -1,0 +1,128 @@
+//! Evidence files of outcome results and batches: upload, list, download. Thin handlers over
+//! [`crate::service::evidence`].
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::AppResult;
+use super::extract::{ApiPath, ApiQuery};
+use super::session::AuthUser;
+use crate::service::evidence::{self, Collection, EvidenceView};
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileName {
+    /// The file's name, as the uploader's computer knows it.
+    pub name: String,
+}
+
+async fn attach(
+    state: AppState,
+    auth: AuthUser,
+    (project_id, record_id): (i64, i64),
+    collection: Collection,
+    name: String,
+    body: Bytes,
+) -> AppResult<(StatusCode, Json<EvidenceView>)> {
+    let view = state
+        .db
+        .run(move |conn| {
+            evidence::attach(
+                conn,
+                &auth.actor,
+                project_id,
+                collection,
+                record_id,
+                &name,
+                &body,
+            )
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+pub async fn attach_to_result(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(ids): ApiPath<(i64, i64)>,
+    ApiQuery(file): ApiQuery<FileName>,
+    body: Bytes,
+) -> AppResult<(StatusCode, Json<EvidenceView>)> {
+    attach(state, auth, ids, Collection::Results, file.name, body).await
+}
+
+pub async fn attach_to_batch(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(ids): ApiPath<(i64, i64)>,
+    ApiQuery(file): ApiQuery<FileName>,
+    body: Bytes,
+) -> AppResult<(StatusCode, Json<EvidenceView>)> {
+    attach(state, auth, ids, Collection::Batches, file.name, body).await
+}
+
+async fn list(
+    state: AppState,
+    auth: AuthUser,
+    (project_id, record_id): (i64, i64),
+    collection: Collection,
+) -> AppResult<Json<Vec<EvidenceView>>> {
+    state
+        .db
+        .run(move |conn| evidence::list(conn, &auth.actor, project_id, collection, record_id))
+        .await
+        .map(Json)
+}
+
+pub async fn list_of_result(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(ids): ApiPath<(i64, i64)>,
+) -> AppResult<Json<Vec<EvidenceView>>> {
+    list(state, auth, ids, Collection::Results).await
+}
+
+pub async fn list_of_batch(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(ids): ApiPath<(i64, i64)>,
+) -> AppResult<Json<Vec<EvidenceView>>> {
+    list(state, auth, ids, Collection::Batches).await
+}
+
+/// The file itself, as an attachment of the type read from its bytes.
+pub async fn download(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((project_id, id)): ApiPath<(i64, i64)>,
+) -> AppResult<Response> {
+    let (view, content) = state
+        .db
+        .run(move |conn| evidence::download(conn, &auth.actor, project_id, id))
+        .await?;
+    let mut response = content.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&view.content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    let encoded: String = view
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
