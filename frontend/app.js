@@ -921,6 +921,16 @@
       table([t("data.when"), t("data.action"), t("data.who"), ""], res.data.map((e) => [dateTime(e.at), e.action, String(e.actor_user_id ?? ""), e.after_state || ""])));
   };
 
+  /** What a batch changes in the payout: computed by the server on request (two engine runs). */
+  const batchEffect = (b) => {
+    const holder = h("p", { class: "batch-effect" }, h("strong", { text: `${t("verify.payoutEffect")}: ` }), t("common.loading"));
+    api("GET", `/projects/${b.project.id}/outcome-batches/${b.id}/payout-effect`).then((r) => {
+      holder.replaceChildren(h("strong", { text: `${t("verify.payoutEffect")}: ` }),
+        r.ok ? t("verify.payoutWithWithout", { without: money(r.data.without, r.data.currency), with: money(r.data.with, r.data.currency) }) : problemBox(r.problem));
+    });
+    return holder;
+  };
+
   const viewQueue = async () => {
     loading();
     const res = await api("GET", "/work");
@@ -963,8 +973,7 @@
       h("p", {}, `${t("data.batch", { rows: b.row_count })} · SHA-256 `, h("code", { class: "hash", text: b.source_sha256 })),
       h("p", { text: `${t("verify.enteredBy")}: ${b.entered_by} · ${dateTime(b.entered_at)}` }),
       h("div", {}, h("strong", { text: `${t("data.evidenceFile")}: ` }), evidenceList(b.project.id, b.evidence_files)),
-      b.payout_with !== null ? h("p", { class: "batch-effect" }, h("strong", { text: `${t("verify.payoutEffect")}: ` }),
-        t("verify.payoutWithWithout", { without: money(b.payout_without, b.currency), with: money(b.payout_with, b.currency) })) : h("p", { class: "notice", text: b.payout_note || "" }),
+      batchEffect(b),
       table([t("verify.outcome"), t("project.fiscalYear"), t("verify.count")], b.counts.map((c) => [c.outcome, fyLabel(c.fiscal_year), String(c.count)]), { class: "batch-counts" }),
       h("details", {}, h("summary", { text: t("verify.firstRows") }),
         table([t("verify.participant"), t("verify.outcome"), t("data.achievedOn")], b.first_rows.map((r) => [r.participant, r.outcome, date(r.achieved_on)]))),

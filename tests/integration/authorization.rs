@@ -126,6 +126,12 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "E",
         "-",
     ),
+    (
+        "GET",
+        "/projects/{id}/outcome-batches/{rid}/payout-effect",
+        "E",
+        "-",
+    ),
     ("GET", "/projects/{id}/evidence/{rid}", "AGEIP", "A"),
     ("GET", "/projects/{id}/claims", "AGEIP", "A"),
     ("POST", "/projects/{id}/claims", "GP", "-"),

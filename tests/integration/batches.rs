@@ -176,8 +176,12 @@ async fn shift_jis_import_verified_and_paid(app: TestApp) {
         .sum();
     assert_eq!(counted, batch["row_count"].as_i64().unwrap());
     assert_eq!(waiting["first_rows"].as_array().unwrap().len(), 5);
-    assert_eq!(waiting["payout_without"], "0");
-    let with = waiting["payout_with"].as_str().unwrap().to_owned();
+    let effect = app
+        .get(&format!("{base}/payout-effect"), Some(&verifier))
+        .await
+        .json();
+    assert_eq!(effect["without"], "0");
+    let with = effect["with"].as_str().unwrap().to_owned();
     assert_ne!(with, "0");
     app.post(&format!("{base}/verify"), Some(&verifier), &json!({}))
         .await

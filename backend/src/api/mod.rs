@@ -604,6 +604,15 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .file_response(&crate::domain::evidence::ACCEPTED)
         .errors(&[403, 404]),
         Endpoint::new(
+            M::GET,
+            "/projects/{id}/outcome-batches/{rid}/payout-effect",
+            get(payout_runs::batch_effect),
+            "outcome data",
+            "The payout total without and with a batch, computed for its verifiers (nothing is stored)",
+        )
+        .ok(200, s::<crate::service::payout_runs::BatchEffect>)
+        .errors(&[403, 404, 422]),
+        Endpoint::new(
             M::POST,
             "/projects/{id}/payout-preview",
             post(payout_runs::preview),

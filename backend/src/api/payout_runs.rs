@@ -10,7 +10,7 @@ use super::extract::{ApiJson, ApiPath};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
 use crate::service::payout_runs::{
-    self, PayoutRunView, Preview, PreviewInput, ProjectFigures, Reproduction,
+    self, BatchEffect, PayoutRunView, Preview, PreviewInput, ProjectFigures, Reproduction,
 };
 
 pub async fn create(
@@ -85,6 +85,19 @@ pub async fn preview(
     state
         .db
         .run(move |conn| payout_runs::preview(conn, &auth.actor, project_id, input))
+        .await
+        .map(Json)
+}
+
+/// What a batch would change in the payout (for its verifiers); nothing is stored.
+pub async fn batch_effect(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((project_id, batch_id)): ApiPath<(i64, i64)>,
+) -> AppResult<Json<BatchEffect>> {
+    state
+        .db
+        .run(move |conn| payout_runs::batch_effect(conn, &auth.actor, project_id, batch_id))
         .await
         .map(Json)
 }

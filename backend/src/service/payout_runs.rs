@@ -82,26 +82,43 @@ pub fn compute_as_of(
     compute_with(conn, project_id, terms_version, as_of, &[], None)
 }
 
-/// What a submitted batch changes in the payout: the current terms' total from the verified data
-/// as it stands, and with the batch counted (in place of the batch it corrects, if any).
+/// What a batch changes in the payout, for its verifiers: the current terms' total from the
+/// verified data as it stands, and with the batch counted (in place of the batch it corrects, if
+/// any). Computed, not stored.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct BatchEffect {
+    pub batch_id: i64,
+    pub currency: String,
+    pub without: String,
+    pub with: String,
+}
+
 pub fn batch_effect(
     conn: &mut DbConn,
+    actor: &Actor,
     project_id: i64,
-    terms_version: i32,
     batch_id: i64,
-    supersedes: Option<i64>,
-) -> AppResult<(String, String)> {
+) -> AppResult<BatchEffect> {
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::VerifyOutcomes)?;
+    let batch =
+        batches::find(conn, project_id, batch_id)?.ok_or_else(|| AppError::not_found("batch"))?;
     let now = db::now();
-    let (without, _, _) = compute_with(conn, project_id, terms_version, now, &[], None)?;
+    let version = project.current_terms_version;
+    let (without, _, _) = compute_with(conn, project_id, version, now, &[], None)?;
     let (with, _, _) = compute_with(
         conn,
         project_id,
-        terms_version,
+        version,
         now,
         &[],
-        Some((batch_id, supersedes)),
+        Some((batch.id, batch.supersedes_id)),
     )?;
-    Ok((without.total, with.total))
+    Ok(BatchEffect {
+        batch_id: batch.id,
+        currency: project.currency,
+        without: without.total,
+        with: with.total,
+    })
 }
 
 /// As [`compute_as_of`], with `hypothetical` results standing in for the verified ones of the

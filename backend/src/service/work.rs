@@ -75,11 +75,8 @@ pub struct BatchToVerify {
     pub counts: Vec<OutcomeCount>,
     /// The first records, as imported.
     pub first_rows: Vec<RecordRow>,
-    /// The current terms' total from the verified data, and with this batch counted; or why it
-    /// could not be computed.
-    pub payout_without: Option<String>,
-    pub payout_with: Option<String>,
-    pub payout_note: Option<String>,
+    /// What the batch changes in the payout is computed on request
+    /// (`GET /projects/{id}/outcome-batches/{rid}/payout-effect`): it runs the engine twice.
     pub currency: String,
     pub evidence_files: Vec<super::evidence::EvidenceView>,
 }
@@ -283,17 +280,6 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
                             .entry((outcome.clone(), crate::engine::figures::fiscal_year(*on)))
                             .or_default() += 1;
                     }
-                    let effect = super::payout_runs::batch_effect(
-                        conn,
-                        project.id,
-                        project.current_terms_version,
-                        b.id,
-                        b.supersedes_id,
-                    );
-                    let (payout_without, payout_with, payout_note) = match effect {
-                        Ok((without, with)) => (Some(without), Some(with), None),
-                        Err(e) => (None, None, Some(e.to_string())),
-                    };
                     view.batches_to_verify.push(BatchToVerify {
                         counts: counts
                             .into_iter()
@@ -312,9 +298,6 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
                                 achieved_on: *achieved_on,
                             })
                             .collect(),
-                        payout_without,
-                        payout_with,
-                        payout_note,
                         currency: project.currency.clone(),
                         evidence_files: super::evidence::list(
                             conn,
