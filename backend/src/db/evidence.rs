@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::evidence_files;
+use super::schema::{evidence_files, outcome_batches, outcome_results};
 use super::{DbConn, now};
 
 /// An evidence file without its content.
@@ -91,4 +91,28 @@ pub fn content(conn: &mut DbConn, id: i64) -> QueryResult<Vec<u8>> {
         .find(id)
         .select(evidence_files::content)
         .first(conn)
+}
+
+/// Holds a record that is not verified for the rest of the transaction (a no-op update that locks
+/// its row on PostgreSQL): a verification racing with an attachment then either commits first,
+/// and this finds the record verified (`false`), or waits until the attachment is in.
+pub fn hold_unverified(conn: &mut DbConn, collection: &str, record_id: i64) -> QueryResult<bool> {
+    let held = if collection == "outcome-batches" {
+        diesel::update(
+            outcome_batches::table
+                .find(record_id)
+                .filter(outcome_batches::status.ne("verified")),
+        )
+        .set(outcome_batches::lock_version.eq(outcome_batches::lock_version))
+        .execute(conn)?
+    } else {
+        diesel::update(
+            outcome_results::table
+                .find(record_id)
+                .filter(outcome_results::status.ne("verified")),
+        )
+        .set(outcome_results::lock_version.eq(outcome_results::lock_version))
+        .execute(conn)?
+    };
+    Ok(held == 1)
 }

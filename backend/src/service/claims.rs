@@ -568,14 +568,12 @@ pub fn create(
 }
 
 fn live_claim_conflict(e: diesel::result::Error, tranche: &str, payer: &str) -> AppError {
-    match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => AppError::Conflict(format!(
+    if db::is_unique_violation(&e) {
+        AppError::Conflict(format!(
             "a claim for tranche {tranche} and payer {payer} is already open or paid; a new one can replace it only once it is returned"
-        )),
-        other => other.into(),
+        ))
+    } else {
+        e.into()
     }
 }
 

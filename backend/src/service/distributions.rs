@@ -371,12 +371,12 @@ pub fn record(
                 recorded_by: actor.user_id,
             },
         )
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => AppError::Conflict("this distribution has been recorded already".into()),
-            other => other.into(),
+        .map_err(|e| {
+            if db::is_unique_violation(&e) {
+                AppError::Conflict("this distribution has been recorded already".into())
+            } else {
+                e.into()
+            }
         })?;
         audit::append(
             conn,

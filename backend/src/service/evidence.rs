@@ -86,6 +86,12 @@ fn record_status(
     status.ok_or_else(|| AppError::not_found("record"))
 }
 
+fn verified_refusal() -> AppError {
+    AppError::Conflict(
+        "a verified record's evidence cannot change: a correction brings its own".into(),
+    )
+}
+
 /// Attaches a file to a record not yet verified.
 pub fn attach(
     conn: &mut DbConn,
@@ -98,9 +104,7 @@ pub fn attach(
 ) -> AppResult<EvidenceView> {
     authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
     if record_status(conn, project_id, collection, record_id)? == "verified" {
-        return Err(AppError::Conflict(
-            "a verified record's evidence cannot change: a correction brings its own".into(),
-        ));
+        return Err(verified_refusal());
     }
     let name = file_name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
@@ -117,6 +121,10 @@ pub fn attach(
     };
     let sha256 = hex::encode(Sha256::digest(bytes));
     db::write_transaction(conn, |conn| {
+        // Checked again under the record's row lock: a verification committed meanwhile wins.
+        if !evidence::hold_unverified(conn, collection.as_str(), record_id)? {
+            return Err(verified_refusal());
+        }
         let id = evidence::insert(
             conn,
             &evidence::NewEvidence {
