@@ -305,7 +305,7 @@
     const items = [];
     const pt = (p) => localName(p, "title_ja", "title_en");
     if (w.to_verify.length || w.batches_to_verify.length) items.push(h("li", {}, h("a", { href: "#/queue", text: t("work.toVerify", { count: w.to_verify.length + w.batches_to_verify.length }) })));
-    for (const r of w.rejected) items.push(h("li", { class: "rejected" }, h("a", { href: `#/projects/${r.project.id}/data`, text: t("work.rejected", { project: pt(r.project), record: r.label }) }),
+    for (const r of w.rejected) items.push(h("li", { class: "rejected" }, h("a", { href: `#/projects/${r.project.id}/data`, text: t("work.rejected", { project: pt(r.project), record: localName(r, "label_ja", "label_en") }) }),
       `: ${r.reason || t("common.none")} (${r.rejected_by})`));
     const claimItem = (key) => (c) => h("li", { class: c.overdue ? "overdue" : null }, h("a", { href: `#/projects/${c.project.id}/claims/${c.id}`,
       text: t(key, { project: pt(c.project), tranche: c.tranche, amount: money(c.outstanding, c.currency), day: date(c.due_on) }) }), c.overdue ? ` (${t("claims.overdue")})` : "");

@@ -450,6 +450,10 @@ async fn work_waits_for_whoever_must_act(app: TestApp) {
         "the evidence covers 2019 only"
     );
     assert_eq!(mine["rejected"][0]["rejected_by"], "未来 花子");
+    assert_eq!(
+        mine["rejected"][0]["label_en"],
+        "Suppression of kidney-function (eGFR) decline (final)"
+    );
     assert_eq!(work(verifier.clone()).await["total"], 0);
 
     // A claim waits for the payer's staff who did not prepare it, then for payment.

@@ -102,7 +102,10 @@ pub struct Rejected {
     /// `outcome-results` or `outcome-batches`.
     pub collection: String,
     pub id: i64,
-    pub label: String,
+    /// The record by its names: the metric's (Japanese and English) and the tranche, or the
+    /// batch's file name.
+    pub label_ja: String,
+    pub label_en: String,
     pub reason: Option<String>,
     pub rejected_by: String,
     pub rejected_at: Option<NaiveDateTime>,
@@ -144,6 +147,24 @@ fn name(conn: &mut DbConn, user: i64) -> AppResult<String> {
 
 fn number(s: &str) -> Option<Decimal> {
     s.parse().ok()
+}
+
+/// A result named as people know it: the metric's name (or the milestone's id) and the tranche.
+fn label(
+    contract: &crate::engine::contract::Contract,
+    metric: &str,
+    tranche: Option<&str>,
+    japanese: bool,
+) -> String {
+    let name = contract
+        .metrics
+        .iter()
+        .find(|m| m.id == metric)
+        .map_or(metric, |m| if japanese { &m.name.ja } else { &m.name.en });
+    match tranche {
+        Some(t) => format!("{name} ({t})"),
+        None => name.to_owned(),
+    }
 }
 
 /// The work waiting for the actor.
@@ -319,6 +340,7 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
             }
         }
         if may(ProjectAction::EnterOutcomes) {
+            let (contract, _) = load_contract(conn, project.id, project.current_terms_version)?;
             let all = outcomes::list(conn, project.id, None)?;
             for r in all
                 .iter()
@@ -338,9 +360,8 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
                     project: project_ref.clone(),
                     collection: "outcome-results".into(),
                     id: r.id,
-                    label: format!("{} {}", r.metric, r.tranche.clone().unwrap_or_default())
-                        .trim()
-                        .to_owned(),
+                    label_ja: label(&contract, &r.metric, r.tranche.as_deref(), true),
+                    label_en: label(&contract, &r.metric, r.tranche.as_deref(), false),
                     reason: r.rejection_reason.clone(),
                     rejected_by: match r.reviewed_by {
                         Some(u) => name(conn, u)?,
@@ -361,7 +382,8 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
                     project: project_ref.clone(),
                     collection: "outcome-batches".into(),
                     id: b.id,
-                    label: b.source_name.clone(),
+                    label_ja: b.source_name.clone(),
+                    label_en: b.source_name.clone(),
                     reason: b.rejection_reason.clone(),
                     rejected_by: match b.reviewed_by {
                         Some(u) => name(conn, u)?,
