@@ -89,12 +89,16 @@
     delete holder.dataset.submissionContent;
   };
 
-  const api = async (method, path, body, { csv = false, headers = {} } = {}) => {
+  const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  /** The media type of a table the user picked: an Excel workbook or CSV. */
+  const tableType = (file) => (/\.xlsx$/i.test(file.name) ? XLSX_TYPE : "text/csv");
+  const api = async (method, path, body, { csv = false, contentType = null, headers = {} } = {}) => {
     const init = { method, headers: { ...headers } };
     if (state.token) init.headers.authorization = `Bearer ${state.token}`;
     if (body !== undefined) {
-      init.headers["content-type"] = csv ? "text/csv" : "application/json";
-      init.body = csv ? body : JSON.stringify(body);
+      const raw = csv || contentType;
+      init.headers["content-type"] = contentType || (csv ? "text/csv" : "application/json");
+      init.body = raw ? body : JSON.stringify(body);
     }
     let res;
     try {
@@ -121,17 +125,19 @@
       return { ok: false, status: 0, problem: { type: "/problems/network" } };
     }
   };
-  /** Downloads an evidence file with the session's token, as the file it is. */
-  const downloadEvidence = async (project, file) => {
-    const res = await fetch(`/api/v1/projects/${project}/evidence/${file.id}`, { headers: { authorization: `Bearer ${state.token}` } });
+  /** Downloads a file from the API with the session's token, under the given name. */
+  const download = async (path, fileName) => {
+    const res = await fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${state.token}` } });
     if (!res.ok) return;
     const url = URL.createObjectURL(await res.blob());
-    const a = h("a", { href: url, download: file.file_name });
+    const a = h("a", { href: url, download: fileName });
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
+  /** Downloads an evidence file, as the file it is. */
+  const downloadEvidence = (project, file) => download(`/projects/${project}/evidence/${file.id}`, file.file_name);
   const evidenceList = (project, files) => files.length
     ? h("ul", { class: "evidence-files" }, files.map((f) => h("li", {},
       h("button", { type: "button", class: "link", text: f.file_name, onclick: () => downloadEvidence(project, f) }),
@@ -147,7 +153,7 @@
 
   /** A CSV problem's place ("row 3, column outcome, value `x`") in the interface language. */
   const serverPlace = (field) => (state.lang !== "ja" ? field : field
-    .replace(/^row (\d+)/, "$1 行目").replace(/, column ([^,]+)/, "、列 $1").replace(/, value /, "、値 ").replace(/^column /, "列 "));
+    .replace(/^sheet ([^,]+), /, "シート「$1」、").replace(/row (\d+)/, "$1 行目").replace(/, column ([^,]+)/, "、列 $1").replace(/, value /, "、値 ").replace(/^column /, "列 "));
 
   /** A translated error box for a problem+json answer, listing each field. */
   /** A server sentence in the interface language, or null where no translation is known. */
@@ -830,6 +836,13 @@
 
   // ---- Outcome data (evaluators) ----------------------------------------------------------
 
+  /** Why an import stored nothing: each problem by its place in the file, in the user's language. */
+  const importErrors = (res, tableId) => {
+    const errors = (res.problem.errors || []).map((e) => [serverPlace(e.field), serverMessage(e.message)]);
+    return h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: res.status === 422 ? t("data.importErrors") : problemBox(res.problem).textContent }),
+      errors.length ? table([t("data.where"), t("data.expected")], errors, { id: tableId }) : null);
+  };
+
   const viewData = async (id) => {
     loading();
     const [project, results, batches] = await Promise.all([api("GET", `/projects/${id}`), api("GET", `/projects/${id}/outcome-results`), api("GET", `/projects/${id}/outcome-batches`)]);
@@ -882,7 +895,7 @@
     });
 
     const upload = h("form", { id: "upload-form" },
-      field("csv-file", t("data.file"), input("csv-file", { type: "file", accept: ".csv,text/csv" })),
+      field("csv-file", t("data.file"), input("csv-file", { type: "file", accept: ".csv,.xlsx,text/csv" })),
       h("button", { type: "submit", id: "upload-submit", text: t("data.import") }));
     const uploadResult = h("div", { id: "upload-result", "aria-live": "polite" });
     upload.addEventListener("submit", async (ev) => {
@@ -891,15 +904,53 @@
       if (!file) return;
       const bytes = await file.arrayBuffer();
       const content = `${file.name}|${file.size}|${file.lastModified}`;
-      const res = await api("POST", `/projects/${id}/outcome-batches?name=${encodeURIComponent(file.name)}`, bytes, { csv: true, headers: { "idempotency-key": submissionKey(upload, content) } });
+      const res = await api("POST", `/projects/${id}/outcome-batches?name=${encodeURIComponent(file.name)}`, bytes, { contentType: tableType(file), headers: { "idempotency-key": submissionKey(upload, content) } });
       if (res.ok) submissionDone(upload);
-      if (!res.ok) {
-        const errors = (res.problem.errors || []).map((e) => [serverPlace(e.field), serverMessage(e.message)]);
-        return uploadResult.replaceChildren(h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: res.status === 422 ? t("data.importErrors") : problemBox(res.problem).textContent }),
-          errors.length ? table([t("data.where"), t("data.expected")], errors, { id: "import-errors" }) : null));
-      }
+      if (!res.ok) return uploadResult.replaceChildren(importErrors(res, "import-errors"));
       await api("POST", `/projects/${id}/outcome-batches/${res.data.id}/submit`, {});
       uploadResult.replaceChildren(h("p", { class: "ok", text: t("data.imported", { rows: res.data.row_count }) }));
+    });
+
+    const resultsImport = h("form", { id: "results-import-form" },
+      h("p", {}, t("data.templateIntro"), " ",
+        h("button", { type: "button", class: "link", id: "template-xlsx", text: t("data.templateXlsx"), onclick: () => download(`/projects/${id}/outcome-results/template?format=xlsx`, `${terms.code}-results-template.xlsx`) }), " · ",
+        h("button", { type: "button", class: "link", id: "template-csv", text: t("data.templateCsv"), onclick: () => download(`/projects/${id}/outcome-results/template?format=csv`, `${terms.code}-results-template.csv`) })),
+      field("results-file", t("data.resultsFile"), input("results-file", { type: "file", accept: ".csv,.xlsx,text/csv" }), t("data.resultsFileHint")),
+      field("results-evidence", t("data.importEvidence"), input("results-evidence", { type: "file", accept: ".pdf,.xlsx,.csv,.png,.jpg,.jpeg" })),
+      field("results-correction", t("data.importCorrection"), input("results-correction")),
+      h("p", {}, h("label", {}, h("input", { type: "checkbox", id: "results-submit-now", checked: true }), ` ${t("data.submitNow")}`)),
+      h("button", { type: "submit", id: "results-import-submit", text: t("data.import") }));
+    const resultsImportResult = h("div", { id: "results-import-result", "aria-live": "polite" });
+    resultsImport.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const file = resultsImport.elements["results-file"].files[0];
+      if (!file) return;
+      const bytes = await file.arrayBuffer();
+      const params = new URLSearchParams({ name: file.name, submit: String(document.getElementById("results-submit-now").checked) });
+      const reason = resultsImport.elements["results-correction"].value.trim();
+      if (reason) params.set("correction_reason", reason);
+      const content = `${file.name}|${file.size}|${file.lastModified}|${params}`;
+      const res = await api("POST", `/projects/${id}/outcome-results/import?${params}`, bytes, { contentType: tableType(file), headers: { "idempotency-key": submissionKey(resultsImport, content) } });
+      if (!res.ok) return resultsImportResult.replaceChildren(importErrors(res, "results-import-errors"));
+      submissionDone(resultsImport);
+      const evidence = resultsImport.elements["results-evidence"].files[0];
+      const problems = [];
+      if (evidence) {
+        for (const r of res.data.results) {
+          const attached = await attachEvidence(id, "outcome-results", r.id, evidence);
+          if (!attached.ok) problems.push(attached.problem);
+        }
+      }
+      const report = res.data;
+      await viewData(id);
+      const holder = document.getElementById("results-import-result");
+      holder.replaceChildren(
+        h("p", { class: "ok", text: t("data.resultsImported", { count: report.results.length, file: report.file_name }) }),
+        problems.length ? problemBox(problems[0]) : null,
+        report.readings.length ? h("div", {}, h("h3", { text: t("data.readings") }),
+          table([t("data.where"), t("data.written"), t("data.readAs"), t("data.how")], report.readings.map((r) => [serverPlace(r.place), r.written, r.read_as, state.lang === "ja" ? r.how_ja : r.how_en]), { id: "import-readings" })) : null,
+        report.skipped_rows.length ? h("p", { text: t("data.skipped", { rows: report.skipped_rows.join(", ") }) }) : null);
+      announce(t("data.resultsImported", { count: report.results.length, file: report.file_name }));
     });
 
     const recordRows = (results.ok ? results.data : []).map((r) => [`#${r.id} ${r.metric}`, r.tranche || t("common.none"), r.value ?? (r.numerator ? `${r.numerator}/${r.denominator}` : r.achieved_on || ""), badge(r.status), h("a", { href: `#/projects/${id}/records/${r.id}`, text: t("data.history") })]);
@@ -907,7 +958,9 @@
     page(`${t("data.title")}: ${titleOf(project.data)}`,
       h("p", {}, h("a", { href: `#/projects/${id}`, text: `← ${titleOf(project.data)}` })),
       message,
-      state.user.role === "evaluator" ? [h("h2", { text: t("data.enter") }), form, h("h2", { text: t("data.upload") }), upload, uploadResult] : null,
+      state.user.role === "evaluator" ? [h("h2", { text: t("data.enter") }), form,
+        h("h2", { text: t("data.resultsImport") }), resultsImport, resultsImportResult,
+        h("h2", { text: t("data.upload") }), upload, uploadResult] : null,
       h("h2", { text: t("data.records") }),
       table([t("project.metric"), t("data.tranche"), t("data.value"), t("project.status"), ""], recordRows, { id: "records" }),
       batchRows.length ? table([t("data.file"), "", t("project.status")], batchRows) : null);
@@ -931,13 +984,70 @@
     return holder;
   };
 
+  /** A batch's sample check: draw once (seeded), then a finding per sampled record; the rate and
+   *  what it means for verification come from the server. */
+  const sampleCheck = (b, message) => {
+    const holder = h("section", { class: "sample-check", "aria-labelledby": `sample-title-${b.id}` });
+    const base = `/projects/${b.project.id}/outcome-batches/${b.id}/sample`;
+    const render = (sample) => {
+      const title = h("h3", { id: `sample-title-${b.id}`, text: t("sample.title") });
+      if (!sample) {
+        const form = h("form", { class: "sample-draw" },
+          h("p", { text: t("sample.intro") }),
+          field(`sample-seed-${b.id}`, t("sample.seed"), input(`sample-seed-${b.id}`)),
+          field(`sample-kind-${b.id}`, t("sample.kind"), select(`sample-kind-${b.id}`, [["count", t("sample.kind.count")], ["share", t("sample.kind.share")]])),
+          field(`sample-size-${b.id}`, t("sample.size"), input(`sample-size-${b.id}`, { inputmode: "decimal", value: "10" })),
+          h("button", { type: "submit", class: "secondary", text: t("sample.draw") }));
+        form.addEventListener("submit", async (ev) => {
+          ev.preventDefault();
+          const seed = form.querySelector(`#sample-seed-${b.id}`).value.trim();
+          const kind = form.querySelector(`#sample-kind-${b.id}`).value;
+          const size = form.querySelector(`#sample-size-${b.id}`).value.trim();
+          const body = { seed: seed || null, size: kind === "count" ? { kind: "count", count: Number.parseInt(size, 10) || 0 } : { kind: "share_per_cohort", share: size } };
+          const r = await api("POST", base, body);
+          if (!r.ok) return showProblem(message, r.problem);
+          render(r.data);
+        });
+        return holder.replaceChildren(title, form);
+      }
+      const rate = sample.discrepancy_rate === null ? t("common.none") : percent(Number(sample.discrepancy_rate), 1);
+      const rows = sample.records.map((r) => {
+        const noteId = `sample-note-${r.id}`;
+        const record = async (finding) => {
+          const note = document.getElementById(noteId).value.trim();
+          const res = await api("PUT", `${base}/records/${r.id}`, { finding, note: note || null });
+          if (!res.ok) return showProblem(message, res.problem);
+          render(res.data);
+        };
+        return [String(r.position), r.participant, r.outcome, date(r.achieved_on), r.stratum || t("common.none"),
+          r.finding ? h("span", { class: `finding finding-${r.finding}`, text: t(r.finding === "confirmed" ? "sample.confirm" : "sample.discrepant") }) : t("sample.unchecked"),
+          h("div", { class: "inline" },
+            h("label", { for: noteId, class: "visually-hidden", text: t("sample.note") }),
+            h("input", { id: noteId, class: "sample-note", placeholder: t("sample.note"), value: r.note || "" }),
+            h("button", { type: "button", class: "secondary sample-confirm", text: t("sample.confirm"), onclick: () => record("confirmed") }),
+            h("button", { type: "button", class: "secondary sample-discrepant", text: t("sample.discrepant"), onclick: () => record("discrepant") }))];
+      });
+      holder.replaceChildren(title,
+        h("p", { class: "sample-summary", text: t("sample.summary", { seed: sample.seed, sampled: sample.sampled, population: sample.population, who: sample.drawn_by, when: dateTime(sample.drawn_at) }) }),
+        h("p", { class: "sample-rate", text: t("sample.rate", { discrepant: sample.discrepant, checked: sample.checked, rate }) }),
+        h("p", { text: sample.tolerance === null ? t("sample.noTolerance") : t("sample.tolerance", { tolerance: percent(Number(sample.tolerance), 2) }) }),
+        sample.exceeds_tolerance ? h("p", { class: "warning", role: "status", text: t("sample.exceeds") }) : null,
+        table(["#", t("verify.participant"), t("verify.outcome"), t("data.achievedOn"), t("sample.cohort"), t("sample.finding"), ""], rows, { class: "sample-records" }));
+    };
+    holder.append(h("p", { text: t("common.loading") }));
+    api("GET", base).then((r) => (r.ok ? render(r.data) : holder.replaceChildren(problemBox(r.problem))));
+    return holder;
+  };
+
   const viewQueue = async () => {
     loading();
     const res = await api("GET", "/work");
     if (!res.ok) return page(t("error.title"), problemBox(res.problem));
     const message = h("div", { id: "queue-message", "aria-live": "polite" });
     const act = (project, kind, id, reasonId) => async (verb) => {
-      const body = verb === "reject" ? { reason: document.getElementById(reasonId).value } : {};
+      const reason = document.getElementById(reasonId).value.trim();
+      // A verification may carry a reason: a batch above its sample's tolerance needs one.
+      const body = verb === "reject" || (verb === "verify" && reason) ? { reason } : {};
       const r = await api("POST", `/projects/${project}/${kind}/${id}/${verb}`, body);
       if (!r.ok) return showProblem(message, r.problem);
       viewQueue();
@@ -947,8 +1057,8 @@
       const go = act(project, kind, id, reasonId);
       return h("div", { class: "inline" },
         h("button", { type: "button", class: "verify", text: t("data.verify"), onclick: () => go("verify") }),
-        h("label", { for: reasonId, class: "visually-hidden", text: t("data.rejectReason") }),
-        h("input", { id: reasonId, placeholder: t("data.rejectReason") }),
+        h("label", { for: reasonId, class: "visually-hidden", text: t("data.reviewReason") }),
+        h("input", { id: reasonId, class: "review-reason", placeholder: t("data.reviewReason") }),
         h("button", { type: "button", class: "secondary", text: t("data.reject"), onclick: () => go("reject") }));
     };
     const pt = (p) => localName(p, "title_ja", "title_en");
@@ -977,6 +1087,7 @@
       table([t("verify.outcome"), t("project.fiscalYear"), t("verify.count")], b.counts.map((c) => [c.outcome, fyLabel(c.fiscal_year), String(c.count)]), { class: "batch-counts" }),
       h("details", {}, h("summary", { text: t("verify.firstRows") }),
         table([t("verify.participant"), t("verify.outcome"), t("data.achievedOn")], b.first_rows.map((r) => [r.participant, r.outcome, date(r.achieved_on)]))),
+      sampleCheck(b, message),
       buttons(b.project.id, "outcome-batches", b.id)));
     const all = [...results, ...batches];
     page(t("data.queue"), message, all.length ? h("div", { id: "queue" }, all) : h("p", { id: "queue-empty", text: t("data.queueEmpty") }));

@@ -40,6 +40,13 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/projects/{id}/versions", "AGEIP", "A"),
     ("GET", "/projects/{id}/outcome-results", "AGEIP", "A"),
     ("POST", "/projects/{id}/outcome-results", "E", "-"),
+    ("POST", "/projects/{id}/outcome-results/import", "E", "-"),
+    (
+        "GET",
+        "/projects/{id}/outcome-results/template",
+        "AGEIP",
+        "A",
+    ),
     (
         "POST",
         "/projects/{id}/outcome-results/{rid}/submit",
@@ -87,6 +94,24 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     (
         "POST",
         "/projects/{id}/outcome-batches/{rid}/reject",
+        "E",
+        "-",
+    ),
+    (
+        "GET",
+        "/projects/{id}/outcome-batches/{rid}/sample",
+        "GEP",
+        "-",
+    ),
+    (
+        "POST",
+        "/projects/{id}/outcome-batches/{rid}/sample",
+        "E",
+        "-",
+    ),
+    (
+        "PUT",
+        "/projects/{id}/outcome-batches/{rid}/sample/records/{cid}",
         "E",
         "-",
     ),
@@ -521,7 +546,8 @@ async fn authorization_matrix(app: TestApp) {
                             ids.run
                         }
                         .to_string(),
-                    );
+                    )
+                    .replace("{cid}", "0");
                 let uri = if e.method == axum::http::Method::POST && e.path.ends_with("/evidence") {
                     format!("/api/v1{path}?name=matrix.bin")
                 } else {
@@ -570,6 +596,14 @@ async fn authorization_matrix(app: TestApp) {
                         Some(json!({"metric": "no-such-metric", "value": "1"}))
                     }
                     ("POST", p) if p.ends_with("/reject") => Some(json!({"reason": "matrix"})),
+                    // A sample of no records, a discrepancy without a note: 422 after
+                    // authorization.
+                    ("POST", p) if p.ends_with("/sample") => {
+                        Some(json!({"size": {"kind": "count", "count": 0}}))
+                    }
+                    ("PUT", p) if p.contains("/sample/records/") => {
+                        Some(json!({"finding": "discrepant"}))
+                    }
                     // An unknown payout run: 422 after authorization.
                     ("POST", "/projects/{id}/claims") => Some(
                         json!({"payout_run_id": 0, "tranche": "t", "payer": "p", "invoice_number": "T7000012050002",
@@ -609,7 +643,7 @@ async fn authorization_matrix(app: TestApp) {
                         .header("content-type", "application/octet-stream")
                         .body(Body::from(&b"MZ\x90\x00"[..]))
                         .unwrap(),
-                    (Some(seika::api::openapi::RequestBody::Csv), _) => req
+                    (Some(seika::api::openapi::RequestBody::Table(_)), _) => req
                         .header("content-type", "text/csv")
                         .body(Body::from(
                             "participant,outcome,achieved_on\nP1,no-such-outcome,2025-01-01\n",

@@ -61,7 +61,7 @@ pub async fn youth_project(app: &TestApp) -> i64 {
     id
 }
 
-async fn import(app: &TestApp, project: i64, token: &str, body: Vec<u8>) -> TestResponse {
+pub async fn import(app: &TestApp, project: i64, token: &str, body: Vec<u8>) -> TestResponse {
     let req = Request::builder()
         .method(Method::POST)
         .uri(format!(

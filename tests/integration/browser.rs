@@ -753,6 +753,141 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
 }
 db_test!(evaluators_enter_import_and_verify, browser);
 
+/// An evaluator imports a results workbook with evidence; a colleague opens the verification
+/// screen, sees the evidence, draws a sample of a participant batch, records a discrepancy, and
+/// verifies with a reason, then verifies the imported results.
+async fn evaluators_import_a_workbook_sample_and_verify(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let hachioji = crate::evaluators::hachioji_with_evaluator(&app).await;
+    let youth = crate::batches::youth_project(&app).await;
+    let enterer = app.login("evaluator@mirai.example").await;
+    let res = crate::batches::import(
+        &app,
+        youth,
+        &enterer,
+        include_bytes!("../../docs/examples/youth-employment.outcomes.csv").to_vec(),
+    )
+    .await;
+    let batch = res.json()["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/projects/{youth}/outcome-batches/{batch}/submit"),
+        Some(&enterer),
+        &json!({}),
+    )
+    .await
+    .assert_status(axum::http::StatusCode::OK);
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+
+    let dir = tempfile::tempdir().unwrap();
+    let workbook = dir.path().join("八王子成果.xlsx");
+    let headers: Vec<String> = [
+        "指標ID (metric)",
+        "支払時期ID (tranche)",
+        "実績値 (value)",
+        "分子 (numerator)",
+        "分母 (denominator)",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows: Vec<Vec<String>> = [
+        ["screening_uptake", "final", "26.8%", "", ""],
+        ["detailed_exam_uptake", "final", "", "２,５６１", "3,119"],
+        ["early_cancers_detected", "final", "2", "", ""],
+    ]
+    .iter()
+    .map(|r| r.map(String::from).to_vec())
+    .collect();
+    std::fs::write(
+        &workbook,
+        seika::domain::sheet::write_xlsx("成果", &headers, &rows).unwrap(),
+    )
+    .unwrap();
+    let report = dir.path().join("evaluation-report.pdf");
+    std::fs::write(&report, b"%PDF-1.7\n% Hachioji evaluation report\n").unwrap();
+
+    browser.login(&base, "evaluator@mirai.example");
+    browser.goto(&format!("{base}/#/projects/{hachioji}/data"));
+    browser.find("#results-import-form");
+    browser.find("#template-xlsx");
+    for (css, path) in [("#results-file", &workbook), ("#results-evidence", &report)] {
+        let element = browser.find(css);
+        browser.cmd(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({"text": path.display().to_string()})),
+        );
+    }
+    browser.click("#results-import-submit");
+    browser.wait_text(
+        "#results-import-result",
+        "Imported 3 results from 八王子成果.xlsx",
+    );
+    browser.wait_text("#import-readings", "sheet 成果, row 3, column numerator");
+    browser.wait_text(
+        "#import-readings",
+        "full-width characters read as half-width",
+    );
+    browser.wait_text("#import-readings", "percentage read as a fraction");
+    browser.wait_text("#records", "Submitted");
+    browser.screenshot("results-import");
+
+    browser.login(&base, "evaluator2@mirai.example");
+    browser.goto(&format!("{base}/#/queue"));
+    browser.wait_text("#queue", "Screening uptake among the 12,162 sent reminders");
+    browser.wait_text(
+        "#queue .evidence-files",
+        "evaluation-report.pdf (application/pdf",
+    );
+    browser.wait_text("#queue .batch-effect", "with it (computed)");
+    // The sample: drawn from a seed, three records.
+    browser.find(".sample-draw");
+    browser.fill(&format!("#sample-seed-{batch}"), "audit-2026");
+    browser.fill(&format!("#sample-size-{batch}"), "3");
+    browser.click(".sample-draw button[type=submit]");
+    browser.wait_text(".sample-summary", "Seed audit-2026 · 3 of 87 records");
+    browser.click(".sample-records tbody tr:nth-child(1) .sample-confirm");
+    browser.wait_text(".sample-rate", "Discrepant: 0 of 1 checked");
+    browser.fill(
+        ".sample-records tbody tr:nth-child(2) .sample-note",
+        "台帳では別の日付",
+    );
+    browser.click(".sample-records tbody tr:nth-child(2) .sample-discrepant");
+    browser.wait_text(".sample-rate", "Discrepant: 1 of 2 checked");
+    browser.click(".sample-records tbody tr:nth-child(3) .sample-confirm");
+    browser.wait_text(".sample-rate", "Discrepant: 1 of 3 checked (33.3%)");
+    browser.wait_text(".sample-check", "Above the tolerance");
+    browser.screenshot("sample-check");
+    let card = format!("#queue .verify-item[data-id='{batch}']");
+    browser.click(&format!("{card} button.verify"));
+    browser.wait_text("#queue-message", "reason");
+    browser.fill(
+        &format!("{card} .review-reason"),
+        "one date typo; corrected at source",
+    );
+    browser.click(&format!("{card} button.verify"));
+    browser.wait_until(&format!("return !document.querySelector(\"{card}\")"));
+    for left in (0..3).rev() {
+        browser.click("#queue button.verify");
+        browser.wait_until(&format!(
+            "return document.querySelectorAll('#queue .verify-item').length === {left}"
+        ));
+    }
+    browser.wait_text("#queue-empty", "Nothing is waiting");
+    let verified = app
+        .get(
+            &format!("/api/v1/projects/{hachioji}/outcome-results?status=verified"),
+            Some(&enterer),
+        )
+        .await
+        .json();
+    assert_eq!(verified.as_array().unwrap().len(), 3);
+    browser.assert_no_js_errors();
+}
+db_test!(evaluators_import_a_workbook_sample_and_verify, browser);
+
 /// Investors open their dashboard: distributions by kind, money multiple, IRR, others only in
 /// aggregate; and a page of another organization is refused.
 async fn investor_dashboard_and_foreign_pages(app: TestApp) {

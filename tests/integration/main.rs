@@ -27,6 +27,7 @@ mod binary;
 mod browser;
 mod claims;
 mod engine;
+mod evaluators;
 mod foundation;
 mod i18n;
 mod integrity;

@@ -7,14 +7,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::AppState;
-use super::error::{AppError, AppResult};
+use super::error::AppResult;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
 use crate::service::batches::{self, BatchView, ImportParams, OutcomeSummary, RecordView};
 use crate::service::review::{Review, ReviewInput};
+use crate::service::samples::{self, DrawInput, FindingInput, SampleView};
 
-/// Imports a CSV of participant records as a draft batch, all or nothing.
+/// Imports a CSV or XLSX file of participant records as a draft batch, all or nothing.
 pub async fn import(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -28,11 +29,7 @@ pub async fn import(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !content_type.starts_with("text/csv") {
-        return Err(AppError::UnsupportedMediaType(format!(
-            "expected text/csv, got `{content_type}`"
-        )));
-    }
+    super::extract::expect_table(content_type, &body)?;
     let view = state
         .db
         .run(move |conn| {
@@ -112,12 +109,20 @@ pub async fn submit(
     review(state, auth, ids, Review::Submit, None).await
 }
 
+/// Verifies a batch; the body may give a reason, which a batch whose sample shows more
+/// discrepancies than the contract tolerates needs. An empty body is no reason.
 pub async fn verify(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath(ids): ApiPath<(i64, i64)>,
+    body: Bytes,
 ) -> AppResult<Json<BatchView>> {
-    review(state, auth, ids, Review::Verify, None).await
+    let input: ReviewInput = if body.iter().all(u8::is_ascii_whitespace) {
+        ReviewInput::default()
+    } else {
+        super::extract::parse_json(&body)?
+    };
+    review(state, auth, ids, Review::Verify, input.reason).await
 }
 
 pub async fn reject(
@@ -127,4 +132,45 @@ pub async fn reject(
     ApiJson(input): ApiJson<ReviewInput>,
 ) -> AppResult<Json<BatchView>> {
     review(state, auth, ids, Review::Reject, input.reason).await
+}
+
+/// The batch's sample and findings, or `null` before one is drawn.
+pub async fn sample(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((project_id, id)): ApiPath<(i64, i64)>,
+) -> AppResult<Json<Option<SampleView>>> {
+    state
+        .db
+        .run(move |conn| samples::get(conn, &auth.actor, project_id, id))
+        .await
+        .map(Json)
+}
+
+/// Draws the batch's sample, once, reproducibly from its seed.
+pub async fn draw_sample(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((project_id, id)): ApiPath<(i64, i64)>,
+    ApiJson(input): ApiJson<DrawInput>,
+) -> AppResult<(StatusCode, Json<SampleView>)> {
+    let view = state
+        .db
+        .run(move |conn| samples::draw(conn, &auth.actor, project_id, id, &input))
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Records the finding on one sampled record.
+pub async fn check_sample(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((project_id, id, check)): ApiPath<(i64, i64, i64)>,
+    ApiJson(input): ApiJson<FindingInput>,
+) -> AppResult<Json<SampleView>> {
+    state
+        .db
+        .run(move |conn| samples::record(conn, &auth.actor, project_id, id, check, &input))
+        .await
+        .map(Json)
 }

@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::AppState;
@@ -105,24 +105,9 @@ pub async fn download(
         .db
         .run(move |conn| evidence::download(conn, &auth.actor, project_id, id))
         .await?;
-    let mut response = content.into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&view.content_type) {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    let encoded: String = view
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(super::download(crate::service::Download {
+        file_name: view.file_name,
+        media_type: view.content_type,
+        bytes: content,
+    }))
 }

@@ -261,3 +261,21 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             })
     }
 }
+
+/// A tabular upload: `text/csv` or an XLSX workbook, whose bytes must be what the declared type
+/// says (the content decides, never a name).
+pub fn expect_table(content_type: &str, body: &[u8]) -> Result<(), AppError> {
+    use crate::domain::sheet::{XLSX_MEDIA_TYPE, is_xlsx};
+    let declared = content_type.split(';').next().unwrap_or("").trim();
+    match declared {
+        "text/csv" if !body.starts_with(b"PK\x03\x04") => Ok(()),
+        XLSX_MEDIA_TYPE if is_xlsx(body) => Ok(()),
+        "text/csv" | XLSX_MEDIA_TYPE => Err(AppError::validation(
+            "body",
+            format!("a file whose content is {declared}, as the Content-Type says"),
+        )),
+        _ => Err(AppError::UnsupportedMediaType(format!(
+            "expected text/csv or {XLSX_MEDIA_TYPE}, got `{content_type}`"
+        ))),
+    }
+}

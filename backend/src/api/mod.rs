@@ -108,6 +108,32 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every endpoint of `/api/v1`, with its documentation. The router and the OpenAPI document are
 /// both built from this one list.
+/// A file as an attachment: its media type and its name (RFC 5987, so Japanese names survive).
+pub fn download(file: crate::service::Download) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut response = file.bytes.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&file.media_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    let encoded: String = file
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
 pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
     use axum::http::Method as M;
     use openapi::schema as s;
@@ -406,6 +432,28 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
+            "/projects/{id}/outcome-results/import",
+            post(outcomes::import).layer(DefaultBodyLimit::max(max_import)),
+            "outcome data",
+            "Import results and milestones from CSV or XLSX, all or nothing (appointed evaluator)",
+        )
+        .query(s::<crate::service::outcomes::ResultsImportParams>)
+        .table("one row per metric and tranche: metric, tranche, value, numerator, denominator, comparison, cohort_size, evidence, achieved_on (or 指標ID, 支払時期, 実績値, 分子, 分母, 比較値, 対象者数, 根拠, 達成日); the project's template has them; ▲ negatives, thousands separators, full-width digits and 和暦 dates are read")
+        .idempotent()
+        .ok(201, s::<crate::service::outcomes::ResultsImportReport>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/outcome-results/template",
+            get(outcomes::template),
+            "outcome data",
+            "The project's results template (CSV or XLSX): its metrics and tranches filled in, units stated",
+        )
+        .query(s::<outcomes::TemplateParams>)
+        .file_response(&["text/csv", crate::domain::sheet::XLSX_MEDIA_TYPE])
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
             "/projects/{id}/outcome-results/{rid}/submit",
             post(outcomes::submit),
             "outcome data",
@@ -455,10 +503,10 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "/projects/{id}/outcome-batches",
             post(batches::import).layer(DefaultBodyLimit::max(max_import)),
             "outcome data",
-            "Import participant records from CSV, all or nothing",
+            "Import participant records from CSV or XLSX, all or nothing",
         )
         .query(s::<crate::service::batches::ImportParams>)
-        .csv()
+        .table("header participant,outcome,achieved_on[,cohort,enrolled_on] or 参加者ID,成果,達成日[,コホート,登録日]; dates also as 令和6年4月1日 or R6.4.1")
         .idempotent()
         .ok(201, s::<crate::service::batches::BatchView>)
         .errors(&[403, 404, 409]),
@@ -487,7 +535,37 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Verify a batch (another person of the appointed evaluator)",
         )
+        .json(s::<crate::service::review::ReviewInput>)
         .ok(200, s::<crate::service::batches::BatchView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/outcome-batches/{rid}/sample",
+            get(batches::sample),
+            "outcome data",
+            "A batch's sample check: the records drawn, the findings, the discrepancy rate against the contract's tolerance (null before a draw)",
+        )
+        .ok(200, s::<Option<crate::service::samples::SampleView>>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/outcome-batches/{rid}/sample",
+            post(batches::draw_sample),
+            "outcome data",
+            "Draw a submitted batch's sample, once, reproducibly from a seed (a verifier other than the importer)",
+        )
+        .json(s::<crate::service::samples::DrawInput>)
+        .ok(201, s::<crate::service::samples::SampleView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::PUT,
+            "/projects/{id}/outcome-batches/{rid}/sample/records/{cid}",
+            put(batches::check_sample),
+            "outcome data",
+            "Record a sampled record as confirmed or discrepant (with a note)",
+        )
+        .json(s::<crate::service::samples::FindingInput>)
+        .ok(200, s::<crate::service::samples::SampleView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,

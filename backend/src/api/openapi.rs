@@ -20,7 +20,7 @@ pub fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 #[derive(Clone, Copy)]
 pub enum RequestBody {
     Json(SchemaFn),
-    Csv,
+    Table(&'static str),
     /// A file's bytes (evidence), whatever the declared type: the server reads its type.
     File,
 }
@@ -107,8 +107,9 @@ impl Endpoint {
         self
     }
 
-    pub fn csv(mut self) -> Self {
-        self.body = Some(RequestBody::Csv);
+    /// A table in the body: CSV or an XLSX workbook, described by `columns`.
+    pub fn table(mut self, columns: &'static str) -> Self {
+        self.body = Some(RequestBody::Table(columns));
         self.errors.extend([413, 415, 422]);
         self
     }
@@ -239,9 +240,13 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
                 operation["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {}},
                     "description": "The file's bytes: PDF, XLSX, CSV (UTF-8 or Shift_JIS), PNG or JPEG, as read from its content"});
             }
-            Some(RequestBody::Csv) => {
-                operation["requestBody"] = json!({"required": true, "content": {"text/csv": {"schema": {"type": "string",
-                    "description": "UTF-8 (with or without BOM) or Shift_JIS; header participant,outcome,achieved_on[,cohort,enrolled_on] or 参加者ID,成果,達成日"}}}});
+            Some(RequestBody::Table(columns)) => {
+                operation["requestBody"] = json!({"required": true, "content": {
+                    "text/csv": {"schema": {"type": "string",
+                        "description": format!("UTF-8 (with or without BOM) or Shift_JIS, LF or CRLF; {columns}")}},
+                    crate::domain::sheet::XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary",
+                        "description": format!("An Excel workbook; its first sheet holds the table: {columns}")}},
+                }});
             }
             None => {}
         }

@@ -2,8 +2,10 @@
 //! [`crate::service::outcomes`].
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
@@ -13,7 +15,9 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
 use crate::service::audit::AuditEntryView;
-use crate::service::outcomes::{self, OutcomeResultInput, OutcomeResultView};
+use crate::service::outcomes::{
+    self, OutcomeResultInput, OutcomeResultView, ResultsImportParams, ResultsImportReport,
+};
 use crate::service::review::{Review, ReviewInput};
 
 pub async fn create(
@@ -111,4 +115,64 @@ pub async fn reject(
     ApiJson(input): ApiJson<ReviewInput>,
 ) -> AppResult<Json<OutcomeResultView>> {
     review(state, auth, ids, Review::Reject, input.reason).await
+}
+
+/// Imports results from a CSV or XLSX file, all or nothing.
+pub async fn import(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<ResultsImportParams>,
+    IdempotencyKey(key): IdempotencyKey,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<(StatusCode, Json<ResultsImportReport>)> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    super::extract::expect_table(content_type, &body)?;
+    let report = state
+        .db
+        .run(move |conn| {
+            outcomes::import(
+                conn,
+                &auth.actor,
+                project_id,
+                &params,
+                &body,
+                key.as_deref(),
+            )
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(report)))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateParams {
+    /// `csv` (UTF-8 with BOM; the default) or `xlsx`.
+    pub format: Option<TemplateFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateFormat {
+    Csv,
+    Xlsx,
+}
+
+/// The project's results template as a download.
+pub async fn template(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<TemplateParams>,
+) -> AppResult<Response> {
+    let xlsx = params.format == Some(TemplateFormat::Xlsx);
+    let file = state
+        .db
+        .run(move |conn| outcomes::template(conn, &auth.actor, project_id, xlsx))
+        .await?;
+    Ok(super::download(file))
 }

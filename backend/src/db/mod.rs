@@ -17,6 +17,7 @@ pub mod outcomes;
 pub mod payout_runs;
 pub mod projects;
 pub mod review;
+pub mod samples;
 pub mod schema;
 pub mod settings;
 pub mod users;

@@ -336,11 +336,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    batch_samples (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        batch_id -> BigInt,
+        seed -> Text,
+        size_rule -> Text,
+        population -> BigInt,
+        drawn_by -> BigInt,
+        drawn_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sample_checks (id) {
+        id -> BigInt,
+        sample_id -> BigInt,
+        position -> Integer,
+        record_id -> BigInt,
+        stratum -> Nullable<Text>,
+        finding -> Nullable<Text>,
+        note -> Nullable<Text>,
+        checked_by -> Nullable<BigInt>,
+        checked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sample_checks -> batch_samples (sample_id));
+diesel::joinable!(sample_checks -> participant_records (record_id));
 diesel::joinable!(claims -> projects (project_id));
 diesel::joinable!(claim_inspections -> claims (claim_id));
 diesel::joinable!(claim_payments -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    batch_samples,
+    sample_checks,
     evidence_files,
     budget_lines,
     debt_commitments,

@@ -8,6 +8,9 @@ pub mod money;
 pub mod organization;
 pub mod password;
 pub mod project;
+pub mod results_sheet;
+pub mod sample;
+pub mod sheet;
 pub mod text;
 pub mod user;
 

@@ -68,6 +68,10 @@ pub struct Contract {
     /// inspect, 15 to pay, no late-interest rate stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoicing: Option<crate::domain::claim::InvoiceTerms>,
+    /// How participant data is checked before it is verified (sample checks). The engine does
+    /// not use it; verification does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_checks: Option<crate::domain::sample::DataChecks>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -507,6 +511,14 @@ impl Contract {
         let mut issues = Vec::new();
         if self.schema != CONTRACT_SCHEMA {
             issues.push(Issue::new("schema", format!("\"{CONTRACT_SCHEMA}\"")));
+        }
+        if let Some(checks) = &self.data_checks
+            && !(Decimal::ZERO..=Decimal::ONE).contains(&checks.discrepancy_tolerance)
+        {
+            issues.push(Issue::new(
+                "data_checks.discrepancy_tolerance",
+                "a share from 0 to 1, such as \"0.05\"",
+            ));
         }
         if let Some(invoicing) = &self.invoicing {
             for (field, expected) in invoicing.problems() {

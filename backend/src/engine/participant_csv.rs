@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use super::contract::Issue;
-use super::input::{decode_text, parse_date};
+use crate::domain::sheet::{self, Table};
 
 /// One parsed record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,20 +97,29 @@ fn key_problem(key: &str) -> Option<&'static str> {
 
 pub const MAX_REPORTED: usize = 1000;
 
-/// Parses the file; `allowed_outcomes` are the outcome names the contract pays for.
+/// Parses the file (CSV or XLSX); `allowed_outcomes` are the outcome names the contract pays for.
 pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<ParticipantRow>, Vec<Issue>> {
-    let text = decode_text(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|x| x.trim().to_owned()).collect(),
-        Err(e) => return Err(vec![Issue::new("row 1", format!("a header row ({e})"))]),
-    };
+    let table = Table::read(bytes).map_err(|issue| vec![issue])?;
+    parse_table(&table, allowed_outcomes)
+}
+
+/// A date cell: 2024-04-01, 2024/4/1, 令和6年4月1日, R6.4.1 and the other forms
+/// [`sheet::date`] reads.
+fn day(text: &str) -> Option<NaiveDate> {
+    sheet::date(text).ok().flatten().map(|(d, _)| d)
+}
+
+const DATE_EXPECTED: &str = "a date such as 2024-04-01, 2024/4/1, 令和6年4月1日 or R6.4.1";
+
+/// Parses a table already read.
+pub fn parse_table(
+    table: &Table,
+    allowed_outcomes: &[String],
+) -> Result<Vec<ParticipantRow>, Vec<Issue>> {
+    let headers = &table.headers;
     let mut issues = Vec::new();
     let mut columns: Vec<Option<Field>> = Vec::new();
-    for h in &headers {
+    for h in headers {
         if looks_like_identifier(h) {
             issues.push(Issue::new(
                 format!("column `{h}`"),
@@ -121,7 +130,7 @@ pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<Participan
         }
         let field = ALIASES
             .iter()
-            .find(|(alias, _)| alias.eq_ignore_ascii_case(h))
+            .find(|(alias, _)| sheet::header_matches(h, alias))
             .map(|(_, f)| *f);
         if field.is_none() {
             issues.push(Issue::new(
@@ -162,35 +171,12 @@ pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<Participan
             issues.push(issue);
         }
     };
-    for (n, record) in reader.records().enumerate() {
-        let line = n + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(err) => {
-                report(
-                    &mut issues,
-                    Issue::new(
-                        format!("row {line}"),
-                        format!("a well-formed CSV row ({err})"),
-                    ),
-                );
-                continue;
-            }
-        };
-        if record.len() != headers.len() {
-            report(
-                &mut issues,
-                Issue::new(
-                    format!("row {line}"),
-                    format!(
-                        "{} values, one per column, not {}",
-                        headers.len(),
-                        record.len()
-                    ),
-                ),
-            );
-            continue;
-        }
+    for issue in &table.issues {
+        report(&mut issues, issue.clone());
+    }
+    for row in &table.rows {
+        let line = row.number;
+        let record = &row.cells;
         if let Some((column, (c, what))) = record
             .iter()
             .enumerate()
@@ -200,19 +186,22 @@ pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<Participan
             report(
                 &mut issues,
                 Issue::new(
-                    format!("row {line}, column {name}"),
+                    table.place(line, name),
                     crate::domain::text::refusal(c, what),
                 ),
             );
             continue;
         }
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map_or("", |s| s.trim());
         let participant = cell(p);
         if let Some(problem) = key_problem(participant) {
             report(
                 &mut issues,
                 Issue::new(
-                    format!("row {line}, column participant, value `{participant}`"),
+                    format!(
+                        "{}, value `{participant}`",
+                        table.place(line, "participant")
+                    ),
                     problem,
                 ),
             );
@@ -222,7 +211,7 @@ pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<Participan
             report(
                 &mut issues,
                 Issue::new(
-                    format!("row {line}, column outcome, value `{outcome}`"),
+                    format!("{}, value `{outcome}`", table.place(line, "outcome")),
                     format!(
                         "one of the contract's outcomes: {}",
                         allowed_outcomes.join(", ")
@@ -231,13 +220,13 @@ pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<Participan
             );
         }
         let achieved = cell(a);
-        let achieved_on = parse_date(achieved);
+        let achieved_on = day(achieved);
         if achieved_on.is_none() {
             report(
                 &mut issues,
                 Issue::new(
-                    format!("row {line}, column achieved_on, value `{achieved}`"),
-                    "a date such as 2024-04-01 or 2024/04/01",
+                    format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
+                    DATE_EXPECTED,
                 ),
             );
         }
@@ -245,14 +234,14 @@ pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<Participan
         let enrolled_on = if enrolled.is_empty() {
             None
         } else {
-            parse_date(enrolled)
+            day(enrolled)
         };
         if !enrolled.is_empty() && enrolled_on.is_none() {
             report(
                 &mut issues,
                 Issue::new(
-                    format!("row {line}, column enrolled_on, value `{enrolled}`"),
-                    "a date such as 2024-04-01 or 2024/04/01",
+                    format!("{}, value `{enrolled}`", table.place(line, "enrolled_on")),
+                    DATE_EXPECTED,
                 ),
             );
         }
@@ -262,7 +251,7 @@ pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<Participan
             report(
                 &mut issues,
                 Issue::new(
-                    format!("row {line}, column achieved_on, value `{achieved}`"),
+                    format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
                     "a date on or after the enrolment date",
                 ),
             );
@@ -314,6 +303,30 @@ mod tests {
         assert_eq!(
             rows[0].achieved_on,
             NaiveDate::from_ymd_opt(2024, 5, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn wareki_dates_and_workbooks() {
+        let text = "参加者ID,成果,達成日\nP001,job_start,令和6年5月1日\nP002,job_start,R6.5.2\n";
+        let rows = parse(text.as_bytes(), &allowed()).unwrap();
+        assert_eq!(
+            rows[1].achieved_on,
+            NaiveDate::from_ymd_opt(2024, 5, 2).unwrap()
+        );
+        let headers = ["participant", "outcome", "achieved_on"]
+            .map(String::from)
+            .to_vec();
+        let data = vec![
+            ["P1", "job_start", "2024-05-01"].map(String::from).to_vec(),
+            ["P2", "job_start", "R6.13.1"].map(String::from).to_vec(),
+        ];
+        let xlsx = sheet::write_xlsx("records", &headers, &data).unwrap();
+        let err = parse(&xlsx, &allowed()).unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(
+            err[0].path,
+            "sheet records, row 3, column achieved_on, value `R6.13.1`"
         );
     }
 

@@ -18,6 +18,7 @@ pub mod outcomes;
 pub mod payout_runs;
 pub mod projects;
 pub mod review;
+pub mod samples;
 pub mod users;
 pub mod work;
 
@@ -26,4 +27,12 @@ pub(crate) fn to_json<T: serde::Serialize>(
     value: &T,
 ) -> crate::error::AppResult<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| crate::error::AppError::Internal(e.into()))
+}
+
+/// A file to download: its name, media type and bytes.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub file_name: String,
+    pub media_type: String,
+    pub bytes: Vec<u8>,
 }

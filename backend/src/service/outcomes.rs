@@ -166,19 +166,13 @@ pub fn to_engine_outcomes(contract_code: &str, rows: &[OutcomeResultRow]) -> Out
     out
 }
 
-/// Enters a result, milestone or correction as a draft. With an idempotency key, a retry of the
-/// same request returns the first answer.
-pub fn create(
+/// Every problem with a result or milestone for this contract, by field.
+fn check_input(
     conn: &mut DbConn,
-    actor: &Actor,
+    contract: &crate::engine::contract::Contract,
     project_id: i64,
-    input: OutcomeResultInput,
-    idempotency_key: Option<&str>,
-) -> AppResult<OutcomeResultView> {
-    let hash = idempotency::request_hash(&(project_id, &input));
-    let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
-    ensure_accepts_outcome_data(&project.status)?;
-    let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
+    input: &OutcomeResultInput,
+) -> AppResult<Vec<FieldError>> {
     let mut errors = Vec::new();
     match input.kind {
         OutcomeKind::Milestone => {
@@ -211,7 +205,7 @@ pub fn create(
                 estimates: input.estimates.clone(),
                 evidence: input.evidence.clone(),
             });
-            for issue in probe.validate(&contract) {
+            for issue in probe.validate(contract) {
                 let field = issue
                     .path
                     .strip_prefix("results[0].")
@@ -244,45 +238,72 @@ pub fn create(
             ));
         }
     }
+    Ok(errors)
+}
+
+/// Stores one entered draft and its audit entry.
+fn insert_entered(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    input: &OutcomeResultInput,
+) -> AppResult<OutcomeResultView> {
+    let row = outcomes::insert(
+        conn,
+        &outcomes::NewOutcomeResult {
+            project_id,
+            kind: input.kind.as_str().into(),
+            metric: input.metric.clone(),
+            tranche: input.tranche.clone(),
+            achieved_on: input.achieved_on,
+            value: dec(input.value),
+            numerator: dec(input.numerator),
+            denominator: dec(input.denominator),
+            comparison: dec(input.comparison),
+            cohort_size: dec(input.cohort_size),
+            estimates: (!input.estimates.is_empty())
+                .then(|| serde_json::to_string(&input.estimates).unwrap_or_default()),
+            evidence: input.evidence.clone(),
+            supersedes_id: input.supersedes,
+            correction_reason: input.correction_reason.clone(),
+            entered_by: actor.user_id,
+        },
+    )?;
+    let view = OutcomeResultView::from(row);
+    audit::append(
+        conn,
+        audit::AuditEntry {
+            actor_user_id: Some(actor.user_id),
+            action: "outcome_result.entered",
+            entity: "outcome_result",
+            entity_id: view.id.to_string(),
+            before: None,
+            after: Some(to_json(&view)?),
+        },
+    )?;
+    Ok(view)
+}
+
+/// Enters a result, milestone or correction as a draft. With an idempotency key, a retry of the
+/// same request returns the first answer.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    input: OutcomeResultInput,
+    idempotency_key: Option<&str>,
+) -> AppResult<OutcomeResultView> {
+    let hash = idempotency::request_hash(&(project_id, &input));
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
+    ensure_accepts_outcome_data(&project.status)?;
+    let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
+    let errors = check_input(conn, &contract, project_id, &input)?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
     db::write_transaction(conn, |conn| {
         idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
-            let row = outcomes::insert(
-                conn,
-                &outcomes::NewOutcomeResult {
-                    project_id,
-                    kind: input.kind.as_str().into(),
-                    metric: input.metric.clone(),
-                    tranche: input.tranche.clone(),
-                    achieved_on: input.achieved_on,
-                    value: dec(input.value),
-                    numerator: dec(input.numerator),
-                    denominator: dec(input.denominator),
-                    comparison: dec(input.comparison),
-                    cohort_size: dec(input.cohort_size),
-                    estimates: (!input.estimates.is_empty())
-                        .then(|| serde_json::to_string(&input.estimates).unwrap_or_default()),
-                    evidence: input.evidence.clone(),
-                    supersedes_id: input.supersedes,
-                    correction_reason: input.correction_reason.clone(),
-                    entered_by: actor.user_id,
-                },
-            )?;
-            let view = OutcomeResultView::from(row);
-            audit::append(
-                conn,
-                audit::AuditEntry {
-                    actor_user_id: Some(actor.user_id),
-                    action: "outcome_result.entered",
-                    entity: "outcome_result",
-                    entity_id: view.id.to_string(),
-                    before: None,
-                    after: Some(to_json(&view)?),
-                },
-            )?;
-            Ok(view)
+            insert_entered(conn, actor, project_id, &input)
         })
     })
 }
@@ -329,4 +350,206 @@ pub fn review(
     outcomes::find(conn, project_id, id)?
         .map(Into::into)
         .ok_or_else(|| AppError::not_found("outcome result"))
+}
+
+/// Where an import of results came from, and how to treat it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsImportParams {
+    /// The file's name, for the record (default `results.csv` or `results.xlsx`).
+    pub name: Option<String>,
+    /// Submit every imported record for verification at once (default: keep them as drafts).
+    #[serde(default)]
+    pub submit: bool,
+    /// Required when a row gives a metric and tranche that already has a verified result: the
+    /// row then corrects it, for this reason.
+    pub correction_reason: Option<String>,
+}
+
+/// What an import stored and how it read the file.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ResultsImportReport {
+    pub file_name: String,
+    pub file_sha256: String,
+    /// `csv` or `xlsx`.
+    pub format: String,
+    /// The records stored, in row order.
+    pub results: Vec<OutcomeResultView>,
+    /// Cells written in a Japanese spreadsheet habit, and how each was read.
+    pub readings: Vec<crate::domain::results_sheet::CellReading>,
+    /// Template rows left without any figure.
+    pub skipped_rows: Vec<usize>,
+}
+
+/// Imports aggregate results (and milestones) from a CSV or XLSX file, all or nothing: any bad
+/// cell and nothing is stored, every problem named by row and column. The records then follow the
+/// same review workflow as those entered one by one.
+pub fn import(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    params: &ResultsImportParams,
+    bytes: &[u8],
+    idempotency_key: Option<&str>,
+) -> AppResult<ResultsImportReport> {
+    use crate::domain::results_sheet;
+    use crate::domain::sheet::{Format, Table};
+    use sha2::{Digest, Sha256};
+
+    let sha = hex::encode(Sha256::digest(bytes));
+    let hash = idempotency::request_hash(&(project_id, params, &sha));
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
+    ensure_accepts_outcome_data(&project.status)?;
+    let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
+    let refuse = |issues: Vec<crate::engine::contract::Issue>| {
+        AppError::Validation(
+            issues
+                .into_iter()
+                .map(|i| FieldError::new(i.path, i.message))
+                .collect(),
+        )
+    };
+    let table = Table::read(bytes).map_err(|i| refuse(vec![i]))?;
+    let parsed = results_sheet::parse(&table, &contract).map_err(refuse)?;
+    let current: Vec<OutcomeResultRow> = outcomes::list(conn, project_id, Some("verified"))?
+        .into_iter()
+        .filter(|r| r.superseded_at.is_none())
+        .collect();
+    let reason = params
+        .correction_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for row in &parsed.rows {
+        let kind = if row.milestone {
+            OutcomeKind::Milestone
+        } else {
+            OutcomeKind::Result
+        };
+        let corrects = current.iter().find(|r| {
+            r.kind == kind.as_str() && r.metric == row.metric && r.tranche == row.tranche
+        });
+        if corrects.is_some() && reason.is_none() {
+            errors.push(FieldError::new(
+                table.place_row(row.row),
+                "a correction reason (correction_reason): this metric and tranche already has a \
+                 verified result, which this row would correct",
+            ));
+        }
+        let input = OutcomeResultInput {
+            kind,
+            metric: row.metric.clone(),
+            tranche: row.tranche.clone(),
+            achieved_on: row.achieved_on,
+            value: row.value,
+            numerator: row.numerator,
+            denominator: row.denominator,
+            comparison: row.comparison,
+            cohort_size: row.cohort_size,
+            estimates: Vec::new(),
+            evidence: row.evidence.clone(),
+            supersedes: corrects.filter(|_| reason.is_some()).map(|r| r.id),
+            correction_reason: corrects.and(reason.map(str::to_owned)),
+        };
+        for e in check_input(conn, &contract, project_id, &input)? {
+            errors.push(FieldError::new(table.place(row.row, &e.field), e.message));
+        }
+        inputs.push(input);
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let format = match table.format {
+        Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
+    };
+    let file_name = params
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("results.{format}"));
+    db::write_transaction(conn, |conn| {
+        idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
+            let mut results = Vec::new();
+            for input in &inputs {
+                let mut view = insert_entered(conn, actor, project_id, input)?;
+                if params.submit {
+                    let moved = db::review::results::transition(
+                        conn,
+                        view.id,
+                        view.lock_version,
+                        "draft",
+                        "submitted",
+                        None,
+                        None,
+                    )?;
+                    if !moved {
+                        return Err(AppError::Conflict(
+                            "an imported record changed while it was being stored".into(),
+                        ));
+                    }
+                    view = outcomes::find(conn, project_id, view.id)?
+                        .map(Into::into)
+                        .ok_or_else(|| AppError::not_found("outcome result"))?;
+                }
+                results.push(view);
+            }
+            let report = ResultsImportReport {
+                file_name: file_name.clone(),
+                file_sha256: sha.clone(),
+                format: format.into(),
+                results,
+                readings: parsed.readings.clone(),
+                skipped_rows: parsed.skipped.clone(),
+            };
+            audit::append(
+                conn,
+                audit::AuditEntry {
+                    actor_user_id: Some(actor.user_id),
+                    action: "outcome_results.imported",
+                    entity: "project",
+                    entity_id: project_id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "file_name": report.file_name,
+                        "file_sha256": report.file_sha256,
+                        "format": report.format,
+                        "result_ids": report.results.iter().map(|r| r.id).collect::<Vec<_>>(),
+                        "submitted": params.submit,
+                    })),
+                },
+            )?;
+            Ok(report)
+        })
+    })
+}
+
+/// The project's results template: its metrics and tranches filled in, units stated, as CSV
+/// (UTF-8 with BOM) or XLSX.
+pub fn template(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    xlsx: bool,
+) -> AppResult<super::Download> {
+    use crate::domain::{results_sheet, sheet};
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::Read)?;
+    let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
+    let (headers, rows) = results_sheet::template(&contract);
+    let stem = format!("{}-results-template", contract.code);
+    Ok(if xlsx {
+        super::Download {
+            file_name: format!("{stem}.xlsx"),
+            media_type: sheet::XLSX_MEDIA_TYPE.into(),
+            bytes: sheet::write_xlsx("成果 results", &headers, &rows)
+                .map_err(|e| AppError::Internal(e.into()))?,
+        }
+    } else {
+        super::Download {
+            file_name: format!("{stem}.csv"),
+            media_type: "text/csv; charset=utf-8".into(),
+            bytes: sheet::write_csv(&headers, &rows),
+        }
+    })
 }

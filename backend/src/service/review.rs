@@ -180,9 +180,16 @@ pub fn review(
                     .into(),
             ));
         }
+        // A batch's sample must be finished, and its discrepancies within the contract's
+        // tolerance or explained, under the batch's row lock (findings wait for the decision).
+        if target == Target::Batch && step == Review::Verify {
+            db::samples::hold_submitted(conn, id)?;
+            super::samples::ensure_verifiable(conn, project_id, id, reason)?;
+        }
         let reviewer = (step != Review::Submit).then_some(actor.user_id);
+        let rejection = if step == Review::Reject { reason } else { None };
         let moved = target
-            .transition(conn, &row, from, to, reviewer, reason)
+            .transition(conn, &row, from, to, reviewer, rejection)
             .map_err(|e| match e {
                 AppError::Conflict(_) => AppError::Conflict(
                     "a verified record for this metric and tranche exists: enter a correction \

@@ -1,0 +1,2 @@
+DROP TABLE sample_checks;
+DROP TABLE batch_samples;
