@@ -918,7 +918,7 @@
       field("results-file", t("data.resultsFile"), input("results-file", { type: "file", accept: ".csv,.xlsx,text/csv" }), t("data.resultsFileHint")),
       field("results-evidence", t("data.importEvidence"), input("results-evidence", { type: "file", accept: ".pdf,.xlsx,.csv,.png,.jpg,.jpeg" })),
       field("results-correction", t("data.importCorrection"), input("results-correction")),
-      h("p", {}, h("label", {}, h("input", { type: "checkbox", id: "results-submit-now", checked: true }), ` ${t("data.submitNow")}`)),
+      h("p", {}, h("input", { type: "checkbox", id: "results-submit-now", checked: true }), " ", h("label", { for: "results-submit-now", text: t("data.submitNow") })),
       h("button", { type: "submit", id: "results-import-submit", text: t("data.import") }));
     const resultsImportResult = h("div", { id: "results-import-result", "aria-live": "polite" });
     resultsImport.addEventListener("submit", async (ev) => {
@@ -953,6 +953,22 @@
       announce(t("data.resultsImported", { count: report.results.length, file: report.file_name }));
     });
 
+    const erasure = h("form", { id: "erasure-form" },
+      h("p", { class: "hint", text: t("erasure.intro") }),
+      field("erase-participant", t("erasure.participant"), input("erase-participant", { autocomplete: "off" })),
+      field("erase-reason", t("erasure.reason"), input("erase-reason")),
+      h("button", { type: "submit", class: "secondary", id: "erase-submit", text: t("erasure.submit") }));
+    const erasureResult = h("div", { id: "erasure-result", "aria-live": "polite" });
+    erasure.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const participant = erasure.elements["erase-participant"].value.trim();
+      if (!participant || !window.confirm(t("erasure.confirm", { participant }))) return;
+      const res = await api("POST", `/projects/${id}/participant-erasures`, { participant, reason: erasure.elements["erase-reason"].value });
+      if (!res.ok) return showProblem(erasureResult, res.problem);
+      erasure.reset();
+      erasureResult.replaceChildren(h("p", { class: "ok", text: t("erasure.done", { kept: res.data.records_pseudonymised, deleted: res.data.records_deleted, pseudonym: res.data.pseudonym }) }));
+    });
+
     const recordRows = (results.ok ? results.data : []).map((r) => [`#${r.id} ${r.metric}`, r.tranche || t("common.none"), r.value ?? (r.numerator ? `${r.numerator}/${r.denominator}` : r.achieved_on || ""), badge(r.status), h("a", { href: `#/projects/${id}/records/${r.id}`, text: t("data.history") })]);
     const batchRows = (batches.ok ? batches.data : []).map((b) => [`#${b.id} ${b.source_name}`, t("data.batch", { rows: b.row_count }), badge(b.status)]);
     page(`${t("data.title")}: ${titleOf(project.data)}`,
@@ -960,7 +976,8 @@
       message,
       state.user.role === "evaluator" ? [h("h2", { text: t("data.enter") }), form,
         h("h2", { text: t("data.resultsImport") }), resultsImport, resultsImportResult,
-        h("h2", { text: t("data.upload") }), upload, uploadResult] : null,
+        h("h2", { text: t("data.upload") }), upload, uploadResult,
+        h("h2", { text: t("erasure.title") }), erasure, erasureResult] : null,
       h("h2", { text: t("data.records") }),
       table([t("project.metric"), t("data.tranche"), t("data.value"), t("project.status"), ""], recordRows, { id: "records" }),
       batchRows.length ? table([t("data.file"), "", t("project.status")], batchRows) : null);

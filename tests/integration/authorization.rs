@@ -115,6 +115,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "E",
         "-",
     ),
+    ("POST", "/projects/{id}/participant-erasures", "E", "-"),
     ("GET", "/projects/{id}/outcome-summary", "AGEIP", "A"),
     ("GET", "/projects/{id}/figures", "AGEIP", "A"),
     ("GET", "/projects/{id}/payout-runs", "AGEIP", "A"),
@@ -600,6 +601,9 @@ async fn authorization_matrix(app: TestApp) {
                     // authorization.
                     ("POST", p) if p.ends_with("/sample") => {
                         Some(json!({"size": {"kind": "count", "count": 0}}))
+                    }
+                    ("POST", "/projects/{id}/participant-erasures") => {
+                        Some(json!({"participant": "nobody-here", "reason": "matrix"}))
                     }
                     ("PUT", p) if p.contains("/sample/records/") => {
                         Some(json!({"finding": "discrepant"}))

@@ -645,3 +645,118 @@ async fn a_share_per_cohort_and_the_contracts_tolerance(app: TestApp) {
         .assert_status(StatusCode::OK);
 }
 db_test!(a_share_per_cohort_and_the_contracts_tolerance);
+
+/// A participant's records are erased on a lawful request: kept under a pseudonym where a stored
+/// run used them (the run still reproduces), deleted elsewhere; the audit never holds the key.
+async fn erasure_keeps_runs_reproducible_and_forgets_the_key(app: TestApp) {
+    let project = crate::batches::youth_project(&app).await;
+    let enterer = app.login(ENTERER).await;
+    let verifier = app.login(VERIFIER).await;
+    let used = submitted_batch(&app, project, &enterer).await;
+    let base = format!("/api/v1/projects/{project}");
+    app.post(
+        &format!("{base}/outcome-batches/{used}/verify"),
+        Some(&verifier),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let staff = app.login("staff@kobe-city.example").await;
+    let run = app
+        .post(&format!("{base}/payout-runs"), Some(&staff), &json!({}))
+        .await;
+    run.assert_status(StatusCode::CREATED);
+    let run = run.json();
+    let unused = crate::batches::import(
+        &app,
+        project,
+        &enterer,
+        b"participant,outcome,achieved_on\nY0001,job_start,2025-06-01\nY0999,job_start,2025-06-01\n"
+            .to_vec(),
+    )
+    .await
+    .json()["id"]
+        .as_i64()
+        .unwrap();
+
+    let erase = |who: &str, participant: &str| {
+        let app = &app;
+        let token = who.to_owned();
+        let body = json!({"participant": participant, "reason": "本人からの消去請求 2026-11-20 受付第12号"});
+        let url = format!("{base}/participant-erasures");
+        async move { app.post(&url, Some(&token), &body).await }
+    };
+    let investor = app.login("investor@smbc.example").await;
+    let denied = erase(&investor, "Y0001").await;
+    assert!([StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&denied.status));
+    let res = erase(&enterer, "Y0001").await;
+    res.assert_status(StatusCode::OK);
+    let report = res.json();
+    let alias = report["pseudonym"].as_str().unwrap().to_owned();
+    assert!(alias.starts_with("erased-") && alias.len() == 47, "{alias}");
+    assert_eq!(report["records_deleted"], 1);
+    assert!(report["records_pseudonymised"].as_u64().unwrap() >= 1);
+    assert_eq!(report["batch_ids"], json!([used, unused]));
+
+    let records = |batch: i64| {
+        let app = &app;
+        let token = enterer.clone();
+        let url = format!("{base}/outcome-batches/{batch}/records");
+        async move { app.get(&url, Some(&token)).await.json() }
+    };
+    let kept = records(used).await;
+    let kept = kept.as_array().unwrap();
+    assert!(kept.iter().all(|r| r["participant"] != "Y0001"));
+    assert_eq!(
+        kept.iter()
+            .filter(|r| r["participant"] == alias.as_str())
+            .count() as u64,
+        report["records_pseudonymised"].as_u64().unwrap()
+    );
+    assert_eq!(records(unused).await.as_array().unwrap().len(), 1);
+    let batches = app
+        .get(&format!("{base}/outcome-batches"), Some(&enterer))
+        .await
+        .json();
+    let unused_row = batches
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == unused)
+        .unwrap()
+        .clone();
+    assert_eq!(unused_row["row_count"], 1);
+
+    // The stored run still reproduces, byte for byte.
+    let reproduced = app
+        .post(
+            &format!("{base}/payout-runs/{}/reproduce", run["id"]),
+            Some(&staff),
+            &json!({}),
+        )
+        .await
+        .json();
+    assert_eq!(reproduced["matches"], true, "{reproduced}");
+
+    // The audit log names the pseudonym and the reason, never the key.
+    let admin = app.login("admin@seika.example").await;
+    let audit = app.get("/api/v1/audit", Some(&admin)).await;
+    let entry = audit.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "participant.erased")
+        .unwrap()
+        .clone();
+    let after = entry["after_state"].as_str().unwrap();
+    assert!(after.contains(&alias) && after.contains("消去請求"));
+    assert!(
+        !audit.body_text().contains("\"Y0001\""),
+        "the key is gone from the log"
+    );
+    // Erased once: the key is unknown now.
+    erase(&enterer, "Y0001")
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}
+db_test!(erasure_keeps_runs_reproducible_and_forgets_the_key);

@@ -12,6 +12,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
 use crate::service::batches::{self, BatchView, ImportParams, OutcomeSummary, RecordView};
+use crate::service::privacy::{self, ErasureInput, ErasureReport};
 use crate::service::review::{Review, ReviewInput};
 use crate::service::samples::{self, DrawInput, FindingInput, SampleView};
 
@@ -171,6 +172,20 @@ pub async fn check_sample(
     state
         .db
         .run(move |conn| samples::record(conn, &auth.actor, project_id, id, check, &input))
+        .await
+        .map(Json)
+}
+
+/// Erases a participant's records on a lawful request (appointed evaluator).
+pub async fn erase_participant(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiJson(input): ApiJson<ErasureInput>,
+) -> AppResult<Json<ErasureReport>> {
+    state
+        .db
+        .run(move |conn| privacy::erase(conn, &auth.actor, project_id, &input))
         .await
         .map(Json)
 }

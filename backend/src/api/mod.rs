@@ -539,6 +539,16 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .ok(200, s::<crate::service::batches::BatchView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
+            M::POST,
+            "/projects/{id}/participant-erasures",
+            post(batches::erase_participant),
+            "outcome data",
+            "Erase a participant's records on a lawful request: kept under a pseudonym where a stored payout run used them, deleted elsewhere (appointed evaluator)",
+        )
+        .json(s::<crate::service::privacy::ErasureInput>)
+        .ok(200, s::<crate::service::privacy::ErasureReport>)
+        .errors(&[403, 404]),
+        Endpoint::new(
             M::GET,
             "/projects/{id}/outcome-batches/{rid}/sample",
             get(batches::sample),

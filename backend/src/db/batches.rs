@@ -205,3 +205,48 @@ pub fn records_of(
         ))
         .load(conn)
 }
+
+/// The records of one participant in a project: record id, batch id, and whether a stored payout
+/// run used the batch.
+pub fn records_of_participant(
+    conn: &mut DbConn,
+    project_id: i64,
+    participant: &str,
+) -> QueryResult<Vec<(i64, i64, bool)>> {
+    participant_records::table
+        .inner_join(outcome_batches::table)
+        .filter(outcome_batches::project_id.eq(project_id))
+        .filter(participant_records::participant.eq(participant))
+        .order(participant_records::id.asc())
+        .select((
+            participant_records::id,
+            participant_records::batch_id,
+            outcome_batches::locked,
+        ))
+        .load(conn)
+}
+
+/// Replaces the participant key of these records by its pseudonym.
+pub fn pseudonymise(conn: &mut DbConn, ids: &[i64], pseudonym: &str) -> QueryResult<usize> {
+    diesel::update(participant_records::table.filter(participant_records::id.eq_any(ids)))
+        .set(participant_records::participant.eq(pseudonym))
+        .execute(conn)
+}
+
+/// Deletes these records of one batch (and their places in a sample), keeping the batch's row
+/// count true.
+pub fn delete_records(conn: &mut DbConn, batch_id: i64, ids: &[i64]) -> QueryResult<usize> {
+    use super::schema::sample_checks;
+    diesel::delete(sample_checks::table.filter(sample_checks::record_id.eq_any(ids)))
+        .execute(conn)?;
+    let n = diesel::delete(
+        participant_records::table
+            .filter(participant_records::batch_id.eq(batch_id))
+            .filter(participant_records::id.eq_any(ids)),
+    )
+    .execute(conn)?;
+    diesel::update(outcome_batches::table.find(batch_id))
+        .set(outcome_batches::row_count.eq(outcome_batches::row_count - n as i64))
+        .execute(conn)?;
+    Ok(n)
+}

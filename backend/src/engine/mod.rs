@@ -39,7 +39,7 @@ use statement::{
 };
 
 /// Changes whenever a change to the engine could change a statement.
-pub const ENGINE_VERSION: &str = "seika-engine/1.2.0";
+pub const ENGINE_VERSION: &str = "seika-engine/1.3.0";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum EngineError {
@@ -366,7 +366,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
         engine_version: ENGINE_VERSION,
         contract: contract.code.clone(),
         contract_sha256: sha256_json(contract),
-        outcomes_sha256: sha256_json(outcomes),
+        outcomes_sha256: sha256_json(&outcomes.hashed()),
         currency,
         total: money(contract_paid),
         max_total_payment: contract

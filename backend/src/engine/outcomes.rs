@@ -172,6 +172,64 @@ impl ParticipantOutcomes {
     }
 }
 
+/// The prefix of a participant key that was erased on a lawful request (see [`pseudonym`]).
+pub const ERASED_PREFIX: &str = "erased-";
+
+/// The pseudonym a participant key is kept as once erased: `erased-` and the first 40 hex digits
+/// of the key's SHA-256. A key already erased is its own pseudonym. The input hash of a payout run
+/// covers participants by their pseudonyms, so that a stored run still reproduces after an
+/// erasure.
+pub fn pseudonym(key: &str) -> std::borrow::Cow<'_, str> {
+    use sha2::{Digest, Sha256};
+    if key.starts_with(ERASED_PREFIX) {
+        return key.into();
+    }
+    let digest = hex::encode(Sha256::digest(key.as_bytes()));
+    format!("{ERASED_PREFIX}{}", &digest[..40]).into()
+}
+
+/// What the input hash covers: the outcome data with every participant by its pseudonym.
+#[derive(Serialize)]
+pub(super) struct HashedOutcomes<'a> {
+    schema: &'a str,
+    contract: &'a str,
+    results: &'a [MetricResult],
+    milestones: &'a [Milestone],
+    participant_outcomes: PseudonymousRecords<'a>,
+}
+
+pub(super) struct PseudonymousRecords<'a>(&'a ParticipantOutcomes);
+
+impl Serialize for PseudonymousRecords<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let records = self.0;
+        let names: Vec<std::borrow::Cow<'_, str>> =
+            records.participants.iter().map(|p| pseudonym(p)).collect();
+        let mut seq = s.serialize_seq(Some(records.events.len()))?;
+        for e in &records.events {
+            seq.serialize_element(&RecordWire {
+                participant: names[e.participant as usize].as_ref().into(),
+                outcome: records.outcomes[e.outcome as usize].as_str().into(),
+                achieved_on: e.on,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+impl Outcomes {
+    /// The form the input hash is computed over.
+    pub(super) fn hashed(&self) -> HashedOutcomes<'_> {
+        HashedOutcomes {
+            schema: &self.schema,
+            contract: &self.contract,
+            results: &self.results,
+            milestones: &self.milestones,
+            participant_outcomes: PseudonymousRecords(&self.participant_outcomes),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RecordWire<'a> {

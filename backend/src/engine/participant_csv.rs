@@ -88,6 +88,8 @@ fn key_problem(key: &str) -> Option<&'static str> {
         .all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
     if key.is_empty() || key.len() > 64 || key.chars().any(char::is_whitespace) {
         Some("a pseudonymous key of 1 to 64 characters without spaces")
+    } else if key.starts_with(super::outcomes::ERASED_PREFIX) {
+        Some("a pseudonymous key not starting with `erased-` (kept for erased participants)")
     } else if key.contains('@') || (only_digits_and_dashes && digits >= 10) {
         Some("a pseudonymous key, not an e-mail address, telephone or individual number")
     } else {

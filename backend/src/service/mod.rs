@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod organizations;
 pub mod outcomes;
 pub mod payout_runs;
+pub mod privacy;
 pub mod projects;
 pub mod review;
 pub mod samples;
