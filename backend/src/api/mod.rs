@@ -450,7 +450,10 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "The project's results template (CSV or XLSX): its metrics and tranches filled in, units stated",
         )
         .query(s::<outcomes::TemplateParams>)
-        .file_response(&["text/csv", crate::domain::sheet::XLSX_MEDIA_TYPE])
+        .file_response(&[
+            crate::service::outcomes::TEMPLATE_CSV_TYPE,
+            crate::domain::sheet::XLSX_MEDIA_TYPE,
+        ])
         .errors(&[404]),
         Endpoint::new(
             M::POST,

@@ -479,3 +479,78 @@ pub fn template(contract: &Contract) -> (Vec<String>, Vec<Vec<String>>) {
     }
     (headers, rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract() -> Contract {
+        crate::engine::input::contract_from_json(include_bytes!(
+            "../../../docs/examples/kobe-dialysis.contract.json"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn habits_are_read_and_reported_with_their_place() {
+        let csv = "指標ID (metric),支払時期 (tranche),実績値 (value),比較値 (comparison),達成日 (achieved_on)\n\
+                   腎機能（eGFR）低下抑制率,final,３２.９%,▲0.05,\n\
+                   programme_delivered,,,,R1.5.7\n";
+        let table = Table::read(csv.as_bytes()).unwrap();
+        let parsed = parse(&table, &contract()).unwrap();
+        assert_eq!(parsed.rows[0].metric, "egfr_decline_suppression");
+        assert_eq!(parsed.rows[0].value, Some(Decimal::new(329, 3)));
+        assert_eq!(parsed.rows[0].comparison, Some(Decimal::new(-5, 2)));
+        assert!(parsed.rows[1].milestone);
+        assert_eq!(
+            parsed.rows[1].achieved_on,
+            NaiveDate::from_ymd_opt(2019, 5, 7)
+        );
+        let places: Vec<(&str, &str)> = parsed
+            .readings
+            .iter()
+            .map(|r| (r.place.as_str(), r.read_as.as_str()))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                ("row 2, column value", "0.329"),
+                ("row 2, column comparison", "-0.05"),
+                ("row 3, column achieved_on", "2019-05-07"),
+            ]
+        );
+        assert_eq!(parsed.readings[1].how_ja, "▲をマイナスとして読み取り");
+    }
+
+    #[test]
+    fn every_problem_is_named_and_nothing_passes() {
+        let csv = "metric,tranche,value,colour\nx,final,1,red\n";
+        let err = parse(&Table::read(csv.as_bytes()).unwrap(), &contract()).unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].path, "column `colour`");
+        let csv = "metric,tranche,value\nnope,final,1\negfr_decline_suppression,later,1\negfr_decline_suppression,final,1e3\nprogramme_delivered,,\n";
+        let err = parse(&Table::read(csv.as_bytes()).unwrap(), &contract()).unwrap_err();
+        let paths: Vec<&str> = err.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "row 2, column metric",
+                "row 3, column tranche",
+                "row 4, column value"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_template_reads_back_as_empty_rows() {
+        let (headers, rows) = template(&contract());
+        assert_eq!(
+            rows.len(),
+            4,
+            "three metrics in their tranches and one milestone"
+        );
+        let csv = crate::domain::sheet::write_csv(&headers, &rows);
+        let err = parse(&Table::read(&csv).unwrap(), &contract()).unwrap_err();
+        assert_eq!(err[0].message, "at least one row with a figure");
+    }
+}

@@ -525,6 +525,9 @@ pub fn import(
     })
 }
 
+/// The media type of the CSV template (UTF-8, with a BOM for Excel).
+pub const TEMPLATE_CSV_TYPE: &str = "text/csv; charset=utf-8";
+
 /// The project's results template: its metrics and tranches filled in, units stated, as CSV
 /// (UTF-8 with BOM) or XLSX.
 pub fn template(
@@ -548,7 +551,7 @@ pub fn template(
     } else {
         super::Download {
             file_name: format!("{stem}.csv"),
-            media_type: "text/csv; charset=utf-8".into(),
+            media_type: TEMPLATE_CSV_TYPE.into(),
             bytes: sheet::write_csv(&headers, &rows),
         }
     })
