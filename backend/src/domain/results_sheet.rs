@@ -549,7 +549,7 @@ mod tests {
             4,
             "three metrics in their tranches and one milestone"
         );
-        let csv = crate::domain::sheet::write_csv(&headers, &rows);
+        let csv = sheet::write_csv(&headers, &rows);
         let err = parse(&Table::read(&csv).unwrap(), &contract()).unwrap_err();
         assert_eq!(err[0].message, "at least one row with a figure");
     }
