@@ -250,6 +250,72 @@ fn run_import(url: &DatabaseUrl, rows: usize, xlsx: bool) -> serde_json::Value {
     serde_json::json!({"step": if xlsx { "import-xlsx-sqlite" } else { "import-csv-sqlite" }, "rows": rows, "file_mb": file.len() as f64 / 1_048_576.0, "seconds": seconds, "peak_rss_mb": peak_rss_mb(), "rss_before_mb": before})
 }
 
+/// 10,000 Monte Carlo runs of a five-metric contract with a three-class waterfall (Kobe's terms
+/// with two more linear metrics), on every core.
+fn run_simulation(runs: u32) -> serde_json::Value {
+    use seika::engine::simulate::{Assumption, Distribution, SimulationInput, simulate};
+    let mut contract: serde_json::Value = serde_json::from_str(include_str!(
+        "../../docs/examples/kobe-dialysis.contract.json"
+    ))
+    .unwrap();
+    let mut outcomes: serde_json::Value = serde_json::from_str(include_str!(
+        "../../docs/examples/kobe-dialysis.outcomes.json"
+    ))
+    .unwrap();
+    for (id, value) in [("follow_up_visits", "0.6"), ("hba1c_control", "0.4")] {
+        contract["metrics"].as_array_mut().unwrap().push(serde_json::json!({
+            "id": id, "name": {"ja": id, "en": id}, "unit": "rate", "direction": "higher_is_better", "target": "0.5"}));
+        contract["components"].as_array_mut().unwrap().push(serde_json::json!({
+            "id": id, "tranche": "final", "rule": {"type": "linear", "metric": id, "target": "0.5", "max_amount": "1000000"}}));
+        outcomes["results"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"metric": id, "tranche": "final", "value": value}));
+    }
+    contract["max_total_payment"] = serde_json::json!("36060000");
+    let contract = engine::input::contract_from_json(contract.to_string().as_bytes()).unwrap();
+    let outcomes: Outcomes = engine::input::from_json(outcomes.to_string().as_bytes()).unwrap();
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    let normal = |metric: &str, tranche: &str, mean: &str, se: &str| Assumption {
+        metric: metric.into(),
+        tranche: Some(tranche.into()),
+        distribution: Distribution::Normal {
+            mean: d(mean),
+            standard_error: d(se),
+        },
+    };
+    let beta = |metric: &str, tranche: &str, mean: &str| Assumption {
+        metric: metric.into(),
+        tranche: Some(tranche.into()),
+        distribution: Distribution::Beta {
+            mean: d(mean),
+            sample_size: d("105"),
+        },
+    };
+    let input = SimulationInput {
+        runs,
+        seed: 2026,
+        assumptions: vec![
+            beta("programme_completion", "interim", "0.85"),
+            beta("lifestyle_improvement", "interim", "0.78"),
+            normal("egfr_decline_suppression", "final", "0.329", "0.12"),
+            beta("follow_up_visits", "final", "0.55"),
+            normal("hba1c_control", "final", "0.4", "0.1"),
+        ],
+        correlations: Vec::new(),
+    };
+    let before = peak_rss_mb();
+    let started = Instant::now();
+    let one = engine::compute(&contract, &outcomes).unwrap();
+    let single = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let result = simulate(&contract, &outcomes, &input).unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    serde_json::json!({"step": "simulate", "runs": runs, "seconds": seconds, "one_statement_seconds": single,
+        "runs_per_second": f64::from(runs) / seconds, "threads": std::thread::available_parallelism().map_or(1, usize::from),
+        "p50_total": result.total_payment.p50.to_string(), "actual_total": one.total, "peak_rss_mb": peak_rss_mb(), "rss_before_mb": before})
+}
+
 fn child(step: &str, n: usize) -> serde_json::Value {
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["--step", step, "--records", &n.to_string()])
@@ -308,6 +374,7 @@ fn main() {
             }
             "import" => run_import(&sqlite, 100_000, false),
             "import-xlsx" => run_import(&sqlite, 100_000, true),
+            "simulate" => run_simulation(10_000),
             other => panic!("unknown step {other}"),
         };
         println!("{result}");
@@ -329,6 +396,7 @@ fn main() {
             serde_json::json!({"summary": "engine time / PostgreSQL read time", "ratio": ratio})
         );
     }
+    child("simulate", n);
     let csv = child("import", n);
     let xlsx = child("import-xlsx", n);
     println!(

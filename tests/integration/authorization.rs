@@ -128,6 +128,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "A",
     ),
     ("POST", "/projects/{id}/payout-preview", "GE", "-"),
+    ("POST", "/projects/{id}/simulations", "AGEIP", "A"),
+    ("POST", "/projects/{id}/scenarios", "AGEIP", "A"),
     (
         "GET",
         "/projects/{id}/outcome-results/{rid}/evidence",
@@ -605,6 +607,11 @@ async fn authorization_matrix(app: TestApp) {
                     ("POST", "/projects/{id}/participant-erasures") => {
                         Some(json!({"participant": "nobody-here", "reason": "matrix"}))
                     }
+                    // No runs, no scenarios: 422 after authorization.
+                    ("POST", "/projects/{id}/simulations") => {
+                        Some(json!({"runs": 0, "seed": 1, "assumptions": []}))
+                    }
+                    ("POST", "/projects/{id}/scenarios") => Some(json!({"scenarios": []})),
                     ("PUT", p) if p.contains("/sample/records/") => {
                         Some(json!({"finding": "discrepant"}))
                     }

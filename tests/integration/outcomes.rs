@@ -648,3 +648,86 @@ async fn evidence_is_attached_read_and_fixed_once_verified(app: TestApp) {
     }));
 }
 db_test!(evidence_is_attached_read_and_fixed_once_verified);
+
+/// Simulations and scenarios run the payout engine over the verified data: fixed at the actual
+/// values they give the real payout to the unit; the same seed gives the same answer; investors
+/// see their own outlook only.
+async fn simulations_are_the_engine_and_reproducible(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let url = format!("/api/v1/projects/{kobe}/simulations");
+    let fixed = json!({"runs": 20, "seed": 1, "assumptions": [
+        {"metric": "egfr_decline_suppression", "tranche": "final", "distribution": {"kind": "fixed", "value": "0.329"}}]});
+    let res = app.post(&url, Some(&staff), &fixed).await;
+    res.assert_status(StatusCode::OK);
+    let sim = res.json();
+    assert_eq!(sim["total_payment"]["min"], "29432425");
+    assert_eq!(sim["total_payment"]["max"], "29432425");
+    assert_eq!(sim["probability_cap_binds"], "0");
+    let uncertain = json!({"runs": 300, "seed": 42, "assumptions": [
+        {"metric": "egfr_decline_suppression", "tranche": "final", "distribution": {"kind": "normal", "mean": "0.329", "standard_error": "0.15"}},
+        {"metric": "lifestyle_improvement", "tranche": "interim", "distribution": {"kind": "beta", "mean": "0.8", "sample_size": "105"}}]});
+    let a = app.post(&url, Some(&staff), &uncertain).await.json();
+    let b = app.post(&url, Some(&staff), &uncertain).await.json();
+    assert_eq!(a, b, "the same seed, the same answer");
+    assert_eq!(
+        a["investors"].as_array().unwrap().len(),
+        3,
+        "the city sees every investor"
+    );
+    let p5: i64 = a["total_payment"]["p5"].as_str().unwrap().parse().unwrap();
+    let p95: i64 = a["total_payment"]["p95"].as_str().unwrap().parse().unwrap();
+    assert!(p5 < p95, "{a}");
+    // The lifestyle rate under 0.75 in some runs loses the interim payment.
+    let low: i64 = a["total_payment"]["min"].as_str().unwrap().parse().unwrap();
+    assert!(low < 29_432_425 - 15_000_000, "{a}");
+
+    let investor = app.login("investor@smbc.example").await;
+    let own = app.post(&url, Some(&investor), &uncertain).await.json();
+    let names: Vec<&str> = own["investors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["investor"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["smbc"]);
+    assert_eq!(own["total_payment"], a["total_payment"]);
+
+    let bad = app
+        .post(
+            &url,
+            Some(&staff),
+            &json!({"runs": 50000, "seed": 1, "assumptions": [{"metric": "x", "distribution": {"kind": "poisson", "mean": "1"}}]}),
+        )
+        .await;
+    let problem = bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["runs", "assumptions[0].metric"]);
+
+    let scenarios = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/scenarios"),
+            Some(&staff),
+            &json!({"scenarios": [
+                {"name": "low", "values": [{"metric": "egfr_decline_suppression", "tranche": "final", "value": "0"}]},
+                {"name": "base", "values": [{"metric": "egfr_decline_suppression", "tranche": "final", "value": "0.329"}]},
+                {"name": "high", "values": [{"metric": "egfr_decline_suppression", "tranche": "final", "value": "0.8"}]}]}),
+        )
+        .await;
+    scenarios.assert_status(StatusCode::OK);
+    let scenarios = scenarios.json();
+    let totals: Vec<&str> = scenarios["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["total_payment"].as_str().unwrap())
+        .collect();
+    // 10,480,000 + 15,720,000 fixed, and 7,860,000 × value / 0.8 for the final part.
+    assert_eq!(totals, ["26200000", "29432425", "34060000"]);
+}
+db_test!(simulations_are_the_engine_and_reproducible);

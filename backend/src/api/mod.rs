@@ -705,6 +705,26 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .errors(&[403, 404, 422]),
         Endpoint::new(
             M::POST,
+            "/projects/{id}/simulations",
+            post(payout_runs::simulate),
+            "payouts",
+            "Monte Carlo simulation of the payments by the payout engine: percentiles of the total, by fiscal year and payer, investors' IRR, probabilities of loss and of a binding cap (seeded, at most 20,000 runs; nothing is stored)",
+        )
+        .json(s::<crate::engine::simulate::SimulationInput>)
+        .ok(200, s::<crate::engine::simulate::SimulationResult>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/scenarios",
+            post(payout_runs::scenarios),
+            "payouts",
+            "Price named scenarios of outcome values (low, base, high) by the payout engine (nothing is stored)",
+        )
+        .json(s::<crate::service::simulations::ScenariosInput>)
+        .ok(200, s::<crate::service::simulations::ScenariosResult>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
             "/projects/{id}/payout-preview",
             post(payout_runs::preview),
             "payouts",

@@ -5,13 +5,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::AppState;
-use super::error::AppResult;
+use super::error::{AppError, AppResult};
 use super::extract::{ApiJson, ApiPath};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
+use crate::engine::simulate::{SimulationInput, SimulationResult};
 use crate::service::payout_runs::{
     self, BatchEffect, PayoutRunView, Preview, PreviewInput, ProjectFigures, Reproduction,
 };
+use crate::service::simulations::{self, ScenariosInput, ScenariosResult};
 
 pub async fn create(
     State(state): State<AppState>,
@@ -99,5 +101,47 @@ pub async fn batch_effect(
         .db
         .run(move |conn| payout_runs::batch_effect(conn, &auth.actor, project_id, batch_id))
         .await
+        .map(Json)
+}
+
+/// Simulations are CPU-heavy and use every core: one at a time per server instance, so reads keep
+/// their latency; others wait their turn.
+static SIMULATIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Runs a Monte Carlo simulation of the project's payments (nothing is stored).
+pub async fn simulate(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiJson(input): ApiJson<SimulationInput>,
+) -> AppResult<Json<SimulationResult>> {
+    let prepared = state
+        .db
+        .run(move |conn| simulations::prepare(conn, &auth.actor, project_id))
+        .await?;
+    let _turn = SIMULATIONS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || simulations::run(&prepared, &input))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map(Json)
+}
+
+/// Prices named scenarios (low, base, high…) of outcome values (nothing is stored).
+pub async fn scenarios(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiJson(input): ApiJson<ScenariosInput>,
+) -> AppResult<Json<ScenariosResult>> {
+    let prepared = state
+        .db
+        .run(move |conn| simulations::prepare(conn, &auth.actor, project_id))
+        .await?;
+    tokio::task::spawn_blocking(move || simulations::scenarios(&prepared, &input))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
         .map(Json)
 }

@@ -19,6 +19,7 @@ pub mod input;
 pub mod outcomes;
 pub mod participant_csv;
 pub mod rules;
+pub mod simulate;
 pub mod statement;
 pub mod versions;
 pub mod waterfall;

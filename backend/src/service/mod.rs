@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod projects;
 pub mod review;
 pub mod samples;
+pub mod simulations;
 pub mod users;
 pub mod work;
 

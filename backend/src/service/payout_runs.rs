@@ -123,14 +123,25 @@ pub fn batch_effect(
 
 /// As [`compute_as_of`], with `hypothetical` results standing in for the verified ones of the
 /// same metric and tranche (a preview).
-fn compute_with(
+/// What a run computes from: the contract (each tranche under the terms version in force on its
+/// due date), the verified outcome data as of `as_of` with `hypothetical` results standing in for
+/// verified ones, which version priced each tranche, and what data was used.
+struct Inputs {
+    contract: engine::contract::Contract,
+    data: engine::outcomes::Outcomes,
+    priced_by: std::collections::BTreeMap<String, i32>,
+    rows: Vec<outcomes::OutcomeResultRow>,
+    used_batches: Vec<i64>,
+}
+
+fn inputs(
     conn: &mut DbConn,
     project_id: i64,
     terms_version: i32,
     as_of: NaiveDateTime,
     hypothetical: &[engine::outcomes::MetricResult],
     extra_batch: Option<(i64, Option<i64>)>,
-) -> AppResult<(Statement, String, Used)> {
+) -> AppResult<Inputs> {
     // Each tranche is priced under the version in force on its due date.
     let mut parsed = Vec::new();
     for row in projects::terms_versions(conn, project_id)?
@@ -170,6 +181,47 @@ fn compute_with(
         batch_ids.push(extra);
     }
     batches::load_records(conn, &batch_ids, &mut data.participant_outcomes)?;
+    Ok(Inputs {
+        contract,
+        data,
+        priced_by,
+        rows,
+        used_batches,
+    })
+}
+
+/// The current terms and the data verified now: what a simulation starts from.
+pub fn simulation_inputs(
+    conn: &mut DbConn,
+    project_id: i64,
+    terms_version: i32,
+) -> AppResult<(engine::contract::Contract, engine::outcomes::Outcomes)> {
+    let i = inputs(conn, project_id, terms_version, db::now(), &[], None)?;
+    Ok((i.contract, i.data))
+}
+
+fn compute_with(
+    conn: &mut DbConn,
+    project_id: i64,
+    terms_version: i32,
+    as_of: NaiveDateTime,
+    hypothetical: &[engine::outcomes::MetricResult],
+    extra_batch: Option<(i64, Option<i64>)>,
+) -> AppResult<(Statement, String, Used)> {
+    let Inputs {
+        contract,
+        data,
+        priced_by,
+        rows,
+        used_batches,
+    } = inputs(
+        conn,
+        project_id,
+        terms_version,
+        as_of,
+        hypothetical,
+        extra_batch,
+    )?;
     let mut statement = engine::compute(&contract, &data).map_err(|e| {
         let prefix = match e {
             EngineError::Contract(_) => "terms",
