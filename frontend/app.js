@@ -459,6 +459,7 @@
       due ? paymentsChart(points, terms.max_total_payment, currency) : h("p", { text: t("project.noRun") }),
       data.budget && (data.budget.years.length || isOwner) ? [h("h2", { text: t("project.budget") }), budgetSection(id, isOwner, data.budget)] : null,
       (isOwner || isEvaluator || role === "government_staff") && project.status !== "draft" ? previewSection(id, terms, currency) : null,
+      project.status !== "draft" ? simulationSection(id, terms, currency) : null,
       h("h2", { text: t("claims.title") }),
       figures ? moneyStages(figures, currency) : null,
       data.claims.length ? claimsTable(id, data.claims) : h("p", { text: t("claims.none") }),
@@ -488,6 +489,76 @@
         h("p", { class: "hint", text: t("preview.note", { assumed: r.data.assumed.join(", ") }) }));
     });
     return h("details", { id: "preview", class: "no-print" }, h("summary", { text: t("preview.title") }), h("p", { class: "hint", text: t("preview.intro") }), form, result);
+  };
+
+  /** Monte Carlo over outcome levels, run by the engine on the server; the page draws the
+   *  percentiles it answers with (a band per fiscal year) and lists them in tables. */
+  const simulationSection = (id, terms, currency) => {
+    const result = h("div", { id: "simulation-result", "aria-live": "polite" });
+    const kinds = [["", t("sim.kind.none")], ["fixed", t("sim.kind.fixed")], ["normal", t("sim.kind.normal")], ["beta", t("sim.kind.beta")], ["poisson", t("sim.kind.poisson")], ["negative_binomial", t("sim.kind.negative_binomial")]];
+    const rows = terms.metrics.map((m, i) => h("fieldset", { class: "sim-metric" },
+      h("legend", { text: localName(m.name, "ja", "en") }),
+      field(`sim-kind-${i}`, t("sim.distribution"), select(`sim-kind-${i}`, kinds)),
+      field(`sim-mean-${i}`, t("sim.mean"), input(`sim-mean-${i}`, { inputmode: "decimal" }), m.unit === "rate" ? t("sim.rateHint") : null),
+      field(`sim-spread-${i}`, t("sim.spread"), input(`sim-spread-${i}`, { inputmode: "decimal" }), t("sim.spreadHint"))));
+    const form = h("form", { id: "simulation-form", novalidate: true }, rows,
+      field("sim-runs", t("sim.runs"), input("sim-runs", { inputmode: "numeric", value: "2000" })),
+      field("sim-seed", t("sim.seed"), input("sim-seed", { inputmode: "numeric", value: "1" })),
+      h("button", { type: "submit", id: "simulation-submit", class: "secondary", text: t("sim.run") }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const get = (name) => form.elements[name].value.trim();
+      const assumptions = [];
+      terms.metrics.forEach((m, i) => {
+        const kind = get(`sim-kind-${i}`);
+        if (!kind) return;
+        const mean = get(`sim-mean-${i}`);
+        const spread = get(`sim-spread-${i}`);
+        const distribution = { fixed: { kind, value: mean }, normal: { kind, mean, standard_error: spread }, beta: { kind, mean, sample_size: spread },
+          poisson: { kind, mean }, negative_binomial: { kind, mean, dispersion: spread } }[kind];
+        assumptions.push({ metric: m.id, distribution });
+      });
+      result.replaceChildren(h("p", { text: t("common.loading") }));
+      const r = await api("POST", `/projects/${id}/simulations`, { runs: Number.parseInt(get("sim-runs"), 10) || 0, seed: Number.parseInt(get("sim-seed"), 10) || 0, assumptions });
+      if (!r.ok) return showProblem(result, r.problem);
+      const sim = r.data;
+      const pc = (x) => percent(Number(x), 1);
+      const band = (p) => [money(p.p5, currency), money(p.p25, currency), money(p.p50, currency), money(p.p75, currency), money(p.p95, currency), money(p.mean, currency)];
+      result.replaceChildren(
+        h("p", { class: "lead", id: "simulation-summary", text: t("sim.summary", { runs: number(sim.runs), seed: sim.seed, p50: money(sim.total_payment.p50, currency), p95: money(sim.total_payment.p95, currency) }) }),
+        h("p", {}, h("strong", { text: `${t("sim.capBinds")}: ` }), h("span", { id: "sim-cap", text: pc(sim.probability_cap_binds) }), " · ",
+          h("strong", { text: `${t("sim.loss")}: ` }), h("span", { id: "sim-loss", text: pc(sim.probability_of_principal_loss) })),
+        table(["", "5%", "25%", "50%", "75%", "95%", t("sim.mean")], [[t("sim.total"), ...band(sim.total_payment)], ...sim.by_payer.map((p) => [p.payer, ...band(p.payment)])], { id: "simulation-totals" }),
+        h("h3", { text: t("sim.byYear") }),
+        fanChart(sim.by_fiscal_year, currency),
+        table([t("project.fiscalYear"), "5%", "25%", "50%", "75%", "95%", t("sim.mean")], sim.by_fiscal_year.map((y) => [fyLabel(y.fiscal_year), ...band(y.payment)]), { id: "simulation-years" }),
+        sim.investors.length ? [h("h3", { text: t("sim.investors") }),
+          table([t("inv.investor"), `IRR 5%`, `IRR 50%`, `IRR 95%`, t("sim.lossShare")], sim.investors.map((i) => [i.investor,
+            i.irr ? percent(Number(i.irr.p5), 2) : t("common.none"), i.irr ? percent(Number(i.irr.p50), 2) : t("common.none"), i.irr ? percent(Number(i.irr.p95), 2) : t("common.none"), pc(i.probability_of_loss)]), { id: "simulation-investors" })] : null,
+        h("p", { class: "hint", text: t("sim.note", { engine: sim.engine_version }) }));
+    });
+    return h("details", { id: "simulation", class: "no-print" }, h("summary", { text: t("sim.title") }), h("p", { class: "hint", text: t("sim.intro") }), form, result);
+  };
+
+  /** Payment by fiscal year as bands from the 5th to the 95th percentile with the median marked;
+   *  the table beside it holds the same figures. */
+  const fanChart = (years, currency) => {
+    if (!years.length) return null;
+    const top = Math.max(...years.map((y) => Number(y.payment.p95)), 1);
+    const width = 560;
+    const rowH = 34;
+    const left = 90;
+    const scale = (v) => left + (Number(v) / top) * (width - left - 20);
+    const svg = s("svg", { viewBox: `0 0 ${width} ${years.length * rowH + 10}`, class: "fan-chart", role: "img",
+      "aria-label": t("sim.chartLabel", { years: years.map((y) => `${fyLabel(y.fiscal_year)}: ${money(y.payment.p5, currency)}–${money(y.payment.p95, currency)}`).join("; ") }) });
+    years.forEach((y, i) => {
+      const yTop = 5 + i * rowH;
+      svg.append(s("text", { x: 0, y: yTop + 20, class: "fan-label" }, fyLabel(y.fiscal_year)),
+        s("rect", { x: scale(y.payment.p5), y: yTop + 6, width: Math.max(scale(y.payment.p95) - scale(y.payment.p5), 2), height: 20, class: "fan-band" }),
+        s("rect", { x: scale(y.payment.p25), y: yTop + 6, width: Math.max(scale(y.payment.p75) - scale(y.payment.p25), 2), height: 20, class: "fan-core" }),
+        s("line", { x1: scale(y.payment.p50), x2: scale(y.payment.p50), y1: yTop + 2, y2: yTop + 30, class: "fan-median" }));
+    });
+    return h("figure", {}, svg, h("figcaption", { class: "hint", text: t("sim.chartCaption") }));
   };
 
   // ---- Claims, inspection and payment -------------------------------------------------------

@@ -888,6 +888,48 @@ async fn evaluators_import_a_workbook_sample_and_verify(app: TestApp) {
 }
 db_test!(evaluators_import_a_workbook_sample_and_verify, browser);
 
+/// The city simulates its liability from the project page; the page shows the server's figures.
+async fn government_simulates_its_liability(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/{kobe}"));
+    browser.find("#simulation");
+    browser.script("document.querySelector('#simulation').open = true; return true;");
+    // eGFR is the third metric of Kobe's terms.
+    browser.select("#sim-kind-2", "normal");
+    browser.fill("#sim-mean-2", "0.329");
+    browser.fill("#sim-spread-2", "0.12");
+    browser.fill("#sim-runs", "500");
+    browser.fill("#sim-seed", "5");
+    browser.click("#simulation-submit");
+    browser.wait_text("#simulation-summary", "500 runs (seed 5)");
+    let api = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/simulations"),
+            Some(&staff),
+            &json!({"runs": 500, "seed": 5, "assumptions": [{"metric": "egfr_decline_suppression",
+                "distribution": {"kind": "normal", "mean": "0.329", "standard_error": "0.12"}}]}),
+        )
+        .await
+        .json();
+    let p50 = yen(api["total_payment"]["p50"].as_str().unwrap());
+    browser.wait_text("#simulation-summary", &p50);
+    browser.wait_text(
+        "#simulation-years",
+        &yen(api["by_fiscal_year"][0]["payment"]["p95"].as_str().unwrap()),
+    );
+    browser.find(".fan-chart");
+    browser.screenshot("simulation");
+    browser.assert_no_js_errors();
+}
+db_test!(government_simulates_its_liability, browser);
+
 /// Investors open their dashboard: distributions by kind, money multiple, IRR, others only in
 /// aggregate; and a page of another organization is refused.
 async fn investor_dashboard_and_foreign_pages(app: TestApp) {
