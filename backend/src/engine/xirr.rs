@@ -1,5 +1,5 @@
-//! XIRR on dated cash flows in decimal arithmetic (no floats): bisection on the rate until the
-//! bracket is narrower than [`TOLERANCE`].
+//! XIRR on dated cash flows in decimal arithmetic (no floats): a bracketing search (Illinois) on
+//! the daily discount factor until the rate's bracket is narrower than [`TOLERANCE`].
 
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, MathematicalOps};
@@ -20,49 +20,109 @@ pub fn xirr(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
         return None;
     }
     let start = flows.iter().map(|(d, _)| *d).min()?;
-    let years: Vec<(Decimal, Decimal)> = flows
+    let days: Vec<(i64, Decimal)> = flows
         .iter()
-        .map(|(d, v)| {
-            (
-                Decimal::from((*d - start).num_days()) / Decimal::from(365),
-                *v,
-            )
-        })
+        .map(|(d, v)| ((*d - start).num_days(), *v))
         .collect();
-    let npv = |rate: Decimal| -> Option<Decimal> {
-        let ln = (Decimal::ONE + rate).checked_ln()?;
-        years.iter().try_fold(Decimal::ZERO, |acc, (t, v)| {
-            let discount = (-(*t) * ln).checked_exp()?;
-            acc.checked_add(v.checked_mul(discount)?)
+    // Searched in the daily discount factor b = (1 + r)^(−1/365): NPV(b) = Σ cf · b^days is a
+    // polynomial, so each step is a few exact multiplications and no exp or ln; the rate is
+    // b^(−365) − 1. Over r in (−99 %, 1000 %], |dr/db| < 4,100, so a bracket in b of width
+    // TOLERANCE / 4,100 brackets r within TOLERANCE.
+    // Powers by repeated squaring, the squares shared by every flow of one evaluation.
+    let bits = 64
+        - days
+            .iter()
+            .map(|(n, _)| n.unsigned_abs())
+            .max()?
+            .leading_zeros() as usize;
+    let npv = |b: Decimal| -> Option<Decimal> {
+        let mut squares = Vec::with_capacity(bits);
+        let mut p = b;
+        for _ in 0..bits {
+            squares.push(p);
+            p = p.checked_mul(p)?;
+        }
+        days.iter().try_fold(Decimal::ZERO, |acc, (n, v)| {
+            let mut power = Decimal::ONE;
+            for (k, square) in squares.iter().enumerate() {
+                if (n >> k) & 1 == 1 {
+                    power = power.checked_mul(*square)?;
+                }
+            }
+            acc.checked_add(v.checked_mul(power)?)
         })
     };
-    let mut lo = Decimal::new(-99, 2);
-    let mut hi = Decimal::from(10);
+    let factor = |r: Decimal| -> Option<Decimal> {
+        (-(Decimal::ONE + r).checked_ln()? / Decimal::from(365)).checked_exp()
+    };
+    let rate = |b: Decimal| -> Option<Decimal> {
+        Decimal::ONE
+            .checked_div(b.checked_powi(365)?)
+            .map(|x| x - Decimal::ONE)
+    };
+    let width = TOLERANCE / Decimal::from(4100);
+    // b falls as r rises: the low end of b is r = 1000 %, the high end r = −99 %.
+    let mut lo = factor(Decimal::from(10))?;
+    let mut hi = factor(Decimal::new(-99, 2))?;
     let mut f_lo = npv(lo)?;
-    let f_hi = npv(hi)?;
-    if f_lo.is_zero() {
-        return Some(lo);
+    let mut f_hi = npv(hi)?;
+    if f_hi.is_zero() {
+        return Some(Decimal::new(-99, 2));
     }
     if (f_lo > Decimal::ZERO) == (f_hi > Decimal::ZERO) {
         return None;
     }
+    // Illinois (regula falsi that halves the value kept at a repeated end): the bracket always
+    // holds the root and shrinks superlinearly; once the estimate settles, probing half a width
+    // either side of it closes the bracket.
+    let mut kept: i8 = 0;
+    let half = width / Decimal::TWO;
+    let mut last: Option<Decimal> = None;
     for _ in 0..200 {
-        if hi - lo <= TOLERANCE {
+        if hi - lo <= width {
             break;
         }
-        let mid = (lo + hi) / Decimal::TWO;
+        let secant = f_hi
+            .checked_sub(f_lo)
+            .filter(|d| !d.is_zero())
+            .and_then(|d| f_hi.checked_mul(hi - lo)?.checked_div(d))
+            .map(|step| hi - step);
+        let mid = match secant {
+            Some(x) if x > lo && x < hi => x,
+            _ => (lo + hi) / Decimal::TWO,
+        };
         let f_mid = npv(mid)?;
         if f_mid.is_zero() {
-            return Some(mid);
+            return rate(mid);
         }
         if (f_mid > Decimal::ZERO) == (f_lo > Decimal::ZERO) {
             lo = mid;
             f_lo = f_mid;
+            if kept == 1 {
+                f_hi /= Decimal::TWO;
+            }
+            kept = 1;
         } else {
             hi = mid;
+            f_hi = f_mid;
+            if kept == -1 {
+                f_lo /= Decimal::TWO;
+            }
+            kept = -1;
+        }
+        let settled = last.is_some_and(|l| (mid - l).abs() < width);
+        last = Some(mid);
+        let (a, b) = (mid - half, mid + half);
+        if settled && a > lo && b < hi {
+            let (f_a, f_b) = (npv(a)?, npv(b)?);
+            if (f_a > Decimal::ZERO) != (f_b > Decimal::ZERO) {
+                lo = a;
+                hi = b;
+            }
         }
     }
-    Some((lo + hi) / Decimal::TWO)
+    let (r_lo, r_hi) = (rate(lo)?, rate(hi)?);
+    Some((r_lo + r_hi) / Decimal::TWO)
 }
 
 #[cfg(test)]
