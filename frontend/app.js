@@ -1209,7 +1209,27 @@
         flows.length ? cashFlowChart(flows, cur) : null,
         data.latest ? h("p", {}, h("a", { href: `#/projects/${p.id}/runs/${data.latest.id}`, text: t("run.waterfall") })) : null));
     }
-    page(t("portfolio.title"), h("div", { id: "portfolio" }, sections.length ? sections : h("p", { text: t("portfolio.none") })));
+    const dash = await api("GET", "/dashboards/investor");
+    page(t("portfolio.title"), dash.ok ? investorOverview(dash.data) : problemBox(dash.problem),
+      h("div", { id: "portfolio" }, sections.length ? sections : h("p", { text: t("portfolio.none") })));
+  };
+
+  /** Every investment at a glance, as the server computes it: totals per currency (never summed
+   *  across currencies), then one row per project. */
+  const investorOverview = (d) => {
+    if (!d.projects.length) return null;
+    const ratio = (x) => (x === null || x === undefined ? t("common.none") : `${number(x)}×`);
+    // IRRs always with two decimals (1.00 %, never "1%"), as the server rounds them.
+    const irr = (x) => (x === null || x === undefined ? t("common.none")
+      : new Intl.NumberFormat(locale(), { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Number(x)));
+    return h("section", { id: "investor-overview", "aria-labelledby": "overview-title" },
+      h("h2", { id: "overview-title", text: t("dash.overview") }),
+      table([t("dash.currency"), t("dash.projects"), t("dash.committed"), t("inv.drawn"), t("dash.undrawn"), t("dist.ownComputed"), t("dist.ownDue"), t("dist.ownPaid"), t("inv.outstanding"), "DPI"],
+        d.totals.map((x) => [x.currency, String(x.projects), money(x.committed, x.currency), money(x.drawn, x.currency), money(x.undrawn, x.currency), money(x.distributions_computed, x.currency),
+          money(x.distributions_due, x.currency), money(x.distributions_paid, x.currency), money(x.outstanding_principal, x.currency), ratio(x.dpi)]), { id: "investor-totals" }),
+      table([t("projects.title"), t("dash.committed"), t("inv.drawn"), t("dist.ownPaid"), t("inv.outstanding"), "DPI", t("inv.moic"), t("inv.irr"), t("dash.projectedIrr"), t("dash.nextPayment")],
+        d.projects.map((x) => [h("a", { href: `#/projects/${x.project_id}`, text: localName(x, "title_ja", "title_en") }), money(x.committed, x.currency), money(x.drawn, x.currency),
+          money(x.distributions_paid, x.currency), money(x.outstanding_principal, x.currency), ratio(x.dpi), ratio(x.money_multiple), irr(x.irr), irr(x.projected_irr), date(x.next_payment_on)]), { id: "investor-projects" }));
   };
 
   // ---- Government staff: register and amend ------------------------------------------------

@@ -177,6 +177,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     // answer it); "foreign": an invitation to another organization (404).
     ("GET", "/invitations", "*", "*"),
     ("GET", "/work", "*", "*"),
+    ("GET", "/dashboards/investor", "*", "*"),
     ("POST", "/invitations/{id}/accept", "GEIP", "-"),
     ("POST", "/invitations/{id}/decline", "GEIP", "-"),
 ];

@@ -947,6 +947,24 @@ async fn investor_dashboard_and_foreign_pages(app: TestApp) {
         "{table}"
     );
     browser.wait_text("#portfolio", "Other investors: 2");
+    // The overview across projects shows the server's dashboard figures.
+    let investor = app.login("investor@smbc.example").await;
+    let dash = app
+        .get("/api/v1/dashboards/investor", Some(&investor))
+        .await
+        .json();
+    let totals = browser.wait_text(
+        "#investor-totals",
+        &yen(dash["totals"][0]["committed"].as_str().unwrap()),
+    );
+    assert!(
+        totals.contains(&yen(dash["totals"][0]["distributions_computed"]
+            .as_str()
+            .unwrap())),
+        "{totals}"
+    );
+    browser.wait_text("#investor-projects", "1.0174×");
+    browser.wait_text("#investor-projects", "1.00%");
     // The demo's distributions were paid: computed and paid agree, nothing is due.
     browser.wait_text(".distribution-totals", "Paid to you");
     browser.wait_text(".distribution-totals", "¥16,277,917");

@@ -779,3 +779,56 @@ async fn budgets_warn_where_limits_would_be_exceeded(app: TestApp) {
     assert_eq!(budget["years"][0]["paid"], "0");
 }
 db_test!(budgets_warn_where_limits_would_be_exceeded);
+
+/// The investor dashboard, checked against figures computed by hand from Kobe's terms: SMBC lent
+/// ¥16,000,000 at 1 % on 2017-07-03, repaid from the interim payment of 2019-03-29 with 634 days'
+/// interest, 16,000,000 × 0.01 × 634 / 365 = 277,917.8, floored to ¥277,917.
+async fn investor_dashboard_matches_a_hand_computation(app: TestApp) {
+    let investor = app.login("investor@smbc.example").await;
+    let res = app
+        .get("/api/v1/dashboards/investor", Some(&investor))
+        .await;
+    res.assert_status(StatusCode::OK);
+    let dash = res.json();
+    let projects = dash["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 1, "SMBC invests in Kobe only: {dash}");
+    let kobe = &projects[0];
+    assert_eq!(kobe["code"], "kobe-dialysis-2017");
+    assert_eq!(kobe["committed"], "16000000");
+    assert_eq!(kobe["drawn"], "16000000");
+    assert_eq!(kobe["undrawn"], "0");
+    assert_eq!(kobe["computed_by_kind"]["principal"], "16000000");
+    assert_eq!(kobe["computed_by_kind"]["interest"], "277917");
+    assert_eq!(kobe["distributions_computed"], "16277917");
+    assert_eq!(kobe["outstanding_principal"], "0");
+    let paid = kobe["distributions_paid"].as_str().unwrap();
+    let due = kobe["distributions_due"].as_str().unwrap();
+    let paid_n: i64 = paid.parse().unwrap();
+    let due_n: i64 = due.parse().unwrap();
+    assert_eq!(paid_n + due_n, 16_277_917, "computed = due + paid: {kobe}");
+    if paid_n == 16_277_917 {
+        // 16,277,917 / 16,000,000 = 1.01736981…
+        assert_eq!(kobe["dpi"], "1.0174");
+    }
+    assert_eq!(kobe["money_multiple"], "1.0174");
+    assert_eq!(kobe["irr"], "0.009963");
+    assert_eq!(
+        kobe["next_payment_on"],
+        serde_json::Value::Null,
+        "every tranche is past"
+    );
+    let totals = dash["totals"].as_array().unwrap();
+    assert_eq!(totals.len(), 1);
+    assert_eq!(totals[0]["currency"], "JPY");
+    assert_eq!(totals[0]["committed"], "16000000");
+    assert_eq!(totals[0]["distributions_computed"], "16277917");
+    // An organization that invests in nothing sees nothing, and never another's position.
+    let staff = app.login("staff@kobe-city.example").await;
+    let none = app
+        .get("/api/v1/dashboards/investor", Some(&staff))
+        .await
+        .json();
+    assert_eq!(none["projects"], serde_json::json!([]));
+    assert_eq!(none["totals"], serde_json::json!([]));
+}
+db_test!(investor_dashboard_matches_a_hand_computation);

@@ -377,6 +377,14 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .errors(&[404]),
         Endpoint::new(
             M::GET,
+            "/dashboards/investor",
+            get(work::investor_dashboard),
+            "dashboards",
+            "The organization's investments across projects: committed, drawn, undrawn, distributions computed, due and paid, outstanding principal, DPI, money multiple, IRR, next payment; totals per currency",
+        )
+        .ok(200, s::<crate::service::dashboards::InvestorDashboard>),
+        Endpoint::new(
+            M::GET,
             "/work",
             get(work::waiting),
             "projects",

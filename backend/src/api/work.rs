@@ -15,3 +15,15 @@ pub async fn waiting(State(state): State<AppState>, auth: AuthUser) -> AppResult
         .await
         .map(Json)
 }
+
+/// The reader's organization's investments across every project, with totals per currency.
+pub async fn investor_dashboard(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<Json<crate::service::dashboards::InvestorDashboard>> {
+    state
+        .db
+        .run(move |conn| crate::service::dashboards::investor(conn, &auth.actor))
+        .await
+        .map(Json)
+}

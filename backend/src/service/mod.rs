@@ -10,6 +10,7 @@ pub mod audit;
 pub mod batches;
 pub mod budgets;
 pub mod claims;
+pub mod dashboards;
 pub mod distributions;
 pub mod evidence;
 pub mod idempotency;
