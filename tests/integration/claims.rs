@@ -814,7 +814,7 @@ async fn investor_dashboard_matches_a_hand_computation(app: TestApp) {
     assert_eq!(kobe["irr"], "0.009963");
     assert_eq!(
         kobe["next_payment_on"],
-        serde_json::Value::Null,
+        Value::Null,
         "every tranche is past"
     );
     let totals = dash["totals"].as_array().unwrap();
@@ -828,7 +828,7 @@ async fn investor_dashboard_matches_a_hand_computation(app: TestApp) {
         .get("/api/v1/dashboards/investor", Some(&staff))
         .await
         .json();
-    assert_eq!(none["projects"], serde_json::json!([]));
-    assert_eq!(none["totals"], serde_json::json!([]));
+    assert_eq!(none["projects"], json!([]));
+    assert_eq!(none["totals"], json!([]));
 }
 db_test!(investor_dashboard_matches_a_hand_computation);
