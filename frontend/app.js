@@ -366,8 +366,30 @@
       links.length ? h("p", { class: "actions" }, links.map(([href, label]) => h("a", { class: "button", href, text: label }))) : null,
       await workList(),
       await invitationList(),
+      role === "government_staff" ? await governmentOverview() : null,
       h("h2", { text: t("home.yourProjects") }),
       await projectList());
+  };
+
+  /** A government's outcome contracts at a glance, as the server computes them: totals per
+   *  currency, then what each project may still cost, what has moved and what waits. */
+  const governmentOverview = async () => {
+    const res = await api("GET", "/dashboards/government");
+    if (!res.ok) return problemBox(res.problem);
+    const d = res.data;
+    if (!d.projects.length) return null;
+    const share = (x) => (x === null || x === undefined ? t("common.none") : percent(Number(x), 1));
+    return h("section", { id: "government-overview", "aria-labelledby": "gov-title" },
+      h("h2", { id: "gov-title", text: t("dash.government") }),
+      table([t("dash.currency"), t("dash.projects"), t("project.cap"), t("project.computed"), t("claims.claimed"), t("claims.accepted"), t("claims.paid"), t("dash.awaiting"), t("dash.claimsWaiting")],
+        d.totals.map((x) => [x.currency, String(x.projects), money(x.cap, x.currency), money(x.computed, x.currency), money(x.claimed, x.currency), money(x.accepted, x.currency), money(x.paid, x.currency),
+          String(x.awaiting_verification), x.claims_overdue ? `${x.claims_waiting} (${t("dash.overdue", { count: x.claims_overdue })})` : String(x.claims_waiting)]), { id: "government-totals" }),
+      table([t("projects.title"), t("project.cap"), t("project.computed"), t("claims.paid"), t("dash.atRisk"), t("dash.awaiting"), t("dash.claimsWaiting")],
+        d.projects.map((x) => [h("a", { href: `#/projects/${x.project_id}`, text: localName(x, "title_ja", "title_en") }), money(x.cap, x.currency), money(x.computed, x.currency), money(x.paid, x.currency),
+          share(x.share_at_risk), String(x.awaiting_verification),
+          x.claims_waiting.length ? h("ul", {}, x.claims_waiting.map((c) => h("li", { class: c.overdue ? "overdue" : null,
+            text: t(c.waits_for === "inspection" ? "dash.waitsInspection" : "dash.waitsPayment", { tranche: c.tranche, amount: money(c.outstanding, x.currency), day: date(c.due_on) }) }))) : t("common.none")]),
+        { id: "government-projects" }));
   };
 
   const viewProjects = async () => page(t("projects.title"), await projectList());

@@ -178,6 +178,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/invitations", "*", "*"),
     ("GET", "/work", "*", "*"),
     ("GET", "/dashboards/investor", "*", "*"),
+    ("GET", "/dashboards/government", "*", "*"),
     ("POST", "/invitations/{id}/accept", "GEIP", "-"),
     ("POST", "/invitations/{id}/decline", "GEIP", "-"),
 ];

@@ -898,6 +898,25 @@ async fn government_simulates_its_liability(app: TestApp) {
     let server = Server::start(&app.database_url());
     let base = format!("http://{}", server.addr);
     browser.login(&base, "staff@kobe-city.example");
+    // The home page opens with the government dashboard, the server's figures.
+    let dash = app
+        .get("/api/v1/dashboards/government", Some(&staff))
+        .await
+        .json();
+    let totals = browser.wait_text(
+        "#government-totals",
+        &yen(dash["totals"][0]["cap"].as_str().unwrap()),
+    );
+    assert!(
+        totals.contains(&yen(dash["totals"][0]["computed"].as_str().unwrap())),
+        "{totals}"
+    );
+    assert!(
+        totals.contains(&yen(dash["totals"][0]["paid"].as_str().unwrap())),
+        "{totals}"
+    );
+    browser.wait_text("#government-projects", "13.6%");
+    browser.screenshot("government-dashboard");
     browser.goto(&format!("{base}/#/projects/{kobe}"));
     browser.find("#simulation");
     browser.script("document.querySelector('#simulation').open = true; return true;");

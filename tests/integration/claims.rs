@@ -832,3 +832,42 @@ async fn investor_dashboard_matches_a_hand_computation(app: TestApp) {
     assert_eq!(none["totals"], json!([]));
 }
 db_test!(investor_dashboard_matches_a_hand_computation);
+
+/// The government dashboard: Kobe's cap and computed amount from its terms and published figures,
+/// the share still at risk computed by hand, and the money stages as the project's own figures
+/// give them.
+async fn government_dashboard_matches_the_projects_figures(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let res = app.get("/api/v1/dashboards/government", Some(&staff)).await;
+    res.assert_status(StatusCode::OK);
+    let dash = res.json();
+    let projects = dash["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 1, "Kobe City owns one project: {dash}");
+    let kobe = &projects[0];
+    assert_eq!(kobe["cap"], "34060000");
+    assert_eq!(kobe["computed"], "29432425");
+    // (34,060,000 − 29,432,425) ÷ 34,060,000 = 0.13586…
+    assert_eq!(kobe["share_at_risk"], "0.1359");
+    let id = kobe["project_id"].as_i64().unwrap();
+    let figures = app
+        .get(&format!("/api/v1/projects/{id}/figures"), Some(&staff))
+        .await
+        .json();
+    for stage in ["claimed", "accepted", "paid"] {
+        assert_eq!(kobe[stage], figures["claims"][stage], "{stage}");
+    }
+    assert_eq!(kobe["fiscal_years"], figures["due"]["fiscal_years"]);
+    let totals = &dash["totals"][0];
+    assert_eq!(totals["currency"], "JPY");
+    assert_eq!(totals["cap"], "34060000");
+    assert_eq!(totals["computed"], "29432425");
+    assert_eq!(totals["paid"], kobe["paid"]);
+    // An investor organization pays no outcomes: nothing.
+    let investor = app.login("investor@smbc.example").await;
+    let none = app
+        .get("/api/v1/dashboards/government", Some(&investor))
+        .await
+        .json();
+    assert_eq!(none["projects"], json!([]));
+}
+db_test!(government_dashboard_matches_the_projects_figures);

@@ -377,6 +377,14 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .errors(&[404]),
         Endpoint::new(
             M::GET,
+            "/dashboards/government",
+            get(work::government_dashboard),
+            "dashboards",
+            "The organization's outcome contracts: caps, computed, claimed, accepted and paid, the share still at risk, fiscal years against appropriations, data awaiting verification and claims waiting with deadlines; totals per currency",
+        )
+        .ok(200, s::<crate::service::dashboards::GovernmentDashboard>),
+        Endpoint::new(
+            M::GET,
             "/dashboards/investor",
             get(work::investor_dashboard),
             "dashboards",

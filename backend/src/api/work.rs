@@ -27,3 +27,16 @@ pub async fn investor_dashboard(
         .await
         .map(Json)
 }
+
+/// The projects the reader's organization owns or pays outcomes on: what it may owe, when and
+/// from which budget, and what waits; totals per currency.
+pub async fn government_dashboard(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<Json<crate::service::dashboards::GovernmentDashboard>> {
+    state
+        .db
+        .run(move |conn| crate::service::dashboards::government(conn, &auth.actor))
+        .await
+        .map(Json)
+}

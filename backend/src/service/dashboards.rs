@@ -258,3 +258,197 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
         totals,
     })
 }
+
+/// A claim that waits for the government, with its deadline.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct WaitingClaim {
+    pub claim_id: i64,
+    pub tranche: String,
+    pub total: String,
+    pub outstanding: String,
+    /// `inspection` or `payment`.
+    pub waits_for: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+}
+
+/// One project in a government's dashboard.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct GovernmentProject {
+    pub project_id: i64,
+    pub code: String,
+    pub title_ja: String,
+    pub title_en: String,
+    pub status: String,
+    pub currency: String,
+    /// 支払上限額, all payers together; and each payer's own maximum.
+    pub cap: Option<String>,
+    pub payers: Vec<crate::engine::figures::PayerDue>,
+    /// Computed by the latest payout run (not paid), then claimed, accepted on inspection, paid.
+    pub computed: String,
+    pub claimed: String,
+    pub accepted: String,
+    pub paid: String,
+    /// The share of the cap not yet earned by verified outcomes: (cap − computed) ÷ cap.
+    pub share_at_risk: Option<String>,
+    /// By fiscal year: the appropriation and what the latest run computes due in it, and what
+    /// remains of the appropriation.
+    pub fiscal_years: Vec<crate::engine::figures::FiscalYearDue>,
+    /// Outcome records and batches submitted and waiting for verification.
+    pub awaiting_verification: usize,
+    pub claims_waiting: Vec<WaitingClaim>,
+    pub latest_run_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct GovernmentTotals {
+    pub currency: String,
+    pub projects: usize,
+    /// The sum of the projects' caps (projects without a cap are not in it).
+    pub cap: String,
+    pub computed: String,
+    pub claimed: String,
+    pub accepted: String,
+    pub paid: String,
+    pub awaiting_verification: usize,
+    pub claims_waiting: usize,
+    pub claims_overdue: usize,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct GovernmentDashboard {
+    pub projects: Vec<GovernmentProject>,
+    pub totals: Vec<GovernmentTotals>,
+}
+
+/// The projects the reader's organization owns or pays outcomes on, with what each may owe,
+/// when, against which budget, and what waits; totals per currency.
+pub fn government(conn: &mut DbConn, actor: &Actor) -> AppResult<GovernmentDashboard> {
+    use crate::domain::claim::ClaimStatus;
+    let filter = projects::ProjectFilter {
+        scope: Some((actor.organization_id, "outcome_payer".into(), true)),
+        ..projects::ProjectFilter::default()
+    };
+    let (rows, _) = projects::list(conn, &filter, MAX_PROJECTS, 0)?;
+    let mut out = Vec::new();
+    let mut totals: BTreeMap<String, (usize, [Money; 5], usize, usize, usize)> = BTreeMap::new();
+    for project in rows {
+        let currency = Currency::from_code(&project.currency).map_err(internal)?;
+        let money = |s: &str| Money::parse(s, currency).map_err(internal);
+        let figures = super::payout_runs::figures(conn, actor, project.id)?;
+        let claims = super::claims::list(conn, actor, project.id)?;
+        let waiting: Vec<WaitingClaim> = claims
+            .iter()
+            .filter_map(|c| {
+                let (waits_for, due_on, overdue) = match c.status {
+                    ClaimStatus::Submitted => {
+                        ("inspection", c.inspection_due_on, c.inspection_overdue)
+                    }
+                    ClaimStatus::Accepted => ("payment", c.payment_due_on, c.payment_overdue),
+                    _ => return None,
+                };
+                Some(WaitingClaim {
+                    claim_id: c.id,
+                    tranche: c.tranche.clone(),
+                    total: c.total.clone(),
+                    outstanding: c.outstanding.clone(),
+                    waits_for: waits_for.into(),
+                    due_on,
+                    overdue,
+                })
+            })
+            .collect();
+        let awaiting = db::outcomes::list(conn, project.id, Some("submitted"))?.len()
+            + db::batches::list(conn, project.id)?
+                .iter()
+                .filter(|b| b.status == "submitted")
+                .count();
+        let computed = money(&figures.due.computed_total)?;
+        let cap = figures
+            .due
+            .max_total_payment
+            .as_deref()
+            .map(money)
+            .transpose()?;
+        let share_at_risk = cap.and_then(|c| {
+            (!c.to_decimal().is_zero()).then(|| {
+                ((c.to_decimal() - computed.to_decimal()) / c.to_decimal())
+                    .max(Decimal::ZERO)
+                    .round_dp(4)
+                    .normalize()
+                    .to_string()
+            })
+        });
+        let entry = totals.entry(project.currency.clone()).or_insert((
+            0,
+            [Money::zero(currency); 5],
+            0,
+            0,
+            0,
+        ));
+        entry.0 += 1;
+        let amounts = [
+            cap.unwrap_or(Money::zero(currency)),
+            computed,
+            money(&figures.claims.claimed)?,
+            money(&figures.claims.accepted)?,
+            money(&figures.claims.paid)?,
+        ];
+        for (sum, amount) in entry.1.iter_mut().zip(amounts) {
+            *sum = sum.checked_add(amount).map_err(internal)?;
+        }
+        entry.2 += awaiting;
+        entry.3 += waiting.len();
+        entry.4 += waiting.iter().filter(|w| w.overdue).count();
+        out.push(GovernmentProject {
+            project_id: project.id,
+            code: project.code,
+            title_ja: project.title_ja,
+            title_en: project.title_en,
+            status: project.status,
+            currency: project.currency,
+            cap: figures.due.max_total_payment.clone(),
+            payers: figures.due.payers.clone(),
+            computed: figures.due.computed_total.clone(),
+            claimed: figures.claims.claimed.clone(),
+            accepted: figures.claims.accepted.clone(),
+            paid: figures.claims.paid.clone(),
+            share_at_risk,
+            fiscal_years: figures.due.fiscal_years.clone(),
+            awaiting_verification: awaiting,
+            claims_waiting: waiting,
+            latest_run_id: figures.latest_run.as_ref().map(|r| r.id),
+        });
+    }
+    Ok(GovernmentDashboard {
+        projects: out,
+        totals: totals
+            .into_iter()
+            .map(
+                |(
+                    currency,
+                    (
+                        projects,
+                        [cap, computed, claimed, accepted, paid],
+                        awaiting,
+                        waiting,
+                        overdue,
+                    ),
+                )| {
+                    GovernmentTotals {
+                        currency,
+                        projects,
+                        cap: cap.amount_string(),
+                        computed: computed.amount_string(),
+                        claimed: claimed.amount_string(),
+                        accepted: accepted.amount_string(),
+                        paid: paid.amount_string(),
+                        awaiting_verification: awaiting,
+                        claims_waiting: waiting,
+                        claims_overdue: overdue,
+                    }
+                },
+            )
+            .collect(),
+    })
+}
