@@ -367,6 +367,7 @@
       await workList(),
       await invitationList(),
       role === "government_staff" ? await governmentOverview() : null,
+      role === "service_provider" ? await providerOverview() : null,
       h("h2", { text: t("home.yourProjects") }),
       await projectList());
   };
@@ -390,6 +391,21 @@
           x.claims_waiting.length ? h("ul", {}, x.claims_waiting.map((c) => h("li", { class: c.overdue ? "overdue" : null,
             text: t(c.waits_for === "inspection" ? "dash.waitsInspection" : "dash.waitsPayment", { tranche: c.tranche, amount: money(c.outstanding, x.currency), day: date(c.due_on) }) }))) : t("common.none")]),
         { id: "government-projects" }));
+  };
+
+  /** A service provider's projects: outcomes against targets and money as it moved, from the
+   *  server; no investor positions. */
+  const providerOverview = async () => {
+    const res = await api("GET", "/dashboards/provider");
+    if (!res.ok) return problemBox(res.problem);
+    if (!res.data.projects.length) return null;
+    return h("section", { id: "provider-overview", "aria-labelledby": "provider-title" },
+      h("h2", { id: "provider-title", text: t("dash.provider") }),
+      table([t("projects.title"), t("dash.outcomes"), t("dash.awaiting"), t("project.computed"), t("claims.claimed"), t("claims.accepted"), t("dash.received")],
+        res.data.projects.map((x) => [h("a", { href: `#/projects/${x.project_id}`, text: localName(x, "title_ja", "title_en") }),
+          h("ul", {}, x.metrics.map((m) => h("li", { text: `${x.metric_names[m.metric] ? localName(x.metric_names[m.metric], "ja", "en") : m.metric}: ${m.achievement === null ? t("common.none") : percent(Number(m.achievement))}` }))),
+          String(x.awaiting_verification), money(x.computed, x.currency), money(x.claimed, x.currency), money(x.accepted, x.currency), money(x.received, x.currency)]),
+        { id: "provider-projects" }));
   };
 
   const viewProjects = async () => page(t("projects.title"), await projectList());

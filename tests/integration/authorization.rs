@@ -179,6 +179,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/work", "*", "*"),
     ("GET", "/dashboards/investor", "*", "*"),
     ("GET", "/dashboards/government", "*", "*"),
+    ("GET", "/dashboards/provider", "*", "*"),
     ("POST", "/invitations/{id}/accept", "GEIP", "-"),
     ("POST", "/invitations/{id}/decline", "GEIP", "-"),
 ];

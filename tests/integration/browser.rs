@@ -1093,6 +1093,20 @@ async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
     browser.wait_text("#preview-total", "¥34,060,000");
 
     browser.login(&base, "provider@dpp.example");
+    // The provider's home page: its projects' outcomes and money, the server's figures.
+    let provider_token = app.login("provider@dpp.example").await;
+    let provider_dash = app
+        .get("/api/v1/dashboards/provider", Some(&provider_token))
+        .await
+        .json();
+    browser.wait_text(
+        "#provider-projects",
+        "Suppression of kidney-function (eGFR) decline: 41.1%",
+    );
+    browser.wait_text(
+        "#provider-projects",
+        &yen(provider_dash["projects"][0]["computed"].as_str().unwrap()),
+    );
     let before = stages_match_the_api("before any claim").await;
     assert_eq!(before["claims"]["paid"], "0");
     browser.click("#new-claim");

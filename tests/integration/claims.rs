@@ -871,3 +871,39 @@ async fn government_dashboard_matches_the_projects_figures(app: TestApp) {
     assert_eq!(none["projects"], json!([]));
 }
 db_test!(government_dashboard_matches_the_projects_figures);
+
+/// The service provider's view: Kobe's outcomes and money, the same figures as the project's own,
+/// and no investor position anywhere in it.
+async fn provider_dashboard_shows_outcomes_and_money_only(app: TestApp) {
+    let provider = app.login("provider@dpp.example").await;
+    let res = app
+        .get("/api/v1/dashboards/provider", Some(&provider))
+        .await;
+    res.assert_status(StatusCode::OK);
+    let dash = res.json();
+    let projects = dash["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 1, "{dash}");
+    let kobe = &projects[0];
+    let id = kobe["project_id"].as_i64().unwrap();
+    let figures = app
+        .get(&format!("/api/v1/projects/{id}/figures"), Some(&provider))
+        .await
+        .json();
+    assert_eq!(kobe["metrics"], figures["metrics"]);
+    assert_eq!(kobe["computed"], "29432425");
+    assert_eq!(kobe["received"], figures["claims"]["paid"]);
+    // eGFR: 0.329 ÷ 0.80 = 0.41125, to four decimals half to even 0.4112.
+    let egfr = kobe["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "egfr_decline_suppression")
+        .unwrap();
+    assert_eq!(egfr["achievement"], "0.4112");
+    let text = res.body_text();
+    assert!(
+        !text.contains("smbc") && !text.contains("irr") && !text.contains("principal"),
+        "no investor position: {text}"
+    );
+}
+db_test!(provider_dashboard_shows_outcomes_and_money_only);

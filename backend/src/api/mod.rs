@@ -385,6 +385,14 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .ok(200, s::<crate::service::dashboards::GovernmentDashboard>),
         Endpoint::new(
             M::GET,
+            "/dashboards/provider",
+            get(work::provider_dashboard),
+            "dashboards",
+            "The projects the organization delivers: outcomes achieved against targets, data awaiting verification, payments computed, claimed, accepted and received (no investor positions)",
+        )
+        .ok(200, s::<crate::service::dashboards::ProviderDashboard>),
+        Endpoint::new(
+            M::GET,
             "/dashboards/investor",
             get(work::investor_dashboard),
             "dashboards",

@@ -40,3 +40,15 @@ pub async fn government_dashboard(
         .await
         .map(Json)
 }
+
+/// The projects the reader's organization delivers: outcomes and payments, no investor positions.
+pub async fn provider_dashboard(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<Json<crate::service::dashboards::ProviderDashboard>> {
+    state
+        .db
+        .run(move |conn| crate::service::dashboards::provider(conn, &auth.actor))
+        .await
+        .map(Json)
+}

@@ -452,3 +452,70 @@ pub fn government(conn: &mut DbConn, actor: &Actor) -> AppResult<GovernmentDashb
             .collect(),
     })
 }
+
+/// One project in a service provider's view: its outcomes and its money, no investor positions.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ProviderProject {
+    pub project_id: i64,
+    pub code: String,
+    pub title_ja: String,
+    pub title_en: String,
+    pub status: String,
+    pub currency: String,
+    /// Each metric's verified value and achievement toward its target.
+    pub metrics: Vec<crate::engine::figures::MetricProgress>,
+    /// The metrics' names, by id.
+    pub metric_names: BTreeMap<String, crate::engine::contract::Localized>,
+    /// Outcome records and batches submitted and waiting for verification.
+    pub awaiting_verification: usize,
+    /// Computed by the latest payout run, claimed, accepted on inspection, and received.
+    pub computed: String,
+    pub claimed: String,
+    pub accepted: String,
+    pub received: String,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ProviderDashboard {
+    pub projects: Vec<ProviderProject>,
+}
+
+/// The projects the reader's organization delivers: outcomes achieved, what waits for
+/// verification, and payments claimed and received.
+pub fn provider(conn: &mut DbConn, actor: &Actor) -> AppResult<ProviderDashboard> {
+    let filter = projects::ProjectFilter {
+        scope: Some((actor.organization_id, "service_provider".into(), false)),
+        ..projects::ProjectFilter::default()
+    };
+    let (rows, _) = projects::list(conn, &filter, MAX_PROJECTS, 0)?;
+    let mut out = Vec::new();
+    for project in rows {
+        let figures = super::payout_runs::figures(conn, actor, project.id)?;
+        let (contract, _) = load_contract(conn, project.id, project.current_terms_version)?;
+        let awaiting = db::outcomes::list(conn, project.id, Some("submitted"))?.len()
+            + db::batches::list(conn, project.id)?
+                .iter()
+                .filter(|b| b.status == "submitted")
+                .count();
+        out.push(ProviderProject {
+            metric_names: contract
+                .metrics
+                .iter()
+                .map(|m| (m.id.clone(), m.name.clone()))
+                .collect(),
+            project_id: project.id,
+            code: project.code,
+            title_ja: project.title_ja,
+            title_en: project.title_en,
+            status: project.status,
+            currency: project.currency,
+            metrics: figures.metrics,
+            awaiting_verification: awaiting,
+            computed: figures.due.computed_total,
+            claimed: figures.claims.claimed,
+            accepted: figures.claims.accepted,
+            received: figures.claims.paid,
+        });
+    }
+    Ok(ProviderDashboard { projects: out })
+}
