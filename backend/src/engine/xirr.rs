@@ -10,6 +10,28 @@ pub const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
 /// The annual rate r with Σ cf / (1 + r)^(days / 365) = 0, searched in (−99 %, 1000 %].
 /// `None` when flows do not change sign or no root lies in the range.
 pub fn xirr(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
+    // A pure function of its flows, remembered per thread: a simulation's runs often leave an
+    // investor's flows unchanged (a loan repaid from an all-or-nothing payment), and the search is
+    // the engine's most expensive step. Bounded: forgotten past 4,096 entries.
+    thread_local! {
+        static KNOWN: std::cell::RefCell<std::collections::HashMap<Vec<(NaiveDate, Decimal)>, Option<Decimal>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(known) = KNOWN.with(|k| k.borrow().get(flows).copied()) {
+        return known;
+    }
+    let found = search(flows);
+    KNOWN.with(|k| {
+        let mut k = k.borrow_mut();
+        if k.len() >= 4096 {
+            k.clear();
+        }
+        k.insert(flows.to_vec(), found);
+    });
+    found
+}
+
+fn search(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
     let has_negative = flows
         .iter()
         .any(|(_, v)| v.is_sign_negative() && !v.is_zero());
