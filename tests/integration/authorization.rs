@@ -129,6 +129,13 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ),
     ("POST", "/projects/{id}/payout-preview", "GE", "-"),
     ("POST", "/projects/{id}/simulations", "AGEIP", "A"),
+    (
+        "GET",
+        "/projects/{id}/payout-runs/{rid}/statement",
+        "AGEIP",
+        "A",
+    ),
+    ("GET", "/projects/{id}/claims-ledger", "AGEIP", "A"),
     ("POST", "/projects/{id}/scenarios", "AGEIP", "A"),
     (
         "GET",

@@ -907,3 +907,111 @@ async fn provider_dashboard_shows_outcomes_and_money_only(app: TestApp) {
     );
 }
 db_test!(provider_dashboard_shows_outcomes_and_money_only);
+
+/// Downloads a municipality can use: the statement and the claims ledger as UTF-8 CSV with BOM,
+/// Shift_JIS CSV with CRLF (Japanese names survive the round trip) and XLSX read back, with the
+/// expected columns, numbers as numbers and an optional 和暦 column.
+async fn statement_and_ledger_download_as_csv_and_xlsx(app: TestApp) {
+    use seika::domain::sheet::Table;
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let runs = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/payout-runs"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    let run = runs[0]["id"].as_i64().unwrap();
+    let base = format!("/api/v1/projects/{kobe}/payout-runs/{run}/statement");
+    let csv = app.get(&base, Some(&staff)).await;
+    csv.assert_status(StatusCode::OK);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
+    let table = Table::read(&csv.body).unwrap();
+    assert_eq!(table.headers[0], "事業 project");
+    assert_eq!(table.headers[7], "金額（JPY）amount (JPY)");
+    let amounts: Vec<&str> = table.rows.iter().map(|r| r.cells[7].as_str()).collect();
+    assert_eq!(amounts, ["10480000", "15720000", "3232425"]);
+    assert_eq!(
+        table.rows[2].cells[5], "達成度比例 linear",
+        "the rule in words"
+    );
+    assert!(
+        table.rows.iter().all(|r| r.cells[6] == "達成 earned"),
+        "statuses in words, never the raw value: {:?}",
+        table.rows
+    );
+
+    let sjis = app
+        .get(
+            &format!("{base}?encoding=shift_jis&wareki=true"),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(
+        sjis.header("content-type"),
+        Some("text/csv; charset=Shift_JIS")
+    );
+    assert!(
+        std::str::from_utf8(&sjis.body).is_err(),
+        "Shift_JIS, not UTF-8"
+    );
+    let (decoded, _, errors) = encoding_rs::SHIFT_JIS.decode(&sjis.body);
+    assert!(!errors);
+    assert!(decoded.contains("\r\n"));
+    let table = Table::read(&sjis.body).unwrap();
+    assert!(
+        table.rows[0].cells[0].contains("神戸市"),
+        "{:?}",
+        table.rows[0]
+    );
+    assert_eq!(table.headers[3], "支払期日 due on（和暦）");
+    assert_eq!(table.rows[2].cells[3], "令和2年9月30日");
+
+    let xlsx = app.get(&format!("{base}?format=xlsx"), Some(&staff)).await;
+    assert_eq!(
+        xlsx.header("content-type"),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    let table = Table::read(&xlsx.body).unwrap();
+    assert_eq!(table.sheet.as_deref(), Some("支払計算書 statement"));
+    assert_eq!(
+        table.rows[2].cells[7], "3232425",
+        "an amount is a number cell"
+    );
+    assert_eq!(
+        table.rows[2].cells[2], "2020-09-30",
+        "a date is a date cell"
+    );
+
+    let ledger = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/claims-ledger?format=xlsx&wareki=true"),
+            Some(&staff),
+        )
+        .await;
+    ledger.assert_status(StatusCode::OK);
+    let table = Table::read(&ledger.body).unwrap();
+    assert_eq!(table.headers[0], "請求書番号 invoice number");
+    let claims = app
+        .get(&format!("/api/v1/projects/{kobe}/claims"), Some(&staff))
+        .await
+        .json();
+    assert_eq!(table.rows.len(), claims.as_array().unwrap().len());
+    let totals: Vec<&str> = table.rows.iter().map(|r| r.cells[11].as_str()).collect();
+    let expected: Vec<&str> = claims
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["total"].as_str().unwrap())
+        .collect();
+    assert_eq!(totals, expected);
+    assert!(
+        table
+            .headers
+            .iter()
+            .any(|h| h == "発行日 issued on（和暦）")
+    );
+}
+db_test!(statement_and_ledger_download_as_csv_and_xlsx);

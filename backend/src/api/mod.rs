@@ -134,6 +134,13 @@ pub fn download(file: crate::service::Download) -> axum::response::Response {
     response
 }
 
+/// What a table download may be.
+const DOWNLOAD_TYPES: [&str; 3] = [
+    "text/csv; charset=utf-8",
+    "text/csv; charset=Shift_JIS",
+    crate::domain::sheet::XLSX_MEDIA_TYPE,
+];
+
 pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
     use axum::http::Method as M;
     use openapi::schema as s;
@@ -727,6 +734,26 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .ok(200, s::<crate::service::payout_runs::BatchEffect>)
         .errors(&[403, 404, 422]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/payout-runs/{rid}/statement",
+            get(payout_runs::statement_download),
+            "downloads",
+            "A payout run's statement as a table: CSV (UTF-8 with BOM, or Shift_JIS with CRLF) or XLSX, one row per line with its explanation; an optional 和暦 column",
+        )
+        .query(s::<crate::service::downloads::DownloadParams>)
+        .file_response(&DOWNLOAD_TYPES)
+        .errors(&[404]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/claims-ledger",
+            get(payout_runs::claims_download),
+            "downloads",
+            "The project's claims and payments ledger as CSV (UTF-8 with BOM, or Shift_JIS with CRLF) or XLSX; an optional 和暦 column",
+        )
+        .query(s::<crate::service::downloads::DownloadParams>)
+        .file_response(&DOWNLOAD_TYPES)
+        .errors(&[404]),
         Endpoint::new(
             M::POST,
             "/projects/{id}/simulations",

@@ -6,10 +6,11 @@ use axum::http::StatusCode;
 
 use super::AppState;
 use super::error::{AppError, AppResult};
-use super::extract::{ApiJson, ApiPath};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
 use crate::engine::simulate::{SimulationInput, SimulationResult};
+use crate::service::downloads::{self, DownloadParams};
 use crate::service::payout_runs::{
     self, BatchEffect, PayoutRunView, Preview, PreviewInput, ProjectFigures, Reproduction,
 };
@@ -144,4 +145,32 @@ pub async fn scenarios(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map(Json)
+}
+
+/// A payout run's statement as CSV (UTF-8 or Shift_JIS) or XLSX.
+pub async fn statement_download(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((project_id, id)): ApiPath<(i64, i64)>,
+    ApiQuery(params): ApiQuery<DownloadParams>,
+) -> AppResult<axum::response::Response> {
+    let file = state
+        .db
+        .run(move |conn| downloads::statement(conn, &auth.actor, project_id, id, &params))
+        .await?;
+    Ok(super::download(file))
+}
+
+/// The project's claims and payments ledger as CSV (UTF-8 or Shift_JIS) or XLSX.
+pub async fn claims_download(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<DownloadParams>,
+) -> AppResult<axum::response::Response> {
+    let file = state
+        .db
+        .run(move |conn| downloads::claims_ledger(conn, &auth.actor, project_id, &params))
+        .await?;
+    Ok(super::download(file))
 }

@@ -266,6 +266,153 @@ pub fn write_csv(headers: &[String], rows: &[Vec<String>]) -> Vec<u8> {
     out
 }
 
+/// A date in 和暦 as municipal documents write it: 令和6年4月1日, 令和元年5月1日. Before 大正: the
+/// Western date.
+pub fn wareki(day: NaiveDate) -> String {
+    for (name, _, (y, m, d)) in ERAS {
+        let Some(start) = NaiveDate::from_ymd_opt(y, m, d) else {
+            continue;
+        };
+        if day >= start {
+            let year = day.year() - y + 1;
+            let year = if year == 1 {
+                "元".to_owned()
+            } else {
+                year.to_string()
+            };
+            return format!("{name}{year}年{}月{}日", day.month(), day.day());
+        }
+    }
+    day.to_string()
+}
+
+/// A cell of a table to download: text, a number (a number in the workbook, never text) or a date.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(Decimal),
+    Date(NaiveDate),
+    Empty,
+}
+
+/// A table to download (a report), laid out by the rules for machine-readable statistics tables: one datum
+/// per cell, numbers as numbers, units in the headers, no merged cells; optionally a 和暦 column
+/// after each date column.
+pub struct Report {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Report {
+    /// The table with a `(和暦)` column after every column holding dates.
+    pub fn with_wareki(self) -> Report {
+        let date_columns: Vec<usize> = (0..self.headers.len())
+            .filter(|c| {
+                self.rows
+                    .iter()
+                    .any(|r| matches!(r.get(*c), Some(Cell::Date(_))))
+            })
+            .collect();
+        let mut headers = Vec::new();
+        for (c, h) in self.headers.iter().enumerate() {
+            headers.push(h.clone());
+            if date_columns.contains(&c) {
+                headers.push(format!("{h}（和暦）"));
+            }
+        }
+        let rows = self
+            .rows
+            .into_iter()
+            .map(|row| {
+                let mut out = Vec::new();
+                for (c, cell) in row.into_iter().enumerate() {
+                    let era = match &cell {
+                        Cell::Date(d) => Cell::Text(wareki(*d)),
+                        _ => Cell::Empty,
+                    };
+                    out.push(cell);
+                    if date_columns.contains(&c) {
+                        out.push(era);
+                    }
+                }
+                out
+            })
+            .collect();
+        Report { headers, rows }
+    }
+
+    fn text_rows(&self) -> Vec<Vec<String>> {
+        self.rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| match c {
+                        Cell::Text(t) => t.clone(),
+                        Cell::Number(n) => n.normalize().to_string(),
+                        Cell::Date(d) => d.to_string(),
+                        Cell::Empty => String::new(),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// CSV in UTF-8 with a BOM and CRLF line ends.
+    pub fn csv(&self) -> Vec<u8> {
+        write_csv(&self.headers, &self.text_rows())
+    }
+
+    /// CSV in Shift_JIS (CP932) with CRLF line ends, as older municipal systems read it. Characters
+    /// Shift_JIS cannot hold are written as `&#NNNN;`.
+    pub fn csv_shift_jis(&self) -> Vec<u8> {
+        let utf8 = self.csv();
+        let text = String::from_utf8_lossy(utf8.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&utf8));
+        encoding_rs::SHIFT_JIS.encode(&text).0.into_owned()
+    }
+
+    /// A plain workbook: numbers and dates as typed cells, bold headers, no formulas or macros.
+    pub fn xlsx(&self, sheet_name: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        use rust_decimal::prelude::ToPrimitive;
+        use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(sheet_name)?;
+        let bold = CellFormat::new().set_bold();
+        let date_format = CellFormat::new().set_num_format("yyyy-mm-dd");
+        for (c, h) in self.headers.iter().enumerate() {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            sheet.write_string_with_format(0, c, h, &bold)?;
+            sheet.set_column_width(c, 18)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+            for (c, cell) in row.iter().enumerate() {
+                let c = u16::try_from(c).unwrap_or(u16::MAX);
+                match cell {
+                    Cell::Text(t) => {
+                        sheet.write_string(r, c, t)?;
+                    }
+                    // The workbook format stores numbers as doubles: whole amounts of money are
+                    // exact in them up to 2^53; the CSV carries the decimal itself.
+                    Cell::Number(n) => {
+                        sheet.write_number(r, c, n.to_f64().unwrap_or_default())?;
+                    }
+                    Cell::Date(d) => {
+                        let day = ExcelDateTime::from_ymd(
+                            u16::try_from(d.year()).unwrap_or(1900),
+                            u8::try_from(d.month()).unwrap_or(1),
+                            u8::try_from(d.day()).unwrap_or(1),
+                        )?;
+                        sheet.write_datetime_with_format(r, c, &day, &date_format)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+        workbook.save_to_buffer()
+    }
+}
+
 /// Matches a header against aliases: the whole header, or the text before or inside its
 /// parentheses ("指標ID (metric)" matches both `指標id` and `metric`), ignoring case and width.
 pub fn header_matches(header: &str, alias: &str) -> bool {
@@ -543,6 +690,47 @@ mod tests {
         assert!(header_matches("指標ID (metric)", "指標id"));
         assert!(header_matches("ＶＡＬＵＥ", "value"));
         assert!(!header_matches("metric_name", "metric"));
+    }
+
+    #[test]
+    fn wareki_is_written_as_municipal_documents_do() {
+        assert_eq!(wareki(d(2024, 4, 1)), "令和6年4月1日");
+        assert_eq!(wareki(d(2019, 5, 1)), "令和元年5月1日");
+        assert_eq!(wareki(d(2019, 4, 30)), "平成31年4月30日");
+        for day in [d(2024, 4, 1), d(2019, 5, 1), d(1989, 1, 8), d(2000, 2, 29)] {
+            assert_eq!(date(&wareki(day)).unwrap().unwrap().0, day, "round trip");
+        }
+    }
+
+    #[test]
+    fn downloads_in_three_forms() {
+        let table = Report {
+            headers: vec!["事業名".into(), "金額（円）".into(), "支払期日".into()],
+            rows: vec![vec![
+                Cell::Text("神戸市".into()),
+                Cell::Number(Decimal::from(29_432_425)),
+                Cell::Date(d(2020, 9, 30)),
+            ]],
+        }
+        .with_wareki();
+        assert_eq!(table.headers[3], "支払期日（和暦）");
+        let csv = table.csv();
+        assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+        let read = Table::read(&csv).unwrap();
+        assert_eq!(
+            read.rows[0].cells,
+            ["神戸市", "29432425", "2020-09-30", "令和2年9月30日"]
+        );
+        let sjis = table.csv_shift_jis();
+        assert!(std::str::from_utf8(&sjis).is_err(), "Shift_JIS bytes");
+        assert!(sjis.windows(2).any(|w| w == b"\r\n"));
+        let back = Table::read(&sjis).unwrap();
+        assert_eq!(back.headers[0], "事業名");
+        assert_eq!(back.rows[0].cells[0], "神戸市");
+        let book = table.xlsx("支払").unwrap();
+        let read = Table::read(&book).unwrap();
+        assert_eq!(read.rows[0].cells[1], "29432425", "a number cell");
+        assert_eq!(read.rows[0].cells[2], "2020-09-30", "a date cell");
     }
 
     #[test]

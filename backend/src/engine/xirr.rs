@@ -14,8 +14,7 @@ pub fn xirr(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
     // investor's flows unchanged (a loan repaid from an all-or-nothing payment), and the search is
     // the engine's most expensive step. Bounded: forgotten past 4,096 entries.
     thread_local! {
-        static KNOWN: std::cell::RefCell<std::collections::HashMap<Vec<(NaiveDate, Decimal)>, Option<Decimal>>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static KNOWN: std::cell::RefCell<Known> = std::cell::RefCell::new(Known::new());
     }
     if let Some(known) = KNOWN.with(|k| k.borrow().get(flows).copied()) {
         return known;
@@ -30,6 +29,9 @@ pub fn xirr(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
     });
     found
 }
+
+/// IRRs already found, by their cash flows.
+type Known = std::collections::HashMap<Vec<(NaiveDate, Decimal)>, Option<Decimal>>;
 
 fn search(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
     let has_negative = flows

@@ -12,6 +12,7 @@ pub mod budgets;
 pub mod claims;
 pub mod dashboards;
 pub mod distributions;
+pub mod downloads;
 pub mod evidence;
 pub mod idempotency;
 pub mod organizations;

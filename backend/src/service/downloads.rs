@@ -1,0 +1,260 @@
+//! Downloads a municipality can use: CSV (UTF-8 with BOM by default, Shift_JIS with CRLF on
+//! request) and plain XLSX, laid out as machine-readable statistics tables (one datum per cell,
+//! numbers as numbers, units in the headers, 西暦 dates with an optional 和暦 column). The rows are
+//! the same figures the API serves, read through the same services, so the same permissions and
+//! redactions apply.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::Download;
+use crate::db::DbConn;
+use crate::domain::access::Actor;
+use crate::domain::claim::ClaimStatus;
+use crate::domain::sheet::{Cell, Report, XLSX_MEDIA_TYPE};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DownloadFormat {
+    #[default]
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvEncoding {
+    /// UTF-8 with a BOM (Excel opens it as UTF-8).
+    #[default]
+    Utf8,
+    /// Shift_JIS (CP932) with CRLF, for older systems.
+    ShiftJis,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadParams {
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<DownloadFormat>,
+    /// For CSV: `utf8` (default, with BOM) or `shift_jis`.
+    pub encoding: Option<CsvEncoding>,
+    /// Add a 和暦 column after each date column.
+    #[serde(default)]
+    pub wareki: bool,
+}
+
+fn render(report: Report, params: &DownloadParams, stem: &str, sheet: &str) -> AppResult<Download> {
+    let report = if params.wareki {
+        report.with_wareki()
+    } else {
+        report
+    };
+    Ok(
+        match (
+            params.format.unwrap_or_default(),
+            params.encoding.unwrap_or_default(),
+        ) {
+            (DownloadFormat::Xlsx, _) => Download {
+                file_name: format!("{stem}.xlsx"),
+                media_type: XLSX_MEDIA_TYPE.into(),
+                bytes: report
+                    .xlsx(sheet)
+                    .map_err(|e| AppError::Internal(e.into()))?,
+            },
+            (DownloadFormat::Csv, CsvEncoding::Utf8) => Download {
+                file_name: format!("{stem}.csv"),
+                media_type: "text/csv; charset=utf-8".into(),
+                bytes: report.csv(),
+            },
+            (DownloadFormat::Csv, CsvEncoding::ShiftJis) => Download {
+                file_name: format!("{stem}.csv"),
+                media_type: "text/csv; charset=Shift_JIS".into(),
+                bytes: report.csv_shift_jis(),
+            },
+        },
+    )
+}
+
+/// A statement's words for people, in Japanese and English: line statuses and rule types.
+fn words(v: &serde_json::Value) -> Cell {
+    let label = match v.as_str().unwrap_or_default() {
+        "earned" => "達成 earned",
+        "capped" => "上限適用 capped",
+        "not_met" => "未達成 not met",
+        "awaiting_data" => "データ待ち awaiting data",
+        "fixed" => "固定額 fixed",
+        "rate_card" => "成果単価 rate card",
+        "person_period" => "人・期間単価 person-period",
+        "tiered" => "段階 tiered",
+        "linear" => "達成度比例 linear",
+        "corridor" => "コリドー corridor",
+        "comparison" => "比較群 comparison group",
+        "savings_share" => "削減額の分配 savings share",
+        "" => return Cell::Empty,
+        other => return Cell::Text(other.to_owned()),
+    };
+    Cell::Text(label.to_owned())
+}
+
+fn number(s: &str) -> Cell {
+    s.parse::<Decimal>()
+        .map_or(Cell::Text(s.to_owned()), Cell::Number)
+}
+
+fn text(v: &serde_json::Value) -> Cell {
+    match v.as_str() {
+        Some(s) if !s.is_empty() => Cell::Text(s.to_owned()),
+        _ => Cell::Empty,
+    }
+}
+
+/// A payout run's statement, one row per line with its explanation.
+pub fn statement(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    run_id: i64,
+    params: &DownloadParams,
+) -> AppResult<Download> {
+    let run = super::payout_runs::get(conn, actor, project_id, run_id)?;
+    let project = crate::db::projects::find(conn, project_id)?
+        .ok_or_else(|| AppError::not_found("project"))?;
+    let cur = run.currency.clone();
+    let statement = run.statement.unwrap_or_default();
+    let due: std::collections::BTreeMap<String, NaiveDate> = statement["tranches"]
+        .as_array()
+        .map(|ts| {
+            ts.iter()
+                .filter_map(|t| {
+                    Some((
+                        t["tranche"].as_str()?.to_owned(),
+                        t["due_on"].as_str()?.parse().ok()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let headers = [
+        "事業 project".to_owned(),
+        "支払時期 tranche".to_owned(),
+        "支払期日 due on".to_owned(),
+        "支払項目 component".to_owned(),
+        "指標 metric".to_owned(),
+        "支払ルール rule".to_owned(),
+        "状態 status".to_owned(),
+        format!("金額（{cur}）amount ({cur})"),
+        "計算式 formula".to_owned(),
+        "端数処理 rounding".to_owned(),
+        "上限による減額 caps".to_owned(),
+        "算定日時 computed as of".to_owned(),
+    ]
+    .to_vec();
+    let mut rows = Vec::new();
+    for line in statement["lines"].as_array().cloned().unwrap_or_default() {
+        let tranche = line["tranche"].as_str().unwrap_or_default().to_owned();
+        let caps: Vec<String> = line["explanation"]["caps"]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| {
+                        format!(
+                            "{} ≤ {} (−{})",
+                            c["cap"].as_str().unwrap_or_default(),
+                            c["limit"].as_str().unwrap_or_default(),
+                            c["reduced_by"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        rows.push(vec![
+            Cell::Text(project.title_ja.clone()),
+            Cell::Text(tranche.clone()),
+            due.get(&tranche).map_or(Cell::Empty, |d| Cell::Date(*d)),
+            text(line.get("name").unwrap_or(&line["component"])),
+            text(&line["metric"]),
+            words(&line["rule"]),
+            words(&line["status"]),
+            number(line["amount"].as_str().unwrap_or("0")),
+            text(&line["explanation"]["formula"]),
+            text(&line["explanation"]["rounding"]),
+            Cell::Text(caps.join("; ")),
+            Cell::Text(run.as_of.format("%Y-%m-%d %H:%M").to_string()),
+        ]);
+    }
+    render(
+        Report { headers, rows },
+        params,
+        &format!("{}-statement-{}", project.code, run.id),
+        "支払計算書 statement",
+    )
+}
+
+/// The claims and payments ledger of a project: one row per claim.
+pub fn claims_ledger(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    params: &DownloadParams,
+) -> AppResult<Download> {
+    let claims = super::claims::list(conn, actor, project_id)?;
+    let project = crate::db::projects::find(conn, project_id)?
+        .ok_or_else(|| AppError::not_found("project"))?;
+    let cur = project.currency.clone();
+    let headers = [
+        "請求書番号 invoice number".to_owned(),
+        "支払時期 tranche".to_owned(),
+        "年度 fiscal year".to_owned(),
+        "支払者 payer".to_owned(),
+        "請求者 issuer".to_owned(),
+        "発行日 issued on".to_owned(),
+        "受領日 received on".to_owned(),
+        format!("税抜額（{cur}）net ({cur})"),
+        format!("消費税額（{cur}）tax ({cur})"),
+        format!("請求額（{cur}）total ({cur})"),
+        format!("支払済額（{cur}）paid ({cur})"),
+        format!("未払額（{cur}）outstanding ({cur})"),
+        "状態 status".to_owned(),
+        "検査期限 inspection due".to_owned(),
+        "支払期限 payment due".to_owned(),
+    ]
+    .to_vec();
+    let rows = claims
+        .into_iter()
+        .map(|c| {
+            vec![
+                Cell::Text(c.invoice_number),
+                Cell::Text(c.tranche),
+                Cell::Number(Decimal::from(c.fiscal_year)),
+                Cell::Text(c.payer_name_ja),
+                Cell::Text(c.issuer_name_ja),
+                Cell::Date(c.issued_on),
+                Cell::Date(c.received_on),
+                number(&c.net),
+                number(&c.tax),
+                number(&c.total),
+                number(&c.paid),
+                number(&c.outstanding),
+                Cell::Text(
+                    match c.status {
+                        ClaimStatus::Submitted => "検査待ち awaiting inspection",
+                        ClaimStatus::Returned => "差戻し returned",
+                        ClaimStatus::Accepted => "検査合格・支払待ち accepted, awaiting payment",
+                        ClaimStatus::Paid => "支払済 paid",
+                    }
+                    .to_owned(),
+                ),
+                Cell::Date(c.inspection_due_on),
+                Cell::Date(c.payment_due_on),
+            ]
+        })
+        .collect();
+    render(
+        Report { headers, rows },
+        params,
+        &format!("{}-claims", project.code),
+        "請求・支払台帳 claims",
+    )
+}
