@@ -500,7 +500,7 @@
       project.status !== "draft" ? simulationSection(id, terms, currency) : null,
       h("h2", { text: t("claims.title") }),
       figures ? moneyStages(figures, currency) : null,
-      data.claims.length ? claimsTable(id, data.claims) : h("p", { text: t("claims.none") }),
+      data.claims.length ? [claimsTable(id, data.claims), downloadLinks("ledger-downloads", `/projects/${id}/claims-ledger`, `claims-${id}`)] : h("p", { text: t("claims.none") }),
       canPrepareClaim(project) && runs.length ? h("p", {}, h("a", { class: "button", id: "new-claim", href: `#/projects/${id}/claims/new`, text: t("claims.prepare") })) : null,
       data.distributions && data.distributions.tranches.length ? [h("h2", { text: t("dist.title") }), distributionsSection(id, project, data.distributions)] : null,
       h("h2", { text: t("project.runs") }),
@@ -891,6 +891,23 @@
       actions);
   };
 
+  /** Download a table the server lays out: CSV (UTF-8, or Shift_JIS for older systems) or Excel,
+   *  each optionally with 和暦 columns. */
+  const downloadLinks = (holderId, path, stem) => {
+    const wareki = h("input", { type: "checkbox", id: `${holderId}-wareki` });
+    const get = (format, encoding, ext) => () => {
+      const q = new URLSearchParams({ format });
+      if (encoding) q.set("encoding", encoding);
+      if (wareki.checked) q.set("wareki", "true");
+      download(`${path}?${q}`, `${stem}.${ext}`);
+    };
+    return h("p", { id: holderId, class: "downloads no-print" }, h("strong", { text: `${t("dl.title")}: ` }),
+      h("button", { type: "button", class: "link", text: t("dl.xlsx"), onclick: get("xlsx", null, "xlsx") }), " · ",
+      h("button", { type: "button", class: "link", text: t("dl.csv"), onclick: get("csv", null, "csv") }), " · ",
+      h("button", { type: "button", class: "link", text: t("dl.sjis"), onclick: get("csv", "shift_jis", "csv") }), " ",
+      wareki, " ", h("label", { for: `${holderId}-wareki`, text: t("dl.wareki") }));
+  };
+
   const viewRun = async (id, runId) => {
     loading();
     const res = await api("GET", `/projects/${id}/payout-runs/${runId}`);
@@ -925,6 +942,7 @@
           result.replaceChildren(h("p", { class: r.data.matches ? "ok" : "error", text: r.data.matches ? t("run.matches") : t("run.mismatch") }));
         } })),
       result,
+      downloadLinks("statement-downloads", `/projects/${id}/payout-runs/${runId}/statement`, `statement-${runId}`),
       h("h2", { text: t("run.byTranche") }),
       table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [x.tranche, date(x.due_on), money(x.total, cur)])),
       h("h2", { text: t("run.byPayer") }),
