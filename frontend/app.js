@@ -495,7 +495,8 @@
         h("strong", { text: `${t("project.computed")}: ` }), h("span", { id: "computed-total", text: due ? money(due.computed_total, currency) : t("common.none") }),
         due && due.room_under_cap !== null ? [" · ", h("strong", { text: `${t("project.headroom")}: ` }), h("span", { id: "cap-room", text: money(due.room_under_cap, currency) })] : null),
       due ? paymentsChart(points, terms.max_total_payment, currency) : h("p", { text: t("project.noRun") }),
-      data.budget && (data.budget.years.length || isOwner) ? [h("h2", { text: t("project.budget") }), budgetSection(id, isOwner, data.budget)] : null,
+      data.budget && (data.budget.years.length || isOwner) ? [h("h2", { text: t("project.budget") }), budgetSection(id, isOwner, data.budget),
+        downloadLinks("budget-downloads", `/projects/${id}/budget-schedule`, `budget-${id}`)] : null,
       (isOwner || isEvaluator || role === "government_staff") && project.status !== "draft" ? previewSection(id, terms, currency) : null,
       project.status !== "draft" ? simulationSection(id, terms, currency) : null,
       h("h2", { text: t("claims.title") }),
@@ -1106,6 +1107,7 @@
         h("h2", { text: t("data.upload") }), upload, uploadResult,
         h("h2", { text: t("erasure.title") }), erasure, erasureResult] : null,
       h("h2", { text: t("data.records") }),
+      downloadLinks("data-downloads", `/projects/${id}/outcome-data`, `outcome-data-${id}`),
       table([t("project.metric"), t("data.tranche"), t("data.value"), t("project.status"), ""], recordRows, { id: "records" }),
       batchRows.length ? table([t("data.file"), "", t("project.status")], batchRows) : null);
   };

@@ -136,6 +136,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "A",
     ),
     ("GET", "/projects/{id}/claims-ledger", "AGEIP", "A"),
+    ("GET", "/projects/{id}/budget-schedule", "AGEIP", "A"),
+    ("GET", "/projects/{id}/outcome-data", "AGEIP", "A"),
     ("POST", "/projects/{id}/scenarios", "AGEIP", "A"),
     (
         "GET",

@@ -1015,3 +1015,56 @@ async fn statement_and_ledger_download_as_csv_and_xlsx(app: TestApp) {
     );
 }
 db_test!(statement_and_ledger_download_as_csv_and_xlsx);
+
+/// The budget schedule and the outcome data download with the API's figures.
+async fn budget_and_outcome_data_download(app: TestApp) {
+    use seika::domain::sheet::Table;
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let budget = app
+        .get(&format!("/api/v1/projects/{kobe}/budget"), Some(&staff))
+        .await
+        .json();
+    let file = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/budget-schedule?format=xlsx"),
+            Some(&staff),
+        )
+        .await;
+    file.assert_status(StatusCode::OK);
+    let table = Table::read(&file.body).unwrap();
+    assert_eq!(table.headers[0], "年度 fiscal year (April–March)");
+    assert_eq!(table.headers[1], "予算額（JPY）appropriated (JPY)");
+    let years = budget["years"].as_array().unwrap();
+    assert_eq!(table.rows.len(), years.len());
+    for (row, year) in table.rows.iter().zip(years) {
+        assert_eq!(row.cells[0], year["fiscal_year"].to_string());
+        assert_eq!(row.cells[6], year["needed"].as_str().unwrap());
+    }
+    let records = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    let csv = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-data?encoding=shift_jis"),
+            Some(&staff),
+        )
+        .await;
+    let table = Table::read(&csv.body).unwrap();
+    assert_eq!(table.rows.len(), records.as_array().unwrap().len());
+    let egfr = table
+        .rows
+        .iter()
+        .find(|r| r.cells[0] == "egfr_decline_suppression")
+        .unwrap();
+    assert_eq!(
+        egfr.cells[1],
+        "腎機能（eGFR）低下抑制率 / Suppression of kidney-function (eGFR) decline"
+    );
+    assert_eq!(egfr.cells[8], "検証済み verified");
+}
+db_test!(budget_and_outcome_data_download);

@@ -755,6 +755,26 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .file_response(&DOWNLOAD_TYPES)
         .errors(&[404]),
         Endpoint::new(
+            M::GET,
+            "/projects/{id}/budget-schedule",
+            get(payout_runs::budget_download),
+            "downloads",
+            "The budget schedule by fiscal year (appropriation, 債務負担行為 limit, committed, paid, projected, needed, remaining) as CSV or XLSX",
+        )
+        .query(s::<crate::service::downloads::DownloadParams>)
+        .file_response(&DOWNLOAD_TYPES)
+        .errors(&[404]),
+        Endpoint::new(
+            M::GET,
+            "/projects/{id}/outcome-data",
+            get(payout_runs::outcome_data_download),
+            "downloads",
+            "The project's outcome results and milestones with their review state as CSV or XLSX (no participant-level records)",
+        )
+        .query(s::<crate::service::downloads::DownloadParams>)
+        .file_response(&DOWNLOAD_TYPES)
+        .errors(&[404]),
+        Endpoint::new(
             M::POST,
             "/projects/{id}/simulations",
             post(payout_runs::simulate),

@@ -174,3 +174,31 @@ pub async fn claims_download(
         .await?;
     Ok(super::download(file))
 }
+
+/// The project's budget schedule by fiscal year as CSV (UTF-8 or Shift_JIS) or XLSX.
+pub async fn budget_download(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<DownloadParams>,
+) -> AppResult<axum::response::Response> {
+    let file = state
+        .db
+        .run(move |conn| downloads::budget_schedule(conn, &auth.actor, project_id, &params))
+        .await?;
+    Ok(super::download(file))
+}
+
+/// The project's outcome results and milestones as CSV (UTF-8 or Shift_JIS) or XLSX.
+pub async fn outcome_data_download(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<DownloadParams>,
+) -> AppResult<axum::response::Response> {
+    let file = state
+        .db
+        .run(move |conn| downloads::outcome_data(conn, &auth.actor, project_id, &params))
+        .await?;
+    Ok(super::download(file))
+}

@@ -258,3 +258,128 @@ pub fn claims_ledger(
         "請求・支払台帳 claims",
     )
 }
+
+fn optional_number(s: &Option<String>) -> Cell {
+    s.as_deref().map_or(Cell::Empty, number)
+}
+
+/// The budget schedule by fiscal year: appropriation, 債務負担行為 limit, committed, paid,
+/// projected, needed and what remains.
+pub fn budget_schedule(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    params: &DownloadParams,
+) -> AppResult<Download> {
+    let budget = super::budgets::view(conn, actor, project_id)?;
+    let project = crate::db::projects::find(conn, project_id)?
+        .ok_or_else(|| AppError::not_found("project"))?;
+    let cur = budget.currency.clone();
+    let money_header = |ja: &str, en: &str| format!("{ja}（{cur}）{en} ({cur})");
+    let headers = vec![
+        "年度 fiscal year (April–March)".to_owned(),
+        money_header("予算額", "appropriated"),
+        money_header("債務負担行為の限度額", "commitment limit"),
+        money_header("支出負担行為済額", "committed"),
+        money_header("支払済額", "paid"),
+        money_header("支払見込額", "projected"),
+        money_header("必要額", "needed"),
+        money_header("残額", "remaining"),
+    ];
+    let rows = budget
+        .years
+        .iter()
+        .map(|y| {
+            vec![
+                Cell::Number(Decimal::from(y.fiscal_year)),
+                optional_number(&y.appropriated),
+                optional_number(&y.commitment_limit),
+                number(&y.committed),
+                number(&y.paid),
+                number(&y.projected),
+                number(&y.needed),
+                optional_number(&y.remaining),
+            ]
+        })
+        .collect();
+    render(
+        Report { headers, rows },
+        params,
+        &format!("{}-budget", project.code),
+        "年度別予算 budget",
+    )
+}
+
+/// The project's outcome results and milestones: every record with its review state.
+pub fn outcome_data(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    params: &DownloadParams,
+) -> AppResult<Download> {
+    let records = super::outcomes::list(conn, actor, project_id, None, None)?;
+    let project = crate::db::projects::find(conn, project_id)?
+        .ok_or_else(|| AppError::not_found("project"))?;
+    let (contract, _) =
+        super::projects::load_contract(conn, project_id, project.current_terms_version)?;
+    let headers = [
+        "指標 metric",
+        "指標名 metric name",
+        "支払時期 tranche",
+        "実績値 value",
+        "分子 numerator",
+        "分母 denominator",
+        "達成日 achieved on",
+        "根拠 evidence",
+        "状態 status",
+        "入力日時 entered at",
+        "検証日時 reviewed at",
+        "訂正理由 correction reason",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let status = |s: &str| match s {
+        "draft" => "下書き draft",
+        "submitted" => "検証待ち submitted",
+        "verified" => "検証済み verified",
+        "rejected" => "差戻し rejected",
+        _ => "",
+    };
+    let rows = records
+        .into_iter()
+        .map(|r| {
+            let name = contract
+                .metric(&r.metric)
+                .map_or_else(String::new, |m| format!("{} / {}", m.name.ja, m.name.en));
+            vec![
+                Cell::Text(r.metric),
+                Cell::Text(name),
+                r.tranche.map_or(Cell::Empty, Cell::Text),
+                optional_number(&r.value),
+                optional_number(&r.numerator),
+                optional_number(&r.denominator),
+                r.achieved_on.map_or(Cell::Empty, Cell::Date),
+                r.evidence.map_or(Cell::Empty, Cell::Text),
+                Cell::Text(
+                    if r.superseded_at.is_some() {
+                        "訂正済み superseded"
+                    } else {
+                        status(&r.status)
+                    }
+                    .to_owned(),
+                ),
+                Cell::Text(r.entered_at.format("%Y-%m-%d %H:%M").to_string()),
+                r.reviewed_at.map_or(Cell::Empty, |t| {
+                    Cell::Text(t.format("%Y-%m-%d %H:%M").to_string())
+                }),
+                r.correction_reason.map_or(Cell::Empty, Cell::Text),
+            ]
+        })
+        .collect();
+    render(
+        Report { headers, rows },
+        params,
+        &format!("{}-outcome-data", project.code),
+        "成果データ outcome data",
+    )
+}
