@@ -382,6 +382,7 @@
     const share = (x) => (x === null || x === undefined ? t("common.none") : percent(Number(x), 1));
     return h("section", { id: "government-overview", "aria-labelledby": "gov-title" },
       h("h2", { id: "gov-title", text: t("dash.government") }),
+      downloadLinks("government-downloads", "/dashboards/government/download", "outcome-contracts"),
       table([t("dash.currency"), t("dash.projects"), t("project.cap"), t("project.computed"), t("claims.claimed"), t("claims.accepted"), t("claims.paid"), t("dash.awaiting"), t("dash.claimsWaiting")],
         d.totals.map((x) => [x.currency, String(x.projects), money(x.cap, x.currency), money(x.computed, x.currency), money(x.claimed, x.currency), money(x.accepted, x.currency), money(x.paid, x.currency),
           String(x.awaiting_verification), x.claims_overdue ? `${x.claims_waiting} (${t("dash.overdue", { count: x.claims_overdue })})` : String(x.claims_waiting)]), { id: "government-totals" }),
@@ -1282,6 +1283,7 @@
       : new Intl.NumberFormat(locale(), { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Number(x)));
     return h("section", { id: "investor-overview", "aria-labelledby": "overview-title" },
       h("h2", { id: "overview-title", text: t("dash.overview") }),
+      downloadLinks("investor-downloads", "/dashboards/investor/download", "investments"),
       table([t("dash.currency"), t("dash.projects"), t("dash.committed"), t("inv.drawn"), t("dash.undrawn"), t("dist.ownComputed"), t("dist.ownDue"), t("dist.ownPaid"), t("inv.outstanding"), "DPI"],
         d.totals.map((x) => [x.currency, String(x.projects), money(x.committed, x.currency), money(x.drawn, x.currency), money(x.undrawn, x.currency), money(x.distributions_computed, x.currency),
           money(x.distributions_due, x.currency), money(x.distributions_paid, x.currency), money(x.outstanding_principal, x.currency), ratio(x.dpi)]), { id: "investor-totals" }),

@@ -189,6 +189,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/dashboards/investor", "*", "*"),
     ("GET", "/dashboards/government", "*", "*"),
     ("GET", "/dashboards/provider", "*", "*"),
+    ("GET", "/dashboards/investor/download", "*", "*"),
+    ("GET", "/dashboards/government/download", "*", "*"),
     ("POST", "/invitations/{id}/accept", "GEIP", "-"),
     ("POST", "/invitations/{id}/decline", "GEIP", "-"),
 ];

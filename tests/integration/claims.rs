@@ -1068,3 +1068,36 @@ async fn budget_and_outcome_data_download(app: TestApp) {
     assert_eq!(egfr.cells[8], "検証済み verified");
 }
 db_test!(budget_and_outcome_data_download);
+
+/// The dashboards download with the dashboards' own figures.
+async fn dashboards_download(app: TestApp) {
+    use seika::domain::sheet::Table;
+    let investor = app.login("investor@smbc.example").await;
+    let file = app
+        .get(
+            "/api/v1/dashboards/investor/download?format=xlsx&wareki=true",
+            Some(&investor),
+        )
+        .await;
+    file.assert_status(StatusCode::OK);
+    let table = Table::read(&file.body).unwrap();
+    assert_eq!(table.rows.len(), 1);
+    assert_eq!(table.rows[0].cells[2], "16000000");
+    assert_eq!(table.rows[0].cells[10], "1.0174");
+    let staff = app.login("staff@kobe-city.example").await;
+    let file = app
+        .get(
+            "/api/v1/dashboards/government/download?encoding=shift_jis",
+            Some(&staff),
+        )
+        .await;
+    let table = Table::read(&file.body).unwrap();
+    assert!(
+        table.rows[0].cells[0].contains("神戸市"),
+        "{:?}",
+        table.rows[0]
+    );
+    assert_eq!(table.rows[0].cells[2], "34060000");
+    assert_eq!(table.rows[0].cells[7], "0.1359");
+}
+db_test!(dashboards_download);

@@ -400,6 +400,24 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .ok(200, s::<crate::service::dashboards::ProviderDashboard>),
         Endpoint::new(
             M::GET,
+            "/dashboards/investor/download",
+            get(work::investor_dashboard_download),
+            "downloads",
+            "The investor dashboard as CSV (UTF-8 with BOM, or Shift_JIS with CRLF) or XLSX",
+        )
+        .query(s::<crate::service::downloads::DownloadParams>)
+        .file_response(&DOWNLOAD_TYPES),
+        Endpoint::new(
+            M::GET,
+            "/dashboards/government/download",
+            get(work::government_dashboard_download),
+            "downloads",
+            "The government dashboard as CSV (UTF-8 with BOM, or Shift_JIS with CRLF) or XLSX",
+        )
+        .query(s::<crate::service::downloads::DownloadParams>)
+        .file_response(&DOWNLOAD_TYPES),
+        Endpoint::new(
+            M::GET,
             "/dashboards/investor",
             get(work::investor_dashboard),
             "dashboards",

@@ -5,7 +5,9 @@ use axum::extract::State;
 
 use super::AppState;
 use super::error::AppResult;
+use super::extract::ApiQuery;
 use super::session::AuthUser;
+use crate::service::downloads::{self, DownloadParams};
 use crate::service::work::{self, WorkView};
 
 pub async fn waiting(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json<WorkView>> {
@@ -51,4 +53,30 @@ pub async fn provider_dashboard(
         .run(move |conn| crate::service::dashboards::provider(conn, &auth.actor))
         .await
         .map(Json)
+}
+
+/// The investor dashboard as CSV (UTF-8 or Shift_JIS) or XLSX.
+pub async fn investor_dashboard_download(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(params): ApiQuery<DownloadParams>,
+) -> AppResult<axum::response::Response> {
+    let file = state
+        .db
+        .run(move |conn| downloads::investor_dashboard(conn, &auth.actor, &params))
+        .await?;
+    Ok(super::download(file))
+}
+
+/// The government dashboard as CSV (UTF-8 or Shift_JIS) or XLSX.
+pub async fn government_dashboard_download(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(params): ApiQuery<DownloadParams>,
+) -> AppResult<axum::response::Response> {
+    let file = state
+        .db
+        .run(move |conn| downloads::government_dashboard(conn, &auth.actor, &params))
+        .await?;
+    Ok(super::download(file))
 }

@@ -383,3 +383,105 @@ pub fn outcome_data(
         "成果データ outcome data",
     )
 }
+
+/// The investor dashboard as a table: one row per project, in each project's currency.
+pub fn investor_dashboard(
+    conn: &mut DbConn,
+    actor: &Actor,
+    params: &DownloadParams,
+) -> AppResult<Download> {
+    let dash = super::dashboards::investor(conn, actor)?;
+    let headers = [
+        "事業 project",
+        "通貨 currency",
+        "コミットメント額 committed",
+        "実行額 drawn",
+        "未実行額 undrawn",
+        "分配算定額 distributions computed",
+        "分配未払額 distributions due",
+        "分配受領額 distributions paid",
+        "元本残高 outstanding principal",
+        "DPI",
+        "投資倍率 money multiple",
+        "IRR（実現）realised IRR",
+        "IRR（見込み）projected IRR",
+        "次回支払予定日 next payment",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let rows = dash
+        .projects
+        .into_iter()
+        .map(|p| {
+            vec![
+                Cell::Text(p.title_ja),
+                Cell::Text(p.currency),
+                number(&p.committed),
+                number(&p.drawn),
+                number(&p.undrawn),
+                number(&p.distributions_computed),
+                number(&p.distributions_due),
+                number(&p.distributions_paid),
+                number(&p.outstanding_principal),
+                optional_number(&p.dpi),
+                optional_number(&p.money_multiple),
+                optional_number(&p.irr),
+                optional_number(&p.projected_irr),
+                p.next_payment_on.map_or(Cell::Empty, Cell::Date),
+            ]
+        })
+        .collect();
+    render(
+        Report { headers, rows },
+        params,
+        "investments",
+        "投資一覧 investments",
+    )
+}
+
+/// The government dashboard as a table: one row per project, in each project's currency.
+pub fn government_dashboard(
+    conn: &mut DbConn,
+    actor: &Actor,
+    params: &DownloadParams,
+) -> AppResult<Download> {
+    let dash = super::dashboards::government(conn, actor)?;
+    let headers = [
+        "事業 project",
+        "通貨 currency",
+        "支払上限額 cap",
+        "算定額 computed",
+        "請求額 claimed",
+        "検査合格額 accepted",
+        "支払済額 paid",
+        "上限額のうち未達成の割合 share of the cap not yet earned",
+        "検証待ち awaiting verification",
+        "対応待ちの請求 claims waiting",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let rows = dash
+        .projects
+        .into_iter()
+        .map(|p| {
+            vec![
+                Cell::Text(p.title_ja),
+                Cell::Text(p.currency),
+                optional_number(&p.cap),
+                number(&p.computed),
+                number(&p.claimed),
+                number(&p.accepted),
+                number(&p.paid),
+                optional_number(&p.share_at_risk),
+                Cell::Number(Decimal::from(p.awaiting_verification)),
+                Cell::Number(Decimal::from(p.claims_waiting.len())),
+            ]
+        })
+        .collect();
+    render(
+        Report { headers, rows },
+        params,
+        "outcome-contracts",
+        "契約一覧 contracts",
+    )
+}
