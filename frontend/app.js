@@ -1118,7 +1118,30 @@
     if (!res.ok) return page(t("error.title"), problemBox(res.problem));
     page(`${t("data.history")} #${recordId}`,
       h("p", {}, h("a", { href: `#/projects/${id}/data`, text: `← ${t("data.title")}` })),
-      table([t("data.when"), t("data.action"), t("data.who"), ""], res.data.map((e) => [dateTime(e.at), e.action, String(e.actor_user_id ?? ""), e.after_state || ""])));
+      table([t("data.when"), t("data.action"), t("data.who"), t("history.details")], res.data.map((e) => [dateTime(e.at), actionWords(e.action), e.actor_name || t("history.system"), auditDetails(e)]), { id: "history" }));
+  };
+
+  /** An audit action as words; an action without words yet keeps its name. */
+  const actionWords = (action) => {
+    const key = `audit.${action}`;
+    const text = t(key);
+    return text === key ? action : text;
+  };
+
+  /** What an audit entry changed, read from its state: the figures, the status, the reasons and
+   *  files, in the reader's language, never the raw JSON. */
+  const auditDetails = (e) => {
+    let after = {};
+    try { after = JSON.parse(e.after_state || "{}") || {}; } catch (_) { after = {}; }
+    const parts = [];
+    if (after.value) parts.push(`${t("data.value")}: ${after.value}`);
+    if (after.numerator) parts.push(`${t("verify.derivation")}: ${after.numerator} / ${after.denominator}`);
+    if (after.achieved_on) parts.push(`${t("data.achievedOn")}: ${date(after.achieved_on)}`);
+    if (after.status && !after.value) parts.push(`${t("project.status")}: ${t(`status.${after.status}`)}`);
+    if (after.reason) parts.push(`${t("history.reason")}: ${after.reason}`);
+    if (after.correction_reason) parts.push(`${t("data.correctionReason")}: ${after.correction_reason}`);
+    if (after.file_name) parts.push(`${t("data.evidenceFile")}: ${after.file_name}${after.sha256 ? ` (SHA-256 ${after.sha256.slice(0, 16)}…)` : ""}`);
+    return parts.join(" · ") || t("common.none");
   };
 
   /** What a batch changes in the payout: computed by the server on request (two engine runs). */

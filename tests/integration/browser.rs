@@ -722,7 +722,16 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.goto(&format!("{base}/#/projects/{kobe}/data"));
     browser.find("#records");
     browser.script("const links = document.querySelectorAll('#records a'); links[links.length - 1].click(); return true;");
-    browser.wait_text("main", "outcome_result.verified");
+    // The history names each step and person in words, never raw actions, ids or JSON.
+    let history = browser.wait_text("#history", "Verified");
+    assert!(
+        history.contains("Submitted for verification") && history.contains("未来 花子"),
+        "{history}"
+    );
+    assert!(
+        !history.contains("outcome_result.") && !history.contains('{'),
+        "{history}"
+    );
     browser.screenshot("record-history");
 
     // A project that is no longer live refuses new data, and the interface says why, in Japanese.

@@ -15,6 +15,9 @@ pub struct AuditEntryView {
     pub seq: i64,
     pub at: NaiveDateTime,
     pub actor_user_id: Option<i64>,
+    /// The person's name, as people know them (`null` for the system).
+    #[serde(default)]
+    pub actor_name: Option<String>,
     pub action: String,
     pub entity: String,
     pub entity_id: String,
@@ -33,6 +36,7 @@ impl From<audit::AuditRow> for AuditEntryView {
             seq: r.seq,
             at: r.at,
             actor_user_id: r.actor_user_id,
+            actor_name: None,
             action: r.action,
             entity: r.entity,
             entity_id: r.entity_id,
@@ -64,7 +68,27 @@ pub fn page(
     require_admin(actor)?;
     let rows = audit::page(conn, limit, offset)?;
     let total = audit::count(conn)?;
-    Ok((rows.into_iter().map(Into::into).collect(), total))
+    Ok((named(conn, rows)?, total))
+}
+
+/// Entries with their actors' names (each person looked up once).
+fn named(conn: &mut DbConn, rows: Vec<audit::AuditRow>) -> AppResult<Vec<AuditEntryView>> {
+    let mut names: std::collections::BTreeMap<i64, Option<String>> = Default::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut view = AuditEntryView::from(row);
+        if let Some(id) = view.actor_user_id {
+            let name = match names.entry(id) {
+                std::collections::btree_map::Entry::Occupied(known) => known.get().clone(),
+                std::collections::btree_map::Entry::Vacant(slot) => slot
+                    .insert(crate::db::users::find(conn, id)?.map(|u| u.display_name))
+                    .clone(),
+            };
+            view.actor_name = name;
+        }
+        out.push(view);
+    }
+    Ok(out)
 }
 
 /// Re-checks the whole chain.
@@ -79,8 +103,6 @@ pub fn for_entity(
     entity: &str,
     entity_id: i64,
 ) -> AppResult<Vec<AuditEntryView>> {
-    Ok(audit::for_entity(conn, entity, &entity_id.to_string())?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    let rows = audit::for_entity(conn, entity, &entity_id.to_string())?;
+    named(conn, rows)
 }
