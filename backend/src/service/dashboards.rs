@@ -99,6 +99,16 @@ struct Sums {
     outstanding: Money,
 }
 
+/// Outcome records and participant batches of a project submitted and waiting for verification.
+fn awaiting_verification(conn: &mut DbConn, project_id: i64) -> AppResult<usize> {
+    let results = db::outcomes::list(conn, project_id, Some("submitted"))?.len();
+    let batches = db::batches::list(conn, project_id)?
+        .iter()
+        .filter(|b| b.status == "submitted")
+        .count();
+    Ok(results + batches)
+}
+
 /// Every project the reader's organization invested in (accepted as an investor party), with
 /// its own position in each and totals per currency.
 pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard> {
@@ -358,11 +368,7 @@ pub fn government(conn: &mut DbConn, actor: &Actor) -> AppResult<GovernmentDashb
                 })
             })
             .collect();
-        let awaiting = db::outcomes::list(conn, project.id, Some("submitted"))?.len()
-            + db::batches::list(conn, project.id)?
-                .iter()
-                .filter(|b| b.status == "submitted")
-                .count();
+        let awaiting = awaiting_verification(conn, project.id)?;
         let computed = money(&figures.due.computed_total)?;
         let cap = figures
             .due
@@ -492,11 +498,7 @@ pub fn provider(conn: &mut DbConn, actor: &Actor) -> AppResult<ProviderDashboard
     for project in rows {
         let figures = super::payout_runs::figures(conn, actor, project.id)?;
         let (contract, _) = load_contract(conn, project.id, project.current_terms_version)?;
-        let awaiting = db::outcomes::list(conn, project.id, Some("submitted"))?.len()
-            + db::batches::list(conn, project.id)?
-                .iter()
-                .filter(|b| b.status == "submitted")
-                .count();
+        let awaiting = awaiting_verification(conn, project.id)?;
         out.push(ProviderProject {
             metric_names: contract
                 .metrics
