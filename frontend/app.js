@@ -504,7 +504,8 @@
       figures ? moneyStages(figures, currency) : null,
       data.claims.length ? [claimsTable(id, data.claims), downloadLinks("ledger-downloads", `/projects/${id}/claims-ledger`, `claims-${id}`)] : h("p", { text: t("claims.none") }),
       canPrepareClaim(project) && runs.length ? h("p", {}, h("a", { class: "button", id: "new-claim", href: `#/projects/${id}/claims/new`, text: t("claims.prepare") })) : null,
-      data.distributions && data.distributions.tranches.length ? [h("h2", { text: t("dist.title") }), distributionsSection(id, project, data.distributions)] : null,
+      data.distributions && data.distributions.tranches.length ? [h("h2", { text: t("dist.title") }), distributionsSection(id, project, data.distributions),
+        downloadLinks("investor-statement-downloads", `/projects/${id}/investor-statement`, `${project.code}-investor-statement`)] : null,
       h("h2", { text: t("project.runs") }),
       runs.length ? table([t("run.asOf"), t("run.total"), t("run.terms"), ""], runs.map((r) => [dateTime(r.as_of), money(r.total, r.currency), String(r.terms_version), h("a", { href: `#/projects/${id}/runs/${r.id}`, text: t("common.open") })])) : h("p", { text: t("project.noRun") }));
   };
@@ -1288,6 +1289,7 @@
           [t("dist.ownDue"), money(data.distributions.own.due, cur)],
           [t("dist.ownPaid"), money(data.distributions.own.paid, cur)],
         ], { class: "distribution-totals" }) : null,
+        data.distributions ? downloadLinks(`investor-statement-${p.id}`, `/projects/${p.id}/investor-statement`, `${p.code}-investor-statement`) : null,
         flows.length ? cashFlowChart(flows, cur) : null,
         data.latest ? h("p", {}, h("a", { href: `#/projects/${p.id}/runs/${data.latest.id}`, text: t("run.waterfall") })) : null));
     }

@@ -137,6 +137,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ),
     ("GET", "/projects/{id}/claims-ledger", "AGEIP", "A"),
     ("GET", "/projects/{id}/budget-schedule", "AGEIP", "A"),
+    ("GET", "/projects/{id}/investor-statement", "AGEIP", "A"),
     ("GET", "/projects/{id}/outcome-data", "AGEIP", "A"),
     ("POST", "/projects/{id}/scenarios", "AGEIP", "A"),
     (

@@ -655,6 +655,73 @@ async fn the_demo_shows_kobe_money_as_it_moved(app: TestApp) {
 }
 db_test!(the_demo_shows_kobe_money_as_it_moved);
 
+/// The investor statement downloads with the distributions the API shows the investor, its own
+/// only: one row per investment and tranche, paid amounts and dates, in XLSX and Shift_JIS CSV.
+async fn investor_statement_downloads_the_investors_own_distributions(app: TestApp) {
+    use seika::domain::sheet::Table;
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let investor = app.login("investor@smbc.example").await;
+    let distributions = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/distributions"),
+            Some(&investor),
+        )
+        .await
+        .json();
+    let mut expected = Vec::new();
+    for t in distributions["tranches"].as_array().unwrap() {
+        for d in t["investments"].as_array().unwrap() {
+            assert_eq!(d["investor"], "smbc", "an investor sees only its own: {d}");
+            expected.push((
+                d["investment"].as_str().unwrap().to_owned(),
+                t["tranche"].as_str().unwrap().to_owned(),
+                d["computed"].as_str().unwrap().to_owned(),
+                d["paid"].as_str().unwrap().to_owned(),
+                d["paid_on"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    assert!(!expected.is_empty());
+    let file = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/investor-statement?format=xlsx"),
+            Some(&investor),
+        )
+        .await;
+    file.assert_status(StatusCode::OK);
+    let table = Table::read(&file.body).unwrap();
+    assert_eq!(table.headers[6], "配分額（計算値）（JPY）computed (JPY)");
+    let got: Vec<_> = table
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.cells[2].clone(),
+                r.cells[4].clone(),
+                r.cells[6].clone(),
+                r.cells[7].clone(),
+                r.cells[8].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert!(table.rows.iter().all(|r| r.cells[5] == "支払済 paid"));
+    let csv = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/investor-statement?encoding=shift_jis"),
+            Some(&investor),
+        )
+        .await;
+    assert_eq!(
+        csv.header("content-type"),
+        Some("text/csv; charset=Shift_JIS")
+    );
+    let table = Table::read(&csv.body).unwrap();
+    assert_eq!(table.rows.len(), expected.len());
+    assert!(table.rows[0].cells[0].contains("神戸"), "{:?}", table.rows[0]);
+}
+db_test!(investor_statement_downloads_the_investors_own_distributions);
+
 fn warning_kinds(budget: &Value) -> Vec<String> {
     budget["warnings"]
         .as_array()

@@ -774,6 +774,16 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .errors(&[404]),
         Endpoint::new(
             M::GET,
+            "/projects/{id}/investor-statement",
+            get(payout_runs::investor_statement_download),
+            "downloads",
+            "The investor statement: each investment's distributions per tranche, computed, due or paid (an investor sees its own) as CSV or XLSX",
+        )
+        .query(s::<crate::service::downloads::DownloadParams>)
+        .file_response(&DOWNLOAD_TYPES)
+        .errors(&[404]),
+        Endpoint::new(
+            M::GET,
             "/projects/{id}/budget-schedule",
             get(payout_runs::budget_download),
             "downloads",

@@ -202,3 +202,17 @@ pub async fn outcome_data_download(
         .await?;
     Ok(super::download(file))
 }
+
+/// The investor statement (distributions per investment and tranche) as CSV or XLSX.
+pub async fn investor_statement_download(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<DownloadParams>,
+) -> AppResult<axum::response::Response> {
+    let file = state
+        .db
+        .run(move |conn| downloads::investor_statement(conn, &auth.actor, project_id, &params))
+        .await?;
+    Ok(super::download(file))
+}

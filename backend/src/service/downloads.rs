@@ -259,6 +259,90 @@ pub fn claims_ledger(
     )
 }
 
+/// The investor statement of a project: one row per investment and tranche the reader may see
+/// (an investor its own organization's, the government every investor's), what the waterfall
+/// computed, whether it is only computed, due (the outcome payment was received) or paid, and the
+/// payment recorded.
+pub fn investor_statement(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    params: &DownloadParams,
+) -> AppResult<Download> {
+    let view = super::distributions::list(conn, actor, project_id)?;
+    let project = crate::db::projects::find(conn, project_id)?
+        .ok_or_else(|| AppError::not_found("project"))?;
+    let (contract, _) =
+        super::projects::load_contract(conn, project_id, project.current_terms_version)?;
+    let cur = view.currency.clone();
+    let money_header = |ja: &str, en: &str| format!("{ja}（{cur}）{en} ({cur})");
+    let headers = vec![
+        "事業 project".to_owned(),
+        "投資者 investor".to_owned(),
+        "投資 investment".to_owned(),
+        "種類 instrument".to_owned(),
+        "支払時期 tranche".to_owned(),
+        "状態 state".to_owned(),
+        money_header("配分額（計算値）", "computed"),
+        money_header("支払済額", "paid"),
+        "支払日 paid on".to_owned(),
+        "参照番号 reference".to_owned(),
+    ];
+    let mut names = std::collections::BTreeMap::new();
+    let mut rows = Vec::new();
+    for tranche in &view.tranches {
+        for d in &tranche.investments {
+            if !names.contains_key(&d.investor) {
+                let name = crate::db::organizations::find_by_slug(conn, &d.investor)?
+                    .map_or_else(|| d.investor.clone(), |o| o.name_ja);
+                names.insert(d.investor.clone(), name);
+            }
+            let instrument = contract
+                .investments
+                .iter()
+                .find(|i| i.id == d.investment)
+                .map(|i| i.instrument);
+            let state = match (&d.paid, tranche.state) {
+                (Some(_), _) => "支払済 paid",
+                (None, super::distributions::DistributionState::Computed) => {
+                    "計算済（成果報酬の受領前）computed, outcome payment not yet received"
+                }
+                (None, _) => "支払待ち due",
+            };
+            rows.push(vec![
+                Cell::Text(project.title_ja.clone()),
+                Cell::Text(names[&d.investor].clone()),
+                Cell::Text(d.investment.clone()),
+                instrument.map_or(Cell::Empty, |i| Cell::Text(instrument_words(i).to_owned())),
+                Cell::Text(tranche.tranche.clone()),
+                Cell::Text(state.to_owned()),
+                number(&d.computed),
+                optional_number(&d.paid),
+                d.paid_on.map_or(Cell::Empty, Cell::Date),
+                d.reference.clone().map_or(Cell::Empty, Cell::Text),
+            ]);
+        }
+    }
+    render(
+        Report { headers, rows },
+        params,
+        &format!("{}-investor-statement", project.code),
+        "投資者明細 investor statement",
+    )
+}
+
+/// An instrument in words, in Japanese and English.
+pub(crate) fn instrument_words(i: crate::engine::contract::Instrument) -> &'static str {
+    use crate::engine::contract::Instrument as I;
+    match i {
+        I::SeniorLoan => "シニアローン senior loan",
+        I::SubordinatedLoan => "劣後ローン subordinated loan",
+        I::Equity => "出資 equity",
+        I::Grant => "助成 grant",
+        I::Guarantee => "保証 guarantee",
+    }
+}
+
 fn optional_number(s: &Option<String>) -> Cell {
     s.as_deref().map_or(Cell::Empty, number)
 }
