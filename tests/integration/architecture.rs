@@ -14,6 +14,7 @@ const HANDLER_MODULES: &[&str] = &[
     "outcomes",
     "payout_runs",
     "projects",
+    "publication",
     "users",
     "work",
 ];

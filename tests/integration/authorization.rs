@@ -138,6 +138,15 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/projects/{id}/claims-ledger", "AGEIP", "A"),
     ("GET", "/projects/{id}/budget-schedule", "AGEIP", "A"),
     ("GET", "/projects/{id}/investor-statement", "AGEIP", "A"),
+    ("GET", "/projects/{id}/publication", "AGEIP", "A"),
+    ("PUT", "/projects/{id}/publication", "G", "-"),
+    ("PUT", "/projects/{id}/publication/disclosure", "I", "-"),
+    ("GET", "/projects/{id}/indigo", "AGEIP", "A"),
+    ("POST", "/projects/indigo-import", "G", "G"),
+    ("GET", "/public/projects", "public", "public"),
+    ("GET", "/public/projects/{code}", "public", "public"),
+    ("GET", "/public/projects/{code}/indigo", "public", "public"),
+    ("GET", "/public/indigo", "public", "public"),
     ("GET", "/projects/{id}/outcome-data", "AGEIP", "A"),
     ("POST", "/projects/{id}/scenarios", "AGEIP", "A"),
     (
@@ -493,9 +502,21 @@ fn etag(res: &TestResponse) -> String {
     res.header("etag").unwrap_or("\"0\"").to_owned()
 }
 
+/// The project whose public page the matrix switches on, for the public endpoints.
+const PUBLISHED: &str = "kobe-dialysis-2017";
+
 async fn authorization_matrix(app: TestApp) {
     let admin = app.login("admin@seika.example").await;
     let kobe = seed(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    app.request(
+        axum::http::Method::PUT,
+        &format!("/api/v1/projects/{}/publication", kobe.project),
+        Some(&staff),
+        Some(&json!({"published": true, "public_sections": ["metrics"]})),
+    )
+    .await
+    .assert_status(StatusCode::OK);
     let hachioji = seed(&app, "hachioji-screening-2017").await;
     seed_declined_invitations(&app).await;
     let endpoints = seika::api::endpoints(&seika::api::HttpConfig::default());
@@ -536,6 +557,7 @@ async fn authorization_matrix(app: TestApp) {
                 let path = e
                     .path
                     .replace("{name}", "contract.json")
+                    .replace("{code}", PUBLISHED)
                     .replacen(
                         "{id}",
                         &if e.path.starts_with("/projects") {
@@ -627,6 +649,17 @@ async fn authorization_matrix(app: TestApp) {
                         Some(json!({"runs": 0, "seed": 1, "assumptions": []}))
                     }
                     ("POST", "/projects/{id}/scenarios") => Some(json!({"scenarios": []})),
+                    // A threshold out of range: 422 after authorization.
+                    ("PUT", "/projects/{id}/publication") => Some(
+                        json!({"published": false, "public_sections": [], "privacy_threshold": 0}),
+                    ),
+                    ("PUT", "/projects/{id}/publication/disclosure") => {
+                        Some(json!({"public": false}))
+                    }
+                    // Not an INDIGO project: 422 after authorization.
+                    ("POST", "/projects/indigo-import") => {
+                        Some(json!({"code": "matrix-indigo", "project": 1}))
+                    }
                     ("PUT", p) if p.contains("/sample/records/") => {
                         Some(json!({"finding": "discrepant"}))
                     }
@@ -705,7 +738,7 @@ async fn authorization_matrix(app: TestApp) {
                 assert!(res.status != StatusCode::INTERNAL_SERVER_ERROR);
                 if denied
                     && side == "foreign"
-                    && e.path.starts_with("/projects/")
+                    && e.path.starts_with("/projects/{id}")
                     && actor.letter != 'A'
                 {
                     assert_eq!(

@@ -718,7 +718,11 @@ async fn investor_statement_downloads_the_investors_own_distributions(app: TestA
     );
     let table = Table::read(&csv.body).unwrap();
     assert_eq!(table.rows.len(), expected.len());
-    assert!(table.rows[0].cells[0].contains("神戸"), "{:?}", table.rows[0]);
+    assert!(
+        table.rows[0].cells[0].contains("神戸"),
+        "{:?}",
+        table.rows[0]
+    );
 }
 db_test!(investor_statement_downloads_the_investors_own_distributions);
 

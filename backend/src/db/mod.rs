@@ -16,6 +16,7 @@ pub mod organizations;
 pub mod outcomes;
 pub mod payout_runs;
 pub mod projects;
+pub mod publications;
 pub mod review;
 pub mod samples;
 pub mod schema;

@@ -369,7 +369,31 @@ diesel::joinable!(claims -> projects (project_id));
 diesel::joinable!(claim_inspections -> claims (claim_id));
 diesel::joinable!(claim_payments -> claims (claim_id));
 
+diesel::table! {
+    project_publications (project_id) {
+        project_id -> BigInt,
+        published -> Bool,
+        public_sections -> Text,
+        privacy_threshold -> Integer,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    investor_disclosures (project_id, organization_id) {
+        project_id -> BigInt,
+        organization_id -> BigInt,
+        disclosed_by -> BigInt,
+        disclosed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(project_publications -> projects (project_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    project_publications,
+    investor_disclosures,
     batch_samples,
     sample_checks,
     evidence_files,

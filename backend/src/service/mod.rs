@@ -20,6 +20,7 @@ pub mod outcomes;
 pub mod payout_runs;
 pub mod privacy;
 pub mod projects;
+pub mod publication;
 pub mod review;
 pub mod samples;
 pub mod simulations;

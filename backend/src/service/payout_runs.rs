@@ -537,6 +537,20 @@ pub struct RunRef {
 
 pub fn figures(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<ProjectFigures> {
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::Read)?;
+    let own_slug = organizations::find(conn, actor.organization_id)?
+        .map(|o| o.slug)
+        .unwrap_or_default();
+    figures_of(conn, &project, &own_slug)
+}
+
+/// The figures of a project the caller has already been allowed to read; `own_slug` is the
+/// reader's organization, for its own cash flows as an investor (empty for none).
+pub(crate) fn figures_of(
+    conn: &mut DbConn,
+    project: &projects::ProjectRow,
+    own_slug: &str,
+) -> AppResult<ProjectFigures> {
+    let project_id = project.id;
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
     let verified = outcomes::verified_as_of(conn, project_id, db::now())?;
     let data = to_engine_outcomes(&contract.code, &verified);
@@ -568,13 +582,10 @@ pub fn figures(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<P
     };
     let due = engine::figures::due_schedule(&schedule_contract, &totals)
         .map_err(|e| AppError::Internal(e.into()))?;
-    let own_slug = organizations::find(conn, actor.organization_id)?
-        .map(|o| o.slug)
-        .unwrap_or_default();
     let own_cash_flows = engine::figures::investor_cash_flows(
         &schedule_contract,
         totals.distribution.as_ref(),
-        &own_slug,
+        own_slug,
     )
     .map_err(|e| AppError::Internal(e.into()))?;
     let claims = super::claims::totals(conn, project_id, contract.currency)?;

@@ -1,0 +1,114 @@
+//! Open data: publication settings, investors' disclosures, INDIGO export and import, and the
+//! public pages (no login). Thin handlers over [`crate::service::publication`].
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use super::AppState;
+use super::error::AppResult;
+use super::extract::{ApiJson, ApiPath};
+use super::session::AuthUser;
+use crate::service::publication::{
+    self, DisclosureInput, IndigoBundle, IndigoImportInput, IndigoImportView, PublicProjectSummary,
+    PublicProjectView, PublicationInput, PublicationView,
+};
+
+pub async fn get(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+) -> AppResult<Json<PublicationView>> {
+    state
+        .db
+        .run(move |conn| publication::get(conn, &auth.actor, project_id))
+        .await
+        .map(Json)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiJson(input): ApiJson<PublicationInput>,
+) -> AppResult<Json<PublicationView>> {
+    state
+        .db
+        .run(move |conn| publication::update(conn, &auth.actor, project_id, input))
+        .await
+        .map(Json)
+}
+
+pub async fn disclose(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    ApiJson(input): ApiJson<DisclosureInput>,
+) -> AppResult<Json<PublicationView>> {
+    state
+        .db
+        .run(move |conn| publication::disclose(conn, &auth.actor, project_id, input))
+        .await
+        .map(Json)
+}
+
+pub async fn indigo_export(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+) -> AppResult<Json<Value>> {
+    state
+        .db
+        .run(move |conn| publication::indigo_export(conn, &auth.actor, project_id))
+        .await
+        .map(Json)
+}
+
+pub async fn indigo_import(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(input): ApiJson<IndigoImportInput>,
+) -> AppResult<(StatusCode, Json<IndigoImportView>)> {
+    let view = state
+        .db
+        .run(move |conn| publication::indigo_import(conn, &auth.actor, input))
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+pub async fn public_list(
+    State(state): State<AppState>,
+) -> AppResult<Json<Vec<PublicProjectSummary>>> {
+    state.db.run(publication::public_list).await.map(Json)
+}
+
+pub async fn public_project(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+) -> AppResult<Json<PublicProjectView>> {
+    state
+        .db
+        .run(move |conn| publication::public_project(conn, &code))
+        .await
+        .map(Json)
+}
+
+pub async fn public_indigo_project(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+) -> AppResult<Json<IndigoBundle>> {
+    state
+        .db
+        .run(move |conn| publication::public_indigo(conn, Some(&code)))
+        .await
+        .map(Json)
+}
+
+pub async fn public_indigo_all(State(state): State<AppState>) -> AppResult<Json<IndigoBundle>> {
+    state
+        .db
+        .run(|conn| publication::public_indigo(conn, None))
+        .await
+        .map(Json)
+}

@@ -1,0 +1,2 @@
+DROP TABLE investor_disclosures;
+DROP TABLE project_publications;
