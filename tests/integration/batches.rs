@@ -9,7 +9,7 @@ use crate::projects::{accept_invitations, send_with_if_match};
 use crate::util::{TestApp, TestResponse, db_test};
 
 const YOUTH_CONTRACT: &str = include_str!("../../docs/examples/youth-employment.contract.json");
-const YOUTH_RECORDS: &str = include_str!("../../docs/examples/youth-employment.outcomes.csv");
+pub const YOUTH_RECORDS: &str = include_str!("../../docs/examples/youth-employment.outcomes.csv");
 
 /// Registers and publishes the youth-employment rate-card contract for Kobe, with the demo
 /// evaluator and SMBC as parties. Returns the project id.

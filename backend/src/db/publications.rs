@@ -74,12 +74,12 @@ pub fn upsert(
     find(conn, project_id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// The ids of published projects (whose status is published too), by code.
+/// The ids of projects whose public page is on (drafts never), by code.
 pub fn published_project_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
     project_publications::table
         .inner_join(projects::table)
         .filter(project_publications::published.eq(true))
-        .filter(projects::status.eq("published"))
+        .filter(projects::status.ne("draft"))
         .order(projects::code.asc())
         .select(projects::id)
         .load(conn)

@@ -181,6 +181,55 @@ pub const NOTE_DIRECTION: &str = "方向 direction";
 pub const NOTE_BASELINE: &str = "基準値 baseline";
 pub const NOTE_TRANCHE: &str = "支払時期 tranche";
 pub const NOTE_COMPONENT: &str = "支払項目 component";
+pub const NOTE_RULE: &str = "支払ルール rule";
+pub const NOTE_CONDITIONS: &str = "支払条件 conditions";
+pub const NOTE_MILESTONE: &str = "マイルストーン milestone";
+
+/// Conditions as `metric >= 0.8; other <= 3`.
+fn conditions_text(conditions: &[crate::engine::contract::Condition]) -> String {
+    let mut parts = Vec::new();
+    for c in conditions {
+        if let Some(v) = c.at_least {
+            parts.push(format!("{} >= {}", c.metric, v.normalize()));
+        }
+        if let Some(v) = c.at_most {
+            parts.push(format!("{} <= {}", c.metric, v.normalize()));
+        }
+    }
+    parts.join("; ")
+}
+
+/// Reads `conditions_text` back; `None` when any part is not in that form.
+fn read_conditions(text: &str) -> Option<Vec<crate::engine::contract::Condition>> {
+    let mut out: Vec<crate::engine::contract::Condition> = Vec::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (metric, at_least, value) = if let Some((m, v)) = part.split_once(">=") {
+            (m, true, v)
+        } else {
+            let (m, v) = part.split_once("<=")?;
+            (m, false, v)
+        };
+        let metric = metric.trim().to_owned();
+        let value: Decimal = value.trim().parse().ok()?;
+        let pos = match out.iter().position(|c| c.metric == metric) {
+            Some(p) => p,
+            None => {
+                out.push(crate::engine::contract::Condition {
+                    metric,
+                    at_least: None,
+                    at_most: None,
+                });
+                out.len() - 1
+            }
+        };
+        if at_least {
+            out[pos].at_least = Some(value);
+        } else {
+            out[pos].at_most = Some(value);
+        }
+    }
+    Some(out)
+}
 
 /// `label: value | label: value`, the notes format Seika writes and reads back.
 fn notes(pairs: &[(&str, String)]) -> Value {
@@ -526,14 +575,21 @@ pub fn export(f: &ExportFacts<'_>) -> Value {
                 "price_description".into(),
                 json!({"value": format!("{} / {}", words.en, words.ja)}),
             );
-            row.insert(
-                "notes".into(),
-                notes(&[
-                    (NOTE_COMPONENT, comp.id.clone()),
-                    (NOTE_TRANCHE, comp.tranche.clone()),
-                    ("支払ルール rule", comp.rule.type_name().to_owned()),
-                ]),
-            );
+            let mut pairs = vec![
+                (NOTE_COMPONENT, comp.id.clone()),
+                (NOTE_TRANCHE, comp.tranche.clone()),
+                (NOTE_RULE, comp.rule.type_name().to_owned()),
+            ];
+            if !comp.conditions.is_empty() {
+                pairs.push((NOTE_CONDITIONS, conditions_text(&comp.conditions)));
+            }
+            if let crate::engine::contract::Rule::Fixed {
+                milestone: Some(m), ..
+            } = &comp.rule
+            {
+                pairs.push((NOTE_MILESTONE, m.clone()));
+            }
+            row.insert("notes".into(), notes(&pairs));
             o.row(row, Some(Section::PaymentRules))
         })
         .collect();
@@ -1400,7 +1456,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             }
             (None, None, Some(max), _) => Some(Rule::Fixed {
                 amount: max,
-                milestone: None,
+                milestone: n.get(NOTE_MILESTONE).cloned(),
             }),
             _ => None,
         };
@@ -1411,7 +1467,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             continue;
         };
         let kind = rule.type_name();
-        if n.get("支払ルール rule").map(String::as_str) != Some(kind) {
+        if n.get(NOTE_RULE).map(String::as_str) != Some(kind) {
             r.note(
                 &at,
                 NoteKind::Cleaned,
@@ -1425,11 +1481,28 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
                 format!("金額から{kind}ルールとして取り込みました。記述と照合してください"),
             );
         }
+        let conditions = match n.get(NOTE_CONDITIONS).map(|c| read_conditions(c)) {
+            Some(Some(cs)) => cs
+                .into_iter()
+                .filter(|c| metrics.iter().any(|m| m.id == c.metric))
+                .collect(),
+            Some(None) => {
+                r.note(
+                    &at,
+                    NoteKind::Unreadable,
+                    None,
+                    "conditions not in the form \"metric >= value\": left out".into(),
+                    "支払条件が「指標 >= 値」の形でないため取り込みません".into(),
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
         components.push(Component {
             id,
             name: description,
             tranche,
-            conditions: Vec::new(),
+            conditions,
             payer: None,
             cap: None,
             rule,
@@ -1485,7 +1558,14 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             (Some("grant"), _) => Instrument::Grant,
             _ => Instrument::SeniorLoan,
         };
+        let stated_percent = n.get("利率の単位 rate unit").map(String::as_str) == Some("percent");
         let annual_rate = leaf(inv, "maximum_potential_return").and_then(|v| match clean_rate(v) {
+            // Seika's own export says the number is a percentage.
+            Ok(_) if stated_percent => v
+                .to_string()
+                .parse::<Decimal>()
+                .ok()
+                .map(|d| (d / Decimal::ONE_HUNDRED).normalize()),
             Ok((rate, as_percent)) => {
                 r.note(
                     &format!("{at}.maximum_potential_return"),
@@ -1596,6 +1676,57 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
     if components.is_empty() {
         return (None, r.notes);
     }
+    // A metric no imported rule or condition uses cannot stand in a contract.
+    let used: BTreeSet<String> = components
+        .iter()
+        .flat_map(|c| {
+            c.rule
+                .metric()
+                .map(str::to_owned)
+                .into_iter()
+                .chain(c.conditions.iter().map(|x| x.metric.clone()))
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for (i, m) in metrics.into_iter().enumerate() {
+        if used.contains(&m.id) {
+            kept.push(m);
+        } else {
+            r.note(&format!("outcome_metrics[{i}]"), NoteKind::NotImported, None,
+                format!("metric {} is not used by any imported payment rule: add it with its rule in the editor", m.id),
+                format!("指標 {} は取り込んだ支払ルールで使われないため取り込みません。エディタで支払ルールとともに追加してください", m.id));
+        }
+    }
+    let metrics = kept;
+    // Investors need a repayment order; INDIGO has none: interest then principal by seniority,
+    // the rest to the most junior class.
+    let mut waterfall = Vec::new();
+    if !investments.is_empty() {
+        use crate::engine::contract::{InvestorClass, WaterfallStep};
+        let classes: Vec<InvestorClass> = [
+            InvestorClass::Senior,
+            InvestorClass::Subordinated,
+            InvestorClass::Equity,
+        ]
+        .into_iter()
+        .filter(|c| investments.iter().any(|i| i.instrument.class() == Some(*c)))
+        .collect();
+        for class in &classes {
+            if *class != InvestorClass::Equity {
+                waterfall.push(WaterfallStep::Interest { class: *class });
+            }
+            waterfall.push(WaterfallStep::Principal { class: *class });
+        }
+        if let Some(last) = classes.last() {
+            waterfall.push(WaterfallStep::Residual {
+                class: *last,
+                share: None,
+            });
+        }
+        r.note("investments", NoteKind::Assumed, None,
+            "repayment order not in INDIGO: interest, then principal, by seniority; the rest to the most junior class".into(),
+            "分配順位はINDIGOにないため、優先順に利息・元本、残余は最劣後の投資者とした".into());
+    }
     let effective_from = signed.or(start).unwrap_or(ctx.today);
     let contract = Contract {
         schema: CONTRACT_SCHEMA.to_owned(),
@@ -1619,7 +1750,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
         metrics,
         components,
         investments,
-        waterfall: Vec::new(),
+        waterfall,
         invoicing: None,
         data_checks: None,
     };
