@@ -198,11 +198,13 @@
     h("figure", { class: "chart" }, h("figcaption", { text: caption }), svg,
       h("details", {}, h("summary", { text: t("common.textEquivalent") }), tableEl));
 
-  const paymentsChart = (points, cap, currency) => {
+  /** Cumulative amounts against the maximum; by default computed amounts by due date, or (on the
+   * public page) payments made, with their own caption and column. */
+  const paymentsChart = (points, cap, currency, labels = { caption: "project.paymentsChart", amount: "project.computed", when: "run.tranche" }) => {
     const width = 560, height = 220, left = 110, bottom = 40, top = 16;
     const max = Math.max(Number(cap || 0), ...points.map((p) => Number(p.cumulative)), 1);
     const y = (v) => top + (height - top - bottom) * (1 - Number(v) / max);
-    const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("project.paymentsChart"), class: "svg-chart" });
+    const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t(labels.caption), class: "svg-chart" });
     const defs = s("defs");
     const pattern = s("pattern", { id: "hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
     pattern.append(s("rect", { width: 6, height: 6, fill: "#0b5cad" }), s("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#ffffff", "stroke-width": 2 }));
@@ -221,7 +223,7 @@
       svg.append(s("text", { x: 4, y: y(cap) + 30, class: "chart-label" }, money(cap, currency)));
     }
     const rows = points.map((p) => [date(p.date), money(p.amount, currency), money(p.cumulative, currency), p.room !== null ? money(p.room, currency) : t("common.none")]);
-    return figure(t("project.paymentsChart"), svg, table([t("run.tranche"), t("project.computed"), t("portfolio.cumulative"), t("project.headroom")], rows));
+    return figure(t(labels.caption), svg, table([t(labels.when), t(labels.amount), t("portfolio.cumulative"), t("project.headroom")], rows));
   };
 
   const achievementChart = (metrics) => {
@@ -279,7 +281,8 @@
       field("password", t("login.password"), input("password", { type: "password", autocomplete: "current-password", required: true })),
       h("button", { type: "submit", id: "login-submit", text: t("login.submit") }),
       errors,
-      h("p", { class: "hint", text: t("login.demo") }));
+      h("p", { class: "hint", text: t("login.demo") }),
+      h("p", {}, h("a", { href: "#/public", id: "public-projects-link", text: t("pub.listTitle") })));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const res = await api("POST", "/auth/login", { email: form.email.value, password: form.password.value });
@@ -409,7 +412,38 @@
         { id: "provider-projects" }));
   };
 
-  const viewProjects = async () => page(t("projects.title"), await projectList());
+  const viewProjects = async () => page(t("projects.title"), await projectList(),
+    state.user.role === "government_staff" ? indigoImportSection() : null);
+
+  const NOTE_KINDS = ["cleaned", "unreadable", "not_imported", "assumed"];
+
+  /** Registers a draft from an INDIGO project file and shows what was cleaned or left out. */
+  const indigoImportSection = () => {
+    const result = h("div", { id: "indigo-result", "aria-live": "polite" });
+    const form = h("form", { id: "indigo-form", novalidate: true },
+      field("indigo-file", t("indigo.file"), input("indigo-file", { type: "file", accept: ".json,application/json", required: true }), t("indigo.fileHint")),
+      field("indigo-code", t("project.code"), input("indigo-code", { required: true, pattern: "[a-z0-9-]{3,64}" }), t("indigo.codeHint")),
+      h("button", { type: "submit", id: "indigo-submit", class: "secondary", text: t("indigo.submit") }));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const file = form["indigo-file"].files[0];
+      if (!file) return result.replaceChildren(h("p", { class: "error", role: "alert", text: t("indigo.noFile") }));
+      let doc;
+      try {
+        doc = JSON.parse(await file.text());
+      } catch (_) {
+        return result.replaceChildren(h("p", { class: "error", role: "alert", text: t("indigo.notJson") }));
+      }
+      const res = await api("POST", "/projects/indigo-import", { code: form["indigo-code"].value.trim(), project: doc });
+      if (!res.ok) return showProblem(result, res.problem);
+      const report = res.data.report;
+      result.replaceChildren(
+        h("p", { class: "notice" }, t("indigo.done"), " ", h("a", { href: `#/projects/${res.data.project.id}`, id: "indigo-draft", text: titleOf(res.data.project) })),
+        report.length ? table([t("indigo.field"), t("indigo.kind"), t("indigo.found"), t("indigo.note")],
+          report.map((n) => [h("code", { text: n.field }), t(`indigo.kind.${NOTE_KINDS.includes(n.kind) ? n.kind : "assumed"}`), n.found || t("common.none"), state.lang === "ja" ? n.message_ja : n.message_en]), { id: "indigo-report" }) : null);
+    });
+    return h("section", { id: "indigo-import" }, h("h2", { text: t("indigo.title") }), h("p", { class: "hint", text: t("indigo.lead") }), form, result);
+  };
 
   /** The project, its latest payout run (with statement) and the figures the server computed. */
   const loadProject = async (id) => {
@@ -507,7 +541,104 @@
       data.distributions && data.distributions.tranches.length ? [h("h2", { text: t("dist.title") }), distributionsSection(id, project, data.distributions),
         downloadLinks("investor-statement-downloads", `/projects/${id}/investor-statement`, `${project.code}-investor-statement`)] : null,
       h("h2", { text: t("project.runs") }),
-      runs.length ? table([t("run.asOf"), t("run.total"), t("run.terms"), ""], runs.map((r) => [dateTime(r.as_of), money(r.total, r.currency), String(r.terms_version), h("a", { href: `#/projects/${id}/runs/${r.id}`, text: t("common.open") })])) : h("p", { text: t("project.noRun") }));
+      runs.length ? table([t("run.asOf"), t("run.total"), t("run.terms"), ""], runs.map((r) => [dateTime(r.as_of), money(r.total, r.currency), String(r.terms_version), h("a", { href: `#/projects/${id}/runs/${r.id}`, text: t("common.open") })])) : h("p", { text: t("project.noRun") }),
+      await openDataSection(id, project, isOwner));
+  };
+
+  const PUBLIC_SECTIONS = ["parties", "metrics", "payment_rules", "results", "payments", "investments"];
+
+  /** Open data: the public page's settings (the owner), an investor's own disclosure, INDIGO. */
+  const openDataSection = async (id, project, isOwner) => {
+    const res = await api("GET", `/projects/${id}/publication`);
+    if (!res.ok) return null;
+    const pub = res.data;
+    const message = h("div", { id: "publication-message", "aria-live": "polite" });
+    const parts = [h("h2", { text: t("pub.title") }),
+      h("p", { id: "publication-state" }, pub.published
+        ? [t("pub.on"), " ", h("a", { href: `#/public/${project.code}`, id: "public-link", text: t("pub.open") })]
+        : t("pub.off"))];
+    if (isOwner) {
+      const on = input("pub-published", { type: "checkbox", checked: pub.published });
+      const boxes = PUBLIC_SECTIONS.map((sec) => [sec, input(`pub-${sec}`, { type: "checkbox", checked: pub.public_sections.includes(sec) })]);
+      const threshold = input("pub-threshold", { type: "number", min: "1", max: "1000", value: String(pub.privacy_threshold), inputmode: "numeric" });
+      const form = h("form", { id: "publication-form", novalidate: true },
+        h("p", {}, on, " ", h("label", { for: "pub-published", text: t("pub.publish") })),
+        h("fieldset", {}, h("legend", { text: t("pub.sections") }),
+          boxes.map(([sec, box]) => h("p", {}, box, " ", h("label", { for: `pub-${sec}`, text: t(`pub.section.${sec}`) })))),
+        field("pub-threshold", t("pub.threshold"), threshold, t("pub.thresholdHint")),
+        h("button", { type: "submit", id: "publication-save", text: t("pub.save") }));
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const body = { published: on.checked, public_sections: boxes.filter(([, b]) => b.checked).map(([sec]) => sec), privacy_threshold: Number(threshold.value) };
+        const r = await api("PUT", `/projects/${id}/publication`, body);
+        if (!r.ok) return showProblem(message, r.problem);
+        announce(t("pub.saved"));
+        viewProject(id);
+      });
+      parts.push(form);
+    }
+    if (pub.own_position_public !== null && pub.own_position_public !== undefined) {
+      parts.push(h("p", { id: "disclosure-state", text: pub.own_position_public ? t("pub.ownPublic") : t("pub.ownPrivate") }),
+        h("button", { type: "button", id: "disclosure-toggle", class: "secondary", text: pub.own_position_public ? t("pub.makePrivate") : t("pub.makePublic"), onclick: async () => {
+          const r = await api("PUT", `/projects/${id}/publication/disclosure`, { public: !pub.own_position_public });
+          if (!r.ok) return showProblem(message, r.problem);
+          viewProject(id);
+        } }));
+    }
+    if (pub.disclosed_investors.length) {
+      parts.push(h("p", {}, h("strong", { text: `${t("pub.disclosed")}: ` }), pub.disclosed_investors.map((n) => localName(n, "ja", "en")).join(state.lang === "ja" ? "、" : ", ")));
+    }
+    parts.push(h("p", { class: "downloads no-print" }, h("button", { type: "button", class: "link", id: "indigo-export", text: t("pub.indigo"),
+      onclick: () => download(`/projects/${id}/indigo`, `${project.code}.indigo.json`) })), message);
+    return h("section", { id: "open-data" }, parts);
+  };
+
+  /** Results and counts as the public sees them: suppressed cells say so. */
+  const publicResult = (r) => (r.suppressed ? t("pub.suppressed")
+    : r.numerator !== null && r.denominator !== null ? `${number(r.numerator)} / ${number(r.denominator)}`
+      : r.metric_unit === "rate" && r.value !== null ? percent(Number(r.value)) : number(r.value));
+  /** A metric's baseline or target as people read it: rates as percentages. */
+  const metricValue = (unit, v) => (v === null || v === undefined ? t("common.none") : unit === "rate" ? percent(Number(v)) : number(v));
+
+  const viewPublicList = async () => {
+    const res = await api("GET", "/public/projects");
+    page(t("pub.listTitle"), h("p", { class: "lead", text: t("pub.listLead") }),
+      !res.ok ? problemBox(res.problem) : res.data.length === 0 ? h("p", { text: t("pub.none") })
+        : table([t("projects.title"), t("project.policyArea"), t("project.status"), t("project.cap"), t("pub.paid")],
+          res.data.map((p) => [h("a", { href: `#/public/${p.code}`, text: titleOf(p) }), t(`area.${p.policy_area}`), badge(p.status),
+            p.max_total_payment ? money(p.max_total_payment, p.currency) : t("pub.notPublic"), p.paid ? money(p.paid, p.currency) : t("pub.notPublic")]), { id: "public-projects" }),
+      h("p", {}, h("a", { href: "/api/v1/public/indigo", text: t("pub.indigoAll") })));
+  };
+
+  const viewPublicProject = async (code) => {
+    loading();
+    const res = await api("GET", `/public/projects/${encodeURIComponent(code)}`);
+    if (!res.ok) return page(t("error.title"), h("p", { id: "not-found", text: t("pub.notFound") }), h("p", {}, h("a", { href: "#/public", text: t("pub.listTitle") })));
+    const p = res.data;
+    const cur = p.currency;
+    const cap = p.payments && p.payments.max_total_payment;
+    page(titleOf(p),
+      h("p", { class: "lead" }, badge(p.status), " ", t(`area.${p.policy_area}`), " · ", t("pub.publicPage")),
+      p.service_start ? h("p", {}, h("strong", { text: `${t("project.service")}: ` }), `${date(p.service_start)} – ${date(p.service_end)}`) : null,
+      p.signed_on ? h("p", {}, h("strong", { text: `${t("pub.signed")}: ` }), date(p.signed_on)) : null,
+      p.parties ? [h("h2", { text: t("project.parties") }), table([t("project.organization"), t("project.role")], p.parties.map((x) => [localName(x.name, "ja", "en"), t(`party.${x.role}`)]), { id: "public-parties" })] : null,
+      p.metrics ? [h("h2", { text: t("project.metrics") }), table([t("project.metric"), t("project.unit"), t("project.direction"), t("project.baseline"), t("project.target"), t("pub.dataSource")],
+        p.metrics.map((m) => [localName(m.name, "ja", "en"), t(`unit.${m.unit}`), t(`direction.${m.direction}`), metricValue(m.unit, m.baseline), metricValue(m.unit, m.target), m.data_source || t("common.none")]), { id: "public-metrics" })] : null,
+      p.payment_rules ? [h("h2", { text: t("pub.rules") }), table([t("pub.component"), t("run.tranche"), t("pub.rule"), t("pub.maximum")],
+        p.payment_rules.map((r) => [r.component, r.tranche_name, localName(r.description, "ja", "en"), r.maximum ? money(r.maximum, cur) : t("common.none")]), { id: "public-rules" })] : null,
+      p.results ? [h("h2", { text: t("pub.results") }), p.results.length ? table([t("project.metric"), t("run.tranche"), t("pub.result")],
+        p.results.map((r) => [localName(r.metric_name, "ja", "en"), r.tranche_name || t("common.none"), publicResult(r)]), { id: "public-results" }) : h("p", { text: t("pub.noResults") }),
+        p.results.some((r) => r.suppressed) ? h("p", { class: "hint", text: t("pub.suppressedNote", { n: p.privacy_threshold }) }) : null] : null,
+      p.payments ? [h("h2", { text: t("pub.payments") }),
+        h("p", {}, h("strong", { text: `${t("project.cap")}: ` }), cap ? money(cap, cur) : t("common.none"), " · ",
+          h("strong", { text: `${t("pub.paid")}: ` }), h("span", { id: "public-paid", text: money(p.payments.paid, cur) }),
+          p.payments.remaining_under_maximum !== null ? [" · ", h("strong", { text: `${t("pub.remaining")}: ` }), money(p.payments.remaining_under_maximum, cur)] : null),
+        p.payments.payments.length ? paymentsChart(p.payments.payments.map((x) => ({ date: x.paid_on, amount: x.amount, cumulative: x.cumulative, room: x.remaining_under_maximum })), cap, cur,
+          { caption: "pub.paymentsChart", amount: "pub.paymentAmount", when: "claims.paidOn" }) : h("p", { text: t("pub.noPayments") })] : null,
+      p.investments ? [h("h2", { text: t("pub.investments") }),
+        h("p", {}, h("strong", { text: `${t("pub.totalInvested")}: ` }), money(p.investments.total_committed, cur), " · ", t("pub.investorCount", { n: p.investments.investors })),
+        p.investments.disclosed.length ? table([t("inv.investor"), t("pub.committed")], p.investments.disclosed.map((d) => [localName(d.investor, "ja", "en"), money(d.committed, cur)]), { id: "public-investors" }) : null] : null,
+      h("p", { class: "no-print" }, h("a", { href: `/api/v1/public/projects/${encodeURIComponent(p.code)}/indigo`, text: t("pub.indigoProject") }), " · ", h("a", { href: "#/public", text: t("pub.listTitle") })));
   };
 
   /** "What if": the engine prices hypothetical values on the server; nothing is stored. */
@@ -1610,7 +1741,7 @@
       localStorage.setItem("seika.lang", state.lang);
       render();
     } });
-    header.replaceChildren(
+    header.replaceChildren(...[
       h("a", { class: "skip", href: "#main", text: t("skip"), onclick: (ev) => { ev.preventDefault(); document.getElementById("page-title")?.focus(); } }),
       h("div", { class: "brand" }, h("a", { href: "#/", text: t("app.name") }), h("span", { class: "tagline", text: t("app.tagline") })),
       state.user ? h("nav", { "aria-label": t("nav.main") }, h("ul", {}, nav().map(([href, key]) => h("li", {}, h("a", { href, "aria-current": location.hash === href ? "page" : null, text: t(key) }))))) : null,
@@ -1618,7 +1749,7 @@
         langButton,
         state.user ? h("span", { class: "who", id: "who", text: `${state.user.display_name} (${t(`role.${state.user.role}`)})` }) : null,
         state.user ? h("button", { type: "button", id: "logout", class: "secondary", text: t("nav.logout"), onclick: () => logout() }) : null,
-        h("a", { href: "/api/docs", text: t("nav.apiDocs") })));
+        h("a", { href: "/api/docs", text: t("nav.apiDocs") }))].filter((c) => c !== null));
   };
 
   const routes = [
@@ -1636,6 +1767,8 @@
     [/^#\/queue$/, () => viewQueue()],
     [/^#\/portfolio$/, () => viewPortfolio()],
     [/^#\/admin$/, () => viewAdmin()],
+    [/^#\/public$/, () => viewPublicList()],
+    [/^#\/public\/([a-z0-9-]+)$/, (code) => viewPublicProject(code)],
   ];
 
   /** Renders the current route. Renders run one after another, so a slow view of an earlier
@@ -1649,7 +1782,8 @@
   const renderNow = async () => {
     renderShell();
     const hash = location.hash || "#/";
-    if (!state.token && hash !== "#/login") {
+    // Public pages need no login.
+    if (!state.token && hash !== "#/login" && !hash.startsWith("#/public")) {
       location.hash = "#/login";
       return;
     }

@@ -1190,3 +1190,78 @@ async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
     browser.assert_no_js_errors();
 }
 db_test!(claims_are_submitted_inspected_and_paid_in_the_ui, browser);
+
+/// The city switches the public page on from the project page, choosing its sections; anyone,
+/// without logging in, opens it from the public list and finds the API's figures, only the
+/// chosen sections, and no participant-level data or hidden field.
+async fn the_public_page_opens_without_login(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/{kobe}"));
+    browser.wait_text("#publication-state", "The public page is off");
+    browser.click("#pub-published");
+    // Payment rules and parties stay private; results and payments are public by default.
+    browser.click("#pub-parties");
+    browser.click("#pub-payment_rules");
+    browser.fill("#pub-threshold", "10");
+    browser.click("#publication-save");
+    browser.wait_text("#publication-state", "The public page is on");
+    browser.click("#logout");
+    browser.find("#login-form");
+
+    // Signed out: the public list, then the page.
+    browser.click("#public-projects-link");
+    browser.wait_text("#public-projects", "Kobe");
+    browser.click("#public-projects a");
+    let public = app
+        .get("/api/v1/public/projects/kobe-dialysis-2017", None)
+        .await
+        .json();
+    browser.wait_text(
+        "#public-paid",
+        &yen(public["payments"]["paid"].as_str().unwrap()),
+    );
+    browser.wait_text("#public-metrics", "eGFR");
+    browser.wait_text("#public-results", "105 / 105");
+    for absent in [
+        "#public-rules",
+        "#public-parties",
+        "#public-investors",
+        "#login-form",
+    ] {
+        assert_eq!(
+            browser.script(&format!(
+                "return document.querySelector('{absent}') === null"
+            )),
+            Value::Bool(true),
+            "{absent} must not be on the public page"
+        );
+    }
+    // Nothing hidden in the page: no hidden inputs or elements, no participant column.
+    let hidden = browser.script(
+        "return [...document.querySelectorAll('main input[type=hidden], main [hidden]')].length \
+         + [...document.querySelectorAll('main *')].filter((e) => getComputedStyle(e).display === 'none' \
+           && !e.closest('details') && e.tagName !== 'OPTION').length",
+    );
+    assert_eq!(hidden, json!(0));
+    let text = browser.text("main");
+    assert!(
+        !text.contains("participant") && !text.contains("参加者"),
+        "{text}"
+    );
+    browser.assert_accessible("public project");
+    browser.screenshot("public-project");
+    browser.click("#lang-switch");
+    browser.wait_text(
+        "#public-paid",
+        &yen(public["payments"]["paid"].as_str().unwrap()),
+    );
+    browser.wait_text("main", "公開ページ");
+    browser.assert_no_js_errors();
+}
+db_test!(the_public_page_opens_without_login, browser);

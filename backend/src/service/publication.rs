@@ -432,6 +432,7 @@ pub struct PublicMetric {
 pub struct PublicRule {
     pub component: String,
     pub tranche: String,
+    pub tranche_name: String,
     pub metric: Option<String>,
     /// The rule in words, with its amounts.
     pub description: Localized,
@@ -442,7 +443,12 @@ pub struct PublicRule {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PublicResult {
     pub metric: String,
+    /// The metric's name (names are public even when the metrics section is not).
+    pub metric_name: Localized,
+    pub metric_unit: Option<MetricUnit>,
     pub tranche: Option<String>,
+    /// The tranche's name, or its id when it has none.
+    pub tranche_name: Option<String>,
     pub achieved_on: Option<chrono::NaiveDate>,
     /// The verified value; none when suppressed.
     pub value: Option<String>,
@@ -455,8 +461,13 @@ pub struct PublicResult {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PublicPayment {
     pub tranche: String,
+    pub tranche_name: String,
     pub paid_on: chrono::NaiveDate,
     pub amount: String,
+    /// Paid up to and including this payment.
+    pub cumulative: String,
+    /// The maximum less `cumulative`.
+    pub remaining_under_maximum: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -520,6 +531,15 @@ fn paid_total(g: &Gathered) -> AppResult<Money> {
             .map_err(|e| AppError::Internal(e.into()))?,
     )
     .map_err(|e| AppError::Internal(e.into()))
+}
+
+/// A tranche by its name, or its id when it has none.
+fn tranche_name(c: &Contract, id: &str) -> String {
+    c.tranches
+        .iter()
+        .find(|t| t.id == id)
+        .and_then(|t| t.name.clone())
+        .unwrap_or_else(|| id.to_owned())
 }
 
 /// The projects whose public page is on.
@@ -598,6 +618,7 @@ pub fn public_project(conn: &mut DbConn, code: &str) -> AppResult<PublicProjectV
             rules.push(PublicRule {
                 component: comp.name.clone().unwrap_or_else(|| comp.id.clone()),
                 tranche: comp.tranche.clone(),
+                tranche_name: tranche_name(c, &comp.tranche),
                 metric: comp.rule.metric().map(str::to_owned),
                 description: describe_rule(&comp.rule, cur),
                 maximum: comp
@@ -625,7 +646,16 @@ pub fn public_project(conn: &mut DbConn, code: &str) -> AppResult<PublicProjectV
                     (counted && small(r.value)) || small(r.numerator) || small(r.denominator);
                 PublicResult {
                     metric: r.metric.clone(),
+                    metric_name: c.metrics.iter().find(|m| m.id == r.metric).map_or_else(
+                        || Localized {
+                            ja: r.metric.clone(),
+                            en: r.metric.clone(),
+                        },
+                        |m| m.name.clone(),
+                    ),
+                    metric_unit: c.metrics.iter().find(|m| m.id == r.metric).map(|m| m.unit),
                     tranche: r.tranche.clone(),
+                    tranche_name: r.tranche.as_deref().map(|t| tranche_name(c, t)),
                     achieved_on: r.achieved_on,
                     value: if suppressed { None } else { text(r.value) },
                     numerator: if suppressed { None } else { text(r.numerator) },
@@ -652,17 +682,34 @@ pub fn public_project(conn: &mut DbConn, code: &str) -> AppResult<PublicProjectV
         };
         Some(PublicPayments {
             max_total_payment: c.max_total_payment.map(|m| amount(m, cur)).transpose()?,
-            payments: g
-                .actual
-                .iter()
-                .map(|a| {
-                    Ok(PublicPayment {
+            payments: {
+                let mut running = Money::from_minor(0, cur);
+                let mut rows = Vec::new();
+                for a in &g.actual {
+                    let m = Money::from_decimal(a.amount, cur)
+                        .map_err(|e| AppError::Internal(e.into()))?;
+                    running = running
+                        .checked_add(m)
+                        .map_err(|e| AppError::Internal(e.into()))?;
+                    rows.push(PublicPayment {
                         tranche: a.tranche.clone(),
+                        tranche_name: tranche_name(c, &a.tranche),
                         paid_on: a.on,
-                        amount: amount(a.amount, cur)?,
-                    })
-                })
-                .collect::<AppResult<_>>()?,
+                        amount: m.amount_string(),
+                        cumulative: running.amount_string(),
+                        remaining_under_maximum: match c.max_total_payment {
+                            Some(max) => Some(
+                                Money::from_decimal(max, cur)
+                                    .and_then(|max| max.checked_sub(running))
+                                    .map_err(|e| AppError::Internal(e.into()))?
+                                    .amount_string(),
+                            ),
+                            None => None,
+                        },
+                    });
+                }
+                rows
+            },
             paid: paid.amount_string(),
             remaining_under_maximum: remaining,
         })
