@@ -496,7 +496,7 @@ pub fn export(f: &ExportFacts<'_>) -> Value {
                 row.insert("maximum_potential_return_type".into(), json!({"value": "Average annual return"}));
                 row.insert(
                     "maximum_potential_return".into(),
-                    json!({"value": json_number(rate * Decimal::ONE_HUNDRED)}),
+                    json!({"value": rate.checked_mul(Decimal::ONE_HUNDRED).map_or(Value::Null, json_number)}),
                 );
             }
             row.insert(
