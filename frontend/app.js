@@ -705,11 +705,37 @@
         fanChart(sim.by_fiscal_year, currency),
         table([t("project.fiscalYear"), "5%", "25%", "50%", "75%", "95%", t("sim.mean")], sim.by_fiscal_year.map((y) => [fyLabel(y.fiscal_year), ...band(y.payment)]), { id: "simulation-years" }),
         sim.investors.length ? [h("h3", { text: t("sim.investors") }),
+          irrChart(sim.investors.filter((i) => i.irr)),
           table([t("inv.investor"), `IRR 5%`, `IRR 50%`, `IRR 95%`, t("sim.lossShare")], sim.investors.map((i) => [i.investor,
             i.irr ? percent(Number(i.irr.p5), 2) : t("common.none"), i.irr ? percent(Number(i.irr.p50), 2) : t("common.none"), i.irr ? percent(Number(i.irr.p95), 2) : t("common.none"), pc(i.probability_of_loss)]), { id: "simulation-investors" })] : null,
         h("p", { class: "hint", text: t("sim.note", { engine: sim.engine_version }) }));
     });
     return h("details", { id: "simulation", class: "no-print" }, h("summary", { text: t("sim.title") }), h("p", { class: "hint", text: t("sim.intro") }), form, result);
+  };
+
+  /** Each investor's simulated IRR: the 5th–95th percentile band, the middle half darker, the
+   *  median marked, and the zero line (below it the investor loses money); the table after it
+   *  holds the same figures. */
+  const irrChart = (investors) => {
+    if (!investors.length) return null;
+    const lows = investors.map((i) => Number(i.irr.p5));
+    const highs = investors.map((i) => Number(i.irr.p95));
+    const lo = Math.min(0, ...lows), hi = Math.max(0.01, ...highs);
+    const width = 560, rowH = 34, left = 150;
+    const scale = (v) => left + ((Number(v) - lo) / (hi - lo || 1)) * (width - left - 20);
+    const svg = s("svg", { viewBox: `0 0 ${width} ${investors.length * rowH + 30}`, class: "fan-chart irr-chart", role: "img",
+      "aria-label": t("sim.irrChartLabel", { investors: investors.map((i) => `${i.investor}: ${percent(Number(i.irr.p5), 2)}–${percent(Number(i.irr.p95), 2)}`).join("; ") }) });
+    investors.forEach((i, n) => {
+      const yTop = 5 + n * rowH;
+      svg.append(s("text", { x: 0, y: yTop + 20, class: "fan-label" }, i.investor.slice(0, 22)),
+        s("rect", { x: scale(i.irr.p5), y: yTop + 6, width: Math.max(scale(i.irr.p95) - scale(i.irr.p5), 2), height: 20, class: "fan-band" }),
+        s("rect", { x: scale(i.irr.p25), y: yTop + 6, width: Math.max(scale(i.irr.p75) - scale(i.irr.p25), 2), height: 20, class: "fan-core" }),
+        s("line", { x1: scale(i.irr.p50), x2: scale(i.irr.p50), y1: yTop + 2, y2: yTop + 30, class: "fan-median" }));
+    });
+    const bottom = investors.length * rowH + 8;
+    svg.append(s("line", { x1: scale(0), x2: scale(0), y1: 0, y2: bottom, stroke: "#b3261e", "stroke-dasharray": "4 3" }),
+      s("text", { x: scale(0), y: bottom + 16, "text-anchor": "middle", class: "chart-label" }, "0%"));
+    return h("figure", {}, svg, h("figcaption", { class: "hint", text: t("sim.irrChartCaption") }));
   };
 
   /** Payment by fiscal year as bands from the 5th to the 95th percentile with the median marked;
@@ -823,8 +849,9 @@
       b.commitment ? h("p", {}, h("strong", { text: `${t("budget.commitment")}: ` }),
         `${b.commitment.item} · ${fyLabel(b.commitment.from_fiscal_year)}–${fyLabel(b.commitment.to_fiscal_year)} · ${t("budget.totalLimit")} ${money(b.commitment.total_limit, cur)}`) : null,
       b.warnings.length ? h("ul", { id: "budget-warnings", class: "notice" }, b.warnings.map((w) => h("li", { text: warning(w) }))) : null,
-      table([t("project.fiscalYear"), t("project.appropriated"), t("budget.limit"), t("budget.committed"), t("claims.paid"), t("budget.projected"), t("project.budgetLeft")],
+      table([t("project.fiscalYear"), t("project.appropriated"), t("budget.limit"), t("budget.committed"), t("claims.paid"), t("budget.projected"), t("budget.maximum"), t("project.budgetLeft")],
         b.years.map((y) => [fyLabel(y.fiscal_year), money(y.appropriated, cur), money(y.commitment_limit, cur), money(y.committed, cur), money(y.paid, cur), money(y.projected, cur),
+          y.maximum === null ? t("budget.noCeiling") : money(y.maximum, cur),
           y.remaining === null ? t("common.none") : h("span", { class: y.remaining.startsWith("-") ? "overdue" : null, text: money(y.remaining, cur) })]), { id: "budget" }),
       b.schedule.length ? table([t("run.tranche"), t("new.dueOn"), t("project.fiscalYear"), t("budget.payBy"), t("budget.expected"), t("budget.atMost"), t("project.status")],
         b.schedule.map((p) => [p.tranche, date(p.due_on), fyLabel(p.fiscal_year), date(p.latest_payment_on), money(p.expected, cur), money(p.at_most, cur), badge(p.stage)]), { id: "payment-schedule" }) : null,

@@ -648,6 +648,14 @@ async fn the_demo_shows_kobe_money_as_it_moved(app: TestApp) {
     assert_eq!(budget["commitment"]["total_limit"], "34060000");
     assert_eq!(budget["years"][0]["paid"], "26200000");
     assert_eq!(budget["years"][1]["remaining"], "4627575");
+    // The most each year can bring, hand-computed from the terms: FY2018 the two fixed interim
+    // payments ¥10,480,000 + ¥15,720,000; FY2020 the final linear payment's ¥7,860,000.
+    assert_eq!(budget["years"][0]["maximum"], "26200000");
+    assert_eq!(budget["years"][1]["maximum"], "7860000");
+    let forecast = &figures["due"]["fiscal_years"];
+    assert_eq!(forecast[0]["maximum"], "26200000");
+    assert_eq!(forecast[1]["maximum"], "7860000");
+    assert_eq!(forecast[1]["computed"], "3232425");
     assert!(
         budget["warnings"].as_array().unwrap().is_empty(),
         "{budget}"

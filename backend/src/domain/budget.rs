@@ -20,6 +20,8 @@ pub struct YearAmounts {
     pub paid: Money,
     /// Computed for tranches not claimed yet.
     pub projected: Money,
+    /// The most the contract can make due in the year, if it has a ceiling.
+    pub maximum: Option<Money>,
 }
 
 impl YearAmounts {
@@ -30,6 +32,7 @@ impl YearAmounts {
             committed: Money::zero(currency),
             paid: Money::zero(currency),
             projected: Money::zero(currency),
+            maximum: None,
         }
     }
 }
@@ -43,6 +46,9 @@ pub struct YearFigures {
     pub committed: String,
     pub paid: String,
     pub projected: String,
+    /// The most the contract can make due in the year (its tranches' maxima, at most the
+    /// contract's maximum): the worst case to budget for; absent when it has no ceiling.
+    pub maximum: Option<String>,
     /// Committed plus projected: what the year must be able to pay.
     pub needed: String,
     /// Appropriated less needed; negative when the appropriation falls short.
@@ -113,6 +119,7 @@ pub fn assess(
             committed: y.committed.amount_string(),
             paid: y.paid.amount_string(),
             projected: y.projected.amount_string(),
+            maximum: y.maximum.map(Money::amount_string),
             needed: needed.amount_string(),
             remaining: remaining.map(Money::amount_string),
         });
@@ -148,6 +155,7 @@ mod tests {
                 committed: yen(26_200_000),
                 paid: yen(26_200_000),
                 projected: yen(0),
+                maximum: None,
             },
         );
         // FY2020: 3,232,425 projected, no appropriation, over a yearly limit of 3,000,000.

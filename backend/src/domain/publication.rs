@@ -310,35 +310,12 @@ pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
 
 /// The price of one unit where the rule has exactly one (INDIGO's `price_per_unit`).
 pub fn price_per_unit(rule: &Rule) -> Option<Decimal> {
-    match rule {
-        Rule::RateCard { outcomes, .. } if outcomes.len() == 1 => Some(outcomes[0].price),
-        Rule::PersonPeriod {
-            price_per_period, ..
-        } => Some(*price_per_period),
-        Rule::Comparison {
-            pay: ComparisonPay::PerUnit { price, .. },
-            ..
-        } => Some(*price),
-        _ => None,
-    }
+    rule.unit_price()
 }
 
 /// The most the rule itself can pay, where the rule states one (before caps).
 pub fn rule_maximum(rule: &Rule) -> Option<Decimal> {
-    match rule {
-        Rule::Fixed { amount, .. } => Some(*amount),
-        Rule::Linear { max_amount, .. } | Rule::Corridor { max_amount, .. } => Some(*max_amount),
-        Rule::Tiered { steps, .. }
-        | Rule::Comparison {
-            pay: ComparisonPay::Tiers { steps },
-            ..
-        } => steps.iter().map(|s| s.amount).max(),
-        Rule::Comparison {
-            pay: ComparisonPay::Threshold { amount, .. },
-            ..
-        } => Some(*amount),
-        _ => None,
-    }
+    rule.maximum()
 }
 
 #[cfg(test)]

@@ -275,6 +275,42 @@ impl Rule {
         }
     }
 
+    /// The most the rule itself can pay, where the rule states one (before caps); none for rules
+    /// paid per participant or per unit, which have no ceiling of their own.
+    pub fn maximum(&self) -> Option<Decimal> {
+        match self {
+            Rule::Fixed { amount, .. } => Some(*amount),
+            Rule::Linear { max_amount, .. } | Rule::Corridor { max_amount, .. } => {
+                Some(*max_amount)
+            }
+            Rule::Tiered { steps, .. }
+            | Rule::Comparison {
+                pay: ComparisonPay::Tiers { steps },
+                ..
+            } => steps.iter().map(|s| s.amount).max(),
+            Rule::Comparison {
+                pay: ComparisonPay::Threshold { amount, .. },
+                ..
+            } => Some(*amount),
+            _ => None,
+        }
+    }
+
+    /// The price of one unit where the rule has exactly one.
+    pub fn unit_price(&self) -> Option<Decimal> {
+        match self {
+            Rule::RateCard { outcomes, .. } if outcomes.len() == 1 => Some(outcomes[0].price),
+            Rule::PersonPeriod {
+                price_per_period, ..
+            } => Some(*price_per_period),
+            Rule::Comparison {
+                pay: ComparisonPay::PerUnit { price, .. },
+                ..
+            } => Some(*price),
+            _ => None,
+        }
+    }
+
     /// The aggregate metric the rule reads, if any.
     pub fn metric(&self) -> Option<&str> {
         match self {
@@ -507,6 +543,30 @@ impl Contract {
     }
 
     /// Every problem with the terms; empty when the contract can be computed.
+    /// The most a tranche can pay: its own cap, else the sum of its components' caps or rules'
+    /// maxima, never above the contract's maximum; none when a component has no ceiling and the
+    /// contract states no maximum.
+    pub fn tranche_maximum(&self, tranche: &str) -> Option<Decimal> {
+        let t = self.tranches.iter().find(|t| t.id == tranche)?;
+        let from_components: Option<Decimal> = self
+            .components
+            .iter()
+            .filter(|c| c.tranche == tranche)
+            .map(|c| match (c.cap, c.rule.maximum()) {
+                (Some(cap), Some(max)) => Some(cap.min(max)),
+                (cap, max) => cap.or(max),
+            })
+            .try_fold(Decimal::ZERO, |sum, m| m.and_then(|m| sum.checked_add(m)));
+        let own = match (t.cap, from_components) {
+            (Some(cap), Some(sum)) => Some(cap.min(sum)),
+            (cap, sum) => cap.or(sum),
+        };
+        match (own, self.max_total_payment) {
+            (Some(own), Some(total)) => Some(own.min(total)),
+            (own, total) => own.or(total),
+        }
+    }
+
     pub fn validate(&self) -> Vec<Issue> {
         let mut issues = Vec::new();
         if self.schema != CONTRACT_SCHEMA {

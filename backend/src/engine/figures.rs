@@ -130,6 +130,10 @@ pub struct FiscalYearDue {
     pub fiscal_year: i32,
     pub appropriated: Option<String>,
     pub computed: String,
+    /// The most the contract can make due in this year: the maxima of its tranches due in it
+    /// (each tranche's cap, or its components' caps and rules' maxima), never above the
+    /// contract's maximum; absent when a tranche has no ceiling and the contract states none.
+    pub maximum: Option<String>,
     /// Appropriated less computed; absent without an appropriation.
     pub remaining: Option<String>,
 }
@@ -238,6 +242,28 @@ pub fn investor_cash_flows(
 }
 
 /// Lays out a statement's amounts; every sum and difference in exact minor units.
+/// The most the contract can make due in each fiscal year (April–March of its tranches' due
+/// dates): the sum of the year's tranche maxima, at most the contract's maximum; `None` for a
+/// year with a tranche that has no ceiling under a contract that states no maximum.
+pub fn fiscal_year_maxima(contract: &Contract) -> BTreeMap<i32, Option<Decimal>> {
+    let mut maximum: BTreeMap<i32, Option<Decimal>> = BTreeMap::new();
+    for t in &contract.tranches {
+        let entry = maximum
+            .entry(fiscal_year(t.due_on))
+            .or_insert(Some(Decimal::ZERO));
+        *entry = match (*entry, contract.tranche_maximum(&t.id)) {
+            (Some(sum), Some(m)) => sum.checked_add(m),
+            _ => None,
+        };
+    }
+    for m in maximum.values_mut() {
+        if let (Some(v), Some(total)) = (*m, contract.max_total_payment) {
+            *m = Some(v.min(total));
+        }
+    }
+    maximum
+}
+
 pub fn due_schedule(
     contract: &Contract,
     statement: &StatementTotals,
@@ -273,6 +299,7 @@ pub fn due_schedule(
     for line in &contract.budget {
         appropriated.insert(line.fiscal_year, money(line.amount)?);
     }
+    let maximum = fiscal_year_maxima(contract);
     let years: std::collections::BTreeSet<i32> =
         by_year.keys().chain(appropriated.keys()).copied().collect();
     let fiscal_years = years
@@ -280,10 +307,17 @@ pub fn due_schedule(
         .map(|year| {
             let computed = by_year.get(&year).copied().unwrap_or(Money::zero(currency));
             let budget = appropriated.get(&year).copied();
+            let most = maximum
+                .get(&year)
+                .copied()
+                .flatten()
+                .map(money)
+                .transpose()?;
             Ok(FiscalYearDue {
                 fiscal_year: year,
                 appropriated: budget.map(Money::amount_string),
                 computed: computed.amount_string(),
+                maximum: most.map(Money::amount_string),
                 remaining: room(computed, budget)?,
             })
         })

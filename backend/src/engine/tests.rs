@@ -769,3 +769,46 @@ proptest! {
         }
     }
 }
+
+/// A tranche's ceiling: its components' maxima, at most the contract's maximum; a rate card has
+/// none of its own.
+#[test]
+fn tranche_and_fiscal_year_maxima() {
+    let mut contract: Contract = serde_json::from_str(include_str!(
+        "../../../docs/examples/kobe-dialysis.contract.json"
+    ))
+    .unwrap();
+    assert_eq!(
+        contract.tranche_maximum("interim"),
+        Some(rust_decimal::Decimal::from(26_200_000))
+    );
+    assert_eq!(
+        contract.tranche_maximum("final"),
+        Some(rust_decimal::Decimal::from(7_860_000))
+    );
+    contract.max_total_payment = Some(rust_decimal::Decimal::from(30_000_000));
+    let years = crate::engine::figures::fiscal_year_maxima(&contract);
+    assert_eq!(years[&2018], Some(rust_decimal::Decimal::from(26_200_000)));
+    contract.max_total_payment = Some(rust_decimal::Decimal::from(20_000_000));
+    assert_eq!(
+        contract.tranche_maximum("interim"),
+        Some(rust_decimal::Decimal::from(20_000_000))
+    );
+    // A rate card without a cap and no contract maximum: no ceiling.
+    contract.max_total_payment = None;
+    contract.components[2].rule = super::contract::Rule::RateCard {
+        metric: None,
+        outcomes: vec![crate::engine::contract::RateCardOutcome {
+            outcome: "x".into(),
+            price: rust_decimal::Decimal::from(1000),
+            max_per_participant: None,
+            cap: None,
+        }],
+        cap_per_participant: None,
+    };
+    assert_eq!(contract.tranche_maximum("final"), None);
+    assert_eq!(
+        crate::engine::figures::fiscal_year_maxima(&contract)[&2020],
+        None
+    );
+}

@@ -228,6 +228,11 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
             years.insert(fy, y);
         }
     }
+    for (fy, most) in crate::engine::figures::fiscal_year_maxima(&contract) {
+        let mut y = year(&mut years, fy);
+        y.maximum = most.map(money).transpose()?;
+        years.insert(fy, y);
+    }
     let maximum = contract.max_total_payment.map(money).transpose()?;
     let total_limit = commitment
         .as_ref()

@@ -369,6 +369,10 @@ pub fn budget_schedule(
         money_header("支払見込額", "projected"),
         money_header("必要額", "needed"),
         money_header("残額", "remaining"),
+        money_header(
+            "最大額（年度の契約上限）",
+            "at most (the contract's ceiling)",
+        ),
     ];
     let rows = budget
         .years
@@ -383,6 +387,7 @@ pub fn budget_schedule(
                 number(&y.projected),
                 number(&y.needed),
                 optional_number(&y.remaining),
+                optional_number(&y.maximum),
             ]
         })
         .collect();

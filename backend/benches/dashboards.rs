@@ -1,0 +1,331 @@
+//! Dashboards under load: the real `seika` binary holding 1,000 projects of 50 cities (each
+//! published, with a payout run), and 64 keep-alive connections asking for one dashboard as fast
+//! as they can for a few seconds; requests per second and p50/p99 latency, with the health
+//! endpoint measured the same way in the same run as the yardstick (this machine is shared).
+//! `cargo bench --bench dashboards` (SQLite), and on PostgreSQL with SEIKA_BENCH_POSTGRES_URL set
+//! (a fresh database is created and dropped). Figures go to docs/BENCHMARKS.md.
+
+#![expect(clippy::float_arithmetic, reason = "timings and rates, never money")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, RunQueryDsl};
+use serde_json::{Value, json};
+
+const CONNECTIONS: usize = 64;
+const CITIES: usize = 50;
+const PROJECTS_PER_CITY: usize = 20;
+const SECONDS: u64 = 5;
+const DEMO_PASSWORD: &str = "seika-demo-2026";
+const PASSWORD: &str = "bench-password-2026";
+
+/// The server, stopped when the bench ends or fails.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(database_url: &str, dir: &std::path::Path) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seika"))
+        .current_dir(dir)
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", database_url)
+        .env("SEIKA_JWT_SECRET", "bench-signing-secret-0123456789abcdef")
+        .env("SEIKA_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start seika");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("text");
+    let addr = first
+        .strip_prefix("Seika is running at http://")
+        .and_then(|r| r.strip_suffix('/'))
+        .expect("the address line")
+        .to_owned();
+    std::thread::spawn(move || for _ in lines {});
+    (Server(child), addr)
+}
+
+/// One HTTP/1.1 exchange on a kept-alive connection: status and body.
+fn exchange(
+    stream: &mut BufReader<TcpStream>,
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &str,
+    body: Option<&Value>,
+) -> (u16, Vec<u8>) {
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        stream.get_mut(),
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}{headers}Content-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut status_line = String::new();
+    stream.read_line(&mut status_line).expect("status");
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        stream.read_line(&mut line).expect("header");
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut bytes = vec![0; length];
+    stream.read_exact(&mut bytes).expect("body");
+    (status, bytes)
+}
+
+fn connect(addr: &str) -> BufReader<TcpStream> {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    BufReader::new(stream)
+}
+
+fn call(addr: &str, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Value {
+    let mut c = connect(addr);
+    let (status, bytes) = exchange(&mut c, addr, method, path, token, "", body);
+    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {value}"
+    );
+    value
+}
+
+fn login(addr: &str, email: &str, password: &str) -> String {
+    call(
+        addr,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(&json!({"email": email, "password": password})),
+    )["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+/// 50 cities with 20 published projects each, every one with a payout run: through the API and
+/// the command line, as people and operators would.
+fn seed(addr: &str, database_url: &str, dir: &std::path::Path) {
+    let admin = login(addr, "admin@seika.example", DEMO_PASSWORD);
+    let mut terms: Value = serde_json::from_str(include_str!(
+        "../../docs/examples/kobe-dialysis.contract.json"
+    ))
+    .expect("contract");
+    terms["investments"] = json!([]);
+    terms["waterfall"] = json!([]);
+    let started = Instant::now();
+    let threads: Vec<_> = (0..CITIES)
+        .map(|city| {
+            let slug = format!("bench-city-{city}");
+            call(
+                addr,
+                "POST",
+                "/api/v1/organizations",
+                Some(&admin),
+                Some(&json!({"slug": slug, "kind": "local_government",
+                    "name_ja": format!("ベンチ市{city}"), "name_en": format!("Bench City {city}")})),
+            );
+            let status = Command::new(env!("CARGO_BIN_EXE_seika"))
+                .current_dir(dir)
+                .args(["user", "add", "--email", &format!("staff@{slug}.example")])
+                .args(["--name", "Bench", "--role", "government_staff"])
+                .args(["--organization", &slug])
+                .env("DATABASE_URL", database_url)
+                .env("SEIKA_NEW_USER_PASSWORD", PASSWORD)
+                .env("SEIKA_LOG", "warn")
+                .stdout(Stdio::null())
+                .status()
+                .expect("seika user add");
+            assert!(status.success());
+            let (addr, mut terms) = (addr.to_owned(), terms.clone());
+            std::thread::spawn(move || {
+                let token = login(&addr, &format!("staff@{slug}.example"), PASSWORD);
+                terms["payers"] = json!([{"id": slug, "share": "1"}]);
+                for n in 0..PROJECTS_PER_CITY {
+                    terms["code"] = json!(format!("{slug}-{n}"));
+                    let created = call(
+                        &addr,
+                        "POST",
+                        "/api/v1/projects",
+                        Some(&token),
+                        Some(&json!({"title_ja": format!("ベンチ事業{n}"), "title_en": format!("Bench project {n}"),
+                            "policy_area": "health", "effective_from": "2017-07-01", "parties": [], "terms": terms})),
+                    );
+                    let id = created["id"].as_i64().expect("id");
+                    let mut c = connect(&addr);
+                    let (status, _) = exchange(
+                        &mut c,
+                        &addr,
+                        "POST",
+                        &format!("/api/v1/projects/{id}/status"),
+                        Some(&token),
+                        &format!("If-Match: \"{}\"\r\n", created["version"]),
+                        Some(&json!({"status": "published"})),
+                    );
+                    assert_eq!(status, 200, "publish");
+                    call(
+                        &addr,
+                        "POST",
+                        &format!("/api/v1/projects/{id}/payout-runs"),
+                        Some(&token),
+                        Some(&json!({})),
+                    );
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("seeding thread");
+    }
+    eprintln!(
+        "seeded {} projects in {:.1} s",
+        CITIES * PROJECTS_PER_CITY,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+struct Load {
+    requests: usize,
+    errors: usize,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    bytes: usize,
+}
+
+/// `CONNECTIONS` keep-alive connections asking for `path` for `SECONDS`.
+fn load(addr: &str, path: &str, token: Option<&str>) -> Load {
+    let deadline = Instant::now() + Duration::from_secs(SECONDS);
+    let started = Instant::now();
+    let threads: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let (addr, path, token) = (addr.to_owned(), path.to_owned(), token.map(str::to_owned));
+            std::thread::spawn(move || {
+                let mut c = connect(&addr);
+                let (mut times, mut errors, mut bytes) = (Vec::new(), 0, 0);
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let (status, body) =
+                        exchange(&mut c, &addr, "GET", &path, token.as_deref(), "", None);
+                    times.push(t.elapsed());
+                    bytes = body.len();
+                    if status != 200 {
+                        errors += 1;
+                    }
+                }
+                (times, errors, bytes)
+            })
+        })
+        .collect();
+    let mut times = Vec::new();
+    let (mut errors, mut bytes) = (0, 0);
+    for t in threads {
+        let (ts, e, b) = t.join().expect("load thread");
+        times.extend(ts);
+        errors += e;
+        bytes = b;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    Load {
+        requests: times.len(),
+        errors,
+        per_second: times.len() as f64 / seconds,
+        p50_ms: at(0.50).as_secs_f64() * 1000.0,
+        p99_ms: at(0.99).as_secs_f64() * 1000.0,
+        bytes,
+    }
+}
+
+fn measure(backend: &str, database_url: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (server, addr) = start(database_url, dir.path());
+    seed(&addr, database_url, dir.path());
+    let city = login(&addr, "staff@bench-city-0.example", PASSWORD);
+    let kobe = login(&addr, "staff@kobe-city.example", DEMO_PASSWORD);
+    let investor = login(&addr, "investor@smbc.example", DEMO_PASSWORD);
+    let provider = login(&addr, "provider@dpp.example", DEMO_PASSWORD);
+    let health = load(&addr, "/api/v1/health", None);
+    let runs = [
+        (
+            "government (20 projects)",
+            "/api/v1/dashboards/government",
+            city,
+        ),
+        (
+            "government (Kobe, demo)",
+            "/api/v1/dashboards/government",
+            kobe,
+        ),
+        (
+            "investor (SMBC, demo)",
+            "/api/v1/dashboards/investor",
+            investor,
+        ),
+        ("provider (demo)", "/api/v1/dashboards/provider", provider),
+    ];
+    let report = |name: &str, l: &Load| {
+        println!(
+            "{{\"backend\":\"{backend}\",\"endpoint\":\"{name}\",\"connections\":{CONNECTIONS},\
+             \"requests\":{},\"errors\":{},\"requests_per_second\":{:.0},\"p50_ms\":{:.1},\
+             \"p99_ms\":{:.1},\"response_bytes\":{},\"ratio_to_health\":{:.2}}}",
+            l.requests,
+            l.errors,
+            l.per_second,
+            l.p50_ms,
+            l.p99_ms,
+            l.bytes,
+            l.per_second / health.per_second
+        );
+    };
+    report("health", &health);
+    for (name, path, token) in &runs {
+        let l = load(&addr, path, Some(token));
+        report(name, &l);
+        assert_eq!(l.errors, 0, "{name}: every request answered 200");
+    }
+    drop(server);
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    measure("sqlite", &sqlite);
+    if let Ok(admin) = std::env::var("SEIKA_BENCH_POSTGRES_URL") {
+        let name = format!("seika_bench_dashboards_{}", std::process::id());
+        let mut conn = diesel::pg::PgConnection::establish(&admin).expect("PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create database");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        measure("postgres", &format!("{base}/{name}"));
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .expect("drop database");
+    }
+}
