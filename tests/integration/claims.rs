@@ -948,6 +948,38 @@ async fn government_dashboard_matches_the_projects_figures(app: TestApp) {
         .await
         .json();
     assert_eq!(none["projects"], json!([]));
+
+    // Served again while nothing changes, and recomputed as soon as something does: a result
+    // submitted for verification shows at once.
+    assert_eq!(kobe["awaiting_verification"], 0);
+    let again = app
+        .get("/api/v1/dashboards/government", Some(&staff))
+        .await
+        .json();
+    assert_eq!(again, dash);
+    let evaluator = app.login("evaluator@mirai.example").await;
+    let entered = app
+        .post(
+            &format!("/api/v1/projects/{id}/outcome-results"),
+            Some(&evaluator),
+            &json!({"metric": "egfr_decline_suppression", "tranche": "final", "value": "0.4"}),
+        )
+        .await;
+    entered.assert_status(StatusCode::CREATED);
+    let rid = entered.json()["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/projects/{id}/outcome-results/{rid}/submit"),
+        Some(&evaluator),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let after = app
+        .get("/api/v1/dashboards/government", Some(&staff))
+        .await
+        .json();
+    assert_eq!(after["projects"][0]["awaiting_verification"], 1);
+    assert_eq!(after["totals"][0]["awaiting_verification"], 1);
 }
 db_test!(government_dashboard_matches_the_projects_figures);
 

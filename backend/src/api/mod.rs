@@ -80,6 +80,8 @@ pub struct AppState {
     pub password_hashing: Arc<tokio::sync::Semaphore>,
     /// Argon2 working memory reused across logins (one buffer per permit above).
     pub password_memory: Arc<crate::domain::password::VerifierMemory>,
+    /// Dashboards as last computed, served again while nothing changed.
+    pub dashboards: Arc<crate::service::dashboards::DashboardCache>,
 }
 
 impl AppState {
@@ -92,6 +94,7 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, usize::from),
             )),
             password_memory: Arc::default(),
+            dashboards: Arc::default(),
         }
     }
 }

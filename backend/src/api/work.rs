@@ -18,16 +18,34 @@ pub async fn waiting(State(state): State<AppState>, auth: AuthUser) -> AppResult
         .map(Json)
 }
 
+/// A JSON answer already serialized.
+fn json_bytes(bytes: &std::sync::Arc<Vec<u8>>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes.as_ref().clone(),
+    )
+        .into_response()
+}
+
 /// The reader's organization's investments across every project, with totals per currency.
 pub async fn investor_dashboard(
     State(state): State<AppState>,
     auth: AuthUser,
-) -> AppResult<Json<crate::service::dashboards::InvestorDashboard>> {
-    state
+) -> AppResult<axum::response::Response> {
+    let cache = state.dashboards.clone();
+    let bytes = state
         .db
-        .run(move |conn| crate::service::dashboards::investor(conn, &auth.actor))
-        .await
-        .map(Json)
+        .run(move |conn| {
+            cache.json(
+                conn,
+                &auth.actor,
+                "investor",
+                crate::service::dashboards::investor,
+            )
+        })
+        .await?;
+    Ok(json_bytes(&bytes))
 }
 
 /// The projects the reader's organization owns or pays outcomes on: what it may owe, when and
@@ -35,24 +53,40 @@ pub async fn investor_dashboard(
 pub async fn government_dashboard(
     State(state): State<AppState>,
     auth: AuthUser,
-) -> AppResult<Json<crate::service::dashboards::GovernmentDashboard>> {
-    state
+) -> AppResult<axum::response::Response> {
+    let cache = state.dashboards.clone();
+    let bytes = state
         .db
-        .run(move |conn| crate::service::dashboards::government(conn, &auth.actor))
-        .await
-        .map(Json)
+        .run(move |conn| {
+            cache.json(
+                conn,
+                &auth.actor,
+                "government",
+                crate::service::dashboards::government,
+            )
+        })
+        .await?;
+    Ok(json_bytes(&bytes))
 }
 
 /// The projects the reader's organization delivers: outcomes and payments, no investor positions.
 pub async fn provider_dashboard(
     State(state): State<AppState>,
     auth: AuthUser,
-) -> AppResult<Json<crate::service::dashboards::ProviderDashboard>> {
-    state
+) -> AppResult<axum::response::Response> {
+    let cache = state.dashboards.clone();
+    let bytes = state
         .db
-        .run(move |conn| crate::service::dashboards::provider(conn, &auth.actor))
-        .await
-        .map(Json)
+        .run(move |conn| {
+            cache.json(
+                conn,
+                &auth.actor,
+                "provider",
+                crate::service::dashboards::provider,
+            )
+        })
+        .await?;
+    Ok(json_bytes(&bytes))
 }
 
 /// The investor dashboard as CSV (UTF-8 or Shift_JIS) or XLSX.

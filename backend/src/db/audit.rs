@@ -242,3 +242,12 @@ pub fn page(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<Vec<Audit
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     audit_log::table.count().get_result(conn)
 }
+
+/// The newest entry's sequence number (0 before any): every write appends an entry in its own
+/// transaction, under a lock held to commit, so this changes whenever committed data does.
+pub fn last_seq(conn: &mut DbConn) -> QueryResult<i64> {
+    audit_log::table
+        .select(diesel::dsl::max(audit_log::seq))
+        .first::<Option<i64>>(conn)
+        .map(Option::unwrap_or_default)
+}

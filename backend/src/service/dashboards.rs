@@ -521,3 +521,69 @@ pub fn provider(conn: &mut DbConn, actor: &Actor) -> AppResult<ProviderDashboard
     }
     Ok(ProviderDashboard { projects: out })
 }
+
+// ---- Computed once per organization and change ---------------------------------------------
+
+/// Dashboards as last computed, per organization, role and day, with the audit log's sequence
+/// number they were computed at. Every write appends to the audit log in its own transaction, so
+/// an answer is served again only while nothing has been committed since; with several server
+/// instances each keeps its own and all check the shared log. Bounded: emptied when it holds
+/// more than [`DashboardCache::MAX_ENTRIES`].
+#[derive(Debug, Default)]
+pub struct DashboardCache {
+    entries: std::sync::Mutex<CacheEntries>,
+}
+
+/// Each answer with the audit sequence number it was computed at.
+type CacheEntries = std::collections::HashMap<CacheKey, (i64, std::sync::Arc<Vec<u8>>)>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    kind: &'static str,
+    organization: i64,
+    role: crate::domain::user::Role,
+    day: NaiveDate,
+}
+
+impl DashboardCache {
+    pub const MAX_ENTRIES: usize = 4096;
+
+    /// The dashboard `kind` for the actor as JSON: the cached answer when nothing changed since it
+    /// was computed, else `compute`'s, kept for the next reader of the same organization.
+    pub fn json<T: Serialize>(
+        &self,
+        conn: &mut DbConn,
+        actor: &Actor,
+        kind: &'static str,
+        compute: impl FnOnce(&mut DbConn, &Actor) -> AppResult<T>,
+    ) -> AppResult<std::sync::Arc<Vec<u8>>> {
+        // The sequence number is read before the data, so an answer is never older than its tag.
+        let seq = db::audit::last_seq(conn)?;
+        let key = CacheKey {
+            kind,
+            organization: actor.organization_id,
+            role: actor.role,
+            day: db::now().date(),
+        };
+        if let Some((at, bytes)) = self.lock().get(&key)
+            && *at == seq
+        {
+            return Ok(bytes.clone());
+        }
+        let bytes =
+            std::sync::Arc::new(serde_json::to_vec(&compute(conn, actor)?).map_err(internal)?);
+        let mut entries = self.lock();
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, (seq, bytes.clone()));
+        Ok(bytes)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheEntries> {
+        // A panic while holding the lock leaves only a map of finished answers: still usable.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
