@@ -1472,7 +1472,9 @@
           money(x.distributions_due, x.currency), money(x.distributions_paid, x.currency), money(x.outstanding_principal, x.currency), ratio(x.dpi)]), { id: "investor-totals" }),
       table([t("projects.title"), t("dash.committed"), t("inv.drawn"), t("dist.ownPaid"), t("inv.outstanding"), "DPI", t("inv.moic"), t("inv.irr"), t("dash.projectedIrr"), t("dash.nextPayment")],
         d.projects.map((x) => [h("a", { href: `#/projects/${x.project_id}`, text: localName(x, "title_ja", "title_en") }), money(x.committed, x.currency), money(x.drawn, x.currency),
-          money(x.distributions_paid, x.currency), money(x.outstanding_principal, x.currency), ratio(x.dpi), ratio(x.money_multiple), irr(x.irr), irr(x.projected_irr), date(x.next_payment_on)]), { id: "investor-projects" }));
+          money(x.distributions_paid, x.currency), money(x.outstanding_principal, x.currency), ratio(x.dpi), ratio(x.money_multiple), irr(x.irr),
+          x.projected_irr_low || x.projected_irr_high ? `${irr(x.projected_irr_low)} – ${irr(x.projected_irr)} – ${irr(x.projected_irr_high)}` : irr(x.projected_irr),
+          date(x.next_payment_on)]), { id: "investor-projects" }));
   };
 
   // ---- Government staff: register and amend ------------------------------------------------

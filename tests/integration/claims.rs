@@ -909,8 +909,51 @@ async fn investor_dashboard_matches_a_hand_computation(app: TestApp) {
         .json();
     assert_eq!(none["projects"], json!([]));
     assert_eq!(none["totals"], json!([]));
+    // Kobe is final: a realised IRR, no range.
+    assert_eq!(kobe["projected_irr_low"], Value::Null);
+    assert_eq!(kobe["projected_irr_high"], Value::Null);
 }
 db_test!(investor_dashboard_matches_a_hand_computation);
+
+/// While outcomes are awaited the investor sees its return if nothing more is paid and if the
+/// most is paid: Kobe with its final result withdrawn, so the final tranche awaits data. SMBC's
+/// senior loan was repaid with interest from the interim payment, so both ends are the 0.9963 %
+/// it earned; the IRRs themselves are the engine's (checked against full statements in the
+/// engine's tests).
+async fn investor_dashboard_shows_the_irr_range_while_outcomes_are_awaited(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika::db::schema::outcome_results::dsl as r;
+        diesel::update(
+            r::outcome_results
+                .filter(r::project_id.eq(kobe))
+                .filter(r::metric.eq("egfr_decline_suppression")),
+        )
+        .set(r::status.eq("rejected"))
+        .execute(conn)
+        .unwrap();
+    })
+    .await;
+    let staff = app.login("staff@kobe-city.example").await;
+    app.post(
+        &format!("/api/v1/projects/{kobe}/payout-runs"),
+        Some(&staff),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let investor = app.login("investor@smbc.example").await;
+    let dash = app
+        .get("/api/v1/dashboards/investor", Some(&investor))
+        .await
+        .json();
+    let project = &dash["projects"][0];
+    assert_eq!(project["irr"], Value::Null, "not final: {project}");
+    assert_eq!(project["projected_irr_low"], "0.009963", "{project}");
+    assert_eq!(project["projected_irr_high"], "0.009963", "{project}");
+}
+db_test!(investor_dashboard_shows_the_irr_range_while_outcomes_are_awaited);
 
 /// The government dashboard: Kobe's cap and computed amount from its terms and published figures,
 /// the share still at risk computed by hand, and the money stages as the project's own figures

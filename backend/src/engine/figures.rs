@@ -13,6 +13,84 @@ use super::outcomes::Outcomes;
 use super::statement::{Distribution, PayerTotal, TrancheTotal};
 use crate::domain::{Money, MoneyError};
 
+/// An investor's return if every tranche still awaiting verified data paid nothing (`low`) or
+/// the most it can (`high`: its maximum, within what the contract's maximum leaves), with
+/// guarantees called as at the end: the range around the statement's projected return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct IrrRange {
+    pub investor: String,
+    pub low: Option<String>,
+    /// None when a tranche awaiting data has no ceiling.
+    pub high: Option<String>,
+}
+
+/// The IRR range of each investor (empty without investments or without a tranche awaiting
+/// data); the waterfall is the engine's own, run on the hypothetical receipts.
+pub fn irr_range(
+    contract: &Contract,
+    tranches: &[TrancheTotal],
+    awaiting: &std::collections::BTreeSet<String>,
+) -> Result<Vec<IrrRange>, MoneyError> {
+    if contract.investments.is_empty() || !tranches.iter().any(|t| awaiting.contains(&t.tranche)) {
+        return Ok(Vec::new());
+    }
+    let currency = contract.currency;
+    let mut low = Vec::new();
+    let mut high = Vec::new();
+    let mut high_known = true;
+    let mut cumulative = Money::zero(currency);
+    for t in tranches {
+        let computed = Money::parse(&t.total, currency)?;
+        let (low_amount, high_amount) = if awaiting.contains(&t.tranche) {
+            let most = match contract.tranche_maximum(&t.tranche) {
+                Some(m) => Money::from_decimal(m, currency)?,
+                None => {
+                    high_known = false;
+                    Money::zero(currency)
+                }
+            };
+            let room = match contract.max_total_payment {
+                Some(max) => Money::from_decimal(max, currency)?
+                    .checked_sub(cumulative)?
+                    .max(Money::zero(currency))?,
+                None => most,
+            };
+            (Money::zero(currency), most.min(room)?)
+        } else {
+            (computed, computed)
+        };
+        cumulative = cumulative.checked_add(high_amount)?;
+        low.push((t, low_amount));
+        high.push((t, high_amount));
+    }
+    let run = |receipts: &[(&TrancheTotal, Money)]| {
+        let receipts: Vec<super::waterfall::Receipt<'_>> = receipts
+            .iter()
+            .map(|(t, amount)| super::waterfall::Receipt {
+                tranche: &t.tranche,
+                date: t.due_on,
+                amount: amount.minor(),
+            })
+            .collect();
+        super::waterfall::distribute(contract, &receipts, true)
+    };
+    let (low, high) = (run(&low), run(&high));
+    Ok(low
+        .investors
+        .into_iter()
+        .map(|i| IrrRange {
+            high: high
+                .investors
+                .iter()
+                .find(|h| h.investor == i.investor)
+                .and_then(|h| h.irr.clone())
+                .filter(|_| high_known),
+            low: i.irr,
+            investor: i.investor,
+        })
+        .collect())
+}
+
 /// The Japanese fiscal year (April to March) a day falls in: 2024-04-01 to 2025-03-31 is 2024.
 pub fn fiscal_year(day: NaiveDate) -> i32 {
     if day.month() >= 4 {

@@ -53,7 +53,9 @@ pub struct MetricTotal {
     pub total: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LineStatus {
     /// Earned in full as the rule computed it: a computed amount, not a payment (payments are

@@ -812,3 +812,78 @@ fn tranche_and_fiscal_year_maxima() {
         None
     );
 }
+
+/// The IRR range while the final tranche awaits data: paying nothing gives the IRR of a statement
+/// in which the final payment is zero, paying its maximum the IRR of one at the target.
+#[test]
+fn irr_range_brackets_the_outcomes_still_awaited() {
+    let contract: Contract = serde_json::from_str(include_str!(
+        "../../../docs/examples/kobe-dialysis.contract.json"
+    ))
+    .unwrap();
+    let mut outcomes: Value = serde_json::from_str(include_str!(
+        "../../../docs/examples/kobe-dialysis.outcomes.json"
+    ))
+    .unwrap();
+    let with_egfr = |outcomes: &Value, value: Option<&str>| -> Statement {
+        let mut o = outcomes.clone();
+        let results = o["results"].as_array_mut().unwrap();
+        results.retain(|r| r["metric"] != "egfr_decline_suppression");
+        if let Some(v) = value {
+            results.push(
+                json!({"metric": "egfr_decline_suppression", "tranche": "final", "value": v}),
+            );
+        }
+        compute(&contract, &serde_json::from_value(o).unwrap()).unwrap()
+    };
+    let awaiting = with_egfr(&outcomes, None);
+    let waiting: std::collections::BTreeSet<String> = awaiting
+        .lines
+        .iter()
+        .filter(|l| l.status == LineStatus::AwaitingData)
+        .map(|l| l.tranche.clone())
+        .collect();
+    assert_eq!(waiting.iter().collect::<Vec<_>>(), ["final"]);
+    let range = crate::engine::figures::irr_range(&contract, &awaiting.tranches, &waiting).unwrap();
+    let irr_of = |s: &Statement, investor: &str| {
+        s.distribution
+            .as_ref()
+            .unwrap()
+            .investors
+            .iter()
+            .find(|i| i.investor == investor)
+            .unwrap()
+            .irr
+            .clone()
+    };
+    let (nothing, full) = (
+        with_egfr(&outcomes, Some("0")),
+        with_egfr(&outcomes, Some("0.80")),
+    );
+    assert!(!range.is_empty());
+    for r in &range {
+        assert_eq!(r.low, irr_of(&nothing, &r.investor), "{}", r.investor);
+        assert_eq!(r.high, irr_of(&full, &r.investor), "{}", r.investor);
+    }
+    // The senior loan is repaid by the interim payment either way; the equity depends on the
+    // final payment.
+    let senior = range.iter().find(|r| r.investor == "smbc").unwrap();
+    assert_eq!(senior.low, senior.high);
+    let equity = range.iter().find(|r| r.investor == "siif").unwrap();
+    let (low, high): (rust_decimal::Decimal, rust_decimal::Decimal) = (
+        equity.low.as_deref().unwrap().parse().unwrap(),
+        equity.high.as_deref().unwrap().parse().unwrap(),
+    );
+    assert!(low < high, "{low} < {high}");
+    // Every tranche final: no range.
+    outcomes = serde_json::from_str(include_str!(
+        "../../../docs/examples/kobe-dialysis.outcomes.json"
+    ))
+    .unwrap();
+    let done = with_egfr(&outcomes, Some("0.329"));
+    assert!(
+        crate::engine::figures::irr_range(&contract, &done.tranches, &Default::default())
+            .unwrap()
+            .is_empty()
+    );
+}

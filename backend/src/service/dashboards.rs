@@ -52,6 +52,10 @@ pub struct InvestorProject {
     pub irr: Option<String>,
     /// While tranches await data: the IRR if the statement were final with the data as it stands.
     pub projected_irr: Option<String>,
+    /// While a tranche awaits data: the IRR if it paid nothing, and if it paid its maximum (none
+    /// when it has no ceiling). The base case is `projected_irr`.
+    pub projected_irr_low: Option<String>,
+    pub projected_irr_high: Option<String>,
     pub guarantee_cover: String,
     /// The next tranche due on or after today.
     pub next_payment_on: Option<NaiveDate>,
@@ -128,14 +132,34 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
         let money = |s: &str| Money::parse(s, currency).map_err(internal);
         let (contract, _) = load_contract(conn, project.id, project.current_terms_version)?;
         let latest = payout_runs::list(conn, project.id)?.into_iter().next();
+        let mut range = None;
         let summary: Option<InvestorSummary> = match &latest {
             Some(run) => {
+                #[derive(serde::Deserialize)]
+                struct Line {
+                    tranche: String,
+                    status: crate::engine::statement::LineStatus,
+                }
                 #[derive(serde::Deserialize)]
                 struct Stored {
                     #[serde(default)]
                     distribution: Option<crate::engine::statement::Distribution>,
+                    tranches: Vec<crate::engine::statement::TrancheTotal>,
+                    lines: Vec<Line>,
                 }
                 let stored: Stored = serde_json::from_str(&run.statement).map_err(internal)?;
+                let awaiting: std::collections::BTreeSet<String> = stored
+                    .lines
+                    .iter()
+                    .filter(|l| l.status == crate::engine::statement::LineStatus::AwaitingData)
+                    .map(|l| l.tranche.clone())
+                    .collect();
+                let (run_contract, _) = load_contract(conn, project.id, run.terms_version)?;
+                range =
+                    crate::engine::figures::irr_range(&run_contract, &stored.tranches, &awaiting)
+                        .map_err(internal)?
+                        .into_iter()
+                        .find(|r| r.investor == own);
                 stored
                     .distribution
                     .and_then(|d| d.investors.into_iter().find(|i| i.investor == own))
@@ -230,6 +254,8 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
             projected_irr: summary
                 .as_ref()
                 .and_then(|s| s.projected.as_ref().and_then(|p| p.irr.clone())),
+            projected_irr_low: range.as_ref().and_then(|r| r.low.clone()),
+            projected_irr_high: range.as_ref().and_then(|r| r.high.clone()),
             guarantee_cover: summary
                 .as_ref()
                 .map_or_else(|| "0".to_owned(), |s| s.guarantee_cover.clone()),
