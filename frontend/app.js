@@ -243,6 +243,36 @@
       table([t("project.metric"), t("project.latest"), t("project.target"), t("project.achievement")], rows.map((m) => [m.label, number(m.value), number(m.target), percent(m.ratio)])));
   };
 
+  /** Each metric's achievement at each tranche with a verified value, by due date, against the
+   *  target (100 %); series told apart by marker shape and dash, not colour alone. */
+  const achievementHistoryChart = (terms, figures) => {
+    const series = figures.metrics.filter((m) => m.history && m.history.some((p) => p.achievement !== null));
+    if (!series.length) return null;
+    const dates = [...new Set(series.flatMap((m) => m.history.map((p) => p.due_on)))].sort();
+    const width = 560, height = 240, left = 60, top = 16, bottom = 40;
+    const values = series.flatMap((m) => m.history.filter((p) => p.achievement !== null).map((p) => Number(p.achievement)));
+    const max = Math.max(1.2, ...values), min = Math.min(0, ...values);
+    const y = (v) => top + (height - top - bottom) * (max - v) / (max - min || 1);
+    const x = (d) => left + (width - left - 30) * (dates.length > 1 ? dates.indexOf(d) / (dates.length - 1) : 0.5);
+    const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("project.achievementHistory"), class: "svg-chart" });
+    svg.append(s("line", { x1: left, y1: y(1), x2: width - 10, y2: y(1), stroke: "#1b1f24", "stroke-dasharray": "4 3" }),
+      s("text", { x: 2, y: y(1) + 4, class: "chart-label" }, `${t("project.target")} 100%`));
+    dates.forEach((d) => svg.append(s("text", { x: x(d), y: height - bottom + 18, "text-anchor": "middle", class: "chart-label" }, date(d))));
+    const dashes = ["", "6 3", "2 3", "8 3 2 3"];
+    const name = (id) => localName((terms.metrics.find((m) => m.id === id) || { name: { ja: id, en: id } }).name, "ja", "en");
+    series.forEach((m, i) => {
+      const points = m.history.filter((p) => p.achievement !== null);
+      svg.append(s("path", { d: points.map((p, j) => `${j ? "L" : "M"}${x(p.due_on)},${y(Number(p.achievement))}`).join(" "), fill: "none", stroke: "#0b5cad", "stroke-width": 2, "stroke-dasharray": dashes[i % dashes.length] }));
+      points.forEach((p) => svg.append(i % 2
+        ? s("rect", { x: x(p.due_on) - 5, y: y(Number(p.achievement)) - 5, width: 10, height: 10, fill: "#0b5cad" })
+        : s("circle", { cx: x(p.due_on), cy: y(Number(p.achievement)), r: 5, fill: "#0b5cad" })));
+      const last = points[points.length - 1];
+      svg.append(s("text", { x: x(last.due_on) + 8, y: y(Number(last.achievement)) - 8, class: "chart-label" }, name(m.metric).slice(0, 24)));
+    });
+    const rows = series.flatMap((m) => m.history.map((p) => [name(m.metric), p.tranche, date(p.due_on), number(p.value), p.achievement === null ? t("common.none") : percent(Number(p.achievement))]));
+    return figure(t("project.achievementHistory"), svg, table([t("project.metric"), t("run.tranche"), t("new.dueOn"), t("project.latest"), t("project.achievement")], rows, { id: "achievement-history" }));
+  };
+
   const cashFlowChart = (flows, currency) => {
     const width = 560, height = 220, left = 110, top = 14, bottom = 36;
     // The server computes every amount and running total; numbers here only place the points.
@@ -525,6 +555,7 @@
         metrics.map((m) => [m.label, t(`unit.${m.unit}`), t(`direction.${m.direction}`), number(m.baseline), number(m.target), number(m.value),
           m.ratio === null ? t("common.none") : `${percent(m.ratio)}${m.belowFloor ? ` (${t("project.belowFloor")})` : ""}`]), { id: "metrics" }),
       metrics.some((m) => m.ratio !== null) ? achievementChart(metrics) : null,
+      figures ? achievementHistoryChart(terms, figures) : null,
       h("h2", { text: t("project.payments") }),
       h("p", {}, h("strong", { text: `${t("project.cap")}: ` }), money(terms.max_total_payment, currency), " · ",
         h("strong", { text: `${t("project.computed")}: ` }), h("span", { id: "computed-total", text: due ? money(due.computed_total, currency) : t("common.none") }),
@@ -533,7 +564,7 @@
       data.budget && (data.budget.years.length || isOwner) ? [h("h2", { text: t("project.budget") }), budgetSection(id, isOwner, data.budget),
         downloadLinks("budget-downloads", `/projects/${id}/budget-schedule`, `budget-${id}`)] : null,
       (isOwner || isEvaluator || role === "government_staff") && project.status !== "draft" ? previewSection(id, terms, currency) : null,
-      project.status !== "draft" ? simulationSection(id, terms, currency) : null,
+      project.status !== "draft" ? simulationSection(id, terms, currency, project.parties) : null,
       h("h2", { text: t("claims.title") }),
       figures ? moneyStages(figures, currency) : null,
       data.claims.length ? [claimsTable(id, data.claims), downloadLinks("ledger-downloads", `/projects/${id}/claims-ledger`, `claims-${id}`)] : h("p", { text: t("claims.none") }),
@@ -665,7 +696,12 @@
 
   /** Monte Carlo over outcome levels, run by the engine on the server; the page draws the
    *  percentiles it answers with (a band per fiscal year) and lists them in tables. */
-  const simulationSection = (id, terms, currency) => {
+  const simulationSection = (id, terms, currency, parties = []) => {
+    /** A payer or investor organization by its name, from the project's parties. */
+    const investorName = (slug) => {
+      const party = parties.find((p) => p.slug === slug);
+      return party ? localName(party) : slug;
+    };
     const result = h("div", { id: "simulation-result", "aria-live": "polite" });
     const kinds = [["", t("sim.kind.none")], ["fixed", t("sim.kind.fixed")], ["normal", t("sim.kind.normal")], ["beta", t("sim.kind.beta")], ["poisson", t("sim.kind.poisson")], ["negative_binomial", t("sim.kind.negative_binomial")]];
     const rows = terms.metrics.map((m, i) => h("fieldset", { class: "sim-metric" },
@@ -700,14 +736,15 @@
         h("p", { class: "lead", id: "simulation-summary", text: t("sim.summary", { runs: number(sim.runs), seed: sim.seed, p50: money(sim.total_payment.p50, currency), p95: money(sim.total_payment.p95, currency) }) }),
         h("p", {}, h("strong", { text: `${t("sim.capBinds")}: ` }), h("span", { id: "sim-cap", text: pc(sim.probability_cap_binds) }), " · ",
           h("strong", { text: `${t("sim.loss")}: ` }), h("span", { id: "sim-loss", text: pc(sim.probability_of_principal_loss) })),
-        table(["", "5%", "25%", "50%", "75%", "95%", t("sim.mean")], [[t("sim.total"), ...band(sim.total_payment)], ...sim.by_payer.map((p) => [p.payer, ...band(p.payment)])], { id: "simulation-totals" }),
+        table(["", "5%", "25%", "50%", "75%", "95%", t("sim.mean")], [[t("sim.total"), ...band(sim.total_payment)], ...sim.by_payer.map((p) => [investorName(p.payer), ...band(p.payment)])], { id: "simulation-totals" }),
         h("h3", { text: t("sim.byYear") }),
         fanChart(sim.by_fiscal_year, currency),
         table([t("project.fiscalYear"), "5%", "25%", "50%", "75%", "95%", t("sim.mean")], sim.by_fiscal_year.map((y) => [fyLabel(y.fiscal_year), ...band(y.payment)]), { id: "simulation-years" }),
-        sim.investors.length ? [h("h3", { text: t("sim.investors") }),
-          irrChart(sim.investors.filter((i) => i.irr)),
-          table([t("inv.investor"), `IRR 5%`, `IRR 50%`, `IRR 95%`, t("sim.lossShare")], sim.investors.map((i) => [i.investor,
-            i.irr ? percent(Number(i.irr.p5), 2) : t("common.none"), i.irr ? percent(Number(i.irr.p50), 2) : t("common.none"), i.irr ? percent(Number(i.irr.p95), 2) : t("common.none"), pc(i.probability_of_loss)]), { id: "simulation-investors" })] : null,
+        // (replaceChildren does not flatten arrays: a section is one element.)
+        sim.investors.length ? h("div", { id: "simulation-investor-outlook" }, h("h3", { text: t("sim.investors") }),
+          irrChart(sim.investors.filter((i) => i.irr).map((i) => ({ ...i, investor: investorName(i.investor) }))),
+          table([t("inv.investor"), `IRR 5%`, `IRR 50%`, `IRR 95%`, t("sim.lossShare")], sim.investors.map((i) => [investorName(i.investor),
+            i.irr ? percent(Number(i.irr.p5), 2) : t("common.none"), i.irr ? percent(Number(i.irr.p50), 2) : t("common.none"), i.irr ? percent(Number(i.irr.p95), 2) : t("common.none"), pc(i.probability_of_loss)]), { id: "simulation-investors" })) : null,
         h("p", { class: "hint", text: t("sim.note", { engine: sim.engine_version }) }));
     });
     return h("details", { id: "simulation", class: "no-print" }, h("summary", { text: t("sim.title") }), h("p", { class: "hint", text: t("sim.intro") }), form, result);

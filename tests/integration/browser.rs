@@ -927,6 +927,10 @@ async fn government_simulates_its_liability(app: TestApp) {
     browser.wait_text("#government-projects", "13.6%");
     browser.screenshot("government-dashboard");
     browser.goto(&format!("{base}/#/projects/{kobe}"));
+    // Achievement over time, with its table: the interim completion 1.25 of the way (125%).
+    browser.wait_until(
+        "const t = document.querySelector('#achievement-history'); return t && t.textContent.includes('125%');",
+    );
     browser.find("#simulation");
     browser.script("document.querySelector('#simulation').open = true; return true;");
     // eGFR is the third metric of Kobe's terms.
@@ -953,6 +957,9 @@ async fn government_simulates_its_liability(app: TestApp) {
         &yen(api["by_fiscal_year"][0]["payment"]["p95"].as_str().unwrap()),
     );
     browser.find(".fan-chart");
+    // Each investor's IRR distribution is drawn too, investors by their names.
+    browser.find(".irr-chart");
+    browser.wait_text("#simulation-investors", "Social Innovation and Investment Foundation");
     browser.screenshot("simulation");
     browser.assert_no_js_errors();
 }

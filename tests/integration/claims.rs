@@ -979,6 +979,25 @@ async fn government_dashboard_matches_the_projects_figures(app: TestApp) {
         assert_eq!(kobe[stage], figures["claims"][stage], "{stage}");
     }
     assert_eq!(kobe["fiscal_years"], figures["due"]["fiscal_years"]);
+    // Each metric over time, by tranche: 105 of 105 completed against a target of 80 % is 1.25 of
+    // the way; eGFR 0.329 against 0.80 is 0.41125, to four places half to even 0.4112.
+    let history = |id: &str| {
+        figures["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == id)
+            .unwrap()["history"]
+            .clone()
+    };
+    assert_eq!(
+        history("programme_completion"),
+        json!([{"tranche": "interim", "due_on": "2019-03-29", "value": "1", "achievement": "1.25"}])
+    );
+    assert_eq!(
+        history("egfr_decline_suppression")[0]["achievement"],
+        "0.4112"
+    );
     let totals = &dash["totals"][0];
     assert_eq!(totals["currency"], "JPY");
     assert_eq!(totals["cap"], "34060000");

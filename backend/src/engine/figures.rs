@@ -115,6 +115,17 @@ pub struct MetricProgress {
     pub floor_ratio: Option<String>,
     /// True when a floor exists and the achievement is below it: that payment pays nothing.
     pub below_floor: bool,
+    /// Every tranche with a verified value, in due-date order: the metric over time.
+    pub history: Vec<MetricPoint>,
+}
+
+/// A metric's verified value for one tranche and how far it came toward the target.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct MetricPoint {
+    pub tranche: String,
+    pub due_on: NaiveDate,
+    pub value: String,
+    pub achievement: Option<String>,
 }
 
 /// Progress toward the target: higher is better, (value − baseline) ÷ (target − baseline), or
@@ -177,7 +188,22 @@ pub fn metric_progress(contract: &Contract, outcomes: &Outcomes) -> Vec<MetricPr
                 None => (None, None),
             };
             let progress = value.and_then(|v| achievement(metric, v));
+            let mut in_order: Vec<&super::contract::Tranche> = contract.tranches.iter().collect();
+            in_order.sort_by_key(|t| t.due_on);
+            let history = in_order
+                .into_iter()
+                .filter_map(|t| {
+                    let v = outcomes.result(&metric.id, &t.id)?.effective_value()?;
+                    Some(MetricPoint {
+                        tranche: t.id.clone(),
+                        due_on: t.due_on,
+                        value: v.normalize().to_string(),
+                        achievement: achievement(metric, v).map(|a| a.normalize().to_string()),
+                    })
+                })
+                .collect();
             MetricProgress {
+                history,
                 metric: metric.id.clone(),
                 tranche,
                 value: value.map(|v| v.normalize().to_string()),
