@@ -959,7 +959,10 @@ async fn government_simulates_its_liability(app: TestApp) {
     browser.find(".fan-chart");
     // Each investor's IRR distribution is drawn too, investors by their names.
     browser.find(".irr-chart");
-    browser.wait_text("#simulation-investors", "Social Innovation and Investment Foundation");
+    browser.wait_text(
+        "#simulation-investors",
+        "Social Innovation and Investment Foundation",
+    );
     browser.screenshot("simulation");
     browser.assert_no_js_errors();
 }
