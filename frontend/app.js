@@ -240,7 +240,7 @@
     svg.append(s("line", { x1: scale(1), y1: 0, x2: scale(1), y2: height - 16, stroke: "#1b1f24", "stroke-dasharray": "4 3" }));
     svg.append(s("text", { x: scale(1), y: height - 2, "text-anchor": "middle", class: "chart-label" }, `${t("project.target")} 100%`));
     return figure(t("project.achievementChart"), svg,
-      table([t("project.metric"), t("project.latest"), t("project.target"), t("project.achievement")], rows.map((m) => [m.label, number(m.value), number(m.target), percent(m.ratio)])));
+      table([t("project.metric"), t("project.latest"), t("project.target"), t("project.achievement")], rows.map((m) => [m.label, metricValue(m.unit, m.value), metricValue(m.unit, m.target), percent(m.ratio)])));
   };
 
   /** Each metric's achievement at each tranche with a verified value, by due date, against the
@@ -269,7 +269,8 @@
       const last = points[points.length - 1];
       svg.append(s("text", { x: x(last.due_on) + 8, y: y(Number(last.achievement)) - 8, class: "chart-label" }, name(m.metric).slice(0, 24)));
     });
-    const rows = series.flatMap((m) => m.history.map((p) => [name(m.metric), p.tranche, date(p.due_on), number(p.value), p.achievement === null ? t("common.none") : percent(Number(p.achievement))]));
+    const unitOf = (id) => (terms.metrics.find((m) => m.id === id) || {}).unit;
+    const rows = series.flatMap((m) => m.history.map((p) => [name(m.metric), p.tranche, date(p.due_on), metricValue(unitOf(m.metric), p.value), p.achievement === null ? t("common.none") : percent(Number(p.achievement))]));
     return figure(t("project.achievementHistory"), svg, table([t("project.metric"), t("run.tranche"), t("new.dueOn"), t("project.latest"), t("project.achievement")], rows, { id: "achievement-history" }));
   };
 
@@ -552,7 +553,7 @@
         h("span", { class: `badge badge-party-${p.status}`, text: t(`partyStatus.${p.status}`) })]), { id: "parties" }),
       h("h2", { text: t("project.metrics") }),
       table([t("project.metric"), t("project.unit"), t("project.direction"), t("project.baseline"), t("project.target"), t("project.latest"), t("project.achievement")],
-        metrics.map((m) => [m.label, t(`unit.${m.unit}`), t(`direction.${m.direction}`), number(m.baseline), number(m.target), number(m.value),
+        metrics.map((m) => [m.label, t(`unit.${m.unit}`), t(`direction.${m.direction}`), metricValue(m.unit, m.baseline), metricValue(m.unit, m.target), metricValue(m.unit, m.value),
           m.ratio === null ? t("common.none") : `${percent(m.ratio)}${m.belowFloor ? ` (${t("project.belowFloor")})` : ""}`]), { id: "metrics" }),
       metrics.some((m) => m.ratio !== null) ? achievementChart(metrics) : null,
       figures ? achievementHistoryChart(terms, figures) : null,
