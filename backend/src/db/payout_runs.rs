@@ -74,6 +74,43 @@ pub fn find_any(conn: &mut DbConn, id: i64) -> QueryResult<Option<PayoutRunRow>>
         .optional()
 }
 
+/// The project's newest run, if any (one row: dashboards and figures need only the latest
+/// statement, not every stored one).
+pub fn latest(conn: &mut DbConn, project_id: i64) -> QueryResult<Option<PayoutRunRow>> {
+    payout_runs::table
+        .filter(payout_runs::project_id.eq(project_id))
+        .order(payout_runs::id.desc())
+        .select(PayoutRunRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The project's runs, newest first, with an empty statement: for listing, without reading every
+/// stored statement's text.
+pub fn list_without_statements(
+    conn: &mut DbConn,
+    project_id: i64,
+) -> QueryResult<Vec<PayoutRunRow>> {
+    payout_runs::table
+        .filter(payout_runs::project_id.eq(project_id))
+        .order(payout_runs::id.desc())
+        .select((
+            payout_runs::id,
+            payout_runs::project_id,
+            payout_runs::terms_version,
+            payout_runs::engine_version,
+            payout_runs::as_of,
+            payout_runs::inputs_sha256,
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            payout_runs::statement_sha256,
+            payout_runs::total_minor,
+            payout_runs::currency,
+            payout_runs::created_by,
+            payout_runs::created_at,
+        ))
+        .load(conn)
+}
+
 pub fn list(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<PayoutRunRow>> {
     payout_runs::table
         .filter(payout_runs::project_id.eq(project_id))

@@ -178,7 +178,7 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
     let terms = contract.invoicing.unwrap_or_default();
     let lag = chrono::Duration::days(i64::from(terms.inspection_days + terms.payment_days()));
     let mut schedule = Vec::new();
-    if let Some(run) = payout_runs::list(conn, project_id)?.into_iter().next() {
+    if let Some(run) = payout_runs::latest(conn, project_id)? {
         let totals: crate::engine::figures::StatementTotals =
             serde_json::from_str(&run.statement).map_err(internal)?;
         let mut earlier = Money::zero(currency);
