@@ -421,8 +421,9 @@
         d.totals.map((x) => [x.currency, String(x.projects), money(x.cap, x.currency), money(x.computed, x.currency), money(x.claimed, x.currency), money(x.accepted, x.currency), money(x.paid, x.currency),
           String(x.awaiting_verification), x.claims_overdue ? `${x.claims_waiting} (${t("dash.overdue", { count: x.claims_overdue })})` : String(x.claims_waiting)]), { id: "government-totals" }),
       table([t("projects.title"), t("project.cap"), t("project.computed"), t("claims.paid"), t("dash.atRisk"), t("dash.awaiting"), t("dash.claimsWaiting")],
-        d.projects.map((x) => [h("a", { href: `#/projects/${x.project_id}`, text: localName(x, "title_ja", "title_en") }), money(x.cap, x.currency), money(x.computed, x.currency), money(x.paid, x.currency),
-          share(x.share_at_risk), String(x.awaiting_verification),
+        d.projects.map((x) => [h("a", { href: `#/projects/${x.project_id}`, text: localName(x, "title_ja", "title_en") }), money(x.cap, x.currency),
+          x.non_contingent ? `${money(x.computed, x.currency)} (${t("dash.nonContingent", { amount: money(x.non_contingent, x.currency) })})` : money(x.computed, x.currency),
+          money(x.paid, x.currency), share(x.share_at_risk), String(x.awaiting_verification),
           x.claims_waiting.length ? h("ul", {}, x.claims_waiting.map((c) => h("li", { class: c.overdue ? "overdue" : null,
             text: t(c.waits_for === "inspection" ? "dash.waitsInspection" : "dash.waitsPayment", { tranche: c.tranche, amount: money(c.outstanding, x.currency), day: date(c.due_on) }) }))) : t("common.none")]),
         { id: "government-projects" }));

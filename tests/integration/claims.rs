@@ -1274,3 +1274,67 @@ async fn dashboards_download(app: TestApp) {
     assert_eq!(table.rows[0].cells[7], "0.1359");
 }
 db_test!(dashboards_download);
+
+/// Money that does not depend on outcomes is told apart on the government dashboard: the
+/// guaranteed part and the evaluation fee of the example contract are computed whatever the
+/// outcome (the outcome-linked part still awaits data).
+async fn government_dashboard_tells_guaranteed_money_from_outcome_payments(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let mut terms: Value = serde_json::from_str(include_str!(
+        "../../docs/examples/guaranteed-part.contract.json"
+    ))
+    .unwrap();
+    terms["payers"] = json!([{"id": "kobe-city", "share": "1"}]);
+    let created = app
+        .post(
+            "/api/v1/projects",
+            Some(&staff),
+            &json!({"title_ja": "特定健診", "title_en": "Check-ups", "policy_area": "health",
+                    "effective_from": "2024-04-01", "parties": [], "terms": terms}),
+        )
+        .await;
+    created.assert_status(StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().unwrap();
+    let etag = created.header("etag").unwrap().to_owned();
+    send_with_if_match(
+        &app,
+        axum::http::Method::POST,
+        &format!("/api/v1/projects/{id}/status"),
+        &staff,
+        &etag,
+        &json!({"status": "published"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let run = app
+        .post(
+            &format!("/api/v1/projects/{id}/payout-runs"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await;
+    run.assert_status(StatusCode::CREATED);
+    let dash = app
+        .get("/api/v1/dashboards/government", Some(&staff))
+        .await
+        .json();
+    let project = dash["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["project_id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(project["computed"], "5000000", "{project}");
+    assert_eq!(project["non_contingent"], "5000000", "{project}");
+    // Kobe's contract has no such money: nothing shown.
+    let kobe = dash["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "kobe-dialysis-2017")
+        .unwrap()
+        .clone();
+    assert_eq!(kobe["non_contingent"], Value::Null);
+}
+db_test!(government_dashboard_tells_guaranteed_money_from_outcome_payments);

@@ -1506,6 +1506,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             payer: None,
             cap: None,
             rule,
+            outcome_contingent: true,
         });
     }
     if components.is_empty() {

@@ -181,6 +181,22 @@ pub struct Component {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<Decimal>,
     pub rule: Rule,
+    /// False for money that does not depend on outcomes (an evaluation fee, a guaranteed
+    /// minimum): allowed only on a fixed payment without conditions or milestone. Statements and
+    /// dashboards keep such money apart from outcome payments. Default true.
+    #[serde(
+        default = "outcome_contingent_default",
+        skip_serializing_if = "is_outcome_contingent"
+    )]
+    pub outcome_contingent: bool,
+}
+
+fn outcome_contingent_default() -> bool {
+    true
+}
+
+fn is_outcome_contingent(contingent: &bool) -> bool {
+    *contingent
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -743,6 +759,20 @@ impl Contract {
             }
             if let Some(cap) = c.cap {
                 check.money(format!("{at}.cap"), cap);
+            }
+            let unconditional_fixed = matches!(
+                c.rule,
+                Rule::Fixed {
+                    milestone: None,
+                    ..
+                }
+            ) && c.conditions.is_empty();
+            if !c.outcome_contingent && !unconditional_fixed {
+                check.issues.push(Issue::new(
+                    format!("{at}.outcome_contingent"),
+                    "true, unless the component is a fixed payment without conditions or milestone \
+                     (only such money does not depend on outcomes)",
+                ));
             }
             for (j, cond) in c.conditions.iter().enumerate() {
                 used_metrics.insert(&cond.metric);

@@ -260,12 +260,17 @@ pub struct DueSchedule {
     pub tranches: Vec<TrancheDue>,
     pub fiscal_years: Vec<FiscalYearDue>,
     pub payers: Vec<PayerDue>,
+    /// Of the computed total, what does not depend on outcomes (fees, guaranteed parts); absent
+    /// when the contract has none.
+    pub non_contingent_total: Option<String>,
 }
 
 /// The totals of a statement, as read back from a stored one (the rest of it is not needed).
 #[derive(Debug, Clone, Deserialize)]
 pub struct StatementTotals {
     pub total: String,
+    #[serde(default)]
+    pub non_contingent_total: Option<String>,
     pub tranches: Vec<TrancheTotal>,
     pub payers: Vec<PayerTotal>,
     #[serde(default)]
@@ -452,6 +457,7 @@ pub fn due_schedule(
         tranches,
         fiscal_years,
         payers,
+        non_contingent_total: statement.non_contingent_total.clone(),
     })
 }
 

@@ -326,6 +326,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 status,
                 amount: money(amount),
                 terms_version: None,
+                outcome_contingent: component.outcome_contingent,
                 payers: payer_indices
                     .iter()
                     .zip(&parts)
@@ -374,6 +375,19 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
             .max_total_payment
             .map(|m| m.normalize().to_string()),
         rounding: contract.rounding,
+        non_contingent_total: contract
+            .components
+            .iter()
+            .any(|c| !c.outcome_contingent)
+            .then(|| {
+                money(
+                    lines
+                        .iter()
+                        .filter(|l| !l.outcome_contingent)
+                        .map(|l| Money::parse(&l.amount, currency).map_or(0, Money::minor))
+                        .sum(),
+                )
+            }),
         tranches: tranche_totals
             .iter()
             .map(|(t, amount)| TrancheTotal {

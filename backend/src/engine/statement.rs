@@ -28,6 +28,10 @@ pub struct Statement {
     pub payers: Vec<PayerTotal>,
     pub metrics: Vec<MetricTotal>,
     pub lines: Vec<Line>,
+    /// Of the total, what does not depend on outcomes (fees, guaranteed parts); present only
+    /// when the contract has such components.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_contingent_total: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution: Option<Distribution>,
 }
@@ -86,7 +90,14 @@ pub struct Line {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_version: Option<i32>,
     pub payers: Vec<PayerAmount>,
+    /// False for a component that does not depend on outcomes (shown only then).
+    #[serde(skip_serializing_if = "is_true")]
+    pub outcome_contingent: bool,
     pub explanation: Explanation,
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

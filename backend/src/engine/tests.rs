@@ -887,3 +887,51 @@ fn irr_range_brackets_the_outcomes_still_awaited() {
             .is_empty()
     );
 }
+
+proptest! {
+    /// Money that does not depend on outcomes is kept apart: `non_contingent_total` is the sum of
+    /// those lines, never above the total, and the total never above the maximum.
+    #[test]
+    fn non_contingent_money_reconciles(
+        guaranteed in 0i64..6_000_000,
+        fee in 0i64..2_000_000,
+        attended in 0i64..=12_000,
+        maximum in 1i64..12_000_000,
+    ) {
+        let mut contract: Value =
+            serde_json::from_str(include_str!("../../../docs/examples/guaranteed-part.contract.json")).unwrap();
+        contract["components"][0]["rule"]["amount"] = json!(guaranteed.to_string());
+        contract["components"][1]["rule"]["amount"] = json!(fee.to_string());
+        contract["max_total_payment"] = json!(maximum.to_string());
+        let contract: Contract = serde_json::from_value(contract).unwrap();
+        prop_assume!(contract.validate().is_empty());
+        let outcomes: Outcomes = serde_json::from_value(json!({
+            "schema": "seika.outcomes.v1", "contract": "guaranteed-part-2024",
+            "results": [{"metric": "checkup_uptake", "tranche": "fy2025",
+                         "numerator": attended.to_string(), "denominator": "12000"}]
+        }))
+        .unwrap();
+        let s = compute(&contract, &outcomes).unwrap();
+        let amount = |x: &str| x.parse::<i64>().unwrap();
+        let kept_apart: i64 = s.lines.iter().filter(|l| !l.outcome_contingent).map(|l| amount(&l.amount)).sum();
+        let non_contingent = amount(s.non_contingent_total.as_deref().unwrap());
+        prop_assert_eq!(non_contingent, kept_apart);
+        prop_assert!(non_contingent <= amount(&s.total));
+        prop_assert!(amount(&s.total) <= maximum);
+        let all: i64 = s.lines.iter().map(|l| amount(&l.amount)).sum();
+        prop_assert_eq!(all, amount(&s.total));
+    }
+}
+
+/// Only a fixed payment without conditions or milestone may be marked not outcome-contingent.
+#[test]
+fn only_unconditional_fixed_payments_may_be_non_contingent() {
+    let mut contract: Value = serde_json::from_str(include_str!(
+        "../../../docs/examples/guaranteed-part.contract.json"
+    ))
+    .unwrap();
+    contract["components"][2]["outcome_contingent"] = json!(false);
+    let contract: Contract = serde_json::from_value(contract).unwrap();
+    let issues: Vec<String> = contract.validate().iter().map(|i| i.path.clone()).collect();
+    assert_eq!(issues, ["components[2].outcome_contingent"]);
+}

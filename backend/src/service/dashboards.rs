@@ -131,7 +131,7 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
         let currency = Currency::from_code(&project.currency).map_err(internal)?;
         let money = |s: &str| Money::parse(s, currency).map_err(internal);
         let (contract, _) = load_contract(conn, project.id, project.current_terms_version)?;
-        let latest = payout_runs::list(conn, project.id)?.into_iter().next();
+        let latest = payout_runs::latest(conn, project.id)?;
         let mut range = None;
         let summary: Option<InvestorSummary> = match &latest {
             Some(run) => {
@@ -322,6 +322,9 @@ pub struct GovernmentProject {
     pub payers: Vec<crate::engine::figures::PayerDue>,
     /// Computed by the latest payout run (not paid), then claimed, accepted on inspection, paid.
     pub computed: String,
+    /// Of `computed`, what does not depend on outcomes (fees, guaranteed parts); absent when the
+    /// contract has none.
+    pub non_contingent: Option<String>,
     pub claimed: String,
     pub accepted: String,
     pub paid: String,
@@ -442,6 +445,7 @@ pub fn government(conn: &mut DbConn, actor: &Actor) -> AppResult<GovernmentDashb
             cap: figures.due.max_total_payment.clone(),
             payers: figures.due.payers.clone(),
             computed: figures.due.computed_total.clone(),
+            non_contingent: figures.due.non_contingent_total.clone(),
             claimed: figures.claims.claimed.clone(),
             accepted: figures.claims.accepted.clone(),
             paid: figures.claims.paid.clone(),

@@ -386,7 +386,7 @@ pub fn create(
 /// The project's stored runs, newest first, without their statements.
 pub fn list(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Vec<PayoutRunView>> {
     authorize(conn, actor, project_id, ProjectAction::Read)?;
-    payout_runs::list(conn, project_id)?
+    payout_runs::list_without_statements(conn, project_id)?
         .into_iter()
         .map(|r| view(r, false))
         .collect()
@@ -556,13 +556,14 @@ pub(crate) fn figures_of(
     let data = to_engine_outcomes(&contract.code, &verified);
     let metrics = engine::figures::metric_progress(&contract, &data);
     // Without a run yet, the schedule still lays out the budget, with nothing computed.
-    let latest = payout_runs::list(conn, project_id)?.into_iter().next();
+    let latest = payout_runs::latest(conn, project_id)?;
     let (latest_run, schedule_contract, totals) = match latest {
         None => (
             None,
             contract.clone(),
             engine::figures::StatementTotals {
                 total: "0".into(),
+                non_contingent_total: None,
                 tranches: Vec::new(),
                 payers: Vec::new(),
                 distribution: None,
