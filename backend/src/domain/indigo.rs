@@ -329,12 +329,13 @@ pub fn export(f: &ExportFacts<'_>) -> Value {
         );
     }
     p.insert("dates".into(), Value::Object(dates));
-    p.insert(
-        "jurisdiction".into(),
-        json!({"jurisdiction": {"value": if cur == "JPY" { "JP" } else { "" }, "status": "PUBLIC"}}),
-    );
-    if cur != "JPY" {
-        p["jurisdiction"] = json!({});
+    // Seika does not record a jurisdiction; a yen contract is Japanese, others are left blank
+    // rather than guessed from their currency.
+    if cur == "JPY" {
+        p.insert(
+            "jurisdiction".into(),
+            json!({"jurisdiction": {"value": "JP", "status": "PUBLIC"}}),
+        );
     }
 
     // Overall finance: the maximum and what was paid (payments), the total investment.
