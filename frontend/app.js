@@ -9,6 +9,8 @@
     lang: localStorage.getItem("seika.lang") || ((navigator.language || "en").startsWith("ja") ? "ja" : "en"),
     token: store.getItem("seika.token"),
     user: JSON.parse(store.getItem("seika.user") || "null"),
+    /** Dates also in the Japanese era (令和6年4月1日), a display setting kept in this browser. */
+    wareki: localStorage.getItem("seika.wareki") === "1",
   };
 
   // ---- Texts and formats ------------------------------------------------------------------
@@ -25,9 +27,25 @@
   };
   const number = (value) => (value === null || value === undefined ? t("common.none") : new Intl.NumberFormat(locale(), { maximumFractionDigits: 4 }).format(value));
   const percent = (ratio, digits = 1) => new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: digits }).format(ratio);
-  const date = (iso) => (iso ? new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T00:00:00`)) : t("common.none"));
+  const eraFormat = (options) => new Intl.DateTimeFormat("ja-JP-u-ca-japanese", { era: "long", ...options });
+  /** A day as people read it: 西暦, or with the display setting on, 令和6年4月1日 (Japanese) or
+   *  1 Apr 2024 (令和6年) (English). Only formatting: the day itself is the server's. */
+  const date = (iso) => {
+    if (!iso) return t("common.none");
+    const day = new Date(`${iso.slice(0, 10)}T00:00:00`);
+    const western = new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(day);
+    if (!state.wareki) return western;
+    const era = eraFormat({ year: "numeric", month: "long", day: "numeric" }).format(day);
+    return state.lang === "ja" ? era : `${western} (${eraFormat({ year: "numeric" }).format(day)})`;
+  };
   const dateTime = (iso) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(`${iso}Z`));
-  const fyLabel = (year) => (state.lang === "ja" ? `${year}年度` : `FY${year}`);
+  /** A fiscal year (April–March): 2024年度 or FY2024, with the era setting 令和6年度 (FY2024). */
+  const fyLabel = (year) => {
+    const western = state.lang === "ja" ? `${year}年度` : `FY${year}`;
+    if (!state.wareki) return western;
+    const era = `${eraFormat({ year: "numeric" }).format(new Date(`${year}-04-01T00:00:00`)).replace(/年$/, "")}年度`;
+    return state.lang === "ja" ? era : `${western} (${era})`;
+  };
   const localName = (obj, ja = "name_ja", en = "name_en") => (state.lang === "ja" ? obj[ja] : obj[en]) || obj[en] || obj[ja];
   const titleOf = (p) => localName(p, "title_ja", "title_en");
 
@@ -1815,6 +1833,12 @@
       state.user ? h("nav", { "aria-label": t("nav.main") }, h("ul", {}, nav().map(([href, key]) => h("li", {}, h("a", { href, "aria-current": location.hash === href ? "page" : null, text: t(key) }))))) : null,
       h("div", { class: "session" },
         langButton,
+        h("span", { class: "wareki-setting" },
+          h("input", { type: "checkbox", id: "wareki-switch", checked: state.wareki, onchange: (ev) => {
+            state.wareki = ev.currentTarget.checked;
+            localStorage.setItem("seika.wareki", state.wareki ? "1" : "0");
+            render();
+          } }), " ", h("label", { for: "wareki-switch", text: t("setting.wareki") })),
         state.user ? h("span", { class: "who", id: "who", text: `${state.user.display_name} (${t(`role.${state.user.role}`)})` }) : null,
         state.user ? h("button", { type: "button", id: "logout", class: "secondary", text: t("nav.logout"), onclick: () => logout() }) : null,
         h("a", { href: "/api/docs", text: t("nav.apiDocs") }))].filter((c) => c !== null));

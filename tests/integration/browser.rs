@@ -1272,6 +1272,13 @@ async fn the_public_page_opens_without_login(app: TestApp) {
         &yen(public["payments"]["paid"].as_str().unwrap()),
     );
     browser.wait_text("main", "公開ページ");
+    // Dates in the Japanese era on request: the service began on 3 July 2017, 平成29年.
+    browser.click("#wareki-switch");
+    browser.wait_text("main", "平成29年7月3日");
+    browser.click("#lang-switch");
+    browser.wait_text("main", "(平成29年)");
+    browser.click("#wareki-switch");
+    browser.wait_until("return !document.querySelector('main').textContent.includes('平成');");
     browser.assert_no_js_errors();
 }
 db_test!(the_public_page_opens_without_login, browser);
