@@ -340,7 +340,10 @@
       state.user = res.data.user;
       store.setItem("seika.token", state.token);
       store.setItem("seika.user", JSON.stringify(state.user));
-      location.hash = "#/";
+      // Where the link pointed before signing in (a page of this app only).
+      const wanted = sessionStorage.getItem("seika.after-login");
+      sessionStorage.removeItem("seika.after-login");
+      location.hash = wanted && wanted.startsWith("#/") && wanted !== "#/login" ? wanted : "#/";
     });
     page(t("login.title"), form);
   };
@@ -1876,6 +1879,7 @@
     const hash = location.hash || "#/";
     // Public pages need no login.
     if (!state.token && hash !== "#/login" && !hash.startsWith("#/public")) {
+      sessionStorage.setItem("seika.after-login", hash);
       location.hash = "#/login";
       return;
     }

@@ -1279,6 +1279,22 @@ async fn the_public_page_opens_without_login(app: TestApp) {
     browser.wait_text("main", "(平成29年)");
     browser.click("#wareki-switch");
     browser.wait_until("return !document.querySelector('main').textContent.includes('平成');");
+    // A link to a page that needs signing in: after the login form, that page, not the home page.
+    browser.goto(&format!("{base}/#/projects/{kobe}/data"));
+    browser.find("#login-form");
+    browser.fill("#email", "staff@kobe-city.example");
+    browser.fill("#password", seika::demo::DEMO_PASSWORD);
+    browser.click("#login-submit");
+    browser.wait_until(&format!(
+        "return location.hash === '#/projects/{kobe}/data' && !!document.querySelector('#page-title');"
+    ));
+    // The page has an icon of its own (no request to anywhere else).
+    assert_eq!(
+        browser.script(
+            "return document.querySelector('link[rel=icon]').href.startsWith('data:image/svg+xml')"
+        ),
+        json!(true)
+    );
     browser.assert_no_js_errors();
 }
 db_test!(the_public_page_opens_without_login, browser);
