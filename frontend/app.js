@@ -465,7 +465,40 @@
         { id: "provider-projects" }));
   };
 
-  const viewProjects = async () => page(t("projects.title"), await projectList(),
+  const PROJECT_STATUSES = ["draft", "published", "in_service", "evaluating", "closed"];
+  const POLICY_AREAS = ["health", "child_and_family_welfare", "employment_and_training", "poverty_reduction", "education", "criminal_justice", "homelessness", "community"];
+
+  /** Every project the reader may see, a page at a time from the server, filtered there. */
+  const projectBrowser = () => {
+    const filters = { status: "", policy_area: "", page: 1 };
+    const holder = h("div", { id: "project-browser", "aria-live": "polite" });
+    const status = select("pb-status", [["", t("common.all")], ...PROJECT_STATUSES.map((x) => [x, t(`status.${x}`)])]);
+    const area = select("pb-area", [["", t("common.all")], ...POLICY_AREAS.map((x) => [x, t(`area.${x}`)])]);
+    const load = async () => {
+      const q = new URLSearchParams({ page: String(filters.page), per_page: "50" });
+      if (filters.status) q.set("status", filters.status);
+      if (filters.policy_area) q.set("policy_area", filters.policy_area);
+      const res = await api("GET", `/projects?${q}`);
+      if (!res.ok) return holder.replaceChildren(problemBox(res.problem));
+      const { items, total, per_page: size } = res.data;
+      const pages = Math.max(1, Math.ceil(total / size));
+      const go = (n) => () => { filters.page = n; load(); };
+      holder.replaceChildren(
+        items.length ? table([t("projects.title"), t("project.status"), t("project.policyArea"), t("project.code")],
+          items.map((p) => [h("a", { href: `#/projects/${p.id}`, text: titleOf(p) }), badge(p.status), t(`area.${p.policy_area}`), p.code]),
+          { id: "project-list" }) : h("p", { text: t("projects.none") }),
+        h("p", { class: "pager" }, h("span", { id: "project-count", text: t("projects.count", { total, page: filters.page, pages }) }), " ",
+          filters.page > 1 ? h("button", { type: "button", class: "link", id: "projects-prev", text: t("projects.prev"), onclick: go(filters.page - 1) }) : null, " ",
+          filters.page < pages ? h("button", { type: "button", class: "link", id: "projects-next", text: t("projects.next"), onclick: go(filters.page + 1) }) : null));
+    };
+    const onFilter = () => { filters.status = status.value; filters.policy_area = area.value; filters.page = 1; load(); };
+    status.addEventListener("change", onFilter);
+    area.addEventListener("change", onFilter);
+    load();
+    return h("div", {}, h("div", { class: "filters" }, field("pb-status", t("project.status"), status), field("pb-area", t("project.policyArea"), area)), holder);
+  };
+
+  const viewProjects = async () => page(t("projects.title"), projectBrowser(),
     state.user.role === "government_staff" ? indigoImportSection() : null);
 
   const NOTE_KINDS = ["cleaned", "unreadable", "not_imported", "assumed"];

@@ -1288,6 +1288,14 @@ async fn the_public_page_opens_without_login(app: TestApp) {
     browser.wait_until(&format!(
         "return location.hash === '#/projects/{kobe}/data' && !!document.querySelector('#page-title');"
     ));
+    // The projects list is filtered and paged by the server.
+    browser.goto(&format!("{base}/#/projects"));
+    browser.wait_text("#project-list", "Kobe City dialysis prevention SIB");
+    browser.wait_text("#project-count", "Projects: 1 · page 1 of 1");
+    browser.select("#pb-status", "draft");
+    browser.wait_text("#project-count", "Projects: 0");
+    browser.select("#pb-status", "evaluating");
+    browser.wait_text("#project-list", "Kobe City dialysis prevention SIB");
     // The page has an icon of its own (no request to anywhere else).
     assert_eq!(
         browser.script(
