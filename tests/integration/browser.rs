@@ -1306,3 +1306,72 @@ async fn the_public_page_opens_without_login(app: TestApp) {
     browser.assert_no_js_errors();
 }
 db_test!(the_public_page_opens_without_login, browser);
+
+/// The platform administrator does the platform's work in the page: registers an organization
+/// (kinds in words), renames it, adds a user to it, disables the account, reads the audit log in
+/// words and checks its chain.
+async fn the_administrator_runs_the_platform_from_the_ui(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "admin@seika.example");
+    browser.goto(&format!("{base}/#/admin"));
+    browser.wait_text("#organizations", "Local government");
+    assert!(!browser.text("#organizations").contains("local_government"));
+    browser
+        .script("document.querySelectorAll('details').forEach((d) => d.open = true); return true;");
+    browser.fill("#org-slug", "sapporo-city");
+    browser.select("#org-kind", "local_government");
+    browser.fill("#org-name-ja", "札幌市");
+    browser.fill("#org-name-en", "Sapporo");
+    browser.click("#org-create");
+    browser.wait_text("#organizations", "Sapporo");
+    browser.click("button[data-org=sapporo-city]");
+    browser.find("form.inline-form");
+    browser.script(
+        "const f = [...document.querySelectorAll('form.inline-form')][0]; \
+         f.querySelector('input[id^=rename-en-]').value = 'Sapporo City'; return true;",
+    );
+    browser.script("document.querySelector('form.inline-form button').click(); return true;");
+    browser.wait_text("#organizations", "Sapporo City");
+    browser
+        .script("document.querySelectorAll('details').forEach((d) => d.open = true); return true;");
+    browser.fill("#user-email", "staff@sapporo.example");
+    browser.fill("#user-name", "札幌 太郎");
+    browser.select("#user-role", "government_staff");
+    browser.script(
+        "const s = document.querySelector('#user-org'); \
+         s.value = [...s.options].find((o) => o.textContent === 'Sapporo City').value; return true;",
+    );
+    browser.fill("#user-password", "sapporo-password-2026");
+    browser.click("#user-create");
+    browser.wait_text("#users", "staff@sapporo.example");
+    browser.click("button[data-user='staff@sapporo.example']");
+    browser.wait_until(
+        "const row = [...document.querySelectorAll('#users tr')].find((r) => r.textContent.includes('staff@sapporo.example')); \
+         return !!row && row.textContent.includes('Disabled');",
+    );
+    // The account is really disabled: the server refuses its login.
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "staff@sapporo.example", "password": "sapporo-password-2026"}),
+        )
+        .await;
+    assert_ne!(login.status, axum::http::StatusCode::OK);
+    // The audit log in words, newest first, and its chain intact.
+    browser.wait_text("#audit-entries", "Organization renamed");
+    browser.wait_text("#audit-entries", "User added");
+    browser.wait_text("#audit-entries", "Claim accepted on inspection");
+    let log = browser.text("#audit-entries");
+    assert!(!log.contains("user.") && !log.contains("claim."), "{log}");
+    browser.click("#verify-chain");
+    browser.wait_text("#chain-result", "The audit chain is intact");
+    browser.assert_accessible("admin");
+    browser.screenshot("admin");
+    browser.assert_no_js_errors();
+}
+db_test!(the_administrator_runs_the_platform_from_the_ui, browser);
