@@ -571,10 +571,19 @@
     const blocked = project.status === "draft" && waiting.length > 0;
     if (isOwner && transitions[project.status]) {
       const [next, label] = transitions[project.status];
-      actions.push(h("button", { type: "button", id: "status-action", text: t(label), disabled: blocked, "aria-describedby": blocked ? "waiting-parties" : null, onclick: async () => {
-        const res = await api("POST", `/projects/${id}/status`, { status: next }, { headers: { "if-match": data.etag } });
-        if (!res.ok) return showProblem(message, res.problem);
-        viewProject(id);
+      // A change of lifecycle cannot be undone: it asks first, saying what it means, and the
+      // button is not the primary one.
+      actions.push(h("button", { type: "button", id: "status-action", class: "secondary", text: t(label), disabled: blocked, "aria-describedby": blocked ? "waiting-parties" : null, onclick: () => {
+        const confirmBox = h("div", { class: "notice confirm", id: "status-confirm-box", role: "alertdialog", "aria-labelledby": "status-confirm-text" },
+          h("p", { id: "status-confirm-text", text: t(`project.confirm.${next}`) }),
+          h("button", { type: "button", id: "status-confirm", class: "danger", text: t(label), onclick: async () => {
+            const res = await api("POST", `/projects/${id}/status`, { status: next }, { headers: { "if-match": data.etag } });
+            if (!res.ok) return showProblem(message, res.problem);
+            viewProject(id);
+          } }), " ",
+          h("button", { type: "button", id: "status-cancel", class: "secondary", text: t("common.cancel"), onclick: () => message.replaceChildren() }));
+        message.replaceChildren(confirmBox);
+        confirmBox.querySelector("#status-cancel").focus();
       } }));
     }
     if (isOwner && ["published", "in_service", "evaluating"].includes(project.status)) actions.push(h("a", { class: "button secondary", href: `#/projects/${id}/amend`, text: t("project.amend") }));

@@ -594,7 +594,13 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
     browser.goto(&format!("{base}/{project_page}"));
     browser.wait_text("#parties", "Accepted");
 
+    // Publishing asks first and says what it means.
     browser.click("#status-action");
+    browser.wait_text("#status-confirm-box", "read-only");
+    browser.click("#status-cancel");
+    browser.wait_until("return !document.querySelector('#status-confirm-box');");
+    browser.click("#status-action");
+    browser.click("#status-confirm");
     browser.wait_text(".lead", "Published");
     browser.click("#run-payout");
     browser.wait_text("#statement-total", "¥400,000");
