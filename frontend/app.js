@@ -1173,29 +1173,49 @@
 
   const viewRun = async (id, runId) => {
     loading();
-    const res = await api("GET", `/projects/${id}/payout-runs/${runId}`);
+    const [res, proj] = await Promise.all([api("GET", `/projects/${id}/payout-runs/${runId}`), api("GET", `/projects/${id}`)]);
     if (!res.ok) return page(t("error.title"), problemBox(res.problem));
     const run = res.data;
     const st = run.statement;
     const cur = st.currency;
+    // Everything by its name: the project's terms and parties give them; an id is shown only where
+    // nothing names it.
+    const terms = proj.ok ? proj.data.terms : { tranches: [], metrics: [], investments: [] };
+    const parties = proj.ok ? proj.data.parties : [];
+    const trancheName = (tid) => ((terms.tranches || []).find((x) => x.id === tid) || {}).name || tid;
+    const metricName = (mid) => {
+      const m = (terms.metrics || []).find((x) => x.id === mid);
+      return m ? localName(m.name, "ja", "en") : mid;
+    };
+    const partyName = (slug) => {
+      const p = parties.find((x) => x.slug === slug);
+      return p ? localName(p) : slug;
+    };
+    const investmentName = (iid) => {
+      const inv = (terms.investments || []).find((x) => x.id === iid);
+      return inv ? `${partyName(inv.investor)} (${t(`instrument.${inv.instrument}`)})` : partyName(iid);
+    };
+    const ruleName = (rule) => (TEXTS[state.lang][`new.rule.${rule}`] ? t(`new.rule.${rule}`) : rule);
+    const kindName = { fee: t("run.kind.fee"), principal: t("inv.principal"), interest: t("inv.interest"), success_fee: t("inv.successFee") };
     const result = h("div", { id: "reproduce-result", "aria-live": "polite" });
     const lines = st.lines.map((l) => {
       const ex = l.explanation;
       return h("details", { class: "line" },
         h("summary", {}, h("span", { class: "line-name", text: l.name || l.component }), " ", badge(l.status), " ", h("strong", { class: "line-amount", text: money(l.amount, cur) })),
         h("dl", {},
-          h("dt", { text: t("run.tranche") }), h("dd", { text: l.tranche }),
-          h("dt", { text: t("run.rule") }), h("dd", { text: l.rule }),
+          h("dt", { text: t("run.tranche") }), h("dd", { text: trancheName(l.tranche) }),
+          h("dt", { text: t("run.rule") }), h("dd", { text: ruleName(l.rule) }),
           h("dt", { text: t("run.inputs") }), h("dd", {}, h("ul", {}, Object.entries(ex.inputs).map(([k, v]) => h("li", {}, h("code", { text: k }), ` = ${v}`)))),
-          ex.conditions && ex.conditions.length ? [h("dt", { text: t("run.conditions") }), h("dd", {}, h("ul", {}, ex.conditions.map((c) => h("li", { text: `${c.metric} ${c.required}: ${c.actual ?? t("common.none")} (${c.met ? t("run.met") : t("run.notMet")})` }))))] : null,
+          ex.conditions && ex.conditions.length ? [h("dt", { text: t("run.conditions") }), h("dd", {}, h("ul", {}, ex.conditions.map((c) => h("li", { text: `${metricName(c.metric)} ${c.required}: ${c.actual ?? t("common.none")} (${c.met ? t("run.met") : t("run.notMet")})` }))))] : null,
           h("dt", { text: t("run.formula") }), h("dd", {}, h("code", { class: "formula", text: ex.formula })),
           h("dt", { text: t("run.rounding") }), h("dd", { text: ex.rounding }),
           ex.caps && ex.caps.length ? [h("dt", { text: t("run.caps") }), h("dd", {}, h("ul", {}, ex.caps.map((c) => h("li", { text: `${c.cap} (${c.limit}): ${t("run.reducedBy", { amount: money(c.reduced_by, cur) })}` }))))] : null,
           ex.notes && ex.notes.length ? [h("dt", { text: t("run.notes") }), h("dd", {}, h("ul", {}, ex.notes.map((n) => h("li", { text: n }))))] : null));
     });
     const d = st.distribution;
-    const investorRows = d ? d.investors.map((i) => [i.investor, money(i.drawn, cur), money(i.principal, cur), money(i.interest, cur), money(i.success_fee, cur), money(i.outstanding_principal, cur), i.money_multiple ? `${number(i.money_multiple)}×` : t("common.none"), i.irr ? percent(Number(i.irr), 2) : t("common.none")]) : [];
+    const investorRows = d ? d.investors.map((i) => [partyName(i.investor), money(i.drawn, cur), money(i.principal, cur), money(i.interest, cur), money(i.success_fee, cur), money(i.outstanding_principal, cur), i.money_multiple ? `${number(i.money_multiple)}×` : t("common.none"), i.irr ? percent(Number(i.irr), 2) : t("common.none")]) : [];
     page(t("run.title"),
+      proj.ok ? h("p", { class: "lead", id: "statement-project", text: titleOf(proj.data) }) : null,
       h("p", { class: "lead" }, h("strong", { text: `${t("run.total")}: ` }), h("span", { id: "statement-total", text: money(st.total, cur) })),
       h("p", { text: `${t("run.asOf")}: ${dateTime(run.as_of)} · ${t("run.terms")}: ${run.terms_version} · ${t("run.engine")}: ${run.engine_version}` }),
       h("p", {}, h("a", { href: `#/projects/${id}`, text: `← ${t("projects.title")}` }), " ",
@@ -1207,9 +1227,9 @@
       result,
       downloadLinks("statement-downloads", `/projects/${id}/payout-runs/${runId}/statement`, `statement-${runId}`),
       h("h2", { text: t("run.byTranche") }),
-      table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [x.tranche, date(x.due_on), money(x.total, cur)])),
+      table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [trancheName(x.tranche), date(x.due_on), money(x.total, cur)])),
       h("h2", { text: t("run.byPayer") }),
-      table([t("party.outcome_payer"), t("run.total")], st.payers.map((p) => [p.payer, money(p.total, cur)])),
+      table([t("party.outcome_payer"), t("run.total")], st.payers.map((p) => [partyName(p.payer), money(p.total, cur)])),
       h("h2", { text: t("run.lines") }),
       h("p", { class: "hint", text: t("run.explain") }),
       h("div", { id: "statement-lines" }, lines),
@@ -1217,11 +1237,11 @@
       d ? table([t("inv.investor"), t("inv.drawn"), t("inv.principal"), t("inv.interest"), t("inv.successFee"), t("inv.outstanding"), t("inv.moic"), t("inv.irr")], investorRows, { id: "investors" }) : null,
       d && d.investors.some((i) => i.projected) ? [h("h3", { text: t("inv.projectedTitle") }), h("p", { class: "hint", text: t("inv.projectedNote") }),
         table([t("inv.investor"), t("inv.projectedCover"), t("inv.projectedLoss"), t("inv.projectedIrr")],
-          d.investors.filter((i) => i.projected).map((i) => [i.investor, money(i.projected.guarantee_cover, cur), money(i.projected.loss, cur), i.projected.irr ? percent(Number(i.projected.irr), 2) : t("common.none")]), { id: "projected" })] : null,
+          d.investors.filter((i) => i.projected).map((i) => [partyName(i.investor), money(i.projected.guarantee_cover, cur), money(i.projected.loss, cur), i.projected.irr ? percent(Number(i.projected.irr), 2) : t("common.none")]), { id: "projected" })] : null,
       d && d.other_investors ? h("p", { text: t("inv.others", { count: d.other_investors.investors }) }) : null,
       d ? h("h2", { text: t("run.waterfall") }) : null,
-      d ? table([t("run.tranche"), t("run.received"), t("run.distribution"), t("run.retained")], d.tranches.map((x) => [`${x.tranche} (${date(x.date)})`, money(x.received, cur),
-        h("ul", {}, x.payments.map((p) => h("li", { text: `${p.kind} → ${p.to}: ${money(p.amount, cur)}` }))), money(x.retained, cur)])) : null);
+      d ? table([t("run.tranche"), t("run.received"), t("run.distribution"), t("run.retained")], d.tranches.map((x) => [`${trancheName(x.tranche)} (${date(x.date)})`, money(x.received, cur),
+        h("ul", {}, x.payments.map((p) => h("li", { text: `${kindName[p.kind] || p.kind} → ${investmentName(p.to)}: ${money(p.amount, cur)}` }))), money(x.retained, cur)]), { id: "waterfall" }) : null);
   };
 
   // ---- Outcome data (evaluators) ----------------------------------------------------------

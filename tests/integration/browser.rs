@@ -1381,3 +1381,45 @@ async fn the_administrator_runs_the_platform_from_the_ui(app: TestApp) {
     browser.assert_no_js_errors();
 }
 db_test!(the_administrator_runs_the_platform_from_the_ui, browser);
+
+/// A statement read in Japanese names its project, tranches, payers, investors and what each
+/// waterfall payment is, never by internal ids.
+async fn a_statement_in_japanese_shows_no_internal_ids(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let runs = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/payout-runs"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    let run = runs[0]["id"].as_i64().unwrap();
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "staff@kobe-city.example");
+    browser.click("#lang-switch");
+    browser.goto(&format!("{base}/#/projects/{kobe}/runs/{run}"));
+    browser.wait_text("#statement-project", "神戸市");
+    browser.wait_text("#waterfall", "三井住友銀行");
+    let visible = browser.script("return document.querySelector('main').innerText");
+    let visible = visible.as_str().unwrap();
+    for id in [
+        "smbc-senior",
+        "individuals-sub",
+        "siif-equity",
+        "kobe-city",
+        "success_fee",
+        "principal",
+        "interim",
+        "egfr_decline_suppression",
+    ] {
+        assert!(!visible.contains(id), "`{id}` in the statement: {visible}");
+    }
+    browser.screenshot("statement-ja");
+    browser.assert_no_js_errors();
+}
+db_test!(a_statement_in_japanese_shows_no_internal_ids, browser);
