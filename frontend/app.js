@@ -1546,36 +1546,55 @@
 
   // ---- Investors --------------------------------------------------------------------------
 
+  /** One invested project in the portfolio: the organization's own position, distributions and
+   *  cash flows, all the server's figures. */
+  const portfolioSection = (p, data) => {
+    const cur = data.project.currency;
+    const statement = data.latest && data.latest.statement;
+    const summary = statement && statement.distribution ? statement.distribution.investors[0] : null;
+    const flows = data.figures ? data.figures.own_cash_flows : [];
+    const own = localName(state.user.organization);
+    return [
+      summary ? table([t("inv.investor"), t("inv.drawn"), t("inv.principal"), t("inv.interest"), t("inv.successFee"), t("inv.outstanding"), t("inv.moic"), t("inv.irr")],
+        [[own, money(summary.drawn, cur), money(summary.principal, cur), money(summary.interest, cur), money(summary.success_fee, cur), money(summary.outstanding_principal, cur),
+          summary.money_multiple ? `${number(summary.money_multiple)}×` : t("common.none"), summary.irr ? percent(Number(summary.irr), 2) : t("common.none")]], { class: "portfolio-table" }) : h("p", { text: t("portfolio.none") }),
+      statement && statement.distribution && statement.distribution.other_investors ? h("p", { text: t("inv.others", { count: statement.distribution.other_investors.investors }) }) : null,
+      data.distributions ? table([t("dist.stage"), t("claims.amount")], [
+        [t("dist.ownComputed"), money(data.distributions.own.computed, cur)],
+        [t("dist.ownDue"), money(data.distributions.own.due, cur)],
+        [t("dist.ownPaid"), money(data.distributions.own.paid, cur)],
+      ], { class: "distribution-totals" }) : null,
+      data.distributions ? downloadLinks(`investor-statement-${p.project_id}`, `/projects/${p.project_id}/investor-statement`, `${p.code}-investor-statement`) : null,
+      flows.length ? cashFlowChart(flows, cur) : null,
+      data.latest ? h("p", {}, h("a", { href: `#/projects/${p.project_id}/runs/${data.latest.id}`, text: t("run.waterfall") })) : null,
+    ];
+  };
+
+  /** The portfolio: the dashboard's figures for every invested project at once; each project's
+   *  details are loaded in parallel for the first ten and on opening for the rest, never one
+   *  project after another. */
   const viewPortfolio = async () => {
     loading();
-    const projects = await api("GET", "/projects?per_page=200");
-    if (!projects.ok) return page(t("error.title"), problemBox(projects.problem));
-    const sections = [];
-    for (const p of projects.data.items) {
-      const data = await loadProject(p.id);
-      if (data.problem) continue;
-      const cur = data.project.currency;
-      const statement = data.latest && data.latest.statement;
-      const summary = statement && statement.distribution ? statement.distribution.investors[0] : null;
-      const flows = data.figures ? data.figures.own_cash_flows : [];
-      sections.push(h("section", { class: "card" },
-        h("h2", {}, h("a", { href: `#/projects/${p.id}`, text: titleOf(p) })),
-        summary ? table([t("inv.investor"), t("inv.drawn"), t("inv.principal"), t("inv.interest"), t("inv.successFee"), t("inv.outstanding"), t("inv.moic"), t("inv.irr")],
-          [[summary.investor, money(summary.drawn, cur), money(summary.principal, cur), money(summary.interest, cur), money(summary.success_fee, cur), money(summary.outstanding_principal, cur),
-            summary.money_multiple ? `${number(summary.money_multiple)}×` : t("common.none"), summary.irr ? percent(Number(summary.irr), 2) : t("common.none")]], { class: "portfolio-table" }) : h("p", { text: t("portfolio.none") }),
-        statement && statement.distribution && statement.distribution.other_investors ? h("p", { text: t("inv.others", { count: statement.distribution.other_investors.investors }) }) : null,
-        data.distributions ? table([t("dist.stage"), t("claims.amount")], [
-          [t("dist.ownComputed"), money(data.distributions.own.computed, cur)],
-          [t("dist.ownDue"), money(data.distributions.own.due, cur)],
-          [t("dist.ownPaid"), money(data.distributions.own.paid, cur)],
-        ], { class: "distribution-totals" }) : null,
-        data.distributions ? downloadLinks(`investor-statement-${p.id}`, `/projects/${p.id}/investor-statement`, `${p.code}-investor-statement`) : null,
-        flows.length ? cashFlowChart(flows, cur) : null,
-        data.latest ? h("p", {}, h("a", { href: `#/projects/${p.id}/runs/${data.latest.id}`, text: t("run.waterfall") })) : null));
-    }
     const dash = await api("GET", "/dashboards/investor");
-    page(t("portfolio.title"), dash.ok ? investorOverview(dash.data) : problemBox(dash.problem),
-      h("div", { id: "portfolio" }, sections.length ? sections : h("p", { text: t("portfolio.none") })));
+    if (!dash.ok) return page(t("portfolio.title"), problemBox(dash.problem));
+    const mine = dash.data.projects;
+    const EAGER = 10;
+    const loaded = await Promise.all(mine.slice(0, EAGER).map((p) => loadProject(p.project_id)));
+    const sections = mine.map((p, i) => {
+      const title = h("h2", {}, h("a", { href: `#/projects/${p.project_id}`, text: titleOf(p) }));
+      if (i < EAGER) return loaded[i].problem ? null : h("section", { class: "card" }, title, portfolioSection(p, loaded[i]));
+      const body = h("div", {}, h("p", { text: t("common.loading") }));
+      const more = h("details", { class: "card portfolio-more" }, h("summary", {}, titleOf(p)), body);
+      more.addEventListener("toggle", async () => {
+        if (!more.open || more.dataset.loaded) return;
+        more.dataset.loaded = "1";
+        const data = await loadProject(p.project_id);
+        body.replaceChildren(...(data.problem ? [problemBox(data.problem)] : [title, ...portfolioSection(p, data)].filter((x) => x)));
+      });
+      return more;
+    });
+    page(t("portfolio.title"), investorOverview(dash.data),
+      h("div", { id: "portfolio" }, sections.some((x) => x) ? sections : h("p", { text: t("portfolio.none") })));
   };
 
   /** Every investment at a glance, as the server computes it: totals per currency (never summed

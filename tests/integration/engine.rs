@@ -68,6 +68,44 @@ fn golden_statements_are_unchanged() {
     }
 }
 
+crate::util::test!(golden_statements_and_examples_follow_the_published_schemas);
+/// The JSON Schemas in docs/schemas describe the files as the engine reads and writes them: every
+/// example contract and outcome file, and every golden statement, validates (a field made
+/// required by mistake fails here, not only under the API fuzzer).
+fn golden_statements_and_examples_follow_the_published_schemas() {
+    let schema = |name: &str| {
+        let text = std::fs::read_to_string(root().join(format!("docs/schemas/{name}.schema.json")))
+            .unwrap();
+        jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+    };
+    let (contracts, outcomes, statements) =
+        (schema("contract"), schema("outcomes"), schema("statement"));
+    let check = |validator: &jsonschema::Validator, path: &Path| {
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}: {}",
+            path.display(),
+            errors.join("; ")
+        );
+    };
+    for (name, contract, outcome) in examples() {
+        check(&contracts, &contract);
+        if outcome.extension().is_some_and(|e| e == "json") {
+            check(&outcomes, &outcome);
+        }
+        check(
+            &statements,
+            &root().join(format!("tests/golden/{name}.statement.json")),
+        );
+    }
+}
+
 crate::util::test!(every_rule_type_has_an_example);
 fn every_rule_type_has_an_example() {
     let mut seen = std::collections::BTreeSet::new();

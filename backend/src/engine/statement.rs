@@ -90,14 +90,19 @@ pub struct Line {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_version: Option<i32>,
     pub payers: Vec<PayerAmount>,
-    /// False for a component that does not depend on outcomes (shown only then).
-    #[serde(skip_serializing_if = "is_true")]
+    /// False for a component that does not depend on outcomes (shown only then; absent means
+    /// true).
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub outcome_contingent: bool,
     pub explanation: Explanation,
 }
 
 fn is_true(value: &bool) -> bool {
     *value
+}
+
+fn default_true() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
