@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::domain::access::PartyRole;
 use crate::domain::money::Currency;
 use crate::domain::organization::OrganizationKind;
-use crate::domain::publication::{Section, describe_rule, price_per_unit, rule_maximum};
+use crate::domain::publication::{Section, describe_rule};
 use crate::engine::contract::{Contract, Direction, Instrument, MetricUnit};
 
 pub const ORG_PREFIX: &str = "SEIKA-ORG-";
@@ -559,13 +559,13 @@ pub fn export(f: &ExportFacts<'_>) -> Value {
                 row.insert("outcome_metric_id".into(), json!({"value": metric}));
             }
             row.insert("currency".into(), json!({"value": cur}));
-            if let Some(price) = price_per_unit(&comp.rule) {
+            if let Some(price) = comp.rule.unit_price() {
                 row.insert(
                     "price_per_unit".into(),
                     json!({"amount": {"value": json_number(price)}}),
                 );
             }
-            if let Some(max) = comp.cap.or_else(|| rule_maximum(&comp.rule)) {
+            if let Some(max) = comp.cap.or_else(|| comp.rule.maximum()) {
                 row.insert(
                     "maximum_price_if_all_targets_achieved".into(),
                     json!({"amount": {"value": max.normalize().to_string()}}),

@@ -308,16 +308,6 @@ pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
     Localized { ja, en }
 }
 
-/// The price of one unit where the rule has exactly one (INDIGO's `price_per_unit`).
-pub fn price_per_unit(rule: &Rule) -> Option<Decimal> {
-    rule.unit_price()
-}
-
-/// The most the rule itself can pay, where the rule states one (before caps).
-pub fn rule_maximum(rule: &Rule) -> Option<Decimal> {
-    rule.maximum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +346,6 @@ mod tests {
             words.en,
             "In proportion to achievement: up to ¥7,860,000 at the target of 0.5, nothing below 20 % achievement"
         );
-        assert_eq!(rule_maximum(&rule), Some(Decimal::from(7_860_000)));
+        assert_eq!(rule.maximum(), Some(Decimal::from(7_860_000)));
     }
 }

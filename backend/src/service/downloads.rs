@@ -144,7 +144,7 @@ pub fn statement(
         "指標 metric".to_owned(),
         "支払ルール rule".to_owned(),
         "状態 status".to_owned(),
-        format!("金額（{cur}）amount ({cur})"),
+        money_header("金額", "amount", &cur),
         "計算式 formula".to_owned(),
         "端数処理 rounding".to_owned(),
         "上限による減額 caps".to_owned(),
@@ -211,11 +211,11 @@ pub fn claims_ledger(
         "請求者 issuer".to_owned(),
         "発行日 issued on".to_owned(),
         "受領日 received on".to_owned(),
-        format!("税抜額（{cur}）net ({cur})"),
-        format!("消費税額（{cur}）tax ({cur})"),
-        format!("請求額（{cur}）total ({cur})"),
-        format!("支払済額（{cur}）paid ({cur})"),
-        format!("未払額（{cur}）outstanding ({cur})"),
+        money_header("税抜額", "net", &cur),
+        money_header("消費税額", "tax", &cur),
+        money_header("請求額", "total", &cur),
+        money_header("支払済額", "paid", &cur),
+        money_header("未払額", "outstanding", &cur),
         "状態 status".to_owned(),
         "検査期限 inspection due".to_owned(),
         "支払期限 payment due".to_owned(),
@@ -275,7 +275,6 @@ pub fn investor_statement(
     let (contract, _) =
         super::projects::load_contract(conn, project_id, project.current_terms_version)?;
     let cur = view.currency.clone();
-    let money_header = |ja: &str, en: &str| format!("{ja}（{cur}）{en} ({cur})");
     let headers = vec![
         "事業 project".to_owned(),
         "投資者 investor".to_owned(),
@@ -283,8 +282,8 @@ pub fn investor_statement(
         "種類 instrument".to_owned(),
         "支払時期 tranche".to_owned(),
         "状態 state".to_owned(),
-        money_header("配分額（計算値）", "computed"),
-        money_header("支払済額", "paid"),
+        money_header("配分額（計算値）", "computed", &cur),
+        money_header("支払済額", "paid", &cur),
         "支払日 paid on".to_owned(),
         "参照番号 reference".to_owned(),
     ];
@@ -343,6 +342,11 @@ pub(crate) fn instrument_words(i: crate::engine::contract::Instrument) -> &'stat
     }
 }
 
+/// A money column's header with its unit, in both languages: `支払済額（JPY）paid (JPY)`.
+fn money_header(ja: &str, en: &str, currency: &str) -> String {
+    format!("{ja}（{currency}）{en} ({currency})")
+}
+
 fn optional_number(s: &Option<String>) -> Cell {
     s.as_deref().map_or(Cell::Empty, number)
 }
@@ -359,19 +363,19 @@ pub fn budget_schedule(
     let project = crate::db::projects::find(conn, project_id)?
         .ok_or_else(|| AppError::not_found("project"))?;
     let cur = budget.currency.clone();
-    let money_header = |ja: &str, en: &str| format!("{ja}（{cur}）{en} ({cur})");
     let headers = vec![
         "年度 fiscal year (April–March)".to_owned(),
-        money_header("予算額", "appropriated"),
-        money_header("債務負担行為の限度額", "commitment limit"),
-        money_header("支出負担行為済額", "committed"),
-        money_header("支払済額", "paid"),
-        money_header("支払見込額", "projected"),
-        money_header("必要額", "needed"),
-        money_header("残額", "remaining"),
+        money_header("予算額", "appropriated", &cur),
+        money_header("債務負担行為の限度額", "commitment limit", &cur),
+        money_header("支出負担行為済額", "committed", &cur),
+        money_header("支払済額", "paid", &cur),
+        money_header("支払見込額", "projected", &cur),
+        money_header("必要額", "needed", &cur),
+        money_header("残額", "remaining", &cur),
         money_header(
             "最大額（年度の契約上限）",
             "at most (the contract's ceiling)",
+            &cur,
         ),
     ];
     let rows = budget

@@ -20,7 +20,7 @@ use crate::domain::indigo::{self, ExportFacts, ImportContext, ImportNote, Indigo
 use crate::domain::money::{Currency, Money};
 use crate::domain::organization::OrganizationKind;
 use crate::domain::publication::{
-    DEFAULT_PRIVACY_THRESHOLD, Section, describe_rule, rule_maximum, suppress_count,
+    DEFAULT_PRIVACY_THRESHOLD, Section, describe_rule, suppress_count,
 };
 use crate::domain::user::Role;
 use crate::engine::contract::{Contract, Localized, MetricUnit};
@@ -623,7 +623,7 @@ pub fn public_project(conn: &mut DbConn, code: &str) -> AppResult<PublicProjectV
                 description: describe_rule(&comp.rule, cur),
                 maximum: comp
                     .cap
-                    .or_else(|| rule_maximum(&comp.rule))
+                    .or_else(|| comp.rule.maximum())
                     .map(|m| amount(m, cur))
                     .transpose()?,
             });
