@@ -9,7 +9,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::{Connection, RunQueryDsl};
@@ -19,39 +19,12 @@ const CONNECTIONS: usize = 64;
 const CITIES: usize = 50;
 const PROJECTS_PER_CITY: usize = 20;
 const SECONDS: u64 = 5;
+mod support;
+
+use support::start;
+
 const DEMO_PASSWORD: &str = "seika-demo-2026";
 const PASSWORD: &str = "bench-password-2026";
-
-/// The server, stopped when the bench ends or fails.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(database_url: &str, dir: &std::path::Path) -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_seika"))
-        .current_dir(dir)
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
-        .env("DATABASE_URL", database_url)
-        .env("SEIKA_JWT_SECRET", "bench-signing-secret-0123456789abcdef")
-        .env("SEIKA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start seika");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let first = lines.next().expect("a line").expect("text");
-    let addr = first
-        .strip_prefix("Seika is running at http://")
-        .and_then(|r| r.strip_suffix('/'))
-        .expect("the address line")
-        .to_owned();
-    std::thread::spawn(move || for _ in lines {});
-    (Server(child), addr)
-}
 
 /// One HTTP/1.1 exchange on a kept-alive connection: status and body.
 fn exchange(

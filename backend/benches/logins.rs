@@ -10,12 +10,16 @@
     reason = "timings and memory sizes, never money"
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use diesel::{Connection, RunQueryDsl};
+
+mod support;
+
+use support::start;
 
 const CONCURRENT: usize = 64;
 const ROUNDS: usize = 3;
@@ -28,27 +32,6 @@ fn status_kb(pid: u32, field: &str) -> f64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0)
-}
-
-fn start(database_url: &str, dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_seika"))
-        .current_dir(dir)
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
-        .env("DATABASE_URL", database_url)
-        .env("SEIKA_JWT_SECRET", "bench-signing-secret-0123456789abcdef")
-        .env("SEIKA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start seika");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let first = lines.next().expect("a line").expect("text");
-    let addr = first
-        .strip_prefix("Seika is running at http://")
-        .and_then(|r| r.strip_suffix('/'))
-        .expect("the address line")
-        .to_owned();
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
 }
 
 const PASSWORD: &str = "bench-password-2026";
@@ -93,9 +76,9 @@ fn login(addr: &str, i: usize) -> bool {
 
 fn measure(backend: &str, database_url: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mut child, addr) = start(database_url, dir.path());
+    let (server, addr) = start(database_url, dir.path());
     add_users(database_url, dir.path());
-    let pid = child.id();
+    let pid = server.0.id();
     let idle = status_kb(pid, "VmRSS:") / 1024.0;
     let started = Instant::now();
     let mut ok = 0;
@@ -113,8 +96,7 @@ fn measure(backend: &str, database_url: &str) {
     }
     let seconds = started.elapsed().as_secs_f64();
     let peak = status_kb(pid, "VmHWM:") / 1024.0;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     println!(
         "{{\"backend\":\"{backend}\",\"concurrent_logins\":{CONCURRENT},\"rounds\":{ROUNDS},\
          \"succeeded\":{ok},\"seconds\":{seconds:.2},\"logins_per_second\":{:.1},\
