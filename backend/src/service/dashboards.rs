@@ -124,7 +124,8 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
         ..projects::ProjectFilter::default()
     };
     let (rows, _) = projects::list(conn, &filter, MAX_PROJECTS, 0)?;
-    let today = db::now().date();
+    // The day as the contracts count it (Japan), the same day claims' deadlines use.
+    let today = super::claims::today();
     let mut out = Vec::new();
     let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
     for project in rows {
@@ -593,7 +594,8 @@ impl DashboardCache {
             kind,
             organization: actor.organization_id,
             role: actor.role,
-            day: db::now().date(),
+            // Overdue flags and the next payment date change with the day claims count in.
+            day: super::claims::today(),
         };
         if let Some((at, bytes)) = self.lock().get(&key)
             && *at == seq
