@@ -30,6 +30,29 @@ pub fn xirr(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
     found
 }
 
+/// Rates from −99 % to 1000 % and their daily discount factors (1 + r)^(−1/365), ascending in
+/// the rate (so descending in the factor), computed once per process.
+fn ladder() -> &'static [(Decimal, Decimal)] {
+    static LADDER: std::sync::OnceLock<Vec<(Decimal, Decimal)>> = std::sync::OnceLock::new();
+    LADDER.get_or_init(|| {
+        [
+            "-0.99", "-0.75", "-0.5", "-0.25", "-0.1", "-0.05", "0", "0.02", "0.05", "0.1", "0.2",
+            "0.5", "1", "10",
+        ]
+        .iter()
+        .map(|r| {
+            let r: Decimal = r.parse().expect("a rate");
+            let b = if r.is_zero() {
+                Decimal::ONE
+            } else {
+                (-(Decimal::ONE + r).ln() / Decimal::from(365)).exp()
+            };
+            (r, b)
+        })
+        .collect()
+    })
+}
+
 /// IRRs already found, by their cash flows.
 type Known = std::collections::HashMap<Vec<(NaiveDate, Decimal)>, Option<Decimal>>;
 
@@ -60,15 +83,21 @@ fn search(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
             .max()?
             .leading_zeros() as usize;
     let npv = |b: Decimal| -> Option<Decimal> {
-        let mut squares = Vec::with_capacity(bits);
+        // At b = 1 (a rate of 0) every power is 1: the NPV is the plain sum, no multiplication.
+        if b == Decimal::ONE {
+            return days
+                .iter()
+                .try_fold(Decimal::ZERO, |acc, (_, v)| acc.checked_add(*v));
+        }
+        let mut squares = [Decimal::ZERO; 64];
         let mut p = b;
-        for _ in 0..bits {
-            squares.push(p);
+        for square in squares.iter_mut().take(bits) {
+            *square = p;
             p = p.checked_mul(p)?;
         }
         days.iter().try_fold(Decimal::ZERO, |acc, (n, v)| {
             let mut power = Decimal::ONE;
-            for (k, square) in squares.iter().enumerate() {
+            for (k, square) in squares.iter().take(bits).enumerate() {
                 if (n >> k) & 1 == 1 {
                     power = power.checked_mul(*square)?;
                 }
@@ -76,26 +105,55 @@ fn search(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
             acc.checked_add(v.checked_mul(power)?)
         })
     };
-    let factor = |r: Decimal| -> Option<Decimal> {
-        (-(Decimal::ONE + r).checked_ln()? / Decimal::from(365)).checked_exp()
-    };
     let rate = |b: Decimal| -> Option<Decimal> {
         Decimal::ONE
             .checked_div(b.checked_powi(365)?)
             .map(|x| x - Decimal::ONE)
     };
     let width = TOLERANCE / Decimal::from(4100);
-    // b falls as r rises: the low end of b is r = 1000 %, the high end r = −99 %.
-    let mut lo = factor(Decimal::from(10))?;
-    let mut hi = factor(Decimal::new(-99, 2))?;
-    let mut f_lo = npv(lo)?;
-    let mut f_hi = npv(hi)?;
-    if f_hi.is_zero() {
-        return Some(Decimal::new(-99, 2));
+    // The bracket: the fixed ladder of rates (their factors computed once per process), walked
+    // from the rate of 0, whose NPV is free, to the first step where the NPV changes sign. The
+    // ladder is the same for every call, so the answer depends on the flows alone.
+    let ladder = ladder();
+    let zero = ladder.iter().position(|(r, _)| r.is_zero())?;
+    let f_zero = npv(Decimal::ONE)?;
+    if f_zero.is_zero() {
+        return Some(Decimal::ZERO);
     }
-    if (f_lo > Decimal::ZERO) == (f_hi > Decimal::ZERO) {
-        return None;
-    }
+    // Upwards in the rate first, then downwards: the first step whose NPV differs in sign from
+    // its neighbour's brackets the root nearest to 0 %.
+    let (mut lo, mut hi, mut f_lo, mut f_hi) = {
+        let mut found = None;
+        // Rates above 0: b below 1, ladder indices after `zero`.
+        let mut prev = (Decimal::ONE, f_zero);
+        for (_, b) in &ladder[zero + 1..] {
+            let f = npv(*b)?;
+            if f.is_zero() {
+                return rate(*b);
+            }
+            if (f > Decimal::ZERO) != (prev.1 > Decimal::ZERO) {
+                found = Some((*b, prev.0, f, prev.1));
+                break;
+            }
+            prev = (*b, f);
+        }
+        if found.is_none() {
+            // Rates below 0: b above 1, ladder indices before `zero`, nearest first.
+            let mut prev = (Decimal::ONE, f_zero);
+            for (_, b) in ladder[..zero].iter().rev() {
+                let f = npv(*b)?;
+                if f.is_zero() {
+                    return rate(*b);
+                }
+                if (f > Decimal::ZERO) != (prev.1 > Decimal::ZERO) {
+                    found = Some((prev.0, *b, prev.1, f));
+                    break;
+                }
+                prev = (*b, f);
+            }
+        }
+        found?
+    };
     // Illinois (regula falsi that halves the value kept at a repeated end): the bracket always
     // holds the root and shrinks superlinearly; once the estimate settles, probing half a width
     // either side of it closes the bracket.
@@ -189,5 +247,49 @@ mod tests {
         );
         let r = xirr(&[(day(2020, 1, 1), d("-1000")), (day(2021, 1, 1), d("500"))]).unwrap();
         assert!(r < d("-0.49") && r > d("-0.51"), "{r}");
+    }
+
+    #[test]
+    fn roots_anywhere_on_the_ladder_within_tolerance() {
+        // One year of 365 days: the IRR is exactly the growth, wherever it lies on the ladder
+        // (below −50 %, between steps, at 0, above 100 %).
+        for (paid, expected) in [
+            ("150", "-0.85"),
+            ("870", "-0.13"),
+            ("1000", "0"),
+            ("1037.5", "0.0375"),
+            ("1333", "0.333"),
+            ("4200", "3.2"),
+        ] {
+            let r = xirr(&[(day(2021, 1, 1), d("-1000")), (day(2022, 1, 1), d(paid))]).unwrap();
+            assert!((r - d(expected)).abs() <= TOLERANCE, "{paid}: {r}");
+        }
+    }
+
+    #[test]
+    fn several_flows_match_the_npv_root() {
+        // Drawn in two parts, repaid in three: the found rate discounts the flows to (almost) 0.
+        let flows = [
+            (day(2019, 7, 1), d("-6000000")),
+            (day(2020, 4, 1), d("-4000000")),
+            (day(2021, 3, 31), d("2500000")),
+            (day(2022, 3, 31), d("3000000")),
+            (day(2023, 6, 30), d("5400000")),
+        ];
+        let r = xirr(&flows).unwrap();
+        let npv = |r: Decimal| -> Decimal {
+            flows
+                .iter()
+                .map(|(dt, v)| {
+                    let years = Decimal::from((*dt - flows[0].0).num_days()) / Decimal::from(365);
+                    v / (Decimal::ONE + r).powd(years)
+                })
+                .sum()
+        };
+        let eps = d("0.000001");
+        assert!(
+            npv(r - eps) > Decimal::ZERO && npv(r + eps) < Decimal::ZERO,
+            "{r}"
+        );
     }
 }
