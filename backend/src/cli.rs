@@ -182,6 +182,9 @@ struct ServeArgs {
     /// login throttling per client address; from anyone else the header is ignored.
     #[arg(long, env = "SEIKA_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// Heavy jobs (simulations, payout runs) this instance runs at once; others wait in the queue.
+    #[arg(long, env = "SEIKA_JOB_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    job_workers: u32,
 }
 
 /// Parses the command line, runs the command and maps failure to a non-zero exit code.
@@ -216,6 +219,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 demo: args.demo,
                 jwt_secret: args.jwt_secret,
                 jwt_previous_secrets: args.jwt_previous_secrets,
+                job_workers: args.job_workers as usize,
             }))?;
             Ok(ExitCode::SUCCESS)
         }

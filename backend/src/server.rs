@@ -20,6 +20,8 @@ pub struct ServeOptions {
     pub jwt_secret: Option<String>,
     /// Earlier secrets whose tokens are still accepted during a key rotation.
     pub jwt_previous_secrets: Vec<String>,
+    /// Heavy jobs run at once by this instance.
+    pub job_workers: usize,
 }
 
 /// Connects, migrates and opens a database, as `serve` and `migrate` do before anything else.
@@ -41,6 +43,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         demo,
         jwt_secret,
         jwt_previous_secrets,
+        job_workers,
     } = options;
     tracing::info!(database = %database_url.redacted(), "opening database");
     let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -59,6 +62,14 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     let state = AppState::new(db, http, keys);
+    crate::service::jobs::spawn_workers(
+        state.db.clone(),
+        crate::service::jobs::WorkerOptions {
+            workers: job_workers,
+            ..Default::default()
+        },
+        state.job_wakeup.clone(),
+    );
     let app = crate::api::router(state);
 
     println!("Seika is running at http://{local}/");

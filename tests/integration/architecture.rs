@@ -10,6 +10,7 @@ const HANDLER_MODULES: &[&str] = &[
     "budgets",
     "claims",
     "evidence",
+    "jobs",
     "organizations",
     "outcomes",
     "payout_runs",

@@ -129,6 +129,11 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ),
     ("POST", "/projects/{id}/payout-preview", "GE", "-"),
     ("POST", "/projects/{id}/simulations", "AGEIP", "A"),
+    ("POST", "/projects/{id}/simulation-jobs", "AGEIP", "A"),
+    ("POST", "/projects/{id}/payout-run-jobs", "GE", "-"),
+    ("GET", "/jobs", "*", "*"),
+    // Own: a job the caller queued; foreign: another person's job.
+    ("GET", "/jobs/{id}", "*", "-"),
     (
         "GET",
         "/projects/{id}/payout-runs/{rid}/statement",
@@ -535,6 +540,24 @@ async fn authorization_matrix(app: TestApp) {
     for actor in ACTORS {
         tokens.insert(actor.email, app.login(actor.email).await);
     }
+    // One simulation job queued by each person, on a project they can read.
+    let mut jobs = std::collections::HashMap::new();
+    for actor in ACTORS {
+        let project = if actor.own == "kobe-dialysis-2017" {
+            kobe.project
+        } else {
+            hachioji.project
+        };
+        let job = app
+            .post(
+                &format!("/api/v1/projects/{project}/simulation-jobs"),
+                Some(&tokens[actor.email]),
+                &json!({"runs": 1, "seed": 1, "assumptions": []}),
+            )
+            .await;
+        job.assert_status(StatusCode::ACCEPTED);
+        jobs.insert(actor.email, job.json()["id"].as_i64().unwrap());
+    }
 
     for e in &endpoints {
         let (_, _, own_rule, foreign_rule) = *MATRIX
@@ -564,6 +587,13 @@ async fn authorization_matrix(app: TestApp) {
                             ids.project
                         } else if e.path.starts_with("/invitations") {
                             party_of(&app, actor.email, side == "own").await
+                        } else if e.path.starts_with("/jobs") {
+                            let other = ACTORS
+                                .iter()
+                                .find(|a| a.email != actor.email)
+                                .unwrap()
+                                .email;
+                            jobs[if side == "own" { actor.email } else { other }]
                         } else if e.path.starts_with("/users") {
                             user
                         } else {
@@ -646,6 +676,9 @@ async fn authorization_matrix(app: TestApp) {
                     }
                     // No runs, no scenarios: 422 after authorization.
                     ("POST", "/projects/{id}/simulations") => {
+                        Some(json!({"runs": 0, "seed": 1, "assumptions": []}))
+                    }
+                    ("POST", "/projects/{id}/simulation-jobs") => {
                         Some(json!({"runs": 0, "seed": 1, "assumptions": []}))
                     }
                     ("POST", "/projects/{id}/scenarios") => Some(json!({"scenarios": []})),

@@ -31,6 +31,7 @@ mod evaluators;
 mod foundation;
 mod i18n;
 mod integrity;
+mod jobs;
 mod open_data;
 mod openapi;
 mod outcomes;

@@ -227,7 +227,13 @@ impl TestApp {
         .expect("join")
         .expect("open test database");
         let keys = seika::api::session::AuthKeys::from_secret(&secret);
-        let router = seika::api::router(AppState::new(db.clone(), config, keys));
+        let state = AppState::new(db.clone(), config, keys);
+        seika::service::jobs::spawn_workers(
+            db.clone(),
+            seika::service::jobs::WorkerOptions::default(),
+            state.job_wakeup.clone(),
+        );
+        let router = seika::api::router(state);
         TestApp {
             router,
             db,

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod jobs;
 pub mod openapi;
 pub mod organizations;
 pub mod outcomes;
@@ -82,6 +83,8 @@ pub struct AppState {
     pub password_memory: Arc<crate::domain::password::VerifierMemory>,
     /// Dashboards as last computed, served again while nothing changed.
     pub dashboards: Arc<crate::service::dashboards::DashboardCache>,
+    /// Wakes this instance's job workers when a job is queued here.
+    pub job_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -95,6 +98,7 @@ impl AppState {
             )),
             password_memory: Arc::default(),
             dashboards: Arc::default(),
+            job_wakeup: Arc::default(),
         }
     }
 }
@@ -897,10 +901,48 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "/projects/{id}/simulations",
             post(payout_runs::simulate),
             "payouts",
-            "Monte Carlo simulation of the payments by the payout engine: percentiles of the total, by fiscal year and payer, investors' IRR, probabilities of loss and of a binding cap (seeded, at most 20,000 runs; nothing is stored)",
+            "Monte Carlo simulation of the payments by the payout engine: percentiles of the total, by fiscal year and payer, investors' IRR, probabilities of loss and of a binding cap (seeded, at most 20,000 runs within the request, more as a job; nothing is stored)",
         )
         .json(s::<crate::engine::simulate::SimulationInput>)
         .ok(200, s::<crate::engine::simulate::SimulationResult>)
+        .errors(&[404]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/simulation-jobs",
+            post(jobs::submit_simulation),
+            "jobs",
+            "Queue a Monte Carlo simulation as a job (up to 100,000 runs): answers 202 at once with the job (its URL in Location); follow its progress and read its result at GET /jobs/{id}",
+        )
+        .idempotent()
+        .json(s::<crate::engine::simulate::SimulationInput>)
+        .ok(202, s::<crate::service::jobs::JobView>)
+        .errors(&[404, 409, 422]),
+        Endpoint::new(
+            M::POST,
+            "/projects/{id}/payout-run-jobs",
+            post(jobs::submit_payout_run),
+            "jobs",
+            "Queue a payout run as a job: answers 202 at once with the job; its result is the stored run",
+        )
+        .idempotent()
+        .ok(202, s::<crate::service::jobs::JobView>)
+        .errors(&[403, 404, 409]),
+        Endpoint::new(
+            M::GET,
+            "/jobs",
+            get(jobs::unfinished),
+            "jobs",
+            "The caller's jobs still queued or running, newest first",
+        )
+        .ok(200, s::<Vec<crate::service::jobs::JobView>>),
+        Endpoint::new(
+            M::GET,
+            "/jobs/{id}",
+            get(jobs::get),
+            "jobs",
+            "A job the caller queued: status, progress, and its result (or why it failed) once done",
+        )
+        .ok(200, s::<crate::service::jobs::JobView>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,

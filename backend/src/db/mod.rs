@@ -11,6 +11,7 @@ pub mod budgets;
 pub mod claims;
 pub mod evidence;
 pub mod idempotency;
+pub mod jobs;
 pub mod migrations;
 pub mod organizations;
 pub mod outcomes;

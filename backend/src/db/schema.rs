@@ -389,6 +389,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        project_id -> BigInt,
+        requested_by -> BigInt,
+        idempotency_key -> Nullable<Text>,
+        input -> Text,
+        status -> Text,
+        progress_done -> BigInt,
+        progress_total -> BigInt,
+        attempts -> Integer,
+        claimed_by -> Nullable<Text>,
+        heartbeat_at -> Nullable<Timestamp>,
+        result -> Nullable<Text>,
+        problem -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(project_publications -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

@@ -23,8 +23,11 @@ use super::contract::{Contract, Issue, MetricUnit};
 use super::outcomes::{MetricResult, Outcomes};
 use super::{EngineError, compute};
 
-/// The most runs one simulation may ask for.
-pub const MAX_RUNS: u32 = 20_000;
+/// The most runs one simulation may ask for (its memory is about 100 bytes per run).
+pub const MAX_RUNS: u32 = 100_000;
+
+/// How many runs a thread completes between two progress reports.
+pub const PROGRESS_EVERY: u32 = 250;
 
 /// How one metric's outcome is drawn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -495,6 +498,22 @@ pub fn simulate(
     base: &Outcomes,
     input: &SimulationInput,
 ) -> Result<SimulationResult, EngineError> {
+    simulate_reporting(contract, base, input, &|_| true)
+}
+
+/// Checks a simulation's input against the contract without running it.
+pub fn check(contract: &Contract, input: &SimulationInput) -> Result<(), EngineError> {
+    cholesky(&validate(contract, input)?, &input.correlations).map(|_| ())
+}
+
+/// [`simulate`], telling `progress` how many runs are done every [`PROGRESS_EVERY`] runs (from
+/// any thread); when it answers false the simulation stops with an error on `runs`.
+pub fn simulate_reporting(
+    contract: &Contract,
+    base: &Outcomes,
+    input: &SimulationInput,
+    progress: &(dyn Fn(u32) -> bool + Sync),
+) -> Result<SimulationResult, EngineError> {
     let slots = validate(contract, input)?;
     let chol = cholesky(&slots, &input.correlations)?;
     let threads = std::thread::available_parallelism()
@@ -502,16 +521,25 @@ pub fn simulate(
         .clamp(1, 8);
     let runs = input.runs;
     let per_thread = runs.div_ceil(threads as u32);
+    let done = std::sync::atomic::AtomicU32::new(0);
     let chunks: Vec<Result<Vec<RunOutcome>, EngineError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads as u32)
             .map(|t| {
-                let (slots, chol) = (&slots, &chol);
+                let (slots, chol, done) = (&slots, &chol, &done);
                 scope.spawn(move || {
                     let mut data = base.clone();
                     let from = t * per_thread;
                     let to = (from + per_thread).min(runs);
                     let mut out = Vec::with_capacity(to.saturating_sub(from) as usize);
                     for run in from..to {
+                        if (run - from) % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
+                            let now = done
+                                .fetch_add(PROGRESS_EVERY, std::sync::atomic::Ordering::Relaxed)
+                                + PROGRESS_EVERY;
+                            if !progress(now) {
+                                return Err(refuse("runs".into(), "a simulation not stopped"));
+                            }
+                        }
                         let values = draw(slots, chol, input.seed, run);
                         apply(&mut data, base, slots, &values);
                         out.push(price(contract, &data).map_err(|e| {

@@ -15,6 +15,7 @@ pub mod distributions;
 pub mod downloads;
 pub mod evidence;
 pub mod idempotency;
+pub mod jobs;
 pub mod organizations;
 pub mod outcomes;
 pub mod payout_runs;

@@ -346,15 +346,7 @@ pub fn create(
     idempotency_key: Option<&str>,
 ) -> AppResult<PayoutRunView> {
     let hash = idempotency::request_hash(&("payout-run", project_id));
-    let (project, _) = authorize(conn, actor, project_id, ProjectAction::RunPayout)?;
-    let accepts = ProjectStatus::parse(&project.status).is_some_and(|s| s.accepts_payout_runs());
-    if !accepts {
-        return Err(AppError::Conflict(format!(
-            "the project is {}: payout runs are computed for published, in-service, evaluating \
-             and closed projects (publish a draft first)",
-            project.status.replace('_', " ")
-        )));
-    }
+    let project = may_run(conn, actor, project_id)?;
     db::write_transaction(conn, |conn| {
         idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
             let (row, statement) = record(
@@ -381,6 +373,24 @@ pub fn create(
             view(row, true)
         })
     })
+}
+
+/// The project, when `actor` may compute a payout run on it now.
+pub fn may_run(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+) -> AppResult<projects::ProjectRow> {
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::RunPayout)?;
+    let accepts = ProjectStatus::parse(&project.status).is_some_and(|s| s.accepts_payout_runs());
+    if !accepts {
+        return Err(AppError::Conflict(format!(
+            "the project is {}: payout runs are computed for published, in-service, evaluating \
+             and closed projects (publish a draft first)",
+            project.status.replace('_', " ")
+        )));
+    }
+    Ok(project)
 }
 
 /// The project's stored runs, newest first, without their statements.

@@ -50,10 +50,42 @@ fn refusal(e: EngineError, prefix: &str) -> AppError {
     )
 }
 
-/// Runs a Monte Carlo simulation (CPU-heavy: call off the async runtime).
+/// The most runs answered within the request; larger simulations run as jobs (up to
+/// [`simulate::MAX_RUNS`]).
+pub const MAX_RUNS_AT_ONCE: u32 = 20_000;
+
+/// Runs a Monte Carlo simulation within the request (CPU-heavy: call off the async runtime).
 pub fn run(prepared: &Prepared, input: &SimulationInput) -> AppResult<SimulationResult> {
-    let mut result = simulate::simulate(&prepared.contract, &prepared.data, input)
-        .map_err(|e| refusal(e, ""))?;
+    if input.runs > MAX_RUNS_AT_ONCE {
+        let mut errors = vec![FieldError::new(
+            "runs",
+            format!(
+                "from 1 to {MAX_RUNS_AT_ONCE} here; up to {} as a job (POST …/simulation-jobs)",
+                simulate::MAX_RUNS
+            ),
+        )];
+        if let Err(AppError::Validation(more)) = check(prepared, input) {
+            errors.extend(more.into_iter().filter(|e| e.field != "runs"));
+        }
+        return Err(AppError::Validation(errors));
+    }
+    run_reporting(prepared, input, &|_| true)
+}
+
+/// Checks a simulation's input before it is queued, so a job never fails on its input.
+pub fn check(prepared: &Prepared, input: &SimulationInput) -> AppResult<()> {
+    simulate::check(&prepared.contract, input).map_err(|e| refusal(e, ""))
+}
+
+/// Runs a simulation, reporting the runs done (see [`simulate::simulate_reporting`]).
+pub fn run_reporting(
+    prepared: &Prepared,
+    input: &SimulationInput,
+    progress: &(dyn Fn(u32) -> bool + Sync),
+) -> AppResult<SimulationResult> {
+    let mut result =
+        simulate::simulate_reporting(&prepared.contract, &prepared.data, input, progress)
+            .map_err(|e| refusal(e, ""))?;
     if let Some(own) = &prepared.only_investor {
         result.investors.retain(|i| &i.investor == own);
     }

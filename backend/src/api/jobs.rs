@@ -1,0 +1,84 @@
+//! `/jobs` and the job-submitting endpoints: thin handlers over [`crate::service::jobs`].
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use super::AppState;
+use super::error::AppResult;
+use super::extract::{ApiJson, ApiPath};
+use super::idempotency::IdempotencyKey;
+use super::session::AuthUser;
+use crate::engine::simulate::SimulationInput;
+use crate::service::jobs::{self, JobView};
+
+/// 202 with the job and where to follow it.
+fn accepted(
+    state: &AppState,
+    (job, new): (JobView, bool),
+) -> (StatusCode, HeaderMap, Json<JobView>) {
+    if new {
+        state.job_wakeup.notify_one();
+    }
+    let mut headers = HeaderMap::new();
+    if let Ok(url) = HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)) {
+        headers.insert(header::LOCATION, url);
+    }
+    (StatusCode::ACCEPTED, headers, Json(job))
+}
+
+/// Queues a Monte Carlo simulation (up to 100,000 runs) and answers at once with the job.
+pub async fn submit_simulation(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    IdempotencyKey(key): IdempotencyKey,
+    ApiJson(input): ApiJson<SimulationInput>,
+) -> AppResult<(StatusCode, HeaderMap, Json<JobView>)> {
+    let queued = state
+        .db
+        .run(move |conn| {
+            jobs::submit_simulation(conn, &auth.actor, project_id, &input, key.as_deref())
+        })
+        .await?;
+    Ok(accepted(&state, queued))
+}
+
+/// Queues a payout run and answers at once with the job.
+pub async fn submit_payout_run(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(project_id): ApiPath<i64>,
+    IdempotencyKey(key): IdempotencyKey,
+) -> AppResult<(StatusCode, HeaderMap, Json<JobView>)> {
+    let queued = state
+        .db
+        .run(move |conn| jobs::submit_payout_run(conn, &auth.actor, project_id, key.as_deref()))
+        .await?;
+    Ok(accepted(&state, queued))
+}
+
+/// A job with its progress, and its result once it is done.
+pub async fn get(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<JobView>> {
+    state
+        .db
+        .run(move |conn| jobs::get(conn, &auth.actor, id))
+        .await
+        .map(Json)
+}
+
+/// The caller's jobs still queued or running.
+pub async fn unfinished(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<Json<Vec<JobView>>> {
+    state
+        .db
+        .run(move |conn| jobs::unfinished(conn, &auth.actor))
+        .await
+        .map(Json)
+}

@@ -1,0 +1,373 @@
+//! Heavy work as jobs: simulations and payout runs queued in the database, run by the server's
+//! workers with progress, equal to the answers given within a request, taken over once when the
+//! instance running them stops, and claimed once by any number of claimers at the same time.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use seika::db::jobs::{self as queue, NewJob, Outcome};
+use serde_json::{Value, json};
+
+use crate::projects::project_id;
+use crate::util::{TestApp, db_test};
+
+/// Polls a job until it is finished (at most a minute).
+async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
+    let started = Instant::now();
+    loop {
+        let job = app.get(&format!("/api/v1/jobs/{id}"), Some(token)).await;
+        job.assert_status(StatusCode::OK);
+        let job = job.json();
+        if job["status"] == "succeeded" || job["status"] == "failed" {
+            return job;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "job {id} never finished: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn submit(
+    app: &TestApp,
+    token: &str,
+    url: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> crate::util::TestResponse {
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri(url)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json");
+    if let Some(key) = key {
+        req = req.header("idempotency-key", key);
+    }
+    app.send(req.body(Body::from(body.to_string())).unwrap())
+        .await
+}
+
+/// A simulation queued as a job reports its runs, ends with exactly the answer the synchronous
+/// endpoint gives for the same seed, is visible only to the person who queued it, and is queued
+/// once per idempotency key; bad input is refused before anything is queued.
+async fn simulation_jobs_report_progress_and_equal_the_direct_answer(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let input = json!({"runs": 1200, "seed": 7, "assumptions": [
+        {"metric": "egfr_decline_suppression", "tranche": "final", "distribution": {"kind": "normal", "mean": "0.329", "standard_error": "0.15"}},
+        {"metric": "lifestyle_improvement", "tranche": "interim", "distribution": {"kind": "beta", "mean": "0.8", "sample_size": "105"}}]});
+    let url = format!("/api/v1/projects/{kobe}/simulation-jobs");
+    let queued = submit(&app, &staff, &url, Some("sim-1"), &input).await;
+    queued.assert_status(StatusCode::ACCEPTED);
+    let id = queued.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        queued.header("location"),
+        Some(format!("/api/v1/jobs/{id}").as_str())
+    );
+    assert_eq!(queued.json()["progress_total"], 1200);
+    assert_eq!(queued.json()["kind"], "simulation");
+
+    // The same key and body: the same job; the same key, another body: 409.
+    let again = submit(&app, &staff, &url, Some("sim-1"), &input).await;
+    again.assert_status(StatusCode::ACCEPTED);
+    assert_eq!(again.json()["id"], id);
+    let mut other = input.clone();
+    other["seed"] = json!(8);
+    submit(&app, &staff, &url, Some("sim-1"), &other)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+
+    let job = finished(&app, &staff, id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["progress_done"], 1200);
+    assert_eq!(job["attempts"], 1);
+    assert!(job["started_at"].is_string() && job["finished_at"].is_string());
+    let direct = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/simulations"),
+            Some(&staff),
+            &input,
+        )
+        .await;
+    direct.assert_status(StatusCode::OK);
+    assert_eq!(
+        job["result"],
+        direct.json(),
+        "the job answers what the request answers"
+    );
+
+    // Only the person who queued it sees it.
+    let colleague_of_nobody = app.login("staff@hachioji-city.example").await;
+    app.get(&format!("/api/v1/jobs/{id}"), Some(&colleague_of_nobody))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+
+    // Beyond the synchronous bound: refused within the request, queued as a job.
+    let big = json!({"runs": 30000, "seed": 1, "assumptions": []});
+    let refused = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/simulations"),
+            Some(&staff),
+            &big,
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["errors"][0]["field"], "runs");
+    // Bad input never becomes a job.
+    let before = app.get("/api/v1/jobs", Some(&staff)).await.json();
+    let bad = submit(
+        &app,
+        &staff,
+        &url,
+        None,
+        &json!({"runs": 100001, "seed": 1, "assumptions": [{"metric": "x", "distribution": {"kind": "poisson", "mean": "1"}}]}),
+    )
+    .await;
+    let problem = bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["runs", "assumptions[0].metric"]);
+    assert_eq!(app.get("/api/v1/jobs", Some(&staff)).await.json(), before);
+    // An investor's job shows only its own outlook, as the direct answer does.
+    let investor = app.login("investor@smbc.example").await;
+    let queued = submit(&app, &investor, &url, None, &input).await;
+    queued.assert_status(StatusCode::ACCEPTED);
+    let own = finished(&app, &investor, queued.json()["id"].as_i64().unwrap()).await;
+    let names: Vec<&str> = own["result"]["investors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["investor"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["smbc"]);
+}
+db_test!(simulation_jobs_report_progress_and_equal_the_direct_answer);
+
+/// A payout run queued as a job stores exactly one run, which the job's result names.
+async fn payout_run_jobs_store_one_run(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let runs = format!("/api/v1/projects/{kobe}/payout-runs");
+    let before = app
+        .get(&runs, Some(&staff))
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    let queued = submit(
+        &app,
+        &staff,
+        &format!("/api/v1/projects/{kobe}/payout-run-jobs"),
+        None,
+        &json!({}),
+    )
+    .await;
+    queued.assert_status(StatusCode::ACCEPTED);
+    let job = finished(&app, &staff, queued.json()["id"].as_i64().unwrap()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let list = app.get(&runs, Some(&staff)).await.json();
+    assert_eq!(list.as_array().unwrap().len(), before + 1);
+    assert_eq!(list[0]["id"], job["result"]["id"]);
+    assert_eq!(list[0]["total"], job["result"]["total"]);
+    assert_eq!(job["result"]["total"], "29432425");
+
+    // Someone who may not run payouts: refused at once, nothing queued.
+    let investor = app.login("investor@smbc.example").await;
+    submit(
+        &app,
+        &investor,
+        &format!("/api/v1/projects/{kobe}/payout-run-jobs"),
+        None,
+        &json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/api/v1/jobs", Some(&investor)).await.json(),
+        json!([])
+    );
+}
+db_test!(payout_run_jobs_store_one_run);
+
+/// A job whose instance stopped (no heartbeat) is taken over by another instance and finished;
+/// the stopped instance can no longer store a result. A payout run job whose run was stored
+/// before its instance stopped ends with that run, not a second one.
+async fn a_job_left_by_a_stopped_instance_is_taken_over_once(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let me = app.get("/api/v1/auth/me", Some(&staff)).await.json();
+    let (user_id, org_id) = (
+        me["id"].as_i64().unwrap(),
+        me["organization"]["id"].as_i64().unwrap(),
+    );
+    let runs = format!("/api/v1/projects/{kobe}/payout-runs");
+    let before = app
+        .get(&runs, Some(&staff))
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    // Queued and taken by an instance that then "dies" after storing the run.
+    let id = app
+        .with_conn(move |conn| {
+            use diesel::Connection;
+            conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                let job = queue::insert(
+                    conn,
+                    &NewJob {
+                        kind: "payout_run",
+                        project_id: kobe,
+                        requested_by: user_id,
+                        idempotency_key: None,
+                        input: "{}",
+                        progress_total: 1,
+                    },
+                )?;
+                let taken = queue::claim(conn, "dead-instance")?.unwrap();
+                assert_eq!(taken.id, job.id);
+                Ok(job.id)
+            })
+            .unwrap()
+        })
+        .await;
+    app.with_conn(move |conn| {
+        let actor = seika::domain::access::Actor {
+            user_id,
+            organization_id: org_id,
+            role: seika::domain::user::Role::GovernmentStaff,
+        };
+        seika::service::payout_runs::create(conn, &actor, kobe, Some(&format!("seika-job-{id}")))
+            .unwrap();
+    })
+    .await;
+    assert_eq!(
+        app.get(&runs, Some(&staff))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        before + 1
+    );
+    // Still "running" with a fresh heartbeat: nobody takes it over.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let job = app
+        .get(&format!("/api/v1/jobs/{id}"), Some(&staff))
+        .await
+        .json();
+    assert_eq!(job["status"], "running");
+    assert_eq!(job["attempts"], 1);
+    // Its heartbeat stops: another instance takes it over and finishes it.
+    app.with_conn(move |conn| queue::backdate_heartbeat(conn, id, 120).unwrap())
+        .await;
+    let job = finished(&app, &staff, id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["attempts"], 2);
+    let list = app.get(&runs, Some(&staff)).await.json();
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        before + 1,
+        "one run, not two"
+    );
+    assert_eq!(list[0]["id"], job["result"]["id"]);
+    // The stopped instance comes back: it can neither report nor store anything.
+    let (beat, stored) = app
+        .with_conn(move |conn| {
+            (
+                queue::heartbeat(conn, id, "dead-instance", 1).unwrap(),
+                queue::finish(conn, id, "dead-instance", Outcome::Failed("{}")).unwrap(),
+            )
+        })
+        .await;
+    assert!(!beat && !stored);
+    assert_eq!(finished(&app, &staff, id).await, job);
+}
+db_test!(a_job_left_by_a_stopped_instance_is_taken_over_once);
+
+/// Eight claimers at once (and the server's own worker) never take the same job twice.
+async fn concurrent_claims_take_each_job_once(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let user_id = app.get("/api/v1/auth/me", Some(&staff)).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let ids: Vec<i64> = app
+        .with_conn(move |conn| {
+            (0..40)
+                .map(|i| {
+                    queue::insert(
+                        conn,
+                        &NewJob {
+                            kind: "simulation",
+                            project_id: kobe,
+                            requested_by: user_id,
+                            idempotency_key: None,
+                            input: &format!("{{\"not a simulation\": {i}}}"),
+                            progress_total: 1,
+                        },
+                    )
+                    .unwrap()
+                    .id
+                })
+                .collect()
+        })
+        .await;
+    let db = app.db.clone();
+    let claimed: Vec<i64> = tokio::task::spawn_blocking(move || {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|t| {
+                    let db = db.clone();
+                    scope.spawn(move || {
+                        let mut conn = db.get().unwrap();
+                        let mut mine = Vec::new();
+                        while let Some(job) =
+                            queue::claim(&mut conn, &format!("claimer-{t}")).unwrap()
+                        {
+                            mine.push(job.id);
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
+        })
+    })
+    .await
+    .unwrap();
+    let mut sorted = claimed.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(
+        sorted.len(),
+        claimed.len(),
+        "a job claimed twice: {claimed:?}"
+    );
+    let rows = app
+        .with_conn(move |conn| {
+            ids.iter()
+                .map(|id| queue::find(conn, *id).unwrap().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .await;
+    for row in rows {
+        assert_eq!(
+            row.attempts, 1,
+            "job {} started {} times",
+            row.id, row.attempts
+        );
+        assert_ne!(row.status, "queued");
+    }
+}
+db_test!(concurrent_claims_take_each_job_once);
