@@ -791,13 +791,33 @@
           poisson: { kind, mean }, negative_binomial: { kind, mean, dispersion: spread } }[kind];
         assumptions.push({ metric: m.id, distribution });
       });
-      result.replaceChildren(h("p", { text: t("common.loading") }));
-      const r = await api("POST", `/projects/${id}/simulations`, { runs: Number.parseInt(get("sim-runs"), 10) || 0, seed: Number.parseInt(get("sim-seed"), 10) || 0, assumptions });
-      if (!r.ok) return showProblem(result, r.problem);
-      const sim = r.data;
+      // Queued as a job on the server; its progress is polled until it is done.
+      const queued = await api("POST", `/projects/${id}/simulation-jobs`, { runs: Number.parseInt(get("sim-runs"), 10) || 0, seed: Number.parseInt(get("sim-seed"), 10) || 0, assumptions });
+      if (!queued.ok) return showProblem(result, queued.problem);
+      let job = queued.data;
+      const bar = h("progress", { id: "simulation-progress", max: String(job.progress_total), value: "0" });
+      const label = h("span", { id: "simulation-progress-text" });
+      const showProgress = () => {
+        bar.value = job.progress_done;
+        label.textContent = t(`sim.job.${job.status}`, { done: number(job.progress_done), total: number(job.progress_total) });
+      };
+      showProgress();
+      const progressLine = h("p", { class: "sim-progress" }, h("label", { for: "simulation-progress", text: `${t("sim.job.label")} ` }), bar, " ", label);
+      result.replaceChildren(progressLine);
+      while (job.status === "queued" || job.status === "running") {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const polled = await api("GET", `/jobs/${job.id}`);
+        if (!polled.ok) return showProblem(result, polled.problem);
+        job = polled.data;
+        showProgress();
+      }
+      if (job.status === "failed") {
+        return showProblem(result, { type: `/problems/${job.problem.kind}`, detail: job.problem.detail, errors: job.problem.errors });
+      }
+      const sim = job.result;
       const pc = (x) => percent(Number(x), 1);
       const band = (p) => [money(p.p5, currency), money(p.p25, currency), money(p.p50, currency), money(p.p75, currency), money(p.p95, currency), money(p.mean, currency)];
-      result.replaceChildren(
+      result.replaceChildren(progressLine,
         h("p", { class: "lead", id: "simulation-summary", text: t("sim.summary", { runs: number(sim.runs), seed: sim.seed, p50: money(sim.total_payment.p50, currency), p95: money(sim.total_payment.p95, currency) }) }),
         h("p", {}, h("strong", { text: `${t("sim.capBinds")}: ` }), h("span", { id: "sim-cap", text: pc(sim.probability_cap_binds) }), " · ",
           h("strong", { text: `${t("sim.loss")}: ` }), h("span", { id: "sim-loss", text: pc(sim.probability_of_principal_loss) })),

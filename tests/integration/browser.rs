@@ -947,6 +947,8 @@ async fn government_simulates_its_liability(app: TestApp) {
     browser.fill("#sim-seed", "5");
     browser.click("#simulation-submit");
     browser.wait_text("#simulation-summary", "500 runs (seed 5)");
+    // Run as a job on the server, its progress shown as it went.
+    browser.wait_text("#simulation-progress-text", "All 500 runs done");
     let api = app
         .post(
             &format!("/api/v1/projects/{kobe}/simulations"),
