@@ -1613,6 +1613,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             drawdowns: Vec::new(),
             annual_rate,
             covers: None,
+            units: None,
         });
     }
     if !investments.is_empty() {

@@ -453,6 +453,38 @@ pub struct Investment {
     /// For a guarantee: the share of principal loss it covers, and on which investments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub covers: Option<GuaranteeCover>,
+    /// Sold to many holders in fixed units (retail investment): distributions are computed per
+    /// unit, with the 端数 (what does not divide into whole minor units per unit) handled as stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<UnitTerms>,
+}
+
+/// An investment held in units: `count` units of `unit_price` each (their product is the
+/// committed amount).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitTerms {
+    pub count: u64,
+    pub unit_price: Decimal,
+    /// What happens to the remainder of a distribution that does not divide evenly per unit.
+    pub remainder: RemainderPolicy,
+    /// The most one unit is ever paid back in all (principal, interest and returns together), as
+    /// a rate of its price, e.g. 1.05 for "up to 105 % of principal". Beyond it, money stays in the
+    /// waterfall for later steps (or is retained).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_redemption_rate: Option<Decimal>,
+}
+
+/// 端数処理 of per-unit distributions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RemainderPolicy {
+    /// Per unit rounded down to the minor unit; the remainder is kept by the vehicle (not paid to
+    /// holders) and reported.
+    Retained,
+    /// Per unit rounded down; the remainder is added to the investment's next distribution, and
+    /// what is left after the last one is reported.
+    CarriedForward,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -886,6 +918,45 @@ impl Contract {
                     "covers only on a guarantee",
                 )),
                 _ => {}
+            }
+            if let Some(units) = &inv.units {
+                if inv.instrument == Instrument::Guarantee {
+                    check.issues.push(Issue::new(
+                        format!("{at}.units"),
+                        "units only on a loan, a bond or equity, not a guarantee",
+                    ));
+                }
+                if units.count == 0 || i64::try_from(units.count).is_err() {
+                    check.issues.push(Issue::new(
+                        format!("{at}.units.count"),
+                        "a whole number of units from 1",
+                    ));
+                }
+                check.money(format!("{at}.units.unit_price"), units.unit_price);
+                if units.unit_price <= Decimal::ZERO {
+                    check.issues.push(Issue::new(
+                        format!("{at}.units.unit_price"),
+                        "a price above 0",
+                    ));
+                } else if Decimal::from(units.count).checked_mul(units.unit_price)
+                    != Some(inv.committed)
+                {
+                    check.issues.push(Issue::new(
+                        format!("{at}.units"),
+                        format!(
+                            "count × unit_price equal to the committed {}",
+                            inv.committed
+                        ),
+                    ));
+                }
+                if let Some(rate) = units.max_redemption_rate
+                    && (rate <= Decimal::ZERO || rate > Decimal::from(100))
+                {
+                    check.issues.push(Issue::new(
+                        format!("{at}.units.max_redemption_rate"),
+                        "a rate of the unit price above 0 (1.05 for 105 %), at most 100",
+                    ));
+                }
             }
         }
         for (i, step) in self.waterfall.iter().enumerate() {

@@ -158,6 +158,52 @@ pub struct Distribution {
     pub tranches: Vec<TrancheDistribution>,
     pub investors: Vec<InvestorSummary>,
     pub reconciliation: Reconciliation,
+    /// Investments held in units (retail): what one unit was paid, and the 端数.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unit_holdings: Vec<UnitHolding>,
+}
+
+/// One tranche's distribution to an investment held in units, per unit.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct UnitDistribution {
+    pub investment: String,
+    pub units: u64,
+    /// Paid to the investment by the waterfall in this tranche.
+    pub amount: String,
+    /// Remainder carried from the previous distribution (policy `carried_forward`).
+    pub carried_in: String,
+    /// (amount + carried_in) ÷ units, rounded down to the minor unit.
+    pub per_unit: String,
+    /// per_unit × units: what the holders receive.
+    pub to_holders: String,
+    /// amount + carried_in − to_holders: retained or carried forward, as the policy says.
+    pub remainder: String,
+    pub remainder_policy: super::contract::RemainderPolicy,
+}
+
+/// An investment held in units over the whole statement.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct UnitHolding {
+    pub investment: String,
+    pub investor: String,
+    pub units: u64,
+    pub unit_price: String,
+    /// Paid to one unit so far (principal, interest and returns).
+    pub paid_per_unit: String,
+    /// paid_per_unit ÷ unit_price, to 4 decimals.
+    pub multiple_per_unit: String,
+    /// Paid to all holders: paid_per_unit × units.
+    pub to_holders: String,
+    /// Remainders kept by the vehicle (policy `retained`).
+    pub remainder_retained: String,
+    /// Remainder waiting for the next distribution (policy `carried_forward`).
+    pub remainder_carried: String,
+    /// The most one unit may be paid in all (unit_price × max_redemption_rate, rounded down).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_unit: Option<String>,
+    /// True when the maximum held back money the waterfall would otherwise have paid.
+    #[serde(default)]
+    pub max_reached: bool,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -168,6 +214,9 @@ pub struct TrancheDistribution {
     pub payments: Vec<WaterfallPayment>,
     /// Left after every step: retained by the provider or intermediary.
     pub retained: String,
+    /// Investments held in units: this tranche's distribution per unit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_unit: Vec<UnitDistribution>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]

@@ -935,3 +935,96 @@ fn only_unconditional_fixed_payments_may_be_non_contingent() {
     let issues: Vec<String> = contract.validate().iter().map(|i| i.path.clone()).collect();
     assert_eq!(issues, ["components[2].outcome_contingent"]);
 }
+
+proptest! {
+    /// Investments held in units: in every tranche the per-unit amount times the units plus the
+    /// remainder is what the investment received plus what was carried in; over the statement
+    /// what the holders got plus the remainders is what the investment received; no unit is ever
+    /// paid more than its maximum; the money still reconciles to the unit.
+    #[test]
+    fn unit_distributions_reconcile_and_respect_the_maximum(
+        units in 1u64..5_000,
+        unit_price in prop_oneof![Just(10_000i64), Just(20_000i64), 1i64..100_000],
+        max_rate in proptest::option::of(100i64..200),
+        carried in any::<bool>(),
+        participation in 0i64..=1_200,
+        improved in 0i64..=1_200,
+        share in 0i64..=100,
+    ) {
+        let mut contract: Value =
+            serde_json::from_str(include_str!("../../../docs/examples/retail-units.contract.json")).unwrap();
+        let committed = i64::try_from(units).unwrap() * unit_price;
+        let inv = &mut contract["investments"][1];
+        inv["committed"] = json!(committed.to_string());
+        inv["drawdowns"][0]["amount"] = json!(committed.to_string());
+        inv["units"] = json!({
+            "count": units, "unit_price": unit_price.to_string(),
+            "remainder": if carried { "carried_forward" } else { "retained" },
+        });
+        if let Some(rate) = max_rate {
+            inv["units"]["max_redemption_rate"] = json!(rust_decimal::Decimal::new(rate, 2).to_string());
+        }
+        contract["waterfall"][4]["share"] = json!(rust_decimal::Decimal::new(share, 2).to_string());
+        let contract: Contract = serde_json::from_value(contract).unwrap();
+        prop_assert!(contract.validate().is_empty(), "{:?}", contract.validate());
+        let outcomes: Outcomes = serde_json::from_value(json!({
+            "schema": "seika.outcomes.v1", "contract": "retail-units-2024",
+            "results": [
+                {"metric": "participation", "tranche": "interim", "numerator": participation.to_string(), "denominator": "1200"},
+                {"metric": "frailty_improvement", "tranche": "final", "numerator": improved.to_string(), "denominator": "1200"}]
+        }))
+        .unwrap();
+        let s = compute(&contract, &outcomes).unwrap();
+        let amount = |x: &str| x.parse::<i64>().unwrap();
+        let d = s.distribution.as_ref().unwrap();
+        let n = i64::try_from(units).unwrap();
+        let mut received = 0;
+        let mut to_holders = 0;
+        let mut per_unit = 0;
+        for t in &d.tranches {
+            received += t.payments.iter().filter(|p| p.to == "citizen-units").map(|p| amount(&p.amount)).sum::<i64>();
+            for u in &t.per_unit {
+                prop_assert_eq!(
+                    amount(&u.per_unit) * n + amount(&u.remainder),
+                    amount(&u.amount) + amount(&u.carried_in)
+                );
+                prop_assert!(amount(&u.remainder) < n, "a remainder smaller than one minor unit per unit");
+                to_holders += amount(&u.to_holders);
+                per_unit += amount(&u.per_unit);
+            }
+        }
+        let h = &d.unit_holdings[0];
+        prop_assert_eq!(amount(&h.paid_per_unit), per_unit);
+        prop_assert_eq!(amount(&h.to_holders), to_holders);
+        prop_assert_eq!(
+            to_holders + amount(&h.remainder_retained) + amount(&h.remainder_carried),
+            received
+        );
+        if let Some(rate) = max_rate {
+            let max = unit_price * rate / 100;
+            prop_assert!(per_unit <= max, "{} per unit above the maximum {}", per_unit, max);
+            prop_assert_eq!(amount(h.max_per_unit.as_deref().unwrap()), max);
+        }
+        prop_assert_eq!(amount(&d.reconciliation.difference), 0);
+    }
+}
+
+/// Units must multiply out to the committed amount, on a loan, a bond or equity.
+#[test]
+fn units_must_add_up_to_the_commitment() {
+    let mut contract: Value = serde_json::from_str(include_str!(
+        "../../../docs/examples/retail-units.contract.json"
+    ))
+    .unwrap();
+    contract["investments"][1]["units"]["count"] = json!(300);
+    contract["investments"][1]["units"]["max_redemption_rate"] = json!("0");
+    let contract: Contract = serde_json::from_value(contract).unwrap();
+    let issues: Vec<String> = contract.validate().iter().map(|i| i.path.clone()).collect();
+    assert_eq!(
+        issues,
+        [
+            "investments[1].units",
+            "investments[1].units.max_redemption_rate"
+        ]
+    );
+}

@@ -10,10 +10,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::allocate;
-use super::contract::{Contract, Instrument, InvestorClass, WaterfallStep};
+use super::contract::{
+    Contract, Instrument, InvestorClass, RemainderPolicy, UnitTerms, WaterfallStep,
+};
 use super::statement::{
     Distribution, DistributionKind, InvestorSummary, Projection, Reconciliation,
-    TrancheDistribution, WaterfallPayment,
+    TrancheDistribution, UnitDistribution, UnitHolding, WaterfallPayment,
 };
 use super::xirr;
 use crate::domain::{Currency, Money};
@@ -43,6 +45,10 @@ struct Position {
     /// What this position committed, as a guarantor (0 for other instruments).
     guarantee_committed: i64,
     flows: Vec<(NaiveDate, i64)>,
+    /// The most this position may be paid in all (units with a maximum redemption rate).
+    max_paid: Option<i64>,
+    /// Held back by that maximum.
+    held_back: i64,
 }
 
 impl Position {
@@ -63,6 +69,8 @@ impl Position {
             guarantee_paid: self.guarantee_paid,
             guarantee_committed: self.guarantee_committed,
             flows: self.flows.clone(),
+            max_paid: self.max_paid,
+            held_back: self.held_back,
         }
     }
 
@@ -93,6 +101,23 @@ impl Position {
         }
         self.accrue(date);
     }
+}
+
+/// The number of units as an amount multiplier (validated to fit).
+fn count_of(units: &UnitTerms) -> i64 {
+    i64::try_from(units.count).unwrap_or(i64::MAX).max(1)
+}
+
+/// The most one unit may be paid: its price × the maximum redemption rate, rounded down to the
+/// minor unit.
+fn max_per_unit(units: &UnitTerms, rate: Decimal, currency: Currency) -> i64 {
+    let scale = Decimal::from(10_i64.pow(currency.exponent()));
+    units
+        .unit_price
+        .checked_mul(rate)
+        .and_then(|v| v.checked_mul(scale))
+        .and_then(|v| i64::try_from(v.floor()).ok())
+        .unwrap_or(i64::MAX)
 }
 
 fn minor(amount: Decimal, currency: Currency) -> i64 {
@@ -137,9 +162,18 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
                     0
                 },
                 flows: Vec::new(),
+                max_paid: inv.units.as_ref().and_then(|u| {
+                    u.max_redemption_rate
+                        .map(|rate| max_per_unit(u, rate, currency).saturating_mul(count_of(u)))
+                }),
+                held_back: 0,
             }
         })
         .collect();
+    // Investments held in units: the remainder carried to the next distribution, and totals.
+    let mut carried = vec![0_i64; positions.len()];
+    let mut unit_paid = vec![0_i64; positions.len()];
+    let mut unit_retained = vec![0_i64; positions.len()];
     let mut fee_paid = vec![0_i64; contract.waterfall.len()];
     let mut fees_by_recipient: BTreeMap<&str, i64> = BTreeMap::new();
     let mut fee_flows: BTreeMap<&str, Vec<(NaiveDate, i64)>> = BTreeMap::new();
@@ -152,6 +186,7 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
         }
         let mut available = receipt.amount;
         let mut payments = Vec::new();
+        let mut this_tranche = vec![0_i64; positions.len()];
         for (step_index, step) in contract.waterfall.iter().enumerate() {
             if available == 0 {
                 break;
@@ -231,10 +266,20 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
                 }
             };
             for (i, amount) in members.into_iter().zip(parts) {
+                let p = &mut positions[i];
+                // A unit maximum: what would pay a unit beyond it stays in the waterfall.
+                let amount = match p.max_paid {
+                    Some(max) => {
+                        let room = (max - p.principal - p.interest - p.success_fee).max(0);
+                        p.held_back += (amount - room).max(0);
+                        amount.min(room)
+                    }
+                    None => amount,
+                };
                 if amount == 0 {
                     continue;
                 }
-                let p = &mut positions[i];
+                this_tranche[i] += amount;
                 match kind {
                     DistributionKind::Principal => {
                         p.outstanding -= amount;
@@ -257,6 +302,37 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
                 });
             }
         }
+        let mut per_unit = Vec::new();
+        for (i, inv) in contract.investments.iter().enumerate() {
+            let Some(units) = &inv.units else { continue };
+            let carried_in = carried[i];
+            if this_tranche[i] == 0 && carried_in == 0 {
+                continue;
+            }
+            let count = count_of(units);
+            let pool = this_tranche[i] + carried_in;
+            let each = pool / count;
+            let to_holders = each * count;
+            let remainder = pool - to_holders;
+            unit_paid[i] += each;
+            match units.remainder {
+                RemainderPolicy::Retained => {
+                    unit_retained[i] += remainder;
+                    carried[i] = 0;
+                }
+                RemainderPolicy::CarriedForward => carried[i] = remainder,
+            }
+            per_unit.push(UnitDistribution {
+                investment: inv.id.clone(),
+                units: units.count,
+                amount: text(this_tranche[i], currency),
+                carried_in: text(carried_in, currency),
+                per_unit: text(each, currency),
+                to_holders: text(to_holders, currency),
+                remainder: text(remainder, currency),
+                remainder_policy: units.remainder,
+            });
+        }
         let distributed: i64 = receipt.amount - available;
         received_total += receipt.amount;
         distributed_total += distributed;
@@ -267,6 +343,7 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
             received: text(receipt.amount, currency),
             payments,
             retained: text(available, currency),
+            per_unit,
         });
     }
 
@@ -389,7 +466,41 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
             }
         })
         .collect();
+    let unit_holdings = contract
+        .investments
+        .iter()
+        .enumerate()
+        .filter_map(|(i, inv)| {
+            let units = inv.units.as_ref()?;
+            let price = Money::from_decimal(units.unit_price, currency).map_or(0, Money::minor);
+            Some(UnitHolding {
+                investment: inv.id.clone(),
+                investor: inv.investor.clone(),
+                units: units.count,
+                unit_price: text(price, currency),
+                paid_per_unit: text(unit_paid[i], currency),
+                multiple_per_unit: if price > 0 {
+                    (Decimal::from(unit_paid[i]) / Decimal::from(price))
+                        .round_dp_with_strategy(
+                            4,
+                            rust_decimal::RoundingStrategy::MidpointNearestEven,
+                        )
+                        .to_string()
+                } else {
+                    "0".to_owned()
+                },
+                to_holders: text(unit_paid[i].saturating_mul(count_of(units)), currency),
+                remainder_retained: text(unit_retained[i], currency),
+                remainder_carried: text(carried[i], currency),
+                max_per_unit: units
+                    .max_redemption_rate
+                    .map(|rate| text(max_per_unit(units, rate, currency), currency)),
+                max_reached: positions[i].held_back > 0,
+            })
+        })
+        .collect();
     Distribution {
+        unit_holdings,
         tranches,
         investors: summaries,
         reconciliation: Reconciliation {
