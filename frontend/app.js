@@ -1635,7 +1635,21 @@
         d.projects.map((x) => [h("a", { href: `#/projects/${x.project_id}`, text: localName(x, "title_ja", "title_en") }), money(x.committed, x.currency), money(x.drawn, x.currency),
           money(x.distributions_paid, x.currency), money(x.outstanding_principal, x.currency), ratio(x.dpi), ratio(x.money_multiple), irr(x.irr),
           x.projected_irr_low || x.projected_irr_high ? `${irr(x.projected_irr_low)} – ${irr(x.projected_irr)} – ${irr(x.projected_irr_high)}` : irr(x.projected_irr),
-          date(x.next_payment_on)]), { id: "investor-projects" }));
+          date(x.next_payment_on)]), { id: "investor-projects" }),
+      unitHoldings(d.projects, ratio));
+  };
+
+  /** Holdings in units (retail investments): the server's per-unit figures, one row per holding. */
+  const unitHoldings = (projects, ratio) => {
+    const rows = projects.flatMap((x) => (x.unit_holdings || []).map((u) => [
+      h("a", { href: `#/projects/${x.project_id}`, text: localName(x, "title_ja", "title_en") }),
+      t("units.count", { count: number(u.units) }), money(u.unit_price, x.currency), money(u.distributed_per_unit, x.currency), ratio(u.multiple_per_unit),
+      u.max_per_unit ? money(u.max_per_unit, x.currency) : t("common.none"), u.max_reached ? t("common.yes") : t("common.no"),
+      money(u.remainder_carried, x.currency), money(u.remainder_retained, x.currency)]));
+    if (!rows.length) return null;
+    return h("div", { id: "unit-holdings" }, h("h3", { text: t("units.title") }), h("p", { class: "hint", text: t("units.hint") }),
+      table([t("projects.title"), t("units.units"), t("units.price"), t("units.perUnit"), t("units.multiple"), t("units.max"), t("units.maxReached"), t("units.carried"), t("units.retained")],
+        rows, { id: "unit-holdings-table" }));
   };
 
   // ---- Government staff: register and amend ------------------------------------------------

@@ -978,6 +978,48 @@ db_test!(government_simulates_its_liability, browser);
 
 /// Investors open their dashboard: distributions by kind, money multiple, IRR, others only in
 /// aggregate; and a page of another organization is refused.
+/// An investor holding units sees the per-unit figures the server computed, in Japanese too.
+async fn investor_sees_its_units(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let id = crate::claims::publish_units_project(&app).await;
+    crate::claims::verify_units_outcomes_and_run(&app, id).await;
+    let investor = app.login("investor@smbc.example").await;
+    let dash = app
+        .get("/api/v1/dashboards/investor", Some(&investor))
+        .await
+        .json();
+    let holding = dash["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["project_id"] == id)
+        .unwrap()["unit_holdings"][0]
+        .clone();
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "investor@smbc.example");
+    browser.goto(&format!("{base}/#/portfolio"));
+    let table = browser.wait_text(
+        "#unit-holdings-table",
+        &yen(holding["distributed_per_unit"].as_str().unwrap()),
+    );
+    assert!(
+        table.contains("303 units")
+            && table.contains(&yen(holding["unit_price"].as_str().unwrap()))
+            && table.contains("1.05×")
+            && table.contains("Frailty prevention (units)"),
+        "{table}"
+    );
+    browser.click("#lang-switch");
+    let table = browser.wait_text("#unit-holdings-table", "303口");
+    assert!(table.contains("はい"), "{table}");
+    browser.wait_text("#unit-holdings", "1口あたり算定額");
+    browser.assert_no_js_errors();
+}
+db_test!(investor_sees_its_units, browser);
+
 async fn investor_dashboard_and_foreign_pages(app: TestApp) {
     let Some(browser) = Browser::start() else {
         return;

@@ -1338,3 +1338,167 @@ async fn government_dashboard_tells_guaranteed_money_from_outcome_payments(app: 
     assert_eq!(kobe["non_contingent"], Value::Null);
 }
 db_test!(government_dashboard_tells_guaranteed_money_from_outcome_payments);
+
+/// Registers and publishes the example retail-units contract for Kobe City, SMBC holding the
+/// citizens' units and SMBC Trust's individuals the other investments. Returns the project id.
+pub async fn publish_units_project(app: &TestApp) -> i64 {
+    let staff = app.login("staff@kobe-city.example").await;
+    let mut terms: Value = serde_json::from_str(include_str!(
+        "../../docs/examples/retail-units.contract.json"
+    ))
+    .unwrap();
+    terms["payers"] = json!([{"id": "kobe-city", "share": "1"}]);
+    terms["investments"][0]["investor"] = json!("smbc-trust-individuals");
+    terms["investments"][1]["investor"] = json!("smbc");
+    terms["investments"][2]["investor"] = json!("smbc-trust-individuals");
+    let (mirai, smbc, trust) = app
+        .with_conn(|conn| {
+            let mut id = |slug: &str| {
+                seika::db::organizations::find_by_slug(conn, slug)
+                    .unwrap()
+                    .unwrap()
+                    .id
+            };
+            (id("mirai-kogaku"), id("smbc"), id("smbc-trust-individuals"))
+        })
+        .await;
+    let created = app
+        .post(
+            "/api/v1/projects",
+            Some(&staff),
+            &json!({"title_ja": "市民出資フレイル予防", "title_en": "Frailty prevention (units)",
+                    "policy_area": "health", "effective_from": "2024-04-01",
+                    "parties": [{"organization_id": mirai, "role": "evaluator"},
+                                {"organization_id": smbc, "role": "investor"},
+                                {"organization_id": trust, "role": "investor"}],
+                    "terms": terms}),
+        )
+        .await;
+    created.assert_status(StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().unwrap();
+    crate::projects::accept_invitations(app, id).await;
+    let etag = app
+        .get(&format!("/api/v1/projects/{id}"), Some(&staff))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    send_with_if_match(
+        app,
+        axum::http::Method::POST,
+        &format!("/api/v1/projects/{id}/status"),
+        &staff,
+        &etag,
+        &json!({"status": "published"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+
+    id
+}
+
+/// Enters and verifies the example's outcomes (participation 72 %, improvement 27 %) and stores
+/// a payout run; returns its statement.
+pub async fn verify_units_outcomes_and_run(app: &TestApp, id: i64) -> Value {
+    let staff = app.login("staff@kobe-city.example").await;
+    let enterer = app.login(crate::outcomes::ENTERER).await;
+    let verifier = app.login(crate::outcomes::VERIFIER).await;
+    for (metric, tranche, value) in [
+        ("participation", "interim", "0.72"),
+        ("frailty_improvement", "final", "0.27"),
+    ] {
+        let rid = crate::outcomes::enter(
+            app,
+            id,
+            &enterer,
+            &json!({"metric": metric, "tranche": tranche, "value": value}),
+        )
+        .await;
+        crate::outcomes::verify(app, id, rid, &verifier)
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    let run = app
+        .post(
+            &format!("/api/v1/projects/{id}/payout-runs"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await;
+    run.assert_status(StatusCode::CREATED);
+    run.json()["statement"].clone()
+}
+
+/// An investment held in units (retail): the statement divides each distribution per unit with
+/// the 端数 carried forward and the maximum per unit applied, and the investor's dashboard shows
+/// the per-unit figures (before any run: the units and their maximum only). Figures by hand in
+/// docs/PAYMENT-RULES.md ("Units").
+async fn investor_dashboard_shows_per_unit_figures(app: TestApp) {
+    let id = publish_units_project(&app).await;
+    let investor = app.login("investor@smbc.example").await;
+    let holding = |dash: &Value| -> Value {
+        dash["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["project_id"] == id)
+            .unwrap_or_else(|| panic!("{dash}"))["unit_holdings"]
+            .clone()
+    };
+    let before = holding(
+        &app.get("/api/v1/dashboards/investor", Some(&investor))
+            .await
+            .json(),
+    );
+    assert_eq!(before[0]["units"], 303);
+    assert_eq!(before[0]["unit_price"], "10000");
+    assert_eq!(before[0]["distributed_per_unit"], "0");
+    assert_eq!(before[0]["max_per_unit"], "10500");
+
+    let statement = &verify_units_outcomes_and_run(&app, id).await;
+    let per_unit: Vec<(String, String, String)> = statement["distribution"]["tranches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["per_unit"].as_array().cloned().unwrap_or_default())
+        .map(|u| {
+            (
+                u["per_unit"].as_str().unwrap().to_owned(),
+                u["carried_in"].as_str().unwrap().to_owned(),
+                u["remainder"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // 960,110 ÷ 303 = 3,168 r 206; (2,221,390 + 206) ÷ 303 = 7,332 r 0.
+    assert_eq!(
+        per_unit,
+        [
+            ("3168".into(), "0".into(), "206".into()),
+            ("7332".into(), "206".into(), "0".into())
+        ]
+    );
+    let after = holding(
+        &app.get("/api/v1/dashboards/investor", Some(&investor))
+            .await
+            .json(),
+    );
+    assert_eq!(after[0]["distributed_per_unit"], "10500");
+    assert_eq!(after[0]["multiple_per_unit"], "1.05");
+    assert_eq!(after[0]["to_holders"], "3181500");
+    assert_eq!(after[0]["max_reached"], true);
+    assert_eq!(after[0]["remainder_carried"], "0");
+    // Another investor's units are not shown to Kobe's other investors.
+    let other = app.login("investor@smbc-trust.example").await;
+    let theirs = app
+        .get("/api/v1/dashboards/investor", Some(&other))
+        .await
+        .json();
+    assert!(
+        theirs["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["project_id"] != id || p["unit_holdings"] == json!([]))
+    );
+}
+db_test!(investor_dashboard_shows_per_unit_figures);

@@ -461,6 +461,44 @@ pub fn due_schedule(
     })
 }
 
+/// An investor's holdings in units before any payout run: the units and their price, nothing
+/// distributed yet.
+pub fn unit_holdings_before_any_run(
+    contract: &Contract,
+    investor: &str,
+) -> Vec<super::statement::UnitHolding> {
+    let currency = contract.currency;
+    let zero = Money::zero(currency).amount_string();
+    contract
+        .investments
+        .iter()
+        .filter(|i| i.investor == investor)
+        .filter_map(|inv| {
+            let units = inv.units.as_ref()?;
+            let price = Money::from_decimal(units.unit_price, currency).ok()?;
+            Some(super::statement::UnitHolding {
+                investment: inv.id.clone(),
+                investor: inv.investor.clone(),
+                units: units.count,
+                unit_price: price.amount_string(),
+                distributed_per_unit: zero.clone(),
+                multiple_per_unit: "0".to_owned(),
+                to_holders: zero.clone(),
+                remainder_retained: zero.clone(),
+                remainder_carried: zero.clone(),
+                max_per_unit: units.max_redemption_rate.map(|rate| {
+                    Money::from_minor(
+                        super::waterfall::max_per_unit(units, rate, currency),
+                        currency,
+                    )
+                    .amount_string()
+                }),
+                max_reached: false,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

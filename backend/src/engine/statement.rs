@@ -188,17 +188,18 @@ pub struct UnitHolding {
     pub investor: String,
     pub units: u64,
     pub unit_price: String,
-    /// Paid to one unit so far (principal, interest and returns).
-    pub paid_per_unit: String,
-    /// paid_per_unit ÷ unit_price, to 4 decimals.
+    /// Distributed to one unit by this statement (principal, interest and returns): computed,
+    /// not a record of payment.
+    pub distributed_per_unit: String,
+    /// distributed_per_unit ÷ unit_price, to 4 decimals.
     pub multiple_per_unit: String,
-    /// Paid to all holders: paid_per_unit × units.
+    /// Due to all holders: distributed_per_unit × units.
     pub to_holders: String,
     /// Remainders kept by the vehicle (policy `retained`).
     pub remainder_retained: String,
     /// Remainder waiting for the next distribution (policy `carried_forward`).
     pub remainder_carried: String,
-    /// The most one unit may be paid in all (unit_price × max_redemption_rate, rounded down).
+    /// The most one unit may receive in all (unit_price × max_redemption_rate, rounded down).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_unit: Option<String>,
     /// True when the maximum held back money the waterfall would otherwise have paid.

@@ -994,7 +994,7 @@ proptest! {
             }
         }
         let h = &d.unit_holdings[0];
-        prop_assert_eq!(amount(&h.paid_per_unit), per_unit);
+        prop_assert_eq!(amount(&h.distributed_per_unit), per_unit);
         prop_assert_eq!(amount(&h.to_holders), to_holders);
         prop_assert_eq!(
             to_holders + amount(&h.remainder_retained) + amount(&h.remainder_carried),

@@ -110,7 +110,7 @@ fn count_of(units: &UnitTerms) -> i64 {
 
 /// The most one unit may be paid: its price × the maximum redemption rate, rounded down to the
 /// minor unit.
-fn max_per_unit(units: &UnitTerms, rate: Decimal, currency: Currency) -> i64 {
+pub(super) fn max_per_unit(units: &UnitTerms, rate: Decimal, currency: Currency) -> i64 {
     let scale = Decimal::from(10_i64.pow(currency.exponent()));
     units
         .unit_price
@@ -478,7 +478,7 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
                 investor: inv.investor.clone(),
                 units: units.count,
                 unit_price: text(price, currency),
-                paid_per_unit: text(unit_paid[i], currency),
+                distributed_per_unit: text(unit_paid[i], currency),
                 multiple_per_unit: if price > 0 {
                     (Decimal::from(unit_paid[i]) / Decimal::from(price))
                         .round_dp_with_strategy(

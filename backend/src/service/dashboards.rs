@@ -57,6 +57,9 @@ pub struct InvestorProject {
     pub projected_irr_low: Option<String>,
     pub projected_irr_high: Option<String>,
     pub guarantee_cover: String,
+    /// The organization's investments held in units (retail): per-unit figures from the latest
+    /// run (computed, not paid), or the units alone before a run.
+    pub unit_holdings: Vec<crate::engine::statement::UnitHolding>,
     /// The next tranche due on or after today.
     pub next_payment_on: Option<NaiveDate>,
     pub latest_run_id: Option<i64>,
@@ -134,6 +137,7 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
         let (contract, _) = load_contract(conn, project.id, project.current_terms_version)?;
         let latest = payout_runs::latest(conn, project.id)?;
         let mut range = None;
+        let mut unit_holdings = Vec::new();
         let summary: Option<InvestorSummary> = match &latest {
             Some(run) => {
                 #[derive(serde::Deserialize)]
@@ -161,9 +165,14 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
                         .map_err(internal)?
                         .into_iter()
                         .find(|r| r.investor == own);
-                stored
-                    .distribution
-                    .and_then(|d| d.investors.into_iter().find(|i| i.investor == own))
+                stored.distribution.and_then(|d| {
+                    unit_holdings = d
+                        .unit_holdings
+                        .into_iter()
+                        .filter(|h| h.investor == own)
+                        .collect();
+                    d.investors.into_iter().find(|i| i.investor == own)
+                })
             }
             None => None,
         };
@@ -172,6 +181,9 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
             .iter()
             .filter(|i| i.investor == own)
             .collect();
+        if latest.is_none() {
+            unit_holdings = crate::engine::figures::unit_holdings_before_any_run(&contract, &own);
+        }
         let committed = match &summary {
             Some(s) => money(&s.committed)?,
             None => Money::from_decimal(
@@ -260,6 +272,7 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
             guarantee_cover: summary
                 .as_ref()
                 .map_or_else(|| "0".to_owned(), |s| s.guarantee_cover.clone()),
+            unit_holdings,
             next_payment_on: contract
                 .tranches
                 .iter()
