@@ -185,6 +185,10 @@ struct ServeArgs {
     /// Heavy jobs (simulations, payout runs) this instance runs at once; others wait in the queue.
     #[arg(long, env = "SEIKA_JOB_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     job_workers: u32,
+    /// Seconds a running job may go without a heartbeat (its instance stopped) before another
+    /// instance takes it over.
+    #[arg(long, env = "SEIKA_JOB_STALE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(2..=3600))]
+    job_stale_secs: u64,
 }
 
 /// Parses the command line, runs the command and maps failure to a non-zero exit code.
@@ -220,6 +224,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 jwt_secret: args.jwt_secret,
                 jwt_previous_secrets: args.jwt_previous_secrets,
                 job_workers: args.job_workers as usize,
+                job_stale_after: Duration::from_secs(args.job_stale_secs),
             }))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -22,6 +22,8 @@ pub struct ServeOptions {
     pub jwt_previous_secrets: Vec<String>,
     /// Heavy jobs run at once by this instance.
     pub job_workers: usize,
+    /// How long a running job may go without a heartbeat before this instance takes it over.
+    pub job_stale_after: std::time::Duration,
 }
 
 /// Connects, migrates and opens a database, as `serve` and `migrate` do before anything else.
@@ -44,6 +46,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         jwt_secret,
         jwt_previous_secrets,
         job_workers,
+        job_stale_after,
     } = options;
     tracing::info!(database = %database_url.redacted(), "opening database");
     let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -66,6 +69,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         state.db.clone(),
         crate::service::jobs::WorkerOptions {
             workers: job_workers,
+            stale_after: job_stale_after,
             ..Default::default()
         },
         state.job_wakeup.clone(),

@@ -165,9 +165,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(database_url: &str) -> Server {
+        Self::start_with(database_url, &[])
+    }
+
+    /// Starts with extra environment variables (settings).
+    pub fn start_with(database_url: &str, env: &[(&str, &str)]) -> Server {
         let mut child = seika()
             .args(["serve", "--addr", "127.0.0.1:0"])
             .env("DATABASE_URL", database_url)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -179,6 +185,14 @@ impl Server {
             .unwrap_or_else(|| panic!("unexpected first line: {first}"))
             .to_owned();
         Server { addr, child }
+    }
+}
+
+impl Server {
+    /// Stops the process at once (SIGKILL, as a crash or `kill -9` would).
+    pub fn kill(mut self) {
+        let _ignored = self.child.kill();
+        let _ignored = self.child.wait();
     }
 }
 

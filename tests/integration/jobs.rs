@@ -231,7 +231,7 @@ async fn a_job_left_by_a_stopped_instance_is_taken_over_once(app: TestApp) {
                         progress_total: 1,
                     },
                 )?;
-                let taken = queue::claim(conn, "dead-instance")?.unwrap();
+                let taken = queue::claim(conn, "dead-instance", 30)?.unwrap();
                 assert_eq!(taken.id, job.id);
                 Ok(job.id)
             })
@@ -330,7 +330,7 @@ async fn concurrent_claims_take_each_job_once(app: TestApp) {
                         let mut conn = db.get().unwrap();
                         let mut mine = Vec::new();
                         while let Some(job) =
-                            queue::claim(&mut conn, &format!("claimer-{t}")).unwrap()
+                            queue::claim(&mut conn, &format!("claimer-{t}"), 30).unwrap()
                         {
                             mine.push(job.id);
                         }

@@ -28,6 +28,7 @@ mod browser;
 mod claims;
 mod engine;
 mod evaluators;
+mod faults;
 mod foundation;
 mod i18n;
 mod integrity;

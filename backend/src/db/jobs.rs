@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use super::schema::jobs;
 use super::{DbConn, now, write_transaction};
 
-/// After this long without a heartbeat a running job is taken to have lost its instance.
+/// After this long without a heartbeat a running job is taken to have lost its instance (the
+/// default; `SEIKA_JOB_STALE_SECS`).
 pub const STALE_AFTER_SECONDS: i64 = 30;
 
 /// A job that stopped this many times is not started again: it fails.
@@ -100,13 +101,23 @@ pub fn unfinished_of(conn: &mut DbConn, requested_by: i64, limit: i64) -> QueryR
         .load(conn)
 }
 
-/// Takes the oldest job that is queued, or running without a heartbeat for
-/// [`STALE_AFTER_SECONDS`] (its instance is gone), for `instance`. On PostgreSQL the candidate is
+/// Takes the oldest job that is queued, or running without a heartbeat for `stale_after`
+/// seconds (its instance is gone), for `instance`. On PostgreSQL the candidate is
 /// locked `FOR UPDATE SKIP LOCKED`, so instances claiming at once take different jobs; on SQLite
 /// the write lock serialises claims. Jobs that stopped [`MAX_ATTEMPTS`] times fail instead.
-pub fn claim(conn: &mut DbConn, instance: &str) -> QueryResult<Option<JobRow>> {
+pub fn claim(conn: &mut DbConn, instance: &str, stale_after: i64) -> QueryResult<Option<JobRow>> {
     let at = now();
-    let stale = at - chrono::Duration::seconds(STALE_AFTER_SECONDS);
+    let stale = at - chrono::Duration::seconds(stale_after);
+    // An idle instance polls often: it reads first, and takes SQLite's write lock only when a
+    // job waits or runs.
+    let any_open: Option<i64> = jobs::table
+        .filter(jobs::status.eq_any(["queued", "running"]))
+        .select(jobs::id)
+        .first(conn)
+        .optional()?;
+    if any_open.is_none() {
+        return Ok(None);
+    }
     write_transaction(conn, |conn| {
         diesel::update(
             jobs::table

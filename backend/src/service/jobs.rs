@@ -282,6 +282,8 @@ pub struct WorkerOptions {
     pub workers: usize,
     /// How often an idle worker looks for jobs queued by other instances or left by a stopped one.
     pub poll: Duration,
+    /// How long a running job may go without a heartbeat before another instance takes it over.
+    pub stale_after: Duration,
 }
 
 impl Default for WorkerOptions {
@@ -295,6 +297,7 @@ impl Default for WorkerOptions {
             ),
             workers: 1,
             poll: Duration::from_millis(500),
+            stale_after: Duration::from_secs(queue::STALE_AFTER_SECONDS.unsigned_abs()),
         }
     }
 }
@@ -305,7 +308,7 @@ pub fn spawn_workers(db: Db, options: WorkerOptions, wake: Arc<tokio::sync::Noti
         let (db, options, wake) = (db.clone(), options.clone(), wake.clone());
         tokio::spawn(async move {
             loop {
-                match work_once(&db, &options.instance).await {
+                match work_once(&db, &options.instance, options.stale_after).await {
                     Ok(true) => continue,
                     Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "job queue unavailable"),
@@ -320,10 +323,11 @@ pub fn spawn_workers(db: Db, options: WorkerOptions, wake: Arc<tokio::sync::Noti
 }
 
 /// Takes one job, if any waits, and runs it to the end. True when a job was run.
-pub async fn work_once(db: &Db, instance: &str) -> AppResult<bool> {
+pub async fn work_once(db: &Db, instance: &str, stale_after: Duration) -> AppResult<bool> {
     let owner = instance.to_owned();
+    let stale = i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX);
     let Some(job) = db
-        .run(move |conn| Ok::<_, AppError>(queue::claim(conn, &owner)?))
+        .run(move |conn| Ok::<_, AppError>(queue::claim(conn, &owner, stale)?))
         .await?
     else {
         return Ok(false);
