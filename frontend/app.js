@@ -1812,7 +1812,7 @@
             field(`w-metric-id-${i}`, t("new.metricId"), bind(`w-metric-id-${i}`, m, "id")),
             field(`w-metric-name_ja-${i}`, t("new.nameJa"), bind(`w-metric-name_ja-${i}`, m, "name_ja")),
             field(`w-metric-name_en-${i}`, t("new.nameEn"), bind(`w-metric-name_en-${i}`, m, "name_en")),
-            field(`w-metric-unit-${i}`, t("project.unit"), bindSelect(`w-metric-unit-${i}`, m, "unit", ["rate", "count", "person_periods", "money"].map((u) => [u, t(`unit.${u}`)]))),
+            field(`w-metric-unit-${i}`, t("project.unit"), bindSelect(`w-metric-unit-${i}`, m, "unit", ["rate", "count", "person_periods", "money", "score"].map((u) => [u, t(`unit.${u}`)]))),
             field(`w-metric-direction-${i}`, t("project.direction"), bindSelect(`w-metric-direction-${i}`, m, "direction", ["higher_is_better", "lower_is_better"].map((x) => [x, t(`direction.${x}`)]))),
             field(`w-metric-baseline-${i}`, t("project.baseline"), bind(`w-metric-baseline-${i}`, m, "baseline", { inputmode: "decimal" })),
             field(`w-metric-target-${i}`, t("project.target"), bind(`w-metric-target-${i}`, m, "target", { inputmode: "decimal" })))),

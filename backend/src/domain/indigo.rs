@@ -164,6 +164,7 @@ fn unit_word(u: MetricUnit) -> &'static str {
         MetricUnit::Count => "count",
         MetricUnit::PersonPeriods => "person_periods",
         MetricUnit::Money => "money",
+        MetricUnit::Score => "score",
     }
 }
 
@@ -1337,6 +1338,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             Some("rate") => MetricUnit::Rate,
             Some("person_periods") => MetricUnit::PersonPeriods,
             Some("money") => MetricUnit::Money,
+            Some("score") => MetricUnit::Score,
             Some("count") => MetricUnit::Count,
             _ => {
                 r.note(

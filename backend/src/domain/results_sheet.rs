@@ -422,6 +422,7 @@ pub fn template(contract: &Contract) -> (Vec<String>, Vec<Vec<String>>) {
         MetricUnit::Count => "件数・人数 count",
         MetricUnit::PersonPeriods => "人・期間 person-periods",
         MetricUnit::Money => "金額 money",
+        MetricUnit::Score => "指標値 score (may be negative)",
     };
     let mut rows = Vec::new();
     for m in &contract.metrics {

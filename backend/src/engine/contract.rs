@@ -133,6 +133,8 @@ pub enum MetricUnit {
     Count,
     PersonPeriods,
     Money,
+    /// A number on the metric's own scale that may be negative: an effect size, an index.
+    Score,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

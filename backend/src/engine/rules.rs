@@ -255,6 +255,12 @@ pub fn evaluate(
                 .input(metric, fmt(value))
                 .input("target", fmt(*target))
                 .input("max_amount", fmt(*max_amount));
+            if ratio < Decimal::ZERO {
+                e.notes.push(format!(
+                    "achievement {} is below 0 (a negative effect); floored at 0",
+                    fmt(ratio)
+                ));
+            }
             if ratio > Decimal::ONE {
                 e.notes.push(format!(
                     "achievement {} exceeds 100 %; capped at 1",

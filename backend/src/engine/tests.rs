@@ -1028,3 +1028,39 @@ fn units_must_add_up_to_the_commitment() {
         ]
     );
 }
+
+proptest! {
+    /// Yearly effect-size payments: each year pays max(0, min(1, effect ÷ target)) of its
+    /// maximum, rounded down, whatever the sign of the effect; the total is their sum and never
+    /// above the years' maxima.
+    #[test]
+    fn yearly_effect_payments_are_floored_at_zero_and_capped_at_each_maximum(
+        effects in proptest::collection::vec(-100i64..100, 3),
+    ) {
+        let contract: Contract = serde_json::from_str(include_str!(
+            "../../../docs/examples/yearly-effect.contract.json"
+        ))
+        .unwrap();
+        let results: Vec<Value> = effects
+            .iter()
+            .zip(["fy2024", "fy2025", "fy2026"])
+            .map(|(e, t)| json!({"metric": "hba1c_effect", "tranche": t,
+                "value": rust_decimal::Decimal::new(*e, 2).to_string()}))
+            .collect();
+        let outcomes: Outcomes = serde_json::from_value(json!({
+            "schema": "seika.outcomes.v1", "contract": "yearly-effect-2024", "results": results
+        }))
+        .unwrap();
+        let s = compute(&contract, &outcomes).unwrap();
+        let amount = |x: &str| x.parse::<i64>().unwrap();
+        let mut total = 0;
+        for (line, effect) in s.lines.iter().zip(&effects) {
+            // 3,000,000 × clamp(effect / 0.20, 0, 1) with effect = e / 100: 150,000 × e.
+            let expected = (150_000 * effect).clamp(0, 3_000_000);
+            prop_assert_eq!(amount(&line.amount), expected, "effect {}", effect);
+            total += expected;
+        }
+        prop_assert_eq!(amount(&s.total), total);
+        prop_assert!(total <= 9_000_000);
+    }
+}
