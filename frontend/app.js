@@ -200,7 +200,10 @@
   // ---- Session -------------------------------------------------------------------------------
 
   const logout = async (callServer = true) => {
-    if (callServer && state.token) await api("POST", "/auth/logout", {});
+    if (callServer && state.token) {
+      await api("POST", "/auth/logout", {});
+      window.seikaBroadcastLogout?.();
+    }
     forgetDraft();
     state.token = null;
     state.user = null;
@@ -2089,5 +2092,34 @@
   window.addEventListener("error", (e) => window.seikaErrors.push(String(e.message)));
   window.addEventListener("unhandledrejection", (e) => window.seikaErrors.push(String(e.reason && (e.reason.stack || e.reason))));
   window.addEventListener("hashchange", render);
-  render();
+
+  // ---- One session across this browser's tabs ------------------------------------------------
+  // The token lives in each tab's sessionStorage (never in localStorage, so it is gone when the
+  // last tab closes). A tab opened without one asks the other open tabs of this origin over a
+  // BroadcastChannel and takes theirs; logging out in one tab logs out all of them.
+  const sessions = "BroadcastChannel" in window ? new BroadcastChannel("seika.session") : null;
+  let adopt = null;
+  if (sessions) {
+    sessions.onmessage = (ev) => {
+      const m = ev.data || {};
+      if (m.type === "ask" && state.token) sessions.postMessage({ type: "share", token: state.token, user: state.user });
+      else if (m.type === "share" && adopt && !state.token && m.token) adopt(m);
+      else if (m.type === "logout" && state.token) logout(false);
+    };
+  }
+  const fromOtherTabs = () => new Promise((resolve) => {
+    if (!sessions || state.token) return resolve();
+    const done = () => { adopt = null; resolve(); };
+    adopt = (m) => {
+      state.token = m.token;
+      state.user = m.user;
+      store.setItem("seika.token", state.token);
+      store.setItem("seika.user", JSON.stringify(state.user));
+      done();
+    };
+    sessions.postMessage({ type: "ask" });
+    setTimeout(done, 400);
+  });
+  window.seikaBroadcastLogout = () => sessions?.postMessage({ type: "logout" });
+  fromOtherTabs().then(render);
 })();

@@ -116,6 +116,22 @@ impl Browser {
         self.cmd("POST", "/url", Some(json!({"url": url})));
     }
 
+    /// Opens a new tab, switches to it and returns the handle of the tab it left.
+    pub fn new_tab(&self) -> String {
+        let previous = self
+            .cmd("GET", "/window", None)
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let opened = self.cmd("POST", "/window/new", Some(json!({"type": "tab"})));
+        self.switch_to(opened["handle"].as_str().unwrap());
+        previous
+    }
+
+    pub fn switch_to(&self, handle: &str) {
+        self.cmd("POST", "/window", Some(json!({"handle": handle})));
+    }
+
     pub fn script(&self, script: &str) -> Value {
         self.cmd(
             "POST",
@@ -978,6 +994,37 @@ db_test!(government_simulates_its_liability, browser);
 
 /// Investors open their dashboard: distributions by kind, money multiple, IRR, others only in
 /// aggregate; and a page of another organization is refused.
+/// A link opened in a new tab keeps the session (shared by the open tabs, never stored beyond
+/// them), and logging out in one tab logs out the others.
+async fn a_new_tab_keeps_the_session_and_logout_ends_it_everywhere(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "staff@kobe-city.example");
+    let first = browser.new_tab();
+    browser.goto(&format!("{base}/#/projects/{kobe}"));
+    browser.wait_text("#page-title", "Kobe");
+    assert!(
+        browser
+            .script("return localStorage.getItem('seika.token') === null;")
+            .as_bool()
+            .unwrap(),
+        "the token is never kept beyond the tabs"
+    );
+    browser.click("#logout");
+    browser.find("#login-form");
+    browser.switch_to(&first);
+    browser.find("#login-form");
+    browser.assert_no_js_errors();
+}
+db_test!(
+    a_new_tab_keeps_the_session_and_logout_ends_it_everywhere,
+    browser
+);
+
 /// An investor holding units sees the per-unit figures the server computed, in Japanese too.
 async fn investor_sees_its_units(app: TestApp) {
     let Some(browser) = Browser::start() else {
