@@ -1529,11 +1529,23 @@
     const buttons = (project, kind, id) => {
       const reasonId = `reason-${kind}-${id}`;
       const go = act(project, kind, id, reasonId);
+      // Verifying and rejecting cannot be undone: neither is a primary button, and each asks first.
+      const row = h("div", { class: "inline review-actions" });
+      const choose = () => row.replaceChildren(
+        h("button", { type: "button", class: "secondary reject", text: t("data.reject"), onclick: () => ask("reject") }),
+        h("button", { type: "button", class: "secondary verify", text: t("data.verify"), onclick: () => ask("verify") }));
+      const ask = (verb) => {
+        row.replaceChildren(
+          h("span", { class: "confirm-text", role: "alert", text: t(`data.confirm.${verb}`) }),
+          h("button", { type: "button", class: `confirm-review ${verb === "reject" ? "danger" : ""}`, text: t(`data.${verb}`), onclick: async () => { await go(verb); choose(); } }),
+          h("button", { type: "button", class: "secondary cancel-review", text: t("common.cancel"), onclick: choose }));
+        row.querySelector(".confirm-review").focus();
+      };
+      choose();
       return h("div", { class: "inline" },
-        h("button", { type: "button", class: "verify", text: t("data.verify"), onclick: () => go("verify") }),
         h("label", { for: reasonId, class: "visually-hidden", text: t("data.reviewReason") }),
         h("input", { id: reasonId, class: "review-reason", placeholder: t("data.reviewReason") }),
-        h("button", { type: "button", class: "secondary", text: t("data.reject"), onclick: () => go("reject") }));
+        row);
     };
     const pt = (p) => localName(p, "title_ja", "title_en");
     const results = res.data.to_verify.map((r) => h("section", { class: "card verify-item", "data-id": r.id },

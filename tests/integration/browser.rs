@@ -736,9 +736,16 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.wait_text("#queue", "participant records");
     browser.wait_text("#queue .batch-effect", "with it (computed)");
     browser.screenshot("verification");
+    // Verifying asks first, and may be cancelled.
     browser.click("#queue button.verify");
+    browser.wait_text("#queue .review-actions", "cannot be undone");
+    browser.click("#queue button.cancel-review");
+    browser.find("#queue button.verify");
+    browser.click("#queue button.verify");
+    browser.click("#queue button.confirm-review");
     browser.wait_text("#queue", "participant records");
     browser.click("#queue button.verify");
+    browser.click("#queue button.confirm-review");
     browser.wait_text("#queue-empty", "Nothing is waiting");
 
     browser.goto(&format!("{base}/#/projects/{kobe}/data"));
@@ -893,15 +900,18 @@ async fn evaluators_import_a_workbook_sample_and_verify(app: TestApp) {
     browser.screenshot("sample-check");
     let card = format!("#queue .verify-item[data-id='{batch}']");
     browser.click(&format!("{card} button.verify"));
+    browser.click(&format!("{card} button.confirm-review"));
     browser.wait_text("#queue-message", "reason");
     browser.fill(
         &format!("{card} .review-reason"),
         "one date typo; corrected at source",
     );
     browser.click(&format!("{card} button.verify"));
+    browser.click(&format!("{card} button.confirm-review"));
     browser.wait_until(&format!("return !document.querySelector(\"{card}\")"));
     for left in (0..3).rev() {
         browser.click("#queue button.verify");
+        browser.click("#queue button.confirm-review");
         browser.wait_until(&format!(
             "return document.querySelectorAll('#queue .verify-item').length === {left}"
         ));
