@@ -475,6 +475,20 @@ pub struct UnitTerms {
     /// waterfall for later steps (or is retained).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_redemption_rate: Option<Decimal>,
+    /// Outcome-linked redemption: the most one unit may receive, as a rate of its price, stepping
+    /// with the share of the contract's maximum paid so far (e.g. 0.9 below 50 %, 1.0 from 50 %,
+    /// 1.05 from 90 %). Instead of `max_redemption_rate`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redemption_steps: Vec<RedemptionStep>,
+}
+
+/// From `at_share` of the contract's maximum received, one unit may receive up to `rate` × its
+/// price.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedemptionStep {
+    pub at_share: Decimal,
+    pub rate: Decimal,
 }
 
 /// 端数処理 of per-unit distributions.
@@ -958,6 +972,44 @@ impl Contract {
                         format!("{at}.units.max_redemption_rate"),
                         "a rate of the unit price above 0 (1.05 for 105 %), at most 100",
                     ));
+                }
+                if !units.redemption_steps.is_empty() {
+                    let steps_at = format!("{at}.units.redemption_steps");
+                    if units.max_redemption_rate.is_some() {
+                        check.issues.push(Issue::new(
+                            steps_at.clone(),
+                            "either max_redemption_rate or redemption_steps, not both",
+                        ));
+                    }
+                    if self.max_total_payment.is_none() {
+                        check.issues.push(Issue::new(
+                            steps_at.clone(),
+                            "a contract maximum (max_total_payment) the steps' shares refer to",
+                        ));
+                    }
+                    if !units.redemption_steps[0].at_share.is_zero() {
+                        check.issues.push(Issue::new(
+                            format!("{steps_at}[0].at_share"),
+                            "0: the first step applies from the start",
+                        ));
+                    }
+                    for (j, step) in units.redemption_steps.iter().enumerate() {
+                        check.fraction(format!("{steps_at}[{j}].at_share"), step.at_share, true);
+                        if step.rate <= Decimal::ZERO || step.rate > Decimal::from(100) {
+                            check.issues.push(Issue::new(
+                                format!("{steps_at}[{j}].rate"),
+                                "a rate of the unit price above 0 (1.05 for 105 %), at most 100",
+                            ));
+                        }
+                        if let Some(prev) = j.checked_sub(1).map(|p| &units.redemption_steps[p])
+                            && (step.at_share <= prev.at_share || step.rate < prev.rate)
+                        {
+                            check.issues.push(Issue::new(
+                                format!("{steps_at}[{j}]"),
+                                "steps in ascending order of share, rates never falling",
+                            ));
+                        }
+                    }
                 }
             }
         }

@@ -486,7 +486,15 @@ pub fn unit_holdings_before_any_run(
                 to_holders: zero.clone(),
                 remainder_retained: zero.clone(),
                 remainder_carried: zero.clone(),
-                max_per_unit: units.max_redemption_rate.map(|rate| {
+                max_per_unit: super::waterfall::redemption_rate(
+                    units,
+                    0,
+                    contract
+                        .max_total_payment
+                        .and_then(|m| Money::from_decimal(m, currency).ok())
+                        .map(Money::minor),
+                )
+                .map(|rate| {
                     Money::from_minor(
                         super::waterfall::max_per_unit(units, rate, currency),
                         currency,

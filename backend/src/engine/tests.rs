@@ -946,6 +946,7 @@ proptest! {
         units in 1u64..5_000,
         unit_price in prop_oneof![Just(10_000i64), Just(20_000i64), 1i64..100_000],
         max_rate in proptest::option::of(100i64..200),
+        stepped in any::<bool>(),
         carried in any::<bool>(),
         participation in 0i64..=1_200,
         improved in 0i64..=1_200,
@@ -961,8 +962,16 @@ proptest! {
             "count": units, "unit_price": unit_price.to_string(),
             "remainder": if carried { "carried_forward" } else { "retained" },
         });
-        if let Some(rate) = max_rate {
-            inv["units"]["max_redemption_rate"] = json!(rust_decimal::Decimal::new(rate, 2).to_string());
+        match (max_rate, stepped) {
+            (Some(rate), false) => {
+                inv["units"]["max_redemption_rate"] = json!(rust_decimal::Decimal::new(rate, 2).to_string());
+            }
+            (Some(rate), true) => {
+                inv["units"]["redemption_steps"] = json!([
+                    {"at_share": "0", "rate": rust_decimal::Decimal::new(rate - 20, 2).to_string()},
+                    {"at_share": "0.5", "rate": rust_decimal::Decimal::new(rate, 2).to_string()}]);
+            }
+            (None, _) => {}
         }
         contract["waterfall"][4]["share"] = json!(rust_decimal::Decimal::new(share, 2).to_string());
         let contract: Contract = serde_json::from_value(contract).unwrap();
@@ -1001,9 +1010,14 @@ proptest! {
             received
         );
         if let Some(rate) = max_rate {
-            let max = unit_price * rate / 100;
+            // Stepped: the last step reached (rates never fall, so it is the largest applied).
+            let max = amount(h.max_per_unit.as_deref().unwrap());
             prop_assert!(per_unit <= max, "{} per unit above the maximum {}", per_unit, max);
-            prop_assert_eq!(amount(h.max_per_unit.as_deref().unwrap()), max);
+            if !stepped {
+                prop_assert_eq!(max, unit_price * rate / 100);
+            } else {
+                prop_assert!(max == unit_price * rate / 100 || max == unit_price * (rate - 20) / 100);
+            }
         }
         prop_assert_eq!(amount(&d.reconciliation.difference), 0);
     }
@@ -1063,4 +1077,29 @@ proptest! {
         prop_assert_eq!(amount(&s.total), total);
         prop_assert!(total <= 9_000_000);
     }
+}
+
+/// Outcome-linked redemption steps start at 0, rise in share, never lower the rate, and replace
+/// a fixed maximum rather than add to it.
+#[test]
+fn redemption_steps_start_at_zero_and_never_fall() {
+    let mut contract: Value = serde_json::from_str(include_str!(
+        "../../../docs/examples/retail-units-stepped.contract.json"
+    ))
+    .unwrap();
+    let units = &mut contract["investments"][1]["units"];
+    units["redemption_steps"] = json!([
+        {"at_share": "0.1", "rate": "1"},
+        {"at_share": "0.5", "rate": "0.9"}]);
+    units["max_redemption_rate"] = json!("1.05");
+    let contract: Contract = serde_json::from_value(contract).unwrap();
+    let issues: Vec<String> = contract.validate().iter().map(|i| i.path.clone()).collect();
+    assert_eq!(
+        issues,
+        [
+            "investments[1].units.redemption_steps",
+            "investments[1].units.redemption_steps[0].at_share",
+            "investments[1].units.redemption_steps[1]"
+        ]
+    );
 }

@@ -103,6 +103,26 @@ impl Position {
     }
 }
 
+/// The most one unit may receive, as a rate of its price, once `received` of the contract's
+/// `maximum` has been received: the fixed rate, or the last step reached.
+pub(super) fn redemption_rate(
+    units: &UnitTerms,
+    received: i64,
+    maximum: Option<i64>,
+) -> Option<Decimal> {
+    if units.redemption_steps.is_empty() {
+        return units.max_redemption_rate;
+    }
+    let maximum = maximum.filter(|m| *m > 0)?;
+    let share = Decimal::from(received) / Decimal::from(maximum);
+    units
+        .redemption_steps
+        .iter()
+        .take_while(|s| s.at_share <= share)
+        .last()
+        .map(|s| s.rate)
+}
+
 /// The number of units as an amount multiplier (validated to fit).
 fn count_of(units: &UnitTerms) -> i64 {
     i64::try_from(units.count).unwrap_or(i64::MAX).max(1)
@@ -162,10 +182,7 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
                     0
                 },
                 flows: Vec::new(),
-                max_paid: inv.units.as_ref().and_then(|u| {
-                    u.max_redemption_rate
-                        .map(|rate| max_per_unit(u, rate, currency).saturating_mul(count_of(u)))
-                }),
+                max_paid: None,
                 held_back: 0,
             }
         })
@@ -180,9 +197,24 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
     let mut tranches = Vec::new();
     let (mut received_total, mut distributed_total, mut retained_total) = (0_i64, 0_i64, 0_i64);
 
+    let maximum = contract
+        .max_total_payment
+        .and_then(|m| Money::from_decimal(m, currency).ok())
+        .map(Money::minor);
+    let mut received_so_far = 0_i64;
     for receipt in receipts {
         for p in &mut positions {
             p.advance_to(receipt.date);
+        }
+        // Each unit's maximum as it stands with this receipt (outcome-linked when stepped).
+        received_so_far = received_so_far.saturating_add(receipt.amount);
+        for (p, inv) in positions.iter_mut().zip(&contract.investments) {
+            if let Some(units) = &inv.units
+                && let Some(rate) = redemption_rate(units, received_so_far, maximum)
+            {
+                p.max_paid =
+                    Some(max_per_unit(units, rate, currency).saturating_mul(count_of(units)));
+            }
         }
         let mut available = receipt.amount;
         let mut payments = Vec::new();
@@ -492,8 +524,7 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
                 to_holders: text(unit_paid[i].saturating_mul(count_of(units)), currency),
                 remainder_retained: text(unit_retained[i], currency),
                 remainder_carried: text(carried[i], currency),
-                max_per_unit: units
-                    .max_redemption_rate
+                max_per_unit: redemption_rate(units, received_so_far, maximum)
                     .map(|rate| text(max_per_unit(units, rate, currency), currency)),
                 max_reached: positions[i].held_back > 0,
             })
