@@ -285,9 +285,99 @@ fn measure(backend: &str, database_url: &str) {
     drop(server);
 }
 
+/// Heavy work as jobs beside reads (issue 17): 64 requests at once queue 32 payout runs and 32
+/// simulations of 10,000 runs on Kobe's project, while 64 connections read the project page. How
+/// many requests failed, the reads' rate and p99 against the same reads alone (same run), and how
+/// long the queue took to drain with one worker.
+fn measure_jobs(backend: &str, database_url: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (server, addr) = start(database_url, dir.path());
+    let staff = login(&addr, "staff@kobe-city.example", DEMO_PASSWORD);
+    let projects = call(
+        &addr,
+        "GET",
+        "/api/v1/projects?per_page=100",
+        Some(&staff),
+        None,
+    );
+    let kobe = projects["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["code"] == "kobe-dialysis-2017")
+        .expect("Kobe")["id"]
+        .as_i64()
+        .expect("id");
+    let page = format!("/api/v1/projects/{kobe}");
+    let alone = load(&addr, &page, Some(&staff));
+    let started = Instant::now();
+    let submitters: Vec<_> = (0..CONNECTIONS)
+        .map(|i| {
+            let (addr, staff) = (addr.clone(), staff.clone());
+            std::thread::spawn(move || {
+                let (path, body) = if i % 2 == 0 {
+                    (format!("/api/v1/projects/{kobe}/payout-run-jobs"), json!({}))
+                } else {
+                    (
+                        format!("/api/v1/projects/{kobe}/simulation-jobs"),
+                        json!({"runs": 10000, "seed": i, "assumptions": [
+                            {"metric": "egfr_decline_suppression", "tranche": "final",
+                             "distribution": {"kind": "normal", "mean": "0.329", "standard_error": "0.12"}}]}),
+                    )
+                };
+                let mut c = connect(&addr);
+                exchange(&mut c, &addr, "POST", &path, Some(&staff), "", Some(&body)).0
+            })
+        })
+        .collect();
+    let beside = load(&addr, &page, Some(&staff));
+    let statuses: Vec<u16> = submitters
+        .into_iter()
+        .map(|t| t.join().expect("submitter"))
+        .collect();
+    let refused = statuses.iter().filter(|s| **s != 202).count();
+    loop {
+        let open = call(&addr, "GET", "/api/v1/jobs", Some(&staff), None);
+        if open.as_array().is_some_and(Vec::is_empty) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let drained = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"backend\":\"{backend}\",\"step\":\"jobs\",\"jobs\":{CONNECTIONS},\"refused\":{refused},\
+         \"reads_alone_per_second\":{:.0},\"reads_alone_p99_ms\":{:.1},\
+         \"reads_beside_jobs_per_second\":{:.0},\"reads_beside_jobs_p99_ms\":{:.1},\"read_errors\":{},\
+         \"ratio\":{:.2},\"queue_drained_seconds\":{drained:.1}}}",
+        alone.per_second,
+        alone.p99_ms,
+        beside.per_second,
+        beside.p99_ms,
+        beside.errors,
+        beside.per_second / alone.per_second
+    );
+    drop(server);
+}
+
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    if std::env::args().any(|a| a == "--jobs") {
+        measure_jobs("sqlite", &sqlite);
+        if let Ok(admin) = std::env::var("SEIKA_BENCH_POSTGRES_URL") {
+            let name = format!("seika_bench_jobs_{}", std::process::id());
+            let mut conn = diesel::pg::PgConnection::establish(&admin).expect("PostgreSQL");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create database");
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            measure_jobs("postgres", &format!("{base}/{name}"));
+            diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .expect("drop database");
+        }
+        return;
+    }
     measure("sqlite", &sqlite);
     if let Ok(admin) = std::env::var("SEIKA_BENCH_POSTGRES_URL") {
         let name = format!("seika_bench_dashboards_{}", std::process::id());
