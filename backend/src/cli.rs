@@ -183,7 +183,8 @@ struct ServeArgs {
     #[arg(long, env = "SEIKA_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<ipnet::IpNet>,
     /// Heavy jobs (simulations, payout runs) this instance runs at once; others wait in the queue.
-    #[arg(long, env = "SEIKA_JOB_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    /// 0: this instance only answers requests, and instances with workers run the jobs.
+    #[arg(long, env = "SEIKA_JOB_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=64))]
     job_workers: u32,
     /// Seconds a running job may go without a heartbeat (its instance stopped) before another
     /// instance takes it over.

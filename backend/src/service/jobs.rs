@@ -278,7 +278,7 @@ const HEARTBEAT: Duration = Duration::from_secs(2);
 pub struct WorkerOptions {
     /// This instance's name in the queue (`claimed_by`).
     pub instance: String,
-    /// Jobs run at once by this instance (each simulation uses every core).
+    /// Jobs run at once by this instance (each simulation uses every core); 0 runs none here.
     pub workers: usize,
     /// How often an idle worker looks for jobs queued by other instances or left by a stopped one.
     pub poll: Duration,
@@ -304,7 +304,7 @@ impl Default for WorkerOptions {
 
 /// Starts this instance's workers on the runtime; `wake` is notified when a job is queued here.
 pub fn spawn_workers(db: Db, options: WorkerOptions, wake: Arc<tokio::sync::Notify>) {
-    for _ in 0..options.workers.max(1) {
+    for _ in 0..options.workers {
         let (db, options, wake) = (db.clone(), options.clone(), wake.clone());
         tokio::spawn(async move {
             loop {
@@ -354,20 +354,19 @@ pub async fn work_once(db: &Db, instance: &str, stale_after: Duration) -> AppRes
     };
     let outcome = execute(db, job, done, lost).await;
     heartbeat.abort();
-    let (result, problem) = match &outcome {
-        Ok(value) => (Some(value.to_string()), None),
-        Err(e) => (
-            None,
-            Some(serde_json::to_string(&problem_of(e)).map_err(|e| AppError::Internal(e.into()))?),
-        ),
+    // The result's JSON, or the problem's.
+    let ending: Result<String, String> = match &outcome {
+        Ok(value) => Ok(value.to_string()),
+        Err(e) => {
+            Err(serde_json::to_string(&problem_of(e)).map_err(|e| AppError::Internal(e.into()))?)
+        }
     };
     let owner = instance.to_owned();
     let stored = db
         .run(move |conn| {
-            let outcome = match (&result, &problem) {
-                (Some(r), _) => Outcome::Succeeded(r),
-                (None, Some(p)) => Outcome::Failed(p),
-                (None, None) => unreachable!("a job ends with a result or a problem"),
+            let outcome = match &ending {
+                Ok(result) => Outcome::Succeeded(result),
+                Err(problem) => Outcome::Failed(problem),
             };
             Ok::<_, AppError>(queue::finish(conn, id, &owner, outcome)?)
         })
