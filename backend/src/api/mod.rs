@@ -926,7 +926,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .idempotent()
         .ok(202, s::<crate::service::jobs::JobView>)
-        .errors(&[403, 404, 409]),
+        .errors(&[403, 404, 409, 422]),
         Endpoint::new(
             M::GET,
             "/jobs",
