@@ -57,6 +57,19 @@ enum Command {
     /// Work with stored payout runs.
     #[command(subcommand, name = "payout-run")]
     PayoutRun(PayoutRunCommand),
+    /// Write a consistent copy of the database while the server runs: SQLite with `VACUUM INTO`
+    /// (restore: use the file as the database), PostgreSQL with `pg_dump --format=custom`
+    /// (restore: `pg_restore --no-owner -d <new database> <file>`). See docs/OPERATIONS.md.
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+struct BackupArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// The file to write; it must not exist yet.
+    #[arg(long)]
+    to: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +266,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 eprintln!("payout run {}: MISMATCH", run.id);
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Command::Backup(args) => {
+            crate::server::backup(&args.database.database_url, &args.to)?;
+            println!("backup written to {}", args.to.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify(args)) => {
             let db = crate::server::open_database(&args.database_url, &args.pool())?;

@@ -36,6 +36,36 @@ pub fn open_database(url: &DatabaseUrl, pool: &PoolOptions) -> anyhow::Result<Db
     Ok(db)
 }
 
+/// A consistent copy of the database at `to` (which must not exist): SQLite's `VACUUM INTO` on
+/// a live database, or PostgreSQL's `pg_dump --format=custom`.
+pub fn backup(url: &DatabaseUrl, to: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !to.exists(),
+        "{} exists already; choose a new file",
+        to.display()
+    );
+    match url {
+        DatabaseUrl::Sqlite(_) => {
+            let target = to
+                .to_str()
+                .ok_or_else(|| anyhow::anyhow!("the backup path must be UTF-8"))?
+                .to_owned();
+            let mut conn = url.connect()?;
+            crate::db::vacuum_into(&mut conn, &target).context("VACUUM INTO")?;
+        }
+        DatabaseUrl::Postgres(pg) => {
+            let status = std::process::Command::new("pg_dump")
+                .args(["--format=custom", "--no-owner", "--file"])
+                .arg(to)
+                .arg(pg)
+                .status()
+                .context("cannot run pg_dump (install the PostgreSQL client tools)")?;
+            anyhow::ensure!(status.success(), "pg_dump failed: {status}");
+        }
+    }
+    Ok(())
+}
+
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let ServeOptions {
         addr,

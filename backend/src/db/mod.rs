@@ -280,6 +280,11 @@ fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes a consistent copy of a live SQLite database to `target` (SQLite's `VACUUM INTO`).
+pub fn vacuum_into(conn: &mut DbConn, target: &str) -> QueryResult<()> {
+    conn.batch_execute(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))
+}
+
 /// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so concurrent writers wait
 /// for the lock (busy timeout) instead of failing when a read transaction would be upgraded.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
