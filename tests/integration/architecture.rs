@@ -9,6 +9,7 @@ const HANDLER_MODULES: &[&str] = &[
     "batches",
     "budgets",
     "claims",
+    "contracts",
     "evidence",
     "jobs",
     "organizations",

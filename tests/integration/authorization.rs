@@ -33,6 +33,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/audit/verify", "A", "A"),
     ("GET", "/projects", "*", "*"),
     ("POST", "/projects", "G", "G"),
+    ("GET", "/contract-templates", "G", "G"),
+    ("POST", "/contract-checks", "G", "G"),
     ("GET", "/projects/{id}", "AGEIP", "A"),
     ("PUT", "/projects/{id}", "G", "-"),
     ("POST", "/projects/{id}/status", "G", "-"),
@@ -648,6 +650,9 @@ async fn authorization_matrix(app: TestApp) {
                     ("POST", "/projects") => {
                         Some(new_project_body(&app, &format!("matrix-{counter}")).await)
                     }
+                    ("POST", "/contract-checks") => Some(
+                        json!({"terms": new_project_body(&app, "matrix-check").await["terms"]}),
+                    ),
                     // Valid shape, refused after authorization: wrong code.
                     ("PUT", "/projects/{id}") => {
                         Some(new_project_body(&app, "matrix-wrong-code").await)

@@ -515,3 +515,181 @@ async fn amendments_price_tranches_due_after_they_take_effect(app: TestApp) {
     assert_eq!(again["matches"], true);
 }
 db_test!(amendments_price_tranches_due_after_they_take_effect);
+
+/// Government staff start from templates: each is a valid contract once it has a code, and the
+/// Kobe type has Kobe City's structure. Nobody else may draft terms.
+async fn templates_are_valid_contracts_to_start_from(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let templates = app.get("/api/v1/contract-templates", Some(&staff)).await;
+    templates.assert_status(StatusCode::OK);
+    let templates = templates.json();
+    let ids: Vec<&str> = templates
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["mhlw-model", "kobe-type", "rate-card", "savings-share"]
+    );
+    for template in templates.as_array().unwrap() {
+        assert!(!template["name"]["ja"].as_str().unwrap().is_empty());
+        assert!(!template["summary"]["en"].as_str().unwrap().is_empty());
+        let mut terms = template["terms"].clone();
+        assert_eq!(terms["code"], "", "each project chooses its own code");
+        // Without a code, the check names the field.
+        let problem = app
+            .post(
+                "/api/v1/contract-checks",
+                Some(&staff),
+                &json!({"terms": terms}),
+            )
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "terms.code", "{problem}");
+        terms["code"] = json!(format!("from-{}", template["id"].as_str().unwrap()));
+        let check = app
+            .post(
+                "/api/v1/contract-checks",
+                Some(&staff),
+                &json!({"terms": terms}),
+            )
+            .await;
+        check.assert_status(StatusCode::OK);
+        assert_eq!(
+            check.json(),
+            json!({}),
+            "{}: no statement without outcomes",
+            template["id"]
+        );
+    }
+    let kobe = &templates[1]["terms"];
+    assert_eq!(kobe["components"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        kobe["components"][0]["rule"]["milestone"],
+        "programme_delivered"
+    );
+    assert_eq!(
+        kobe["components"][1]["conditions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(kobe["components"][2]["rule"]["type"], "linear");
+    assert_eq!(kobe["investments"].as_array().unwrap().len(), 3);
+    assert_eq!(kobe["waterfall"].as_array().unwrap().len(), 6);
+    for email in [
+        "evaluator@mirai.example",
+        "investor@smbc.example",
+        "admin@seika.example",
+    ] {
+        let token = app.login(email).await;
+        app.get("/api/v1/contract-templates", Some(&token))
+            .await
+            .assert_problem(StatusCode::FORBIDDEN);
+    }
+}
+db_test!(templates_are_valid_contracts_to_start_from);
+
+/// A draft is checked as registration checks it (every problem, each naming its field) and, with
+/// hypothetical outcomes, previewed: the statement is the engine's, the same as `seika payout`
+/// gives for the same files. Nothing is stored.
+async fn draft_terms_are_checked_and_previewed_without_storing(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let before = project_count(&app).await;
+    let mut terms: Value = serde_json::from_str(KOBE_CONTRACT).unwrap();
+    terms["code"] = json!("Kobe Draft");
+    terms["payers"][0]["share"] = json!("0.9");
+    terms["components"][2]["rule"]["max_amount"] = json!("7860000.5");
+    let problem = app
+        .post(
+            "/api/v1/contract-checks",
+            Some(&staff),
+            &json!({"terms": terms}),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "terms.code",
+        "terms.payers",
+        "terms.components[2].rule.max_amount",
+    ] {
+        assert!(fields.contains(&expected), "{expected} in {fields:?}");
+    }
+    // A wrong type names its field too.
+    terms["tranches"][0]["due_on"] = json!("next spring");
+    let problem = app
+        .post(
+            "/api/v1/contract-checks",
+            Some(&staff),
+            &json!({"terms": terms}),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "terms.tranches[0].due_on");
+
+    // Kobe City's contract with its published outcomes: the golden statement, exactly.
+    let terms: Value = serde_json::from_str(KOBE_CONTRACT).unwrap();
+    let outcomes: Value = serde_json::from_str(include_str!(
+        "../../docs/examples/kobe-dialysis.outcomes.json"
+    ))
+    .unwrap();
+    let preview = app
+        .post(
+            "/api/v1/contract-checks",
+            Some(&staff),
+            &json!({"terms": terms, "outcomes": {"results": outcomes["results"], "milestones": outcomes["milestones"]}}),
+        )
+        .await;
+    preview.assert_status(StatusCode::OK);
+    let golden: Value = serde_json::from_str(include_str!(
+        "../../tests/golden/kobe-dialysis.statement.json"
+    ))
+    .unwrap();
+    assert_eq!(preview.json()["statement"], golden);
+    // Other values, another statement: the interim part is all-or-nothing on both metrics.
+    let mut results = outcomes["results"].clone();
+    results[1]["value"] = json!("0.74");
+    let preview = app
+        .post(
+            "/api/v1/contract-checks",
+            Some(&staff),
+            &json!({"terms": terms, "outcomes": {"results": results, "milestones": outcomes["milestones"]}}),
+        )
+        .await
+        .json();
+    let interim = preview["statement"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["component"] == "interim")
+        .unwrap()
+        .clone();
+    assert_eq!(interim["amount"], "0", "{interim}");
+    // An outcome for a metric the terms do not have names where.
+    let problem = app
+        .post(
+            "/api/v1/contract-checks",
+            Some(&staff),
+            &json!({"terms": terms, "outcomes": {"results": [{"metric": "no-such-metric", "value": "1"}]}}),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("outcomes."),
+        "{problem}"
+    );
+    assert_eq!(project_count(&app).await, before, "a check stores nothing");
+}
+db_test!(draft_terms_are_checked_and_previewed_without_storing);

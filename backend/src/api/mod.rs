@@ -5,6 +5,7 @@ pub mod auth;
 pub mod batches;
 pub mod budgets;
 pub mod claims;
+pub mod contracts;
 pub mod error;
 pub mod evidence;
 pub mod extract;
@@ -338,6 +339,25 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .json(s::<crate::service::projects::ProjectInput>)
         .ok(201, s::<crate::service::projects::ProjectView>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::GET,
+            "/contract-templates",
+            get(contracts::templates),
+            "projects",
+            "Contract templates to start a registration from (government staff)",
+        )
+        .ok(200, s::<Vec<crate::service::contracts::Template>>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::POST,
+            "/contract-checks",
+            post(contracts::check),
+            "projects",
+            "Check draft terms as registration would and, with hypothetical outcomes, preview the statement (nothing is stored)",
+        )
+        .json(s::<crate::service::contracts::DraftCheckInput>)
+        .ok(200, s::<crate::service::contracts::DraftCheck>)
         .errors(&[403]),
         Endpoint::new(
             M::GET,

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod batches;
 pub mod budgets;
 pub mod claims;
+pub mod contracts;
 pub mod dashboards;
 pub mod distributions;
 pub mod downloads;
@@ -27,6 +28,28 @@ pub mod samples;
 pub mod simulations;
 pub mod users;
 pub mod work;
+
+/// An engine error as a validation problem naming each field: under `terms.` for the contract,
+/// under `data_prefix` for the outcome data.
+pub(crate) fn engine_problem(
+    e: crate::engine::EngineError,
+    data_prefix: &str,
+) -> crate::error::AppError {
+    use crate::error::{AppError, FieldError};
+    let prefix = match e {
+        crate::engine::EngineError::Contract(_) => "terms",
+        _ => data_prefix,
+    };
+    let mut errors: Vec<FieldError> = e
+        .issues()
+        .iter()
+        .map(|i| FieldError::new(format!("{prefix}.{}", i.path), i.message.clone()))
+        .collect();
+    if errors.is_empty() {
+        errors.push(FieldError::new("", e.to_string()));
+    }
+    AppError::Validation(errors)
+}
 
 /// A value as JSON, for audit entries and stored answers.
 pub(crate) fn to_json<T: serde::Serialize>(

@@ -14,9 +14,9 @@ use crate::db::{self, DbConn, audit, batches, organizations, outcomes, projects}
 use crate::domain::access::{Actor, ProjectAction, ProjectStanding, sees_investor_positions};
 use crate::domain::project::ProjectStatus;
 use crate::domain::{Currency, Money};
+use crate::engine;
 use crate::engine::statement::{Distribution, DistributionKind, Statement};
-use crate::engine::{self, EngineError};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PayoutRunView {
@@ -222,21 +222,8 @@ fn compute_with(
         hypothetical,
         extra_batch,
     )?;
-    let mut statement = engine::compute(&contract, &data).map_err(|e| {
-        let prefix = match e {
-            EngineError::Contract(_) => "terms",
-            _ => "outcome_data",
-        };
-        let mut errors: Vec<FieldError> = e
-            .issues()
-            .iter()
-            .map(|i| FieldError::new(format!("{prefix}.{}", i.path), i.message.clone()))
-            .collect();
-        if errors.is_empty() {
-            errors.push(FieldError::new("", e.to_string()));
-        }
-        AppError::Validation(errors)
-    })?;
+    let mut statement =
+        engine::compute(&contract, &data).map_err(|e| super::engine_problem(e, "outcome_data"))?;
     for line in &mut statement.lines {
         line.terms_version = priced_by.get(&line.tranche).copied();
     }

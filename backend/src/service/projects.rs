@@ -393,23 +393,7 @@ fn validate_project(
             errors.push(FieldError::new(field, "a title of 1 to 300 characters"));
         }
     }
-    let code = &input.terms.code;
-    let code_ok = (3..=64).contains(&code.len())
-        && code
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !code_ok {
-        errors.push(FieldError::new(
-            "terms.code",
-            "3 to 64 lower-case letters, digits or hyphens, such as kobe-dialysis-2017",
-        ));
-    }
-    for issue in input.terms.validate() {
-        errors.push(FieldError::new(
-            format!("terms.{}", issue.path),
-            issue.message,
-        ));
-    }
+    errors.extend(terms_errors(&input.terms));
     let mut parties = vec![(actor.organization_id, PartyRole::OutcomePayer)];
     for (i, p) in input.parties.iter().enumerate() {
         match organizations::find(conn, p.organization_id)? {
@@ -437,6 +421,30 @@ fn validate_project(
     } else {
         Err(AppError::Validation(errors))
     }
+}
+
+/// What is wrong with terms on their own (the project code's form, then the engine's checks),
+/// each under `terms.`: the same checks for a registration, an amendment and a draft.
+pub fn terms_errors(terms: &Contract) -> Vec<FieldError> {
+    let code = &terms.code;
+    let code_ok = (3..=64).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let mut errors = Vec::new();
+    if !code_ok {
+        errors.push(FieldError::new(
+            "terms.code",
+            "3 to 64 lower-case letters, digits or hyphens, such as kobe-dialysis-2017",
+        ));
+    }
+    errors.extend(
+        terms
+            .validate()
+            .into_iter()
+            .map(|issue| FieldError::new(format!("terms.{}", issue.path), issue.message)),
+    );
+    errors
 }
 
 /// The terms name payers and investors by organization slug: each must be a party in that role.
@@ -740,12 +748,11 @@ pub fn amend(
             format!("the project's currency {}", project.currency),
         ));
     }
-    for issue in input.terms.validate() {
-        errors.push(FieldError::new(
-            format!("terms.{}", issue.path),
-            issue.message,
-        ));
-    }
+    errors.extend(
+        terms_errors(&input.terms)
+            .into_iter()
+            .filter(|e| e.field != "terms.code"),
+    );
     let parties: Vec<(i64, PartyRole)> = projects::parties(conn, id)?
         .into_iter()
         .filter_map(|p| PartyRole::parse(&p.role).map(|r| (p.organization_id, r)))
