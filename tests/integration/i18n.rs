@@ -50,9 +50,11 @@ fn collect_variants(schema: &Value, out: &mut Vec<String>) {
     if let Some(value) = schema["const"].as_str() {
         out.push(value.to_owned());
     }
-    // An internally tagged enum: each variant's `kind`.
-    if let Some(value) = schema["properties"]["kind"]["const"].as_str() {
-        out.push(value.to_owned());
+    // An internally tagged enum: each variant's `kind` (or `type`).
+    for tag in ["kind", "type"] {
+        if let Some(value) = schema["properties"][tag]["const"].as_str() {
+            out.push(value.to_owned());
+        }
     }
     for key in ["oneOf", "anyOf"] {
         for sub in schema[key].as_array().into_iter().flatten() {
@@ -123,7 +125,7 @@ fn every_text_exists_in_both_languages() {
     use seika::domain::claim::ClaimStatus;
     use seika::domain::project::{PolicyArea, ProjectStatus};
     use seika::domain::user::Role;
-    use seika::engine::contract::{Direction, MetricUnit};
+    use seika::engine::contract::{self, Direction, MetricUnit};
     use seika::engine::figures::CashFlowKind;
     use seika::engine::statement::LineStatus;
     use seika::service::distributions::DistributionState;
@@ -149,6 +151,18 @@ fn every_text_exists_in_both_languages() {
         ("direction", variants::<Direction>()),
         ("portfolio.flow", variants::<CashFlowKind>()),
         ("budget.warning", variants::<BudgetWarning>()),
+        // The contract editor's choices.
+        ("new.rule", variants::<contract::Rule>()),
+        ("ed.pay", variants::<contract::ComparisonPay>()),
+        ("ed.wf", variants::<contract::WaterfallStep>()),
+        ("ed.class", variants::<contract::InvestorClass>()),
+        ("ed.remainder", variants::<contract::RemainderPolicy>()),
+        ("ed.effect", variants::<contract::EffectKind>()),
+        ("instrument", variants::<contract::Instrument>()),
+        (
+            "ed.rounding",
+            variants::<seika::domain::money::RoundingMode>(),
+        ),
         ("error", [problem_types(), vec!["network".into()]].concat()),
     ];
     for (family, values) in families {
