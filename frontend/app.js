@@ -59,7 +59,7 @@
       else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
       else el.setAttribute(key, value === true ? "" : value);
     }
-    for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) el.append(child);
+    for (const child of children.flat(Infinity)) if (child !== null && child !== undefined && child !== false) el.append(child);
     return el;
   };
   const SVG = "http://www.w3.org/2000/svg";
@@ -1797,7 +1797,7 @@
           f("list", "redemption_steps", "ed.redemptionSteps", { item: "ed.step", row: true, blank: () => ({ at_share: "", rate: "" }), fields: [f("pct", "at_share", "ed.atShare"), f("pct", "rate", "ed.redemptionRate")] })] })] }),
     ] },
     { id: "waterfall", title: "run.waterfall", fields: [
-      f("list", "waterfall", "run.waterfall", { item: "ed.waterfallStep", blank: () => ({ type: "principal", class: "senior" }), fields: [
+      f("list", "waterfall", "run.waterfall", { item: "ed.waterfallStep", row: true, blank: () => ({ type: "principal", class: "senior" }), fields: [
         f("variant", "", "ed.stepType", { typeName: (x) => t(`ed.wf.${x}`), types: {
           fee: [f("text", "name", "ed.name"), f("text", "recipient", "ed.recipient"), f("money", "amount", "new.amount")],
           principal: [f("sel", "class", "ed.class", { options: () => CLASSES.map((x) => [x, t(`ed.class.${x}`)]) })],
@@ -1946,9 +1946,12 @@
           changed(true);
         });
         const inner = { ...ctx, metric: holder.metric || ctx.metric };
-        return h("fieldset", { id: spec.key ? id : null, class: "variant" }, h("legend", { text: label }),
-          spec.key ? h("p", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }) : null, field(`${id}-type`, label, el),
-          h("div", { class: "row" }, (spec.types[type] || []).map((s) => editorField(s, holder, p, inner, changed))));
+        const fields = (spec.types[type] || []).map((s) => editorField(s, holder, p, inner, changed));
+        // A tagged item of a list (a waterfall step) is one row: its kind, then its fields.
+        if (!spec.key) return [field(`${id}-type`, label, el), fields];
+        return h("fieldset", { id, class: "variant" }, h("legend", { text: label }),
+          h("p", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }), field(`${id}-type`, label, el),
+          h("div", { class: "row" }, fields));
       }
       case "list": {
         const items = value || (obj[spec.key] = []);

@@ -590,9 +590,31 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
 }
 db_test!(government_registers_publishes_and_pays, browser);
 
+/// A statement's money: the total, each line, each tranche, each payer and each investor's
+/// receipts (investors and payers in order, as the organizations differ from the example's).
+fn amounts(s: &Value) -> Value {
+    let rows = |list: &Value, keys: &[&str]| -> Vec<Value> {
+        list.as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|x| Value::Array(keys.iter().map(|k| x[*k].clone()).collect()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    json!({
+        "total": s["total"],
+        "lines": rows(&s["lines"], &["component", "tranche", "status", "amount"]),
+        "tranches": rows(&s["tranches"], &["tranche", "total"]),
+        "payers": rows(&s["payers"], &["total"]),
+        "investors": rows(&s["distribution"]["investors"], &["principal", "interest", "success_fee", "irr"]),
+    })
+}
+
 /// Accepts every open invitation of the organization's users (the parties' own step, through the
 /// API), creating a user for an organization that has none.
-async fn accept_invitations(app: &TestApp, slug: &str) {
+async fn accept_invitations(app: &TestApp, slug: &str, role: &str) {
     let email = format!("e2e@{slug}.example");
     let admin = app.login("admin@seika.example").await;
     let slug_owned = slug.to_owned();
@@ -607,7 +629,7 @@ async fn accept_invitations(app: &TestApp, slug: &str) {
     app.post(
         "/api/v1/users",
         Some(&admin),
-        &json!({"email": email, "display_name": "E2E investor", "role": "investor", "organization_id": org, "password": seika::demo::DEMO_PASSWORD}),
+        &json!({"email": email, "display_name": "E2E party", "role": role, "organization_id": org, "password": seika::demo::DEMO_PASSWORD}),
     )
     .await
     .assert_status(axum::http::StatusCode::CREATED);
@@ -747,19 +769,11 @@ async fn kobe_contract_is_registered_from_its_template(app: TestApp) {
         "../../tests/golden/kobe-dialysis.statement.json"
     ))
     .unwrap();
-    let money = |s: &Value| {
-        json!({
-            "total": s["total"],
-            "lines": s["lines"].as_array().unwrap().iter().map(|l| json!([l["component"], l["tranche"], l["status"], l["amount"]])).collect::<Vec<_>>(),
-            "tranches": s["tranches"].as_array().unwrap().iter().map(|x| json!([x["tranche"], x["total"]])).collect::<Vec<_>>(),
-            "investors": s["distribution"]["investors"].as_array().unwrap().iter().map(|i| json!([i["investor"], i["principal"], i["interest"], i["success_fee"], i["irr"]])).collect::<Vec<_>>(),
-        })
-    };
-    assert_eq!(money(&statement), money(&golden));
+    assert_eq!(amounts(&statement), amounts(&golden));
 
     // Every party accepts; the officer publishes in the page.
     for slug in ["smbc", "smbc-trust-individuals", "siif"] {
-        accept_invitations(&app, slug).await;
+        accept_invitations(&app, slug, "investor").await;
     }
     browser.script("location.reload(); return true;");
     browser.wait_until("return !!document.querySelector('#parties') && !document.querySelector('#waiting-parties');");
@@ -1711,3 +1725,140 @@ async fn a_statement_in_japanese_shows_no_internal_ids(app: TestApp) {
     browser.assert_no_js_errors();
 }
 db_test!(a_statement_in_japanese_shows_no_internal_ids, browser);
+
+/// A rate-card contract with two payers, a capped year, an outcome cap, a guaranteed loan and a
+/// fee in the waterfall, registered from the rate-card template through the editor alone; its
+/// terms give the statement of docs/examples/youth-employment for the same participant records.
+async fn rate_card_contract_is_registered_from_its_template(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/new"));
+    browser.click("#template-rate-card");
+    browser.fill("#e-code", "youth-e2e-2024");
+    browser.fill("#e-title-ja", "若者の就労支援（料金表）");
+    browser.fill(
+        "#e-title-en",
+        "Youth employment rate card (entered in the editor)",
+    );
+    browser.fill("#e-max_total_payment", "12000000");
+    // Two payers: the city pays 80 % up to ¥9.6M, a second payer 20 % up to ¥2.4M.
+    browser.fill("#e-payers-0-share", "80");
+    browser.fill("#e-payers-0-max_payment", "9600000");
+    browser.click("#e-payers-add");
+    browser.select("#e-payers-1-id", "hachioji-city");
+    browser.fill("#e-payers-1-share", "20");
+    browser.fill("#e-payers-1-max_payment", "2400000");
+    for (i, id, from, until, due) in [
+        (0, "fy2024", "2024-04-01", "2025-03-31", "2025-05-30"),
+        (1, "fy2025", "2025-04-01", "2026-03-31", "2026-05-29"),
+    ] {
+        browser.fill(&format!("#e-tranches-{i}-id"), id);
+        browser.set_value(&format!("#e-tranches-{i}-outcomes_from"), from);
+        browser.set_value(&format!("#e-tranches-{i}-outcomes_until"), until);
+        browser.set_value(&format!("#e-tranches-{i}-due_on"), due);
+    }
+    browser.fill("#e-tranches-1-cap", "7000000");
+    for (c, tranche) in [(0, "fy2024"), (1, "fy2025")] {
+        browser.fill(
+            &format!("#e-components-{c}-id"),
+            &format!("rate-card-{tranche}"),
+        );
+        browser.select(&format!("#e-components-{c}-tranche"), tranche);
+        let at = format!("#e-components-{c}-rule-outcomes");
+        browser.click(&format!("{at}-add"));
+        for (o, outcome, price) in [
+            (0, "regular_contact", "30000"),
+            (1, "training_start", "80000"),
+            (2, "job_start", "150000"),
+            (3, "job_sustained_6m", "200000"),
+        ] {
+            browser.fill(&format!("{at}-{o}-outcome"), outcome);
+            browser.fill(&format!("{at}-{o}-price"), price);
+        }
+        browser.fill(&format!("{at}-0-cap"), "600000");
+    }
+    // A senior loan drawn in two parts, half of its loss guaranteed.
+    browser.click("#e-investments-add");
+    browser.fill("#e-investments-0-id", "bank-loan");
+    browser.select("#e-investments-0-investor", "smbc");
+    browser.fill("#e-investments-0-committed", "8000000");
+    browser.click("#e-investments-0-drawdowns-add");
+    browser.click("#e-investments-0-drawdowns-add");
+    browser.set_value("#e-investments-0-drawdowns-0-on", "2024-04-01");
+    browser.fill("#e-investments-0-drawdowns-0-amount", "6000000");
+    browser.set_value("#e-investments-0-drawdowns-1-on", "2024-10-01");
+    browser.fill("#e-investments-0-drawdowns-1-amount", "2000000");
+    browser.fill("#e-investments-0-annual_rate", "1.5");
+    browser.click("#e-investments-add");
+    browser.fill("#e-investments-1-id", "foundation-guarantee");
+    browser.select("#e-investments-1-investor", "siif");
+    browser.select("#e-investments-1-instrument", "guarantee");
+    browser.fill("#e-investments-1-committed", "4000000");
+    browser.click("#e-investments-1-covers-on");
+    browser.fill("#e-investments-1-covers-share", "50");
+    browser.fill("#e-investments-1-covers-investments", "bank-loan");
+    // The waterfall: a fee, then the senior loan's interest and principal.
+    for step in ["fee", "interest", "principal"] {
+        let n = browser
+            .script("return document.querySelectorAll('#e-waterfall > .editor-row').length")
+            .as_i64()
+            .unwrap();
+        browser.click("#e-waterfall-add");
+        browser.select(&format!("#e-waterfall-{n}-type"), step);
+    }
+    browser.fill("#e-waterfall-0-name", "Intermediary management fee");
+    browser.fill("#e-waterfall-0-recipient", "intermediary");
+    browser.fill("#e-waterfall-0-amount", "500000");
+    browser.click("#editor-submit");
+    browser.wait_text(".lead", "Draft");
+    let project = browser
+        .script("return location.hash.split('/')[2]")
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let staff = app.login("staff@kobe-city.example").await;
+    let terms = app
+        .get(&format!("/api/v1/projects/{project}"), Some(&staff))
+        .await
+        .json()["terms"]
+        .clone();
+    let records: Vec<Value> = include_str!("../../docs/examples/youth-employment.outcomes.csv")
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            json!({"participant": cells[0], "outcome": cells[1], "achieved_on": cells[2].replace('/', "-")})
+        })
+        .collect();
+    let check = app
+        .post(
+            "/api/v1/contract-checks",
+            Some(&staff),
+            &json!({"terms": terms, "outcomes": {"participant_outcomes": records}}),
+        )
+        .await;
+    check.assert_status(axum::http::StatusCode::OK);
+    let golden: Value = serde_json::from_str(include_str!(
+        "../../tests/golden/youth-employment.statement.json"
+    ))
+    .unwrap();
+    assert_eq!(amounts(&check.json()["statement"]), amounts(&golden));
+
+    accept_invitations(&app, "hachioji-city", "government_staff").await;
+    for slug in ["smbc", "siif"] {
+        accept_invitations(&app, slug, "investor").await;
+    }
+    browser.script("location.reload(); return true;");
+    browser.wait_until("return !!document.querySelector('#parties') && !document.querySelector('#waiting-parties');");
+    browser.click("#status-action");
+    browser.click("#status-confirm");
+    browser.wait_text(".lead", "Published");
+    browser.assert_no_js_errors();
+}
+db_test!(rate_card_contract_is_registered_from_its_template, browser);

@@ -10,7 +10,9 @@ use crate::domain::access::Actor;
 use crate::domain::user::Role;
 use crate::engine;
 use crate::engine::contract::{Contract, Localized};
-use crate::engine::outcomes::{MetricResult, Milestone, OUTCOMES_SCHEMA, Outcomes};
+use crate::engine::outcomes::{
+    MetricResult, Milestone, OUTCOMES_SCHEMA, Outcomes, ParticipantOutcomes,
+};
 use crate::engine::statement::Statement;
 use crate::error::{AppError, AppResult};
 
@@ -121,7 +123,8 @@ pub struct DraftCheckInput {
     pub outcomes: Option<DraftOutcomes>,
 }
 
-/// Outcome values assumed for a preview: aggregate results and milestones reached.
+/// Outcome values assumed for a preview: aggregate results, milestones reached and, for rules
+/// paid per participant (rate cards, person-periods), participant records.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftOutcomes {
@@ -129,6 +132,8 @@ pub struct DraftOutcomes {
     pub results: Vec<MetricResult>,
     #[serde(default)]
     pub milestones: Vec<Milestone>,
+    #[serde(default)]
+    pub participant_outcomes: ParticipantOutcomes,
 }
 
 /// The answer for terms that passed every check: with hypothetical outcomes, what they would
@@ -157,7 +162,7 @@ pub fn check_draft(actor: &Actor, input: DraftCheckInput) -> AppResult<DraftChec
         contract: input.terms.code.clone(),
         results: assumed.results,
         milestones: assumed.milestones,
-        participant_outcomes: Default::default(),
+        participant_outcomes: assumed.participant_outcomes,
     };
     let statement = engine::compute(&input.terms, &outcomes)
         .map_err(|e| super::engine_problem(e, "outcomes"))?;
