@@ -144,15 +144,18 @@
     }
   };
   /** Downloads a file from the API with the session's token, under the given name. */
-  const download = async (path, fileName) => {
-    const res = await fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${state.token}` } });
-    if (!res.ok) return;
+  const download = async (path, fileName, body) => {
+    const init = { headers: { authorization: `Bearer ${state.token}` } };
+    if (body !== undefined) Object.assign(init, { method: "POST", body: JSON.stringify(body), headers: { ...init.headers, "content-type": "application/json" } });
+    const res = await fetch(`/api/v1${path}`, init);
+    if (!res.ok) return res.json().catch(() => ({})).then((problem) => ({ ok: false, problem }));
     const url = URL.createObjectURL(await res.blob());
     const a = h("a", { href: url, download: fileName });
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
+    return { ok: true };
   };
   /** Downloads an evidence file, as the file it is. */
   const downloadEvidence = (project, file) => download(`/projects/${project}/evidence/${file.id}`, file.file_name);
@@ -1252,6 +1255,7 @@
       h("p", { class: "lead" }, h("strong", { text: `${t("run.total")}: ` }), h("span", { id: "statement-total", text: money(st.total, cur) })),
       h("p", { text: `${t("run.asOf")}: ${dateTime(run.as_of)} · ${t("run.terms")}: ${run.terms_version} · ${t("run.engine")}: ${run.engine_version}` }),
       h("p", {}, h("a", { href: `#/projects/${id}`, text: `← ${t("projects.title")}` }), " ",
+        h("button", { type: "button", class: "secondary no-print", id: "print-statement", text: t("run.print"), onclick: () => window.print() }), " ",
         h("button", { type: "button", class: "secondary", id: "reproduce", text: t("run.reproduce"), onclick: async () => {
           const r = await api("POST", `/projects/${id}/payout-runs/${runId}/reproduce`, {});
           if (!r.ok) return showProblem(result, r.problem);
@@ -2201,6 +2205,31 @@
       else if (r.status === 422) showEditorProblems(r.problem);
     };
 
+    // The terms as a 成果水準書 / 支払条件表 workbook, to circulate and load back after edits.
+    const excelResult = h("div", { id: "editor-excel-result", "aria-live": "polite" });
+    const excelFile = input("editor-xlsx-file", { type: "file", accept: ".xlsx" });
+    excelFile.addEventListener("change", async () => {
+      const file = excelFile.files[0];
+      if (!file) return;
+      const r = await api("POST", "/contract-workbooks/import", await file.arrayBuffer(), { contentType: XLSX_TYPE });
+      excelFile.value = "";
+      if (!r.ok) {
+        const errors = (r.problem.errors || []).map((e) => [serverPlace(e.field), serverMessage(e.message)]);
+        return excelResult.replaceChildren(h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: t("ed.excelErrors") }),
+          errors.length ? table([t("ed.excelPlace"), t("ed.excelProblem")], errors, { id: "editor-excel-errors" }) : problemBox(r.problem)));
+      }
+      d.terms = r.data.terms;
+      saveDraft();
+      announce(t("ed.excelLoaded"));
+      editor.keepScroll = true;
+      rerender();
+    });
+    const excel = h("div", { id: "editor-excel" }, h("h3", { text: t("ed.excel") }), h("p", { class: "hint", text: t("ed.excelHint") }),
+      h("p", { class: "actions" }, h("button", { type: "button", class: "secondary", id: "editor-xlsx-download", text: t("ed.excelDownload"), onclick: async () => {
+        const r = await download("/contract-workbooks", `${terms.code || "contract"}-支払条件表.xlsx`, { terms });
+        if (!r.ok) showEditorProblems(r.problem);
+      } })),
+      field("editor-xlsx-file", t("ed.excelLoad"), excelFile), excelResult);
     const submit = h("button", { type: "button", id: "editor-submit", text: mode === "new" ? t("new.create") : t("amend.submit"), onclick: async () => {
       let r;
       if (mode === "new") {
@@ -2236,7 +2265,7 @@
     const form = h("form", { id: "contract-editor", novalidate: true }, metaSection, sections, preview,
       h("section", { id: "editor-review", "aria-labelledby": "h-review" }, h("h2", { id: "h-review", text: t("new.review") }),
         mode === "amend" ? [h("h3", { text: t("ed.changes") }), diffHolder] : null,
-        advanced, h("p", { class: "actions" }, submit, discard)));
+        excel, advanced, h("p", { class: "actions" }, submit, discard)));
     form.addEventListener("submit", (ev) => ev.preventDefault());
     form.addEventListener("focusout", (ev) => {
       if (!ev.target.id || !ev.target.id.startsWith("e-") || ev.target.id.startsWith("e-meta") || ev.target.id === "e-json") return;
@@ -2444,6 +2473,8 @@
   window.addEventListener("error", (e) => window.seikaErrors.push(String(e.message)));
   window.addEventListener("unhandledrejection", (e) => window.seikaErrors.push(String(e.reason && (e.reason.stack || e.reason))));
   window.addEventListener("hashchange", render);
+  // A printed statement (A4, no navigation) shows every explanation, not only the opened ones.
+  window.addEventListener("beforeprint", () => document.querySelectorAll("details.line").forEach((d) => { d.open = true; }));
 
   // ---- One session across this browser's tabs ------------------------------------------------
   // The token lives in each tab's sessionStorage (never in localStorage, so it is gone when the

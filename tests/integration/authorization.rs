@@ -35,6 +35,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("POST", "/projects", "G", "G"),
     ("GET", "/contract-templates", "G", "G"),
     ("POST", "/contract-checks", "G", "G"),
+    ("POST", "/contract-workbooks", "G", "G"),
+    ("POST", "/contract-workbooks/import", "G", "G"),
     ("GET", "/projects/{id}", "AGEIP", "A"),
     ("PUT", "/projects/{id}", "G", "-"),
     ("POST", "/projects/{id}/status", "G", "-"),
@@ -650,7 +652,7 @@ async fn authorization_matrix(app: TestApp) {
                     ("POST", "/projects") => {
                         Some(new_project_body(&app, &format!("matrix-{counter}")).await)
                     }
-                    ("POST", "/contract-checks") => Some(
+                    ("POST", "/contract-checks") | ("POST", "/contract-workbooks") => Some(
                         json!({"terms": new_project_body(&app, "matrix-check").await["terms"]}),
                     ),
                     // Valid shape, refused after authorization: wrong code.

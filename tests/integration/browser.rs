@@ -810,6 +810,56 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
     assert!(diff.contains("Maximum amount"), "{diff}");
     assert!(diff.contains("0.75") && diff.contains("0.80"), "{diff}");
     browser.screenshot("amendment-diff");
+    // Values changed in the Excel workbook load into the draft; a bad cell is named by place.
+    // The workbook the download button makes: from the draft as edited so far.
+    let staff = app.login("staff@kobe-city.example").await;
+    let terms = browser.script(
+        "const k = Object.keys(sessionStorage).find((k) => k.startsWith('seika.draft.')); return JSON.parse(sessionStorage.getItem(k)).terms;",
+    );
+    let workbook = app
+        .post(
+            "/api/v1/contract-workbooks",
+            Some(&staff),
+            &json!({"terms": terms}),
+        )
+        .await
+        .body;
+    let rename = |value: &'static str| {
+        move |sheet: &str, headers: &[String], cells: &mut Vec<String>| {
+            if sheet == "支払期" && cells[0] == "final" {
+                let c = headers.iter().position(|h| h.contains("(due_on)")).unwrap();
+                cells[c] = value.into();
+            }
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.xlsx");
+    std::fs::write(
+        &bad,
+        crate::projects::edit_workbook(&workbook, rename("next autumn")),
+    )
+    .unwrap();
+    let good = dir.path().join("good.xlsx");
+    std::fs::write(
+        &good,
+        crate::projects::edit_workbook(&workbook, rename("令和2年10月30日")),
+    )
+    .unwrap();
+    for (file, expect) in [(&bad, "#editor-excel-errors"), (&good, "#amend-diff-table")] {
+        let input = browser.find("#editor-xlsx-file");
+        browser.cmd(
+            "POST",
+            &format!("/element/{input}/value"),
+            Some(json!({"text": file.display().to_string()})),
+        );
+        if expect == "#editor-excel-errors" {
+            browser.wait_text(expect, "sheet 支払期, row 3, column 支払日 (due_on)");
+        } else {
+            browser.wait_text(expect, "2020-10-30");
+        }
+    }
+    let diff = browser.text("#amend-diff-table");
+    assert!(diff.contains("9000000"), "earlier edits stay: {diff}");
     // A reason is required: the server says so beside the field.
     browser.click("#editor-submit");
     browser.wait_text("#e-meta-reason-error", "reason");

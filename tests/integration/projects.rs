@@ -693,3 +693,192 @@ async fn draft_terms_are_checked_and_previewed_without_storing(app: TestApp) {
     assert_eq!(project_count(&app).await, before, "a check stores nothing");
 }
 db_test!(draft_terms_are_checked_and_previewed_without_storing);
+
+/// A workbook's sheets as text tables, changed by `edit` and written back: what an officer does
+/// in Excel (every cell typed as text, as people type them).
+pub fn edit_workbook(bytes: &[u8], edit: impl Fn(&str, &[String], &mut Vec<String>)) -> Vec<u8> {
+    let tables = seika::domain::sheet::Table::read_xlsx_sheets(bytes).unwrap();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    for table in tables {
+        let name = table.sheet.clone().unwrap();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(&name).unwrap();
+        for (c, h) in table.headers.iter().enumerate() {
+            sheet.write_string(0, c as u16, h).unwrap();
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            let mut cells = row.cells.clone();
+            edit(&name, &table.headers, &mut cells);
+            for (c, cell) in cells.iter().enumerate() {
+                if !cell.is_empty() {
+                    sheet.write_string(r as u32 + 1, c as u16, cell).unwrap();
+                }
+            }
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+async fn import_workbook(app: &TestApp, token: &str, bytes: Vec<u8>) -> TestResponse {
+    app.send(
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/contract-workbooks/import")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", seika::domain::sheet::XLSX_MEDIA_TYPE)
+            .body(Body::from(bytes))
+            .unwrap(),
+    )
+    .await
+}
+
+/// The terms as a 成果水準書 / 支払条件表 workbook: loaded back unchanged they are the same terms;
+/// values changed in Excel (a thousands separator, a 和暦 date) come back exact; every problem
+/// names its sheet, row and column, and nothing is stored.
+async fn terms_go_to_excel_and_back(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let terms: Value = serde_json::from_str(KOBE_CONTRACT).unwrap();
+    let res = app
+        .post(
+            "/api/v1/contract-workbooks",
+            Some(&staff),
+            &json!({"terms": terms}),
+        )
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(
+        res.header("content-type"),
+        Some(seika::domain::sheet::XLSX_MEDIA_TYPE)
+    );
+    let bytes = res.body.clone();
+    let sheets: Vec<String> = seika::domain::sheet::Table::read_xlsx_sheets(&bytes)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.sheet.unwrap())
+        .collect();
+    assert_eq!(
+        sheets,
+        [
+            "概要",
+            "成果水準書",
+            "支払条件表",
+            "支払期",
+            "支払者",
+            "予算",
+            "投資",
+            "分配順位",
+            "seika"
+        ]
+    );
+    // Unchanged: the same terms.
+    let back = import_workbook(&app, &staff, bytes.clone()).await;
+    back.assert_status(StatusCode::OK);
+    let expected: seika::engine::contract::Contract = serde_json::from_str(KOBE_CONTRACT).unwrap();
+    assert_eq!(
+        back.json()["terms"],
+        serde_json::to_value(&expected).unwrap()
+    );
+
+    // Changed in Excel: a raised final payment, a lower target, a later payment date in 和暦.
+    let edited = edit_workbook(&bytes, |sheet, headers, cells| {
+        let col = |key: &str| {
+            headers
+                .iter()
+                .position(|h| h.contains(&format!("({key})")))
+                .unwrap()
+        };
+        match sheet {
+            "支払条件表" if cells[0] == "final" && cells[col("key")] == "rule.max_amount" => {
+                cells[col("value")] = "9,000,000".into();
+            }
+            "成果水準書" if cells[0] == "egfr_decline_suppression" => {
+                cells[col("target")] = "0.75".into();
+            }
+            "支払期" if cells[0] == "final" => cells[col("due_on")] = "令和2年10月30日".into(),
+            _ => {}
+        }
+    });
+    let back = import_workbook(&app, &staff, edited).await;
+    back.assert_status(StatusCode::OK);
+    let t = back.json()["terms"].clone();
+    assert_eq!(t["components"][2]["rule"]["max_amount"], "9000000");
+    assert_eq!(t["metrics"][2]["target"], "0.75");
+    assert_eq!(
+        t["metrics"][0]["target"], "0.80",
+        "an unchanged value keeps its text"
+    );
+    assert_eq!(t["tranches"][1]["due_on"], "2020-10-30");
+
+    // Problems by sheet, row and column.
+    let bad = edit_workbook(&bytes, |sheet, headers, cells| {
+        let col = |key: &str| {
+            headers
+                .iter()
+                .position(|h| h.contains(&format!("({key})")))
+                .unwrap()
+        };
+        match sheet {
+            "支払条件表" if cells[0] == "final" && cells[col("key")] == "rule.max_amount" => {
+                cells[col("value")] = "lots".into();
+            }
+            "成果水準書" if cells[0] == "programme_completion" => {
+                cells[0] = "no-such-metric".into()
+            }
+            _ => {}
+        }
+    });
+    let problem = import_workbook(&app, &staff, bad)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.starts_with("sheet 支払条件表, row ") && f.ends_with("column 値 (value)")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&"sheet 成果水準書, row 2, column 指標ID (id)"),
+        "{fields:?}"
+    );
+    // The terms' own checks, at the cell the value came from.
+    let short = edit_workbook(&bytes, |sheet, headers, cells| {
+        let col = |key: &str| {
+            headers
+                .iter()
+                .position(|h| h.contains(&format!("({key})")))
+                .unwrap()
+        };
+        if sheet == "支払期" && cells[0] == "final" {
+            cells[col("due_on")] = "2019-01-01".into();
+        }
+    });
+    let problem = import_workbook(&app, &staff, short)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["errors"][0]["field"], "sheet 支払期, row 3, column 支払日 (due_on)",
+        "{problem}"
+    );
+    // A workbook without the structure sheet is refused by name.
+    let foreign = seika::domain::sheet::write_xlsx(
+        "成果水準書",
+        &["指標ID (id)".into()],
+        &[vec!["x".into()]],
+    )
+    .unwrap();
+    let problem = import_workbook(&app, &staff, foreign)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "sheet seika");
+    let investor = app.login("investor@smbc.example").await;
+    import_workbook(&app, &investor, bytes)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+}
+db_test!(terms_go_to_excel_and_back);

@@ -360,6 +360,26 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .ok(200, s::<crate::service::contracts::DraftCheck>)
         .errors(&[403]),
         Endpoint::new(
+            M::POST,
+            "/contract-workbooks",
+            post(contracts::workbook),
+            "projects",
+            "The terms as an Excel workbook laid out as 成果水準書 and 支払条件表, to circulate and load back (government staff)",
+        )
+        .json(s::<crate::service::contracts::WorkbookInput>)
+        .file_response(&[crate::domain::sheet::XLSX_MEDIA_TYPE])
+        .errors(&[403, 422]),
+        Endpoint::new(
+            M::POST,
+            "/contract-workbooks/import",
+            post(contracts::import_workbook),
+            "projects",
+            "Terms read back from a workbook downloaded from Seika and edited; problems name sheet, row and column (government staff)",
+        )
+        .table("the workbook Seika wrote: 概要, 成果水準書, 支払条件表, 支払期, 支払者, 予算, 投資, 分配順位 with their id, key and value columns, and the structure sheet seika")
+        .ok(200, s::<crate::service::contracts::ImportedTerms>)
+        .errors(&[403]),
+        Endpoint::new(
             M::GET,
             "/projects/{id}",
             get(projects::get),

@@ -13,6 +13,7 @@ pub mod publication;
 pub mod results_sheet;
 pub mod sample;
 pub mod sheet;
+pub mod terms_workbook;
 pub mod text;
 pub mod user;
 

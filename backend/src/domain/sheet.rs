@@ -134,17 +134,29 @@ impl Table {
     }
 
     fn read_xlsx(bytes: &[u8]) -> Result<Table, Issue> {
-        use calamine::{Data, Reader, Xlsx};
+        Self::read_xlsx_sheets(bytes)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Issue::new("file", "a workbook with at least one sheet"))
+    }
+
+    /// Every sheet of an XLSX workbook as a table, in the workbook's order.
+    pub fn read_xlsx_sheets(bytes: &[u8]) -> Result<Vec<Table>, Issue> {
+        use calamine::{Reader, Xlsx};
         let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
             .map_err(|e| Issue::new("file", format!("a readable XLSX workbook ({e})")))?;
-        let sheet = workbook
-            .sheet_names()
-            .first()
-            .cloned()
-            .ok_or_else(|| Issue::new("file", "a workbook with at least one sheet"))?;
-        let range = workbook
-            .worksheet_range(&sheet)
-            .map_err(|e| Issue::new(format!("sheet {sheet}"), format!("a readable sheet ({e})")))?;
+        let mut tables = Vec::new();
+        for sheet in workbook.sheet_names() {
+            let range = workbook.worksheet_range(&sheet).map_err(|e| {
+                Issue::new(format!("sheet {sheet}"), format!("a readable sheet ({e})"))
+            })?;
+            tables.push(Self::from_range(sheet, &range));
+        }
+        Ok(tables)
+    }
+
+    fn from_range(sheet: String, range: &calamine::Range<calamine::Data>) -> Table {
+        use calamine::Data;
         let (first_row, _) = range.start().unwrap_or((0, 0));
         let text = |cell: &Data| -> String {
             match cell {
@@ -189,7 +201,7 @@ impl Table {
                 cells,
             });
         }
-        Ok(table)
+        table
     }
 
     /// Where a cell is, as the user finds it: `sheet 成果, row 3, column value` (XLSX) or

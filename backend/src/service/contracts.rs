@@ -1,12 +1,15 @@
-//! Drafting contract terms before they are registered: templates to start from, and a check of a
+//! Drafting contract terms before they are registered: templates to start from, a check of a
 //! draft (with the statement the engine would produce for hypothetical outcomes) that stores
-//! nothing. The contract editor in the web frontend calls both as the officer types; the engine
+//! nothing, and the terms as an Excel workbook to circulate and load back. The contract editor in the web frontend calls both as the officer types; the engine
 //! on the server is the only implementation of the rules.
 
 use serde::{Deserialize, Serialize};
 
+use super::Download;
 use super::projects::terms_errors;
 use crate::domain::access::Actor;
+use crate::domain::sheet::{XLSX_MEDIA_TYPE, is_xlsx};
+use crate::domain::terms_workbook;
 use crate::domain::user::Role;
 use crate::engine;
 use crate::engine::contract::{Contract, Localized};
@@ -14,7 +17,7 @@ use crate::engine::outcomes::{
     MetricResult, Milestone, OUTCOMES_SCHEMA, Outcomes, ParticipantOutcomes,
 };
 use crate::engine::statement::Statement;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 
 /// A contract to start from: a common structure with illustrative figures, to be edited.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -169,4 +172,81 @@ pub fn check_draft(actor: &Actor, input: DraftCheckInput) -> AppResult<DraftChec
     Ok(DraftCheck {
         statement: Some(statement),
     })
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkbookInput {
+    /// The terms to lay out (a draft or a project's terms), in the contract format.
+    pub terms: Contract,
+}
+
+/// The terms as an Excel workbook (成果水準書, 支払条件表, 支払期, 支払者, 予算, 投資, 分配順位 and
+/// the structure sheet), to circulate and load back.
+pub fn workbook(actor: &Actor, input: WorkbookInput) -> AppResult<Download> {
+    may_draft(actor)?;
+    let terms = serde_json::to_value(&input.terms).map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = terms_workbook::write(&terms).map_err(|e| match e {
+        rust_xlsxwriter::XlsxError::MaxStringLengthExceeded => AppError::validation(
+            "terms",
+            "texts of at most 32,767 characters (Excel's limit for a cell)",
+        ),
+        other => AppError::Internal(other.into()),
+    })?;
+    let stem = if input.terms.code.is_empty() {
+        "contract"
+    } else {
+        &input.terms.code
+    };
+    Ok(Download {
+        file_name: format!("{stem}-支払条件表.xlsx"),
+        media_type: XLSX_MEDIA_TYPE.to_owned(),
+        bytes,
+    })
+}
+
+/// Terms read back from a workbook.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ImportedTerms {
+    pub terms: Contract,
+}
+
+/// Reads terms from a workbook written by [`workbook`] and edited in Excel. The terms are checked
+/// as registration checks them; every problem names the sheet, row and column it came from
+/// (`sheet 支払条件表, row 5, column 値 (value)`), or the terms' field where no cell holds it.
+pub fn import_workbook(actor: &Actor, bytes: &[u8]) -> AppResult<ImportedTerms> {
+    may_draft(actor)?;
+    if !is_xlsx(bytes) {
+        return Err(AppError::validation(
+            "body",
+            "an XLSX workbook downloaded from Seika",
+        ));
+    }
+    let imported = terms_workbook::read(bytes).map_err(|issues| {
+        AppError::Validation(
+            issues
+                .into_iter()
+                .map(|i| FieldError::new(i.path, i.message))
+                .collect(),
+        )
+    })?;
+    let place = |path: &str| {
+        imported
+            .place_of(path)
+            .map_or_else(|| format!("terms.{path}"), str::to_owned)
+    };
+    let terms: Contract =
+        serde_path_to_error::deserialize(imported.terms.clone()).map_err(|e| {
+            let path = e.path().to_string();
+            AppError::validation(place(&path), e.into_inner().to_string())
+        })?;
+    let errors: Vec<FieldError> = terms_errors(&terms)
+        .into_iter()
+        .map(|e| FieldError::new(place(e.field.trim_start_matches("terms.")), e.message))
+        .collect();
+    if errors.is_empty() {
+        Ok(ImportedTerms { terms })
+    } else {
+        Err(AppError::Validation(errors))
+    }
 }
