@@ -48,6 +48,8 @@
   };
   const localName = (obj, ja = "name_ja", en = "name_en") => (state.lang === "ja" ? obj[ja] : obj[en]) || obj[en] || obj[ja];
   const titleOf = (p) => localName(p, "title_ja", "title_en");
+  /** A tranche's or a component's name: one text, or {ja, en} in the interface language. */
+  const partName = (name, fallback) => (!name ? fallback : typeof name === "object" ? localName(name, "ja", "en") || fallback : name);
 
   // ---- DOM -----------------------------------------------------------------------------------
 
@@ -1184,7 +1186,7 @@
         h("h2", { text: t("claims.explanation") }),
         h("p", { class: "hint", text: t("claims.explanationNote", { hash: c.statement_sha256 }) }),
         explained.map((l) => h("div", { class: "explained-line" },
-          h("h3", {}, `${l.name || l.component} `, badge(l.status), ` ${money(l.amount, cur)}`),
+          h("h3", {}, `${partName(l.name, l.component)} `, badge(l.status), ` ${money(l.amount, cur)}`),
           h("p", {}, h("code", { class: "formula", text: l.explanation.formula })),
           h("p", { class: "hint", text: `${t("run.rounding")}: ${l.explanation.rounding}` })))) : null,
       actions);
@@ -1218,7 +1220,7 @@
     // nothing names it.
     const terms = proj.ok ? proj.data.terms : { tranches: [], metrics: [], investments: [] };
     const parties = proj.ok ? proj.data.parties : [];
-    const trancheName = (tid) => ((terms.tranches || []).find((x) => x.id === tid) || {}).name || tid;
+    const trancheName = (tid) => partName(((terms.tranches || []).find((x) => x.id === tid) || {}).name, tid);
     const metricName = (mid) => {
       const m = (terms.metrics || []).find((x) => x.id === mid);
       return m ? localName(m.name, "ja", "en") : mid;
@@ -1237,7 +1239,7 @@
     const lines = st.lines.map((l) => {
       const ex = l.explanation;
       return h("details", { class: "line" },
-        h("summary", {}, h("span", { class: "line-name", text: l.name || l.component }), " ", badge(l.status), " ", h("strong", { class: "line-amount", text: money(l.amount, cur) })),
+        h("summary", {}, h("span", { class: "line-name", text: partName(l.name, l.component) }), " ", badge(l.status), " ", h("strong", { class: "line-amount", text: money(l.amount, cur) })),
         h("dl", {},
           h("dt", { text: t("run.tranche") }), h("dd", { text: trancheName(l.tranche) }),
           h("dt", { text: t("run.rule") }), h("dd", { text: ruleName(l.rule) }),
@@ -1718,7 +1720,7 @@
   // object switched on by a check box).
   const f = (kind, key, label, more = {}) => ({ kind, key, label, ...more });
   const metricOptions = (terms, optional) => [...(optional ? [["", t("common.none")]] : []), ...(terms.metrics || []).map((m) => [m.id, localName(m.name || {}, "ja", "en") || m.id])];
-  const trancheOptions = (terms) => (terms.tranches || []).map((x) => [x.id, x.name || x.id]);
+  const trancheOptions = (terms) => (terms.tranches || []).map((x) => [x.id, partName(x.name, x.id)]);
   const STEPS = f("list", "steps", "ed.steps", { item: "ed.step", row: true, blank: () => ({ at: "", amount: "" }), fields: [f("mval", "at", "ed.at"), f("money", "amount", "new.amount")] });
   const RULE_FIELDS = {
     fixed: [f("money", "amount", "new.amount"), f("text", "milestone", "ed.milestone", { hint: "ed.milestoneHint" })],
@@ -1762,7 +1764,7 @@
     ] },
     { id: "tranches", title: "ed.tranches", fields: [
       f("list", "tranches", "ed.tranches", { item: "ed.tranche", structural: true, blank: () => ({ id: "", due_on: "" }), fields: [
-        f("text", "id", "ed.id", { hint: "valid.id" }), f("text", "name", "ed.name"), f("date", "due_on", "new.dueOn"),
+        f("text", "id", "ed.id", { hint: "valid.id" }), f("name", "name", "ed.name"), f("date", "due_on", "new.dueOn"),
         f("date", "outcomes_from", "ed.outcomesFrom"), f("date", "outcomes_until", "ed.outcomesUntil"), f("money", "cap", "ed.trancheCap")] }),
     ] },
     { id: "metrics", title: "project.metrics", fields: [
@@ -1775,7 +1777,7 @@
     ] },
     { id: "components", title: "new.components", fields: [
       f("list", "components", "new.components", { item: "run.component", blank: (terms) => ({ id: "", tranche: ((terms.tranches || [])[0] || {}).id || "", rule: blankRule("fixed") }), fields: [
-        f("text", "id", "ed.id", { hint: "valid.id" }), f("text", "name", "ed.name"),
+        f("text", "id", "ed.id", { hint: "valid.id" }), f("name", "name", "ed.name"),
         f("sel", "tranche", "run.tranche", { options: trancheOptions, structural: true }),
         f("sel", "payer", "ed.componentPayer", { options: (terms) => [["", t("ed.sharedByPayers")], ...(terms.payers || []).map((p) => [p.id, p.name || p.id])] }),
         f("money", "cap", "ed.componentCap"),
@@ -1927,6 +1929,22 @@
         };
         return h("div", { class: "row", id }, part("ja", t("ed.japanese")), part("en", t("ed.english")), h("p", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }));
       }
+      case "name": {
+        // A part's name: one text in older contracts, {ja, en} once edited here.
+        const text = (lang) => (typeof value === "object" && value ? value[lang] ?? "" : value ?? "");
+        const els = {};
+        const part = (lang, word) => {
+          const el = input(`${id}-${lang}`, { value: text(lang) });
+          els[lang] = el;
+          el.addEventListener("input", () => {
+            const ja = els.ja.value.trim();
+            const en = els.en.value.trim();
+            set(ja || en ? { ja, en } : undefined);
+          });
+          return field(`${id}-${lang}`, `${label} (${word})`, el);
+        };
+        return h("div", { class: "row", id }, part("ja", t("ed.japanese")), part("en", t("ed.english")), h("p", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }));
+      }
       case "opt": {
         if (spec.when && !spec.when(obj)) return null;
         const on = value !== undefined && value !== null;
@@ -1960,7 +1978,7 @@
       case "list": {
         const items = value || (obj[spec.key] = []);
         const move = (i, by) => () => { const [x] = items.splice(i, 1); items.splice(i + by, 0, x); changed(true); };
-        const nameOf = (item, i) => `${t(spec.item)} ${i + 1}${item && item.id ? `: ${item.name && typeof item.name === "object" ? localName(item.name, "ja", "en") || item.id : item.name || item.id}` : ""}`;
+        const nameOf = (item, i) => `${t(spec.item)} ${i + 1}${item && item.id ? `: ${partName(item.name, item.id)}` : ""}`;
         return h("fieldset", { id, class: "editor-list" }, h("legend", { text: label }), h("p", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }),
           items.map((item, i) => {
             const ip = [...p, i];
@@ -1999,12 +2017,12 @@
    *  each investor receives. Names come from the terms and the organizations. */
   const statementSummary = (st, terms, nameOfSlug) => {
     const cur = st.currency;
-    const trancheName = (tid) => ((terms.tranches || []).find((x) => x.id === tid) || {}).name || tid;
+    const trancheName = (tid) => partName(((terms.tranches || []).find((x) => x.id === tid) || {}).name, tid);
     return [
       h("p", { class: "lead" }, h("strong", { text: `${t("preview.total")}: ` }), h("span", { id: "editor-preview-total", text: money(st.total, cur) })),
       table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [trancheName(x.tranche), date(x.due_on), money(x.total, cur)]), { id: "editor-preview-tranches" }),
       h("div", { id: "editor-preview-lines" }, st.lines.map((l) => h("details", { class: "line" },
-        h("summary", {}, h("span", { class: "line-name", text: l.name || l.component }), " ", badge(l.status), " ", h("strong", { class: "line-amount", text: money(l.amount, cur) })),
+        h("summary", {}, h("span", { class: "line-name", text: partName(l.name, l.component) }), " ", badge(l.status), " ", h("strong", { class: "line-amount", text: money(l.amount, cur) })),
         h("p", {}, h("code", { class: "formula", text: l.explanation.formula }))))),
       st.distribution ? table([t("inv.investor"), t("inv.principal"), t("inv.interest"), t("inv.successFee")],
         st.distribution.investors.map((i) => [nameOfSlug(i.investor), money(i.principal, cur), money(i.interest, cur), money(i.success_fee, cur)]), { id: "editor-preview-investors" }) : null,
@@ -2122,7 +2140,7 @@
         ...pairs.map((x) => {
           const m = metricOf(x.metric);
           const tr = (terms.tranches || []).find((y) => y.id === x.tranche) || {};
-          return assumedInput(`${x.metric}.${x.tranche}`, `pv-${x.metric}-${x.tranche}`, `${localName(m.name, "ja", "en")} — ${tr.name || x.tranche}`, m.unit === "rate");
+          return assumedInput(`${x.metric}.${x.tranche}`, `pv-${x.metric}-${x.tranche}`, `${localName(m.name, "ja", "en")} — ${partName(tr.name, x.tranche)}`, m.unit === "rate");
         }),
         ...milestones.map((ms) => {
           const el = input(`pv-milestone-${ms}`, { type: "date", value: d.assumed[`milestone.${ms}`] || "" });

@@ -737,6 +737,17 @@ async fn kobe_contract_is_registered_from_its_template(app: TestApp) {
     browser.wait_text("#editor-preview-total", "¥29,432,425");
     browser.wait_text("#editor-preview-investors", "SMBC");
     browser.screenshot("editor-preview");
+    // The template names its parts in both languages: in Japanese, the Japanese names.
+    browser.click("#lang-switch");
+    browser.click("#editor-preview-run");
+    browser.wait_text("#editor-preview-lines", "固定支払（プログラム実施時）");
+    browser.wait_text("#editor-preview-tranches", "中間評価");
+    browser.click("#lang-switch");
+    browser.click("#editor-preview-run");
+    browser.wait_text(
+        "#editor-preview-lines",
+        "Fixed payment on programme delivery",
+    );
     browser.click("#editor-submit");
     browser.wait_text(".lead", "Draft");
     let project = browser

@@ -655,6 +655,23 @@ async fn draft_terms_are_checked_and_previewed_without_storing(app: TestApp) {
     ))
     .unwrap();
     assert_eq!(preview.json()["statement"], golden);
+    // A part named in Japanese and English keeps both names in the statement.
+    let mut named = terms.clone();
+    named["components"][0]["name"] = json!({"ja": "固定支払", "en": "Fixed payment"});
+    named["tranches"][0]["name"] = json!({"ja": "中間評価", "en": "Interim evaluation"});
+    let preview = app
+        .post(
+            "/api/v1/contract-checks",
+            Some(&staff),
+            &json!({"terms": named, "outcomes": {"results": outcomes["results"], "milestones": outcomes["milestones"]}}),
+        )
+        .await
+        .json();
+    assert_eq!(
+        preview["statement"]["lines"][0]["name"],
+        json!({"ja": "固定支払", "en": "Fixed payment"})
+    );
+    assert_eq!(preview["statement"]["total"], golden["total"]);
     // Other values, another statement: the interim part is all-or-nothing on both metrics.
     let mut results = outcomes["results"].clone();
     results[1]["value"] = json!("0.74");

@@ -699,7 +699,7 @@ pub fn export(f: &ExportFacts<'_>) -> Value {
             period.insert("end_date".into(), json!({"value": t.due_on.to_string()}));
             row.insert("period".into(), Value::Object(period));
             if let Some(name) = &t.name {
-                row.insert("notes".into(), name.clone().into());
+                row.insert("notes".into(), name.text().into());
             }
             o.row(row, Some(Section::PaymentRules))
         })
@@ -1053,7 +1053,7 @@ fn read_date(r: &mut Reader, doc: &Value, path: &str) -> Option<NaiveDate> {
 /// without a place in Seika. `None` when no valid contract can be made (the notes say why).
 pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<ImportNote>) {
     use crate::engine::contract::{
-        CONTRACT_SCHEMA, Component, ContractDates, Investment, Localized, Metric, Payer,
+        CONTRACT_SCHEMA, Component, ContractDates, Investment, Localized, Metric, Name, Payer,
         RateCardOutcome, Rule, Tranche,
     };
     let mut r = Reader { notes: Vec::new() };
@@ -1285,7 +1285,10 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             );
             continue;
         };
-        let name = plan.get("notes").and_then(Value::as_str).map(str::to_owned);
+        let name = plan
+            .get("notes")
+            .and_then(Value::as_str)
+            .map(|n| Name::Text(n.to_owned()));
         tranches.push(Tranche {
             id,
             name,
@@ -1503,7 +1506,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
         };
         components.push(Component {
             id,
-            name: description,
+            name: description.map(Name::Text),
             tranche,
             conditions,
             payer: None,

@@ -231,11 +231,10 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
         let tranche = if written_tranche.is_empty() {
             None
         } else {
-            match contract
-                .tranches
-                .iter()
-                .find(|t| t.id == written_tranche || t.name.as_deref() == Some(written_tranche))
-            {
+            match contract.tranches.iter().find(|t| {
+                t.id == written_tranche
+                    || t.name.as_ref().is_some_and(|n| n.matches(written_tranche))
+            }) {
                 Some(t) => Some(t.id.clone()),
                 None => {
                     issues.push(Issue::new(
@@ -471,8 +470,8 @@ pub fn template(contract: &Contract) -> (Vec<String>, Vec<Vec<String>>) {
             row[1] = format!(
                 "マイルストーン / milestone{}",
                 c.name
-                    .as_deref()
-                    .map(|n| format!(": {n}"))
+                    .as_ref()
+                    .map(|n| format!(": {}", n.text()))
                     .unwrap_or_default()
             );
             rows.push(row);

@@ -300,9 +300,11 @@ fn table_sheet(
             columns
                 .iter()
                 .map(|(key, _)| {
-                    let value = key
-                        .split('.')
-                        .fold(item, |v, k| v.get(k).unwrap_or(&Value::Null));
+                    let value = key.split('.').fold(item, |v, k| match v {
+                        // A name in one text stands in both language columns.
+                        Value::String(_) if k == "ja" || k == "en" => v,
+                        _ => v.get(k).unwrap_or(&Value::Null),
+                    });
                     out_cell(last_key(key), value, rate(item))
                 })
                 .collect()
@@ -433,7 +435,8 @@ pub fn write(terms: &Value) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             &terms["tranches"],
             &[
                 ("id", "支払期ID"),
-                ("name", "名称"),
+                ("name.ja", "名称"),
+                ("name.en", "Name"),
                 ("due_on", "支払日"),
                 ("outcomes_from", "成果対象期間（開始）"),
                 ("outcomes_until", "成果対象期間（終了）"),
@@ -690,6 +693,19 @@ fn set_cell(
         return;
     };
     let key = last_key(path);
+    if let [.., Part::Key(name), Part::Key(lang)] = parsed.as_slice()
+        && name == "name"
+        && (lang == "ja" || lang == "en")
+        && let Some(holder) = slot(terms, &parsed[..parsed.len() - 1], true)
+        && !holder.is_object()
+    {
+        // A one-text name stays one text while the cell still says it.
+        let current = holder.as_str().unwrap_or_default().to_owned();
+        if current == text {
+            return;
+        }
+        *holder = serde_json::json!({"ja": current, "en": current});
+    }
     let Some(target) = slot(terms, &parsed, create) else {
         issues.push(Issue::new(
             place,
@@ -785,7 +801,14 @@ pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
         (
             TRANCHES,
             "tranches",
-            &["name", "due_on", "outcomes_from", "outcomes_until", "cap"][..],
+            &[
+                "name.ja",
+                "name.en",
+                "due_on",
+                "outcomes_from",
+                "outcomes_until",
+                "cap",
+            ][..],
         ),
         (PAYERS, "payers", &["name", "share", "max_payment"][..]),
     ] {

@@ -35,6 +35,51 @@ pub struct Localized {
     pub en: String,
 }
 
+/// A name as one text, or in Japanese and English (`{"ja": …, "en": …}`, as metrics are named).
+/// A contract that names its parts in one text keeps doing so, byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Name {
+    Localized(Localized),
+    Text(String),
+}
+
+impl Name {
+    /// The Japanese name (the English one where the Japanese is empty).
+    pub fn ja(&self) -> &str {
+        match self {
+            Name::Text(t) => t,
+            Name::Localized(l) if l.ja.is_empty() => &l.en,
+            Name::Localized(l) => &l.ja,
+        }
+    }
+
+    /// The English name (the Japanese one where the English is empty).
+    pub fn en(&self) -> &str {
+        match self {
+            Name::Text(t) => t,
+            Name::Localized(l) if l.en.is_empty() => &l.ja,
+            Name::Localized(l) => &l.en,
+        }
+    }
+
+    /// One text where there is room for one: the Japanese and the English name together (once
+    /// where they are the same).
+    pub fn text(&self) -> String {
+        match self {
+            Name::Text(t) => t.clone(),
+            Name::Localized(l) if l.ja == l.en || l.en.is_empty() => l.ja.clone(),
+            Name::Localized(l) if l.ja.is_empty() => l.en.clone(),
+            Name::Localized(l) => format!("{} {}", l.ja, l.en),
+        }
+    }
+
+    /// Whether `written` names this: either language or the whole text.
+    pub fn matches(&self, written: &str) -> bool {
+        self.ja() == written || self.en() == written || self.text() == written
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contract {
@@ -111,7 +156,7 @@ pub struct Payer {
 pub struct Tranche {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Name>,
     pub due_on: NaiveDate,
     /// First day whose participant outcomes count for this tranche (default: the day after the
     /// previous tranche's due date).
@@ -172,7 +217,7 @@ pub struct Metric {
 pub struct Component {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Name>,
     pub tranche: String,
     /// All must hold, or the component pays nothing (all-or-nothing over several metrics).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -78,7 +78,7 @@ pub enum LineStatus {
 pub struct Line {
     pub component: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::engine::contract::Name>,
     pub tranche: String,
     pub rule: &'static str,
     #[serde(default, skip_serializing_if = "Option::is_none")]

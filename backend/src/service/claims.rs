@@ -35,7 +35,7 @@ struct StatementLines {
 struct StatementLine {
     component: String,
     #[serde(default)]
-    name: Option<String>,
+    name: Option<crate::engine::contract::Name>,
     tranche: String,
     status: String,
     payers: Vec<StatementPayer>,
@@ -334,7 +334,7 @@ fn tranche_lines(
             total = total.checked_add(amount).map_err(money_err)?;
             out.push(ClaimLine {
                 component: line.component.clone(),
-                name: line.name.clone(),
+                name: line.name.as_ref().map(|n| n.text()),
                 amount: amount.amount_string(),
             });
         }

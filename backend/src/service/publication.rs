@@ -538,7 +538,7 @@ fn tranche_name(c: &Contract, id: &str) -> String {
     c.tranches
         .iter()
         .find(|t| t.id == id)
-        .and_then(|t| t.name.clone())
+        .and_then(|t| t.name.as_ref().map(|n| n.text()))
         .unwrap_or_else(|| id.to_owned())
 }
 
@@ -616,7 +616,10 @@ pub fn public_project(conn: &mut DbConn, code: &str) -> AppResult<PublicProjectV
         let mut rules = Vec::new();
         for comp in &c.components {
             rules.push(PublicRule {
-                component: comp.name.clone().unwrap_or_else(|| comp.id.clone()),
+                component: comp
+                    .name
+                    .as_ref()
+                    .map_or_else(|| comp.id.clone(), |n| n.text()),
                 tranche: comp.tranche.clone(),
                 tranche_name: tranche_name(c, &comp.tranche),
                 metric: comp.rule.metric().map(str::to_owned),
