@@ -18,18 +18,17 @@ pub async fn list(
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<AuditEntryView>>> {
     let window = params.limit_offset()?;
-    let (items, total) = state
-        .db
-        .run(move |conn| audit::page(conn, &auth.actor, window.0, window.1))
+    let (items, total) = auth
+        .run(&state.db, move |conn, actor| {
+            audit::page(conn, actor, window.0, window.1)
+        })
         .await?;
     Ok(Json(Page::new(items, window, total)))
 }
 
 /// Re-checks the whole chain and names the first broken link, if any.
 pub async fn verify(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json<ChainReport>> {
-    state
-        .db
-        .run(move |conn| audit::verify(conn, &auth.actor))
+    auth.run(&state.db, move |conn, actor| audit::verify(conn, actor))
         .await
         .map(Json)
 }

@@ -98,21 +98,20 @@ pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> AppResult<
     let expires = DateTime::from_timestamp(auth.claims.exp, 0)
         .unwrap_or_else(Utc::now)
         .naive_utc();
-    let jti = auth.claims.jti;
-    state
-        .db
-        .run(move |conn| accounts::logout(conn, &jti, expires))
-        .await?;
+    let jti = auth.claims.jti.clone();
+    auth.run(&state.db, move |conn, _| {
+        accounts::logout(conn, &jti, expires)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn me(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json<UserView>> {
-    let id = auth.actor.user_id;
-    state
-        .db
-        .run(move |conn| accounts::me(conn, id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        accounts::me(conn, actor.user_id)
+    })
+    .await
+    .map(Json)
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -128,11 +127,12 @@ pub async fn change_password(
     auth: AuthUser,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> AppResult<StatusCode> {
-    let id = auth.actor.user_id;
     let new_password = body.new_password.clone();
-    let stored = state
-        .db
-        .run(move |conn| accounts::password_change_target(conn, id, &new_password))
+    let stored = auth
+        .clone()
+        .run(&state.db, move |conn, actor| {
+            accounts::password_change_target(conn, actor.user_id, &new_password)
+        })
         .await?;
     let memory = state.password_memory.clone();
     let hash = with_hashing_permit(&state, move || {
@@ -145,9 +145,9 @@ pub async fn change_password(
         Ok(password::hash(&body.new_password)?)
     })
     .await??;
-    state
-        .db
-        .run(move |conn| accounts::store_password(conn, id, &hash))
-        .await?;
+    auth.run(&state.db, move |conn, actor| {
+        accounts::store_password(conn, actor.user_id, &hash)
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

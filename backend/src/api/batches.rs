@@ -31,17 +31,9 @@ pub async fn import(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     super::extract::expect_table(content_type, &body)?;
-    let view = state
-        .db
-        .run(move |conn| {
-            batches::import(
-                conn,
-                &auth.actor,
-                project_id,
-                &params,
-                &body,
-                key.as_deref(),
-            )
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            batches::import(conn, actor, project_id, &params, &body, key.as_deref())
         })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -52,11 +44,11 @@ pub async fn list(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<BatchView>>> {
-    state
-        .db
-        .run(move |conn| batches::list(conn, &auth.actor, project_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        batches::list(conn, actor, project_id)
+    })
+    .await
+    .map(Json)
 }
 
 /// Participant-level records of a batch: never for investors or the public.
@@ -65,11 +57,11 @@ pub async fn records(
     auth: AuthUser,
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<Vec<RecordView>>> {
-    state
-        .db
-        .run(move |conn| batches::records(conn, &auth.actor, project_id, id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        batches::records(conn, actor, project_id, id)
+    })
+    .await
+    .map(Json)
 }
 
 /// Aggregate counts of verified participant outcomes; cells under the minimum are suppressed.
@@ -79,11 +71,11 @@ pub async fn summary(
     ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<OutcomeSummary>> {
     let minimum = state.config.min_aggregate_participants;
-    state
-        .db
-        .run(move |conn| batches::summary(conn, &auth.actor, project_id, minimum))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        batches::summary(conn, actor, project_id, minimum)
+    })
+    .await
+    .map(Json)
 }
 
 async fn review(
@@ -93,13 +85,11 @@ async fn review(
     step: Review,
     reason: Option<String>,
 ) -> AppResult<Json<BatchView>> {
-    state
-        .db
-        .run(move |conn| {
-            batches::review(conn, &auth.actor, project_id, id, step, reason.as_deref())
-        })
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        batches::review(conn, actor, project_id, id, step, reason.as_deref())
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn submit(
@@ -141,11 +131,11 @@ pub async fn sample(
     auth: AuthUser,
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<Option<SampleView>>> {
-    state
-        .db
-        .run(move |conn| samples::get(conn, &auth.actor, project_id, id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        samples::get(conn, actor, project_id, id)
+    })
+    .await
+    .map(Json)
 }
 
 /// Draws the batch's sample, once, reproducibly from its seed.
@@ -155,9 +145,10 @@ pub async fn draw_sample(
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
     ApiJson(input): ApiJson<DrawInput>,
 ) -> AppResult<(StatusCode, Json<SampleView>)> {
-    let view = state
-        .db
-        .run(move |conn| samples::draw(conn, &auth.actor, project_id, id, &input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            samples::draw(conn, actor, project_id, id, &input)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -169,11 +160,11 @@ pub async fn check_sample(
     ApiPath((project_id, id, check)): ApiPath<(i64, i64, i64)>,
     ApiJson(input): ApiJson<FindingInput>,
 ) -> AppResult<Json<SampleView>> {
-    state
-        .db
-        .run(move |conn| samples::record(conn, &auth.actor, project_id, id, check, &input))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        samples::record(conn, actor, project_id, id, check, &input)
+    })
+    .await
+    .map(Json)
 }
 
 /// Erases a participant's records on a lawful request (appointed evaluator).
@@ -183,9 +174,9 @@ pub async fn erase_participant(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<ErasureInput>,
 ) -> AppResult<Json<ErasureReport>> {
-    state
-        .db
-        .run(move |conn| privacy::erase(conn, &auth.actor, project_id, &input))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        privacy::erase(conn, actor, project_id, &input)
+    })
+    .await
+    .map(Json)
 }

@@ -16,11 +16,11 @@ pub async fn get(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<BudgetView>> {
-    state
-        .db
-        .run(move |conn| budgets::view(conn, &auth.actor, project_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        budgets::view(conn, actor, project_id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn add_line(
@@ -29,9 +29,10 @@ pub async fn add_line(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<BudgetLineInput>,
 ) -> AppResult<(StatusCode, Json<BudgetView>)> {
-    let view = state
-        .db
-        .run(move |conn| budgets::add_line(conn, &auth.actor, project_id, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            budgets::add_line(conn, actor, project_id, input)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -42,9 +43,10 @@ pub async fn add_commitment(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<CommitmentInput>,
 ) -> AppResult<(StatusCode, Json<BudgetView>)> {
-    let view = state
-        .db
-        .run(move |conn| budgets::add_commitment(conn, &auth.actor, project_id, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            budgets::add_commitment(conn, actor, project_id, input)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

@@ -20,11 +20,11 @@ pub async fn list(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<ClaimView>>> {
-    state
-        .db
-        .run(move |conn| claims::list(conn, &auth.actor, project_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        claims::list(conn, actor, project_id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn get(
@@ -32,11 +32,11 @@ pub async fn get(
     auth: AuthUser,
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<ClaimView>> {
-    state
-        .db
-        .run(move |conn| claims::get(conn, &auth.actor, project_id, id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        claims::get(conn, actor, project_id, id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn create(
@@ -45,9 +45,10 @@ pub async fn create(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<ClaimInput>,
 ) -> AppResult<(StatusCode, Json<ClaimView>)> {
-    let view = state
-        .db
-        .run(move |conn| claims::create(conn, &auth.actor, project_id, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            claims::create(conn, actor, project_id, input)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -58,11 +59,11 @@ pub async fn resubmit(
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
     ApiJson(input): ApiJson<ResubmitInput>,
 ) -> AppResult<Json<ClaimView>> {
-    state
-        .db
-        .run(move |conn| claims::resubmit(conn, &auth.actor, project_id, id, input))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        claims::resubmit(conn, actor, project_id, id, input)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn inspect(
@@ -71,11 +72,11 @@ pub async fn inspect(
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
     ApiJson(input): ApiJson<InspectionInput>,
 ) -> AppResult<Json<ClaimView>> {
-    state
-        .db
-        .run(move |conn| claims::inspect(conn, &auth.actor, project_id, id, input))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        claims::inspect(conn, actor, project_id, id, input)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn record_payment(
@@ -84,9 +85,10 @@ pub async fn record_payment(
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
     ApiJson(input): ApiJson<PaymentInput>,
 ) -> AppResult<(StatusCode, Json<ClaimView>)> {
-    let view = state
-        .db
-        .run(move |conn| claims::record_payment(conn, &auth.actor, project_id, id, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            claims::record_payment(conn, actor, project_id, id, input)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -96,11 +98,11 @@ pub async fn distributions(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<DistributionsView>> {
-    state
-        .db
-        .run(move |conn| distributions::list(conn, &auth.actor, project_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        distributions::list(conn, actor, project_id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn record_distribution(
@@ -109,9 +111,10 @@ pub async fn record_distribution(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<DistributionInput>,
 ) -> AppResult<(StatusCode, Json<DistributionsView>)> {
-    let view = state
-        .db
-        .run(move |conn| distributions::record(conn, &auth.actor, project_id, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            distributions::record(conn, actor, project_id, input)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

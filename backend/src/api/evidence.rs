@@ -29,18 +29,9 @@ async fn attach(
     name: String,
     body: Bytes,
 ) -> AppResult<(StatusCode, Json<EvidenceView>)> {
-    let view = state
-        .db
-        .run(move |conn| {
-            evidence::attach(
-                conn,
-                &auth.actor,
-                project_id,
-                collection,
-                record_id,
-                &name,
-                &body,
-            )
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            evidence::attach(conn, actor, project_id, collection, record_id, &name, &body)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -72,11 +63,11 @@ async fn list(
     (project_id, record_id): (i64, i64),
     collection: Collection,
 ) -> AppResult<Json<Vec<EvidenceView>>> {
-    state
-        .db
-        .run(move |conn| evidence::list(conn, &auth.actor, project_id, collection, record_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        evidence::list(conn, actor, project_id, collection, record_id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn list_of_result(
@@ -101,9 +92,10 @@ pub async fn download(
     auth: AuthUser,
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Response> {
-    let (view, content) = state
-        .db
-        .run(move |conn| evidence::download(conn, &auth.actor, project_id, id))
+    let (view, content) = auth
+        .run(&state.db, move |conn, actor| {
+            evidence::download(conn, actor, project_id, id)
+        })
         .await?;
     Ok(super::download(crate::service::Download {
         file_name: view.file_name,

@@ -35,10 +35,9 @@ pub async fn submit_simulation(
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(input): ApiJson<SimulationInput>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<JobView>)> {
-    let queued = state
-        .db
-        .run(move |conn| {
-            jobs::submit_simulation(conn, &auth.actor, project_id, &input, key.as_deref())
+    let queued = auth
+        .run(&state.db, move |conn, actor| {
+            jobs::submit_simulation(conn, actor, project_id, &input, key.as_deref())
         })
         .await?;
     Ok(accepted(&state, queued))
@@ -51,9 +50,10 @@ pub async fn submit_payout_run(
     ApiPath(project_id): ApiPath<i64>,
     IdempotencyKey(key): IdempotencyKey,
 ) -> AppResult<(StatusCode, HeaderMap, Json<JobView>)> {
-    let queued = state
-        .db
-        .run(move |conn| jobs::submit_payout_run(conn, &auth.actor, project_id, key.as_deref()))
+    let queued = auth
+        .run(&state.db, move |conn, actor| {
+            jobs::submit_payout_run(conn, actor, project_id, key.as_deref())
+        })
         .await?;
     Ok(accepted(&state, queued))
 }
@@ -64,9 +64,7 @@ pub async fn get(
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<JobView>> {
-    state
-        .db
-        .run(move |conn| jobs::get(conn, &auth.actor, id))
+    auth.run(&state.db, move |conn, actor| jobs::get(conn, actor, id))
         .await
         .map(Json)
 }
@@ -76,9 +74,7 @@ pub async fn unfinished(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<Json<Vec<JobView>>> {
-    state
-        .db
-        .run(move |conn| jobs::unfinished(conn, &auth.actor))
+    auth.run(&state.db, move |conn, actor| jobs::unfinished(conn, actor))
         .await
         .map(Json)
 }

@@ -27,7 +27,7 @@ fn with_etag(body: OrganizationRef) -> (HeaderMap, Json<OrganizationRef>) {
 
 pub async fn list(
     State(state): State<AppState>,
-    _auth: AuthUser,
+    auth: AuthUser,
     ApiQuery(filter): ApiQuery<OrganizationFilter>,
 ) -> AppResult<Json<Page<OrganizationRef>>> {
     let window = PageParams {
@@ -35,21 +35,21 @@ pub async fn list(
         per_page: filter.per_page,
     }
     .limit_offset()?;
-    let (items, total) = state
-        .db
-        .run(move |conn| organizations::list(conn, filter.kind, window))
+    let (items, total) = auth
+        .run(&state.db, move |conn, _| {
+            organizations::list(conn, filter.kind, window)
+        })
         .await?;
     Ok(Json(Page::new(items, window, total)))
 }
 
 pub async fn get(
     State(state): State<AppState>,
-    _auth: AuthUser,
+    auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<(HeaderMap, Json<OrganizationRef>)> {
-    let view = state
-        .db
-        .run(move |conn| organizations::get(conn, id))
+    let view = auth
+        .run(&state.db, move |conn, _| organizations::get(conn, id))
         .await?;
     Ok(with_etag(view))
 }
@@ -59,9 +59,10 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(input): ApiJson<OrganizationInput>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<OrganizationRef>)> {
-    let view = state
-        .db
-        .run(move |conn| organizations::create(conn, &auth.actor, &input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            organizations::create(conn, actor, &input)
+        })
         .await?;
     let (headers, body) = with_etag(view);
     Ok((StatusCode::CREATED, headers, body))
@@ -75,11 +76,12 @@ pub async fn update(
     if_match: IfMatch,
     ApiJson(input): ApiJson<OrganizationUpdate>,
 ) -> AppResult<(HeaderMap, Json<OrganizationRef>)> {
-    organizations::require_admin(&auth.actor)?;
-    let expected = if_match.required("organization")?;
-    let view = state
-        .db
-        .run(move |conn| organizations::rename(conn, &auth.actor, id, expected, &input))
+    let expected = if_match.required("organization");
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            organizations::require_admin(actor)?;
+            organizations::rename(conn, actor, id, expected?, &input)
+        })
         .await?;
     Ok(with_etag(view))
 }

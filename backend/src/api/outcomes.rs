@@ -27,9 +27,10 @@ pub async fn create(
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(input): ApiJson<OutcomeResultInput>,
 ) -> AppResult<(StatusCode, Json<OutcomeResultView>)> {
-    let view = state
-        .db
-        .run(move |conn| outcomes::create(conn, &auth.actor, project_id, input, key.as_deref()))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            outcomes::create(conn, actor, project_id, input, key.as_deref())
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -48,19 +49,17 @@ pub async fn list(
     ApiPath(project_id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> AppResult<Json<Vec<OutcomeResultView>>> {
-    state
-        .db
-        .run(move |conn| {
-            outcomes::list(
-                conn,
-                &auth.actor,
-                project_id,
-                params.status.as_deref(),
-                params.as_of,
-            )
-        })
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        outcomes::list(
+            conn,
+            actor,
+            project_id,
+            params.status.as_deref(),
+            params.as_of,
+        )
+    })
+    .await
+    .map(Json)
 }
 
 /// The record's history: every audit entry about it, oldest first.
@@ -69,11 +68,11 @@ pub async fn history(
     auth: AuthUser,
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<Vec<AuditEntryView>>> {
-    state
-        .db
-        .run(move |conn| outcomes::history(conn, &auth.actor, project_id, id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        outcomes::history(conn, actor, project_id, id)
+    })
+    .await
+    .map(Json)
 }
 
 async fn review(
@@ -83,13 +82,11 @@ async fn review(
     step: Review,
     reason: Option<String>,
 ) -> AppResult<Json<OutcomeResultView>> {
-    state
-        .db
-        .run(move |conn| {
-            outcomes::review(conn, &auth.actor, project_id, id, step, reason.as_deref())
-        })
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        outcomes::review(conn, actor, project_id, id, step, reason.as_deref())
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn submit(
@@ -132,17 +129,9 @@ pub async fn import(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     super::extract::expect_table(content_type, &body)?;
-    let report = state
-        .db
-        .run(move |conn| {
-            outcomes::import(
-                conn,
-                &auth.actor,
-                project_id,
-                &params,
-                &body,
-                key.as_deref(),
-            )
+    let report = auth
+        .run(&state.db, move |conn, actor| {
+            outcomes::import(conn, actor, project_id, &params, &body, key.as_deref())
         })
         .await?;
     Ok((StatusCode::CREATED, Json(report)))
@@ -170,9 +159,10 @@ pub async fn template(
     ApiQuery(params): ApiQuery<TemplateParams>,
 ) -> AppResult<Response> {
     let xlsx = params.format == Some(TemplateFormat::Xlsx);
-    let file = state
-        .db
-        .run(move |conn| outcomes::template(conn, &auth.actor, project_id, xlsx))
+    let file = auth
+        .run(&state.db, move |conn, actor| {
+            outcomes::template(conn, actor, project_id, xlsx)
+        })
         .await?;
     Ok(super::download(file))
 }

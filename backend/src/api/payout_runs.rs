@@ -22,9 +22,10 @@ pub async fn create(
     ApiPath(project_id): ApiPath<i64>,
     IdempotencyKey(key): IdempotencyKey,
 ) -> AppResult<(StatusCode, Json<PayoutRunView>)> {
-    let view = state
-        .db
-        .run(move |conn| payout_runs::create(conn, &auth.actor, project_id, key.as_deref()))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            payout_runs::create(conn, actor, project_id, key.as_deref())
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -34,11 +35,11 @@ pub async fn list(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<PayoutRunView>>> {
-    state
-        .db
-        .run(move |conn| payout_runs::list(conn, &auth.actor, project_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        payout_runs::list(conn, actor, project_id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn get(
@@ -46,11 +47,11 @@ pub async fn get(
     auth: AuthUser,
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<PayoutRunView>> {
-    state
-        .db
-        .run(move |conn| payout_runs::get(conn, &auth.actor, project_id, id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        payout_runs::get(conn, actor, project_id, id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn rerun(
@@ -58,11 +59,11 @@ pub async fn rerun(
     auth: AuthUser,
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<Reproduction>> {
-    state
-        .db
-        .run(move |conn| payout_runs::reproduce_for(conn, &auth.actor, project_id, id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        payout_runs::reproduce_for(conn, actor, project_id, id)
+    })
+    .await
+    .map(Json)
 }
 
 /// Progress per metric and amounts due by tranche, fiscal year and payer, computed on the server.
@@ -71,11 +72,11 @@ pub async fn figures(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<ProjectFigures>> {
-    state
-        .db
-        .run(move |conn| payout_runs::figures(conn, &auth.actor, project_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        payout_runs::figures(conn, actor, project_id)
+    })
+    .await
+    .map(Json)
 }
 
 /// A statement for hypothetical outcome values; nothing is stored.
@@ -85,11 +86,11 @@ pub async fn preview(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<PreviewInput>,
 ) -> AppResult<Json<Preview>> {
-    state
-        .db
-        .run(move |conn| payout_runs::preview(conn, &auth.actor, project_id, input))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        payout_runs::preview(conn, actor, project_id, input)
+    })
+    .await
+    .map(Json)
 }
 
 /// What a batch would change in the payout (for its verifiers); nothing is stored.
@@ -98,11 +99,11 @@ pub async fn batch_effect(
     auth: AuthUser,
     ApiPath((project_id, batch_id)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<BatchEffect>> {
-    state
-        .db
-        .run(move |conn| payout_runs::batch_effect(conn, &auth.actor, project_id, batch_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        payout_runs::batch_effect(conn, actor, project_id, batch_id)
+    })
+    .await
+    .map(Json)
 }
 
 /// Simulations are CPU-heavy and use every core: one at a time per server instance, so reads keep
@@ -116,9 +117,10 @@ pub async fn simulate(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<SimulationInput>,
 ) -> AppResult<Json<SimulationResult>> {
-    let prepared = state
-        .db
-        .run(move |conn| simulations::prepare(conn, &auth.actor, project_id))
+    let prepared = auth
+        .run(&state.db, move |conn, actor| {
+            simulations::prepare(conn, actor, project_id)
+        })
         .await?;
     let _turn = SIMULATIONS
         .acquire()
@@ -137,9 +139,10 @@ pub async fn scenarios(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<ScenariosInput>,
 ) -> AppResult<Json<ScenariosResult>> {
-    let prepared = state
-        .db
-        .run(move |conn| simulations::prepare(conn, &auth.actor, project_id))
+    let prepared = auth
+        .run(&state.db, move |conn, actor| {
+            simulations::prepare(conn, actor, project_id)
+        })
         .await?;
     tokio::task::spawn_blocking(move || simulations::scenarios(&prepared, &input))
         .await
@@ -154,9 +157,10 @@ pub async fn statement_download(
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
     ApiQuery(params): ApiQuery<DownloadParams>,
 ) -> AppResult<axum::response::Response> {
-    let file = state
-        .db
-        .run(move |conn| downloads::statement(conn, &auth.actor, project_id, id, &params))
+    let file = auth
+        .run(&state.db, move |conn, actor| {
+            downloads::statement(conn, actor, project_id, id, &params)
+        })
         .await?;
     Ok(super::download(file))
 }
@@ -168,9 +172,10 @@ pub async fn claims_download(
     ApiPath(project_id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<DownloadParams>,
 ) -> AppResult<axum::response::Response> {
-    let file = state
-        .db
-        .run(move |conn| downloads::claims_ledger(conn, &auth.actor, project_id, &params))
+    let file = auth
+        .run(&state.db, move |conn, actor| {
+            downloads::claims_ledger(conn, actor, project_id, &params)
+        })
         .await?;
     Ok(super::download(file))
 }
@@ -182,9 +187,10 @@ pub async fn budget_download(
     ApiPath(project_id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<DownloadParams>,
 ) -> AppResult<axum::response::Response> {
-    let file = state
-        .db
-        .run(move |conn| downloads::budget_schedule(conn, &auth.actor, project_id, &params))
+    let file = auth
+        .run(&state.db, move |conn, actor| {
+            downloads::budget_schedule(conn, actor, project_id, &params)
+        })
         .await?;
     Ok(super::download(file))
 }
@@ -196,9 +202,10 @@ pub async fn outcome_data_download(
     ApiPath(project_id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<DownloadParams>,
 ) -> AppResult<axum::response::Response> {
-    let file = state
-        .db
-        .run(move |conn| downloads::outcome_data(conn, &auth.actor, project_id, &params))
+    let file = auth
+        .run(&state.db, move |conn, actor| {
+            downloads::outcome_data(conn, actor, project_id, &params)
+        })
         .await?;
     Ok(super::download(file))
 }
@@ -210,9 +217,10 @@ pub async fn investor_statement_download(
     ApiPath(project_id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<DownloadParams>,
 ) -> AppResult<axum::response::Response> {
-    let file = state
-        .db
-        .run(move |conn| downloads::investor_statement(conn, &auth.actor, project_id, &params))
+    let file = auth
+        .run(&state.db, move |conn, actor| {
+            downloads::investor_statement(conn, actor, project_id, &params)
+        })
         .await?;
     Ok(super::download(file))
 }

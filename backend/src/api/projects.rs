@@ -36,10 +36,9 @@ pub async fn list(
         per_page: params.per_page,
     }
     .limit_offset()?;
-    let (items, total) = state
-        .db
-        .run(move |conn| {
-            projects::list(conn, &auth.actor, params.status, params.policy_area, window)
+    let (items, total) = auth
+        .run(&state.db, move |conn, actor| {
+            projects::list(conn, actor, params.status, params.policy_area, window)
         })
         .await?;
     Ok(Json(Page::new(items, window, total)))
@@ -54,9 +53,8 @@ pub async fn get(
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
-    let view = state
-        .db
-        .run(move |conn| projects::get(conn, &auth.actor, id))
+    let view = auth
+        .run(&state.db, move |conn, actor| projects::get(conn, actor, id))
         .await?;
     Ok(with_etag(view))
 }
@@ -66,9 +64,10 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(input): ApiJson<ProjectInput>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<ProjectView>)> {
-    let view = state
-        .db
-        .run(move |conn| projects::create(conn, &auth.actor, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            projects::create(conn, actor, input)
+        })
         .await?;
     let (headers, body) = with_etag(view);
     Ok((StatusCode::CREATED, headers, body))
@@ -83,9 +82,10 @@ pub async fn update_draft(
     ApiJson(input): ApiJson<ProjectInput>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
     let expected = if_match.required("project")?;
-    let view = state
-        .db
-        .run(move |conn| projects::update_draft(conn, &auth.actor, id, expected, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            projects::update_draft(conn, actor, id, expected, input)
+        })
         .await?;
     Ok(with_etag(view))
 }
@@ -99,9 +99,10 @@ pub async fn change_status(
     ApiJson(input): ApiJson<StatusChange>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
     let expected = if_match.required("project")?;
-    let view = state
-        .db
-        .run(move |conn| projects::change_status(conn, &auth.actor, id, expected, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            projects::change_status(conn, actor, id, expected, input)
+        })
         .await?;
     Ok(with_etag(view))
 }
@@ -115,9 +116,10 @@ pub async fn amend(
     ApiJson(input): ApiJson<AmendmentInput>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<ProjectView>)> {
     let expected = if_match.required("project")?;
-    let view = state
-        .db
-        .run(move |conn| projects::amend(conn, &auth.actor, id, expected, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            projects::amend(conn, actor, id, expected, input)
+        })
         .await?;
     let (headers, body) = with_etag(view);
     Ok((StatusCode::CREATED, headers, body))
@@ -128,22 +130,22 @@ pub async fn versions(
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<TermsVersionView>>> {
-    state
-        .db
-        .run(move |conn| projects::versions(conn, &auth.actor, id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        projects::versions(conn, actor, id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn invitations(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<Json<Vec<InvitationView>>> {
-    state
-        .db
-        .run(move |conn| projects::invitations(conn, &auth.actor))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        projects::invitations(conn, actor)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn accept_invitation(
@@ -151,11 +153,11 @@ pub async fn accept_invitation(
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<InvitationView>> {
-    state
-        .db
-        .run(move |conn| projects::answer_invitation(conn, &auth.actor, id, true))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        projects::answer_invitation(conn, actor, id, true)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn decline_invitation(
@@ -163,9 +165,9 @@ pub async fn decline_invitation(
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<InvitationView>> {
-    state
-        .db
-        .run(move |conn| projects::answer_invitation(conn, &auth.actor, id, false))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        projects::answer_invitation(conn, actor, id, false)
+    })
+    .await
+    .map(Json)
 }

@@ -20,11 +20,11 @@ pub async fn get(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<PublicationView>> {
-    state
-        .db
-        .run(move |conn| publication::get(conn, &auth.actor, project_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        publication::get(conn, actor, project_id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn update(
@@ -33,11 +33,11 @@ pub async fn update(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<PublicationInput>,
 ) -> AppResult<Json<PublicationView>> {
-    state
-        .db
-        .run(move |conn| publication::update(conn, &auth.actor, project_id, input))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        publication::update(conn, actor, project_id, input)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn disclose(
@@ -46,11 +46,11 @@ pub async fn disclose(
     ApiPath(project_id): ApiPath<i64>,
     ApiJson(input): ApiJson<DisclosureInput>,
 ) -> AppResult<Json<PublicationView>> {
-    state
-        .db
-        .run(move |conn| publication::disclose(conn, &auth.actor, project_id, input))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        publication::disclose(conn, actor, project_id, input)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn indigo_export(
@@ -58,11 +58,11 @@ pub async fn indigo_export(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
 ) -> AppResult<Json<Value>> {
-    state
-        .db
-        .run(move |conn| publication::indigo_export(conn, &auth.actor, project_id))
-        .await
-        .map(Json)
+    auth.run(&state.db, move |conn, actor| {
+        publication::indigo_export(conn, actor, project_id)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn indigo_import(
@@ -70,9 +70,10 @@ pub async fn indigo_import(
     auth: AuthUser,
     ApiJson(input): ApiJson<IndigoImportInput>,
 ) -> AppResult<(StatusCode, Json<IndigoImportView>)> {
-    let view = state
-        .db
-        .run(move |conn| publication::indigo_import(conn, &auth.actor, input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            publication::indigo_import(conn, actor, input)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

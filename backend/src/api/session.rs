@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::error::AppError;
+use super::error::{AppError, AppResult};
 use crate::db::{self, users};
 use crate::domain::access::Actor;
 use crate::domain::user::Role;
@@ -192,12 +192,37 @@ pub fn decode_token(keys: &AuthKeys, token: &str) -> Result<Claims, AppError> {
     ))
 }
 
-/// The authenticated caller of a request. Extracting it checks the token and that the user still
-/// exists, is enabled, has not changed password since, and did not log this token out.
+/// The caller of a request, by a token whose signature and expiry were checked. Whether the user
+/// still exists, is enabled, has not changed password since and did not log this token out is
+/// checked by [`AuthUser::run`], on the same pooled connection as the request's own work: one
+/// hand-off to the blocking pool and one checkout per request. The actor exists only there.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub actor: Actor,
     pub claims: Claims,
+    user_id: i64,
+}
+
+impl AuthUser {
+    /// Runs `f` on a pooled connection as the caller, after checking the session on that same
+    /// connection (401 when it is no longer valid).
+    pub async fn run<T, F>(self, pool: &db::Db, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut db::DbConn, &Actor) -> AppResult<T> + Send + 'static,
+    {
+        let AuthUser { claims, user_id } = self;
+        pool.run(move |conn| {
+            let actor = accounts::session_actor(conn, user_id, &claims.jti, claims.tgen)?;
+            f(conn, &actor)
+        })
+        .await
+    }
+
+    /// The caller, checked on a connection of its own: for the few requests whose work needs no
+    /// database.
+    pub async fn actor(self, pool: &db::Db) -> AppResult<Actor> {
+        self.run(pool, |_, actor| Ok(*actor)).await
+    }
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -220,12 +245,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .sub
             .parse()
             .map_err(|_| AppError::Unauthorized("the access token is invalid".into()))?;
-        let jti = claims.jti.clone();
-        let generation = claims.tgen;
-        let actor = state
-            .db
-            .run(move |conn| accounts::session_actor(conn, user_id, &jti, generation))
-            .await?;
-        Ok(AuthUser { actor, claims })
+        let _ = state;
+        Ok(AuthUser { claims, user_id })
     }
 }

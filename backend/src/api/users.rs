@@ -29,11 +29,11 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(input): ApiJson<NewUserInput>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<UserView>)> {
-    require_admin(&auth.actor)?;
-    let actor = auth.actor.user_id;
-    let view = state
-        .db
-        .run(move |conn| users::create_user(conn, Some(actor), &input))
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            require_admin(actor)?;
+            users::create_user(conn, Some(actor.user_id), &input)
+        })
         .await?;
     let (headers, body) = with_etag(view);
     Ok((StatusCode::CREATED, headers, body))
@@ -44,15 +44,17 @@ pub async fn list(
     auth: AuthUser,
     ApiQuery(filter): ApiQuery<UserFilter>,
 ) -> AppResult<Json<Page<UserView>>> {
-    require_admin(&auth.actor)?;
     let window = PageParams {
         page: filter.page,
         per_page: filter.per_page,
     }
-    .limit_offset()?;
-    let (items, total) = state
-        .db
-        .run(move |conn| users::list(conn, &auth.actor, filter.organization_id, window))
+    .limit_offset();
+    let ((items, total), window) = auth
+        .run(&state.db, move |conn, actor| {
+            require_admin(actor)?;
+            let window = window?;
+            users::list(conn, actor, filter.organization_id, window).map(|page| (page, window))
+        })
         .await?;
     Ok(Json(Page::new(items, window, total)))
 }
@@ -62,9 +64,8 @@ pub async fn get(
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<(HeaderMap, Json<UserView>)> {
-    let view = state
-        .db
-        .run(move |conn| users::get(conn, &auth.actor, id))
+    let view = auth
+        .run(&state.db, move |conn, actor| users::get(conn, actor, id))
         .await?;
     Ok(with_etag(view))
 }
@@ -77,11 +78,12 @@ pub async fn update(
     if_match: IfMatch,
     ApiJson(input): ApiJson<UserUpdate>,
 ) -> AppResult<(HeaderMap, Json<UserView>)> {
-    require_admin(&auth.actor)?;
-    let expected = if_match.required("user")?;
-    let view = state
-        .db
-        .run(move |conn| users::update(conn, &auth.actor, id, expected, &input))
+    let expected = if_match.required("user");
+    let view = auth
+        .run(&state.db, move |conn, actor| {
+            require_admin(actor)?;
+            users::update(conn, actor, id, expected?, &input)
+        })
         .await?;
     Ok(with_etag(view))
 }

@@ -11,9 +11,7 @@ use crate::service::downloads::{self, DownloadParams};
 use crate::service::work::{self, WorkView};
 
 pub async fn waiting(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json<WorkView>> {
-    state
-        .db
-        .run(move |conn| work::waiting(conn, &auth.actor))
+    auth.run(&state.db, move |conn, actor| work::waiting(conn, actor))
         .await
         .map(Json)
 }
@@ -34,12 +32,11 @@ pub async fn investor_dashboard(
     auth: AuthUser,
 ) -> AppResult<axum::response::Response> {
     let cache = state.dashboards.clone();
-    let bytes = state
-        .db
-        .run(move |conn| {
+    let bytes = auth
+        .run(&state.db, move |conn, actor| {
             cache.json(
                 conn,
-                &auth.actor,
+                actor,
                 "investor",
                 crate::service::dashboards::investor,
             )
@@ -55,12 +52,11 @@ pub async fn government_dashboard(
     auth: AuthUser,
 ) -> AppResult<axum::response::Response> {
     let cache = state.dashboards.clone();
-    let bytes = state
-        .db
-        .run(move |conn| {
+    let bytes = auth
+        .run(&state.db, move |conn, actor| {
             cache.json(
                 conn,
-                &auth.actor,
+                actor,
                 "government",
                 crate::service::dashboards::government,
             )
@@ -75,12 +71,11 @@ pub async fn provider_dashboard(
     auth: AuthUser,
 ) -> AppResult<axum::response::Response> {
     let cache = state.dashboards.clone();
-    let bytes = state
-        .db
-        .run(move |conn| {
+    let bytes = auth
+        .run(&state.db, move |conn, actor| {
             cache.json(
                 conn,
-                &auth.actor,
+                actor,
                 "provider",
                 crate::service::dashboards::provider,
             )
@@ -95,9 +90,10 @@ pub async fn investor_dashboard_download(
     auth: AuthUser,
     ApiQuery(params): ApiQuery<DownloadParams>,
 ) -> AppResult<axum::response::Response> {
-    let file = state
-        .db
-        .run(move |conn| downloads::investor_dashboard(conn, &auth.actor, &params))
+    let file = auth
+        .run(&state.db, move |conn, actor| {
+            downloads::investor_dashboard(conn, actor, &params)
+        })
         .await?;
     Ok(super::download(file))
 }
@@ -108,9 +104,10 @@ pub async fn government_dashboard_download(
     auth: AuthUser,
     ApiQuery(params): ApiQuery<DownloadParams>,
 ) -> AppResult<axum::response::Response> {
-    let file = state
-        .db
-        .run(move |conn| downloads::government_dashboard(conn, &auth.actor, &params))
+    let file = auth
+        .run(&state.db, move |conn, actor| {
+            downloads::government_dashboard(conn, actor, &params)
+        })
         .await?;
     Ok(super::download(file))
 }
