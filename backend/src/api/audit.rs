@@ -28,7 +28,5 @@ pub async fn list(
 
 /// Re-checks the whole chain and names the first broken link, if any.
 pub async fn verify(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json<ChainReport>> {
-    auth.run(&state.db, move |conn, actor| audit::verify(conn, actor))
-        .await
-        .map(Json)
+    auth.run(&state.db, audit::verify).await.map(Json)
 }

@@ -74,7 +74,5 @@ pub async fn unfinished(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<Json<Vec<JobView>>> {
-    auth.run(&state.db, move |conn, actor| jobs::unfinished(conn, actor))
-        .await
-        .map(Json)
+    auth.run(&state.db, jobs::unfinished).await.map(Json)
 }

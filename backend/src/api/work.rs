@@ -11,9 +11,7 @@ use crate::service::downloads::{self, DownloadParams};
 use crate::service::work::{self, WorkView};
 
 pub async fn waiting(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json<WorkView>> {
-    auth.run(&state.db, move |conn, actor| work::waiting(conn, actor))
-        .await
-        .map(Json)
+    auth.run(&state.db, work::waiting).await.map(Json)
 }
 
 /// A JSON answer already serialized.
