@@ -1449,6 +1449,8 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
                     price,
                     max_per_participant: None,
                     cap: None,
+                    min_days_between: None,
+                    waiting_days: None,
                 }],
                 cap_per_participant: None,
             }),

@@ -124,6 +124,8 @@ fn label(key: &str) -> &'static str {
         "outcome" => "成果",
         "price" => "単価",
         "max_per_participant" => "1人あたり回数",
+        "min_days_between" => "支払の最短間隔（日）",
+        "waiting_days" => "請求までの待機期間（日）",
         "cap_per_participant" => "1人あたり上限",
         "state" => "状態",
         "price_per_period" => "1期間あたり単価",
@@ -614,7 +616,12 @@ fn cell_value(key: &str, old: &Value, text: &str) -> Result<Option<Value>, Strin
     if old.is_number()
         || matches!(
             key,
-            "fiscal_year" | "count" | "max_per_participant" | "max_periods_per_participant"
+            "fiscal_year"
+                | "count"
+                | "max_per_participant"
+                | "max_periods_per_participant"
+                | "min_days_between"
+                | "waiting_days"
         )
     {
         return match sheet::number(text) {

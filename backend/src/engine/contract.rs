@@ -399,6 +399,16 @@ pub struct RateCardOutcome {
     /// Cap on everything paid for this outcome, across tranches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<Decimal>,
+    /// For a repeatable outcome (a sustainment payment each four-weekly period): the fewest days
+    /// between two paid records of it for one participant; a record sooner after the previous
+    /// paid one is not paid. Records are then taken in date order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_days_between: Option<u32>,
+    /// Days that must pass after the outcome before it can be claimed: a record counts in the
+    /// tranche whose window holds its date plus this many days (a job start paid once the
+    /// probation period is over).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_days: Option<u32>,
 }
 
 /// A step: once the value reaches `at` (in the metric's direction), `amount` is paid.
@@ -1105,6 +1115,18 @@ impl Contract {
                         check.issues.push(Issue::new(
                             format!("{at}.outcomes[{i}].max_per_participant"),
                             "1 or more",
+                        ));
+                    }
+                    if matches!(o.min_days_between, Some(d) if d == 0 || d > 3660) {
+                        check.issues.push(Issue::new(
+                            format!("{at}.outcomes[{i}].min_days_between"),
+                            "from 1 to 3660 days",
+                        ));
+                    }
+                    if matches!(o.waiting_days, Some(d) if d > 3660) {
+                        check.issues.push(Issue::new(
+                            format!("{at}.outcomes[{i}].waiting_days"),
+                            "from 0 to 3660 days",
                         ));
                     }
                 }

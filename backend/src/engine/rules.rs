@@ -66,6 +66,8 @@ pub struct RuleState {
     per_outcome_paid: BTreeMap<(String, String), Decimal>,
     /// Periods paid per participant, per group.
     periods_paid: BTreeMap<String, Vec<u32>>,
+    /// The day of the last paid record, per group × participant × outcome (repeatable outcomes).
+    rate_card_last_paid: BTreeMap<String, Vec<Option<NaiveDate>>>,
     /// Paid so far on each savings metric (after caps), to find the switch point.
     pub savings_paid: BTreeMap<String, Decimal>,
 }
@@ -623,6 +625,12 @@ fn evaluate_rate_card(
             price_of[id as usize] = Some((i, p.price, p.max_per_participant.unwrap_or(1)));
         }
     }
+    // Repeatable outcomes are paid at most once per period: their records in date order.
+    let spaced = priced.iter().any(|p| p.min_days_between.is_some());
+    let mut events: Vec<&super::outcomes::ParticipantEvent> = records.events().iter().collect();
+    if spaced {
+        events.sort_by_key(|e| e.on);
+    }
     let group = component.rule.metric().unwrap_or(&component.id).to_owned();
     let counts = state
         .rate_card_counts
@@ -645,16 +653,32 @@ fn evaluate_rate_card(
         })
         .collect();
 
+    let last_paid = state
+        .rate_card_last_paid
+        .entry(group.clone())
+        .or_insert_with(|| vec![None; participants * outcome_count]);
+    last_paid.resize(participants * outcome_count, None);
+
     let mut paid_count = vec![0_u64; priced.len()];
     let mut amount_by_outcome = vec![Decimal::ZERO; priced.len()];
     let mut repeats = vec![0_u64; priced.len()];
+    let mut too_soon = vec![0_u64; priced.len()];
+    let mut waiting = vec![0_u64; priced.len()];
     let mut participant_capped = Decimal::ZERO;
     let mut outcome_capped = vec![Decimal::ZERO; priced.len()];
-    for e in records.events() {
+    for e in events {
         let Some((i, price, max)) = price_of[e.outcome as usize] else {
             continue;
         };
-        if !window.contains(e.on) {
+        // Claimable once the waiting period is over: in the window holding that day.
+        let claimable = match priced[i].waiting_days {
+            Some(days) => e.on.checked_add_days(chrono::Days::new(u64::from(days))),
+            None => Some(e.on),
+        };
+        if !claimable.is_some_and(|day| window.contains(day)) {
+            if window.contains(e.on) {
+                waiting[i] += 1;
+            }
             continue;
         }
         let slot = e.participant as usize * outcome_count + e.outcome as usize;
@@ -662,7 +686,14 @@ fn evaluate_rate_card(
             repeats[i] += 1;
             continue;
         }
+        if let (Some(gap), Some(previous)) = (priced[i].min_days_between, last_paid[slot])
+            && (e.on - previous).num_days() < i64::from(gap)
+        {
+            too_soon[i] += 1;
+            continue;
+        }
         counts[slot] += 1;
+        last_paid[slot] = Some(e.on);
         let mut pay = price;
         if let Some(cap) = cap_per_participant {
             let room = (cap - paid_by_participant[e.participant as usize]).max(Decimal::ZERO);
@@ -719,6 +750,22 @@ fn evaluate_rate_card(
                 repeats[i],
                 p.outcome,
                 p.max_per_participant.unwrap_or(1)
+            ));
+        }
+        if too_soon[i] > 0 {
+            e.notes.push(format!(
+                "{} `{}` records not paid: less than {} days after the participant's previous paid one",
+                too_soon[i],
+                p.outcome,
+                p.min_days_between.unwrap_or_default()
+            ));
+        }
+        if waiting[i] > 0 {
+            e.notes.push(format!(
+                "{} `{}` records still in their {}-day waiting period: claimable in a later tranche",
+                waiting[i],
+                p.outcome,
+                p.waiting_days.unwrap_or_default()
             ));
         }
         if !outcome_capped[i].is_zero() {

@@ -803,6 +803,8 @@ fn tranche_and_fiscal_year_maxima() {
             price: rust_decimal::Decimal::from(1000),
             max_per_participant: None,
             cap: None,
+            min_days_between: None,
+            waiting_days: None,
         }],
         cap_per_participant: None,
     };
@@ -1102,4 +1104,110 @@ fn redemption_steps_start_at_zero_and_never_fall() {
             "investments[1].units.redemption_steps[1]"
         ]
     );
+}
+
+/// A two-tranche rate card with one repeatable outcome (`min_days_between`, `max_per_participant`)
+/// and one with a waiting period.
+fn repeatable_contract(gap: u32, max: u32, wait: u32) -> Value {
+    let rule = |_: &str| {
+        json!({"type": "rate_card", "metric": "m", "outcomes": [
+            {"outcome": "sustained", "price": "10", "max_per_participant": max, "min_days_between": gap},
+            {"outcome": "start", "price": "1000", "waiting_days": wait}
+        ]})
+    };
+    let mut c = contract(
+        json!([metric("m", "count", "higher_is_better")]),
+        json!([{"id": "c1", "tranche": "t1", "rule": rule("t1")}, {"id": "c2", "tranche": "t2", "rule": rule("t2")}]),
+    );
+    c["tranches"] = json!([
+        {"id": "t1", "due_on": "2025-09-30", "outcomes_from": "2025-01-01", "outcomes_until": "2025-06-30"},
+        {"id": "t2", "due_on": "2026-03-31", "outcomes_from": "2025-07-01", "outcomes_until": "2025-12-31"}
+    ]);
+    c
+}
+
+#[test]
+fn a_job_start_waits_and_sustainment_is_paid_once_per_period() {
+    let rows = [
+        ("a", "start", "2025-06-20"), // claimable 2025-07-18: the second tranche
+        ("a", "sustained", "2025-02-01"),
+        ("a", "sustained", "2025-02-20"), // 19 days later: not paid
+        ("a", "sustained", "2025-03-01"), // 28 days after the paid one: paid
+        ("b", "start", "2025-12-20"),     // claimable in 2026: never in a window
+    ];
+    let s = run(repeatable_contract(28, 26, 28), records(&rows)).unwrap();
+    assert_eq!(
+        s.lines[0].amount, "20",
+        "two sustainment periods, no start yet"
+    );
+    assert_eq!(
+        s.lines[1].amount, "1000",
+        "the start, after its waiting period"
+    );
+    assert!(
+        s.lines[0]
+            .explanation
+            .notes
+            .iter()
+            .any(|n| n.contains("less than 28 days"))
+    );
+    assert!(
+        s.lines[0]
+            .explanation
+            .notes
+            .iter()
+            .any(|n| n.contains("waiting period"))
+    );
+    assert!(
+        s.lines[1]
+            .explanation
+            .notes
+            .iter()
+            .any(|n| n.contains("waiting period"))
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// However the records fall, a participant is paid for a repeatable outcome at most `max`
+    /// times, never twice within `gap` days, and the lines add up to the records paid.
+    #[test]
+    fn repeatable_outcomes_respect_their_period_and_maximum(
+        gap in 1_u32..60,
+        max in 1_u32..8,
+        wait in 0_u32..90,
+        days in proptest::collection::vec((0_u8..3, 0_i64..365, any::<bool>()), 0..60),
+    ) {
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let rows: Vec<(String, String, String)> = days
+            .iter()
+            .map(|(p, d, sustained)| {
+                let day = start + chrono::Duration::days(*d);
+                (format!("p{p}"), if *sustained { "sustained" } else { "start" }.to_owned(), day.to_string())
+            })
+            .collect();
+        let refs: Vec<(&str, &str, &str)> = rows.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str())).collect();
+        let s = run(repeatable_contract(gap, max, wait), records(&refs)).unwrap();
+        let paid: i64 = s.lines.iter().map(|l| minor(&l.amount)).sum();
+        prop_assert_eq!(paid, minor(&s.total));
+        // Replay: the sustainment records each participant could be paid for, in date order.
+        let mut sustained_paid = 0_i64;
+        for p in 0..3 {
+            let mut dates: Vec<i64> = days.iter().filter(|(q, _, s)| *q == p && *s).map(|(_, d, _)| *d).collect();
+            dates.sort_unstable();
+            let (mut count, mut last) = (0_u32, None::<i64>);
+            for d in dates {
+                if d > 364 || count >= max || last.is_some_and(|l| d - l < i64::from(gap)) {
+                    continue;
+                }
+                count += 1;
+                last = Some(d);
+            }
+            prop_assert!(count <= max);
+            sustained_paid += i64::from(count) * 10;
+        }
+        let starts_paid = paid - sustained_paid;
+        prop_assert!(starts_paid >= 0 && starts_paid % 1000 == 0, "{paid} {sustained_paid}");
+    }
 }
