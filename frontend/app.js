@@ -1736,7 +1736,9 @@
       f("list", "blend", "ed.blend", { item: "ed.estimate", row: true, blank: () => ({ source: "", weight: "" }), fields: [f("text", "source", "ed.source"), f("pct", "weight", "ed.weight")] }),
       f("variant", "pay", "ed.pay", { typeName: (x) => t(`ed.pay.${x}`), types: { threshold: [f("dec", "at_least", "ed.atLeast"), f("money", "amount", "new.amount")], tiers: [STEPS], per_unit: [f("money", "price", "ed.price"), f("bool", "per_participant", "ed.perParticipant")] },
         blank: (type) => (type === "threshold" ? { type, at_least: "", amount: "" } : type === "tiers" ? { type, steps: [] } : { type, price: "" }) })],
-    savings_share: [f("sel", "metric", "project.metric", { options: metricOptions, structural: true }), f("pct", "share_before", "ed.shareBefore"), f("pct", "share_after", "ed.shareAfter"), f("money", "switch_after", "ed.switchAfter")],
+    savings_share: [f("sel", "metric", "project.metric", { options: metricOptions, structural: true }), f("pct", "share_before", "ed.shareBefore"), f("pct", "share_after", "ed.shareAfter"), f("money", "switch_after", "ed.switchAfter"),
+      f("opt", "switch_after_return", "ed.switchAfterReturn", { blank: () => ({ principal: "", annual_return: "", from: "" }), fields: [
+        f("money", "principal", "ed.principal"), f("pct", "annual_return", "ed.annualReturn"), f("date", "from", "ed.returnFrom")] })],
   };
   const blankRule = (type, previous = {}) => {
     const metric = previous.metric || "";

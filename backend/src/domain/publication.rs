@@ -286,21 +286,38 @@ pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
             share_before,
             share_after,
             switch_after,
+            switch_after_return,
             ..
         } => {
             let pct = |d: &Decimal| (*d * Decimal::ONE_HUNDRED).normalize();
+            let (hurdle_ja, hurdle_en) = match (switch_after, switch_after_return) {
+                (Some(amount), _) => (format!("累計 {} ", m(*amount)), m(*amount)),
+                (None, Some(r)) => (
+                    format!(
+                        "投資元本 {} と年 {}% の利回り",
+                        m(r.principal),
+                        pct(&r.annual_return)
+                    ),
+                    format!(
+                        "the investors' {} with {} % a year",
+                        m(r.principal),
+                        pct(&r.annual_return)
+                    ),
+                ),
+                (None, None) => (String::new(), String::new()),
+            };
             (
                 format!(
-                    "削減額の{}%（累計 {} の支払後は{}%）",
+                    "削減額の{}%（{}の支払後は{}%）",
                     pct(share_before),
-                    m(*switch_after),
+                    hurdle_ja,
                     pct(share_after)
                 ),
                 format!(
                     "{} % of measured savings ({} % once {} has been paid)",
                     pct(share_before),
                     pct(share_after),
-                    m(*switch_after)
+                    hurdle_en
                 ),
             )
         }

@@ -43,7 +43,8 @@ const LISTS: [&str; 8] = [
     "schema",
 ];
 
-const MONEY_KEYS: [&str; 11] = [
+const MONEY_KEYS: [&str; 12] = [
+    "principal",
     "amount",
     "max_amount",
     "cap",
@@ -56,7 +57,8 @@ const MONEY_KEYS: [&str; 11] = [
     "price_per_period",
     "unit_price",
 ];
-const RATE_KEYS: [&str; 9] = [
+const RATE_KEYS: [&str; 10] = [
+    "annual_return",
     "share",
     "share_before",
     "share_after",
@@ -71,7 +73,8 @@ const RATE_KEYS: [&str; 9] = [
 const METRIC_VALUE_KEYS: [&str; 7] = [
     "target", "baseline", "at_least", "at_most", "none_at", "full_at", "at",
 ];
-const DATE_KEYS: [&str; 8] = [
+const DATE_KEYS: [&str; 9] = [
+    "from",
     "due_on",
     "outcomes_from",
     "outcomes_until",
@@ -139,6 +142,10 @@ fn label(key: &str) -> &'static str {
         "share_before" => "切替前の割合",
         "share_after" => "切替後の割合",
         "switch_after" => "切替額",
+        "switch_after_return" => "元本と利回りの回収で切替",
+        "principal" => "投資元本",
+        "annual_return" => "年利回り",
+        "from" => "起算日",
         "investor" => "投資家",
         "instrument" => "資金の種類",
         "committed" => "約定額",

@@ -314,14 +314,49 @@ pub enum Rule {
         blend: Vec<BlendWeight>,
         pay: ComparisonPay,
     },
-    /// Rule 8: a share of measured savings, `share_before` until this component has paid
-    /// `switch_after` in total (investors repaid with interest), `share_after` beyond.
+    /// Rule 8: a share of measured savings, `share_before` until the savings payments on the
+    /// metric reach a hurdle, `share_after` beyond. The hurdle is a fixed amount
+    /// (`switch_after`) or the investors' principal with a stated annual return up to each
+    /// payment date (`switch_after_return`): exactly one of the two.
     SavingsShare {
         metric: String,
         share_before: Decimal,
         share_after: Decimal,
-        switch_after: Decimal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        switch_after: Option<Decimal>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        switch_after_return: Option<ReturnHurdle>,
     },
+}
+
+/// Investors repaid with a return: `principal × (1 + annual_return × days / 365)`, the days counted
+/// from `from` to the tranche's payment date (simple interest, actual/365), rounded down to the
+/// currency's minor unit.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnHurdle {
+    pub principal: Decimal,
+    pub annual_return: Decimal,
+    pub from: NaiveDate,
+}
+
+impl ReturnHurdle {
+    /// The hurdle on `day`: the principal and the return accrued to it (none before `from`), or
+    /// `None` where the arithmetic would overflow.
+    pub fn on(&self, day: NaiveDate, currency: Currency) -> Option<Decimal> {
+        let days = Decimal::from((day - self.from).num_days().max(0));
+        let accrued = self
+            .principal
+            .checked_mul(self.annual_return)?
+            .checked_mul(days)?
+            .checked_div(Decimal::from(365))?;
+        Some(
+            self.principal.checked_add(accrued)?.round_dp_with_strategy(
+                currency.exponent(),
+                rust_decimal::RoundingStrategy::ToZero,
+            ),
+        )
+    }
 }
 
 impl Rule {
@@ -1235,11 +1270,29 @@ impl Contract {
                 share_before,
                 share_after,
                 switch_after,
+                switch_after_return,
                 ..
             } => {
                 check.fraction(format!("{at}.share_before"), *share_before, true);
                 check.fraction(format!("{at}.share_after"), *share_after, true);
-                check.money(format!("{at}.switch_after"), *switch_after);
+                match (switch_after, switch_after_return) {
+                    (Some(amount), None) => check.money(format!("{at}.switch_after"), *amount),
+                    (None, Some(hurdle)) => {
+                        check.money(
+                            format!("{at}.switch_after_return.principal"),
+                            hurdle.principal,
+                        );
+                        check.fraction(
+                            format!("{at}.switch_after_return.annual_return"),
+                            hurdle.annual_return,
+                            true,
+                        );
+                    }
+                    _ => check.issues.push(Issue::new(
+                        format!("{at}.switch_after"),
+                        "either switch_after (an amount) or switch_after_return (principal, annual_return, from), not both",
+                    )),
+                }
             }
         }
     }

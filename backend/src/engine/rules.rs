@@ -361,7 +361,36 @@ pub fn evaluate(
             share_before,
             share_after,
             switch_after,
+            switch_after_return,
         } => {
+            // The hurdle on this tranche's payment date.
+            let due_on = contract
+                .tranches
+                .iter()
+                .find(|t| t.id == tranche)
+                .map(|t| t.due_on);
+            let (hurdle, hurdle_text) = match (switch_after, switch_after_return, due_on) {
+                (Some(amount), _, _) => (*amount, fmt(*amount)),
+                (None, Some(r), Some(day)) => match r.on(day, contract.currency) {
+                    Some(h) => (
+                        h,
+                        format!(
+                            "{} = {} × (1 + {} × {} days / 365)",
+                            fmt(h),
+                            fmt(r.principal),
+                            fmt(r.annual_return),
+                            (day - r.from).num_days().max(0)
+                        ),
+                    ),
+                    None => {
+                        return Evaluation::awaiting(
+                            "the savings hurdle overflows: check the principal and return".into(),
+                        );
+                    }
+                },
+                _ => (Decimal::ZERO, "0".to_owned()),
+            };
+            let switch_after = &hurdle;
             let Some(savings) = metric_value(outcomes, metric, tranche) else {
                 return Evaluation::awaiting(format!(
                     "no verified result for `{metric}` in `{tranche}`"
@@ -396,7 +425,7 @@ pub fn evaluate(
                         "{} (at {} until {} is reached) + ({} − {}) × {} = {}",
                         fmt(remaining_before),
                         fmt(*share_before),
-                        fmt(*switch_after),
+                        hurdle_text,
                         fmt(savings),
                         fmt(savings_used),
                         fmt(*share_after),

@@ -1211,3 +1211,99 @@ proptest! {
         prop_assert!(starts_paid >= 0 && starts_paid % 1000 == 0, "{paid} {sustained_paid}");
     }
 }
+
+fn savings_contract(hurdle: Value, second_due: &str) -> Value {
+    let rule = |h: &Value| {
+        let mut r = json!({"type": "savings_share", "metric": "s", "share_before": "0.5", "share_after": "0.1"});
+        for (k, v) in h.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        r
+    };
+    let mut c = contract(
+        json!([metric("s", "money", "higher_is_better")]),
+        json!([{"id": "a", "tranche": "t1", "rule": rule(&hurdle)}, {"id": "b", "tranche": "t2", "rule": rule(&hurdle)}]),
+    );
+    c["tranches"] =
+        json!([{"id": "t1", "due_on": "2028-03-31"}, {"id": "t2", "due_on": second_due}]);
+    c
+}
+
+#[test]
+fn a_savings_share_switches_once_investors_have_principal_and_return_by_the_payment_date() {
+    let hurdle = json!({"switch_after_return": {"principal": "1000000", "annual_return": "0.1", "from": "2027-03-31"}});
+    let outcomes = json!({"results": [
+        {"metric": "s", "tranche": "t1", "value": "1600000"},
+        {"metric": "s", "tranche": "t2", "value": "1000000"}
+    ]});
+    // Paid a year after `from`: hurdle 1,000,000 × (1 + 0.1 × 366 / 365) = 1,100,273.
+    let first = run(
+        savings_contract(hurdle.clone(), "2029-03-31"),
+        outcomes.clone(),
+    )
+    .unwrap();
+    assert_eq!(first.lines[0].amount, "800000");
+    // Second tranche 731 days after: hurdle 1,200,273; 400,273 at 50 % (800,546 of savings),
+    // then 10 % of the other 199,454, rounded down.
+    assert_eq!(
+        first.lines[1].amount, "420218",
+        "{}",
+        first.lines[1].explanation.formula
+    );
+    // Paid a year later still, the hurdle is higher and more is paid at the first share.
+    let later = run(savings_contract(hurdle, "2030-03-31"), outcomes.clone()).unwrap();
+    assert!(
+        minor(&later.lines[1].amount) > minor(&first.lines[1].amount),
+        "{} vs {}",
+        later.lines[1].amount,
+        first.lines[1].amount
+    );
+    // A fixed amount still works, and exactly one kind of hurdle is required.
+    let fixed = run(
+        savings_contract(json!({"switch_after": "1200000"}), "2029-03-31"),
+        outcomes.clone(),
+    )
+    .unwrap();
+    assert_eq!(fixed.lines[1].amount, "420000");
+    let both = savings_contract(
+        json!({"switch_after": "1", "switch_after_return": {"principal": "1", "annual_return": "0.1", "from": "2027-03-31"}}),
+        "2029-03-31",
+    );
+    let Err(EngineError::Contract(issues)) = run(both, outcomes.clone()) else {
+        panic!("two hurdles must be refused")
+    };
+    assert_eq!(issues[0].path, "components[0].rule.switch_after");
+    let neither = savings_contract(json!({}), "2029-03-31");
+    assert!(matches!(
+        run(neither, outcomes),
+        Err(EngineError::Contract(_))
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// Whatever the hurdle, a savings payment lies between the two shares of the savings, and a
+    /// later payment date never lowers what is paid at the first share.
+    #[test]
+    fn a_return_hurdle_pays_between_the_two_shares(
+        principal in 0_u64..50_000_000,
+        rate_pct in 0_u32..30,
+        first in 0_u64..80_000_000,
+        second in 0_u64..80_000_000,
+    ) {
+        let hurdle = json!({"switch_after_return": {"principal": principal.to_string(), "annual_return": format!("0.{rate_pct:02}"), "from": "2027-03-31"}});
+        let outcomes = json!({"results": [
+            {"metric": "s", "tranche": "t1", "value": first.to_string()},
+            {"metric": "s", "tranche": "t2", "value": second.to_string()}
+        ]});
+        let s = run(savings_contract(hurdle.clone(), "2029-03-31"), outcomes.clone()).unwrap();
+        for (line, savings) in s.lines.iter().zip([first, second]) {
+            let paid = minor(&line.amount);
+            prop_assert!(paid <= (savings / 2) as i64 + 1, "{} of {}", paid, savings);
+            prop_assert!(paid + 1 >= (savings / 10) as i64, "{} of {}", paid, savings);
+        }
+        let later = run(savings_contract(hurdle, "2031-03-31"), outcomes).unwrap();
+        prop_assert!(minor(&later.total) >= minor(&s.total));
+    }
+}
