@@ -1734,7 +1734,7 @@
     corridor: [f("sel", "metric", "project.metric", { options: metricOptions, structural: true }), f("mval", "none_at", "new.noneAt"), f("mval", "full_at", "new.fullAt"), f("money", "max_amount", "new.maxAmount"), STEPS],
     comparison: [f("sel", "metric", "project.metric", { options: metricOptions, structural: true }), f("sel", "effect", "ed.effect", { options: () => ["absolute", "relative"].map((x) => [x, t(`ed.effect.${x}`)]) }),
       f("list", "blend", "ed.blend", { item: "ed.estimate", row: true, blank: () => ({ source: "", weight: "" }), fields: [f("text", "source", "ed.source"), f("pct", "weight", "ed.weight")] }),
-      f("variant", "pay", "ed.pay", { typeName: (x) => t(`ed.pay.${x}`), types: { threshold: [f("dec", "at_least", "ed.atLeast"), f("money", "amount", "new.amount")], tiers: [STEPS], per_unit: [f("money", "price", "ed.price"), f("bool", "per_participant", "ed.perParticipant")] },
+      f("variant", "pay", "ed.pay", { typeName: (x) => t(`ed.pay.${x}`), types: { threshold: [f("dec", "at_least", "ed.atLeast"), f("money", "amount", "new.amount")], tiers: [STEPS], per_unit: [f("money", "price", "ed.price"), f("bool", "per_participant", "ed.perParticipant"), f("dec", "at_least", "ed.gateAtLeast")] },
         blank: (type) => (type === "threshold" ? { type, at_least: "", amount: "" } : type === "tiers" ? { type, steps: [] } : { type, price: "" }) })],
     savings_share: [f("sel", "metric", "project.metric", { options: metricOptions, structural: true }), f("pct", "share_before", "ed.shareBefore"), f("pct", "share_after", "ed.shareAfter"), f("money", "switch_after", "ed.switchAfter"),
       f("opt", "switch_after_return", "ed.switchAfterReturn", { blank: () => ({ principal: "", annual_return: "", from: "" }), fields: [
@@ -1785,6 +1785,7 @@
         f("sel", "payer", "ed.componentPayer", { options: (terms) => [["", t("ed.sharedByPayers")], ...(terms.payers || []).map((p) => [p.id, p.name || p.id])] }),
         f("money", "cap", "ed.componentCap"),
         f("bool", "outcome_contingent", "ed.outcomeContingent", { default: true }),
+        f("text", "net_of", "ed.netOf", { list: true, hint: "ed.netOfHint" }),
         f("list", "conditions", "run.conditions", { item: "ed.condition", row: true, blank: (terms) => ({ metric: ((terms.metrics || [])[0] || {}).id || "", at_least: "" }), fields: [
           f("sel", "metric", "project.metric", { options: metricOptions, structural: true }), f("mval", "at_least", "ed.atLeast"), f("mval", "at_most", "ed.atMost")] }),
         f("variant", "rule", "new.ruleType", { typeName: (x) => t(`new.rule.${x}`), types: RULE_FIELDS, blank: blankRule })] }),

@@ -1514,6 +1514,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             payer: None,
             cap: None,
             rule,
+            net_of: Vec::new(),
             outcome_contingent: true,
         });
     }

@@ -267,16 +267,24 @@ pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
             ComparisonPay::PerUnit {
                 price,
                 per_participant,
+                at_least,
             } => {
                 let (ja, en) = if *per_participant {
                     ("（対象者数を乗じる）", " times the treated cohort")
                 } else {
                     ("", "")
                 };
+                let (gate_ja, gate_en) = match at_least {
+                    Some(g) => (
+                        format!("（差が {} 以上の場合のみ）", g.normalize()),
+                        format!(", only when the effect is at least {}", g.normalize()),
+                    ),
+                    None => (String::new(), String::new()),
+                };
                 (
-                    format!("比較群との差1単位あたり {}{ja}", m(*price)),
+                    format!("比較群との差1単位あたり {}{ja}{gate_ja}", m(*price)),
                     format!(
-                        "{} per unit of effect against the comparison group{en}",
+                        "{} per unit of effect against the comparison group{en}{gate_en}",
                         m(*price)
                     ),
                 )

@@ -228,6 +228,10 @@ pub struct Component {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<Decimal>,
     pub rule: Rule,
+    /// Components of earlier tranches whose payments this one is net of: a final payment
+    /// computed over all cohorts, less what the cohort payments already paid (never below 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub net_of: Vec<String>,
     /// False for money that does not depend on outcomes (an evaluation fee, a guaranteed
     /// minimum): allowed only on a fixed payment without conditions or milestone. Statements and
     /// dashboards keep such money apart from outcome payments. Default true.
@@ -485,6 +489,10 @@ pub enum ComparisonPay {
         price: Decimal,
         #[serde(default)]
         per_participant: bool,
+        /// Paid only when the effect reaches this (a price per event avoided, gated by a
+        /// minimum effect); below it, nothing.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_least: Option<Decimal>,
     },
 }
 
@@ -883,6 +891,22 @@ impl Contract {
         let mut fixed_by_tranche: BTreeMap<&str, Decimal> = BTreeMap::new();
         for (i, c) in self.components.iter().enumerate() {
             let at = format!("components[{i}]");
+            let tranche_index = |id: &str| self.tranches.iter().position(|t| t.id == id);
+            for (j, earlier) in c.net_of.iter().enumerate() {
+                let ok = self.components.iter().any(|o| {
+                    &o.id == earlier
+                        && matches!(
+                            (tranche_index(&o.tranche), tranche_index(&c.tranche)),
+                            (Some(a), Some(b)) if a < b
+                        )
+                });
+                if !ok {
+                    check.issues.push(Issue::new(
+                        format!("{at}.net_of[{j}]"),
+                        "the id of a component in an earlier tranche",
+                    ));
+                }
+            }
             if !tranches.contains(c.tranche.as_str()) {
                 check
                     .issues

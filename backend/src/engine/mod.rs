@@ -139,6 +139,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
     let mut metric_paid: BTreeMap<&str, i64> = BTreeMap::new();
     let mut payer_paid = vec![0_i64; contract.payers.len()];
     let mut contract_paid = 0_i64;
+    let mut component_paid: BTreeMap<&str, i64> = BTreeMap::new();
     let mut tranche_totals = Vec::new();
     let mut previous_due = None;
 
@@ -222,6 +223,32 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                     "made the running totals overflow",
                 )
             };
+            // Net of earlier components: a final payment less what they already paid.
+            if !component.net_of.is_empty() {
+                let earlier = component
+                    .net_of
+                    .iter()
+                    .map(|id| component_paid.get(id.as_str()).copied().unwrap_or(0))
+                    .try_fold(0_i64, |sum, part| sum.checked_add(part))
+                    .ok_or_else(overflow)?;
+                let net = amount.saturating_sub(earlier).max(0);
+                evaluation.notes.push(format!(
+                    "{} less {} already paid by {} = {}",
+                    money(amount),
+                    money(earlier),
+                    component
+                        .net_of
+                        .iter()
+                        .map(|id| format!("`{id}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    money(net)
+                ));
+                evaluation
+                    .inputs
+                    .insert("paid_by_earlier_components".to_owned(), money(earlier));
+                amount = net;
+            }
             let before_caps = amount;
             // A cap inside the rule (per participant, per outcome) already reduced the amount.
             let capped_in_rule = !evaluation.caps.is_empty();
@@ -306,6 +333,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
             }
             tranche_paid = tranche_paid.checked_add(amount).ok_or_else(overflow)?;
             contract_paid = contract_paid.checked_add(amount).ok_or_else(overflow)?;
+            component_paid.insert(component.id.as_str(), amount);
             if let Rule::SavingsShare { metric, .. } = &component.rule {
                 *state.savings_paid.entry(metric.clone()).or_default() +=
                     Money::from_minor(amount, currency).to_decimal();

@@ -598,9 +598,21 @@ fn evaluate_comparison(
         ComparisonPay::PerUnit {
             price,
             per_participant,
+            at_least,
         } => {
             let positive = effect.max(Decimal::ZERO);
-            if *per_participant {
+            if let Some(gate) = at_least
+                && effect < *gate
+            {
+                (
+                    Decimal::ZERO,
+                    format!(
+                        "effect {} below the threshold {} → 0",
+                        fmt(effect),
+                        fmt(*gate)
+                    ),
+                )
+            } else if *per_participant {
                 let Some(cohort) = result.cohort_size else {
                     return Evaluation::awaiting(format!(
                         "`{metric}` needs cohort_size for a per-participant payment"

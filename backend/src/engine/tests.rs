@@ -1307,3 +1307,102 @@ proptest! {
         prop_assert!(minor(&later.total) >= minor(&s.total));
     }
 }
+
+/// Two cohorts paid per admission avoided (gated at an effect of `gate`), and a final payment on
+/// the pooled effect net of the cohorts' payments.
+fn cohorts_contract(gate: &str) -> Value {
+    let pay =
+        json!({"type": "per_unit", "price": "300000", "per_participant": true, "at_least": gate});
+    let rule = json!({"type": "comparison", "metric": "m", "effect": "absolute", "pay": pay});
+    let mut c = contract(
+        json!([metric("m", "score", "lower_is_better")]),
+        json!([
+            {"id": "c1", "tranche": "t1", "rule": rule},
+            {"id": "c2", "tranche": "t2", "rule": rule},
+            {"id": "fin", "tranche": "t3", "rule": rule, "net_of": ["c1", "c2"]}
+        ]),
+    );
+    c["tranches"] = json!([
+        {"id": "t1", "due_on": "2027-06-30"},
+        {"id": "t2", "due_on": "2028-06-30"},
+        {"id": "t3", "due_on": "2029-06-30"}
+    ]);
+    c.as_object_mut().unwrap().remove("max_total_payment");
+    c
+}
+
+fn cohort_results(rows: [(u32, u32, u32); 3]) -> Value {
+    let results: Vec<Value> = ["t1", "t2", "t3"]
+        .iter()
+        .zip(rows)
+        .map(|(t, (treated, comparison, n))| {
+            json!({"metric": "m", "tranche": t, "value": format!("{}.{:02}", treated / 100, treated % 100),
+                   "comparison": format!("{}.{:02}", comparison / 100, comparison % 100), "cohort_size": n.to_string()})
+        })
+        .collect();
+    json!({"results": results})
+}
+
+#[test]
+fn per_unit_payments_are_gated_and_a_final_payment_is_net_of_earlier_ones() {
+    let s = run(
+        cohorts_contract("0.05"),
+        cohort_results([(80, 95, 200), (92, 95, 220), (85, 96, 420)]),
+    )
+    .unwrap();
+    assert_eq!(s.lines[0].amount, "9000000");
+    assert_eq!(
+        s.lines[1].amount, "0",
+        "an effect of 0.03 is below the 0.05 gate"
+    );
+    assert!(
+        s.lines[1]
+            .explanation
+            .formula
+            .contains("below the threshold")
+    );
+    assert_eq!(
+        s.lines[2].amount, "4860000",
+        "13,860,000 less the 9,000,000 paid"
+    );
+    assert!(s.lines[2].explanation.notes[0].contains("already paid by `c1`, `c2`"));
+    // Cohorts that paid more than the pooled effect is worth: the final payment is 0, not less.
+    let s = run(
+        cohorts_contract("0.05"),
+        cohort_results([(50, 95, 200), (50, 95, 220), (90, 96, 420)]),
+    )
+    .unwrap();
+    assert_eq!(s.lines[2].amount, "0");
+    // Only earlier tranches' components can be netted.
+    let mut c = cohorts_contract("0.05");
+    c["components"][0]["net_of"] = json!(["fin"]);
+    let Err(EngineError::Contract(issues)) = run(c, json!({})) else {
+        panic!("a later component cannot be netted")
+    };
+    assert_eq!(issues[0].path, "components[0].net_of[0]");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// The final payment is what the pooled effect is worth less what the cohorts were paid, never
+    /// below zero; each cohort pays only from the gate up.
+    #[test]
+    fn a_net_final_payment_never_pays_twice_or_below_zero(
+        rows in proptest::array::uniform3((0_u32..150, 0_u32..150, 1_u32..500)),
+        gate in 0_u32..20,
+    ) {
+        let gate_text = format!("0.{gate:02}");
+        let s = run(cohorts_contract(&gate_text), cohort_results(rows)).unwrap();
+        // 300,000 per admission avoided: 3,000 per hundredth of effect per participant.
+        let worth = |(treated, comparison, n): (u32, u32, u32)| -> i64 {
+            let effect = i64::from(comparison) - i64::from(treated);
+            if effect < i64::from(gate) { 0 } else { 3000 * effect.max(0) * i64::from(n) }
+        };
+        let cohorts = worth(rows[0]) + worth(rows[1]);
+        prop_assert_eq!(minor(&s.lines[0].amount), worth(rows[0]));
+        prop_assert_eq!(minor(&s.lines[1].amount), worth(rows[1]));
+        prop_assert_eq!(minor(&s.lines[2].amount), (worth(rows[2]) - cohorts).max(0));
+        prop_assert_eq!(minor(&s.total), cohorts.max(worth(rows[2])));
+    }
+}
