@@ -652,6 +652,35 @@ async fn accept_invitations(app: &TestApp, slug: &str, role: &str) {
     }
 }
 
+/// Logs in as Kobe City's officer and starts a contract from a template: code, titles and maximum.
+fn start_from_template(
+    browser: &Browser,
+    base: &str,
+    template: &str,
+    code: &str,
+    titles: (&str, &str),
+    max: &str,
+) {
+    browser.login(base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/new"));
+    browser.click(&format!("#template-{template}"));
+    browser.fill("#e-code", code);
+    browser.fill("#e-title-ja", titles.0);
+    browser.fill("#e-title-en", titles.1);
+    browser.fill("#e-max_total_payment", max);
+}
+
+/// Reloads the project page once every party has accepted, and publishes it as a person would.
+fn publish_when_accepted(browser: &Browser) {
+    browser.script("location.reload(); return true;");
+    browser.wait_until(
+        "return !!document.querySelector('#parties') && !document.querySelector('#waiting-parties');",
+    );
+    browser.click("#status-action");
+    browser.click("#status-confirm");
+    browser.wait_text(".lead", "Published");
+}
+
 /// Kobe City's contract, every part, registered from the Kobe-type template through the editor
 /// alone: a fixed fee on a milestone, an interim all-or-nothing payment on two metrics, a final
 /// linear payment, three investments and the waterfall. The live preview and the stored payout
@@ -662,16 +691,17 @@ async fn kobe_contract_is_registered_from_its_template(app: TestApp) {
     };
     let server = Server::start(&app.database_url());
     let base = format!("http://{}", server.addr);
-    browser.login(&base, "staff@kobe-city.example");
-    browser.goto(&format!("{base}/#/projects/new"));
-    browser.click("#template-kobe-type");
-    browser.fill("#e-code", "kobe-e2e-2017");
-    browser.fill("#e-title-ja", "神戸市 糖尿病性腎症等重症化予防事業");
-    browser.fill(
-        "#e-title-en",
-        "Kobe City dialysis prevention (entered in the editor)",
+    start_from_template(
+        &browser,
+        &base,
+        "kobe-type",
+        "kobe-e2e-2017",
+        (
+            "神戸市 糖尿病性腎症等重症化予防事業",
+            "Kobe City dialysis prevention (entered in the editor)",
+        ),
+        "34060000",
     );
-    browser.fill("#e-max_total_payment", "34060000");
     browser.set_value("#e-tranches-0-due_on", "2019-03-29");
     browser.set_value("#e-tranches-1-due_on", "2020-09-30");
     for (i, id, ja, en, target) in [
@@ -786,11 +816,7 @@ async fn kobe_contract_is_registered_from_its_template(app: TestApp) {
     for slug in ["smbc", "smbc-trust-individuals", "siif"] {
         accept_invitations(&app, slug, "investor").await;
     }
-    browser.script("location.reload(); return true;");
-    browser.wait_until("return !!document.querySelector('#parties') && !document.querySelector('#waiting-parties');");
-    browser.click("#status-action");
-    browser.click("#status-confirm");
-    browser.wait_text(".lead", "Published");
+    publish_when_accepted(&browser);
     browser.assert_no_js_errors();
 }
 db_test!(kobe_contract_is_registered_from_its_template, browser);
@@ -1796,16 +1822,17 @@ async fn rate_card_contract_is_registered_from_its_template(app: TestApp) {
     };
     let server = Server::start(&app.database_url());
     let base = format!("http://{}", server.addr);
-    browser.login(&base, "staff@kobe-city.example");
-    browser.goto(&format!("{base}/#/projects/new"));
-    browser.click("#template-rate-card");
-    browser.fill("#e-code", "youth-e2e-2024");
-    browser.fill("#e-title-ja", "若者の就労支援（料金表）");
-    browser.fill(
-        "#e-title-en",
-        "Youth employment rate card (entered in the editor)",
+    start_from_template(
+        &browser,
+        &base,
+        "rate-card",
+        "youth-e2e-2024",
+        (
+            "若者の就労支援（料金表）",
+            "Youth employment rate card (entered in the editor)",
+        ),
+        "12000000",
     );
-    browser.fill("#e-max_total_payment", "12000000");
     // Two payers: the city pays 80 % up to ¥9.6M, a second payer 20 % up to ¥2.4M.
     browser.fill("#e-payers-0-share", "80");
     browser.fill("#e-payers-0-max_payment", "9600000");
@@ -1915,11 +1942,7 @@ async fn rate_card_contract_is_registered_from_its_template(app: TestApp) {
     for slug in ["smbc", "siif"] {
         accept_invitations(&app, slug, "investor").await;
     }
-    browser.script("location.reload(); return true;");
-    browser.wait_until("return !!document.querySelector('#parties') && !document.querySelector('#waiting-parties');");
-    browser.click("#status-action");
-    browser.click("#status-confirm");
-    browser.wait_text(".lead", "Published");
+    publish_when_accepted(&browser);
     browser.assert_no_js_errors();
 }
 db_test!(rate_card_contract_is_registered_from_its_template, browser);

@@ -711,6 +711,14 @@ async fn draft_terms_are_checked_and_previewed_without_storing(app: TestApp) {
 }
 db_test!(draft_terms_are_checked_and_previewed_without_storing);
 
+/// The column of a workbook sheet whose header names `key` in parentheses.
+fn column_of(headers: &[String], key: &str) -> usize {
+    headers
+        .iter()
+        .position(|h| h.contains(&format!("({key})")))
+        .unwrap()
+}
+
 /// A workbook's sheets as text tables, changed by `edit` and written back: what an officer does
 /// in Excel (every cell typed as text, as people type them).
 pub fn edit_workbook(bytes: &[u8], edit: impl Fn(&str, &[String], &mut Vec<String>)) -> Vec<u8> {
@@ -798,12 +806,7 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
 
     // Changed in Excel: a raised final payment, a lower target, a later payment date in 和暦.
     let edited = edit_workbook(&bytes, |sheet, headers, cells| {
-        let col = |key: &str| {
-            headers
-                .iter()
-                .position(|h| h.contains(&format!("({key})")))
-                .unwrap()
-        };
+        let col = |key: &str| column_of(headers, key);
         match sheet {
             "支払条件表" if cells[0] == "final" && cells[col("key")] == "rule.max_amount" => {
                 cells[col("value")] = "9,000,000".into();
@@ -828,12 +831,7 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
 
     // Problems by sheet, row and column.
     let bad = edit_workbook(&bytes, |sheet, headers, cells| {
-        let col = |key: &str| {
-            headers
-                .iter()
-                .position(|h| h.contains(&format!("({key})")))
-                .unwrap()
-        };
+        let col = |key: &str| column_of(headers, key);
         match sheet {
             "支払条件表" if cells[0] == "final" && cells[col("key")] == "rule.max_amount" => {
                 cells[col("value")] = "lots".into();
@@ -865,12 +863,7 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
     );
     // The terms' own checks, at the cell the value came from.
     let short = edit_workbook(&bytes, |sheet, headers, cells| {
-        let col = |key: &str| {
-            headers
-                .iter()
-                .position(|h| h.contains(&format!("({key})")))
-                .unwrap()
-        };
+        let col = |key: &str| column_of(headers, key);
         if sheet == "支払期" && cells[0] == "final" {
             cells[col("due_on")] = "2019-01-01".into();
         }
