@@ -654,8 +654,8 @@
   const termsVersionsSection = async (id) => {
     const res = await api("GET", `/projects/${id}/versions`);
     if (!res.ok || !res.data.length) return null;
-    return [h("h2", { text: t("ed.versions") }),
-      table([t("run.terms"), t("project.effectiveFrom"), t("amend.reason")],
+    return [h("h2", { text: t("project.versions") }),
+      table([t("project.version"), t("project.effectiveFrom"), t("project.reason")],
         res.data.map((v) => [String(v.version), date(v.effective_from), v.reason || t("ed.firstVersion")]), { id: "versions" })];
   };
 
