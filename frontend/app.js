@@ -1798,6 +1798,7 @@
         f("money", "committed", "ed.committed"),
         f("list", "drawdowns", "ed.drawdowns", { item: "ed.drawdown", row: true, blank: () => ({ on: "", amount: "" }), fields: [f("date", "on", "ed.drawnOn"), f("money", "amount", "new.amount")] }),
         f("pct", "annual_rate", "ed.annualRate"),
+        f("list", "coupon_steps", "ed.couponSteps", { item: "ed.step", row: true, blank: () => ({ at_share: "", rate: "" }), fields: [f("pct", "at_share", "ed.atShare"), f("pct", "rate", "ed.annualRate")] }),
         f("opt", "covers", "ed.covers", { when: (o) => o.instrument === "guarantee", blank: () => ({ share: "", investments: [] }), fields: [
           f("pct", "share", "ed.coverShare"), f("text", "investments", "ed.coveredInvestments", { list: true, hint: "ed.coveredHint" })] }),
         f("opt", "units", "ed.units", { blank: () => ({ count: "", unit_price: "", remainder: "retained" }), fields: [

@@ -1620,6 +1620,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             committed,
             drawdowns: Vec::new(),
             annual_rate,
+            coupon_steps: Vec::new(),
             covers: None,
             units: None,
         });

@@ -143,6 +143,7 @@ fn label(key: &str) -> &'static str {
         "share_after" => "切替後の割合",
         "switch_after" => "切替額",
         "net_of" => "既払額を控除する支払項目",
+        "coupon_steps" => "成果連動の利率",
         "switch_after_return" => "元本と利回りの回収で切替",
         "principal" => "投資元本",
         "annual_return" => "年利回り",

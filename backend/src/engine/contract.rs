@@ -550,6 +550,11 @@ pub struct Investment {
     /// Simple annual interest (coupon) or target return on outstanding principal, actual/365.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annual_rate: Option<Decimal>,
+    /// An outcome-linked coupon: the annual rate for the period ending at each payment steps with
+    /// the share of the contract's maximum received by that payment (e.g. 0 below 50 %, 2 % from
+    /// 50 %, 5 % from 90 %). Instead of `annual_rate`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coupon_steps: Vec<CouponStep>,
     /// For a guarantee: the share of principal loss it covers, and on which investments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub covers: Option<GuaranteeCover>,
@@ -587,6 +592,28 @@ pub struct UnitTerms {
 pub struct RedemptionStep {
     pub at_share: Decimal,
     pub rate: Decimal,
+}
+
+/// From `at_share` of the contract's maximum received, interest accrues at `rate` a year.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CouponStep {
+    pub at_share: Decimal,
+    pub rate: Decimal,
+}
+
+/// The coupon for a period ending when `received` of the contract's `maximum` has been received:
+/// the last step reached (none before the first, which starts at 0).
+pub fn coupon_rate(steps: &[CouponStep], received: Decimal, maximum: Decimal) -> Option<Decimal> {
+    if maximum <= Decimal::ZERO {
+        return None;
+    }
+    let share = received.checked_div(maximum)?;
+    steps
+        .iter()
+        .take_while(|s| s.at_share <= share)
+        .last()
+        .map(|s| s.rate)
 }
 
 /// 端数処理 of per-unit distributions.
@@ -1124,6 +1151,42 @@ impl Contract {
                             ));
                         }
                     }
+                }
+            }
+        }
+        for (i, inv) in self.investments.iter().enumerate() {
+            if inv.coupon_steps.is_empty() {
+                continue;
+            }
+            let at = format!("investments[{i}].coupon_steps");
+            if inv.annual_rate.is_some() {
+                check.issues.push(Issue::new(
+                    at.clone(),
+                    "either annual_rate or coupon_steps, not both",
+                ));
+            }
+            if self.max_total_payment.is_none() {
+                check.issues.push(Issue::new(
+                    at.clone(),
+                    "a contract maximum (max_total_payment) the steps' shares refer to",
+                ));
+            }
+            if !inv.coupon_steps[0].at_share.is_zero() {
+                check.issues.push(Issue::new(
+                    format!("{at}[0].at_share"),
+                    "0: the first step applies from the start",
+                ));
+            }
+            for (j, step) in inv.coupon_steps.iter().enumerate() {
+                check.fraction(format!("{at}[{j}].at_share"), step.at_share, true);
+                check.fraction(format!("{at}[{j}].rate"), step.rate, true);
+                if let Some(prev) = j.checked_sub(1).map(|p| &inv.coupon_steps[p])
+                    && step.at_share <= prev.at_share
+                {
+                    check.issues.push(Issue::new(
+                        format!("{at}[{j}]"),
+                        "steps in ascending order of share",
+                    ));
                 }
             }
         }

@@ -1406,3 +1406,64 @@ proptest! {
         prop_assert_eq!(minor(&s.total), cohorts.max(worth(rows[2])));
     }
 }
+
+#[test]
+fn a_coupon_steps_with_the_share_of_the_maximum_received() {
+    let mut contract: Value = serde_json::from_str(include_str!(
+        "../../../docs/examples/outcome-linked-coupon.contract.json"
+    ))
+    .unwrap();
+    contract["code"] = json!("t");
+    let interest = |uptake: &str| {
+        let outcomes = json!({"results": [{"metric": "checkup_uptake", "tranche": "fy2025", "value": uptake}]});
+        let s = run(contract.clone(), outcomes).unwrap();
+        s.distribution.unwrap().investors[0].interest.clone()
+    };
+    // Full outcomes: 100 % of the maximum received, 5 % for the second period on ¥4M outstanding.
+    assert_eq!(interest("0.50"), "199452");
+    // ¥8.2M of ¥10M (82 %): 2 %.
+    assert_eq!(interest("0.35"), "79780");
+    // Only the guaranteed ¥4M (40 %): no coupon at all.
+    assert_eq!(interest("0"), "0");
+    // Steps need the contract's maximum, start at 0, and replace a fixed rate.
+    let mut both = contract.clone();
+    both["investments"][0]["annual_rate"] = json!("0.01");
+    both["investments"][0]["coupon_steps"][0]["at_share"] = json!("0.1");
+    let Err(EngineError::Contract(issues)) = run(both, json!({})) else {
+        panic!("invalid steps must be refused")
+    };
+    let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
+    assert!(paths.contains(&"investments[0].coupon_steps"), "{paths:?}");
+    assert!(
+        paths.contains(&"investments[0].coupon_steps[0].at_share"),
+        "{paths:?}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// Better outcomes never lower the coupon, and the distributions still add up to what was
+    /// received.
+    #[test]
+    fn a_stepped_coupon_never_falls_as_outcomes_rise(low in 0_u32..=100, high in 0_u32..=100) {
+        let (low, high) = (low.min(high), low.max(high));
+        let mut contract: Value = serde_json::from_str(include_str!(
+            "../../../docs/examples/outcome-linked-coupon.contract.json"
+        ))
+        .unwrap();
+        contract["code"] = json!("t");
+        let at = |pct: u32| {
+            let outcomes = json!({"results": [{"metric": "checkup_uptake", "tranche": "fy2025", "value": format!("{}.{:02}", pct / 100, pct % 100)}]});
+            run(contract.clone(), outcomes).unwrap()
+        };
+        let (a, b) = (at(low), at(high));
+        let interest = |s: &Statement| minor(&s.distribution.as_ref().unwrap().investors[0].interest);
+        prop_assert!(interest(&a) <= interest(&b), "{} > {}", interest(&a), interest(&b));
+        for s in [&a, &b] {
+            let d = s.distribution.as_ref().unwrap();
+            let paid: i64 = d.investors.iter().map(|i| minor(&i.principal) + minor(&i.interest) + minor(&i.success_fee)).sum();
+            prop_assert!(paid <= minor(&s.total));
+        }
+    }
+}

@@ -203,11 +203,21 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
         .map(Money::minor);
     let mut received_so_far = 0_i64;
     for receipt in receipts {
+        // An outcome-linked coupon: the rate for the period ending now, by the share of the
+        // maximum received with this receipt.
+        let received_with_this = received_so_far.saturating_add(receipt.amount);
+        for (p, inv) in positions.iter_mut().zip(&contract.investments) {
+            if let (false, Some(max)) = (inv.coupon_steps.is_empty(), contract.max_total_payment) {
+                let received = Money::from_minor(received_with_this, currency).to_decimal();
+                p.rate = super::contract::coupon_rate(&inv.coupon_steps, received, max)
+                    .unwrap_or_default();
+            }
+        }
         for p in &mut positions {
             p.advance_to(receipt.date);
         }
         // Each unit's maximum as it stands with this receipt (outcome-linked when stepped).
-        received_so_far = received_so_far.saturating_add(receipt.amount);
+        received_so_far = received_with_this;
         for (p, inv) in positions.iter_mut().zip(&contract.investments) {
             if let Some(units) = &inv.units
                 && let Some(rate) = redemption_rate(units, received_so_far, maximum)
