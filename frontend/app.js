@@ -1725,6 +1725,7 @@
   const RULE_FIELDS = {
     fixed: [f("money", "amount", "new.amount"), f("text", "milestone", "ed.milestone", { hint: "ed.milestoneHint" })],
     rate_card: [f("sel", "metric", "project.metric", { options: (terms) => metricOptions(terms, true), structural: true }), f("money", "cap_per_participant", "ed.capPerParticipant"),
+      f("money", "cap_per_participant_per_year", "ed.capPerParticipantPerYear"),
       f("list", "outcomes", "ed.outcomes", { item: "ed.outcome", row: true, blank: () => ({ outcome: "", price: "" }),
         fields: [f("text", "outcome", "ed.outcomeName"), f("money", "price", "ed.price"), f("int", "max_per_participant", "ed.maxPerParticipant"),
           f("int", "min_days_between", "ed.minDaysBetween"), f("int", "waiting_days", "ed.waitingDays"), f("money", "cap", "ed.cap")] })],

@@ -1453,6 +1453,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
                     waiting_days: None,
                 }],
                 cap_per_participant: None,
+                cap_per_participant_per_year: None,
             }),
             (Some(m), None, Some(max), Some(target)) if target > Decimal::ZERO => {
                 Some(Rule::Linear {

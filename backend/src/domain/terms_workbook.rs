@@ -43,7 +43,8 @@ const LISTS: [&str; 8] = [
     "schema",
 ];
 
-const MONEY_KEYS: [&str; 12] = [
+const MONEY_KEYS: [&str; 13] = [
+    "cap_per_participant_per_year",
     "principal",
     "amount",
     "max_amount",
@@ -130,6 +131,7 @@ fn label(key: &str) -> &'static str {
         "min_days_between" => "支払の最短間隔（日）",
         "waiting_days" => "請求までの待機期間（日）",
         "cap_per_participant" => "1人あたり上限",
+        "cap_per_participant_per_year" => "1人・1年度あたり上限",
         "state" => "状態",
         "price_per_period" => "1期間あたり単価",
         "max_periods_per_participant" => "1人あたり最大期間数",

@@ -277,6 +277,10 @@ pub enum Rule {
         outcomes: Vec<RateCardOutcome>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cap_per_participant: Option<Decimal>,
+        /// The most paid for one participant within one fiscal year (April to March) of the
+        /// outcomes' dates, across the rate cards of the same metric.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cap_per_participant_per_year: Option<Decimal>,
     },
     /// Rule 3: A price for each period a participant spends in a good state.
     PersonPeriod {
@@ -1220,6 +1224,7 @@ impl Contract {
             Rule::RateCard {
                 outcomes,
                 cap_per_participant,
+                cap_per_participant_per_year,
                 ..
             } => {
                 if outcomes.is_empty() {
@@ -1254,6 +1259,9 @@ impl Contract {
                 }
                 if let Some(cap) = cap_per_participant {
                     check.money(format!("{at}.cap_per_participant"), *cap);
+                }
+                if let Some(cap) = cap_per_participant_per_year {
+                    check.money(format!("{at}.cap_per_participant_per_year"), *cap);
                 }
             }
             Rule::PersonPeriod {

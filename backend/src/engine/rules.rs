@@ -66,6 +66,8 @@ pub struct RuleState {
     per_outcome_paid: BTreeMap<(String, String), Decimal>,
     /// Periods paid per participant, per group.
     periods_paid: BTreeMap<String, Vec<u32>>,
+    /// Paid per participant and fiscal year, per group (caps per participant per year).
+    per_participant_year_paid: BTreeMap<String, BTreeMap<(u32, i32), Decimal>>,
     /// The day of the last paid record, per group × participant × outcome (repeatable outcomes).
     rate_card_last_paid: BTreeMap<String, Vec<Option<NaiveDate>>>,
     /// Paid so far on each savings metric (after caps), to find the switch point.
@@ -440,6 +442,7 @@ pub fn evaluate(
         Rule::RateCard {
             outcomes: priced,
             cap_per_participant,
+            cap_per_participant_per_year,
             ..
         } => evaluate_rate_card(
             component,
@@ -447,7 +450,10 @@ pub fn evaluate(
             window,
             state,
             priced,
-            *cap_per_participant,
+            ParticipantCaps {
+                total: *cap_per_participant,
+                per_year: *cap_per_participant_per_year,
+            },
         ),
         Rule::PersonPeriod {
             state: good_state,
@@ -648,14 +654,32 @@ fn evaluate_comparison(
     e
 }
 
+/// A rate card's caps per participant: over the contract, and within a fiscal year.
+#[derive(Debug, Clone, Copy)]
+struct ParticipantCaps {
+    total: Option<Decimal>,
+    per_year: Option<Decimal>,
+}
+
+/// The fiscal year (April to March) a day falls in, by the year it starts.
+fn fiscal_year(day: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    if day.month() >= 4 {
+        day.year()
+    } else {
+        day.year() - 1
+    }
+}
+
 fn evaluate_rate_card(
     component: &Component,
     outcomes: &Outcomes,
     window: Window,
     state: &mut RuleState,
     priced: &[super::contract::RateCardOutcome],
-    cap_per_participant: Option<Decimal>,
+    caps: ParticipantCaps,
 ) -> Evaluation {
+    let cap_per_participant = caps.total;
     let records = &outcomes.participant_outcomes;
     let outcome_count = records.outcome_count();
     let participants = records.participant_count();
@@ -706,6 +730,11 @@ fn evaluate_rate_card(
     let mut too_soon = vec![0_u64; priced.len()];
     let mut waiting = vec![0_u64; priced.len()];
     let mut participant_capped = Decimal::ZERO;
+    let mut year_capped = Decimal::ZERO;
+    let year_paid = state
+        .per_participant_year_paid
+        .entry(group.clone())
+        .or_default();
     let mut outcome_capped = vec![Decimal::ZERO; priced.len()];
     for e in events {
         let Some((i, price, max)) = price_of[e.outcome as usize] else {
@@ -743,12 +772,28 @@ fn evaluate_rate_card(
                 pay = room;
             }
         }
+        if let Some(cap) = caps.per_year {
+            let paid = year_paid
+                .get(&(e.participant, fiscal_year(e.on)))
+                .copied()
+                .unwrap_or_default();
+            let room = (cap - paid).max(Decimal::ZERO);
+            if pay > room {
+                year_capped += pay - room;
+                pay = room;
+            }
+        }
         if let Some(cap) = priced[i].cap {
             let room = (cap - outcome_paid[i]).max(Decimal::ZERO);
             if pay > room {
                 outcome_capped[i] += pay - room;
                 pay = room;
             }
+        }
+        if caps.per_year.is_some() {
+            *year_paid
+                .entry((e.participant, fiscal_year(e.on)))
+                .or_default() += pay;
         }
         paid_by_participant[e.participant as usize] += pay;
         outcome_paid[i] += pay;
@@ -822,6 +867,13 @@ fn evaluate_rate_card(
             "cap per participant",
             cap_per_participant.unwrap_or_default(),
             participant_capped,
+        ));
+    }
+    if !year_capped.is_zero() {
+        e.caps.push(CapApplied::new(
+            "cap per participant per fiscal year",
+            caps.per_year.unwrap_or_default(),
+            year_capped,
         ));
     }
     e

@@ -807,6 +807,7 @@ fn tranche_and_fiscal_year_maxima() {
             waiting_days: None,
         }],
         cap_per_participant: None,
+        cap_per_participant_per_year: None,
     };
     assert_eq!(contract.tranche_maximum("final"), None);
     assert_eq!(
@@ -1465,5 +1466,62 @@ proptest! {
             let paid: i64 = d.investors.iter().map(|i| minor(&i.principal) + minor(&i.interest) + minor(&i.success_fee)).sum();
             prop_assert!(paid <= minor(&s.total));
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// A participant is never paid more than the yearly cap within a fiscal year, nor more than
+    /// the contract-wide cap over both years; every line adds up.
+    #[test]
+    fn caps_per_participant_per_year_are_never_exceeded(
+        year_cap in 1_u64..400,
+        total_cap in 1_u64..800,
+        draws in proptest::collection::vec((0_u8..3, 0_i64..730), 0..40),
+    ) {
+        let rule = json!({"type": "rate_card", "metric": "m", "cap_per_participant": total_cap.to_string(),
+            "cap_per_participant_per_year": year_cap.to_string(),
+            "outcomes": [{"outcome": "x", "price": "100", "max_per_participant": 50}]});
+        let mut c = contract(
+            json!([metric("m", "count", "higher_is_better")]),
+            json!([{"id": "a", "tranche": "t1", "rule": rule}, {"id": "b", "tranche": "t2", "rule": rule}]),
+        );
+        c["tranches"] = json!([
+            {"id": "t1", "due_on": "2025-05-30", "outcomes_from": "2024-04-01", "outcomes_until": "2025-03-31"},
+            {"id": "t2", "due_on": "2026-05-29", "outcomes_from": "2025-04-01", "outcomes_until": "2026-03-31"}
+        ]);
+        c.as_object_mut().unwrap().remove("max_total_payment");
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap();
+        let rows: Vec<(String, String, String)> = draws
+            .iter()
+            .map(|(p, d)| (format!("p{p}"), "x".to_owned(), (start + chrono::Duration::days(*d)).to_string()))
+            .collect();
+        let refs: Vec<(&str, &str, &str)> = rows.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str())).collect();
+        let s = run(c, records(&refs)).unwrap();
+        // Each line is one fiscal year; three participants at most.
+        for line in &s.lines {
+            prop_assert!(minor(&line.amount) <= 3 * year_cap as i64);
+        }
+        prop_assert!(minor(&s.total) <= 3 * total_cap as i64);
+        // Per participant: replay the caps in record order, year by year.
+        let mut expected = 0_i64;
+        for p in 0..3 {
+            let (mut total, mut years) = (0_i64, [0_i64; 2]);
+            let mut days: Vec<i64> = draws.iter().filter(|(q, _)| *q == p).map(|(_, d)| *d).collect();
+            days.sort_unstable();
+            let mut count = 0;
+            for d in days {
+                let y = usize::from(d >= 365);
+                if count >= 50 { continue; }
+                count += 1;
+                let pay = 100_i64.min(total_cap as i64 - total).min(year_cap as i64 - years[y]).max(0);
+                total += pay;
+                years[y] += pay;
+            }
+            prop_assert!(years.iter().all(|y| *y <= year_cap as i64));
+            expected += total;
+        }
+        prop_assert_eq!(minor(&s.total), expected);
     }
 }
