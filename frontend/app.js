@@ -1764,7 +1764,8 @@
     ] },
     { id: "payers", title: "ed.payers", fields: [
       f("list", "payers", "ed.payers", { item: "ed.payer", row: true, blank: () => ({ id: "", share: "" }), fields: [
-        f("sel", "id", "ed.payerOrg", { options: (terms, ctx) => ctx.payerOptions }), f("pct", "share", "ed.share"), f("money", "max_payment", "ed.maxPayment")] }),
+        f("sel", "id", "ed.payerOrg", { options: (terms, ctx) => ctx.payerOptions }), f("pct", "share", "ed.share"), f("money", "max_payment", "ed.maxPayment"),
+        f("pct", "top_up", "ed.topUp")] }),
     ] },
     { id: "tranches", title: "ed.tranches", fields: [
       f("list", "tranches", "ed.tranches", { item: "ed.tranche", structural: true, blank: () => ({ id: "", due_on: "" }), fields: [

@@ -1218,6 +1218,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             name: None,
             share: share.unwrap_or(Decimal::ZERO),
             max_payment: max,
+            top_up: None,
         });
     }
     if payers.is_empty() {
@@ -1233,6 +1234,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             name: None,
             share: Decimal::ONE,
             max_payment: None,
+            top_up: None,
         });
     }
     if payers.iter().map(|p| p.share).sum::<Decimal>() != Decimal::ONE {

@@ -58,7 +58,8 @@ const MONEY_KEYS: [&str; 13] = [
     "price_per_period",
     "unit_price",
 ];
-const RATE_KEYS: [&str; 10] = [
+const RATE_KEYS: [&str; 11] = [
+    "top_up",
     "annual_return",
     "share",
     "share_before",
@@ -145,6 +146,7 @@ fn label(key: &str) -> &'static str {
         "share_after" => "切替後の割合",
         "switch_after" => "切替額",
         "net_of" => "既払額を控除する支払項目",
+        "top_up" => "上乗せ割合",
         "coupon_steps" => "成果連動の利率",
         "switch_after_return" => "元本と利回りの回収で切替",
         "principal" => "投資元本",
@@ -465,6 +467,7 @@ pub fn write(terms: &Value) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
                 ("name", "名称"),
                 ("share", "負担割合"),
                 ("max_payment", "上限額"),
+                ("top_up", "上乗せ割合"),
             ],
             |_| false,
         ),
@@ -828,7 +831,11 @@ pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
                 "cap",
             ][..],
         ),
-        (PAYERS, "payers", &["name", "share", "max_payment"][..]),
+        (
+            PAYERS,
+            "payers",
+            &["name", "share", "max_payment", "top_up"][..],
+        ),
     ] {
         let Some(t) = find(name) else { continue };
         let Some(id_col) = column(t, "id") else {

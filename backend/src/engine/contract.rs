@@ -148,6 +148,11 @@ pub struct Payer {
     pub share: Decimal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_payment: Option<Decimal>,
+    /// A payer that tops up: it adds this fraction of each payment shared by the payers (a
+    /// central fund adding 25 %), on top of the shares, up to its own `max_payment` and the
+    /// contract's maximum. Its `share` is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_up: Option<Decimal>,
 }
 
 /// A payment date: components of a tranche are evaluated and paid together.
@@ -835,6 +840,15 @@ impl Contract {
             share_sum += p.share;
             if let Some(max) = p.max_payment {
                 check.money(format!("payers[{i}].max_payment"), max);
+            }
+            if let Some(rate) = p.top_up {
+                check.fraction(format!("payers[{i}].top_up"), rate, true);
+                if !p.share.is_zero() {
+                    check.issues.push(Issue::new(
+                        format!("payers[{i}].share"),
+                        "0 for a payer that tops up (it pays on top of the shares)",
+                    ));
+                }
             }
         }
         if !self.payers.is_empty() && share_sum != Decimal::ONE {

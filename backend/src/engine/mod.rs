@@ -322,10 +322,65 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 );
                 payer_paid[i] = payer_paid[i].checked_add(*part).ok_or_else(overflow)?;
             }
-            amount = parts
+            let base = parts
                 .iter()
                 .try_fold(0_i64, |sum, part| sum.checked_add(*part))
                 .ok_or_else(overflow)?;
+            // Top-ups: payers adding a stated fraction of each shared payment, on top of it, up
+            // to their own cap and the contract's maximum.
+            let mut topped = 0_i64;
+            if component.payer.is_none() {
+                for (k, &i) in payer_indices.iter().enumerate() {
+                    let payer = &contract.payers[i];
+                    let Some(rate) = payer.top_up else {
+                        continue;
+                    };
+                    let raw = Money::from_minor(base, currency)
+                        .to_decimal()
+                        .checked_mul(rate)
+                        .ok_or_else(overflow)?;
+                    let mut extra = contract
+                        .rounding
+                        .apply(raw)
+                        .ok()
+                        .and_then(|d| Money::from_decimal(d, currency).ok())
+                        .map(Money::minor)
+                        .ok_or_else(overflow)?;
+                    let before = extra;
+                    apply_cap(
+                        &mut extra,
+                        payer.max_payment,
+                        payer_paid[i],
+                        format!("payer cap `{}`", payer.id),
+                        currency,
+                        &mut caps,
+                    );
+                    apply_cap(
+                        &mut extra,
+                        contract.max_total_payment,
+                        contract_paid + base + topped,
+                        "contract maximum (支払上限額)".into(),
+                        currency,
+                        &mut caps,
+                    );
+                    evaluation.notes.push(format!(
+                        "top-up by `{}`: {} × {} = {}{}",
+                        payer.id,
+                        money(base),
+                        rate.normalize(),
+                        money(before),
+                        if extra < before {
+                            format!(", {} within its caps", money(extra))
+                        } else {
+                            String::new()
+                        }
+                    ));
+                    parts[k] = parts[k].checked_add(extra).ok_or_else(overflow)?;
+                    payer_paid[i] = payer_paid[i].checked_add(extra).ok_or_else(overflow)?;
+                    topped = topped.checked_add(extra).ok_or_else(overflow)?;
+                }
+            }
+            amount = base.checked_add(topped).ok_or_else(overflow)?;
 
             if let Some(m) = metric {
                 let paid = metric_paid.entry(m).or_default();
@@ -338,7 +393,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 *state.savings_paid.entry(metric.clone()).or_default() +=
                     Money::from_minor(amount, currency).to_decimal();
             }
-            let status = if (amount < before_caps || capped_in_rule)
+            let status = if (base < before_caps || capped_in_rule)
                 && evaluation.status == LineStatus::Earned
             {
                 LineStatus::Capped

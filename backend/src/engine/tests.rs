@@ -1525,3 +1525,71 @@ proptest! {
         prop_assert_eq!(minor(&s.total), expected);
     }
 }
+
+fn top_up_contract(rate: &str, fund_cap: u64, max_total: u64) -> Value {
+    let mut c = contract(
+        json!([metric("m", "rate", "higher_is_better")]),
+        json!([
+            {"id": "fixed", "tranche": "t1", "rule": {"type": "fixed", "amount": "1000000"}},
+            {"id": "linear", "tranche": "t1", "rule": {"type": "linear", "metric": "m", "target": "0.5", "max_amount": "2000000"}},
+            {"id": "own", "tranche": "t1", "payer": "city", "rule": {"type": "fixed", "amount": "100000"}}
+        ]),
+    );
+    c["payers"] = json!([
+        {"id": "city", "share": "1"},
+        {"id": "fund", "share": "0", "top_up": rate, "max_payment": fund_cap.to_string()}
+    ]);
+    c["max_total_payment"] = json!(max_total.to_string());
+    c
+}
+
+#[test]
+fn a_fund_tops_up_shared_payments_within_its_cap_and_the_maximum() {
+    let outcomes = json!({"results": [{"metric": "m", "tranche": "t1", "value": "0.5"}]});
+    let s = run(
+        top_up_contract("0.25", 600_000, 10_000_000),
+        outcomes.clone(),
+    )
+    .unwrap();
+    // 25 % of 1,000,000 and of 2,000,000, the fund's 600,000 cap taking 150,000 of the second;
+    // a component paid by the city alone is not topped up.
+    assert_eq!(s.lines[0].amount, "1250000");
+    assert_eq!(s.lines[1].amount, "2350000");
+    assert_eq!(s.lines[2].amount, "100000");
+    assert_eq!(s.payers[1].total, "600000");
+    // The contract's maximum binds the top-up too.
+    let s = run(
+        top_up_contract("0.25", 600_000, 3_200_000),
+        outcomes.clone(),
+    )
+    .unwrap();
+    assert_eq!(s.total, "3200000");
+    // A topping-up payer has no share of its own.
+    let mut c = top_up_contract("0.25", 600_000, 10_000_000);
+    c["payers"][0]["share"] = json!("0.5");
+    c["payers"][1]["share"] = json!("0.5");
+    let Err(EngineError::Contract(issues)) = run(c, outcomes) else {
+        panic!("a share for a topping-up payer must be refused")
+    };
+    assert_eq!(issues[0].path, "payers[1].share");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// Lines still reconcile to their payers, the fund never passes its cap and the contract
+    /// never its maximum.
+    #[test]
+    fn top_ups_respect_every_cap(rate_pct in 0_u32..=100, fund_cap in 0_u64..2_000_000, max_total in 1_u64..5_000_000, value in 0_u32..=100) {
+        let rate = if rate_pct == 100 { "1".to_owned() } else { format!("0.{rate_pct:02}") };
+        let outcomes = json!({"results": [{"metric": "m", "tranche": "t1", "value": format!("0.{value:02}")}]});
+        let c = top_up_contract(&rate, fund_cap, max_total.max(1_100_000));
+        let s = run(c, outcomes).unwrap();
+        for line in &s.lines {
+            let payers: i64 = line.payers.iter().map(|p| minor(&p.amount)).sum();
+            prop_assert_eq!(payers, minor(&line.amount));
+        }
+        prop_assert!(minor(&s.payers[1].total) <= fund_cap as i64);
+        prop_assert!(minor(&s.total) <= max_total.max(1_100_000) as i64);
+    }
+}
