@@ -23,6 +23,24 @@ pub fn revoke(conn: &mut DbConn, jti: &str, expires_at: NaiveDateTime) -> QueryR
     Ok(())
 }
 
+/// The user a token names and whether the token was logged out, in one statement: what every
+/// authenticated request checks.
+pub fn session_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    jti: &str,
+) -> QueryResult<Option<(super::users::UserRow, bool)>> {
+    use super::schema::users;
+    users::table
+        .find(user_id)
+        .select((
+            super::users::UserRow::as_select(),
+            diesel::dsl::exists(revoked_tokens::table.find(jti.to_owned())),
+        ))
+        .first(conn)
+        .optional()
+}
+
 pub fn is_revoked(conn: &mut DbConn, jti: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti))).get_result(conn)
 }

@@ -130,11 +130,8 @@ pub fn session_actor(
 ) -> AppResult<Actor> {
     let rejected =
         || AppError::Unauthorized("the access token is no longer valid; log in again".into());
-    let user = users::find(conn, user_id)?.ok_or_else(rejected)?;
-    if user.disabled
-        || user.token_generation != token_generation
-        || db::auth::is_revoked(conn, jti)?
-    {
+    let (user, revoked) = db::auth::session_user(conn, user_id, jti)?.ok_or_else(rejected)?;
+    if user.disabled || user.token_generation != token_generation || revoked {
         return Err(rejected());
     }
     Ok(Actor {
