@@ -1234,6 +1234,24 @@
       return inv ? `${partyName(inv.investor)} (${t(`instrument.${inv.instrument}`)})` : partyName(iid);
     };
     const ruleName = (rule) => (TEXTS[state.lang][`new.rule.${rule}`] ? t(`new.rule.${rule}`) : rule);
+    // An explanation's inputs by their names: a metric by its name (a rate as a percentage), the
+    // engine's own inputs in words, an outcome's count with the outcome named.
+    const metricById = (mid) => (terms.metrics || []).find((x) => x.id === mid);
+    const inputName = (k) => {
+      if (metricById(k)) return metricName(k);
+      if (TEXTS[state.lang][`run.input.${k}`]) return t(`run.input.${k}`);
+      const outcome = /^(.+)\.outcomes_paid$/.exec(k);
+      return outcome ? t("run.input.outcomesPaid", { outcome: outcome[1] }) : k;
+    };
+    const MONEY_INPUTS = ["amount", "max_amount", "price_per_period", "paid_before_this_tranche", "paid_by_earlier_components"];
+    const ON_METRIC = ["target", "none_at", "full_at", "treated", "comparison"];
+    const inputValue = (k, v, line = {}) => {
+      const m = metricById(ON_METRIC.includes(k) ? line.metric : k);
+      if (m) return metricValue(m.unit, v);
+      if (MONEY_INPUTS.includes(k)) return money(v, cur);
+      if (k === "achieved_on") return date(v);
+      return /^\d{4,}$/.test(String(v)) ? number(v) : v;
+    };
     const kindName = { fee: t("run.kind.fee"), principal: t("inv.principal"), interest: t("inv.interest"), success_fee: t("inv.successFee") };
     const result = h("div", { id: "reproduce-result", "aria-live": "polite" });
     const lines = st.lines.map((l) => {
@@ -1243,8 +1261,8 @@
         h("dl", {},
           h("dt", { text: t("run.tranche") }), h("dd", { text: trancheName(l.tranche) }),
           h("dt", { text: t("run.rule") }), h("dd", { text: ruleName(l.rule) }),
-          h("dt", { text: t("run.inputs") }), h("dd", {}, h("ul", {}, Object.entries(ex.inputs).map(([k, v]) => h("li", {}, h("code", { text: k }), ` = ${v}`)))),
-          ex.conditions && ex.conditions.length ? [h("dt", { text: t("run.conditions") }), h("dd", {}, h("ul", {}, ex.conditions.map((c) => h("li", { text: `${metricName(c.metric)} ${c.required}: ${c.actual ?? t("common.none")} (${c.met ? t("run.met") : t("run.notMet")})` }))))] : null,
+          h("dt", { text: t("run.inputs") }), h("dd", {}, h("ul", {}, Object.entries(ex.inputs).map(([k, v]) => h("li", { text: `${inputName(k)} = ${inputValue(k, v, l)}` })))),
+          ex.conditions && ex.conditions.length ? [h("dt", { text: t("run.conditions") }), h("dd", {}, h("ul", {}, ex.conditions.map((c) => h("li", { text: `${metricName(c.metric)} ${c.required.replace(/-?\d+(\.\d+)?/, (n) => inputValue(c.metric, n))}: ${c.actual === null || c.actual === undefined ? t("common.none") : inputValue(c.metric, c.actual)} (${c.met ? t("run.met") : t("run.notMet")})` }))))] : null,
           h("dt", { text: t("run.formula") }), h("dd", {}, h("code", { class: "formula", text: ex.formula })),
           h("dt", { text: t("run.rounding") }), h("dd", { text: ex.rounding }),
           ex.caps && ex.caps.length ? [h("dt", { text: t("run.caps") }), h("dd", {}, h("ul", {}, ex.caps.map((c) => h("li", { text: `${c.cap} (${c.limit}): ${t("run.reducedBy", { amount: money(c.reduced_by, cur) })}` }))))] : null,

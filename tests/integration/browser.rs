@@ -1808,6 +1808,28 @@ async fn a_statement_in_japanese_shows_no_internal_ids(app: TestApp) {
     ] {
         assert!(!visible.contains(id), "`{id}` in the statement: {visible}");
     }
+    // Opened (as printed), the explanations name metrics and inputs in Japanese, rates as
+    // percentages and amounts with the currency.
+    browser.script(
+        "document.querySelectorAll('details.line').forEach(d => d.open = true); return true;",
+    );
+    let opened = browser.script("return document.querySelector('#statement-lines').innerText");
+    let opened = opened.as_str().unwrap();
+    for expected in [
+        "腎機能（eGFR）低下抑制率 = 32.9%",
+        "上限額 = ￥7,860,000",
+        "プログラム修了率 ≥ 80%: 100%",
+    ] {
+        let expected = expected.replace('￥', "¥");
+        assert!(opened.contains(&expected), "`{expected}` not in: {opened}");
+    }
+    for id in [
+        "egfr_decline_suppression",
+        "programme_completion",
+        "max_amount",
+    ] {
+        assert!(!opened.contains(id), "`{id}` in the explanations: {opened}");
+    }
     browser.screenshot("statement-ja");
     browser.assert_no_js_errors();
 }
