@@ -1,5 +1,6 @@
 //! `/contract-templates`, `/contract-checks` and `/contract-workbooks`: thin handlers over
-//! [`crate::service::contracts`].
+//! [`crate::service::contracts`]. The work (the engine, a workbook) needs no database but is
+//! CPU-bound: it runs on the blocking pool with the session check, never on an async worker.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -8,7 +9,6 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 
 use super::AppState;
-
 use super::error::AppResult;
 use super::extract::ApiJson;
 use super::session::AuthUser;
@@ -20,7 +20,9 @@ pub async fn templates(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<Json<Vec<Template>>> {
-    contracts::templates(&auth.actor(&state.db).await?).map(Json)
+    auth.run(&state.db, |_, actor| contracts::templates(actor))
+        .await
+        .map(Json)
 }
 
 pub async fn check(
@@ -28,7 +30,11 @@ pub async fn check(
     auth: AuthUser,
     ApiJson(input): ApiJson<DraftCheckInput>,
 ) -> AppResult<Json<DraftCheck>> {
-    contracts::check_draft(&auth.actor(&state.db).await?, input).map(Json)
+    auth.run(&state.db, move |_, actor| {
+        contracts::check_draft(actor, input)
+    })
+    .await
+    .map(Json)
 }
 
 pub async fn workbook(
@@ -36,7 +42,9 @@ pub async fn workbook(
     auth: AuthUser,
     ApiJson(input): ApiJson<WorkbookInput>,
 ) -> AppResult<Response> {
-    contracts::workbook(&auth.actor(&state.db).await?, input).map(super::download)
+    auth.run(&state.db, move |_, actor| contracts::workbook(actor, input))
+        .await
+        .map(super::download)
 }
 
 pub async fn import_workbook(
@@ -50,5 +58,9 @@ pub async fn import_workbook(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     super::extract::expect_table(content_type, &body)?;
-    contracts::import_workbook(&auth.actor(&state.db).await?, &body).map(Json)
+    auth.run(&state.db, move |_, actor| {
+        contracts::import_workbook(actor, &body)
+    })
+    .await
+    .map(Json)
 }

@@ -217,12 +217,6 @@ impl AuthUser {
         })
         .await
     }
-
-    /// The caller, checked on a connection of its own: for the few requests whose work needs no
-    /// database.
-    pub async fn actor(self, pool: &db::Db) -> AppResult<Actor> {
-        self.run(pool, |_, actor| Ok(*actor)).await
-    }
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -245,7 +239,6 @@ impl FromRequestParts<AppState> for AuthUser {
             .sub
             .parse()
             .map_err(|_| AppError::Unauthorized("the access token is invalid".into()))?;
-        let _ = state;
         Ok(AuthUser { claims, user_id })
     }
 }

@@ -358,7 +358,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                     apply_cap(
                         &mut extra,
                         contract.max_total_payment,
-                        contract_paid + base + topped,
+                        contract_paid.saturating_add(base).saturating_add(topped),
                         "contract maximum (支払上限額)".into(),
                         currency,
                         &mut caps,
