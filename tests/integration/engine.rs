@@ -68,6 +68,85 @@ fn golden_statements_are_unchanged() {
     }
 }
 
+crate::util::test!(explanations_read_in_japanese_and_english);
+/// Every explanation of every example has its words in both languages, one per cap and note:
+/// names instead of ids, amounts with the currency, and Japanese that reads as Japanese. The
+/// words of each example are kept beside its golden statement (`*.words.json`) so a change of
+/// wording is reviewed like a change of amount.
+fn explanations_read_in_japanese_and_english() {
+    let japanese = |text: &str| {
+        text.chars().any(|c| {
+            ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c)
+        })
+    };
+    for (name, contract, outcomes) in examples() {
+        let (c, o) = load(&contract, &outcomes);
+        let statement = compute(&c, &o).unwrap();
+        for line in &statement.lines {
+            let w = &line.words;
+            let at = format!("{name}: {} in {}", line.component, line.tranche);
+            assert_eq!(w.caps.len(), line.explanation.caps.len(), "{at}: caps");
+            assert_eq!(w.notes.len(), line.explanation.notes.len(), "{at}: notes");
+            let every = [&w.formula, &w.rounding]
+                .into_iter()
+                .chain(&w.caps)
+                .chain(&w.notes);
+            for words in every {
+                for text in [&words.ja, &words.en] {
+                    assert!(!text.is_empty(), "{at}: an empty text in {words:?}");
+                    assert!(!text.contains('`'), "{at}: an id in backticks: {text}");
+                    for id in c
+                        .components
+                        .iter()
+                        .map(|c| &c.id)
+                        .chain(c.tranches.iter().map(|t| &t.id))
+                    {
+                        // An id may be a word of a name ("final", "bed-days"); ids with an
+                        // underscore are unmistakably ids.
+                        if id.contains('_') {
+                            assert!(!text.contains(id.as_str()), "{at}: the id {id} in {text}");
+                        }
+                    }
+                }
+                assert!(
+                    japanese(&words.ja) || !words.en.chars().any(|c| c.is_ascii_alphabetic()),
+                    "{at}: not Japanese: {}",
+                    words.ja
+                );
+            }
+            // The rounding note says the amount with its currency.
+            let shown = seika::domain::money::amount_words(
+                line.amount.parse().unwrap(),
+                statement.currency,
+            );
+            if line.explanation.caps.is_empty() && line.explanation.notes.is_empty() {
+                assert!(
+                    w.rounding.ja.ends_with(&shown),
+                    "{at}: {} / {shown}",
+                    w.rounding.ja
+                );
+            }
+        }
+        let words: Vec<_> = statement.lines.iter().map(|l| &l.words).collect();
+        let text = serde_json::to_string_pretty(&words).unwrap() + "\n";
+        let golden = root().join(format!("tests/golden/{name}.words.json"));
+        if std::env::var_os("SEIKA_UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+            panic!(
+                "no words file {}; run with SEIKA_UPDATE_GOLDEN=1",
+                golden.display()
+            )
+        });
+        assert!(
+            text == expected,
+            "{name}: the words differ from {}",
+            golden.display()
+        );
+    }
+}
+
 crate::util::test!(golden_statements_and_examples_follow_the_published_schemas);
 /// The JSON Schemas in docs/schemas describe the files as the engine reads and writes them: every
 /// example contract and outcome file, and every golden statement, validates (a field made

@@ -264,6 +264,37 @@ impl fmt::Display for Money {
     }
 }
 
+/// A decimal for people: thousands separators, as few decimals as it needs ("12,345,678.9").
+pub fn grouped(amount: Decimal) -> String {
+    let text = amount.normalize().to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{fraction}")
+    }
+}
+
+/// An amount with its currency for people: `¥26,200,000`, `USD 1,250.5`.
+pub fn amount_words(amount: Decimal, currency: Currency) -> String {
+    let number = grouped(amount);
+    match currency.code() {
+        "JPY" => format!("¥{number}"),
+        code => format!("{code} {number}"),
+    }
+}
+
 /// Wire form: `{"amount": "12.50", "currency": "USD"}`; the amount is always a string.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::money::Currency;
+pub use crate::domain::money::amount_words;
 use crate::engine::contract::{ComparisonPay, Localized, Rule, Step};
 
 /// A part of a project the government may make public. The name, policy area, dates and status
@@ -65,32 +66,6 @@ pub const DEFAULT_PRIVACY_THRESHOLD: i32 = 10;
 /// (a count of zero reveals nobody and is shown).
 pub fn suppress_count(count: Decimal, threshold: i32) -> bool {
     count > Decimal::ZERO && count < Decimal::from(threshold)
-}
-
-/// An amount with its currency for people: `¥26,200,000`, `USD 1,250.50`.
-pub fn amount_words(amount: Decimal, currency: Currency) -> String {
-    let text = amount.normalize().to_string();
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let number = if fraction.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{fraction}")
-    };
-    match currency.code() {
-        "JPY" => format!("¥{number}"),
-        code => format!("{code} {number}"),
-    }
 }
 
 fn steps_words(steps: &[Step], currency: Currency) -> (String, String) {

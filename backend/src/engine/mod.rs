@@ -23,6 +23,7 @@ pub mod simulate;
 pub mod statement;
 pub mod versions;
 pub mod waterfall;
+pub mod words;
 pub mod xirr;
 
 use std::collections::BTreeMap;
@@ -81,7 +82,7 @@ fn apply_cap(
     amount: &mut i64,
     limit: Option<Decimal>,
     used: i64,
-    name: String,
+    (name, said): (String, words::Words),
     currency: crate::domain::Currency,
     caps: &mut Vec<CapApplied>,
 ) {
@@ -92,11 +93,32 @@ fn apply_cap(
         let cut = *amount - room;
         caps.push(CapApplied::new(
             name,
+            said,
             limit,
             Money::from_minor(cut, currency).to_decimal(),
         ));
         *amount = room;
     }
+}
+
+/// A payer's cap: the statement's text and the words people read.
+fn payer_cap(say: &words::Say<'_>, id: &str) -> (String, words::Words) {
+    let who = say.payer(id);
+    (
+        format!("payer cap `{id}`"),
+        words::words(
+            format!("支払者「{who}」の上限"),
+            format!("Cap of the payer \u{201c}{who}\u{201d}"),
+        ),
+    )
+}
+
+/// The text with its first letter in upper case.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// A refusal of the verified data naming the component, its tranche and its metric: what was
@@ -133,6 +155,14 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
     }
     let currency = contract.currency;
     let money = |minor: i64| Money::from_minor(minor, currency).amount_string();
+    let say = words::Say::new(contract);
+    let shown = |minor: i64| say.money(Money::from_minor(minor, currency).to_decimal());
+    let contract_maximum = || {
+        (
+            "contract maximum (支払上限額)".to_owned(),
+            words::words("支払上限額", "Contract maximum"),
+        )
+    };
 
     let mut state = RuleState::default();
     let mut lines = Vec::new();
@@ -174,18 +204,27 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 })?
             } else {
                 let awaiting = conditions.iter().any(|c| c.actual.is_none());
-                Evaluation {
-                    raw: Decimal::ZERO,
-                    status: if awaiting {
-                        LineStatus::AwaitingData
+                let mut e = Evaluation::new(
+                    Decimal::ZERO,
+                    "a condition is not met: all-or-nothing → 0".into(),
+                    if awaiting {
+                        words::words(
+                            "条件の判定に必要な検証済みの結果がまだありません（全部か無しか） → 0",
+                            "A condition still awaits verified results (all-or-nothing) → 0",
+                        )
                     } else {
-                        LineStatus::NotMet
+                        words::words(
+                            "条件を満たしていません（全部か無しか） → 0",
+                            "A condition is not met (all-or-nothing) → 0",
+                        )
                     },
-                    formula: "a condition is not met: all-or-nothing → 0".into(),
-                    inputs: BTreeMap::new(),
-                    notes: Vec::new(),
-                    caps: Vec::new(),
-                }
+                );
+                e.status = if awaiting {
+                    LineStatus::AwaitingData
+                } else {
+                    LineStatus::NotMet
+                };
+                e
             };
 
             let out_of_range = |e: crate::domain::MoneyError| {
@@ -213,6 +252,21 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 evaluation.raw.normalize(),
                 money(amount)
             );
+            let how = say.rounding();
+            let rounding_words = words::words(
+                format!(
+                    "{}: {} → {}",
+                    how.ja,
+                    say.money(evaluation.raw),
+                    shown(amount)
+                ),
+                format!(
+                    "{}: {} → {}",
+                    capitalised(&how.en),
+                    say.money(evaluation.raw),
+                    shown(amount)
+                ),
+            );
             // Running totals are checked: amounts near the limit of the currency's minor units
             // are refused, naming the component, never a panic.
             let overflow = || {
@@ -232,18 +286,53 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                     .try_fold(0_i64, |sum, part| sum.checked_add(part))
                     .ok_or_else(overflow)?;
                 let net = amount.saturating_sub(earlier).max(0);
-                evaluation.notes.push(format!(
-                    "{} less {} already paid by {} = {}",
-                    money(amount),
-                    money(earlier),
-                    component
-                        .net_of
+                let names: Vec<words::Words> = component
+                    .net_of
+                    .iter()
+                    .map(|id| say.component(id))
+                    .collect();
+                let quoted = |ja: bool| {
+                    names
                         .iter()
-                        .map(|id| format!("`{id}`"))
+                        .map(|n| {
+                            if ja {
+                                format!("「{}」", n.ja)
+                            } else {
+                                format!("\u{201c}{}\u{201d}", n.en)
+                            }
+                        })
                         .collect::<Vec<_>>()
-                        .join(", "),
-                    money(net)
-                ));
+                };
+                evaluation.note(
+                    format!(
+                        "{} less {} already paid by {} = {}",
+                        money(amount),
+                        money(earlier),
+                        component
+                            .net_of
+                            .iter()
+                            .map(|id| format!("`{id}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        money(net)
+                    ),
+                    words::words(
+                        format!(
+                            "{} − {}で支払済みの {} = {}",
+                            shown(amount),
+                            quoted(true).join("、"),
+                            shown(earlier),
+                            shown(net)
+                        ),
+                        format!(
+                            "{} less {} already paid by {} = {}",
+                            shown(amount),
+                            shown(earlier),
+                            quoted(false).join(", "),
+                            shown(net)
+                        ),
+                    ),
+                );
                 evaluation
                     .inputs
                     .insert("paid_by_earlier_components".to_owned(), money(earlier));
@@ -257,7 +346,13 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 &mut amount,
                 component.cap,
                 0,
-                format!("component cap `{}`", component.id),
+                (format!("component cap `{}`", component.id), {
+                    let n = say.component(&component.id);
+                    words::words(
+                        format!("構成要素「{}」の上限", n.ja),
+                        format!("Cap of the component \u{201c}{}\u{201d}", n.en),
+                    )
+                }),
                 currency,
                 &mut caps,
             );
@@ -268,7 +363,13 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                     &mut amount,
                     m.cap,
                     used,
-                    format!("metric cap `{}`", m.id),
+                    (
+                        format!("metric cap `{}`", m.id),
+                        words::words(
+                            format!("指標「{}」の上限", m.name.ja),
+                            format!("Cap of the metric \u{201c}{}\u{201d}", m.name.en),
+                        ),
+                    ),
                     currency,
                     &mut caps,
                 );
@@ -277,7 +378,13 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 &mut amount,
                 tranche.cap,
                 tranche_paid,
-                format!("tranche cap `{}`", tranche.id),
+                (format!("tranche cap `{}`", tranche.id), {
+                    let n = say.tranche(&tranche.id);
+                    words::words(
+                        format!("支払期「{}」の上限", n.ja),
+                        format!("Cap of the payment date \u{201c}{}\u{201d}", n.en),
+                    )
+                }),
                 currency,
                 &mut caps,
             );
@@ -285,7 +392,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                 &mut amount,
                 contract.max_total_payment,
                 contract_paid,
-                "contract maximum (支払上限額)".into(),
+                contract_maximum(),
                 currency,
                 &mut caps,
             );
@@ -316,7 +423,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                     part,
                     payer.max_payment,
                     payer_paid[i],
-                    format!("payer cap `{}`", payer.id),
+                    payer_cap(&say, &payer.id),
                     currency,
                     &mut caps,
                 );
@@ -351,7 +458,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                         &mut extra,
                         payer.max_payment,
                         payer_paid[i],
-                        format!("payer cap `{}`", payer.id),
+                        payer_cap(&say, &payer.id),
                         currency,
                         &mut caps,
                     );
@@ -359,22 +466,48 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                         &mut extra,
                         contract.max_total_payment,
                         contract_paid.saturating_add(base).saturating_add(topped),
-                        "contract maximum (支払上限額)".into(),
+                        contract_maximum(),
                         currency,
                         &mut caps,
                     );
-                    evaluation.notes.push(format!(
-                        "top-up by `{}`: {} × {} = {}{}",
-                        payer.id,
-                        money(base),
-                        rate.normalize(),
-                        money(before),
-                        if extra < before {
-                            format!(", {} within its caps", money(extra))
-                        } else {
-                            String::new()
-                        }
-                    ));
+                    let who = say.payer(&payer.id);
+                    let shown_rate = words::percent(rate);
+                    evaluation.note(
+                        format!(
+                            "top-up by `{}`: {} × {} = {}{}",
+                            payer.id,
+                            money(base),
+                            rate.normalize(),
+                            money(before),
+                            if extra < before {
+                                format!(", {} within its caps", money(extra))
+                            } else {
+                                String::new()
+                            }
+                        ),
+                        words::words(
+                            format!(
+                                "「{who}」の上乗せ: {} × {shown_rate} = {}{}",
+                                shown(base),
+                                shown(before),
+                                if extra < before {
+                                    format!("、上限内で {}", shown(extra))
+                                } else {
+                                    String::new()
+                                }
+                            ),
+                            format!(
+                                "Top-up by \u{201c}{who}\u{201d}: {} × {shown_rate} = {}{}",
+                                shown(base),
+                                shown(before),
+                                if extra < before {
+                                    format!(", {} within its caps", shown(extra))
+                                } else {
+                                    String::new()
+                                }
+                            ),
+                        ),
+                    );
                     parts[k] = parts[k].checked_add(extra).ok_or_else(overflow)?;
                     payer_paid[i] = payer_paid[i].checked_add(extra).ok_or_else(overflow)?;
                     topped = topped.checked_add(extra).ok_or_else(overflow)?;
@@ -418,6 +551,12 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                         amount: money(*part),
                     })
                     .collect(),
+                words: words::LineWords {
+                    formula: evaluation.formula_words,
+                    rounding: rounding_words,
+                    caps: caps.iter().map(|c| c.words.clone()).collect(),
+                    notes: evaluation.note_words,
+                },
                 explanation: Explanation {
                     inputs: evaluation.inputs,
                     conditions,

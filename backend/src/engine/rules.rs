@@ -12,6 +12,7 @@ use super::contract::{
 };
 use super::outcomes::Outcomes;
 use super::statement::{CapApplied, ConditionCheck, LineStatus};
+use super::words::{Say, Words, grouped, percent, words};
 
 /// What a rule gives before rounding and the contract's caps.
 #[derive(Debug, Clone)]
@@ -19,13 +20,17 @@ pub struct Evaluation {
     pub raw: Decimal,
     pub status: LineStatus,
     pub formula: String,
+    /// The formula as people read it, in both languages.
+    pub formula_words: Words,
     pub inputs: BTreeMap<String, String>,
     pub notes: Vec<String>,
+    /// The notes as people read them (one per note).
+    pub note_words: Vec<Words>,
     pub caps: Vec<CapApplied>,
 }
 
 impl Evaluation {
-    fn new(raw: Decimal, formula: String) -> Self {
+    pub fn new(raw: Decimal, formula: String, formula_words: Words) -> Self {
         Evaluation {
             raw,
             status: if raw.is_zero() {
@@ -34,17 +39,32 @@ impl Evaluation {
                 LineStatus::Earned
             },
             formula,
+            formula_words,
             inputs: BTreeMap::new(),
             notes: Vec::new(),
+            note_words: Vec::new(),
             caps: Vec::new(),
         }
     }
 
-    fn awaiting(what: String) -> Self {
-        let mut e = Evaluation::new(Decimal::ZERO, "no verified result yet: 0".into());
+    fn awaiting(what: String, said: Words) -> Self {
+        let mut e = Evaluation::new(
+            Decimal::ZERO,
+            "no verified result yet: 0".into(),
+            words(
+                "検証済みの結果がまだありません → 0",
+                "No verified result yet → 0",
+            ),
+        );
         e.status = LineStatus::AwaitingData;
-        e.notes.push(what);
+        e.note(what, said);
         e
+    }
+
+    /// Adds a note: the statement's text and the words people read.
+    pub fn note(&mut self, text: String, said: Words) {
+        self.notes.push(text);
+        self.note_words.push(said);
     }
 
     fn input(mut self, name: &str, value: impl ToString) -> Self {
@@ -143,6 +163,13 @@ pub fn evaluate(
     state: &mut RuleState,
 ) -> Evaluation {
     let tranche = component.tranche.as_str();
+    let say = Say::new(contract);
+    let no_result = |metric: &str| {
+        Evaluation::awaiting(
+            format!("no verified result for `{metric}` in `{tranche}`"),
+            say.no_result(metric, tranche),
+        )
+    };
     let direction_of = |metric: &str| {
         contract
             .metric(metric)
@@ -150,8 +177,15 @@ pub fn evaluate(
     };
     match &component.rule {
         Rule::Fixed { amount, milestone } => match milestone {
-            None => Evaluation::new(*amount, format!("fixed fee = {}", fmt(*amount)))
-                .input("amount", fmt(*amount)),
+            None => Evaluation::new(
+                *amount,
+                format!("fixed fee = {}", fmt(*amount)),
+                words(
+                    format!("固定額 {}", say.money(*amount)),
+                    format!("Fixed fee {}", say.money(*amount)),
+                ),
+            )
+            .input("amount", fmt(*amount)),
             Some(id) => match outcomes.milestone(id) {
                 Some(m) => Evaluation::new(
                     *amount,
@@ -160,45 +194,96 @@ pub fn evaluate(
                         m.achieved_on,
                         fmt(*amount)
                     ),
+                    words(
+                        format!(
+                            "マイルストーン「{id}」を{}に達成 → 固定額 {}",
+                            m.achieved_on.format("%Y年%-m月%-d日"),
+                            say.money(*amount)
+                        ),
+                        format!(
+                            "Milestone \u{201c}{id}\u{201d} achieved on {} → fixed fee {}",
+                            m.achieved_on,
+                            say.money(*amount)
+                        ),
+                    ),
                 )
                 .input("amount", fmt(*amount))
                 .input("milestone", id)
                 .input("achieved_on", m.achieved_on),
-                None => Evaluation::awaiting(format!("milestone `{id}` not reported achieved")),
+                None => Evaluation::awaiting(
+                    format!("milestone `{id}` not reported achieved"),
+                    words(
+                        format!("マイルストーン「{id}」の達成はまだ報告されていません"),
+                        format!("Milestone \u{201c}{id}\u{201d} has not been reported achieved"),
+                    ),
+                ),
             },
         },
         Rule::Tiered { metric, steps } => {
             let Some(value) = metric_value(outcomes, metric, tranche) else {
-                return Evaluation::awaiting(format!(
-                    "no verified result for `{metric}` in `{tranche}`"
-                ));
+                return no_result(metric);
             };
             let direction = direction_of(metric);
-            let (amount, formula) = match best_step(steps, value, direction) {
-                Some(s) => (
-                    s.amount,
-                    format!(
-                        "{} {} step {} → {}",
-                        fmt(value),
-                        if direction == Direction::HigherIsBetter {
-                            "≥"
-                        } else {
-                            "≤"
-                        },
-                        fmt(s.at),
-                        fmt(s.amount)
-                    ),
-                ),
-                None => (
-                    Decimal::ZERO,
-                    format!(
-                        "{} reaches no step (first step at {}) → 0",
-                        fmt(value),
-                        steps.first().map_or("-".into(), |s| fmt(s.at))
-                    ),
-                ),
+            let v = |d: Decimal| say.value(metric, d);
+            let name = say.metric(metric);
+            let (amount, formula, said) = match best_step(steps, value, direction) {
+                Some(s) => {
+                    let sign = if direction == Direction::HigherIsBetter {
+                        "≥"
+                    } else {
+                        "≤"
+                    };
+                    (
+                        s.amount,
+                        format!(
+                            "{} {sign} step {} → {}",
+                            fmt(value),
+                            fmt(s.at),
+                            fmt(s.amount)
+                        ),
+                        words(
+                            format!(
+                                "{} {} {sign} 段階 {} → {}",
+                                name.ja,
+                                v(value),
+                                v(s.at),
+                                say.money(s.amount)
+                            ),
+                            format!(
+                                "{} {} {sign} step {} → {}",
+                                name.en,
+                                v(value),
+                                v(s.at),
+                                say.money(s.amount)
+                            ),
+                        ),
+                    )
+                }
+                None => {
+                    let first = steps.first().map_or("-".into(), |s| v(s.at));
+                    (
+                        Decimal::ZERO,
+                        format!(
+                            "{} reaches no step (first step at {}) → 0",
+                            fmt(value),
+                            steps.first().map_or("-".into(), |s| fmt(s.at))
+                        ),
+                        words(
+                            format!(
+                                "{} {} はどの段階にも達していません（最初の段階は {first}） → 0",
+                                name.ja,
+                                v(value)
+                            ),
+                            format!(
+                                "{} {} reaches no step (the first is {first}) → 0",
+                                name.en,
+                                v(value)
+                            ),
+                        ),
+                    )
+                }
             };
-            Evaluation::new(amount, formula).input(metric, fmt(value))
+            Evaluation::new(amount, formula, said).input(metric, fmt(value))
         }
         Rule::Linear {
             metric,
@@ -207,14 +292,14 @@ pub fn evaluate(
             floor_ratio,
         } => {
             let Some(value) = metric_value(outcomes, metric, tranche) else {
-                return Evaluation::awaiting(format!(
-                    "no verified result for `{metric}` in `{tranche}`"
-                ));
+                return no_result(metric);
             };
-            let (ratio, ratio_formula) = match direction_of(metric) {
+            let v = |d: Decimal| say.value(metric, d);
+            let (ratio, ratio_formula, ratio_words) = match direction_of(metric) {
                 Direction::HigherIsBetter => (
                     value / *target,
                     format!("{} / {}", fmt(value), fmt(*target)),
+                    format!("{} / {}", v(value), v(*target)),
                 ),
                 Direction::LowerIsBetter => {
                     let baseline = contract
@@ -229,6 +314,13 @@ pub fn evaluate(
                             fmt(value),
                             fmt(baseline),
                             fmt(*target)
+                        ),
+                        format!(
+                            "({} − {}) / ({} − {})",
+                            v(baseline),
+                            v(value),
+                            v(baseline),
+                            v(*target)
                         ),
                     )
                 }
@@ -248,28 +340,62 @@ pub fn evaluate(
                 fmt(clamped),
                 fmt(amount)
             );
+            let shown = format!(
+                "{} × min(1, {ratio_words}) = {} × {} = {}",
+                say.money(*max_amount),
+                say.money(*max_amount),
+                percent(clamped),
+                say.money(amount)
+            );
+            let mut said = words(format!("上限額 {shown}"), format!("Maximum {shown}"));
             if below_floor {
                 formula = format!(
                     "achievement {} below floor {} → 0",
                     fmt(clamped),
                     fmt(floor_ratio.unwrap_or_default())
                 );
+                let floor = percent(floor_ratio.unwrap_or_default());
+                said = words(
+                    format!("達成率 {} が下限 {floor} 未満 → 0", percent(clamped)),
+                    format!(
+                        "Achievement {} is below the floor {floor} → 0",
+                        percent(clamped)
+                    ),
+                );
             }
-            let mut e = Evaluation::new(amount, formula)
+            let mut e = Evaluation::new(amount, formula, said)
                 .input(metric, fmt(value))
                 .input("target", fmt(*target))
                 .input("max_amount", fmt(*max_amount));
             if ratio < Decimal::ZERO {
-                e.notes.push(format!(
-                    "achievement {} is below 0 (a negative effect); floored at 0",
-                    fmt(ratio)
-                ));
+                e.note(
+                    format!(
+                        "achievement {} is below 0 (a negative effect); floored at 0",
+                        fmt(ratio)
+                    ),
+                    words(
+                        format!(
+                            "達成率 {} は0未満（負の効果）のため0として計算",
+                            percent(ratio)
+                        ),
+                        format!(
+                            "Achievement {} is below 0 (a negative effect); counted as 0",
+                            percent(ratio)
+                        ),
+                    ),
+                );
             }
             if ratio > Decimal::ONE {
-                e.notes.push(format!(
-                    "achievement {} exceeds 100 %; capped at 1",
-                    fmt(ratio)
-                ));
+                e.note(
+                    format!("achievement {} exceeds 100 %; capped at 1", fmt(ratio)),
+                    words(
+                        format!("達成率 {} は100%を超えるため100%として計算", percent(ratio)),
+                        format!(
+                            "Achievement {} exceeds 100%; counted as 100%",
+                            percent(ratio)
+                        ),
+                    ),
+                );
             }
             e
         }
@@ -281,16 +407,16 @@ pub fn evaluate(
             steps,
         } => {
             let Some(value) = metric_value(outcomes, metric, tranche) else {
-                return Evaluation::awaiting(format!(
-                    "no verified result for `{metric}` in `{tranche}`"
-                ));
+                return no_result(metric);
             };
             let direction = direction_of(metric);
             let better_or_equal = |a: Decimal, b: Decimal| match direction {
                 Direction::HigherIsBetter => a >= b,
                 Direction::LowerIsBetter => a <= b,
             };
-            let (amount, formula) = if better_or_equal(value, *full_at) {
+            let v = |d: Decimal| say.value(metric, d);
+            let name = say.metric(metric);
+            let (amount, formula, said) = if better_or_equal(value, *full_at) {
                 (
                     *max_amount,
                     format!(
@@ -299,15 +425,56 @@ pub fn evaluate(
                         fmt(*full_at),
                         fmt(*max_amount)
                     ),
+                    words(
+                        format!(
+                            "{} {} が満額の水準 {} に到達 → {}",
+                            name.ja,
+                            v(value),
+                            v(*full_at),
+                            say.money(*max_amount)
+                        ),
+                        format!(
+                            "{} {} reaches the full-payment level {} → {}",
+                            name.en,
+                            v(value),
+                            v(*full_at),
+                            say.money(*max_amount)
+                        ),
+                    ),
                 )
             } else if !better_or_equal(value, *none_at) || value == *none_at {
                 (
                     Decimal::ZERO,
                     format!("{} not beyond none_at {} → 0", fmt(value), fmt(*none_at)),
+                    words(
+                        format!(
+                            "{} {} は支払が始まる水準 {} を超えていません → 0",
+                            name.ja,
+                            v(value),
+                            v(*none_at)
+                        ),
+                        format!(
+                            "{} {} is not beyond the level where payment starts, {} → 0",
+                            name.en,
+                            v(value),
+                            v(*none_at)
+                        ),
+                    ),
                 )
             } else if steps.is_empty() {
                 let share = (value - *none_at) / (*full_at - *none_at);
                 let amount = *max_amount * share;
+                let shown = format!(
+                    "{} × ({} − {}) / ({} − {}) = {} × {} = {}",
+                    say.money(*max_amount),
+                    v(value),
+                    v(*none_at),
+                    v(*full_at),
+                    v(*none_at),
+                    say.money(*max_amount),
+                    percent(share),
+                    say.money(amount)
+                );
                 (
                     amount,
                     format!(
@@ -321,6 +488,7 @@ pub fn evaluate(
                         fmt(share),
                         fmt(amount)
                     ),
+                    words(format!("上限額 {shown}"), format!("Maximum {shown}")),
                 )
             } else {
                 match best_step(steps, value, direction) {
@@ -332,14 +500,38 @@ pub fn evaluate(
                             fmt(s.at),
                             fmt(s.amount)
                         ),
+                        words(
+                            format!(
+                                "{} {} は表の段階 {} に到達 → {}",
+                                name.ja,
+                                v(value),
+                                v(s.at),
+                                say.money(s.amount)
+                            ),
+                            format!(
+                                "{} {} reaches the table's step {} → {}",
+                                name.en,
+                                v(value),
+                                v(s.at),
+                                say.money(s.amount)
+                            ),
+                        ),
                     ),
                     None => (
                         Decimal::ZERO,
                         format!("{} reaches no step of the table → 0", fmt(value)),
+                        words(
+                            format!(
+                                "{} {} は表のどの段階にも達していません → 0",
+                                name.ja,
+                                v(value)
+                            ),
+                            format!("{} {} reaches no step of the table → 0", name.en, v(value)),
+                        ),
                     ),
                 }
             };
-            Evaluation::new(amount, formula)
+            Evaluation::new(amount, formula, said)
                 .input(metric, fmt(value))
                 .input("none_at", fmt(*none_at))
                 .input("full_at", fmt(*full_at))
@@ -349,15 +541,7 @@ pub fn evaluate(
             effect,
             blend,
             pay,
-        } => evaluate_comparison(
-            outcomes,
-            tranche,
-            metric,
-            direction_of(metric),
-            *effect,
-            blend,
-            pay,
-        ),
+        } => evaluate_comparison(say, outcomes, tranche, metric, *effect, blend, pay),
         Rule::SavingsShare {
             metric,
             share_before,
@@ -371,33 +555,60 @@ pub fn evaluate(
                 .iter()
                 .find(|t| t.id == tranche)
                 .map(|t| t.due_on);
-            let (hurdle, hurdle_text) = match (switch_after, switch_after_return, due_on) {
-                (Some(amount), _, _) => (*amount, fmt(*amount)),
+            let (hurdle, hurdle_text, hurdle_words) = match (
+                switch_after,
+                switch_after_return,
+                due_on,
+            ) {
+                (Some(amount), _, _) => (
+                    *amount,
+                    fmt(*amount),
+                    words(say.money(*amount), say.money(*amount)),
+                ),
                 (None, Some(r), Some(day)) => match r.on(day, contract.currency) {
-                    Some(h) => (
-                        h,
-                        format!(
-                            "{} = {} × (1 + {} × {} days / 365)",
-                            fmt(h),
-                            fmt(r.principal),
-                            fmt(r.annual_return),
-                            (day - r.from).num_days().max(0)
-                        ),
-                    ),
+                    Some(h) => {
+                        let days = (day - r.from).num_days().max(0);
+                        (
+                            h,
+                            format!(
+                                "{} = {} × (1 + {} × {days} days / 365)",
+                                fmt(h),
+                                fmt(r.principal),
+                                fmt(r.annual_return),
+                            ),
+                            words(
+                                format!(
+                                    "{} = 元本 {} × (1 + 年率 {} × {days}日 / 365)",
+                                    say.money(h),
+                                    say.money(r.principal),
+                                    percent(r.annual_return)
+                                ),
+                                format!(
+                                    "{} = principal {} × (1 + {} a year × {days} days / 365)",
+                                    say.money(h),
+                                    say.money(r.principal),
+                                    percent(r.annual_return)
+                                ),
+                            ),
+                        )
+                    }
                     None => {
                         return Evaluation::awaiting(
                             "the savings hurdle overflows: check the principal and return".into(),
+                            words(
+                                "節減額の切替基準額が計算できる範囲を超えます。元本と利回りを確認してください",
+                                "The savings hurdle overflows: check the principal and the return",
+                            ),
                         );
                     }
                 },
-                _ => (Decimal::ZERO, "0".to_owned()),
+                _ => (Decimal::ZERO, "0".to_owned(), words("0", "0")),
             };
             let switch_after = &hurdle;
             let Some(savings) = metric_value(outcomes, metric, tranche) else {
-                return Evaluation::awaiting(format!(
-                    "no verified result for `{metric}` in `{tranche}`"
-                ));
+                return no_result(metric);
             };
+            let v = |d: Decimal| say.value(metric, d);
             let savings = savings.max(Decimal::ZERO);
             let paid = state
                 .savings_paid
@@ -406,36 +617,65 @@ pub fn evaluate(
                 .unwrap_or_default();
             let remaining_before = (*switch_after - paid).max(Decimal::ZERO);
             let at_first_share = savings * *share_before;
-            let (amount, formula) = if at_first_share <= remaining_before || share_before.is_zero()
-            {
-                (
-                    at_first_share,
-                    format!(
+            let (amount, formula, said) =
+                if at_first_share <= remaining_before || share_before.is_zero() {
+                    let shown = format!(
                         "{} × {} = {}",
-                        fmt(savings),
-                        fmt(*share_before),
-                        fmt(at_first_share)
-                    ),
-                )
-            } else {
-                let savings_used = remaining_before / *share_before;
-                let after = (savings - savings_used) * *share_after;
-                let amount = remaining_before + after;
-                (
-                    amount,
-                    format!(
-                        "{} (at {} until {} is reached) + ({} − {}) × {} = {}",
-                        fmt(remaining_before),
-                        fmt(*share_before),
-                        hurdle_text,
-                        fmt(savings),
-                        fmt(savings_used),
-                        fmt(*share_after),
-                        fmt(amount)
-                    ),
-                )
-            };
-            Evaluation::new(amount, formula)
+                        v(savings),
+                        percent(*share_before),
+                        say.money(at_first_share)
+                    );
+                    (
+                        at_first_share,
+                        format!(
+                            "{} × {} = {}",
+                            fmt(savings),
+                            fmt(*share_before),
+                            fmt(at_first_share)
+                        ),
+                        words(format!("節減額 {shown}"), format!("Savings {shown}")),
+                    )
+                } else {
+                    let savings_used = remaining_before / *share_before;
+                    let after = (savings - savings_used) * *share_after;
+                    let amount = remaining_before + after;
+                    (
+                        amount,
+                        format!(
+                            "{} (at {} until {} is reached) + ({} − {}) × {} = {}",
+                            fmt(remaining_before),
+                            fmt(*share_before),
+                            hurdle_text,
+                            fmt(savings),
+                            fmt(savings_used),
+                            fmt(*share_after),
+                            fmt(amount)
+                        ),
+                        words(
+                            format!(
+                                "{}（{} に達するまで {}） + (節減額 {} − {}) × {} = {}",
+                                say.money(remaining_before),
+                                hurdle_words.ja,
+                                percent(*share_before),
+                                v(savings),
+                                v(savings_used),
+                                percent(*share_after),
+                                say.money(amount)
+                            ),
+                            format!(
+                                "{} (at {} until {} is reached) + (savings {} − {}) × {} = {}",
+                                say.money(remaining_before),
+                                percent(*share_before),
+                                hurdle_words.en,
+                                v(savings),
+                                v(savings_used),
+                                percent(*share_after),
+                                say.money(amount)
+                            ),
+                        ),
+                    )
+                };
+            Evaluation::new(amount, formula, said)
                 .input(metric, fmt(savings))
                 .input("paid_before_this_tranche", fmt(paid))
         }
@@ -445,6 +685,7 @@ pub fn evaluate(
             cap_per_participant_per_year,
             ..
         } => evaluate_rate_card(
+            say,
             component,
             outcomes,
             window,
@@ -466,6 +707,10 @@ pub fn evaluate(
                 return Evaluation::new(
                     Decimal::ZERO,
                     format!("no records of state `{good_state}` → 0"),
+                    words(
+                        format!("状態「{good_state}」の記録がありません → 0"),
+                        format!("No records of the state \u{201c}{good_state}\u{201d} → 0"),
+                    ),
                 );
             };
             let group = component.rule.metric().unwrap_or(&component.id).to_owned();
@@ -500,18 +745,42 @@ pub fn evaluate(
                     fmt(*price_per_period),
                     fmt(amount)
                 ),
+                words(
+                    format!(
+                        "{}人期間 × {} = {}",
+                        grouped(Decimal::from(periods)),
+                        say.money(*price_per_period),
+                        say.money(amount)
+                    ),
+                    format!(
+                        "{} person-periods × {} = {}",
+                        grouped(Decimal::from(periods)),
+                        say.money(*price_per_period),
+                        say.money(amount)
+                    ),
+                ),
             )
             .input("person_periods", periods)
             .input("price_per_period", fmt(*price_per_period));
             if repeats > 0 {
-                e.notes.push(format!(
-                    "{repeats} duplicate records (same participant and day) counted once"
-                ));
+                e.note(
+                    format!("{repeats} duplicate records (same participant and day) counted once"),
+                    words(
+                        format!("同じ参加者・同じ日の重複記録 {repeats}件は1回と数えました"),
+                        format!(
+                            "{repeats} duplicate records (same participant and day) counted once"
+                        ),
+                    ),
+                );
             }
             if over_max > 0 {
-                e.notes.push(format!(
-                    "{over_max} periods beyond the per-participant maximum not paid"
-                ));
+                e.note(
+                    format!("{over_max} periods beyond the per-participant maximum not paid"),
+                    words(
+                        format!("参加者あたりの上限を超える {over_max}期間は支払対象外"),
+                        format!("{over_max} periods beyond the per-participant maximum not paid"),
+                    ),
+                );
             }
             e
         }
@@ -519,16 +788,26 @@ pub fn evaluate(
 }
 
 fn evaluate_comparison(
+    say: Say<'_>,
     outcomes: &Outcomes,
     tranche: &str,
     metric: &str,
-    direction: Direction,
     kind: EffectKind,
     blend: &[super::contract::BlendWeight],
     pay: &ComparisonPay,
 ) -> Evaluation {
     let Some(result) = outcomes.result(metric, tranche) else {
-        return Evaluation::awaiting(format!("no verified result for `{metric}` in `{tranche}`"));
+        return Evaluation::awaiting(
+            format!("no verified result for `{metric}` in `{tranche}`"),
+            say.no_result(metric, tranche),
+        );
+    };
+    let name = say.metric(metric);
+    let direction = say.direction(metric);
+    // An effect in the metric's unit, or relative (a percentage of the comparison).
+    let shown = |d: Decimal| match kind {
+        EffectKind::Absolute => say.value(metric, d),
+        EffectKind::Relative => percent(d),
     };
     let effect_of = |treated: Decimal, comparison: Decimal| -> Option<Decimal> {
         let absolute = match direction {
@@ -542,12 +821,20 @@ fn evaluate_comparison(
     };
     let mut inputs = BTreeMap::new();
     let mut parts = Vec::new();
+    let mut shown_parts = Vec::new();
     let effect = if blend.is_empty() {
         let (Some(treated), Some(comparison)) = (result.effective_value(), result.comparison)
         else {
-            return Evaluation::awaiting(format!(
-                "`{metric}` needs a treated value and a comparison value"
-            ));
+            return Evaluation::awaiting(
+                format!("`{metric}` needs a treated value and a comparison value"),
+                words(
+                    format!("「{}」には介入群と比較群の値が必要です", name.ja),
+                    format!(
+                        "\u{201c}{}\u{201d} needs a treated value and a comparison value",
+                        name.en
+                    ),
+                ),
+            );
         };
         inputs.insert("treated".to_owned(), fmt(treated));
         inputs.insert("comparison".to_owned(), fmt(comparison));
@@ -556,37 +843,76 @@ fn evaluate_comparison(
         let mut total = Some(Decimal::ZERO);
         for w in blend {
             let Some(est) = result.estimates.iter().find(|e| e.source == w.source) else {
-                return Evaluation::awaiting(format!("no `{}` estimate for `{metric}`", w.source));
+                return Evaluation::awaiting(
+                    format!("no `{}` estimate for `{metric}`", w.source),
+                    words(
+                        format!("「{}」の推定「{}」がありません", name.ja, w.source),
+                        format!(
+                            "No \u{201c}{}\u{201d} estimate for \u{201c}{}\u{201d}",
+                            w.source, name.en
+                        ),
+                    ),
+                );
             };
             let e = effect_of(est.treated, est.comparison);
             inputs.insert(format!("{}.treated", w.source), fmt(est.treated));
             inputs.insert(format!("{}.comparison", w.source), fmt(est.comparison));
             parts.push(format!("{} × {}", fmt(w.weight), e.map_or("?".into(), fmt)));
+            shown_parts.push(format!(
+                "{} × {}",
+                percent(w.weight),
+                e.map_or("?".into(), shown)
+            ));
             total = total.zip(e).map(|(t, e)| t + w.weight * e);
         }
         total
     };
     let Some(effect) = effect else {
-        return Evaluation::awaiting(format!(
-            "the relative effect of `{metric}` needs a non-zero comparison value"
-        ));
+        return Evaluation::awaiting(
+            format!("the relative effect of `{metric}` needs a non-zero comparison value"),
+            words(
+                format!("「{}」の相対効果には0でない比較群の値が必要です", name.ja),
+                format!(
+                    "The relative effect of \u{201c}{}\u{201d} needs a comparison value other than 0",
+                    name.en
+                ),
+            ),
+        );
     };
     let effect_text = if parts.is_empty() {
         format!("effect = {}", fmt(effect))
     } else {
         format!("effect = {} = {}", parts.join(" + "), fmt(effect))
     };
-    let (amount, pay_text) = match pay {
+    let effect_shown = if shown_parts.is_empty() {
+        shown(effect)
+    } else {
+        format!("{} = {}", shown_parts.join(" + "), shown(effect))
+    };
+    let effect_words = words(
+        format!("{}の効果 = {effect_shown}", name.ja),
+        format!("Effect on {} = {effect_shown}", name.en),
+    );
+    let (amount, pay_text, pay_words) = match pay {
         ComparisonPay::Threshold { at_least, amount } => {
             if effect >= *at_least {
+                let said = format!(
+                    "{} ≥ {} → {}",
+                    shown(effect),
+                    shown(*at_least),
+                    say.money(*amount)
+                );
                 (
                     *amount,
                     format!("{} ≥ {} → {}", fmt(effect), fmt(*at_least), fmt(*amount)),
+                    words(said.clone(), said),
                 )
             } else {
+                let said = format!("{} < {} → 0", shown(effect), shown(*at_least));
                 (
                     Decimal::ZERO,
                     format!("{} < {} → 0", fmt(effect), fmt(*at_least)),
+                    words(said.clone(), said),
                 )
             }
         }
@@ -595,10 +921,28 @@ fn evaluate_comparison(
             Some(s) => (
                 s.amount,
                 format!("{} ≥ step {} → {}", fmt(effect), fmt(s.at), fmt(s.amount)),
+                words(
+                    format!(
+                        "{} ≥ 段階 {} → {}",
+                        shown(effect),
+                        shown(s.at),
+                        say.money(s.amount)
+                    ),
+                    format!(
+                        "{} ≥ step {} → {}",
+                        shown(effect),
+                        shown(s.at),
+                        say.money(s.amount)
+                    ),
+                ),
             ),
             None => (
                 Decimal::ZERO,
                 format!("{} reaches no step → 0", fmt(effect)),
+                words(
+                    format!("{} はどの段階にも達していません → 0", shown(effect)),
+                    format!("{} reaches no step → 0", shown(effect)),
+                ),
             ),
         },
         ComparisonPay::PerUnit {
@@ -617,12 +961,30 @@ fn evaluate_comparison(
                         fmt(effect),
                         fmt(*gate)
                     ),
+                    words(
+                        format!("効果 {} が基準 {} 未満 → 0", shown(effect), shown(*gate)),
+                        format!(
+                            "Effect {} is below the threshold {} → 0",
+                            shown(effect),
+                            shown(*gate)
+                        ),
+                    ),
                 )
             } else if *per_participant {
                 let Some(cohort) = result.cohort_size else {
-                    return Evaluation::awaiting(format!(
-                        "`{metric}` needs cohort_size for a per-participant payment"
-                    ));
+                    return Evaluation::awaiting(
+                        format!("`{metric}` needs cohort_size for a per-participant payment"),
+                        words(
+                            format!(
+                                "「{}」の参加者あたりの支払にはコホートの人数が必要です",
+                                name.ja
+                            ),
+                            format!(
+                                "\u{201c}{}\u{201d} needs the cohort's size for a per-participant payment",
+                                name.en
+                            ),
+                        ),
+                    );
                 };
                 inputs.insert("cohort_size".to_owned(), fmt(cohort));
                 let units = positive * cohort;
@@ -638,17 +1000,51 @@ fn evaluate_comparison(
                         fmt(*price),
                         fmt(amount)
                     ),
+                    words(
+                        format!(
+                            "{} × {}人 × {} = {}単位 × {} = {}",
+                            shown(positive),
+                            grouped(cohort),
+                            say.money(*price),
+                            grouped(units),
+                            say.money(*price),
+                            say.money(amount)
+                        ),
+                        format!(
+                            "{} × {} people × {} = {} units × {} = {}",
+                            shown(positive),
+                            grouped(cohort),
+                            say.money(*price),
+                            grouped(units),
+                            say.money(*price),
+                            say.money(amount)
+                        ),
+                    ),
                 )
             } else {
                 let amount = *price * positive;
+                let said = format!(
+                    "{} × {} = {}",
+                    shown(positive),
+                    say.money(*price),
+                    say.money(amount)
+                );
                 (
                     amount,
                     format!("{} × {} = {}", fmt(positive), fmt(*price), fmt(amount)),
+                    words(said.clone(), said),
                 )
             }
         }
     };
-    let mut e = Evaluation::new(amount, format!("{effect_text}; {pay_text}"));
+    let mut e = Evaluation::new(
+        amount,
+        format!("{effect_text}; {pay_text}"),
+        words(
+            format!("{}、{}", effect_words.ja, pay_words.ja),
+            format!("{}; {}", effect_words.en, pay_words.en),
+        ),
+    );
     e.inputs = inputs;
     e.inputs.insert("effect".to_owned(), fmt(effect));
     e
@@ -672,6 +1068,7 @@ fn fiscal_year(day: NaiveDate) -> i32 {
 }
 
 fn evaluate_rate_card(
+    say: Say<'_>,
     component: &Component,
     outcomes: &Outcomes,
     window: Window,
@@ -817,46 +1214,98 @@ fn evaluate_rate_card(
         .enumerate()
         .map(|(i, p)| format!("{} × {} ({})", paid_count[i], fmt(p.price), p.outcome))
         .collect();
+    let shown = |ja: bool| {
+        let terms: Vec<String> = priced
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let n = grouped(Decimal::from(paid_count[i]));
+                let price = say.money(p.price);
+                if ja {
+                    format!("{n}件 × {price}（{}）", p.outcome)
+                } else {
+                    format!("{n} × {price} ({})", p.outcome)
+                }
+            })
+            .collect();
+        format!("{} = {}", terms.join(" + "), say.money(gross))
+    };
     let mut formula = format!("{} = {}", terms.join(" + "), fmt(gross));
+    let mut said = words(shown(true), shown(false));
     if gross != total {
         formula = format!(
             "{formula}; after per-participant and per-outcome caps {}",
             fmt(total)
         );
+        said = words(
+            format!(
+                "{}、参加者ごと・成果ごとの上限を適用して {}",
+                shown(true),
+                say.money(total)
+            ),
+            format!(
+                "{}; after per-participant and per-outcome caps {}",
+                shown(false),
+                say.money(total)
+            ),
+        );
     }
-    let mut e = Evaluation::new(total, formula);
+    let mut e = Evaluation::new(total, formula, said);
     for (i, p) in priced.iter().enumerate() {
         e.inputs.insert(
             format!("{}.outcomes_paid", p.outcome),
             paid_count[i].to_string(),
         );
+        let o = &p.outcome;
         if repeats[i] > 0 {
-            e.notes.push(format!(
-                "{} repeat `{}` outcomes not paid again (limit {} per participant)",
-                repeats[i],
-                p.outcome,
-                p.max_per_participant.unwrap_or(1)
-            ));
+            let (n, limit) = (repeats[i], p.max_per_participant.unwrap_or(1));
+            e.note(
+                format!("{n} repeat `{o}` outcomes not paid again (limit {limit} per participant)"),
+                words(
+                    format!("繰り返しの「{o}」{n}件は再度支払いません（参加者あたり{limit}回まで）"),
+                    format!(
+                        "{n} repeat \u{201c}{o}\u{201d} outcomes not paid again (at most {limit} per participant)"
+                    ),
+                ),
+            );
         }
         if too_soon[i] > 0 {
-            e.notes.push(format!(
-                "{} `{}` records not paid: less than {} days after the participant's previous paid one",
-                too_soon[i],
-                p.outcome,
-                p.min_days_between.unwrap_or_default()
-            ));
+            let (n, days) = (too_soon[i], p.min_days_between.unwrap_or_default());
+            e.note(
+                format!(
+                    "{n} `{o}` records not paid: less than {days} days after the participant's previous paid one"
+                ),
+                words(
+                    format!(
+                        "「{o}」の記録{n}件は、同じ参加者の前回の支払から{days}日未満のため支払対象外"
+                    ),
+                    format!(
+                        "{n} \u{201c}{o}\u{201d} records not paid: less than {days} days after the participant's previous paid one"
+                    ),
+                ),
+            );
         }
         if waiting[i] > 0 {
-            e.notes.push(format!(
-                "{} `{}` records still in their {}-day waiting period: claimable in a later tranche",
-                waiting[i],
-                p.outcome,
-                p.waiting_days.unwrap_or_default()
-            ));
+            let (n, days) = (waiting[i], p.waiting_days.unwrap_or_default());
+            e.note(
+                format!(
+                    "{n} `{o}` records still in their {days}-day waiting period: claimable in a later tranche"
+                ),
+                words(
+                    format!("「{o}」の記録{n}件は{days}日の待機期間中: 後の支払期に請求できます"),
+                    format!(
+                        "{n} \u{201c}{o}\u{201d} records still in their {days}-day waiting period: claimable in a later tranche"
+                    ),
+                ),
+            );
         }
         if !outcome_capped[i].is_zero() {
             e.caps.push(CapApplied::new(
-                format!("cap on outcome `{}`", p.outcome),
+                format!("cap on outcome `{o}`"),
+                words(
+                    format!("成果「{o}」の上限"),
+                    format!("Cap on the outcome \u{201c}{o}\u{201d}"),
+                ),
                 p.cap.unwrap_or_default(),
                 outcome_capped[i],
             ));
@@ -865,6 +1314,7 @@ fn evaluate_rate_card(
     if !participant_capped.is_zero() {
         e.caps.push(CapApplied::new(
             "cap per participant",
+            words("参加者あたりの上限", "Cap per participant"),
             cap_per_participant.unwrap_or_default(),
             participant_capped,
         ));
@@ -872,6 +1322,10 @@ fn evaluate_rate_card(
     if !year_capped.is_zero() {
         e.caps.push(CapApplied::new(
             "cap per participant per fiscal year",
+            words(
+                "参加者あたり年度ごとの上限",
+                "Cap per participant per fiscal year",
+            ),
             caps.per_year.unwrap_or_default(),
             year_capped,
         ));

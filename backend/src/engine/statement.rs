@@ -95,6 +95,11 @@ pub struct Line {
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub outcome_contingent: bool,
     pub explanation: Explanation,
+    /// The explanation as people read it, in Japanese and English (beside the statement, never
+    /// in it: stored statements stay byte-identical).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub words: crate::engine::words::LineWords,
 }
 
 fn is_true(value: &bool) -> bool {
@@ -140,12 +145,22 @@ pub struct CapApplied {
     pub cap: String,
     pub limit: String,
     pub reduced_by: String,
+    /// The cap's name as people read it (beside the statement, never in it).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub words: crate::engine::words::Words,
 }
 
 impl CapApplied {
-    pub fn new(cap: impl Into<String>, limit: Decimal, reduced_by: Decimal) -> Self {
+    pub fn new(
+        cap: impl Into<String>,
+        words: crate::engine::words::Words,
+        limit: Decimal,
+        reduced_by: Decimal,
+    ) -> Self {
         CapApplied {
             cap: cap.into(),
+            words,
             limit: limit.normalize().to_string(),
             reduced_by: reduced_by.normalize().to_string(),
         }
