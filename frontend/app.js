@@ -50,6 +50,9 @@
   const titleOf = (p) => localName(p, "title_ja", "title_en");
   /** A tranche's or a component's name: one text, or {ja, en} in the interface language. */
   const partName = (name, fallback) => (!name ? fallback : typeof name === "object" ? localName(name, "ja", "en") || fallback : name);
+  /** A text the server gives in both languages (`{ja, en}`), in the reader's; `fallback` where
+   *  there is none (a run stored by an engine that cannot re-explain it). */
+  const said = (words, fallback) => (words ? words[state.lang] || words.en || fallback : fallback);
 
   // ---- DOM -----------------------------------------------------------------------------------
 
@@ -760,7 +763,7 @@
     const result = h("div", { id: "preview-result", "aria-live": "polite" });
     const form = h("form", { id: "preview-form", novalidate: true },
       field("pv-metric", t("project.metric"), select("pv-metric", terms.metrics.map((m) => [m.id, localName(m.name, "ja", "en")]))),
-      field("pv-tranche", t("run.tranche"), select("pv-tranche", [["", t("data.any")], ...terms.tranches.map((x) => [x.id, `${x.id} (${date(x.due_on)})`])])),
+      field("pv-tranche", t("run.tranche"), select("pv-tranche", [["", t("data.any")], ...terms.tranches.map((x) => [x.id, `${partName(x.name, x.id)} (${date(x.due_on)})`])])),
       field("pv-value", t("preview.value"), input("pv-value", { inputmode: "decimal" }), t("valid.decimal")),
       h("button", { type: "submit", id: "preview-submit", class: "secondary", text: t("preview.run") }));
     form.addEventListener("submit", async (ev) => {
@@ -769,10 +772,14 @@
       const r = await api("POST", `/projects/${id}/payout-preview`, { results: [{ metric: get("pv-metric"), tranche: get("pv-tranche") || null, value: get("pv-value") }] });
       if (!r.ok) return showFieldProblems(form, result, r.problem, "pv-");
       const st = r.data.statement;
+      const chosen = (name) => form.elements[name].selectedOptions[0].textContent;
+      const trancheName = (tid) => partName((terms.tranches.find((x) => x.id === tid) || {}).name, tid);
       result.replaceChildren(
         h("p", { class: "lead" }, h("strong", { text: `${t("preview.total")}: ` }), h("span", { id: "preview-total", text: money(st.total, currency) })),
-        table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [x.tranche, date(x.due_on), money(x.total, currency)]), { id: "preview-tranches" }),
-        h("p", { class: "hint", text: t("preview.note", { assumed: r.data.assumed.join(", ") }) }));
+        table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [trancheName(x.tranche), date(x.due_on), money(x.total, currency)]), { id: "preview-tranches" }),
+        h("div", { id: "preview-lines" }, st.lines.map((l, i) => h("p", {}, h("strong", { text: `${partName(l.name, l.component)}: ${money(l.amount, currency)} ` }),
+          h("code", { class: "formula", text: said(r.data.words[i] && r.data.words[i].formula, l.explanation.formula) })))),
+        h("p", { class: "hint", text: t("preview.note", { assumed: form.elements["pv-tranche"].value ? `${chosen("pv-metric")} (${chosen("pv-tranche")})` : chosen("pv-metric") }) }));
     });
     return h("details", { id: "preview", class: "no-print" }, h("summary", { text: t("preview.title") }), h("p", { class: "hint", text: t("preview.intro") }), form, result);
   };
@@ -1076,7 +1083,8 @@
     const c = res.data;
     const [run, budget] = await Promise.all([api("GET", `/projects/${id}/payout-runs/${c.payout_run_id}`), api("GET", `/projects/${id}/budget`)]);
     const budgetWarnings = budget.ok ? budget.data.warnings.filter((w) => w.fiscal_year === c.fiscal_year || w.kind === "over_total_commitment") : [];
-    const explained = run.ok ? run.data.statement.lines.filter((l) => l.tranche === c.tranche) : [];
+    // The statement's lines of the claimed tranche, each with its words (the run's line order).
+    const explained = run.ok ? run.data.statement.lines.map((l, i) => ({ ...l, words: (run.data.words || [])[i] })).filter((l) => l.tranche === c.tranche) : [];
     const cur = c.currency;
     const message = h("div", { id: "claim-message", "aria-live": "polite" });
     const reload = () => viewClaim(id, claimId);
@@ -1187,8 +1195,8 @@
         h("p", { class: "hint", text: t("claims.explanationNote", { hash: c.statement_sha256 }) }),
         explained.map((l) => h("div", { class: "explained-line" },
           h("h3", {}, `${partName(l.name, l.component)} `, badge(l.status), ` ${money(l.amount, cur)}`),
-          h("p", {}, h("code", { class: "formula", text: l.explanation.formula })),
-          h("p", { class: "hint", text: `${t("run.rounding")}: ${l.explanation.rounding}` })))) : null,
+          h("p", {}, h("code", { class: "formula", text: said(l.words && l.words.formula, l.explanation.formula) })),
+          h("p", { class: "hint", text: `${t("run.rounding")}: ${said(l.words && l.words.rounding, l.explanation.rounding)}` })))) : null,
       actions);
   };
 
@@ -1254,8 +1262,9 @@
     };
     const kindName = { fee: t("run.kind.fee"), principal: t("inv.principal"), interest: t("inv.interest"), success_fee: t("inv.successFee") };
     const result = h("div", { id: "reproduce-result", "aria-live": "polite" });
-    const lines = st.lines.map((l) => {
+    const lines = st.lines.map((l, i) => {
       const ex = l.explanation;
+      const w = (run.words || [])[i] || { caps: [], notes: [] };
       return h("details", { class: "line" },
         h("summary", {}, h("span", { class: "line-name", text: partName(l.name, l.component) }), " ", badge(l.status), " ", h("strong", { class: "line-amount", text: money(l.amount, cur) })),
         h("dl", {},
@@ -1263,10 +1272,10 @@
           h("dt", { text: t("run.rule") }), h("dd", { text: ruleName(l.rule) }),
           h("dt", { text: t("run.inputs") }), h("dd", {}, h("ul", {}, Object.entries(ex.inputs).map(([k, v]) => h("li", { text: `${inputName(k)} = ${inputValue(k, v, l)}` })))),
           ex.conditions && ex.conditions.length ? [h("dt", { text: t("run.conditions") }), h("dd", {}, h("ul", {}, ex.conditions.map((c) => h("li", { text: `${metricName(c.metric)} ${c.required.replace(/-?\d+(\.\d+)?/, (n) => inputValue(c.metric, n))}: ${c.actual === null || c.actual === undefined ? t("common.none") : inputValue(c.metric, c.actual)} (${c.met ? t("run.met") : t("run.notMet")})` }))))] : null,
-          h("dt", { text: t("run.formula") }), h("dd", {}, h("code", { class: "formula", text: ex.formula })),
-          h("dt", { text: t("run.rounding") }), h("dd", { text: ex.rounding }),
-          ex.caps && ex.caps.length ? [h("dt", { text: t("run.caps") }), h("dd", {}, h("ul", {}, ex.caps.map((c) => h("li", { text: `${c.cap} (${c.limit}): ${t("run.reducedBy", { amount: money(c.reduced_by, cur) })}` }))))] : null,
-          ex.notes && ex.notes.length ? [h("dt", { text: t("run.notes") }), h("dd", {}, h("ul", {}, ex.notes.map((n) => h("li", { text: n }))))] : null));
+          h("dt", { text: t("run.formula") }), h("dd", {}, h("code", { class: "formula", text: said(w.formula, ex.formula) })),
+          h("dt", { text: t("run.rounding") }), h("dd", { text: said(w.rounding, ex.rounding) }),
+          ex.caps && ex.caps.length ? [h("dt", { text: t("run.caps") }), h("dd", {}, h("ul", {}, ex.caps.map((c, k) => h("li", { text: `${said((w.caps || [])[k], c.cap)} (${money(c.limit, cur)}): ${t("run.reducedBy", { amount: money(c.reduced_by, cur) })}` }))))] : null,
+          ex.notes && ex.notes.length ? [h("dt", { text: t("run.notes") }), h("dd", {}, h("ul", {}, ex.notes.map((n, k) => h("li", { text: said((w.notes || [])[k], n) }))))] : null));
     });
     const d = st.distribution;
     const investorRows = d ? d.investors.map((i) => [partyName(i.investor), money(i.drawn, cur), money(i.principal, cur), money(i.interest, cur), money(i.success_fee, cur), money(i.outstanding_principal, cur), i.money_multiple ? `${number(i.money_multiple)}×` : t("common.none"), i.irr ? percent(Number(i.irr), 2) : t("common.none")]) : [];
@@ -2040,15 +2049,15 @@
 
   /** A statement's summary as a person reads it: totals, every line with its explanation, what
    *  each investor receives. Names come from the terms and the organizations. */
-  const statementSummary = (st, terms, nameOfSlug) => {
+  const statementSummary = (st, words, terms, nameOfSlug) => {
     const cur = st.currency;
     const trancheName = (tid) => partName(((terms.tranches || []).find((x) => x.id === tid) || {}).name, tid);
     return [
       h("p", { class: "lead" }, h("strong", { text: `${t("preview.total")}: ` }), h("span", { id: "editor-preview-total", text: money(st.total, cur) })),
       table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [trancheName(x.tranche), date(x.due_on), money(x.total, cur)]), { id: "editor-preview-tranches" }),
-      h("div", { id: "editor-preview-lines" }, st.lines.map((l) => h("details", { class: "line" },
+      h("div", { id: "editor-preview-lines" }, st.lines.map((l, i) => h("details", { class: "line" },
         h("summary", {}, h("span", { class: "line-name", text: partName(l.name, l.component) }), " ", badge(l.status), " ", h("strong", { class: "line-amount", text: money(l.amount, cur) })),
-        h("p", {}, h("code", { class: "formula", text: l.explanation.formula }))))),
+        h("p", {}, h("code", { class: "formula", text: said(((words || [])[i] || {}).formula, l.explanation.formula) }))))),
       st.distribution ? table([t("inv.investor"), t("inv.principal"), t("inv.interest"), t("inv.successFee")],
         st.distribution.investors.map((i) => [nameOfSlug(i.investor), money(i.principal, cur), money(i.interest, cur), money(i.success_fee, cur)]), { id: "editor-preview-investors" }) : null,
     ];
@@ -2183,7 +2192,7 @@
       if (!r.ok) return showEditorProblems(r.problem);
       clearEditorProblems();
       const nameOfSlug = (slug) => { const o = ctx.bySlug(slug); return o ? localName(o) : slug; };
-      previewResult.replaceChildren(h("p", { class: "hint", text: t("ed.previewNote") }), ...statementSummary(r.data.statement, terms, nameOfSlug));
+      previewResult.replaceChildren(h("p", { class: "hint", text: t("ed.previewNote") }), ...statementSummary(r.data.statement, r.data.words, terms, nameOfSlug));
     };
     const preview = h("section", { id: "editor-preview", "aria-labelledby": "h-preview" }, h("h2", { id: "h-preview", text: t("preview.title") }),
       h("p", { class: "hint", text: t("ed.previewIntro") }),

@@ -1819,6 +1819,10 @@ async fn a_statement_in_japanese_shows_no_internal_ids(app: TestApp) {
         "腎機能（eGFR）低下抑制率 = 32.9%",
         "上限額 = ￥7,860,000",
         "プログラム修了率 ≥ 80%: 100%",
+        // The formula and rounding in Japanese, with the currency and thousands separators.
+        "上限額 ￥7,860,000 × min(1, 32.9% / 80%) = ￥7,860,000 × 41.125% = ￥3,232,425",
+        "切り捨て（￥1単位）: ￥3,232,425 → ￥3,232,425",
+        "固定額 ￥15,720,000",
     ] {
         let expected = expected.replace('￥', "¥");
         assert!(opened.contains(&expected), "`{expected}` not in: {opened}");
@@ -1827,6 +1831,10 @@ async fn a_statement_in_japanese_shows_no_internal_ids(app: TestApp) {
         "egfr_decline_suppression",
         "programme_completion",
         "max_amount",
+        // The engine's English texts stay in the statement, not on the Japanese page.
+        "fixed fee",
+        "to a multiple of",
+        "7860000",
     ] {
         assert!(!opened.contains(id), "`{id}` in the explanations: {opened}");
     }

@@ -275,6 +275,66 @@ async fn only_verified_data_pays_and_past_runs_reproduce(app: TestApp) {
 }
 db_test!(only_verified_data_pays_and_past_runs_reproduce);
 
+/// A run's explanations come in Japanese and English beside its statement, one per line: kept
+/// when the run is stored, and re-computed (and kept) for a run stored before words were kept.
+/// The statement itself is the engine's, byte for byte.
+async fn a_run_explains_itself_in_japanese_and_english(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let run = run_payout(&app, kobe, &staff).await;
+    let id = run["id"].as_i64().unwrap();
+    let check = |run: &Value| {
+        let words = run["words"].as_array().expect("words beside the statement");
+        let lines = run["statement"]["lines"].as_array().unwrap();
+        assert_eq!(words.len(), lines.len(), "{run}");
+        assert_eq!(
+            words[2]["formula"]["ja"],
+            "上限額 ¥7,860,000 × min(1, 32.9% / 80%) = ¥7,860,000 × 41.125% = ¥3,232,425"
+        );
+        assert_eq!(
+            words[2]["formula"]["en"],
+            "Maximum ¥7,860,000 × min(1, 32.9% / 80%) = ¥7,860,000 × 41.125% = ¥3,232,425"
+        );
+        assert_eq!(
+            words[2]["rounding"]["ja"],
+            "切り捨て（¥1単位）: ¥3,232,425 → ¥3,232,425"
+        );
+        // The statement keeps the engine's own text.
+        assert_eq!(
+            lines[2]["explanation"]["formula"],
+            "7860000 × min(1, 0.329 / 0.8) = 7860000 × 0.41125 = 3232425"
+        );
+    };
+    check(&run);
+    let path = format!("/api/v1/projects/{kobe}/payout-runs/{id}");
+    check(&app.get(&path, Some(&staff)).await.json());
+
+    // A run stored before words were kept: its words are re-computed on reading, and kept.
+    let count = move |conn: &mut seika::db::DbConn| {
+        use diesel::prelude::*;
+        use seika::db::schema::payout_run_words::dsl as w;
+        w::payout_run_words
+            .filter(w::payout_run_id.eq(id))
+            .count()
+            .get_result::<i64>(conn)
+            .unwrap()
+    };
+    let removed = app
+        .with_conn(move |conn| {
+            use diesel::prelude::*;
+            use seika::db::schema::payout_run_words::dsl as w;
+            diesel::delete(w::payout_run_words.filter(w::payout_run_id.eq(id)))
+                .execute(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(removed, 1);
+    check(&app.get(&path, Some(&staff)).await.json());
+    assert_eq!(app.with_conn(count).await, 1);
+    check(&app.get(&path, Some(&staff)).await.json());
+}
+db_test!(a_run_explains_itself_in_japanese_and_english);
+
 async fn post_with_key(
     app: &TestApp,
     path: &str,
@@ -529,6 +589,10 @@ async fn a_preview_prices_hypothetical_values_and_stores_nothing(app: TestApp) {
         json!(["egfr_decline_suppression (final)"])
     );
     assert_eq!(preview["statement"]["total"], "34060000");
+    assert_eq!(
+        preview["words"][2]["formula"]["ja"],
+        "上限額 ¥7,860,000 × min(1, 80% / 80%) = ¥7,860,000 × 100% = ¥7,860,000"
+    );
     let today = app.post(&path, Some(&staff), &json!({})).await.json();
     assert_eq!(today["hypothetical"], false);
     assert_eq!(today["statement"]["total"], "29432425");

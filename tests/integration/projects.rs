@@ -654,7 +654,12 @@ async fn draft_terms_are_checked_and_previewed_without_storing(app: TestApp) {
         "../../tests/golden/kobe-dialysis.statement.json"
     ))
     .unwrap();
-    assert_eq!(preview.json()["statement"], golden);
+    let preview = preview.json();
+    assert_eq!(preview["statement"], golden);
+    // With the words of the engine's example, in both languages.
+    let words: Value =
+        serde_json::from_str(include_str!("../../tests/golden/kobe-dialysis.words.json")).unwrap();
+    assert_eq!(preview["words"], words);
     // A part named in Japanese and English keeps both names in the statement.
     let mut named = terms.clone();
     named["components"][0]["name"] = json!({"ja": "固定支払", "en": "Fixed payment"});

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::payout_runs;
+use super::schema::{payout_run_words, payout_runs};
 use super::{DbConn, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -117,4 +117,34 @@ pub fn list(conn: &mut DbConn, project_id: i64) -> QueryResult<Vec<PayoutRunRow>
         .order(payout_runs::id.desc())
         .select(PayoutRunRow::as_select())
         .load(conn)
+}
+
+/// The words (explanations in Japanese and English, as JSON) of a stored run, if kept.
+pub fn words(conn: &mut DbConn, run_id: i64) -> QueryResult<Option<String>> {
+    payout_run_words::table
+        .find(run_id)
+        .select(payout_run_words::words)
+        .first(conn)
+        .optional()
+}
+
+/// Keeps a run's words. A run has one set of words: when another request kept them first (a
+/// unique violation on the key), theirs stay, and they are the same.
+pub fn keep_words(conn: &mut DbConn, run_id: i64, words: &str) -> QueryResult<()> {
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(payout_run_words::table)
+            .values((
+                payout_run_words::payout_run_id.eq(run_id),
+                payout_run_words::words.eq(words),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_)
+        | Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(()),
+        Err(e) => Err(e),
+    }
 }

@@ -151,6 +151,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    payout_run_words (payout_run_id) {
+        payout_run_id -> BigInt,
+        words -> Text,
+    }
+}
+
+diesel::table! {
     payout_runs (id) {
         id -> BigInt,
         project_id -> BigInt,
@@ -217,6 +224,7 @@ diesel::joinable!(participant_records -> outcome_batches (batch_id));
 diesel::joinable!(outcome_batches -> projects (project_id));
 diesel::joinable!(outcome_results -> projects (project_id));
 diesel::joinable!(payout_runs -> projects (project_id));
+diesel::joinable!(payout_run_words -> payout_runs (payout_run_id));
 
 diesel::table! {
     claims (id) {
@@ -436,6 +444,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     outcome_results,
     payout_runs,
+    payout_run_words,
     idempotency_keys,
     outcome_batches,
     participant_records,

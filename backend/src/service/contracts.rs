@@ -17,6 +17,7 @@ use crate::engine::outcomes::{
     MetricResult, Milestone, OUTCOMES_SCHEMA, Outcomes, ParticipantOutcomes,
 };
 use crate::engine::statement::Statement;
+use crate::engine::words::LineWords;
 use crate::error::{AppError, AppResult, FieldError};
 
 /// A contract to start from: a common structure with illustrative figures, to be edited.
@@ -146,6 +147,10 @@ pub struct DraftCheck {
     /// Present when outcomes were given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<Statement>,
+    /// The statement's explanations in Japanese and English, one entry per line (with the
+    /// statement).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<LineWords>>,
 }
 
 /// Checks draft terms as registration would (every problem at once, each naming its field under
@@ -158,7 +163,10 @@ pub fn check_draft(actor: &Actor, input: DraftCheckInput) -> AppResult<DraftChec
         return Err(AppError::Validation(errors));
     }
     let Some(assumed) = input.outcomes else {
-        return Ok(DraftCheck { statement: None });
+        return Ok(DraftCheck {
+            statement: None,
+            words: None,
+        });
     };
     let outcomes = Outcomes {
         schema: OUTCOMES_SCHEMA.to_owned(),
@@ -170,6 +178,7 @@ pub fn check_draft(actor: &Actor, input: DraftCheckInput) -> AppResult<DraftChec
     let statement = engine::compute(&input.terms, &outcomes)
         .map_err(|e| super::engine_problem(e, "outcomes"))?;
     Ok(DraftCheck {
+        words: Some(statement.lines.iter().map(|l| l.words.clone()).collect()),
         statement: Some(statement),
     })
 }

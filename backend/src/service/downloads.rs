@@ -110,6 +110,15 @@ fn text(v: &serde_json::Value) -> Cell {
     }
 }
 
+/// A name as one text: `{"ja", "en"}` both (once where they are the same), or the text itself.
+fn name_text(v: &serde_json::Value) -> Cell {
+    match (v["ja"].as_str(), v["en"].as_str()) {
+        (Some(ja), Some(en)) if ja == en || en.is_empty() => Cell::Text(ja.to_owned()),
+        (Some(ja), Some(en)) => Cell::Text(format!("{ja} {en}")),
+        _ => text(v),
+    }
+}
+
 /// A payout run's statement, one row per line with its explanation.
 pub fn statement(
     conn: &mut DbConn,
@@ -152,16 +161,34 @@ pub fn statement(
     ]
     .to_vec();
     let mut rows = Vec::new();
-    for line in statement["lines"].as_array().cloned().unwrap_or_default() {
+    let line_words = run.words.clone().unwrap_or_default();
+    // Both languages in one cell, as the headers are: the explanation's words where the run has
+    // them, else the statement's own text.
+    let both = |w: Option<&crate::engine::words::Words>, stored: &serde_json::Value| match w {
+        Some(w) => Cell::Text(format!("{} / {}", w.ja, w.en)),
+        None => text(stored),
+    };
+    for (i, line) in statement["lines"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let said = line_words.get(i);
         let tranche = line["tranche"].as_str().unwrap_or_default().to_owned();
         let caps: Vec<String> = line["explanation"]["caps"]
             .as_array()
             .map(|cs| {
                 cs.iter()
-                    .map(|c| {
+                    .enumerate()
+                    .map(|(k, c)| {
+                        let name = said.and_then(|w| w.caps.get(k)).map_or_else(
+                            || c["cap"].as_str().unwrap_or_default().to_owned(),
+                            |w| format!("{} / {}", w.ja, w.en),
+                        );
                         format!(
-                            "{} ≤ {} (−{})",
-                            c["cap"].as_str().unwrap_or_default(),
+                            "{name} ≤ {} (−{})",
                             c["limit"].as_str().unwrap_or_default(),
                             c["reduced_by"].as_str().unwrap_or_default()
                         )
@@ -173,13 +200,13 @@ pub fn statement(
             Cell::Text(project.title_ja.clone()),
             Cell::Text(tranche.clone()),
             due.get(&tranche).map_or(Cell::Empty, |d| Cell::Date(*d)),
-            text(line.get("name").unwrap_or(&line["component"])),
+            name_text(line.get("name").unwrap_or(&line["component"])),
             text(&line["metric"]),
             words(&line["rule"]),
             words(&line["status"]),
             number(line["amount"].as_str().unwrap_or("0")),
-            text(&line["explanation"]["formula"]),
-            text(&line["explanation"]["rounding"]),
+            both(said.map(|w| &w.formula), &line["explanation"]["formula"]),
+            both(said.map(|w| &w.rounding), &line["explanation"]["rounding"]),
             Cell::Text(caps.join("; ")),
             Cell::Text(run.as_of.format("%Y-%m-%d %H:%M").to_string()),
         ]);

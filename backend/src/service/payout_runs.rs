@@ -16,6 +16,7 @@ use crate::domain::project::ProjectStatus;
 use crate::domain::{Currency, Money};
 use crate::engine;
 use crate::engine::statement::{Distribution, DistributionKind, Statement};
+use crate::engine::words::LineWords;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -34,11 +35,45 @@ pub struct PayoutRunView {
     pub created_at: NaiveDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement: Option<serde_json::Value>,
+    /// The statement's explanations as people read them, in Japanese and English: one entry per
+    /// statement line, in the same order (formula, rounding, one text per cap and per note).
+    /// Given with the statement; absent only for a run the current engine cannot re-explain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<LineWords>>,
+}
+
+/// The words of a statement's lines as stored beside a run.
+fn words_json(statement: &Statement) -> AppResult<String> {
+    let words: Vec<&LineWords> = statement.lines.iter().map(|l| &l.words).collect();
+    serde_json::to_string(&words).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// A stored run's words: kept when the run was stored, or (for a run stored before words were
+/// kept) re-computed from the run's terms and data and kept, when the re-computed statement is
+/// the stored one byte for byte. None when it is not (a run of an older engine).
+fn words_of(conn: &mut DbConn, run: &PayoutRunRow) -> AppResult<Option<Vec<LineWords>>> {
+    let text = match payout_runs::words(conn, run.id)? {
+        Some(text) => text,
+        None => {
+            let (statement, text, _) =
+                compute_as_of(conn, run.project_id, run.terms_version, run.as_of)?;
+            if text != run.statement {
+                return Ok(None);
+            }
+            let words = words_json(&statement)?;
+            payout_runs::keep_words(conn, run.id, &words)?;
+            words
+        }
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 fn view(row: PayoutRunRow, with_statement: bool) -> AppResult<PayoutRunView> {
     let currency = Currency::from_code(&row.currency).map_err(|e| AppError::Internal(e.into()))?;
     Ok(PayoutRunView {
+        words: None,
         statement: if with_statement {
             Some(serde_json::from_str(&row.statement).map_err(|e| AppError::Internal(e.into()))?)
         } else {
@@ -255,6 +290,8 @@ pub struct Preview {
     /// The metrics (and tranches) whose verified value the preview replaced or added.
     pub assumed: Vec<String>,
     pub statement: Statement,
+    /// The statement's explanations in Japanese and English, one entry per line.
+    pub words: Vec<LineWords>,
 }
 
 /// Computes what the current terms would make due with the verified data and the hypothetical
@@ -284,6 +321,7 @@ pub fn preview(
                 None => r.metric.clone(),
             })
             .collect(),
+        words: statement.lines.iter().map(|l| l.words.clone()).collect(),
         statement,
     })
 }
@@ -320,6 +358,7 @@ pub fn record(
             created_by,
         },
     )?;
+    payout_runs::keep_words(conn, row.id, &words_json(&statement)?)?;
     used.lock(conn)?;
     Ok((row, statement))
 }
@@ -357,7 +396,9 @@ pub fn create(
                     })),
                 },
             )?;
-            view(row, true)
+            let mut view = view(row, true)?;
+            view.words = Some(statement.lines.into_iter().map(|l| l.words).collect());
+            Ok(view)
         })
     })
 }
@@ -457,7 +498,9 @@ pub fn get(conn: &mut DbConn, actor: &Actor, project_id: i64, id: i64) -> AppRes
     let (_, standing) = authorize(conn, actor, project_id, ProjectAction::Read)?;
     let row = payout_runs::find(conn, project_id, id)?
         .ok_or_else(|| AppError::not_found("payout run"))?;
+    let words = words_of(conn, &row)?;
     let mut view = view(row, true)?;
+    view.words = words;
     redact_positions(conn, actor, &standing, &mut view)?;
     Ok(view)
 }
