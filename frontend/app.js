@@ -2407,8 +2407,32 @@
 
     const audit = h("div", { id: "audit-log" });
     let auditPage = 1;
+    // Filters, applied on the server: what was done (an action or a family of them), to which
+    // kind of record (and which one), by whom, on which days.
+    const actionKeys = Object.keys(TEXTS[state.lang]).filter((k) => k.startsWith("audit.")).map((k) => k.slice("audit.".length));
+    const families = [...new Set(actionKeys.map((a) => a.split(".")[0]))];
+    const entityName = (e) => t(`admin.entity.${e}`);
+    const familyName = (f) => t(`auditFamily.${f}`);
+    const entities = Object.keys(TEXTS[state.lang]).filter((k) => k.startsWith("admin.entity.")).map((k) => k.slice("admin.entity.".length));
+    const auditFilter = h("form", { id: "audit-filter", class: "filters no-print", novalidate: true },
+      field("af-action", t("data.action"), select("af-action", [["", t("common.all")],
+        ...families.map((f) => [`${f}.`, `${familyName(f)}: ${t("common.all")}`]),
+        ...actionKeys.map((a) => [a, `${familyName(a.split(".")[0])}: ${actionWords(a)}`])])),
+      field("af-entity", t("admin.record"), select("af-entity", [["", t("common.all")], ...entities.map((e) => [e, entityName(e)])])),
+      field("af-entity_id", t("admin.recordNumber"), input("af-entity_id", { inputmode: "numeric" })),
+      field("af-actor", t("data.who"), select("af-actor", [["", t("common.all")], ...(users.ok ? users.data.items.map((u) => [String(u.id), `${u.display_name} (${u.email})`]) : [])])),
+      field("af-from", t("admin.from"), input("af-from", { type: "date" })),
+      field("af-to", t("admin.to"), input("af-to", { type: "date" })),
+      h("button", { type: "submit", id: "audit-search", class: "secondary", text: t("common.search") }));
+    auditFilter.addEventListener("submit", (ev) => { ev.preventDefault(); auditPage = 1; loadAudit(); });
     const loadAudit = async () => {
-      const r = await api("GET", `/audit?page=${auditPage}&per_page=20`);
+      const q = new URLSearchParams({ page: String(auditPage), per_page: "20" });
+      for (const name of ["action", "entity", "entity_id", "actor", "from", "to"]) {
+        const value = auditFilter.elements[`af-${name}`].value.trim();
+        if (value) q.set(name, value);
+      }
+      const r = await api("GET", `/audit?${q}`);
+      if (!r.ok) return showFieldProblems(auditFilter, audit, r.problem, "af-");
       if (!r.ok) return audit.replaceChildren(problemBox(r.problem));
       const pages = Math.max(1, Math.ceil(r.data.total / r.data.per_page));
       audit.replaceChildren(
@@ -2437,7 +2461,7 @@
         const b = r.data.first_broken;
         result.replaceChildren(h("p", { class: b ? "error" : "ok", text: b ? t("admin.chainBroken", { seq: b.seq, reason: b.reason }) : t("admin.chainOk", { n: r.data.entries }) }));
       } }),
-      result, audit);
+      result, auditFilter, audit);
   };
 
   // ---- Shell and routing ------------------------------------------------------------------

@@ -320,3 +320,97 @@ async fn a_backup_restores_with_an_intact_chain_and_reproducible_runs(app: TestA
     }
 }
 db_test!(a_backup_restores_with_an_intact_chain_and_reproducible_runs);
+
+/// The audit log is filtered on the server: by action (or a family of actions), record, person
+/// and days, each page counting only what matches; a day range that ends before it starts is a
+/// 422 naming `to`.
+async fn the_audit_log_is_filtered_on_the_server(app: TestApp) {
+    let admin = app.login("admin@seika.example").await;
+    for slug in ["filter-one", "filter-two"] {
+        app.post(
+            "/api/v1/organizations",
+            Some(&admin),
+            &json!({"slug": slug, "kind": "investor", "name_ja": slug, "name_en": slug}),
+        )
+        .await
+        .assert_status(StatusCode::CREATED);
+    }
+    let list = |query: &str| {
+        let query = query.to_owned();
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.get(&format!("/api/v1/audit?{query}"), Some(&admin))
+                .await
+                .json()
+        }
+    };
+    let all = list("per_page=100").await;
+    let actions = |page: &serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let created = list("action=organization.created&per_page=100").await;
+    let expected = actions(&all)
+        .iter()
+        .filter(|a| *a == "organization.created")
+        .count();
+    assert!(expected >= 2);
+    assert_eq!(created["total"], expected as i64, "{created}");
+    assert!(
+        actions(&created)
+            .iter()
+            .all(|a| a == "organization.created")
+    );
+    // A family: every organization action, and only those.
+    let family = list("action=organization.&per_page=100").await;
+    assert!(
+        actions(&family)
+            .iter()
+            .all(|a| a.starts_with("organization."))
+    );
+    assert!(family["total"].as_i64() >= created["total"].as_i64());
+    // One record.
+    let id = created["items"][0]["entity_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let one = list(&format!("entity=organization&entity_id={id}")).await;
+    assert_eq!(one["total"], 1);
+    assert_eq!(one["items"][0]["entity_id"], id.as_str());
+    // One person, and a day range: today holds this test's entries, tomorrow nothing.
+    let me = created["items"][0]["actor_user_id"].as_i64().unwrap();
+    let by_me = list(&format!("actor={me}&action=organization.created")).await;
+    assert_eq!(by_me["total"], created["total"]);
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    let on_today = list(&format!(
+        "from={today}&to={today}&action=organization.created"
+    ))
+    .await;
+    assert!(on_today["total"].as_i64().unwrap() >= 2, "{on_today}");
+    let later = list(&format!("from={tomorrow}")).await;
+    assert_eq!(later["total"], 0);
+    // A wildcard in the action is a character, not a pattern.
+    assert_eq!(list("action=%25").await["total"], 0);
+    let problem = app
+        .get(
+            &format!("/api/v1/audit?from={tomorrow}&to={today}"),
+            Some(&admin),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "to");
+    // Not for anyone but platform admins.
+    app.get(
+        "/api/v1/audit?action=project.",
+        Some(&app.login("staff@kobe-city.example").await),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN);
+}
+db_test!(the_audit_log_is_filtered_on_the_server);

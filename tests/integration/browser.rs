@@ -1763,6 +1763,26 @@ async fn the_administrator_runs_the_platform_from_the_ui(app: TestApp) {
     browser.wait_text("#audit-entries", "Claim accepted on inspection");
     let log = browser.text("#audit-entries");
     assert!(!log.contains("user.") && !log.contains("claim."), "{log}");
+    // Filtered on the server: only claim actions, then nothing after today.
+    browser.select("#af-action", "claim.");
+    browser.click("#audit-search");
+    browser.wait_until(
+        "return [...document.querySelectorAll('#audit-entries tbody tr')].length > 0 && \
+         !document.querySelector('#audit-entries').innerText.includes('Organization renamed')",
+    );
+    let claims = browser.text("#audit-entries");
+    assert!(claims.contains("Claim accepted on inspection"), "{claims}");
+    assert!(!claims.contains("User added"), "{claims}");
+    let tomorrow = chrono::Utc::now().date_naive().succ_opt().unwrap();
+    browser.script(&format!(
+        "document.getElementById('af-from').value = '{tomorrow}'; return true;"
+    ));
+    browser.click("#audit-search");
+    browser.wait_until("return document.querySelectorAll('#audit-entries tbody tr').length === 0");
+    browser.select("#af-action", "");
+    browser.script("document.getElementById('af-from').value = ''; return true;");
+    browser.click("#audit-search");
+    browser.wait_text("#audit-entries", "User added");
     browser.click("#verify-chain");
     browser.wait_text("#chain-result", "The audit chain is intact");
     browser.assert_accessible("admin");

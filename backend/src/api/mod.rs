@@ -304,9 +304,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "/audit",
             get(audit::list),
             "audit",
-            "The audit log, newest first (platform admin)",
+            "The audit log, newest first, filtered by action, record, person and days (platform admin)",
         )
-        .query(s::<pagination::PageParams>)
+        .query(s::<audit::AuditQuery>)
         .ok(
             200,
             s::<pagination::Page<crate::service::audit::AuditEntryView>>,

@@ -229,14 +229,73 @@ pub fn for_entity(conn: &mut DbConn, entity: &str, entity_id: &str) -> QueryResu
         .load(conn)
 }
 
-/// A page of entries, newest first.
-pub fn page(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<Vec<AuditRow>> {
-    audit_log::table
+/// Which entries to list: each given part must match.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// The action, or the actions beginning with it (`claim.` for every claim action).
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_user_id: Option<i64>,
+    /// From this moment (inclusive).
+    pub since: Option<NaiveDateTime>,
+    /// Before this moment (exclusive).
+    pub until: Option<NaiveDateTime>,
+}
+
+/// `LIKE` pattern matching text that begins with `prefix` (its own `%`, `_` and `\` escaped).
+pub fn prefix_pattern(prefix: &str) -> String {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn filtered(
+    filter: &AuditFilter,
+) -> audit_log::BoxedQuery<'static, <DbConn as Connection>::Backend> {
+    let mut q = audit_log::table.into_boxed();
+    if let Some(action) = &filter.action {
+        q = q.filter(audit_log::action.like(prefix_pattern(action)).escape('\\'));
+    }
+    if let Some(entity) = &filter.entity {
+        q = q.filter(audit_log::entity.eq(entity.clone()));
+    }
+    if let Some(id) = &filter.entity_id {
+        q = q.filter(audit_log::entity_id.eq(id.clone()));
+    }
+    if let Some(actor) = filter.actor_user_id {
+        q = q.filter(audit_log::actor_user_id.eq(actor));
+    }
+    if let Some(since) = filter.since {
+        q = q.filter(audit_log::at.ge(since));
+    }
+    if let Some(until) = filter.until {
+        q = q.filter(audit_log::at.lt(until));
+    }
+    q
+}
+
+/// A page of the entries the filter matches, newest first, and how many it matches in all.
+pub fn page(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<AuditRow>, i64)> {
+    let rows = filtered(filter)
         .order(audit_log::seq.desc())
         .limit(limit)
         .offset(offset)
         .select(AuditRow::as_select())
-        .load(conn)
+        .load(conn)?;
+    let total = filtered(filter).count().get_result(conn)?;
+    Ok((rows, total))
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

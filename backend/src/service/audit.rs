@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-pub use crate::db::audit::ChainReport;
+pub use crate::db::audit::{AuditFilter, ChainReport};
 use crate::db::{DbConn, audit};
 use crate::domain::access::{Actor, can_administer_platform};
 use crate::error::{AppError, AppResult};
@@ -62,12 +62,12 @@ fn require_admin(actor: &Actor) -> AppResult<()> {
 pub fn page(
     conn: &mut DbConn,
     actor: &Actor,
+    filter: &AuditFilter,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<AuditEntryView>, i64)> {
     require_admin(actor)?;
-    let rows = audit::page(conn, limit, offset)?;
-    let total = audit::count(conn)?;
+    let (rows, total) = audit::page(conn, filter, limit, offset)?;
     Ok((named(conn, rows)?, total))
 }
 
