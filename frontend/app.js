@@ -481,7 +481,8 @@
 
   /** Every project the reader may see, a page at a time from the server, filtered there. */
   const projectBrowser = () => {
-    const filters = { status: "", policy_area: "", page: 1 };
+    const filters = { status: "", policy_area: "", q: "", page: 1 };
+    const search = input("pb-q", { type: "search", autocomplete: "off" });
     const holder = h("div", { id: "project-browser", "aria-live": "polite" });
     const status = select("pb-status", [["", t("common.all")], ...PROJECT_STATUSES.map((x) => [x, t(`status.${x}`)])]);
     const area = select("pb-area", [["", t("common.all")], ...POLICY_AREAS.map((x) => [x, t(`area.${x}`)])]);
@@ -489,6 +490,7 @@
       const q = new URLSearchParams({ page: String(filters.page), per_page: "50" });
       if (filters.status) q.set("status", filters.status);
       if (filters.policy_area) q.set("policy_area", filters.policy_area);
+      if (filters.q) q.set("q", filters.q);
       const res = await api("GET", `/projects?${q}`);
       if (!res.ok) return holder.replaceChildren(problemBox(res.problem));
       const { items, total, per_page: size } = res.data;
@@ -502,11 +504,14 @@
           filters.page > 1 ? h("button", { type: "button", class: "link", id: "projects-prev", text: t("projects.prev"), onclick: go(filters.page - 1) }) : null, " ",
           filters.page < pages ? h("button", { type: "button", class: "link", id: "projects-next", text: t("projects.next"), onclick: go(filters.page + 1) }) : null));
     };
-    const onFilter = () => { filters.status = status.value; filters.policy_area = area.value; filters.page = 1; load(); };
+    const onFilter = () => { filters.status = status.value; filters.policy_area = area.value; filters.q = search.value.trim(); filters.page = 1; load(); };
     status.addEventListener("change", onFilter);
     area.addEventListener("change", onFilter);
+    // Searched on the server as the person types, once they pause.
+    let typing;
+    search.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(onFilter, 300); });
     load();
-    return h("div", {}, h("div", { class: "filters" }, field("pb-status", t("project.status"), status), field("pb-area", t("project.policyArea"), area)), holder);
+    return h("div", {}, h("div", { class: "filters" }, field("pb-q", t("projects.search"), search), field("pb-status", t("project.status"), status), field("pb-area", t("project.policyArea"), area)), holder);
   };
 
   const viewProjects = async () => page(t("projects.title"), projectBrowser(),
@@ -1556,9 +1561,11 @@
     return holder;
   };
 
+  /** The queue's filter (a project's code or title), kept while the person works through it. */
+  let queueSearch = "";
   const viewQueue = async () => {
     loading();
-    const res = await api("GET", "/work");
+    const res = await api("GET", `/work${queueSearch ? `?${new URLSearchParams({ q: queueSearch })}` : ""}`);
     if (!res.ok) return page(t("error.title"), problemBox(res.problem));
     const message = h("div", { id: "queue-message", "aria-live": "polite" });
     const act = (project, kind, id, reasonId) => async (verb) => {
@@ -1619,7 +1626,12 @@
       sampleCheck(b, message),
       buttons(b.project.id, "outcome-batches", b.id)));
     const all = [...results, ...batches];
-    page(t("data.queue"), message, all.length ? h("div", { id: "queue" }, all) : h("p", { id: "queue-empty", text: t("data.queueEmpty") }));
+    const filter = h("form", { id: "queue-filter", class: "filters no-print", novalidate: true },
+      field("qf-q", t("projects.search"), input("qf-q", { type: "search", value: queueSearch, autocomplete: "off" })),
+      h("button", { type: "submit", id: "queue-search", class: "secondary", text: t("common.search") }));
+    filter.addEventListener("submit", (ev) => { ev.preventDefault(); queueSearch = filter.elements["qf-q"].value.trim(); viewQueue(); });
+    page(t("data.queue"), filter, message, all.length ? h("div", { id: "queue" }, all)
+      : h("p", { id: "queue-empty", text: queueSearch ? t("data.queueEmptyFiltered") : t("data.queueEmpty") }));
   };
 
   // ---- Investors --------------------------------------------------------------------------

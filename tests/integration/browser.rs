@@ -1023,6 +1023,16 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.wait_text("#queue .evidence-files", "egfr-report.pdf (application/pdf");
     browser.wait_text("#queue", "participant records");
     browser.wait_text("#queue .batch-effect", "with it (computed)");
+    // Filtered by project on the server: another project's name leaves nothing, Kobe's all.
+    browser.fill("#qf-q", "Hachioji");
+    browser.click("#queue-search");
+    browser.wait_text("#queue-empty", "projects that match");
+    browser.fill("#qf-q", "kobe");
+    browser.click("#queue-search");
+    browser.wait_text("#queue", "Re-measured after data cleaning");
+    browser.fill("#qf-q", "");
+    browser.click("#queue-search");
+    browser.wait_text("#queue", "participant records");
     browser.screenshot("verification");
     // Verifying asks first, and may be cancelled.
     browser.click("#queue button.verify");
@@ -1691,6 +1701,11 @@ async fn the_public_page_opens_without_login(app: TestApp) {
     browser.wait_text("#project-count", "Projects: 0");
     browser.select("#pb-status", "evaluating");
     browser.wait_text("#project-list", "Kobe City dialysis prevention SIB");
+    // Searched by code or title as the person types.
+    browser.fill("#pb-q", "screening");
+    browser.wait_text("#project-count", "Projects: 0");
+    browser.fill("#pb-q", "DIALYSIS");
+    browser.wait_text("#project-count", "Projects: 1");
     // The page has an icon of its own (no request to anywhere else).
     assert_eq!(
         browser.script(

@@ -492,6 +492,35 @@ async fn work_waits_for_whoever_must_act(app: TestApp) {
         item["correction_reason"],
         "re-measured eGFR after data cleaning"
     );
+    // Filtered on the server: by the project's code or title (any case), or by the project.
+    let filtered = |query: &'static str| {
+        let (app, token) = (&app, verifier.clone());
+        async move {
+            app.get(&format!("/api/v1/work?{query}"), Some(&token))
+                .await
+                .json()["total"]
+                .clone()
+        }
+    };
+    assert_eq!(filtered("q=KOBE").await, 1);
+    assert_eq!(filtered("q=%E7%A5%9E%E6%88%B8").await, 1, "神戸");
+    assert_eq!(filtered("q=hachioji").await, 0);
+    assert_eq!(
+        filtered("q=%25").await,
+        0,
+        "a % is a character, not a wildcard"
+    );
+    let other = project_id(&app, "hachioji-screening-2017").await;
+    let by_project = app
+        .get(&format!("/api/v1/work?project={kobe}"), Some(&verifier))
+        .await
+        .json();
+    assert_eq!(by_project["total"], 1);
+    let elsewhere = app
+        .get(&format!("/api/v1/work?project={other}"), Some(&verifier))
+        .await
+        .json();
+    assert_eq!(elsewhere["total"], 0);
     // Nobody verifies their own entry: it does not wait for its author.
     assert_eq!(work(enterer.clone()).await["to_verify"], json!([]));
 

@@ -72,6 +72,48 @@ async fn each_role_sees_exactly_its_projects(app: TestApp) {
         .get("/api/v1/projects?status=finished", Some(&token))
         .await;
     bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Searched on the server by code or either title, in any case, within what the reader sees.
+    let admin = app.login("admin@seika.example").await;
+    let codes = |query: &'static str, token: String| {
+        let app = &app;
+        async move {
+            let page = app
+                .get(&format!("/api/v1/projects?{query}"), Some(&token))
+                .await
+                .json();
+            let codes: Vec<String> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["code"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(page["total"], codes.len() as i64);
+            codes
+        }
+    };
+    assert_eq!(
+        codes("q=DIALYSIS", admin.clone()).await,
+        ["kobe-dialysis-2017"]
+    );
+    assert_eq!(
+        codes("q=%E5%85%AB%E7%8E%8B%E5%AD%90", admin.clone()).await,
+        ["hachioji-screening-2017"],
+        "八王子, in the Japanese title"
+    );
+    assert_eq!(
+        codes("q=cancer%20screening", admin.clone()).await,
+        ["hachioji-screening-2017"],
+        "in the English title"
+    );
+    assert!(
+        codes("q=_", admin.clone()).await.is_empty(),
+        "a literal underscore"
+    );
+    assert!(
+        codes("q=hachioji", token.clone()).await.is_empty(),
+        "not Kobe's"
+    );
 }
 db_test!(each_role_sees_exactly_its_projects);
 

@@ -477,8 +477,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "/work",
             get(work::waiting),
             "projects",
-            "What waits for you: data to verify (with what to check it against), your rejected data with the reasons, claims to inspect, pay or resubmit, invitations",
+            "What waits for you: data to verify (with what to check it against), your rejected data with the reasons, claims to inspect, pay or resubmit, invitations; for one project, or the projects whose code or title contains `q`",
         )
+        .query(s::<crate::service::work::WorkFilter>)
         .ok(200, s::<crate::service::work::WorkView>),
         Endpoint::new(
             M::GET,

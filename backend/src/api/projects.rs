@@ -22,6 +22,8 @@ use crate::service::projects::{
 pub struct ProjectFilterParams {
     pub status: Option<ProjectStatus>,
     pub policy_area: Option<PolicyArea>,
+    /// Words the project's code or either title contains (any case).
+    pub q: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -38,7 +40,14 @@ pub async fn list(
     .limit_offset()?;
     let (items, total) = auth
         .run(&state.db, move |conn, actor| {
-            projects::list(conn, actor, params.status, params.policy_area, window)
+            projects::list(
+                conn,
+                actor,
+                params.status,
+                params.policy_area,
+                params.q,
+                window,
+            )
         })
         .await?;
     Ok(Json(Page::new(items, window, total)))

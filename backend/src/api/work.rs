@@ -8,10 +8,18 @@ use super::error::AppResult;
 use super::extract::ApiQuery;
 use super::session::AuthUser;
 use crate::service::downloads::{self, DownloadParams};
-use crate::service::work::{self, WorkView};
+use crate::service::work::{self, WorkFilter, WorkView};
 
-pub async fn waiting(State(state): State<AppState>, auth: AuthUser) -> AppResult<Json<WorkView>> {
-    auth.run(&state.db, work::waiting).await.map(Json)
+pub async fn waiting(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(only): ApiQuery<WorkFilter>,
+) -> AppResult<Json<WorkView>> {
+    auth.run(&state.db, move |conn, actor| {
+        work::waiting(conn, actor, &only)
+    })
+    .await
+    .map(Json)
 }
 
 /// A JSON answer already serialized.

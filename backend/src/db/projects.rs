@@ -232,6 +232,27 @@ pub struct ProjectFilter {
     pub scope: Option<(i64, String, bool)>,
     pub status: Option<String>,
     pub policy_area: Option<String>,
+    /// Words the code or either title contains (any case).
+    pub search: Option<String>,
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower`, on both databases.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// `LIKE` pattern matching text that contains `words` (their `%`, `_` and `\` escaped), lower
+/// case.
+fn containing(words: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in words.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 pub fn list(
@@ -263,6 +284,16 @@ pub fn list(
         }
         if let Some(area) = &filter.policy_area {
             q = q.filter(projects::policy_area.eq(area.clone()));
+        }
+        if let Some(words) = &filter.search {
+            let pattern = containing(words);
+            q = q.filter(
+                lower(projects::code)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(projects::title_ja).like(pattern.clone()).escape('\\'))
+                    .or(lower(projects::title_en).like(pattern).escape('\\')),
+            );
         }
         q
     };

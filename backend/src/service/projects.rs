@@ -309,6 +309,7 @@ pub fn list(
     actor: &Actor,
     status: Option<ProjectStatus>,
     policy_area: Option<PolicyArea>,
+    search: Option<String>,
     (limit, offset): (i64, i64),
 ) -> AppResult<(Vec<ProjectSummary>, i64)> {
     let scope = match listing_scope(actor) {
@@ -326,6 +327,9 @@ pub fn list(
         scope,
         status: status.map(|s| s.as_str().to_owned()),
         policy_area: policy_area.map(|a| a.as_str().to_owned()),
+        search: search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
     };
     let (rows, total) = projects::list(conn, &filter, limit, offset)?;
     Ok((rows.into_iter().map(Into::into).collect(), total))

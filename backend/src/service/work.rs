@@ -167,8 +167,18 @@ fn label(
     }
 }
 
+/// Which work to show: one project's, or the projects whose code or title contains some words.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkFilter {
+    /// Only this project's work.
+    pub project: Option<i64>,
+    /// Only the work of projects whose code or either title contains these words (any case).
+    pub q: Option<String>,
+}
+
 /// The work waiting for the actor.
-pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
+pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult<WorkView> {
     let filter = projects::ProjectFilter {
         scope: match crate::domain::access::listing_scope(actor) {
             crate::domain::access::ListingScope::All => None,
@@ -183,8 +193,17 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor) -> AppResult<WorkView> {
         },
         status: None,
         policy_area: None,
+        search: only
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_owned),
     };
     let (rows, _) = projects::list(conn, &filter, 1000, 0)?;
+    let rows = rows
+        .into_iter()
+        .filter(|r| only.project.is_none_or(|p| p == r.id));
     let today = today();
     let mut view = WorkView {
         to_verify: Vec::new(),
