@@ -61,6 +61,42 @@ enum Command {
     /// (restore: use the file as the database), PostgreSQL with `pg_dump --format=custom`
     /// (restore: `pg_restore --no-owner -d <new database> <file>`). See docs/OPERATIONS.md.
     Backup(BackupArgs),
+    /// Fill a fresh database with a large, reproducible market for load tests and benchmarks:
+    /// cities, a provider, an evaluator, investors, published rate-card projects (Zipf-sized)
+    /// and verified participant records. Accounts: staff@seed-city-01.example,
+    /// evaluator@seed-evaluator.example, investor@seed-investor-001.example, … with --password.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+struct SeedArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Number of projects.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    projects: u32,
+    /// Participants across all projects.
+    #[arg(long, default_value_t = 3_000_000)]
+    participants: u64,
+    /// Participant outcome records across all projects (about; drawn per participant).
+    #[arg(long, default_value_t = 30_000_000)]
+    records: u64,
+    /// Investors in each of the ten largest projects.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    investors: u32,
+    /// Cities paying for outcomes.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    cities: u32,
+    /// The same seed makes the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The password of every seeded account.
+    #[arg(
+        long,
+        env = "SEIKA_SEED_PASSWORD",
+        default_value = "seed-password-2026"
+    )]
+    password: String,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +302,36 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 eprintln!("payout run {}: MISMATCH", run.id);
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Command::Seed(args) => {
+            let db =
+                crate::server::open_database(&args.database.database_url, &args.database.pool())?;
+            let started = std::time::Instant::now();
+            let plan = crate::seed::SeedPlan {
+                projects: args.projects as usize,
+                participants: args.participants.max(u64::from(args.projects)),
+                records: args.records,
+                investors: args.investors as usize,
+                cities: args.cities as usize,
+                seed: args.seed,
+                password: args.password,
+            };
+            let summary = crate::seed::seed(&mut *db.get()?, &plan, &mut |line| {
+                println!("{line} ({:.1} s)", started.elapsed().as_secs_f64());
+            })?;
+            println!(
+                "seeded {} organizations, {} users, {} projects, {} participants, {} records in {:.1} s; \
+                 the largest project, {}, holds {} records",
+                summary.organizations,
+                summary.users,
+                summary.projects,
+                summary.participants,
+                summary.records,
+                started.elapsed().as_secs_f64(),
+                summary.largest.0,
+                summary.largest.1
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Backup(args) => {
             crate::server::backup(&args.database.database_url, &args.to)?;

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod seed;
 pub mod server;
 pub mod service;
 pub mod telemetry;

@@ -37,6 +37,7 @@ mod open_data;
 mod openapi;
 mod outcomes;
 mod projects;
+mod seed;
 
 use util::{Case, Kind, LocalFuture, TestApp};
 

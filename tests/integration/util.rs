@@ -305,11 +305,15 @@ impl TestApp {
 
     /// Logs in a demo user and returns the access token.
     pub async fn login(&self, email: &str) -> String {
+        self.login_with(email, seika::demo::DEMO_PASSWORD).await
+    }
+
+    pub async fn login_with(&self, email: &str, password: &str) -> String {
         let res = self
             .post(
                 "/api/v1/auth/login",
                 None,
-                &serde_json::json!({ "email": email, "password": seika::demo::DEMO_PASSWORD }),
+                &serde_json::json!({ "email": email, "password": password }),
             )
             .await;
         res.assert_status(StatusCode::OK);

@@ -250,3 +250,106 @@ pub fn delete_records(conn: &mut DbConn, batch_id: i64, ids: &[i64]) -> QueryRes
         .execute(conn)?;
     Ok(n)
 }
+
+/// One generated participant record: participant key, outcome, day.
+pub type GeneratedRecord<'a> = (&'a str, &'a str, NaiveDate);
+
+/// Makes records: calls its argument once per record, the same records on every call.
+pub type RecordGenerator<'g> = dyn Fn(&mut dyn FnMut(GeneratedRecord<'_>)) + 'g;
+
+/// Stores a verified batch of generated records in bulk (the data generator, `seika seed`):
+/// `generate` calls its argument once per record, the same records on every call. PostgreSQL
+/// takes them through `COPY … FROM STDIN` (CSV), SQLite in multi-row inserts. Call inside a
+/// transaction.
+pub fn insert_generated(
+    conn: &mut DbConn,
+    project_id: i64,
+    source_name: &str,
+    row_count: i64,
+    (entered_by, reviewed_by): (i64, i64),
+    generate: &RecordGenerator<'_>,
+) -> QueryResult<i64> {
+    let at = now();
+    let batch: i64 = diesel::insert_into(outcome_batches::table)
+        .values((
+            outcome_batches::project_id.eq(project_id),
+            outcome_batches::source_name.eq(source_name),
+            outcome_batches::source_sha256.eq(format!("generated:{source_name}")),
+            outcome_batches::row_count.eq(row_count),
+            outcome_batches::status.eq("verified"),
+            outcome_batches::locked.eq(false),
+            outcome_batches::entered_by.eq(entered_by),
+            outcome_batches::entered_at.eq(at),
+            outcome_batches::submitted_at.eq(at),
+            outcome_batches::reviewed_by.eq(reviewed_by),
+            outcome_batches::reviewed_at.eq(at),
+        ))
+        .returning(outcome_batches::id)
+        .get_result(conn)?;
+    match conn {
+        DbConn::Postgres(pg) => {
+            use diesel::ExecuteCopyFromDsl;
+            use std::io::Write;
+            diesel::copy_from(participant_records::table)
+                .from_raw_data(
+                    (
+                        participant_records::batch_id,
+                        participant_records::participant,
+                        participant_records::outcome,
+                        participant_records::achieved_on,
+                    ),
+                    |out: &mut dyn Write| -> QueryResult<()> {
+                        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+                        let mut failed = Ok(());
+                        generate(&mut |(participant, outcome, day)| {
+                            if failed.is_ok() {
+                                failed = writeln!(
+                                    buffered,
+                                    "{batch},{participant},{outcome},{}",
+                                    day.format("%Y-%m-%d")
+                                );
+                            }
+                        });
+                        failed
+                            .and_then(|()| buffered.flush())
+                            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+                    },
+                )
+                .with_format(diesel::pg::CopyFormat::Csv)
+                .execute(pg)?;
+        }
+        DbConn::Sqlite(sqlite) => {
+            let mut rows: Vec<(String, String, NaiveDate)> = Vec::with_capacity(CHUNK);
+            let mut failed = Ok(());
+            let mut flush = |rows: &mut Vec<(String, String, NaiveDate)>| -> QueryResult<()> {
+                let values: Vec<_> = rows
+                    .iter()
+                    .map(|(p, o, d)| {
+                        (
+                            participant_records::batch_id.eq(batch),
+                            participant_records::participant.eq(p),
+                            participant_records::outcome.eq(o),
+                            participant_records::achieved_on.eq(d),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(participant_records::table)
+                    .values(values)
+                    .execute(sqlite)?;
+                rows.clear();
+                Ok(())
+            };
+            generate(&mut |(participant, outcome, day)| {
+                rows.push((participant.to_owned(), outcome.to_owned(), day));
+                if rows.len() == CHUNK && failed.is_ok() {
+                    failed = flush(&mut rows);
+                }
+            });
+            failed?;
+            if !rows.is_empty() {
+                flush(&mut rows)?;
+            }
+        }
+    }
+    Ok(batch)
+}
