@@ -192,11 +192,21 @@ struct Load {
 
 /// `CONNECTIONS` keep-alive connections asking for `path` for `SECONDS`.
 fn load(addr: &str, path: &str, token: Option<&str>) -> Load {
+    load_across(&[addr.to_owned()], path, token)
+}
+
+/// `CONNECTIONS` keep-alive connections spread evenly over several instances (the way a
+/// round-robin balancer spreads them), asking for `path` for `SECONDS`.
+fn load_across(addrs: &[String], path: &str, token: Option<&str>) -> Load {
     let deadline = Instant::now() + Duration::from_secs(SECONDS);
     let started = Instant::now();
     let threads: Vec<_> = (0..CONNECTIONS)
-        .map(|_| {
-            let (addr, path, token) = (addr.to_owned(), path.to_owned(), token.map(str::to_owned));
+        .map(|i| {
+            let (addr, path, token) = (
+                addrs[i % addrs.len()].clone(),
+                path.to_owned(),
+                token.map(str::to_owned),
+            );
             std::thread::spawn(move || {
                 let mut c = connect(&addr);
                 let (mut times, mut errors, mut bytes) = (Vec::new(), 0, 0);
@@ -359,7 +369,86 @@ fn measure_jobs(backend: &str, database_url: &str) {
     drop(server);
 }
 
+/// Two stateless instances on one PostgreSQL against one (issue 17): the read mix (project page,
+/// the statement, each dashboard) at 64 connections, first all on one instance, then spread over
+/// both, in the same run.
+fn measure_two_instances(database_url: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (first, a) = start(database_url, dir.path());
+    let (second, b) = start(database_url, dir.path());
+    let staff = login(&a, "staff@kobe-city.example", DEMO_PASSWORD);
+    let investor = login(&a, "investor@smbc.example", DEMO_PASSWORD);
+    let projects = call(&a, "GET", "/api/v1/projects", Some(&staff), None);
+    let kobe = projects["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["code"] == "kobe-dialysis-2017")
+        .expect("Kobe")["id"]
+        .as_i64()
+        .expect("id");
+    let runs = call(
+        &a,
+        "GET",
+        &format!("/api/v1/projects/{kobe}/payout-runs"),
+        Some(&staff),
+        None,
+    );
+    let run = runs[0]["id"].as_i64().expect("the demo's run");
+    let mix = [
+        ("health", "/api/v1/health".to_owned(), None),
+        ("project page", format!("/api/v1/projects/{kobe}"), Some(&staff)),
+        (
+            "statement",
+            format!("/api/v1/projects/{kobe}/payout-runs/{run}"),
+            Some(&staff),
+        ),
+        (
+            "government dashboard",
+            "/api/v1/dashboards/government".to_owned(),
+            Some(&staff),
+        ),
+        (
+            "investor dashboard",
+            "/api/v1/dashboards/investor".to_owned(),
+            Some(&investor),
+        ),
+    ];
+    for (name, path, token) in &mix {
+        let one = load_across(&[a.clone()], path, token.map(String::as_str));
+        let two = load_across(&[a.clone(), b.clone()], path, token.map(String::as_str));
+        println!(
+            "{{\"backend\":\"postgres\",\"step\":\"two-instances\",\"endpoint\":\"{name}\",\
+             \"one_per_second\":{:.0},\"one_p99_ms\":{:.1},\"two_per_second\":{:.0},\
+             \"two_p99_ms\":{:.1},\"errors\":{},\"ratio_two_to_one\":{:.2}}}",
+            one.per_second,
+            one.p99_ms,
+            two.per_second,
+            two.p99_ms,
+            one.errors + two.errors,
+            two.per_second / one.per_second
+        );
+    }
+    drop(second);
+    drop(first);
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "--two-instances") {
+        let admin = std::env::var("SEIKA_BENCH_POSTGRES_URL")
+            .expect("SEIKA_BENCH_POSTGRES_URL: two instances share one PostgreSQL");
+        let name = format!("seika_bench_two_{}", std::process::id());
+        let mut conn = diesel::pg::PgConnection::establish(&admin).expect("PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create database");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        measure_two_instances(&format!("{base}/{name}"));
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .expect("drop database");
+        return;
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
     if std::env::args().any(|a| a == "--jobs") {

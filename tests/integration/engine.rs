@@ -40,6 +40,22 @@ fn load(contract: &Path, outcomes: &Path) -> (Contract, Outcomes) {
     (c, o)
 }
 
+/// Asserts `text` is the golden file `tests/golden/{file}` byte for byte (or writes it, with
+/// `SEIKA_UPDATE_GOLDEN` set).
+fn same_as_golden(file: &str, text: &str) {
+    let golden = root().join("tests/golden").join(file);
+    if std::env::var_os("SEIKA_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+        panic!(
+            "no golden file {}; run with SEIKA_UPDATE_GOLDEN=1",
+            golden.display()
+        )
+    });
+    assert!(text == expected, "{file} differs from {}", golden.display());
+}
+
 crate::util::test!(golden_statements_are_unchanged);
 /// A change of engine that alters a past payment fails here. Regenerate deliberately with
 /// `SEIKA_UPDATE_GOLDEN=1 cargo test golden`.
@@ -50,21 +66,7 @@ fn golden_statements_are_unchanged() {
         let (c, o) = load(&contract, &outcomes);
         let statement = compute(&c, &o).unwrap_or_else(|e| panic!("{name}: {e}: {:?}", e.issues()));
         let text = serde_json::to_string_pretty(&statement).unwrap() + "\n";
-        let golden = root().join(format!("tests/golden/{name}.statement.json"));
-        if std::env::var_os("SEIKA_UPDATE_GOLDEN").is_some() {
-            std::fs::write(&golden, &text).unwrap();
-        }
-        let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
-            panic!(
-                "no golden file {}; run with SEIKA_UPDATE_GOLDEN=1",
-                golden.display()
-            )
-        });
-        assert!(
-            text == expected,
-            "{name}: the statement differs from {}",
-            golden.display()
-        );
+        same_as_golden(&format!("{name}.statement.json"), &text);
     }
 }
 
@@ -129,21 +131,7 @@ fn explanations_read_in_japanese_and_english() {
         }
         let words: Vec<_> = statement.lines.iter().map(|l| &l.words).collect();
         let text = serde_json::to_string_pretty(&words).unwrap() + "\n";
-        let golden = root().join(format!("tests/golden/{name}.words.json"));
-        if std::env::var_os("SEIKA_UPDATE_GOLDEN").is_some() {
-            std::fs::write(&golden, &text).unwrap();
-        }
-        let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
-            panic!(
-                "no words file {}; run with SEIKA_UPDATE_GOLDEN=1",
-                golden.display()
-            )
-        });
-        assert!(
-            text == expected,
-            "{name}: the words differ from {}",
-            golden.display()
-        );
+        same_as_golden(&format!("{name}.words.json"), &text);
     }
 }
 
