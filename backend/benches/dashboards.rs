@@ -397,7 +397,11 @@ fn measure_two_instances(database_url: &str) {
     let run = runs[0]["id"].as_i64().expect("the demo's run");
     let mix = [
         ("health", "/api/v1/health".to_owned(), None),
-        ("project page", format!("/api/v1/projects/{kobe}"), Some(&staff)),
+        (
+            "project page",
+            format!("/api/v1/projects/{kobe}"),
+            Some(&staff),
+        ),
         (
             "statement",
             format!("/api/v1/projects/{kobe}/payout-runs/{run}"),
@@ -415,7 +419,7 @@ fn measure_two_instances(database_url: &str) {
         ),
     ];
     for (name, path, token) in &mix {
-        let one = load_across(&[a.clone()], path, token.map(String::as_str));
+        let one = load_across(std::slice::from_ref(&a), path, token.map(String::as_str));
         let two = load_across(&[a.clone(), b.clone()], path, token.map(String::as_str));
         println!(
             "{{\"backend\":\"postgres\",\"step\":\"two-instances\",\"endpoint\":\"{name}\",\

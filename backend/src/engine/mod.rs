@@ -59,6 +59,26 @@ impl EngineError {
     }
 }
 
+/// SHA-256 of what `write` writes, streamed into the hasher.
+fn sha256_of(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    // Buffered: many small writes become few hasher updates.
+    let mut writer = std::io::BufWriter::with_capacity(1 << 16, HashWriter(Sha256::new()));
+    // Writing our own data into a writer that never fails cannot fail.
+    let _infallible = write(&mut writer).and_then(|()| std::io::Write::flush(&mut writer));
+    let (hasher, _flushed) = writer.into_parts();
+    hex::encode(hasher.0.finalize())
+}
+
 /// SHA-256 of the value's canonical JSON, streamed into the hasher (no copy of large inputs).
 fn sha256_json<T: serde::Serialize>(value: &T) -> String {
     struct HashWriter(Sha256);
@@ -590,7 +610,7 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
         engine_version: ENGINE_VERSION,
         contract: contract.code.clone(),
         contract_sha256: sha256_json(contract),
-        outcomes_sha256: sha256_json(&outcomes.hashed()),
+        outcomes_sha256: sha256_of(|w| outcomes.write_hashed(&mut { w })),
         currency,
         total: money(contract_paid),
         max_total_payment: contract

@@ -1593,3 +1593,31 @@ proptest! {
         prop_assert!(minor(&s.total) <= max_total.max(1_100_000) as i64);
     }
 }
+
+/// The input hash's fast writer gives exactly the bytes of its serde specification, for keys and
+/// outcomes that need escaping, erased keys, results and milestones, and dates at the edges of
+/// the four-digit years.
+#[test]
+fn the_input_hash_is_written_as_its_specification_says() {
+    let outcomes: Outcomes = serde_json::from_value(json!({
+        "schema": "seika.outcomes.v1",
+        "contract": "t \"quoted\" \\ back",
+        "results": [{"metric": "m", "tranche": "t1", "value": "0.5", "evidence": "改行\nタブ\t"}],
+        "milestones": [{"id": "start", "achieved_on": "2024-04-01"}],
+        "participant_outcomes": [
+            {"participant": "P\"1", "outcome": "job \\ start", "achieved_on": "2024-04-01"},
+            {"participant": "参加者２", "outcome": "定着\u{7f}", "achieved_on": "0005-01-09"},
+            {"participant": "P\"1", "outcome": "job \\ start", "achieved_on": "9999-12-31"},
+            {"participant": "erased:0123456789abcdef0123456789abcdef01234567", "outcome": "o", "achieved_on": "2025-10-10"}
+        ]
+    }))
+    .expect("outcomes parse");
+    let mut fast = Vec::new();
+    outcomes.write_hashed(&mut fast).unwrap();
+    let spec = serde_json::to_string(&outcomes.hashed()).unwrap();
+    assert_eq!(String::from_utf8(fast).unwrap(), spec);
+    assert_eq!(
+        super::sha256_of(|w| outcomes.write_hashed(&mut { w })),
+        super::sha256_json(&outcomes.hashed())
+    );
+}
