@@ -81,20 +81,7 @@ fn sha256_of(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>)
 
 /// SHA-256 of the value's canonical JSON, streamed into the hasher (no copy of large inputs).
 fn sha256_json<T: serde::Serialize>(value: &T) -> String {
-    struct HashWriter(Sha256);
-    impl std::io::Write for HashWriter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut writer = HashWriter(Sha256::new());
-    // Serialising our own types into a writer that never fails cannot fail.
-    let _infallible = serde_json::to_writer(&mut writer, value);
-    hex::encode(writer.0.finalize())
+    sha256_of(|w| serde_json::to_writer(w, value).map_err(std::io::Error::from))
 }
 
 /// A running total that a cap limits; returns how much of `amount` fits.

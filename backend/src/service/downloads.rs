@@ -110,12 +110,11 @@ fn text(v: &serde_json::Value) -> Cell {
     }
 }
 
-/// A name as one text: `{"ja", "en"}` both (once where they are the same), or the text itself.
+/// A part's name as one text (both languages, once where they are the same), or the cell's text.
 fn name_text(v: &serde_json::Value) -> Cell {
-    match (v["ja"].as_str(), v["en"].as_str()) {
-        (Some(ja), Some(en)) if ja == en || en.is_empty() => Cell::Text(ja.to_owned()),
-        (Some(ja), Some(en)) => Cell::Text(format!("{ja} {en}")),
-        _ => text(v),
+    match serde_json::from_value::<crate::engine::contract::Name>(v.clone()) {
+        Ok(name) => Cell::Text(name.text()),
+        Err(_) => text(v),
     }
 }
 
