@@ -295,6 +295,39 @@ fn measure(backend: &str, database_url: &str) {
     drop(server);
 }
 
+/// The demo's Kobe City project, by its code.
+fn kobe_id(addr: &str, token: &str) -> i64 {
+    let projects = call(
+        addr,
+        "GET",
+        "/api/v1/projects?per_page=100",
+        Some(token),
+        None,
+    );
+    projects["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["code"] == "kobe-dialysis-2017")
+        .expect("Kobe")["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// Runs `f` on a fresh PostgreSQL database made from the admin URL, dropped afterwards.
+fn on_fresh_postgres(admin: &str, prefix: &str, f: impl FnOnce(&str)) {
+    let name = format!("{prefix}_{}", std::process::id());
+    let mut conn = diesel::pg::PgConnection::establish(admin).expect("PostgreSQL");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create database");
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    f(&format!("{base}/{name}"));
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .expect("drop database");
+}
+
 /// Heavy work as jobs beside reads (issue 17): 64 requests at once queue 32 payout runs and 32
 /// simulations of 10,000 runs on Kobe's project, while 64 connections read the project page. How
 /// many requests failed, the reads' rate and p99 against the same reads alone (same run), and how
@@ -303,21 +336,7 @@ fn measure_jobs(backend: &str, database_url: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (server, addr) = start(database_url, dir.path());
     let staff = login(&addr, "staff@kobe-city.example", DEMO_PASSWORD);
-    let projects = call(
-        &addr,
-        "GET",
-        "/api/v1/projects?per_page=100",
-        Some(&staff),
-        None,
-    );
-    let kobe = projects["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|p| p["code"] == "kobe-dialysis-2017")
-        .expect("Kobe")["id"]
-        .as_i64()
-        .expect("id");
+    let kobe = kobe_id(&addr, &staff);
     let page = format!("/api/v1/projects/{kobe}");
     let alone = load(&addr, &page, Some(&staff));
     let started = Instant::now();
@@ -378,15 +397,7 @@ fn measure_two_instances(database_url: &str) {
     let (second, b) = start(database_url, dir.path());
     let staff = login(&a, "staff@kobe-city.example", DEMO_PASSWORD);
     let investor = login(&a, "investor@smbc.example", DEMO_PASSWORD);
-    let projects = call(&a, "GET", "/api/v1/projects", Some(&staff), None);
-    let kobe = projects["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|p| p["code"] == "kobe-dialysis-2017")
-        .expect("Kobe")["id"]
-        .as_i64()
-        .expect("id");
+    let kobe = kobe_id(&a, &staff);
     let runs = call(
         &a,
         "GET",
@@ -438,50 +449,27 @@ fn measure_two_instances(database_url: &str) {
 }
 
 fn main() {
+    let postgres = std::env::var("SEIKA_BENCH_POSTGRES_URL").ok();
     if std::env::args().any(|a| a == "--two-instances") {
-        let admin = std::env::var("SEIKA_BENCH_POSTGRES_URL")
-            .expect("SEIKA_BENCH_POSTGRES_URL: two instances share one PostgreSQL");
-        let name = format!("seika_bench_two_{}", std::process::id());
-        let mut conn = diesel::pg::PgConnection::establish(&admin).expect("PostgreSQL");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .expect("create database");
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        measure_two_instances(&format!("{base}/{name}"));
-        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .expect("drop database");
+        let admin = postgres.expect("SEIKA_BENCH_POSTGRES_URL: two instances share one PostgreSQL");
+        on_fresh_postgres(&admin, "seika_bench_two", measure_two_instances);
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
     if std::env::args().any(|a| a == "--jobs") {
         measure_jobs("sqlite", &sqlite);
-        if let Ok(admin) = std::env::var("SEIKA_BENCH_POSTGRES_URL") {
-            let name = format!("seika_bench_jobs_{}", std::process::id());
-            let mut conn = diesel::pg::PgConnection::establish(&admin).expect("PostgreSQL");
-            diesel::sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .expect("create database");
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            measure_jobs("postgres", &format!("{base}/{name}"));
-            diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .expect("drop database");
+        if let Some(admin) = &postgres {
+            on_fresh_postgres(admin, "seika_bench_jobs", |url| {
+                measure_jobs("postgres", url)
+            });
         }
         return;
     }
     measure("sqlite", &sqlite);
-    if let Ok(admin) = std::env::var("SEIKA_BENCH_POSTGRES_URL") {
-        let name = format!("seika_bench_dashboards_{}", std::process::id());
-        let mut conn = diesel::pg::PgConnection::establish(&admin).expect("PostgreSQL");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .expect("create database");
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        measure("postgres", &format!("{base}/{name}"));
-        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .expect("drop database");
+    if let Some(admin) = &postgres {
+        on_fresh_postgres(admin, "seika_bench_dashboards", |url| {
+            measure("postgres", url)
+        });
     }
 }
