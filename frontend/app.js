@@ -116,7 +116,8 @@
   /** The media type of a table the user picked: an Excel workbook or CSV. */
   const tableType = (file) => (/\.xlsx$/i.test(file.name) ? XLSX_TYPE : "text/csv");
   const api = async (method, path, body, { csv = false, contentType = null, headers = {} } = {}) => {
-    const init = { method, headers: { ...headers } };
+    // Problems come back in the interface's language.
+    const init = { method, headers: { "accept-language": state.lang, ...headers } };
     if (state.token) init.headers.authorization = `Bearer ${state.token}`;
     if (body !== undefined) {
       const raw = csv || contentType;
@@ -139,7 +140,7 @@
 
   /** Attaches a file as evidence of a record; the server reads its type from its bytes. */
   const attachEvidence = async (project, collection, id, file) => {
-    const init = { method: "POST", headers: { authorization: `Bearer ${state.token}`, "content-type": "application/octet-stream" }, body: await file.arrayBuffer() };
+    const init = { method: "POST", headers: { authorization: `Bearer ${state.token}`, "accept-language": state.lang, "content-type": "application/octet-stream" }, body: await file.arrayBuffer() };
     try {
       const res = await fetch(`/api/v1/projects/${project}/${collection}/${id}/evidence?name=${encodeURIComponent(file.name)}`, init);
       const text = await res.text();
@@ -150,7 +151,7 @@
   };
   /** Downloads a file from the API with the session's token, under the given name. */
   const download = async (path, fileName, body) => {
-    const init = { headers: { authorization: `Bearer ${state.token}` } };
+    const init = { headers: { authorization: `Bearer ${state.token}`, "accept-language": state.lang } };
     if (body !== undefined) Object.assign(init, { method: "POST", body: JSON.stringify(body), headers: { ...init.headers, "content-type": "application/json" } });
     const res = await fetch(`/api/v1${path}`, init);
     if (!res.ok) return res.json().catch(() => ({})).then((problem) => ({ ok: false, problem }));
@@ -170,35 +171,20 @@
       ` (${f.content_type}, ${number(f.size_bytes)} B, SHA-256 `, h("code", { class: "hash", text: f.sha256.slice(0, 16) }), ")")))
     : t("common.none");
 
-  /** The server's validation message in the interface language, where a translation is known. */
-  const serverMessage = (message) => {
-    if (state.lang !== "ja") return message;
-    for (const [pattern, ja] of window.SEIKA_SERVER_MESSAGES_JA) if (pattern.test(message)) return message.replace(pattern, ja);
-    return message;
-  };
-
   /** A CSV problem's place ("row 3, column outcome, value `x`") in the interface language. */
   const serverPlace = (field) => (state.lang !== "ja" ? field : field
     .replace(/^sheet ([^,]+), /, "シート「$1」、").replace(/row (\d+)/, "$1 行目").replace(/, column ([^,]+)/, "、列 $1").replace(/, value /, "、値 ").replace(/^column /, "列 "));
 
   /** A translated error box for a problem+json answer, listing each field. */
-  /** A server sentence in the interface language, or null where no translation is known. */
-  const knownServerMessage = (message) => {
-    if (!message) return null;
-    if (state.lang !== "ja") return message;
-    const translated = serverMessage(message);
-    return translated === message ? null : translated;
-  };
-
   const problemBox = (problem) => {
     const slug = (problem.type || "/problems/network").split("/").pop();
     const errors = problem.errors || [];
-    // A conflict says why (a project's state, another person's change) when the reason has a text.
-    const reason = slug === "conflict" ? knownServerMessage(problem.detail) : null;
+    // A conflict says why (a project's state, another person's change), in the language asked for.
+    const reason = slug === "conflict" ? problem.detail || null : null;
     return h("div", { class: "error", role: "alert" },
       h("p", { class: "error-title", text: TEXTS[state.lang][`error.${slug}`] ? t(`error.${slug}`) : t("error.title") }),
       reason ? h("p", { class: "error-reason", text: reason }) : null,
-      errors.length ? h("ul", {}, errors.map((e) => h("li", {}, e.field ? h("code", { text: e.field }) : null, e.field ? " " : null, serverMessage(e.message)))) : null);
+      errors.length ? h("ul", {}, errors.map((e) => h("li", {}, e.field ? h("code", { text: e.field }) : null, e.field ? " " : null, e.message))) : null);
   };
   const showProblem = (container, problem) => {
     container.replaceChildren(problemBox(problem));
@@ -953,7 +939,7 @@
     form.querySelectorAll(".field-error").forEach((e) => { e.textContent = ""; });
     for (const e of problem.errors || []) {
       const box = form.querySelector(`#${prefix}${e.field}-error`);
-      if (box) box.textContent = serverMessage(e.message);
+      if (box) box.textContent = e.message;
       form.querySelector(`#${prefix}${e.field}`)?.setAttribute("aria-invalid", "true");
     }
     showProblem(message, problem);
@@ -1319,7 +1305,7 @@
 
   /** Why an import stored nothing: each problem by its place in the file, in the user's language. */
   const importErrors = (res, tableId) => {
-    const errors = (res.problem.errors || []).map((e) => [serverPlace(e.field), serverMessage(e.message)]);
+    const errors = (res.problem.errors || []).map((e) => [serverPlace(e.field), e.message]);
     return h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: res.status === 422 ? t("data.importErrors") : problemBox(res.problem).textContent }),
       errors.length ? table([t("data.where"), t("data.expected")], errors, { id: tableId }) : null);
   };
@@ -2247,7 +2233,7 @@
       const items = [];
       for (const e of problem.errors || []) {
         const target = problemTarget(e.field);
-        const text = serverMessage(e.message);
+        const text = e.message;
         const box = target && document.getElementById(`${target}-error`);
         if (box) box.textContent = box.textContent ? `${box.textContent} ${text}` : text;
         const el = target && document.getElementById(target);
@@ -2278,7 +2264,7 @@
       const r = await api("POST", "/contract-workbooks/import", await file.arrayBuffer(), { contentType: XLSX_TYPE });
       excelFile.value = "";
       if (!r.ok) {
-        const errors = (r.problem.errors || []).map((e) => [serverPlace(e.field), serverMessage(e.message)]);
+        const errors = (r.problem.errors || []).map((e) => [serverPlace(e.field), e.message]);
         return excelResult.replaceChildren(h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: t("ed.excelErrors") }),
           errors.length ? table([t("ed.excelPlace"), t("ed.excelProblem")], errors, { id: "editor-excel-errors" }) : problemBox(r.problem)));
       }

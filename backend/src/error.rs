@@ -1,21 +1,21 @@
 //! The one error type of Seika's use cases: what a request or command can fail with, in terms
 //! a user can act on. It knows no HTTP; `api::error` renders it as problem+json.
 
-use serde::Serialize;
-
 use crate::db::PoolError;
+pub use crate::domain::message::Msg;
+use crate::msg;
 
 /// One offending field of a rejected request and what was expected there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// JSON path of the field, e.g. `metrics[0].target`; `""` for the whole body.
     pub field: String,
-    /// What was wrong and what was expected.
-    pub message: String,
+    /// What was wrong and what was expected, with its code, in both languages.
+    pub message: Msg,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, message: impl Into<Msg>) -> Self {
         FieldError {
             field: field.into(),
             message: message.into(),
@@ -30,7 +30,7 @@ pub enum AppError {
     BadRequest(String),
     /// A path parameter that cannot be what the endpoint expects (400, naming it).
     #[error("invalid path parameter {field}: expected {message}")]
-    BadRequestField { field: String, message: String },
+    BadRequestField { field: String, message: Msg },
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("{0}")]
@@ -42,7 +42,7 @@ pub enum AppError {
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     #[error("{0}")]
     PreconditionRequired(String),
     #[error("{0}")]
@@ -61,7 +61,7 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn validation(field: impl Into<String>, message: impl Into<Msg>) -> Self {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
 
@@ -74,9 +74,11 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound("not found".into()),
-            e if crate::db::is_unique_violation(&e) => {
-                AppError::Conflict("a record with the same unique key exists already".into())
-            }
+            e if crate::db::is_unique_violation(&e) => AppError::Conflict(msg!(
+                "conflict.unique",
+                "a record with the same unique key exists already",
+                "同じ内容の記録が既にあります"
+            )),
             e => AppError::Internal(e.into()),
         }
     }

@@ -192,3 +192,91 @@ async fn only_admins_manage_organizations_and_users(app: TestApp) {
     );
 }
 db_test!(only_admins_manage_organizations_and_users);
+
+fn post_in(token: &str, path: &str, language: &str, body: &serde_json::Value) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("accept-language", language)
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// Problems carry a stable code per field and read in the language the request asks for: the
+/// same refusal in English and in Japanese, field and code unchanged, nothing written.
+async fn problems_speak_the_requested_language_with_stable_codes(app: TestApp) {
+    let admin = app.login("admin@seika.example").await;
+    let before = row_counts(&app).await;
+    let bad = json!({"slug": "Bad Slug!", "kind": "investor", "name_ja": " ", "name_en": "b", "extra": 1});
+    let in_language = |language: &'static str| {
+        let request = post_in(&admin, "/api/v1/organizations", language, &bad);
+        let app = &app;
+        async move {
+            app.send(request)
+                .await
+                .assert_problem(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    };
+    let en = in_language("en-GB,en;q=0.9").await;
+    let ja = in_language("ja,en-US;q=0.8").await;
+    assert_eq!(en["errors"][0]["field"], "extra");
+    assert_eq!(en["errors"][0]["code"], "json.unknown_field");
+    assert_eq!(ja["errors"][0]["code"], "json.unknown_field");
+    assert!(
+        ja["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`extra` という項目はありません"),
+        "{ja}"
+    );
+    let bad = json!({"slug": "Bad Slug!", "kind": "investor", "name_ja": " ", "name_en": "b"});
+    let en = app
+        .send(post_in(&admin, "/api/v1/organizations", "en", &bad))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let ja = app
+        .send(post_in(&admin, "/api/v1/organizations", "ja-JP", &bad))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let codes = |body: &serde_json::Value| -> Vec<(String, String)> {
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["field"].to_string(), e["code"].to_string()))
+            .collect()
+    };
+    assert_eq!(codes(&en), codes(&ja));
+    assert_eq!(en["errors"][0]["code"], "organization.slug");
+    assert_eq!(
+        en["errors"][0]["message"],
+        "2 to 64 lower-case letters, digits or hyphens, such as kobe-city"
+    );
+    assert_eq!(
+        ja["errors"][0]["message"],
+        "英小文字・数字・ハイフンで 2〜64 文字（例: kobe-city）"
+    );
+    assert_eq!(ja["errors"][1]["message"], "1〜200文字の名前");
+    assert!(ja["detail"].as_str().unwrap().contains("1〜200文字の名前"));
+    // Without the header, English.
+    let plain = app
+        .post("/api/v1/organizations", Some(&admin), &bad)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(plain["errors"], en["errors"]);
+    assert_eq!(row_counts(&app).await, before, "nothing was written");
+
+    // A conflict's reason (an organization with this slug exists) in Japanese.
+    let taken = json!({"slug": "kobe-city", "kind": "local_government", "name_ja": "神戸市", "name_en": "Kobe"});
+    let ja = app
+        .send(post_in(&admin, "/api/v1/organizations", "ja", &taken))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(
+        ja["detail"], "スラッグ `kobe-city` の組織は既にあります",
+        "{ja}"
+    );
+}
+db_test!(problems_speak_the_requested_language_with_stable_codes);

@@ -1082,7 +1082,7 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.click("#result-submit");
     browser.wait_text(
         "main",
-        "この事業は契約解除されたため、成果データを受け付けません",
+        "この事業は契約解除のため、成果データを受け付けません",
     );
     browser.click("#lang-switch");
     browser.assert_no_js_errors();

@@ -353,7 +353,7 @@ fn overflowing_verified_values_are_refused_not_panicked() {
     let issue = &error.issues()[0];
     assert!(issue.path.starts_with("components."), "{issue:?}");
     assert!(
-        issue.message.contains("net_savings") && issue.path.contains("savings"),
+        issue.message.en.contains("net_savings") && issue.path.contains("savings"),
         "{issue:?}"
     );
 }
@@ -378,7 +378,7 @@ fn overflow_inside_a_rule_is_refused_naming_the_metric() {
     let issue = &error.issues()[0];
     assert!(issue.path.starts_with("components."), "{issue:?}");
     assert!(
-        issue.message.contains("reconvictions_per_person"),
+        issue.message.en.contains("reconvictions_per_person"),
         "{issue:?}"
     );
 }

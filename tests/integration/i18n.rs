@@ -170,29 +170,16 @@ fn every_text_exists_in_both_languages() {
     // Every audit action the server writes (`action: "claim.submitted"`) reads in words in the
     // audit log and its filter, and so does its family ("Claims").
     let mut actions = BTreeSet::new();
-    let mut sources = vec![std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src"
-    ))];
-    while let Some(dir) = sources.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                sources.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                for rest in text.split("action: \"").skip(1) {
-                    let action = rest.split('"').next().unwrap_or_default();
-                    let word = |w: &str| {
-                        !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                    };
-                    if action
-                        .split_once('.')
-                        .is_some_and(|(f, a)| word(f) && word(a))
-                    {
-                        actions.insert(action.to_owned());
-                    }
-                }
+    for (_, text) in backend_sources() {
+        for rest in text.split("action: \"").skip(1) {
+            let action = rest.split('"').next().unwrap_or_default();
+            let word =
+                |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if action
+                .split_once('.')
+                .is_some_and(|(f, a)| word(f) && word(a))
+            {
+                actions.insert(action.to_owned());
             }
         }
     }
@@ -221,3 +208,176 @@ fn every_text_exists_in_both_languages() {
     }
 }
 crate::util::test!(every_text_exists_in_both_languages);
+
+/// Every Rust source file of the server, with its path.
+fn backend_sources() -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}
+
+/// The string literal at the start of `s` (after blanks and an optional comma): its value, as
+/// Rust reads it (escapes and `\` line continuations), and the rest of `s`.
+fn literal(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start().trim_start_matches(',').trim_start();
+    let mut chars = s.strip_prefix('"')?.char_indices();
+    let mut value = String::new();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((value, &s[i + 2..])),
+            '\\' => match chars.next()?.1 {
+                'n' => value.push('\n'),
+                '\n' => {
+                    let rest = chars.as_str();
+                    let skipped = rest.len() - rest.trim_start().len();
+                    for _ in 0..rest[..skipped].chars().count() {
+                        chars.next();
+                    }
+                }
+                other => value.push(other),
+            },
+            c => value.push(c),
+        }
+    }
+    None
+}
+
+/// The arguments a format string uses: `{name}`, `{0}`, and each `{}` numbered in order.
+fn placeholders(format: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut next = 0;
+    let mut rest = format.replace("{{", "").replace("}}", "");
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+        let inner = rest[open + 1..close].split(':').next().unwrap_or("");
+        if inner.is_empty() {
+            out.insert(next.to_string());
+            next += 1;
+        } else {
+            out.insert(inner.to_owned());
+        }
+        rest = rest[(close + 1).min(rest.len())..].to_owned();
+    }
+    out
+}
+
+/// Every message a person reads from the server is written at its call site as
+/// `msg!(code, english, japanese, …)`; this reads them all from the sources and fails on a code
+/// that is not stable-looking, a missing or untranslated text, texts that use different
+/// arguments, or one code with two different texts.
+fn every_server_message_code_has_english_and_japanese() {
+    let code_shape = |c: &str| {
+        c.split_once('.').is_some_and(|(area, what)| {
+            !area.is_empty()
+                && !what.is_empty()
+                && c.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._".contains(ch))
+        })
+    };
+    let japanese = |t: &str| {
+        t.chars().any(|c| {
+            ('\u{3040}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c)
+        })
+    };
+    let mut texts: std::collections::BTreeMap<String, (String, String)> = Default::default();
+    let mut problems = Vec::new();
+    let mut count = 0;
+    for (path, text) in backend_sources() {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        for call in text.split("msg!(").skip(1) {
+            if call.trim_start().starts_with('$') {
+                continue; // the macro's own definition
+            }
+            let Some((code, rest)) = literal(call) else {
+                problems.push(format!(
+                    "{file}: msg! without a literal code: {}",
+                    &call[..60.min(call.len())]
+                ));
+                continue;
+            };
+            let Some((en, rest)) = literal(rest) else {
+                problems.push(format!("{file}: {code}: no English text"));
+                continue;
+            };
+            let Some((ja, _)) = literal(rest) else {
+                problems.push(format!("{file}: {code}: no Japanese text"));
+                continue;
+            };
+            count += 1;
+            if !code_shape(&code) {
+                problems.push(format!(
+                    "{file}: `{code}` is not a code such as `area.what`"
+                ));
+            }
+            if en.trim().is_empty()
+                || japanese(&en.replace(|c: char| c.is_ascii(), ""))
+                    && !en.chars().any(|c| c.is_ascii_alphabetic())
+            {
+                problems.push(format!("{file}: {code}: the English text is missing"));
+            }
+            if !japanese(&ja) {
+                problems.push(format!(
+                    "{file}: {code}: the Japanese text has no Japanese: {ja}"
+                ));
+            }
+            // The same values in both texts; a value in words may have a Japanese twin
+            // (`{kind}` and `{kind_ja}`). Serde's own sentences are passed on whole in English
+            // and told in parts in Japanese.
+            let same_values = |t: &str| -> BTreeSet<String> {
+                placeholders(t)
+                    .into_iter()
+                    .map(|p| match p.strip_suffix("_ja").unwrap_or(&p) {
+                        "ja" => "en".to_owned(),
+                        p => p.to_owned(),
+                    })
+                    .collect()
+            };
+            let whole_in_english = [
+                "json.unknown_field",
+                "json.unknown_variant",
+                "json.invalid_type",
+                "json.invalid_value",
+                "json.invalid_length",
+                "money.unknown_currency",
+                "money.not_decimal",
+                "engine.invalid",
+            ];
+            if same_values(&en) != same_values(&ja) && !whole_in_english.contains(&code.as_str()) {
+                problems.push(format!(
+                    "{file}: {code}: English uses {:?}, Japanese {:?}",
+                    placeholders(&en),
+                    placeholders(&ja)
+                ));
+            }
+            if let Some((e, j)) = texts.get(&code)
+                && (e != &en || j != &ja)
+            {
+                problems.push(format!("{file}: {code} has two texts: `{e}` and `{en}`"));
+            }
+            texts.insert(code, (en, ja));
+        }
+    }
+    assert!(
+        count > 250,
+        "only {count} messages found: is the scan broken?"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The interface no longer translates server sentences by pattern.
+    assert!(!frontend("i18n.js").contains("SEIKA_SERVER_MESSAGES_JA"));
+    assert!(!frontend("app.js").contains("SEIKA_SERVER_MESSAGES_JA"));
+}
+crate::util::test!(every_server_message_code_has_english_and_japanese);

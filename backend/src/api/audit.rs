@@ -1,6 +1,7 @@
 //! `/audit`: the audit log and its chain check, for platform admins. Thin handlers over
 //! [`crate::service::audit`].
 
+use crate::msg;
 use axum::Json;
 use axum::extract::State;
 
@@ -45,7 +46,14 @@ pub async fn list(
     if let (Some(from), Some(to)) = (params.from, params.to)
         && from > to
     {
-        return Err(AppError::validation("to", "a day on or after `from`"));
+        return Err(AppError::validation(
+            "to",
+            msg!(
+                "audit.to_before_from",
+                "a day on or after `from`",
+                "`from` 以降の日付"
+            ),
+        ));
     }
     let blank = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let filter = AuditFilter {

@@ -1,6 +1,7 @@
 //! The `/auth` handlers: log in (throttled), log out, who am I, change password. Tokens and the
 //! `AuthUser` extractor are in [`super::session`].
 
+use crate::msg;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -139,7 +140,11 @@ pub async fn change_password(
         if !memory.verify(&body.current_password, &stored) {
             return Err(AppError::validation(
                 "current_password",
-                "your current password",
+                msg!(
+                    "auth.current_password",
+                    "your current password",
+                    "現在のパスワード"
+                ),
             ));
         }
         Ok(password::hash(&body.new_password)?)

@@ -1,10 +1,34 @@
 //! The one error type of the HTTP API, rendered as RFC 9457 `application/problem+json`.
 
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::domain::message::Lang;
 pub use crate::error::{AppError, AppResult, FieldError};
+
+tokio::task_local! {
+    /// The language the request being answered asked for.
+    static LANG: Lang;
+}
+
+/// Middleware: answers the request in the language its `Accept-Language` prefers (English or
+/// Japanese; English by default), so that problems are rendered in it.
+pub async fn scope_language(request: Request, next: Next) -> Response {
+    let lang = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Lang::En, Lang::from_accept_language);
+    LANG.scope(lang, next.run(request)).await
+}
+
+/// The language of the request being answered (English outside a request).
+pub fn language() -> Lang {
+    LANG.try_with(|lang| *lang).unwrap_or_default()
+}
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
@@ -46,6 +70,28 @@ impl AppError {
     }
 }
 
+/// One offending field of a rejected request, as the client reads it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ProblemField {
+    /// JSON path of the field, e.g. `metrics[0].target`; `""` for the whole body.
+    pub field: String,
+    /// A stable code for what was wrong (`text.length`), for clients to switch on.
+    pub code: String,
+    /// What was wrong and what was expected, in the request's language (`Accept-Language`:
+    /// Japanese or English).
+    pub message: String,
+}
+
+impl ProblemField {
+    fn of(e: &FieldError, lang: Lang) -> Self {
+        ProblemField {
+            field: e.field.clone(),
+            code: e.message.code.to_owned(),
+            message: e.message.text(lang).to_owned(),
+        }
+    }
+}
+
 /// The RFC 9457 body.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Problem {
@@ -55,12 +101,13 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<ProblemField>,
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let lang = language();
         let detail = match &self {
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
@@ -72,10 +119,11 @@ impl IntoResponse for AppError {
                 let fields: Vec<_> = errors
                     .iter()
                     .map(|e| {
+                        let message = e.message.text(lang);
                         if e.field.is_empty() {
-                            e.message.clone()
+                            message.to_owned()
                         } else {
-                            format!("{}: {}", e.field, e.message)
+                            format!("{}: {message}", e.field)
                         }
                     })
                     .collect();
@@ -85,14 +133,20 @@ impl IntoResponse for AppError {
                 tracing::warn!(%cause, "service unavailable");
                 "The database is unavailable; try again shortly.".to_owned()
             }
+            AppError::Conflict(reason) => reason.text(lang).to_owned(),
             other => other.to_string(),
         };
         let errors = match self {
-            AppError::Validation(ref errors) => errors.clone(),
+            AppError::Validation(ref errors) => {
+                errors.iter().map(|e| ProblemField::of(e, lang)).collect()
+            }
             AppError::BadRequestField {
                 ref field,
                 ref message,
-            } => vec![FieldError::new(field.clone(), message.clone())],
+            } => vec![ProblemField::of(
+                &FieldError::new(field.clone(), message.clone()),
+                lang,
+            )],
             _ => Vec::new(),
         };
         let body = Problem {

@@ -1,5 +1,6 @@
 //! Extractors whose rejections use Seika's problem+json format.
 
+use crate::msg;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::header;
@@ -7,6 +8,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::{AppError, FieldError};
+use crate::domain::message::Msg;
 
 /// A JSON body: requires a JSON content type, refuses unknown fields (where the type says so),
 /// and reports wrong types or missing fields as 422 naming the field.
@@ -68,7 +70,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if let Some(path) = crate::engine::input::first_float(&value, String::new()) {
         return Err(AppError::validation(
             path,
-            "a decimal string such as \"0.329\", not a fractional JSON number (floats are inexact)",
+            msg!(
+                "json.float",
+                "a decimal string such as \"0.329\", not a fractional JSON number (floats are inexact)",
+                "\"0.329\" のような文字列の数値（小数の JSON 数値は不正確なため使えません）"
+            ),
         ));
     }
     if let Some((path, message)) = crate::domain::text::first_forbidden_in_json(&value, "") {
@@ -99,7 +105,7 @@ fn field_error(path: &str, error: &serde_json::Error) -> FieldError {
         Some(name) => format!("{base}.{name}"),
         None => base.to_owned(),
     };
-    FieldError::new(field, message)
+    FieldError::new(field, Msg::from_serde(message))
 }
 
 /// The `If-Match` header as a version number, if given (`"3"` or `W/"3"` or `3`).
@@ -126,7 +132,11 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         trimmed.parse().map(|v| IfMatch(Some(v))).map_err(|_| {
             AppError::validation(
                 "If-Match",
-                format!("expected the ETag from a previous response such as \"3\", got `{text}`"),
+                msg!(
+                    "header.if_match",
+                    "expected the ETag from a previous response such as \"3\", got `{text}`",
+                    "前の応答の ETag（\"3\" など）。`{text}` ではありません"
+                ),
             )
         })
     }
@@ -220,7 +230,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                     .strip_prefix("unknown field `")
                     .and_then(|rest| rest.split('`').next())
                     .unwrap_or("query");
-                AppError::validation(field, message)
+                AppError::validation(field, Msg::from_serde(message))
             })
     }
 }
@@ -242,24 +252,29 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
                 let (field, message) = match &rejection {
                     PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
                         ErrorKind::ParseErrorAtKey { key, .. }
-                        | ErrorKind::InvalidUtf8InPathParam { key } => (
-                            key.clone(),
-                            "a record id: a whole number from 1 to 9223372036854775807",
-                        ),
-                        ErrorKind::ParseErrorAtIndex { index, .. } => (
-                            format!("path segment {}", index + 1),
-                            "a record id: a whole number from 1 to 9223372036854775807",
-                        ),
-                        _ => ("path".to_owned(), "a path of this endpoint"),
+                        | ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), record_id()),
+                        ErrorKind::ParseErrorAtIndex { index, .. } => {
+                            (format!("path segment {}", index + 1), record_id())
+                        }
+                        _ => ("path".to_owned(), no_such_path()),
                     },
-                    _ => ("path".to_owned(), "a path of this endpoint"),
+                    _ => ("path".to_owned(), no_such_path()),
                 };
-                AppError::BadRequestField {
-                    field,
-                    message: message.to_owned(),
-                }
+                AppError::BadRequestField { field, message }
             })
     }
+}
+
+fn record_id() -> Msg {
+    msg!(
+        "path.record_id",
+        "a record id: a whole number from 1 to 9223372036854775807",
+        "記録の番号（1 から 9223372036854775807 までの整数）"
+    )
+}
+
+fn no_such_path() -> Msg {
+    msg!("path.unknown", "a path of this endpoint", "この API のパス")
 }
 
 /// A tabular upload: `text/csv` or an XLSX workbook, whose bytes must be what the declared type
@@ -272,7 +287,11 @@ pub fn expect_table(content_type: &str, body: &[u8]) -> Result<(), AppError> {
         XLSX_MEDIA_TYPE if is_xlsx(body) => Ok(()),
         "text/csv" | XLSX_MEDIA_TYPE => Err(AppError::validation(
             "body",
-            format!("a file whose content is {declared}, as the Content-Type says"),
+            msg!(
+                "upload.content_mismatch",
+                "a file whose content is {declared}, as the Content-Type says",
+                "Content-Type のとおり {declared} の内容のファイル"
+            ),
         )),
         _ => Err(AppError::UnsupportedMediaType(format!(
             "expected text/csv or {XLSX_MEDIA_TYPE}, got `{content_type}`"

@@ -1,6 +1,7 @@
 //! The `Idempotency-Key` header. What a key does (the same request returns the first answer, a
 //! different one 409) is `service::idempotency`, stored in the database with the creation.
 
+use crate::msg;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
@@ -19,7 +20,11 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         if key.is_empty() || key.len() > 255 {
             return Err(AppError::validation(
                 "Idempotency-Key",
-                "a key of 1 to 255 visible characters",
+                msg!(
+                    "header.idempotency_key",
+                    "a key of 1 to 255 visible characters",
+                    "1〜255 文字の表示可能な文字によるキー"
+                ),
             ));
         }
         Ok(IdempotencyKey(Some(key.to_owned())))

@@ -24,7 +24,11 @@ fn accepted(
     if let Ok(url) = HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)) {
         headers.insert(header::LOCATION, url);
     }
-    (StatusCode::ACCEPTED, headers, Json(job))
+    (
+        StatusCode::ACCEPTED,
+        headers,
+        Json(job.in_language(super::error::language())),
+    )
 }
 
 /// Queues a Monte Carlo simulation (up to 100,000 runs) and answers at once with the job.
@@ -64,9 +68,10 @@ pub async fn get(
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<JobView>> {
+    let lang = super::error::language();
     auth.run(&state.db, move |conn, actor| jobs::get(conn, actor, id))
         .await
-        .map(Json)
+        .map(|job| Json(job.in_language(lang)))
 }
 
 /// The caller's jobs still queued or running.
@@ -74,5 +79,8 @@ pub async fn unfinished(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<Json<Vec<JobView>>> {
-    auth.run(&state.db, jobs::unfinished).await.map(Json)
+    let lang = super::error::language();
+    auth.run(&state.db, jobs::unfinished)
+        .await
+        .map(|jobs| Json(jobs.into_iter().map(|j| j.in_language(lang)).collect()))
 }

@@ -1162,7 +1162,8 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
                 ))
-                .layer(CatchPanicLayer::custom(panic_response)),
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(axum::middleware::from_fn(error::scope_language)),
         )
         .with_state(state)
 }

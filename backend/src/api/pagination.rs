@@ -1,5 +1,6 @@
 //! `?page=&per_page=` on every list, and the list envelope.
 
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use super::error::AppError;
@@ -18,17 +19,35 @@ impl PageParams {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(50);
         if page < 1 {
-            return Err(AppError::validation("page", "a page number of 1 or more"));
+            return Err(AppError::validation(
+                "page",
+                msg!(
+                    "page.number",
+                    "a page number of 1 or more",
+                    "1 以上のページ番号"
+                ),
+            ));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             return Err(AppError::validation(
                 "per_page",
-                format!("a page size from 1 to {MAX_PER_PAGE}"),
+                msg!(
+                    "page.size",
+                    "a page size from 1 to {MAX_PER_PAGE}",
+                    "1〜{MAX_PER_PAGE} のページサイズ"
+                ),
             ));
         }
-        let offset = (page - 1)
-            .checked_mul(per_page)
-            .ok_or_else(|| AppError::validation("page", "a smaller page number"))?;
+        let offset = (page - 1).checked_mul(per_page).ok_or_else(|| {
+            AppError::validation(
+                "page",
+                msg!(
+                    "page.beyond",
+                    "a smaller page number",
+                    "もっと小さいページ番号"
+                ),
+            )
+        })?;
         Ok((per_page, offset))
     }
 }

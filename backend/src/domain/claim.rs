@@ -3,6 +3,8 @@
 //! 政府契約の支払遅延防止等に関する法律 (applied to local government by its 第14条) and late-payment
 //! interest. Pure: dates and money in, dates and money out.
 
+use crate::domain::message::Msg;
+use crate::msg;
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -20,12 +22,18 @@ pub const MAX_PAYMENT_DAYS: u32 = 30;
 /// Checks a qualified-invoice registration number (適格請求書発行事業者の登録番号): `T` and 13
 /// digits whose first digit is the check digit of the other twelve, as for a corporate number
 /// (法人番号): 9 − (Σ digit × weight mod 9), weights 1, 2, 1, 2 … from the last digit.
-pub fn check_invoice_number(raw: &str) -> Result<String, &'static str> {
-    const EXPECTED: &str = "a registration number of T and 13 digits, such as T7000012050002 (its check digit must match)";
+pub fn check_invoice_number(raw: &str) -> Result<String, Msg> {
+    let expected = || {
+        msg!(
+            "claim.invoice_number",
+            "a registration number of T and 13 digits, such as T7000012050002 (its check digit must match)",
+            "T と 13 桁の数字の登録番号（例: T7000012050002。チェックデジットが一致すること）"
+        )
+    };
     let number = raw.trim();
-    let digits = number.strip_prefix('T').ok_or(EXPECTED)?;
+    let digits = number.strip_prefix('T').ok_or_else(expected)?;
     if digits.len() != 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(EXPECTED);
+        return Err(expected());
     }
     let values: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
     let sum: u32 = values[1..]
@@ -35,7 +43,7 @@ pub fn check_invoice_number(raw: &str) -> Result<String, &'static str> {
         .map(|(i, d)| d * if i % 2 == 0 { 1 } else { 2 })
         .sum();
     if values[0] != 9 - sum % 9 {
-        return Err(EXPECTED);
+        return Err(expected());
     }
     Ok(number.to_owned())
 }
@@ -96,22 +104,40 @@ impl Default for InvoiceTerms {
 
 impl InvoiceTerms {
     /// What is wrong with the terms, as (field, what was expected).
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+    pub fn problems(&self) -> Vec<(&'static str, Msg)> {
         let mut out = Vec::new();
         if self.tax_rate < Decimal::ZERO || self.tax_rate >= Decimal::ONE {
-            out.push(("tax_rate", "a rate from 0 to below 1 (0.10 = 10 %)".into()));
+            out.push((
+                "tax_rate",
+                msg!(
+                    "invoicing.tax_rate",
+                    "a rate from 0 to below 1 (0.10 = 10 %)",
+                    "0 以上 1 未満の率（0.10 は 10%）"
+                ),
+            ));
         }
         if !(1..=DEFAULT_INSPECTION_DAYS).contains(&self.inspection_days) {
             out.push((
                 "inspection_days",
-                format!("from 1 to {DEFAULT_INSPECTION_DAYS} days"),
+                msg!(
+                    "invoicing.inspection_days",
+                    "from 1 to {DEFAULT_INSPECTION_DAYS} days",
+                    "1〜{DEFAULT_INSPECTION_DAYS}日"
+                ),
             ));
         }
         if self
             .payment_days
             .is_some_and(|d| !(1..=MAX_PAYMENT_DAYS).contains(&d))
         {
-            out.push(("payment_days", format!("from 1 to {MAX_PAYMENT_DAYS} days")));
+            out.push((
+                "payment_days",
+                msg!(
+                    "invoicing.payment_days",
+                    "from 1 to {MAX_PAYMENT_DAYS} days",
+                    "1〜{MAX_PAYMENT_DAYS}日"
+                ),
+            ));
         }
         if self
             .late_interest_annual_rate
@@ -119,7 +145,11 @@ impl InvoiceTerms {
         {
             out.push((
                 "late_interest_annual_rate",
-                "a rate from 0 to below 1 (0.025 = 2.5 % a year)".into(),
+                msg!(
+                    "invoicing.late_interest",
+                    "a rate from 0 to below 1 (0.025 = 2.5 % a year)",
+                    "0 以上 1 未満の年率（0.025 は年 2.5%）"
+                ),
             ));
         }
         out

@@ -5,6 +5,7 @@ pub mod budget;
 pub mod claim;
 pub mod evidence;
 pub mod indigo;
+pub mod message;
 pub mod money;
 pub mod organization;
 pub mod password;

@@ -1,6 +1,8 @@
 //! Exact money: integer minor units plus an ISO 4217 currency, `rust_decimal` for arithmetic,
 //! decimal strings on the wire, checked arithmetic and explicit rounding.
 
+use crate::domain::message::Msg;
+use crate::msg;
 use std::fmt;
 use std::str::FromStr;
 
@@ -358,16 +360,21 @@ impl Rounding {
     }
 
     /// Checks the unit is positive and a whole number of the currency's minor units.
-    pub fn validate(self, currency: Currency) -> Result<(), String> {
+    pub fn validate(self, currency: Currency) -> Result<(), Msg> {
         if self.unit <= Decimal::ZERO {
-            return Err("rounding unit must be positive".into());
+            return Err(msg!(
+                "rounding.unit_positive",
+                "rounding unit must be positive",
+                "端数処理の単位は正の値にしてください"
+            ));
         }
         let minors = self.unit / currency.minor_unit();
         if minors.fract() != Decimal::ZERO {
-            return Err(format!(
-                "rounding unit {} is finer than one minor unit of {currency} ({})",
-                self.unit,
-                currency.minor_unit()
+            let (unit, minor) = (self.unit, currency.minor_unit());
+            return Err(msg!(
+                "rounding.unit_too_fine",
+                "rounding unit {unit} is finer than one minor unit of {currency} ({minor})",
+                "端数処理の単位 {unit} が {currency} の最小単位（{minor}）より細かくなっています"
             ));
         }
         Ok(())

@@ -43,6 +43,27 @@ impl OrganizationKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// The kind in words: English and Japanese, as people read it.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            OrganizationKind::Platform => ("platform operator", "基盤運営者"),
+            OrganizationKind::LocalGovernment => ("local government", "地方公共団体"),
+            OrganizationKind::CentralGovernment => ("central government", "国"),
+            OrganizationKind::ServiceProvider => ("service provider", "民間事業者"),
+            OrganizationKind::Intermediary => ("intermediary", "中間支援組織"),
+            OrganizationKind::Evaluator => ("evaluator", "評価機関"),
+            OrganizationKind::Investor => ("investor", "資金提供者"),
+        }
+    }
+
+    /// The words of a stored kind (the stored text itself if unknown).
+    pub fn words_of(stored: &str) -> (String, String) {
+        Self::parse(stored).map_or_else(
+            || (stored.to_owned(), stored.to_owned()),
+            |k| (k.words().0.to_owned(), k.words().1.to_owned()),
+        )
+    }
+
     /// Outcome payers are governments.
     pub fn can_pay_outcomes(self) -> bool {
         matches!(

@@ -1,5 +1,7 @@
 //! Password hashing with Argon2id (PHC strings).
 
+use crate::domain::message::Msg;
+use crate::msg;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -7,9 +9,13 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 pub const MIN_LENGTH: usize = 10;
 
 /// Checks a new password's strength; returns what is expected when it is too weak.
-pub fn check_strength(password: &str) -> Result<(), String> {
+pub fn check_strength(password: &str) -> Result<(), Msg> {
     if password.chars().count() < MIN_LENGTH {
-        return Err(format!("a password of at least {MIN_LENGTH} characters"));
+        return Err(msg!(
+            "user.password_length",
+            "a password of at least {MIN_LENGTH} characters",
+            "{MIN_LENGTH} 文字以上のパスワード"
+        ));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! row and column; every cell written in a Japanese spreadsheet habit is reported with how it was
 //! read. Template rows left empty are skipped, not refused.
 
+use crate::msg;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -139,9 +140,9 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
         if found.is_none() && !h.is_empty() {
             issues.push(Issue::new(
                 format!("column `{h}`"),
-                "one of the columns metric, tranche, value, numerator, denominator, comparison, \
+                msg!("sheet.results_column", "one of the columns metric, tranche, value, numerator, denominator, comparison, \
                  cohort_size, evidence, achieved_on (or 指標ID, 支払時期, 実績値, 分子, 分母, 比較値, \
-                 対象者数, 根拠, 達成日)",
+                 対象者数, 根拠, 達成日)", "metric, tranche, value, numerator, denominator, comparison, cohort_size, evidence, achieved_on（または 指標ID, 支払時期, 実績値, 分子, 分母, 比較値, 対象者数, 根拠, 達成日）のいずれかの列"),
             ));
         }
         columns.push(found);
@@ -150,7 +151,11 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
         if !columns.contains(&Some(required)) {
             issues.push(Issue::new(
                 format!("column `{}`", name(required)),
-                "a column that is missing from the header row",
+                msg!(
+                    "sheet.missing_column",
+                    "a column that is missing from the header row",
+                    "見出し行にこの列がありません"
+                ),
             ));
         }
     }
@@ -219,10 +224,7 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
                 known.extend(milestones.iter().copied());
                 issues.push(Issue::new(
                     place(Column::Metric),
-                    format!(
-                        "one of the contract's metrics or milestones ({}), not `{written_metric}`",
-                        known.join(", ")
-                    ),
+                    msg!("sheet.unknown_metric", "one of the contract's metrics or milestones ({}), not `{written_metric}`", "契約の指標またはマイルストーン（{}）のいずれか。`{written_metric}` ではありません", known.join(", ")),
                 ));
                 continue;
             }
@@ -239,8 +241,10 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
                 None => {
                     issues.push(Issue::new(
                         place(Column::Tranche),
-                        format!(
+                        msg!(
+                            "sheet.unknown_tranche",
                             "one of the contract's tranches ({}), not `{written_tranche}`",
+                            "契約の支払時期（{}）のいずれか。`{written_tranche}` ではありません",
                             contract
                                 .tranches
                                 .iter()
@@ -295,14 +299,19 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
                 Err(sheet::Unreadable) => {
                     issues.push(Issue::new(
                         place(c),
-                        format!(
-                            "a number such as 0.329, 1,234 or ▲5{}, not `{written}`",
-                            if matches!(unit, Some(MetricUnit::Rate)) {
-                                " (a rate as a fraction, or as 32.9%)"
-                            } else {
-                                ""
-                            }
-                        ),
+                        if matches!(unit, Some(MetricUnit::Rate)) {
+                            msg!(
+                                "sheet.rate",
+                                "a number such as 0.329, 1,234 or ▲5 (a rate as a fraction, or as 32.9%), not `{written}`",
+                                "0.329、1,234、▲5 のような数値（率は小数または 32.9% の形）。`{written}` ではありません"
+                            )
+                        } else {
+                            msg!(
+                                "sheet.number",
+                                "a number such as 0.329, 1,234 or ▲5, not `{written}`",
+                                "0.329、1,234、▲5 のような数値。`{written}` ではありません"
+                            )
+                        },
                     ));
                     None
                 }
@@ -340,9 +349,7 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
             Err(sheet::Unreadable) => {
                 issues.push(Issue::new(
                     place(Column::AchievedOn),
-                    format!(
-                        "a date such as 2024-04-01, 2024/4/1, 令和6年4月1日 or R6.4.1, not `{written_day}`"
-                    ),
+                    msg!("sheet.date", "a date such as 2024-04-01, 2024/4/1, 令和6年4月1日 or R6.4.1, not `{written_day}`", "2024-04-01、2024/4/1、令和6年4月1日、R6.4.1 のような日付。`{written_day}` ではありません"),
                 ));
                 None
             }
@@ -350,7 +357,11 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
         if is_milestone && achieved_on.is_none() && written_day.is_empty() {
             issues.push(Issue::new(
                 place(Column::AchievedOn),
-                "the date the milestone was achieved",
+                msg!(
+                    "milestone.achieved_on",
+                    "the date the milestone was achieved",
+                    "マイルストーンの達成日"
+                ),
             ));
         }
         parsed.rows.push(ResultRow {
@@ -378,14 +389,25 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
         {
             issues.push(Issue::new(
                 table.place_row(r.row),
-                format!("one row per metric and tranche: row {first} already gives this one"),
+                msg!(
+                    "sheet.duplicate_row",
+                    "one row per metric and tranche: row {first} already gives this one",
+                    "指標と支払時期ごとに一行: {first} 行目に同じものがあります"
+                ),
             ));
         } else {
             seen.push((&r.metric, r.tranche.as_deref(), r.row));
         }
     }
     if parsed.rows.is_empty() && issues.is_empty() {
-        issues.push(Issue::new("file", "at least one row with a figure"));
+        issues.push(Issue::new(
+            "file",
+            msg!(
+                "sheet.no_figures",
+                "at least one row with a figure",
+                "数値を記入した行が少なくとも一つ必要です"
+            ),
+        ));
     }
     if issues.is_empty() {
         Ok(parsed)
@@ -551,6 +573,6 @@ mod tests {
         );
         let csv = sheet::write_csv(&headers, &rows);
         let err = parse(&Table::read(&csv).unwrap(), &contract()).unwrap_err();
-        assert_eq!(err[0].message, "at least one row with a figure");
+        assert_eq!(err[0].message.code, "sheet.no_figures");
     }
 }

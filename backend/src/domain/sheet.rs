@@ -8,6 +8,7 @@
 //! shortest decimal that round-trips (what Excel displays) and parsed into an exact decimal. No
 //! arithmetic is ever done on the double.
 
+use crate::msg;
 use std::io::Cursor;
 use std::str::FromStr;
 
@@ -68,7 +69,16 @@ impl Table {
             .from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| Issue::new("row 1", format!("a header row ({e})")))?
+            .map_err(|e| {
+                Issue::new(
+                    "row 1",
+                    msg!(
+                        "sheet.header_row",
+                        "a header row ({e})",
+                        "読み取れる見出し行（{e}）"
+                    ),
+                )
+            })?
             .iter()
             .map(|h| h.trim().to_owned())
             .collect();
@@ -108,8 +118,10 @@ impl Table {
                     if record.len() != table.headers.len() {
                         table.issues.push(Issue::new(
                             format!("row {number}"),
-                            format!(
+                            msg!(
+                                "sheet.row_width",
                                 "{} values, one per column, not {}",
+                                "列ごとに一つ、計 {} 個の値（現在 {} 個）",
                                 table.headers.len(),
                                 record.len()
                             ),
@@ -125,7 +137,11 @@ impl Table {
                     number += 1;
                     table.issues.push(Issue::new(
                         format!("row {number}"),
-                        format!("a well-formed CSV row ({e})"),
+                        msg!(
+                            "sheet.csv_row",
+                            "a well-formed CSV row ({e})",
+                            "正しい形式の CSV の行（{e}）"
+                        ),
                     ));
                 }
             }
@@ -137,18 +153,42 @@ impl Table {
         Self::read_xlsx_sheets(bytes)?
             .into_iter()
             .next()
-            .ok_or_else(|| Issue::new("file", "a workbook with at least one sheet"))
+            .ok_or_else(|| {
+                Issue::new(
+                    "file",
+                    msg!(
+                        "sheet.no_sheet",
+                        "a workbook with at least one sheet",
+                        "シートが一つ以上あるブック"
+                    ),
+                )
+            })
     }
 
     /// Every sheet of an XLSX workbook as a table, in the workbook's order.
     pub fn read_xlsx_sheets(bytes: &[u8]) -> Result<Vec<Table>, Issue> {
         use calamine::{Reader, Xlsx};
-        let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-            .map_err(|e| Issue::new("file", format!("a readable XLSX workbook ({e})")))?;
+        let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
+            Issue::new(
+                "file",
+                msg!(
+                    "sheet.unreadable_workbook",
+                    "a readable XLSX workbook ({e})",
+                    "読み取れる XLSX ブック（{e}）"
+                ),
+            )
+        })?;
         let mut tables = Vec::new();
         for sheet in workbook.sheet_names() {
             let range = workbook.worksheet_range(&sheet).map_err(|e| {
-                Issue::new(format!("sheet {sheet}"), format!("a readable sheet ({e})"))
+                Issue::new(
+                    format!("sheet {sheet}"),
+                    msg!(
+                        "sheet.unreadable_sheet",
+                        "a readable sheet ({e})",
+                        "読み取れるシート（{e}）"
+                    ),
+                )
             })?;
             tables.push(Self::from_range(sheet, &range));
         }

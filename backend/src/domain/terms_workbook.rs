@@ -12,6 +12,8 @@
 //! as the shortest decimal that round-trips, which is the decimal written for any amount or rate
 //! of up to 15 significant digits, and a value equal to the one in the structure keeps its text.
 
+use crate::domain::message::Msg;
+use crate::msg;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
@@ -623,7 +625,7 @@ fn slot<'a>(root: &'a mut Value, path: &[Part], create: bool) -> Option<&'a mut 
 }
 
 /// The value a cell sets, typed like the value it replaces (or by its key). `None`: remove it.
-fn cell_value(key: &str, old: &Value, text: &str) -> Result<Option<Value>, String> {
+fn cell_value(key: &str, old: &Value, text: &str) -> Result<Option<Value>, Msg> {
     if text.is_empty() {
         return Ok(None);
     }
@@ -640,21 +642,21 @@ fn cell_value(key: &str, old: &Value, text: &str) -> Result<Option<Value>, Strin
     {
         return match sheet::number(text) {
             Ok(Some((n, _))) if n.fract().is_zero() => {
-                let n: i64 = n
-                    .trunc()
-                    .to_string()
-                    .parse()
-                    .map_err(|_| "a whole number".to_owned())?;
+                let n: i64 = n.trunc().to_string().parse().map_err(|_| whole_number())?;
                 Ok(Some(Value::from(n)))
             }
-            _ => Err("a whole number".into()),
+            _ => Err(whole_number()),
         };
     }
     if old.is_boolean() || key == "outcome_contingent" || key == "per_participant" {
         return match text.to_lowercase().as_str() {
             "true" | "はい" | "yes" | "1" => Ok(Some(Value::Bool(true))),
             "false" | "いいえ" | "no" | "0" => Ok(Some(Value::Bool(false))),
-            _ => Err("TRUE or FALSE".into()),
+            _ => Err(msg!(
+                "workbook.boolean",
+                "TRUE or FALSE",
+                "TRUE（はい）または FALSE（いいえ）"
+            )),
         };
     }
     if MONEY_KEYS.contains(&key)
@@ -663,7 +665,11 @@ fn cell_value(key: &str, old: &Value, text: &str) -> Result<Option<Value>, Strin
         || (key == "unit" && old.as_str().is_some_and(|s| Decimal::from_str(s).is_ok()))
     {
         let Ok(Some((n, _))) = sheet::number(text) else {
-            return Err("a number such as 1000000 or 0.8".into());
+            return Err(msg!(
+                "workbook.number",
+                "a number such as 1000000 or 0.8",
+                "1000000 や 0.8 のような数値"
+            ));
         };
         // The structure's own text where the value did not change ("0.80" stays "0.80").
         if old.as_str().and_then(|s| Decimal::from_str(s).ok()) == Some(n) {
@@ -674,10 +680,18 @@ fn cell_value(key: &str, old: &Value, text: &str) -> Result<Option<Value>, Strin
     if DATE_KEYS.contains(&key) {
         return match sheet::date(text) {
             Ok(Some((d, _))) => Ok(Some(Value::String(d.to_string()))),
-            _ => Err("a date such as 2026-04-01 or 令和8年4月1日".into()),
+            _ => Err(msg!(
+                "workbook.date",
+                "a date such as 2026-04-01 or 令和8年4月1日",
+                "2026-04-01 や 令和8年4月1日 のような日付"
+            )),
         };
     }
     Ok(Some(Value::String(text.to_owned())))
+}
+
+fn whole_number() -> Msg {
+    msg!("workbook.whole_number", "a whole number", "整数")
 }
 
 /// The column of a header by its key (the text in parentheses), if the sheet has it.
@@ -710,7 +724,14 @@ fn set_cell(
     issues: &mut Vec<Issue>,
 ) {
     let Some(parsed) = parts(path) else {
-        issues.push(Issue::new(place, "a key Seika wrote"));
+        issues.push(Issue::new(
+            place,
+            msg!(
+                "workbook.key",
+                "a key Seika wrote",
+                "Seika が書き出したキー"
+            ),
+        ));
         return;
     };
     let key = last_key(path);
@@ -730,7 +751,11 @@ fn set_cell(
     let Some(target) = slot(terms, &parsed, create) else {
         issues.push(Issue::new(
             place,
-            "a key of the contract's structure (new parts are added in Seika's editor)",
+            msg!(
+                "workbook.structure_key",
+                "a key of the contract's structure (new parts are added in Seika's editor)",
+                "契約の構成にあるキー（新しい部分は Seika の編集画面で追加します）"
+            ),
         ));
         return;
     };
@@ -757,7 +782,11 @@ pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
     let Some(structure) = find(STRUCTURE_SHEET) else {
         return Err(vec![Issue::new(
             format!("sheet {STRUCTURE_SHEET}"),
-            "the sheet with the contract's structure, as Seika writes it (download the workbook from Seika, edit it, load it back)",
+            msg!(
+                "workbook.structure_sheet",
+                "the sheet with the contract's structure, as Seika writes it (download the workbook from Seika, edit it, load it back)",
+                "Seika が書き出した形の契約構成シート（Seika からブックをダウンロードし、編集して読み込んでください）"
+            ),
         )]);
     };
     let json: String = structure
@@ -768,13 +797,21 @@ pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
     let mut terms: Value = serde_json::from_str(&json).map_err(|_| {
         vec![Issue::new(
             format!("sheet {STRUCTURE_SHEET}"),
-            "the contract's structure as Seika wrote it, unchanged",
+            msg!(
+                "workbook.structure_changed",
+                "the contract's structure as Seika wrote it, unchanged",
+                "Seika が書き出したままの契約構成"
+            ),
         )]
     })?;
     if !terms.is_object() {
         return Err(vec![Issue::new(
             format!("sheet {STRUCTURE_SHEET}"),
-            "the contract's structure as Seika wrote it, unchanged",
+            msg!(
+                "workbook.structure_changed",
+                "the contract's structure as Seika wrote it, unchanged",
+                "Seika が書き出したままの契約構成"
+            ),
         )]);
     }
     let mut o = Overlay {
@@ -790,7 +827,11 @@ pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
             if key.is_empty() || LISTS.iter().any(|l| key.starts_with(l)) {
                 o.issues.push(Issue::new(
                     t.place(row.number, &t.headers[k]),
-                    "a key of the overview",
+                    msg!(
+                        "workbook.overview_key",
+                        "a key of the overview",
+                        "概要シートのキー"
+                    ),
                 ));
                 continue;
             }
@@ -839,8 +880,10 @@ pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
     ] {
         let Some(t) = find(name) else { continue };
         let Some(id_col) = column(t, "id") else {
-            o.issues
-                .push(Issue::new(format!("sheet {name}"), "a column id"));
+            o.issues.push(Issue::new(
+                format!("sheet {name}"),
+                msg!("workbook.column_id", "a column id", "列 id"),
+            ));
             continue;
         };
         for row in &t.rows {
@@ -851,7 +894,14 @@ pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
             let Some(index) = index else {
                 o.issues.push(Issue::new(
                     t.place(row.number, &t.headers[id_col]),
-                    format!("the id of one of the contract's {list} (new ones are added in Seika's editor)"),
+                    {
+ let list_ja = name;
+msg!(
+                        "workbook.unknown_id",
+                        "the id of one of the contract's {list} (new ones are added in Seika's editor)",
+                        "「{list_ja}」にある ID（新しいものは Seika の編集画面で追加します）"
+                    )
+},
                 ));
                 continue;
             };
@@ -909,7 +959,11 @@ pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
         let (Some(k), Some(v)) = (column(t, "key"), column(t, "value")) else {
             o.issues.push(Issue::new(
                 format!("sheet {name}"),
-                "the columns Seika wrote (id, key, value)",
+                msg!(
+                    "workbook.columns",
+                    "the columns Seika wrote (id, key, value)",
+                    "Seika が書き出した列（id, key, value）"
+                ),
             ));
             continue;
         };
@@ -926,10 +980,15 @@ pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
                     .and_then(|items| items.iter().position(|x| x["id"].as_str() == Some(item)))
             };
             let Some(index) = index else {
-                o.issues.push(Issue::new(
-                    t.place(row.number, &t.headers[item_col]),
-                    format!("one of the contract's {list} (new ones are added in Seika's editor)"),
-                ));
+                o.issues
+                    .push(Issue::new(t.place(row.number, &t.headers[item_col]), {
+                        let list_ja = name;
+                        msg!(
+                            "workbook.unknown_item",
+                            "one of the contract's {list} (new ones are added in Seika's editor)",
+                            "「{list_ja}」にあるもの（新しいものは Seika の編集画面で追加します）"
+                        )
+                    }));
                 continue;
             };
             o.places.insert(list.to_owned(), format!("sheet {name}"));

@@ -5,6 +5,9 @@
 //! display as something else) are refused with the field named, identically on both databases.
 //! Tab, line feed and carriage return are allowed: notes and reasons have lines.
 
+use crate::domain::message::Msg;
+use crate::msg;
+
 /// The first character of `s` that Seika refuses, with what it is.
 pub fn forbidden_char(s: &str) -> Option<(char, &'static str)> {
     s.chars().find_map(|c| {
@@ -22,15 +25,22 @@ pub fn forbidden_char(s: &str) -> Option<(char, &'static str)> {
 }
 
 /// The message for a refused character, naming it by code point.
-pub fn refusal(c: char, what: &str) -> String {
-    format!(
-        "text without {what} (found U+{:04X}); control and bidirectional override characters are not accepted",
-        u32::from(c)
+pub fn refusal(c: char, what: &str) -> Msg {
+    let what_ja = match what {
+        "a NUL character" => "NUL 文字",
+        "a control character" => "制御文字",
+        _ => "双方向制御文字",
+    };
+    let point = format!("U+{:04X}", u32::from(c));
+    msg!(
+        "text.forbidden_char",
+        "text without {what} (found {point}); control and bidirectional override characters are not accepted",
+        "{what_ja}を含まない文字列（{point} が含まれています）。制御文字と双方向制御文字は使えません"
     )
 }
 
 /// The path and message of the first refused character anywhere in a JSON value.
-pub fn first_forbidden_in_json(value: &serde_json::Value, path: &str) -> Option<(String, String)> {
+pub fn first_forbidden_in_json(value: &serde_json::Value, path: &str) -> Option<(String, Msg)> {
     use serde_json::Value;
     match value {
         Value::String(s) => forbidden_char(s).map(|(c, what)| (path.to_owned(), refusal(c, what))),
@@ -77,6 +87,7 @@ mod tests {
         let v = serde_json::json!({"parties": [{"name": "ok"}, {"name": "bad\u{0}"}]});
         let (path, message) = first_forbidden_in_json(&v, "").expect("found");
         assert_eq!(path, "parties[1].name");
-        assert!(message.contains("U+0000"), "{message}");
+        assert!(message.en.contains("U+0000"), "{message}");
+        assert!(message.ja.contains("U+0000"), "{}", message.ja);
     }
 }

@@ -1,5 +1,7 @@
 //! Users and their roles.
 
+use crate::domain::message::Msg;
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use super::organization::OrganizationKind;
@@ -54,7 +56,7 @@ impl Role {
 }
 
 /// Normalises an e-mail address for lookup and checks its basic shape.
-pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
+pub fn normalize_email(raw: &str) -> Result<String, Msg> {
     let email = raw.trim().to_lowercase();
     match email.split_once('@') {
         Some((local, domain))
@@ -67,6 +69,10 @@ pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
         {
             Ok(email)
         }
-        _ => Err("an e-mail address such as name@example.org"),
+        _ => Err(msg!(
+            "user.email",
+            "an e-mail address such as name@example.org",
+            "name@example.org のようなメールアドレス"
+        )),
     }
 }

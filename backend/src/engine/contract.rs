@@ -2,25 +2,27 @@
 //! rules, caps, rounding, investments and the waterfall. The same JSON is stored as a project's
 //! terms version and read by `seika payout`. Every amount and rate is a decimal string.
 
+use crate::msg;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::message::Msg;
 use crate::domain::{Currency, Money, Rounding};
 
 pub const CONTRACT_SCHEMA: &str = "seika.contract.v1";
 
 /// A problem found in an input, with where it is (a JSON path) and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
     pub path: String,
-    pub message: String,
+    pub message: Msg,
 }
 
 impl Issue {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(path: impl Into<String>, message: impl Into<Msg>) -> Self {
         Issue {
             path: path.into(),
             message: message.into(),
@@ -685,12 +687,21 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn money(&mut self, path: String, amount: Decimal) {
         if amount.is_sign_negative() && !amount.is_zero() {
-            self.issues.push(Issue::new(path, "a non-negative amount"));
+            self.issues.push(Issue::new(
+                path,
+                msg!(
+                    "amount.non_negative",
+                    "a non-negative amount",
+                    "0 以上の金額"
+                ),
+            ));
         } else if !is_whole_minor(amount, self.currency) {
             self.issues.push(Issue::new(
                 path,
-                format!(
+                msg!(
+                    "amount.minor_units",
                     "an amount in whole {} minor units (at most {} decimals)",
+                    "{0} の最小単位の整数倍の金額（小数点以下 {1} 桁まで）",
                     self.currency,
                     self.currency.exponent()
                 ),
@@ -705,13 +716,20 @@ impl Checker<'_> {
             value > Decimal::ZERO
         };
         if !low_ok || value > Decimal::ONE {
-            let range = if allow_zero {
-                "from 0 to 1"
+            let message = if allow_zero {
+                msg!(
+                    "contract.fraction",
+                    "a fraction from 0 to 1 (0.2 = 20 %)",
+                    "0 から 1 の割合（0.2 は 20%）"
+                )
             } else {
-                "above 0 and at most 1"
+                msg!(
+                    "contract.fraction_positive",
+                    "a fraction above 0 and at most 1 (0.2 = 20 %)",
+                    "0 より大きく 1 以下の割合（0.2 は 20%）"
+                )
             };
-            self.issues
-                .push(Issue::new(path, format!("a fraction {range} (0.2 = 20 %)")));
+            self.issues.push(Issue::new(path, message));
         }
     }
 }
@@ -724,11 +742,18 @@ fn unique<'a>(
     let mut seen = HashSet::new();
     for (i, id) in ids.enumerate() {
         if id.trim().is_empty() {
-            issues.push(Issue::new(format!("{what}[{i}].id"), "a non-empty id"));
+            issues.push(Issue::new(
+                format!("{what}[{i}].id"),
+                msg!("contract.id_empty", "a non-empty id", "空でない ID"),
+            ));
         } else if !seen.insert(id) {
             issues.push(Issue::new(
                 format!("{what}[{i}].id"),
-                format!("an id not used by another entry (`{id}` repeats)"),
+                msg!(
+                    "contract.id_repeats",
+                    "an id not used by another entry (`{id}` repeats)",
+                    "他と重複しない ID（`{id}` が重複）"
+                ),
             ));
         }
     }
@@ -768,14 +793,25 @@ impl Contract {
     pub fn validate(&self) -> Vec<Issue> {
         let mut issues = Vec::new();
         if self.schema != CONTRACT_SCHEMA {
-            issues.push(Issue::new("schema", format!("\"{CONTRACT_SCHEMA}\"")));
+            issues.push(Issue::new(
+                "schema",
+                msg!(
+                    "contract.schema",
+                    "\"{CONTRACT_SCHEMA}\"",
+                    "スキーマ \"{CONTRACT_SCHEMA}\""
+                ),
+            ));
         }
         if let Some(checks) = &self.data_checks
             && !(Decimal::ZERO..=Decimal::ONE).contains(&checks.discrepancy_tolerance)
         {
             issues.push(Issue::new(
                 "data_checks.discrepancy_tolerance",
-                "a share from 0 to 1, such as \"0.05\"",
+                msg!(
+                    "contract.share",
+                    "a share from 0 to 1, such as \"0.05\"",
+                    "\"0.05\" のような 0 から 1 の割合"
+                ),
             ));
         }
         if let Some(invoicing) = &self.invoicing {
@@ -784,7 +820,14 @@ impl Contract {
             }
         }
         if self.code.trim().is_empty() {
-            issues.push(Issue::new("code", "a non-empty contract code"));
+            issues.push(Issue::new(
+                "code",
+                msg!(
+                    "contract.code_empty",
+                    "a non-empty contract code",
+                    "空でない契約コード"
+                ),
+            ));
         }
         if let Err(e) = self.rounding.validate(self.currency) {
             issues.push(Issue::new("rounding.unit", e));
@@ -805,7 +848,11 @@ impl Contract {
             {
                 check.issues.push(Issue::new(
                     "dates.service_end",
-                    "a date on or after service_start",
+                    msg!(
+                        "contract.after_service_start",
+                        "a date on or after service_start",
+                        "service_start（サービス開始日）以降の日付"
+                    ),
                 ));
             }
             if let (Some(signed), Some(start)) = (d.signed_on, d.service_start)
@@ -813,7 +860,11 @@ impl Contract {
             {
                 check.issues.push(Issue::new(
                     "dates.service_start",
-                    "a date on or after signed_on",
+                    msg!(
+                        "contract.after_signed_on",
+                        "a date on or after signed_on",
+                        "signed_on（契約締結日）以降の日付"
+                    ),
                 ));
             }
         }
@@ -823,16 +874,25 @@ impl Contract {
             if !(1900..=2200).contains(&line.fiscal_year) || !years.insert(line.fiscal_year) {
                 check.issues.push(Issue::new(
                     format!("budget[{i}].fiscal_year"),
-                    "a fiscal year (e.g. 2024 for April 2024 to March 2025), once each",
+                    msg!(
+                        "contract.fiscal_year",
+                        "a fiscal year (e.g. 2024 for April 2024 to March 2025), once each",
+                        "年度（例: 2024 は2024年4月〜2025年3月）を一度ずつ"
+                    ),
                 ));
             }
         }
 
         // Payers.
         if self.payers.is_empty() {
-            check
-                .issues
-                .push(Issue::new("payers", "at least one outcome payer"));
+            check.issues.push(Issue::new(
+                "payers",
+                msg!(
+                    "contract.no_payer",
+                    "at least one outcome payer",
+                    "成果支払者が少なくとも一つ必要です"
+                ),
+            ));
         }
         let mut share_sum = Decimal::ZERO;
         for (i, p) in self.payers.iter().enumerate() {
@@ -846,7 +906,11 @@ impl Contract {
                 if !p.share.is_zero() {
                     check.issues.push(Issue::new(
                         format!("payers[{i}].share"),
-                        "0 for a payer that tops up (it pays on top of the shares)",
+                        msg!(
+                            "contract.top_up_share",
+                            "0 for a payer that tops up (it pays on top of the shares)",
+                            "上乗せして支払う支払者の負担割合は 0"
+                        ),
                     ));
                 }
             }
@@ -854,7 +918,11 @@ impl Contract {
         if !self.payers.is_empty() && share_sum != Decimal::ONE {
             check.issues.push(Issue::new(
                 "payers",
-                format!("shares that sum to exactly 1 (100 %), not {share_sum}"),
+                msg!(
+                    "contract.shares_sum",
+                    "shares that sum to exactly 1 (100 %), not {share_sum}",
+                    "支払者の負担割合の合計はちょうど 1（100%）にしてください（現在 {share_sum}）"
+                ),
             ));
         }
         let payers = unique(
@@ -867,14 +935,22 @@ impl Contract {
         if self.tranches.is_empty() {
             check.issues.push(Issue::new(
                 "tranches",
-                "at least one tranche (payment date)",
+                msg!(
+                    "contract.no_tranche",
+                    "at least one tranche (payment date)",
+                    "支払時期が少なくとも一つ必要です"
+                ),
             ));
         }
         for (i, pair) in self.tranches.windows(2).enumerate() {
             if pair[1].due_on < pair[0].due_on {
                 check.issues.push(Issue::new(
                     format!("tranches[{}].due_on", i + 1),
-                    "tranches in date order: a due date on or after the previous one",
+                    msg!(
+                        "contract.tranche_order",
+                        "tranches in date order: a due date on or after the previous one",
+                        "支払時期は日付順に: 前の支払時期の支払日以降の日付"
+                    ),
                 ));
             }
         }
@@ -887,7 +963,11 @@ impl Contract {
             {
                 check.issues.push(Issue::new(
                     format!("tranches[{i}].outcomes_until"),
-                    "a date on or after outcomes_from",
+                    msg!(
+                        "contract.after_outcomes_from",
+                        "a date on or after outcomes_from",
+                        "outcomes_from（成果の対象期間の開始日）以降の日付"
+                    ),
                 ));
             }
         }
@@ -911,7 +991,11 @@ impl Contract {
                     {
                         check.issues.push(Issue::new(
                             format!("metrics[{i}].{field}"),
-                            "a rate from 0 to 1 (0.8 = 80 %)",
+                            msg!(
+                                "contract.rate",
+                                "a rate from 0 to 1 (0.8 = 80 %)",
+                                "0 から 1 の率（0.8 は 80%）"
+                            ),
                         ));
                     }
                 }
@@ -928,9 +1012,14 @@ impl Contract {
             self.components.iter().map(|c| c.id.as_str()),
         );
         if self.components.is_empty() {
-            check
-                .issues
-                .push(Issue::new("components", "at least one payment component"));
+            check.issues.push(Issue::new(
+                "components",
+                msg!(
+                    "contract.no_component",
+                    "at least one payment component",
+                    "支払項目が少なくとも一つ必要です"
+                ),
+            ));
         }
         let mut used_metrics: HashSet<&str> = HashSet::new();
         let mut fixed_by_tranche: BTreeMap<&str, Decimal> = BTreeMap::new();
@@ -948,21 +1037,35 @@ impl Contract {
                 if !ok {
                     check.issues.push(Issue::new(
                         format!("{at}.net_of[{j}]"),
-                        "the id of a component in an earlier tranche",
+                        msg!(
+                            "contract.earlier_component",
+                            "the id of a component in an earlier tranche",
+                            "前の支払時期にある支払項目の ID"
+                        ),
                     ));
                 }
             }
             if !tranches.contains(c.tranche.as_str()) {
-                check
-                    .issues
-                    .push(Issue::new(format!("{at}.tranche"), "the id of a tranche"));
+                check.issues.push(Issue::new(
+                    format!("{at}.tranche"),
+                    msg!(
+                        "contract.tranche_id",
+                        "the id of a tranche",
+                        "契約にある支払時期の ID"
+                    ),
+                ));
             }
             if let Some(p) = &c.payer
                 && !payers.contains(p.as_str())
             {
-                check
-                    .issues
-                    .push(Issue::new(format!("{at}.payer"), "the id of a payer"));
+                check.issues.push(Issue::new(
+                    format!("{at}.payer"),
+                    msg!(
+                        "contract.payer_id",
+                        "the id of a payer",
+                        "契約にある支払者の ID"
+                    ),
+                ));
             }
             if let Some(cap) = c.cap {
                 check.money(format!("{at}.cap"), cap);
@@ -977,8 +1080,8 @@ impl Contract {
             if !c.outcome_contingent && !unconditional_fixed {
                 check.issues.push(Issue::new(
                     format!("{at}.outcome_contingent"),
-                    "true, unless the component is a fixed payment without conditions or milestone \
-                     (only such money does not depend on outcomes)",
+                    msg!("contract.at_risk", "true, unless the component is a fixed payment without conditions or milestone \
+                     (only such money does not depend on outcomes)", "true（条件もマイルストーンもない固定支払のみが成果に左右されない支払です）"),
                 ));
             }
             for (j, cond) in c.conditions.iter().enumerate() {
@@ -986,13 +1089,21 @@ impl Contract {
                 if !metric_ids.contains(cond.metric.as_str()) {
                     check.issues.push(Issue::new(
                         format!("{at}.conditions[{j}].metric"),
-                        "the id of a metric",
+                        msg!(
+                            "contract.metric_id",
+                            "the id of a metric",
+                            "契約にある指標の ID"
+                        ),
                     ));
                 }
                 if cond.at_least.is_none() && cond.at_most.is_none() {
                     check.issues.push(Issue::new(
                         format!("{at}.conditions[{j}]"),
-                        "at_least or at_most",
+                        msg!(
+                            "contract.comparison",
+                            "at_least or at_most",
+                            "at_least（以上）または at_most（以下）"
+                        ),
                     ));
                 }
             }
@@ -1001,7 +1112,11 @@ impl Contract {
                 if !metric_ids.contains(metric) {
                     check.issues.push(Issue::new(
                         format!("{at}.rule.metric"),
-                        "the id of a metric",
+                        msg!(
+                            "contract.metric_id",
+                            "the id of a metric",
+                            "契約にある指標の ID"
+                        ),
                     ));
                 }
             }
@@ -1013,7 +1128,11 @@ impl Contract {
                 {
                     check.issues.push(Issue::new(
                         format!("{at}.cap"),
-                        format!("a cap of at least the fixed amount {amount}"),
+                        msg!(
+                            "contract.cap_below_fixed",
+                            "a cap of at least the fixed amount {amount}",
+                            "固定支払額 {amount} 以上の上限"
+                        ),
                     ));
                 }
             }
@@ -1022,7 +1141,12 @@ impl Contract {
             if !used_metrics.contains(m.id.as_str()) {
                 check.issues.push(Issue::new(
                     format!("metrics[{i}]"),
-                    format!("a payment rule or condition that uses metric `{}`", m.id),
+                    msg!(
+                        "contract.metric_unused",
+                        "a payment rule or condition that uses metric `{}`",
+                        "指標 `{}` を使う支払ルールまたは条件",
+                        m.id
+                    ),
                 ));
             }
         }
@@ -1032,7 +1156,11 @@ impl Contract {
         {
             check.issues.push(Issue::new(
                 "max_total_payment",
-                format!("a maximum of at least the fixed fees ({fixed_total})"),
+                msg!(
+                    "contract.max_below_fixed",
+                    "a maximum of at least the fixed fees ({fixed_total})",
+                    "固定支払額の合計（{fixed_total}）以上の支払上限額"
+                ),
             ));
         }
         for (i, t) in self.tranches.iter().enumerate() {
@@ -1041,7 +1169,11 @@ impl Contract {
             {
                 check.issues.push(Issue::new(
                     format!("tranches[{i}].cap"),
-                    format!("a cap of at least the tranche's fixed fees ({fixed})"),
+                    msg!(
+                        "contract.tranche_cap_below_fixed",
+                        "a cap of at least the tranche's fixed fees ({fixed})",
+                        "この支払時期の固定支払額（{fixed}）以上の上限"
+                    ),
                 ));
             }
         }
@@ -1063,8 +1195,10 @@ impl Contract {
             if drawn > inv.committed {
                 check.issues.push(Issue::new(
                     format!("{at}.drawdowns"),
-                    format!(
+                    msg!(
+                        "investment.drawdowns",
                         "drawdowns totalling at most the committed {}",
+                        "合計が出資約束額 {} 以下の払込み",
                         inv.committed
                     ),
                 ));
@@ -1079,18 +1213,30 @@ impl Contract {
                         if !investment_ids.contains(id.as_str()) {
                             check.issues.push(Issue::new(
                                 format!("{at}.covers.investments[{j}]"),
-                                "the id of an investment",
+                                msg!(
+                                    "contract.investment_id",
+                                    "the id of an investment",
+                                    "契約にある出資の ID"
+                                ),
                             ));
                         }
                     }
                 }
                 (Instrument::Guarantee, None) => check.issues.push(Issue::new(
                     format!("{at}.covers"),
-                    "what the guarantee covers",
+                    msg!(
+                        "investment.covers",
+                        "what the guarantee covers",
+                        "保証の対象"
+                    ),
                 )),
                 (_, Some(_)) => check.issues.push(Issue::new(
                     format!("{at}.covers"),
-                    "covers only on a guarantee",
+                    msg!(
+                        "investment.covers_guarantee_only",
+                        "covers only on a guarantee",
+                        "保証の対象（covers）は保証にのみ指定します"
+                    ),
                 )),
                 _ => {}
             }
@@ -1098,28 +1244,42 @@ impl Contract {
                 if inv.instrument == Instrument::Guarantee {
                     check.issues.push(Issue::new(
                         format!("{at}.units"),
-                        "units only on a loan, a bond or equity, not a guarantee",
+                        msg!(
+                            "investment.units_kind",
+                            "units only on a loan, a bond or equity, not a guarantee",
+                            "口数は貸付・債券・株式にのみ指定します（保証には不可）"
+                        ),
                     ));
                 }
                 if units.count == 0 || i64::try_from(units.count).is_err() {
                     check.issues.push(Issue::new(
                         format!("{at}.units.count"),
-                        "a whole number of units from 1",
+                        msg!(
+                            "investment.unit_count",
+                            "a whole number of units from 1",
+                            "1 以上の整数の口数"
+                        ),
                     ));
                 }
                 check.money(format!("{at}.units.unit_price"), units.unit_price);
                 if units.unit_price <= Decimal::ZERO {
                     check.issues.push(Issue::new(
                         format!("{at}.units.unit_price"),
-                        "a price above 0",
+                        msg!(
+                            "investment.unit_price",
+                            "a price above 0",
+                            "0 より大きい価格"
+                        ),
                     ));
                 } else if Decimal::from(units.count).checked_mul(units.unit_price)
                     != Some(inv.committed)
                 {
                     check.issues.push(Issue::new(
                         format!("{at}.units"),
-                        format!(
+                        msg!(
+                            "investment.units_total",
                             "count × unit_price equal to the committed {}",
+                            "口数 × 1口の価格が出資約束額 {} と等しいこと",
                             inv.committed
                         ),
                     ));
@@ -1129,7 +1289,11 @@ impl Contract {
                 {
                     check.issues.push(Issue::new(
                         format!("{at}.units.max_redemption_rate"),
-                        "a rate of the unit price above 0 (1.05 for 105 %), at most 100",
+                        msg!(
+                            "investment.max_redemption",
+                            "a rate of the unit price above 0 (1.05 for 105 %), at most 100",
+                            "1口の価格に対する 0 より大きく 100 以下の率（1.05 は 105%）"
+                        ),
                     ));
                 }
                 if !units.redemption_steps.is_empty() {
@@ -1137,19 +1301,31 @@ impl Contract {
                     if units.max_redemption_rate.is_some() {
                         check.issues.push(Issue::new(
                             steps_at.clone(),
-                            "either max_redemption_rate or redemption_steps, not both",
+                            msg!(
+                                "investment.redemption_both",
+                                "either max_redemption_rate or redemption_steps, not both",
+                                "max_redemption_rate と redemption_steps のどちらか一方"
+                            ),
                         ));
                     }
                     if self.max_total_payment.is_none() {
                         check.issues.push(Issue::new(
                             steps_at.clone(),
-                            "a contract maximum (max_total_payment) the steps' shares refer to",
+                            msg!(
+                                "investment.steps_need_maximum",
+                                "a contract maximum (max_total_payment) the steps' shares refer to",
+                                "段階の割合の基準となる契約の支払上限額（max_total_payment）"
+                            ),
                         ));
                     }
                     if !units.redemption_steps[0].at_share.is_zero() {
                         check.issues.push(Issue::new(
                             format!("{steps_at}[0].at_share"),
-                            "0: the first step applies from the start",
+                            msg!(
+                                "investment.first_step",
+                                "0: the first step applies from the start",
+                                "0（最初の段階は初めから適用されます）"
+                            ),
                         ));
                     }
                     for (j, step) in units.redemption_steps.iter().enumerate() {
@@ -1157,7 +1333,7 @@ impl Contract {
                         if step.rate <= Decimal::ZERO || step.rate > Decimal::from(100) {
                             check.issues.push(Issue::new(
                                 format!("{steps_at}[{j}].rate"),
-                                "a rate of the unit price above 0 (1.05 for 105 %), at most 100",
+                                msg!("investment.max_redemption", "a rate of the unit price above 0 (1.05 for 105 %), at most 100", "1口の価格に対する 0 より大きく 100 以下の率（1.05 は 105%）"),
                             ));
                         }
                         if let Some(prev) = j.checked_sub(1).map(|p| &units.redemption_steps[p])
@@ -1165,7 +1341,11 @@ impl Contract {
                         {
                             check.issues.push(Issue::new(
                                 format!("{steps_at}[{j}]"),
-                                "steps in ascending order of share, rates never falling",
+                                msg!(
+                                    "investment.redemption_steps",
+                                    "steps in ascending order of share, rates never falling",
+                                    "割合の昇順で、率が下がらない段階"
+                                ),
                             ));
                         }
                     }
@@ -1180,19 +1360,31 @@ impl Contract {
             if inv.annual_rate.is_some() {
                 check.issues.push(Issue::new(
                     at.clone(),
-                    "either annual_rate or coupon_steps, not both",
+                    msg!(
+                        "investment.coupon_both",
+                        "either annual_rate or coupon_steps, not both",
+                        "annual_rate と coupon_steps のどちらか一方"
+                    ),
                 ));
             }
             if self.max_total_payment.is_none() {
                 check.issues.push(Issue::new(
                     at.clone(),
-                    "a contract maximum (max_total_payment) the steps' shares refer to",
+                    msg!(
+                        "investment.steps_need_maximum",
+                        "a contract maximum (max_total_payment) the steps' shares refer to",
+                        "段階の割合の基準となる契約の支払上限額（max_total_payment）"
+                    ),
                 ));
             }
             if !inv.coupon_steps[0].at_share.is_zero() {
                 check.issues.push(Issue::new(
                     format!("{at}[0].at_share"),
-                    "0: the first step applies from the start",
+                    msg!(
+                        "investment.first_step",
+                        "0: the first step applies from the start",
+                        "0（最初の段階は初めから適用されます）"
+                    ),
                 ));
             }
             for (j, step) in inv.coupon_steps.iter().enumerate() {
@@ -1203,7 +1395,11 @@ impl Contract {
                 {
                     check.issues.push(Issue::new(
                         format!("{at}[{j}]"),
-                        "steps in ascending order of share",
+                        msg!(
+                            "investment.coupon_steps",
+                            "steps in ascending order of share",
+                            "割合の昇順の段階"
+                        ),
                     ));
                 }
             }
@@ -1222,7 +1418,11 @@ impl Contract {
         if !self.investments.is_empty() && self.waterfall.is_empty() {
             check.issues.push(Issue::new(
                 "waterfall",
-                "the order in which investors are repaid",
+                msg!(
+                    "waterfall.order",
+                    "the order in which investors are repaid",
+                    "投資家に返済する順序"
+                ),
             ));
         }
         issues
@@ -1244,7 +1444,11 @@ impl Contract {
                 if outcomes.is_empty() {
                     check.issues.push(Issue::new(
                         format!("{at}.outcomes"),
-                        "at least one priced outcome",
+                        msg!(
+                            "rate_card.empty",
+                            "at least one priced outcome",
+                            "単価を定めた成果が少なくとも一つ必要です"
+                        ),
                     ));
                 }
                 for (i, o) in outcomes.iter().enumerate() {
@@ -1255,19 +1459,19 @@ impl Contract {
                     if o.max_per_participant == Some(0) {
                         check.issues.push(Issue::new(
                             format!("{at}.outcomes[{i}].max_per_participant"),
-                            "1 or more",
+                            msg!("contract.at_least_one", "1 or more", "1 以上"),
                         ));
                     }
                     if matches!(o.min_days_between, Some(d) if d == 0 || d > 3660) {
                         check.issues.push(Issue::new(
                             format!("{at}.outcomes[{i}].min_days_between"),
-                            "from 1 to 3660 days",
+                            msg!("contract.days_from_1", "from 1 to 3660 days", "1〜3660 日"),
                         ));
                     }
                     if matches!(o.waiting_days, Some(d) if d > 3660) {
                         check.issues.push(Issue::new(
                             format!("{at}.outcomes[{i}].waiting_days"),
-                            "from 0 to 3660 days",
+                            msg!("contract.days_from_0", "from 0 to 3660 days", "0〜3660 日"),
                         ));
                     }
                 }
@@ -1287,7 +1491,7 @@ impl Contract {
                 if *max_periods_per_participant == Some(0) {
                     check.issues.push(Issue::new(
                         format!("{at}.max_periods_per_participant"),
-                        "1 or more",
+                        msg!("contract.at_least_one", "1 or more", "1 以上"),
                     ));
                 }
             }
@@ -1302,9 +1506,10 @@ impl Contract {
             } => {
                 check.money(format!("{at}.max_amount"), *max_amount);
                 if *target <= Decimal::ZERO {
-                    check
-                        .issues
-                        .push(Issue::new(format!("{at}.target"), "a target above 0"));
+                    check.issues.push(Issue::new(
+                        format!("{at}.target"),
+                        msg!("metric.target", "a target above 0", "0 より大きい目標値"),
+                    ));
                 }
                 if let Some(f) = floor_ratio {
                     check.fraction(format!("{at}.floor_ratio"), *f, true);
@@ -1314,7 +1519,11 @@ impl Contract {
                         Some(b) if b > *target => {}
                         _ => check.issues.push(Issue::new(
                             format!("{at}.target"),
-                            "for a lower-is-better metric, a baseline above the target",
+                            msg!(
+                                "metric.baseline",
+                                "for a lower-is-better metric, a baseline above the target",
+                                "低いほど良い指標では、目標値より大きいベースライン"
+                            ),
                         )),
                     }
                 }
@@ -1334,7 +1543,7 @@ impl Contract {
                 if !expected {
                     check.issues.push(Issue::new(
                         format!("{at}.full_at"),
-                        "full_at better than none_at in the metric's direction",
+                        msg!("rule.full_at", "full_at better than none_at in the metric's direction", "満額の値（full_at）は支払なしの値（none_at）より指標の向きで良い値にしてください"),
                     ));
                 }
                 check_steps(check, &format!("{at}.steps"), steps, direction);
@@ -1342,7 +1551,11 @@ impl Contract {
                     if s.amount > *max_amount {
                         check.issues.push(Issue::new(
                             format!("{at}.steps[{i}].amount"),
-                            "at most max_amount",
+                            msg!(
+                                "rule.max_amount",
+                                "at most max_amount",
+                                "上限額（max_amount）以下"
+                            ),
                         ));
                     }
                 }
@@ -1356,7 +1569,11 @@ impl Contract {
                     if total != Decimal::ONE {
                         check.issues.push(Issue::new(
                             format!("{at}.blend"),
-                            format!("weights that sum to exactly 1, not {total}"),
+                            msg!(
+                                "rule.weights",
+                                "weights that sum to exactly 1, not {total}",
+                                "重みの合計はちょうど 1 にしてください（現在 {total}）"
+                            ),
                         ));
                     }
                 }
@@ -1399,7 +1616,7 @@ impl Contract {
                     }
                     _ => check.issues.push(Issue::new(
                         format!("{at}.switch_after"),
-                        "either switch_after (an amount) or switch_after_return (principal, annual_return, from), not both",
+                        msg!("waterfall.switch_both", "either switch_after (an amount) or switch_after_return (principal, annual_return, from), not both", "switch_after（金額）と switch_after_return（元本・年利・起算日）のどちらか一方"),
                     )),
                 }
             }
@@ -1420,20 +1637,31 @@ fn check_steps(check: &mut Checker<'_>, at: &str, steps: &[Step], direction: Opt
             pair[1].at > pair[0].at
         };
         if !ordered {
-            let order = if lower_better {
-                "decreasing (lower is better)"
+            let message = if lower_better {
+                msg!(
+                    "rule.steps_decreasing",
+                    "steps in strictly decreasing (lower is better) order",
+                    "段階は値の降順に並べてください（低いほど良い指標）"
+                )
             } else {
-                "increasing"
+                msg!(
+                    "rule.steps_increasing",
+                    "steps in strictly increasing order",
+                    "段階は値の昇順に並べてください"
+                )
             };
-            check.issues.push(Issue::new(
-                format!("{at}[{}].at", i + 1),
-                format!("steps in strictly {order} order"),
-            ));
+            check
+                .issues
+                .push(Issue::new(format!("{at}[{}].at", i + 1), message));
         }
         if pair[1].amount < pair[0].amount {
             check.issues.push(Issue::new(
                 format!("{at}[{}].amount", i + 1),
-                "an amount at least that of the step before",
+                msg!(
+                    "rule.step_amounts",
+                    "an amount at least that of the step before",
+                    "前の段階以上の金額"
+                ),
             ));
         }
     }

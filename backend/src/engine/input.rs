@@ -1,6 +1,8 @@
 //! Reading contract and outcome files: JSON (errors name the JSON path or line and column) and
 //! CSV (UTF-8 with or without BOM, or Shift_JIS/CP932; dates as 2024-04-01 or 2024/04/01).
 
+use crate::domain::message::Msg;
+use crate::msg;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -23,20 +25,28 @@ pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Issue> {
             .to_owned();
         Issue::new(
             format!("line {} column {}", e.line(), e.column()),
-            format!("valid JSON ({message})"),
+            msg!(
+                "input.json",
+                "valid JSON ({message})",
+                "正しい JSON（{message}）"
+            ),
         )
     })?;
     if let Some(path) = first_float(&value, String::new()) {
         return Err(Issue::new(
             path,
-            "a decimal string such as \"0.329\", not a fractional JSON number (floats are inexact)",
+            msg!(
+                "json.float",
+                "a decimal string such as \"0.329\", not a fractional JSON number (floats are inexact)",
+                "\"0.329\" のような文字列の数値（小数の JSON 数値は不正確なため使えません）"
+            ),
         ));
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         Issue::new(
             if path == "." { String::new() } else { path },
-            e.into_inner().to_string(),
+            Msg::from_serde(&e.into_inner().to_string()),
         )
     })
 }
@@ -122,7 +132,16 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
         .from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| vec![Issue::new("row 1", format!("a header row ({e})"))])?
+        .map_err(|e| {
+            vec![Issue::new(
+                "row 1",
+                msg!(
+                    "sheet.header_row",
+                    "a header row ({e})",
+                    "読み取れる見出し行（{e}）"
+                ),
+            )]
+        })?
         .iter()
         .map(|h| h.to_lowercase())
         .collect();
@@ -137,7 +156,12 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
         if !known.contains(&h.as_str()) {
             issues.push(Issue::new(
                 format!("column `{h}`"),
-                format!("one of the columns {}", known.join(", ")),
+                msg!(
+                    "input.column",
+                    "one of the columns {}",
+                    "{} のいずれかの列",
+                    known.join(", ")
+                ),
             ));
         }
     }
@@ -150,7 +174,11 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
         if !headers.iter().any(|h| h == r) {
             issues.push(Issue::new(
                 format!("column `{r}`"),
-                "a column that is missing from the header row",
+                msg!(
+                    "sheet.missing_column",
+                    "a column that is missing from the header row",
+                    "見出し行にこの列がありません"
+                ),
             ));
         }
     }
@@ -171,7 +199,11 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
             Err(e) => {
                 issues.push(Issue::new(
                     format!("row {line}"),
-                    format!("a well-formed CSV row ({e})"),
+                    msg!(
+                        "sheet.csv_row",
+                        "a well-formed CSV row ({e})",
+                        "正しい形式の CSV の行（{e}）"
+                    ),
                 ));
                 continue;
             }
@@ -192,7 +224,11 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
             if parsed.is_none() {
                 issues.push(Issue::new(
                     format!("row {line}, column {name}"),
-                    format!("a number such as 0.329 or 105, not `{raw}`"),
+                    msg!(
+                        "input.number",
+                        "a number such as 0.329 or 105, not `{raw}`",
+                        "0.329 や 105 のような数値。`{raw}` ではありません"
+                    ),
                 ));
             }
             parsed
@@ -208,11 +244,19 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
                 }
                 Some(_) => issues.push(Issue::new(
                     format!("row {line}"),
-                    "a participant key and an outcome",
+                    msg!(
+                        "input.participant",
+                        "a participant key and an outcome",
+                        "参加者 ID と成果"
+                    ),
                 )),
                 None => issues.push(Issue::new(
                     format!("row {line}, column achieved_on"),
-                    format!("a date such as 2024-04-01 or 2024/04/01, not `{date}`"),
+                    msg!(
+                        "input.date",
+                        "a date such as 2024-04-01 or 2024/04/01, not `{date}`",
+                        "2024-04-01 または 2024/04/01 の形式の日付。`{date}` ではありません"
+                    ),
                 )),
             }
         } else {
@@ -234,7 +278,7 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
             if result.metric.is_empty() {
                 issues.push(Issue::new(
                     format!("row {line}, column metric"),
-                    "a metric id",
+                    msg!("input.metric", "a metric id", "指標 ID"),
                 ));
             }
             outcomes.results.push(result);

@@ -26,6 +26,8 @@ pub mod waterfall;
 pub mod words;
 pub mod xirr;
 
+use crate::domain::message::Msg;
+use crate::msg;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -130,24 +132,20 @@ fn capitalised(text: &str) -> String {
 
 /// A refusal of the verified data naming the component, its tranche and its metric: what was
 /// expected, and what happened instead.
-fn component_refusal(
-    component: &Component,
-    tranche: &str,
-    expected: &str,
-    happened: &str,
-) -> EngineError {
-    let metric = component
-        .rule
-        .metric()
-        .map(|m| format!(" of metric `{m}`"))
-        .unwrap_or_default();
+fn component_refusal(component: &Component, message: Msg) -> EngineError {
     EngineError::Outcomes(vec![Issue::new(
         format!("components.{}", component.id),
-        format!(
-            "{expected}: component `{}` in tranche `{tranche}` {happened} with the verified data{metric}",
-            component.id
-        ),
+        message,
     )])
+}
+
+/// " of metric `x`" in each language, for a refusal naming the component's metric.
+fn of_metric(component: &Component) -> (String, String) {
+    component
+        .rule
+        .metric()
+        .map(|m| (format!(" of metric `{m}`"), format!("（指標 `{m}`）")))
+        .unwrap_or_default()
 }
 
 /// Computes the payout statement for verified outcome data under one contract terms version.
@@ -202,11 +200,15 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
                     rules::evaluate(contract, component, outcomes, window, &mut state)
                 }))
                 .map_err(|_| {
+                    let (id, tranche, (metric, metric_ja)) =
+                        (&component.id, &tranche.id, of_metric(component));
                     component_refusal(
                         component,
-                        &tranche.id,
-                        "values the payment rule can compute with",
-                        "overflowed",
+                        msg!(
+                            "engine.overflow",
+                            "values the payment rule can compute with: component `{id}` in tranche `{tranche}` overflowed with the verified data{metric}",
+                            "支払ルールで計算できる値: 支払時期 `{tranche}` の支払項目 `{id}` の計算が検証済みデータ{metric_ja}で桁あふれしました"
+                        ),
                     )
                 })?
             } else {
@@ -235,11 +237,19 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
             };
 
             let out_of_range = |e: crate::domain::MoneyError| {
+                let (id, tranche, raw, (metric, metric_ja)) = (
+                    &component.id,
+                    &tranche.id,
+                    evaluation.raw,
+                    of_metric(component),
+                );
                 component_refusal(
                     component,
-                    &tranche.id,
-                    "an amount in range",
-                    &format!("computed {} ({e})", evaluation.raw),
+                    msg!(
+                        "engine.out_of_range",
+                        "an amount in range: component `{id}` in tranche `{tranche}` computed {raw} ({e}) with the verified data{metric}",
+                        "範囲内の金額: 支払時期 `{tranche}` の支払項目 `{id}` が検証済みデータ{metric_ja}から {raw} を算出しました（{e}）"
+                    ),
                 )
             };
             let rounded = contract
@@ -277,11 +287,15 @@ pub fn compute(contract: &Contract, outcomes: &Outcomes) -> Result<Statement, En
             // Running totals are checked: amounts near the limit of the currency's minor units
             // are refused, naming the component, never a panic.
             let overflow = || {
+                let (id, tranche, (metric, metric_ja)) =
+                    (&component.id, &tranche.id, of_metric(component));
                 component_refusal(
                     component,
-                    &tranche.id,
-                    "amounts whose totals the currency's minor units can hold",
-                    "made the running totals overflow",
+                    msg!(
+                        "engine.total_overflow",
+                        "amounts whose totals the currency's minor units can hold: component `{id}` in tranche `{tranche}` made the running totals overflow with the verified data{metric}",
+                        "通貨の最小単位で合計を保持できる金額: 支払時期 `{tranche}` の支払項目 `{id}` で検証済みデータ{metric_ja}により累計が桁あふれしました"
+                    ),
                 )
             };
             // Net of earlier components: a final payment less what they already paid.

@@ -2,6 +2,7 @@
 //! milestones, and participant-level outcome records. Participant keys and outcome names are
 //! interned, so a million records take a few bytes each.
 
+use crate::msg;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -112,7 +113,11 @@ impl ParticipantOutcomes {
         {
             self.issues.push(Issue::new(
                 format!("participant_outcomes[{row}].participant"),
-                "a pseudonymous key of 1 to 64 characters without spaces",
+                msg!(
+                    "participant.key",
+                    "a pseudonymous key of 1 to 64 characters without spaces",
+                    "空白を含まない 1〜64 文字の仮名の ID"
+                ),
             ));
             return;
         }
@@ -131,7 +136,11 @@ impl ParticipantOutcomes {
                 let Ok(i) = u16::try_from(self.outcomes.len()) else {
                     self.issues.push(Issue::new(
                         format!("participant_outcomes[{row}].outcome"),
-                        "at most 65535 distinct outcomes",
+                        msg!(
+                            "participant.outcomes_limit",
+                            "at most 65535 distinct outcomes",
+                            "異なる成果は 65535 種類まで"
+                        ),
                     ));
                     return;
                 };
@@ -409,12 +418,24 @@ impl Outcomes {
     pub fn validate(&self, contract: &Contract) -> Vec<Issue> {
         let mut issues = self.participant_outcomes.issues.clone();
         if self.schema != OUTCOMES_SCHEMA {
-            issues.push(Issue::new("schema", format!("\"{OUTCOMES_SCHEMA}\"")));
+            issues.push(Issue::new(
+                "schema",
+                msg!(
+                    "outcomes.schema",
+                    "\"{OUTCOMES_SCHEMA}\"",
+                    "スキーマ \"{OUTCOMES_SCHEMA}\""
+                ),
+            ));
         }
         if self.contract != contract.code {
             issues.push(Issue::new(
                 "contract",
-                format!("the contract code `{}`", contract.code),
+                msg!(
+                    "outcomes.contract_code",
+                    "the contract code `{}`",
+                    "契約コード `{}`",
+                    contract.code
+                ),
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -423,7 +444,11 @@ impl Outcomes {
             let Some(metric) = contract.metric(&r.metric) else {
                 issues.push(Issue::new(
                     format!("{at}.metric"),
-                    "the id of a metric in the contract",
+                    msg!(
+                        "outcomes.metric_id",
+                        "the id of a metric in the contract",
+                        "契約にある指標の ID"
+                    ),
                 ));
                 continue;
             };
@@ -432,36 +457,63 @@ impl Outcomes {
             {
                 issues.push(Issue::new(
                     format!("{at}.tranche"),
-                    "the id of a tranche in the contract",
+                    msg!(
+                        "outcomes.tranche_id",
+                        "the id of a tranche in the contract",
+                        "契約にある支払時期の ID"
+                    ),
                 ));
             }
             if !seen.insert((r.metric.as_str(), r.tranche.as_deref())) {
-                issues.push(Issue::new(at.clone(), "one result per metric and tranche"));
+                issues.push(Issue::new(
+                    at.clone(),
+                    msg!(
+                        "outcomes.duplicate",
+                        "one result per metric and tranche",
+                        "指標と支払時期ごとに 1 件"
+                    ),
+                ));
             }
             match (r.numerator, r.denominator) {
                 (Some(n), Some(d)) => {
                     if d <= Decimal::ZERO || n < Decimal::ZERO {
                         issues.push(Issue::new(
                             format!("{at}.denominator"),
-                            "a positive denominator and a non-negative numerator",
+                            msg!(
+                                "outcomes.fraction",
+                                "a positive denominator and a non-negative numerator",
+                                "正の分母と 0 以上の分子"
+                            ),
                         ));
                     } else if metric.unit == MetricUnit::Rate && n > d {
                         issues.push(Issue::new(
                             format!("{at}.numerator"),
-                            "a numerator no larger than the denominator for a rate",
+                            msg!(
+                                "outcomes.numerator",
+                                "a numerator no larger than the denominator for a rate",
+                                "率の分子は分母以下にしてください"
+                            ),
                         ));
                     }
                 }
                 (None, None) => {}
                 _ => issues.push(Issue::new(
                     format!("{at}.denominator"),
-                    "numerator and denominator together",
+                    msg!(
+                        "outcomes.fraction_pair",
+                        "numerator and denominator together",
+                        "分子と分母は両方入力してください"
+                    ),
                 )),
             }
             if r.effective_value().is_none() && r.estimates.is_empty() {
                 issues.push(Issue::new(
                     format!("{at}.value"),
-                    "a value, numerator and denominator, or estimates",
+                    msg!(
+                        "outcomes.value",
+                        "a value, numerator and denominator, or estimates",
+                        "値、分子と分母、または推定値"
+                    ),
                 ));
             }
             if metric.unit == MetricUnit::Rate {
@@ -473,7 +525,11 @@ impl Outcomes {
                     if !(Decimal::ZERO..=Decimal::ONE).contains(&v) {
                         issues.push(Issue::new(
                             format!("{at}.value"),
-                            "a rate from 0 to 1 (0.329 = 32.9 %)",
+                            msg!(
+                                "outcomes.rate",
+                                "a rate from 0 to 1 (0.329 = 32.9 %)",
+                                "0 から 1 の率（0.329 は 32.9%）"
+                            ),
                         ));
                         break;
                     }
@@ -484,13 +540,24 @@ impl Outcomes {
             {
                 issues.push(Issue::new(
                     format!("{at}.cohort_size"),
-                    "a non-negative cohort size",
+                    msg!(
+                        "outcomes.cohort_size",
+                        "a non-negative cohort size",
+                        "0 以上の対象者数"
+                    ),
                 ));
             }
         }
         for (i, m) in self.milestones.iter().enumerate() {
             if m.id.trim().is_empty() {
-                issues.push(Issue::new(format!("milestones[{i}].id"), "a milestone id"));
+                issues.push(Issue::new(
+                    format!("milestones[{i}].id"),
+                    msg!(
+                        "outcomes.milestone_id",
+                        "a milestone id",
+                        "マイルストーンの ID"
+                    ),
+                ));
             }
         }
         issues

@@ -3,6 +3,8 @@
 //! headers. All or nothing: every problem is reported with its row, column and value. Columns
 //! that look like direct identifiers are refused outright.
 
+use crate::domain::message::Msg;
+use crate::msg;
 use chrono::NaiveDate;
 
 use super::contract::Issue;
@@ -81,17 +83,29 @@ fn looks_like_identifier(header: &str) -> bool {
 
 /// A participant key must be a pseudonym: refuse e-mail addresses and long digit strings
 /// (telephone numbers, 12-digit individual numbers).
-fn key_problem(key: &str) -> Option<&'static str> {
+fn key_problem(key: &str) -> Option<Msg> {
     let digits = key.chars().filter(char::is_ascii_digit).count();
     let only_digits_and_dashes = key
         .chars()
         .all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
     if key.is_empty() || key.len() > 64 || key.chars().any(char::is_whitespace) {
-        Some("a pseudonymous key of 1 to 64 characters without spaces")
+        Some(msg!(
+            "participant.key",
+            "a pseudonymous key of 1 to 64 characters without spaces",
+            "空白を含まない 1〜64 文字の仮名の ID"
+        ))
     } else if key.starts_with(super::outcomes::ERASED_PREFIX) {
-        Some("a pseudonymous key not starting with `erased-` (kept for erased participants)")
+        Some(msg!(
+            "participant.key_erased",
+            "a pseudonymous key not starting with `erased-` (kept for erased participants)",
+            "`erased-` で始まらない仮名の ID（消去した参加者のために予約されています）"
+        ))
     } else if key.contains('@') || (only_digits_and_dashes && digits >= 10) {
-        Some("a pseudonymous key, not an e-mail address, telephone or individual number")
+        Some(msg!(
+            "participant.key_identifier",
+            "a pseudonymous key, not an e-mail address, telephone or individual number",
+            "仮名の ID（メールアドレス・電話番号・個人番号は不可）"
+        ))
     } else {
         None
     }
@@ -111,7 +125,13 @@ fn day(text: &str) -> Option<NaiveDate> {
     sheet::date(text).ok().flatten().map(|(d, _)| d)
 }
 
-const DATE_EXPECTED: &str = "a date such as 2024-04-01, 2024/4/1, 令和6年4月1日 or R6.4.1";
+fn date_expected() -> Msg {
+    msg!(
+        "participant.date",
+        "a date such as 2024-04-01, 2024/4/1, 令和6年4月1日 or R6.4.1",
+        "2024-04-01、2024/4/1、令和6年4月1日、R6.4.1 のような日付"
+    )
+}
 
 /// Parses a table already read.
 pub fn parse_table(
@@ -125,7 +145,7 @@ pub fn parse_table(
         if looks_like_identifier(h) {
             issues.push(Issue::new(
                 format!("column `{h}`"),
-                "no direct identifiers (names, phone numbers, addresses, e-mail, individual numbers): use a pseudonymous participant key",
+                msg!("participant.identifiers", "no direct identifiers (names, phone numbers, addresses, e-mail, individual numbers): use a pseudonymous participant key", "直接の個人識別情報（氏名・電話番号・住所・メール・個人番号）は取り込めません。仮名の参加者 ID を使ってください"),
             ));
             columns.push(None);
             continue;
@@ -137,7 +157,7 @@ pub fn parse_table(
         if field.is_none() {
             issues.push(Issue::new(
                 format!("column `{h}`"),
-                "one of participant, outcome, achieved_on, cohort, enrolled_on (or 参加者ID, 成果, 達成日, コホート, 登録日)",
+                msg!("participant.column", "one of participant, outcome, achieved_on, cohort, enrolled_on (or 参加者ID, 成果, 達成日, コホート, 登録日)", "participant, outcome, achieved_on, cohort, enrolled_on（または 参加者ID, 成果, 達成日, コホート, 登録日）のいずれかの列"),
             ));
         }
         columns.push(field);
@@ -150,7 +170,11 @@ pub fn parse_table(
         if !columns.contains(&Some(required)) {
             issues.push(Issue::new(
                 format!("column `{name}`"),
-                "a column that is missing from the header row",
+                msg!(
+                    "sheet.missing_column",
+                    "a column that is missing from the header row",
+                    "見出し行にこの列がありません"
+                ),
             ));
         }
     }
@@ -214,8 +238,10 @@ pub fn parse_table(
                 &mut issues,
                 Issue::new(
                     format!("{}, value `{outcome}`", table.place(line, "outcome")),
-                    format!(
+                    msg!(
+                        "participant.outcome",
                         "one of the contract's outcomes: {}",
+                        "契約の成果のいずれか: {}",
                         allowed_outcomes.join(", ")
                     ),
                 ),
@@ -228,7 +254,7 @@ pub fn parse_table(
                 &mut issues,
                 Issue::new(
                     format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
-                    DATE_EXPECTED,
+                    date_expected(),
                 ),
             );
         }
@@ -243,7 +269,7 @@ pub fn parse_table(
                 &mut issues,
                 Issue::new(
                     format!("{}, value `{enrolled}`", table.place(line, "enrolled_on")),
-                    DATE_EXPECTED,
+                    date_expected(),
                 ),
             );
         }
@@ -254,7 +280,11 @@ pub fn parse_table(
                 &mut issues,
                 Issue::new(
                     format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
-                    "a date on or after the enrolment date",
+                    msg!(
+                        "participant.before_enrolment",
+                        "a date on or after the enrolment date",
+                        "登録日以降の日付"
+                    ),
                 ),
             );
         }
@@ -271,14 +301,23 @@ pub fn parse_table(
     if total_issues > issues.len() {
         issues.push(Issue::new(
             "file",
-            format!(
+            msg!(
+                "participant.more_problems",
                 "{} more problems not listed; fix these first",
+                "ほかに {} 件の問題があります。まず上記を修正してください",
                 total_issues - issues.len()
             ),
         ));
     }
     if rows.is_empty() && issues.is_empty() {
-        issues.push(Issue::new("file", "at least one record"));
+        issues.push(Issue::new(
+            "file",
+            msg!(
+                "participant.no_records",
+                "at least one record",
+                "記録が少なくとも一つ必要です"
+            ),
+        ));
     }
     if issues.is_empty() {
         Ok(rows)

@@ -10,6 +10,8 @@
 //! A run's draws depend only on the seed and the run's number, so the same seed gives the same
 //! result whatever the number of threads. Correlation between metrics is a Gaussian copula.
 
+use crate::domain::message::Msg;
+use crate::msg;
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
@@ -158,42 +160,80 @@ fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
-fn refuse(path: String, expected: &str) -> EngineError {
+fn refuse(path: String, expected: Msg) -> EngineError {
     EngineError::Outcomes(vec![Issue::new(path, expected)])
 }
 
 fn validate(contract: &Contract, input: &SimulationInput) -> Result<Vec<Slot>, EngineError> {
     let mut issues = Vec::new();
     if input.runs == 0 || input.runs > MAX_RUNS {
-        issues.push(Issue::new("runs", format!("from 1 to {MAX_RUNS}")));
+        issues.push(Issue::new(
+            "runs",
+            msg!(
+                "simulation.runs",
+                "from 1 to {MAX_RUNS}",
+                "1 から {MAX_RUNS} まで"
+            ),
+        ));
     }
     let mut slots = Vec::new();
     for (i, a) in input.assumptions.iter().enumerate() {
         let at = |field: &str| format!("assumptions[{i}].{field}");
         let Some(metric) = contract.metric(&a.metric) else {
-            issues.push(Issue::new(at("metric"), "one of the contract's metrics"));
+            issues.push(Issue::new(
+                at("metric"),
+                msg!(
+                    "simulation.metric",
+                    "one of the contract's metrics",
+                    "契約の指標のいずれか"
+                ),
+            ));
             continue;
         };
         if let Some(t) = &a.tranche
             && !contract.tranches.iter().any(|x| &x.id == t)
         {
-            issues.push(Issue::new(at("tranche"), "one of the contract's tranches"));
+            issues.push(Issue::new(
+                at("tranche"),
+                msg!(
+                    "simulation.tranche",
+                    "one of the contract's tranches",
+                    "契約の支払時期のいずれか"
+                ),
+            ));
         }
         let bad = match &a.distribution {
             Distribution::Fixed { .. } => None,
             Distribution::Normal { standard_error, .. } => {
-                (*standard_error < Decimal::ZERO).then_some("a standard error of 0 or more")
+                (*standard_error < Decimal::ZERO).then(|| {
+                    msg!(
+                        "simulation.normal",
+                        "a standard error of 0 or more",
+                        "0 以上の標準誤差"
+                    )
+                })
             }
             Distribution::Beta { mean, sample_size } => {
                 (*mean <= Decimal::ZERO || *mean >= Decimal::ONE || *sample_size <= Decimal::ZERO)
-                    .then_some("a mean strictly between 0 and 1 and a sample size above 0")
+                    .then(|| {
+                        msg!(
+                            "simulation.beta",
+                            "a mean strictly between 0 and 1 and a sample size above 0",
+                            "0 より大きく 1 より小さい平均と、0 より大きい人数"
+                        )
+                    })
             }
-            Distribution::Poisson { mean } => {
-                (*mean < Decimal::ZERO).then_some("a mean of 0 or more")
+            Distribution::Poisson { mean } => (*mean < Decimal::ZERO)
+                .then(|| msg!("simulation.poisson", "a mean of 0 or more", "0 以上の平均")),
+            Distribution::NegativeBinomial { mean, dispersion } => {
+                (*mean <= Decimal::ZERO || *dispersion <= Decimal::ZERO).then(|| {
+                    msg!(
+                        "simulation.negative_binomial",
+                        "a mean and a dispersion above 0",
+                        "0 より大きい平均と分散パラメータ"
+                    )
+                })
             }
-            Distribution::NegativeBinomial { mean, dispersion } => (*mean <= Decimal::ZERO
-                || *dispersion <= Decimal::ZERO)
-                .then_some("a mean and a dispersion above 0"),
         };
         if let Some(expected) = bad {
             issues.push(Issue::new(at("distribution"), expected));
@@ -204,7 +244,11 @@ fn validate(contract: &Contract, input: &SimulationInput) -> Result<Vec<Slot>, E
         {
             issues.push(Issue::new(
                 at("metric"),
-                "one assumption per metric and tranche",
+                msg!(
+                    "simulation.duplicate",
+                    "one assumption per metric and tranche",
+                    "指標と支払時期ごとに一つの想定"
+                ),
             ));
         }
         slots.push(Slot {
@@ -219,14 +263,22 @@ fn validate(contract: &Contract, input: &SimulationInput) -> Result<Vec<Slot>, E
             if !input.assumptions.iter().any(|a| &a.metric == m) {
                 issues.push(Issue::new(
                     format!("correlations[{i}].metrics"),
-                    "metrics that have an assumption",
+                    msg!(
+                        "simulation.correlated_metric",
+                        "metrics that have an assumption",
+                        "想定のある指標"
+                    ),
                 ));
             }
         }
         if c.metrics[0] == c.metrics[1] || c.coefficient.abs() > Decimal::ONE {
             issues.push(Issue::new(
                 format!("correlations[{i}]"),
-                "two different metrics and a coefficient from -1 to 1",
+                msg!(
+                    "simulation.correlation",
+                    "two different metrics and a coefficient from -1 to 1",
+                    "異なる二つの指標と -1 から 1 の係数"
+                ),
             ));
         }
     }
@@ -267,7 +319,11 @@ fn cholesky(slots: &[Slot], correlations: &[Correlation]) -> Result<Vec<Vec<f64>
                 if d <= 1e-12 {
                     return Err(refuse(
                         "correlations".into(),
-                        "coefficients that can hold together (a positive-definite matrix)",
+                        msg!(
+                            "simulation.correlation_matrix",
+                            "coefficients that can hold together (a positive-definite matrix)",
+                            "同時に成り立つ係数（正定値行列）"
+                        ),
                     ));
                 }
                 l[i][j] = d.sqrt();
@@ -537,7 +593,14 @@ pub fn simulate_reporting(
                                 .fetch_add(PROGRESS_EVERY, std::sync::atomic::Ordering::Relaxed)
                                 + PROGRESS_EVERY;
                             if !progress(now) {
-                                return Err(refuse("runs".into(), "a simulation not stopped"));
+                                return Err(refuse(
+                                    "runs".into(),
+                                    msg!(
+                                        "simulation.stopped",
+                                        "a simulation not stopped",
+                                        "中断されていないシミュレーション"
+                                    ),
+                                ));
                             }
                         }
                         let values = draw(slots, chol, input.seed, run);
@@ -563,8 +626,16 @@ pub fn simulate_reporting(
         handles
             .into_iter()
             .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(refuse("runs".into(), "a run that completes")))
+                h.join().unwrap_or_else(|_| {
+                    Err(refuse(
+                        "runs".into(),
+                        msg!(
+                            "simulation.incomplete",
+                            "a run that completes",
+                            "最後まで完了する試行"
+                        ),
+                    ))
+                })
             })
             .collect()
     });

@@ -2,6 +2,7 @@
 //! (see [`super::review`]); participant records only for those allowed to see them, aggregates
 //! with small cells suppressed for everyone else.
 
+use crate::msg;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -129,9 +130,11 @@ pub fn import(
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
     let allowed = contract_outcomes(&contract);
     if allowed.is_empty() {
-        return Err(AppError::Conflict(
-            "this contract pays for no participant-level outcomes".into(),
-        ));
+        return Err(AppError::Conflict(msg!(
+            "batch.no_participant_outcomes",
+            "this contract pays for no participant-level outcomes",
+            "この契約には参加者ごとの成果に対する支払がありません"
+        )));
     }
     let rows = participant_csv::parse(csv, &allowed).map_err(|issues| {
         AppError::Validation(
@@ -145,7 +148,11 @@ pub fn import(
         if !Target::Batch.is_current_verified(conn, project_id, old)? {
             return Err(AppError::validation(
                 "supersedes",
-                "the id of a current verified batch of this project",
+                msg!(
+                    "batch.verified_id",
+                    "the id of a current verified batch of this project",
+                    "この事業の現在の検証済みデータの ID"
+                ),
             ));
         }
         if params
@@ -155,7 +162,11 @@ pub fn import(
         {
             return Err(AppError::validation(
                 "correction_reason",
-                "the reason for the correction",
+                msg!(
+                    "reason.correction",
+                    "the reason for the correction",
+                    "訂正の理由"
+                ),
             ));
         }
     }

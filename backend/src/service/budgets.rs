@@ -2,6 +2,7 @@
 //! (債務負担行為) and, per year, what claims commit, what was paid and what is still projected,
 //! with warnings where a limit would be exceeded (see `domain::budget`).
 
+use crate::msg;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -285,20 +286,42 @@ pub fn add_line(
     if !fiscal_year_ok(input.fiscal_year) {
         errors.push(FieldError::new(
             "fiscal_year",
-            "a fiscal year such as 2024 (April 2024 to March 2025)",
+            msg!(
+                "budget.fiscal_year",
+                "a fiscal year such as 2024 (April 2024 to March 2025)",
+                "2024 のような年度（2024年4月〜2025年3月）"
+            ),
         ));
     }
     if input.account.trim().is_empty() || input.account.chars().count() > 100 {
-        errors.push(FieldError::new("account", "a text of 1 to 100 characters"));
+        errors.push(FieldError::new(
+            "account",
+            msg!(
+                "text.length_100",
+                "a text of 1 to 100 characters",
+                "1〜100文字"
+            ),
+        ));
     }
     if input.code.chars().count() > 100 {
-        errors.push(FieldError::new("code", "a text of 1 to 100 characters"));
+        errors.push(FieldError::new(
+            "code",
+            msg!(
+                "text.length_100",
+                "a text of 1 to 100 characters",
+                "1〜100文字"
+            ),
+        ));
     }
     let amount = positive(input.appropriation, currency, true);
     if amount.is_none() {
         errors.push(FieldError::new(
             "appropriation",
-            format!("a non-negative amount in whole {currency} minor units"),
+            msg!(
+                "amount.non_negative_minor",
+                "a non-negative amount in whole {currency} minor units",
+                "{currency} の最小単位の整数倍の 0 以上の金額"
+            ),
         ));
     }
     let (Some(amount), true) = (amount, errors.is_empty()) else {
@@ -316,9 +339,11 @@ pub fn add_line(
         )
         .map_err(|e| {
             if db::is_unique_violation(&e) {
-                AppError::Conflict(
-                    "this fiscal year already has an appropriation on that account and code".into(),
-                )
+                AppError::Conflict(msg!(
+                    "budget.appropriation_exists",
+                    "this fiscal year already has an appropriation on that account and code",
+                    "この年度・会計・科目の予算額は既に登録されています"
+                ))
             } else {
                 e.into()
             }
@@ -367,25 +392,45 @@ pub fn add_commitment(
     let currency = Currency::from_code(&project.currency).map_err(internal)?;
     let mut errors = Vec::new();
     if input.item.trim().is_empty() || input.item.chars().count() > 300 {
-        errors.push(FieldError::new("item", "a text of 1 to 300 characters"));
+        errors.push(FieldError::new(
+            "item",
+            msg!(
+                "text.length_300",
+                "a text of 1 to 300 characters",
+                "1〜300文字"
+            ),
+        ));
     }
     if !fiscal_year_ok(input.from_fiscal_year) {
         errors.push(FieldError::new(
             "from_fiscal_year",
-            "a fiscal year such as 2024 (April 2024 to March 2025)",
+            msg!(
+                "budget.fiscal_year",
+                "a fiscal year such as 2024 (April 2024 to March 2025)",
+                "2024 のような年度（2024年4月〜2025年3月）"
+            ),
         ));
     }
     if !fiscal_year_ok(input.to_fiscal_year) || input.to_fiscal_year < input.from_fiscal_year {
         errors.push(FieldError::new(
             "to_fiscal_year",
-            format!("a fiscal year from {}", input.from_fiscal_year),
+            msg!(
+                "budget.fiscal_year_from",
+                "a fiscal year from {}",
+                "{} 以降の年度",
+                input.from_fiscal_year
+            ),
         ));
     }
     let total = positive(input.total_limit, currency, false);
     if total.is_none() {
         errors.push(FieldError::new(
             "total_limit",
-            format!("a positive amount in whole {currency} minor units"),
+            msg!(
+                "amount.positive_minor",
+                "a positive amount in whole {currency} minor units",
+                "{currency} の最小単位の整数倍の正の金額"
+            ),
         ));
     }
     for (i, l) in input.yearly_limits.iter().enumerate() {
@@ -396,13 +441,21 @@ pub fn add_commitment(
         {
             errors.push(FieldError::new(
                 format!("yearly_limits[{i}].fiscal_year"),
-                "a fiscal year of the commitment's period, once",
+                msg!(
+                    "budget.commitment_year",
+                    "a fiscal year of the commitment's period, once",
+                    "債務負担行為の期間内の年度（重複なし）"
+                ),
             ));
         }
         if positive(l.limit, currency, true).is_none() {
             errors.push(FieldError::new(
                 format!("yearly_limits[{i}].limit"),
-                format!("a non-negative amount in whole {currency} minor units"),
+                msg!(
+                    "amount.non_negative_minor",
+                    "a non-negative amount in whole {currency} minor units",
+                    "{currency} の最小単位の整数倍の 0 以上の金額"
+                ),
             ));
         }
     }

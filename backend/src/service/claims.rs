@@ -5,6 +5,7 @@
 //! the contract's invoicing terms (see `domain::claim`). Nothing computed is called paid: only a
 //! recorded payment is.
 
+use crate::msg;
 use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -317,13 +318,21 @@ fn tranche_lines(
     let (false, Some(due_on)) = (lines.is_empty(), due_on) else {
         return Err(AppError::validation(
             "tranche",
-            "a tranche of the statement the claim rests on",
+            msg!(
+                "claim.tranche",
+                "a tranche of the statement the claim rests on",
+                "請求の基となる算定書の支払時期"
+            ),
         ));
     };
     if lines.iter().any(|l| l.status == "awaiting_data") {
         return Err(AppError::validation(
             "tranche",
-            "a final tranche: every line computed from verified data (none awaiting data)",
+            msg!(
+                "claim.tranche_not_final",
+                "a final tranche: every line computed from verified data (none awaiting data)",
+                "確定した支払時期（すべての項目が検証済みデータに基づき、データ待ちがないもの）"
+            ),
         ));
     }
     let mut total = Money::zero(currency);
@@ -342,7 +351,11 @@ fn tranche_lines(
     if out.is_empty() {
         return Err(AppError::validation(
             "payer",
-            "a payer of this tranche in the statement",
+            msg!(
+                "claim.tranche_payer_statement",
+                "a payer of this tranche in the statement",
+                "算定書でこの支払時期を支払う支払者"
+            ),
         ));
     }
     Ok((out, total, due_on))
@@ -368,7 +381,11 @@ fn text_field(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize
     if value.trim().is_empty() || value.chars().count() > max {
         errors.push(FieldError::new(
             field,
-            format!("a text of 1 to {max} characters"),
+            msg!(
+                "text.length",
+                "a text of 1 to {max} characters",
+                "1〜{max}文字"
+            ),
         ));
     }
 }
@@ -398,7 +415,7 @@ fn check_submission(
         (_, Some(day)) if day != today => {
             errors.push(FieldError::new(
                 "received_on",
-                "today's date, or none: a claim submitted through Seika is received when it is submitted",
+                msg!("claim.received_on", "today's date, or none: a claim submitted through Seika is received when it is submitted", "本日の日付（または空欄）: Seika で提出した請求は提出日に受領されます"),
             ));
             today
         }
@@ -407,7 +424,11 @@ fn check_submission(
     if received_on > today || s.issued_on > received_on {
         errors.push(FieldError::new(
             "issued_on",
-            "an issue date on or before the day the claim is received, and not in the future",
+            msg!(
+                "claim.issued_on",
+                "an issue date on or before the day the claim is received, and not in the future",
+                "受領日以前の発行日（未来の日付は不可）"
+            ),
         ));
     }
     (invoice_number, received_on)
@@ -423,7 +444,14 @@ pub fn create(
 ) -> AppResult<ClaimView> {
     authorize(conn, actor, project_id, ProjectAction::PrepareClaim)?;
     let run = payout_runs::find(conn, project_id, input.payout_run_id)?.ok_or_else(|| {
-        AppError::validation("payout_run_id", "the id of a payout run of this project")
+        AppError::validation(
+            "payout_run_id",
+            msg!(
+                "claim.payout_run",
+                "the id of a payout run of this project",
+                "この事業の支払算定の ID"
+            ),
+        )
     })?;
     let (contract, _) = load_contract(conn, project_id, run.terms_version)?;
     let terms = contract.invoicing.unwrap_or_default();
@@ -446,7 +474,11 @@ pub fn create(
         (Role::GovernmentStaff, None) => {
             errors.push(FieldError::new(
                 "issuer_organization_id",
-                "the service provider or intermediary issuing the claim",
+                msg!(
+                    "claim.issuer",
+                    "the service provider or intermediary issuing the claim",
+                    "請求を発行するこの事業の民間事業者または中間支援組織"
+                ),
             ));
             actor.organization_id
         }
@@ -460,7 +492,11 @@ pub fn create(
     )? {
         errors.push(FieldError::new(
             "issuer_organization_id",
-            "the service provider or intermediary of this project",
+            msg!(
+                "claim.issuer_project",
+                "the service provider or intermediary of this project",
+                "この事業の民間事業者または中間支援組織"
+            ),
         ));
     }
     let payer_org = organizations::find_by_slug(conn, &input.payer)?;
@@ -469,7 +505,11 @@ pub fn create(
         _ => {
             errors.push(FieldError::new(
                 "payer",
-                "the slug of an outcome payer of this project",
+                msg!(
+                    "claim.payer",
+                    "the slug of an outcome payer of this project",
+                    "この事業の成果支払者のスラッグ"
+                ),
             ));
             None
         }
@@ -490,10 +530,7 @@ pub fn create(
             _ => {
                 errors.push(FieldError::new(
                     "amount",
-                    format!(
-                        "a positive amount in whole {currency} minor units, at most the statement's {}",
-                        allowed.amount_string()
-                    ),
+                    msg!("claim.amount_above_statement", "a positive amount in whole {currency} minor units, at most the statement's {}", "{currency} の最小単位の整数倍で、算定額 {} 以下の正の金額", allowed.amount_string()),
                 ));
                 allowed
             }
@@ -502,7 +539,11 @@ pub fn create(
     if errors.is_empty() && claimed.is_zero() {
         errors.push(FieldError::new(
             "tranche",
-            "a tranche for which the statement computes an amount for this payer",
+            msg!(
+                "claim.tranche_payer",
+                "a tranche for which the statement computes an amount for this payer",
+                "この支払者に算定額がある支払時期"
+            ),
         ));
     }
     let (Some(invoice_number), Some(payer_org), true) =
@@ -569,8 +610,10 @@ pub fn create(
 
 fn live_claim_conflict(e: diesel::result::Error, tranche: &str, payer: &str) -> AppError {
     if db::is_unique_violation(&e) {
-        AppError::Conflict(format!(
-            "a claim for tranche {tranche} and payer {payer} is already open or paid; a new one can replace it only once it is returned"
+        AppError::Conflict(msg!(
+            "claim.open_already",
+            "a claim for tranche {tranche} and payer {payer} is already open or paid; a new one can replace it only once it is returned",
+            "支払時期 {tranche}・支払者 {payer} の請求は既に提出済みか支払済みです（差し戻された場合のみ新しい請求で置き換えられます）"
         ))
     } else {
         e.into()
@@ -634,9 +677,11 @@ pub fn resubmit(
         )
         .map_err(|e| live_claim_conflict(e, &row.tranche, &row.payer))?;
         if !moved {
-            return Err(AppError::Conflict(
-                "only a returned claim can be resubmitted".into(),
-            ));
+            return Err(AppError::Conflict(msg!(
+                "claim.not_returned",
+                "only a returned claim can be resubmitted",
+                "差し戻された請求のみ再提出できます"
+            )));
         }
         let after =
             claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))?;
@@ -708,7 +753,11 @@ pub fn inspect(
     if !input.accept && reason.is_none() {
         errors.push(FieldError::new(
             "reason",
-            "the reason for returning the claim",
+            msg!(
+                "reason.return_claim",
+                "the reason for returning the claim",
+                "差し戻す理由"
+            ),
         ));
     }
     if let Some(r) = reason {
@@ -721,7 +770,12 @@ pub fn inspect(
     if inspected_on > today || inspected_on < row.received_on {
         errors.push(FieldError::new(
             "inspected_on",
-            format!("a day from {} to today", row.received_on),
+            msg!(
+                "claim.day_range",
+                "a day from {} to today",
+                "{} から本日までの日付",
+                row.received_on
+            ),
         ));
     }
     if !errors.is_empty() {
@@ -743,9 +797,11 @@ pub fn inspect(
             &checks,
             reason,
         )? {
-            return Err(AppError::Conflict(
-                "only a submitted claim can be inspected; it has been inspected already".into(),
-            ));
+            return Err(AppError::Conflict(msg!(
+                "claim.inspected_already",
+                "only a submitted claim can be inspected; it has been inspected already",
+                "提出済みの請求のみ検査できます（既に検査済みです）"
+            )));
         }
         let after =
             claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))?;
@@ -805,8 +861,10 @@ pub fn record_payment(
         _ => {
             errors.push(FieldError::new(
                 "amount",
-                format!(
+                msg!(
+                    "claim.amount_above_outstanding",
                     "a positive amount in whole {currency} minor units, at most the {} outstanding",
+                    "{currency} の最小単位の整数倍で、未払額 {} 以下の正の金額",
                     outstanding.amount_string()
                 ),
             ));
@@ -818,7 +876,12 @@ pub fn record_payment(
     if input.paid_on > today || input.paid_on < row.received_on {
         errors.push(FieldError::new(
             "paid_on",
-            format!("a day from {} to today", row.received_on),
+            msg!(
+                "claim.day_range",
+                "a day from {} to today",
+                "{} から本日までの日付",
+                row.received_on
+            ),
         ));
     }
     let (Some(amount), true) = (amount, errors.is_empty()) else {
@@ -837,9 +900,11 @@ pub fn record_payment(
             },
         )?;
         if !recorded {
-            return Err(AppError::Conflict(
-                "the claim is not accepted, or this payment would pay more than is outstanding (someone may have recorded a payment meanwhile)".into(),
-            ));
+            return Err(AppError::Conflict(msg!(
+                "claim.payment_refused",
+                "the claim is not accepted, or this payment would pay more than is outstanding (someone may have recorded a payment meanwhile)",
+                "請求が検査合格していないか、この支払で未払額を超えます（他の人が先に支払を記録した可能性があります）"
+            )));
         }
         let after =
             claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))?;

@@ -3,6 +3,8 @@
 //! nothing, and the terms as an Excel workbook to circulate and load back. The contract editor in the web frontend calls both as the officer types; the engine
 //! on the server is the only implementation of the rules.
 
+use crate::domain::message::Msg;
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use super::Download;
@@ -198,7 +200,11 @@ pub fn workbook(actor: &Actor, input: WorkbookInput) -> AppResult<Download> {
     let bytes = terms_workbook::write(&terms).map_err(|e| match e {
         rust_xlsxwriter::XlsxError::MaxStringLengthExceeded => AppError::validation(
             "terms",
-            "texts of at most 32,767 characters (Excel's limit for a cell)",
+            msg!(
+                "workbook.cell_length",
+                "texts of at most 32,767 characters (Excel's limit for a cell)",
+                "32,767 文字以下の文字列（Excel のセルの上限）"
+            ),
         ),
         other => AppError::Internal(other.into()),
     })?;
@@ -228,7 +234,11 @@ pub fn import_workbook(actor: &Actor, bytes: &[u8]) -> AppResult<ImportedTerms> 
     if !is_xlsx(bytes) {
         return Err(AppError::validation(
             "body",
-            "an XLSX workbook downloaded from Seika",
+            msg!(
+                "workbook.not_seika",
+                "an XLSX workbook downloaded from Seika",
+                "Seika からダウンロードした XLSX ブック"
+            ),
         ));
     }
     let imported = terms_workbook::read(bytes).map_err(|issues| {
@@ -247,7 +257,7 @@ pub fn import_workbook(actor: &Actor, bytes: &[u8]) -> AppResult<ImportedTerms> 
     let terms: Contract =
         serde_path_to_error::deserialize(imported.terms.clone()).map_err(|e| {
             let path = e.path().to_string();
-            AppError::validation(place(&path), e.into_inner().to_string())
+            AppError::validation(place(&path), Msg::from_serde(&e.into_inner().to_string()))
         })?;
     let errors: Vec<FieldError> = terms_errors(&terms)
         .into_iter()

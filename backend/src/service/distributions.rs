@@ -3,6 +3,7 @@
 //! the city) records each as paid. Investors see computed, due and paid separately, and only their
 //! own investments in detail.
 
+use crate::msg;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -329,30 +330,51 @@ pub fn record(
     let Some(tranche) = all.iter().find(|t| t.distribution.tranche == input.tranche) else {
         return Err(AppError::validation(
             "tranche",
-            "a tranche with distributions to investors",
+            msg!(
+                "distribution.tranche",
+                "a tranche with distributions to investors",
+                "投資家への分配がある支払時期"
+            ),
         ));
     };
     let computed = computed_by_investment(tranche, currency)?;
     let Some(amount) = computed.get(&input.investment).filter(|m| !m.is_zero()) else {
         return Err(AppError::validation(
             "investment",
-            "an investment the waterfall pays in this tranche",
+            msg!(
+                "distribution.investment",
+                "an investment the waterfall pays in this tranche",
+                "この支払時期にウォーターフォールで支払われる出資"
+            ),
         ));
     };
     if !tranche.received_in_full {
-        return Err(AppError::Conflict(
-            "the tranche's outcome payment has not been received in full: its distributions are not due yet".into(),
-        ));
+        return Err(AppError::Conflict(msg!(
+            "distribution.not_due",
+            "the tranche's outcome payment has not been received in full: its distributions are not due yet",
+            "この支払時期の成果支払が全額入金されていないため、分配の支払期日は到来していません"
+        )));
     }
     let mut errors = Vec::new();
     if input.reference.trim().is_empty() || input.reference.chars().count() > 200 {
         errors.push(FieldError::new(
             "reference",
-            "a text of 1 to 200 characters",
+            msg!(
+                "text.length_200",
+                "a text of 1 to 200 characters",
+                "1〜200文字"
+            ),
         ));
     }
     if input.paid_on > today() {
-        errors.push(FieldError::new("paid_on", "a day not in the future"));
+        errors.push(FieldError::new(
+            "paid_on",
+            msg!(
+                "date.not_future",
+                "a day not in the future",
+                "未来でない日付"
+            ),
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -373,7 +395,11 @@ pub fn record(
         )
         .map_err(|e| {
             if db::is_unique_violation(&e) {
-                AppError::Conflict("this distribution has been recorded already".into())
+                AppError::Conflict(msg!(
+                    "distribution.recorded",
+                    "this distribution has been recorded already",
+                    "この分配は既に記録されています"
+                ))
             } else {
                 e.into()
             }

@@ -2,6 +2,7 @@
 //! while the record is not yet verified; whoever may read the record may download them; a
 //! verified record's evidence never changes (a correction brings its own).
 
+use crate::msg;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -87,9 +88,11 @@ fn record_status(
 }
 
 fn verified_refusal() -> AppError {
-    AppError::Conflict(
-        "a verified record's evidence cannot change: a correction brings its own".into(),
-    )
+    AppError::Conflict(msg!(
+        "evidence.verified_fixed",
+        "a verified record's evidence cannot change: a correction brings its own",
+        "検証済みの記録の根拠資料は変更できません。訂正の記録に添付してください"
+    ))
 }
 
 /// Attaches a file to a record not yet verified.
@@ -110,7 +113,11 @@ pub fn attach(
     if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
         return Err(AppError::validation(
             "name",
-            "the file's name: 1 to 200 characters, no path",
+            msg!(
+                "evidence.file_name",
+                "the file's name: 1 to 200 characters, no path",
+                "ファイル名（1〜200文字、パスなし）"
+            ),
         ));
     }
     let Some(content_type) = sniff(bytes) else {

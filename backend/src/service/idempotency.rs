@@ -2,6 +2,7 @@
 //! answer; with a different request, 409. Stored in the database inside the creating transaction,
 //! so retries across server instances are safe too.
 
+use crate::msg;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -28,9 +29,11 @@ pub fn once<T: Serialize + DeserializeOwned>(
     };
     if let Some((hash, _status, body)) = idempotency::find(conn, user_id, key)? {
         if hash != request_sha256 {
-            return Err(AppError::Conflict(
-                "this Idempotency-Key was used for a different request".into(),
-            ));
+            return Err(AppError::Conflict(msg!(
+                "idempotency.key_reused",
+                "this Idempotency-Key was used for a different request",
+                "この Idempotency-Key は別の要求に使われています"
+            )));
         }
         return serde_json::from_str(&body).map_err(|e| AppError::Internal(e.into()));
     }

@@ -5,6 +5,8 @@
 //! A payout run job computes its run under an idempotency key of its own, so a job taken over
 //! after its run was stored returns that run rather than storing a second.
 
+use crate::domain::message::Lang;
+use crate::msg;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
@@ -61,7 +63,12 @@ pub enum JobStatus {
 pub struct JobProblem {
     /// The problem type, as the API's problem+json `type` without `/problems/`.
     pub kind: String,
+    /// What went wrong, in the request's language.
     pub detail: String,
+    /// Stored beside `detail` (English) for readers of Japanese; not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub detail_ja: Option<String>,
     #[serde(default)]
     pub errors: Vec<JobFieldError>,
 }
@@ -69,7 +76,40 @@ pub struct JobProblem {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JobFieldError {
     pub field: String,
+    /// A stable code for what was wrong (empty in jobs stored before codes existed).
+    #[serde(default)]
+    pub code: String,
+    /// What was wrong and what was expected, in the request's language.
     pub message: String,
+    /// Stored beside `message` (English) for readers of Japanese; not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub message_ja: Option<String>,
+}
+
+impl JobView {
+    /// The job as a reader of `lang` sees it (its problem's texts in that language).
+    pub fn in_language(mut self, lang: Lang) -> JobView {
+        self.problem = self.problem.map(|p| p.in_language(lang));
+        self
+    }
+}
+
+impl JobProblem {
+    /// The problem as a reader of `lang` sees it: texts in that language, one text each.
+    pub fn in_language(mut self, lang: Lang) -> JobProblem {
+        if let (Lang::Ja, Some(ja)) = (lang, self.detail_ja.take()) {
+            self.detail = ja;
+        }
+        for e in &mut self.errors {
+            if let (Lang::Ja, Some(ja)) = (lang, e.message_ja.take()) {
+                e.message = ja;
+            }
+            e.message_ja = None;
+        }
+        self.detail_ja = None;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -144,18 +184,45 @@ fn problem_of(e: &AppError) -> JobProblem {
     let detail = match e {
         AppError::Internal(cause) => {
             tracing::error!(error = ?cause, "job failed");
-            "An internal error occurred; it has been logged.".to_owned()
+            msg!(
+                "job.internal",
+                "An internal error occurred; it has been logged.",
+                "内部エラーが発生しました。記録されています。"
+            )
         }
-        other => other.to_string(),
+        AppError::Conflict(reason) => reason.clone(),
+        AppError::Validation(_) => msg!(
+            "job.invalid",
+            "the job's input is invalid",
+            "ジョブの入力が正しくありません"
+        ),
+        AppError::NotFound(_) | AppError::Forbidden(_) | AppError::Unauthorized(_) => msg!(
+            "job.not_permitted",
+            "the project no longer exists or is no longer open to the person who queued the job",
+            "事業がなくなったか、ジョブを登録した人が利用できなくなりました"
+        ),
+        AppError::ServiceUnavailable(_) => msg!(
+            "job.unavailable",
+            "the database was unavailable; queue the job again",
+            "データベースに接続できませんでした。ジョブをもう一度登録してください"
+        ),
+        other => msg!(
+            "job.failed",
+            "the job failed: {other}",
+            "ジョブが失敗しました（{other}）"
+        ),
     };
     JobProblem {
         kind: kind.to_owned(),
-        detail,
+        detail: detail.en,
+        detail_ja: Some(detail.ja),
         errors: errors
             .into_iter()
             .map(|f| JobFieldError {
                 field: f.field,
-                message: f.message,
+                code: f.message.code.to_owned(),
+                message: f.message.en,
+                message_ja: Some(f.message.ja),
             })
             .collect(),
     }
@@ -177,9 +244,11 @@ fn enqueue(
             Some(row) if row.project_id == project_id && row.input == input => {
                 Ok(Some((view(row)?, false)))
             }
-            Some(_) => Err(AppError::Conflict(
-                "this Idempotency-Key was used for a different request".into(),
-            )),
+            Some(_) => Err(AppError::Conflict(msg!(
+                "idempotency.key_reused",
+                "this Idempotency-Key was used for a different request",
+                "この Idempotency-Key は別の要求に使われています"
+            ))),
             None => Ok(None),
         }
     };

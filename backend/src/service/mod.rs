@@ -46,7 +46,14 @@ pub(crate) fn engine_problem(
         .map(|i| FieldError::new(format!("{prefix}.{}", i.path), i.message.clone()))
         .collect();
     if errors.is_empty() {
-        errors.push(FieldError::new("", e.to_string()));
+        errors.push(FieldError::new(
+            "",
+            crate::msg!(
+                "engine.invalid",
+                "{e}",
+                "契約条件または成果データが正しくありません"
+            ),
+        ));
     }
     AppError::Validation(errors)
 }

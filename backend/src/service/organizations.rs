@@ -1,6 +1,7 @@
 //! Organizations: the parties to projects. Any signed-in user may list them (to name parties);
 //! only platform admins create or rename them.
 
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use super::to_json;
@@ -53,7 +54,16 @@ fn name_errors(name_ja: &str, name_en: &str) -> Vec<FieldError> {
     [("name_ja", name_ja), ("name_en", name_en)]
         .into_iter()
         .filter(|(_, value)| value.trim().is_empty() || value.chars().count() > 200)
-        .map(|(field, _)| FieldError::new(field, "a name of 1 to 200 characters"))
+        .map(|(field, _)| {
+            FieldError::new(
+                field,
+                msg!(
+                    "name.length",
+                    "a name of 1 to 200 characters",
+                    "1〜200文字の名前"
+                ),
+            )
+        })
         .collect()
 }
 
@@ -68,7 +78,11 @@ fn validate(input: &OrganizationInput) -> AppResult<()> {
     if !slug_ok {
         errors.push(FieldError::new(
             "slug",
-            "2 to 64 lower-case letters, digits or hyphens, such as kobe-city",
+            msg!(
+                "organization.slug",
+                "2 to 64 lower-case letters, digits or hyphens, such as kobe-city",
+                "英小文字・数字・ハイフンで 2〜64 文字（例: kobe-city）"
+            ),
         ));
     }
     errors.extend(name_errors(&input.name_ja, &input.name_en));
@@ -117,9 +131,11 @@ pub fn create(
     validate(input)?;
     db::write_transaction(conn, |conn| {
         if organizations::find_by_slug(conn, &input.slug)?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "an organization with slug `{}` exists already",
-                input.slug
+            return Err(AppError::Conflict(msg!(
+                "organization.slug_taken",
+                "an organization with slug `{slug}` exists already",
+                "スラッグ `{slug}` の組織は既にあります",
+                slug = input.slug
             )));
         }
         let row = organizations::insert(
@@ -171,8 +187,10 @@ pub fn rename(
         )?
         .map(OrganizationRef::from)
         .ok_or_else(|| {
-            AppError::Conflict(format!(
-                "the organization changed since version {expected}; reload and try again"
+            AppError::Conflict(msg!(
+                "organization.changed",
+                "the organization changed since version {expected}; reload and try again",
+                "組織の情報は版 {expected} から変更されています。再読み込みしてお試しください"
             ))
         })?;
         audit::append(

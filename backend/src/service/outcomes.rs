@@ -1,6 +1,7 @@
 //! Aggregate outcome results and milestones: entered by the appointed evaluator, verified by a
 //! different person of that evaluator (see [`super::review`]), corrected only by new versions.
 
+use crate::msg;
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -182,13 +183,21 @@ fn check_input(
             if !known {
                 errors.push(FieldError::new(
                     "metric",
-                    "the id of a milestone named by a fixed payment in the contract",
+                    msg!(
+                        "outcomes.milestone",
+                        "the id of a milestone named by a fixed payment in the contract",
+                        "契約の固定支払に定めたマイルストーンの ID"
+                    ),
                 ));
             }
             if input.achieved_on.is_none() {
                 errors.push(FieldError::new(
                     "achieved_on",
-                    "the date the milestone was achieved",
+                    msg!(
+                        "milestone.achieved_on",
+                        "the date the milestone was achieved",
+                        "マイルストーンの達成日"
+                    ),
                 ));
             }
         }
@@ -224,7 +233,11 @@ fn check_input(
                     && old.tranche == input.tranche => {}
             _ => errors.push(FieldError::new(
                 "supersedes",
-                "the id of the current verified record for the same metric and tranche",
+                msg!(
+                    "outcomes.corrects",
+                    "the id of the current verified record for the same metric and tranche",
+                    "同じ指標・支払時期の現在の検証済み記録の ID"
+                ),
             )),
         }
         if input
@@ -234,7 +247,11 @@ fn check_input(
         {
             errors.push(FieldError::new(
                 "correction_reason",
-                "the reason for the correction",
+                msg!(
+                    "reason.correction",
+                    "the reason for the correction",
+                    "訂正の理由"
+                ),
             ));
         }
     }
@@ -434,8 +451,8 @@ pub fn import(
         if corrects.is_some() && reason.is_none() {
             errors.push(FieldError::new(
                 table.place_row(row.row),
-                "a correction reason (correction_reason): this metric and tranche already has a \
-                 verified result, which this row would correct",
+                msg!("outcomes.correction_reason", "a correction reason (correction_reason): this metric and tranche already has a \
+                 verified result, which this row would correct", "訂正理由（correction_reason）: この指標と支払時期には検証済みの成果があり、この行はそれを訂正します"),
             ));
         }
         let input = OutcomeResultInput {
@@ -485,9 +502,11 @@ pub fn import(
                         None,
                     )?;
                     if !moved {
-                        return Err(AppError::Conflict(
-                            "an imported record changed while it was being stored".into(),
-                        ));
+                        return Err(AppError::Conflict(msg!(
+                            "outcome.changed_during_import",
+                            "an imported record changed while it was being stored",
+                            "取り込み中に記録が変更されました"
+                        )));
                     }
                     view = outcomes::find(conn, project_id, view.id)?
                         .map(Into::into)

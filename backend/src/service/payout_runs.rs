@@ -2,6 +2,7 @@
 //! needed to reproduce it, read it back (investors' positions only for those who may see them),
 //! and re-run a stored run to report match or mismatch.
 
+use crate::msg;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -412,11 +413,15 @@ pub fn may_run(
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::RunPayout)?;
     let accepts = ProjectStatus::parse(&project.status).is_some_and(|s| s.accepts_payout_runs());
     if !accepts {
-        return Err(AppError::Conflict(format!(
-            "the project is {}: payout runs are computed for published, in-service, evaluating \
-             and closed projects (publish a draft first)",
-            project.status.replace('_', " ")
-        )));
+        return Err(AppError::Conflict({
+            let (en, ja) = ProjectStatus::words_of(&project.status);
+            msg!(
+                "payout_run.project_status",
+                "the project is {en}: payout runs are computed for published, in-service, evaluating \
+                 and closed projects (publish a draft first)",
+                "この事業は{ja}です。支払算定は公表済み・実施中・評価中・終了の事業について行います（下書きは先に公表してください）"
+            )
+        }));
     }
     Ok(project)
 }

@@ -6,6 +6,7 @@
 //! by their pseudonyms, so it still reproduces byte for byte. Records no stored run used are
 //! deleted, with their place in any sample; those batches' row counts follow.
 
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use super::projects::authorize;
@@ -48,13 +49,21 @@ pub fn erase(
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(AppError::validation(
             "reason",
-            "the lawful request this erasure answers (1 to 1000 characters)",
+            msg!(
+                "privacy.erasure_reason",
+                "the lawful request this erasure answers (1 to 1000 characters)",
+                "この消去が対応する法的な請求（1〜1000文字）"
+            ),
         ));
     }
     if key.is_empty() || key.starts_with(ERASED_PREFIX) {
         return Err(AppError::validation(
             "participant",
-            "the participant's key as imported (not one already erased)",
+            msg!(
+                "privacy.participant",
+                "the participant's key as imported (not one already erased)",
+                "取り込んだときの参加者 ID（消去済みのものを除く）"
+            ),
         ));
     }
     let alias = pseudonym(key).into_owned();
@@ -63,7 +72,11 @@ pub fn erase(
         if rows.is_empty() {
             return Err(AppError::validation(
                 "participant",
-                "the key of a participant with records in this project",
+                msg!(
+                    "privacy.participant_records",
+                    "the key of a participant with records in this project",
+                    "この事業に記録のある参加者 ID"
+                ),
             ));
         }
         let kept: Vec<i64> = rows.iter().filter(|r| r.2).map(|r| r.0).collect();

@@ -8,6 +8,7 @@
 //! projects their organization has accepted a role in; investors see other investors only in
 //! aggregate.
 
+use crate::msg;
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -296,8 +297,10 @@ fn reload(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<ProjectView> {
 }
 
 fn stale(expected: i32) -> AppError {
-    AppError::Conflict(format!(
-        "the project changed since version {expected}; reload and try again"
+    AppError::Conflict(msg!(
+        "project.changed",
+        "the project changed since version {expected}; reload and try again",
+        "事業の情報は版 {expected} から変更されています。再読み込みしてお試しください"
     ))
 }
 
@@ -394,7 +397,14 @@ fn validate_project(
     let mut errors = Vec::new();
     for (field, value) in [("title_ja", &input.title_ja), ("title_en", &input.title_en)] {
         if value.trim().is_empty() || value.chars().count() > 300 {
-            errors.push(FieldError::new(field, "a title of 1 to 300 characters"));
+            errors.push(FieldError::new(
+                field,
+                msg!(
+                    "project.title",
+                    "a title of 1 to 300 characters",
+                    "1〜300文字の名称"
+                ),
+            ));
         }
     }
     errors.extend(terms_errors(&input.terms));
@@ -403,15 +413,24 @@ fn validate_project(
         match organizations::find(conn, p.organization_id)? {
             None => errors.push(FieldError::new(
                 format!("parties[{i}].organization_id"),
-                "the id of an existing organization",
+                msg!(
+                    "project.organization",
+                    "the id of an existing organization",
+                    "登録済みの組織の ID"
+                ),
             )),
             Some(org) => {
                 let fits =
                     OrganizationKind::parse(&org.kind).is_some_and(|k| party_fits(p.role, k));
                 if !fits {
+                    let (kind, kind_ja) = OrganizationKind::words_of(&org.kind);
                     errors.push(FieldError::new(
                         format!("parties[{i}].role"),
-                        format!("a role a {} organization can play", org.kind),
+                        msg!(
+                            "project.party_role",
+                            "a role a {kind} organization can play",
+                            "{kind_ja}の組織が担える役割"
+                        ),
                     ));
                 } else if !parties.contains(&(p.organization_id, p.role)) {
                     parties.push((p.organization_id, p.role));
@@ -439,7 +458,11 @@ pub fn terms_errors(terms: &Contract) -> Vec<FieldError> {
     if !code_ok {
         errors.push(FieldError::new(
             "terms.code",
-            "3 to 64 lower-case letters, digits or hyphens, such as kobe-dialysis-2017",
+            msg!(
+                "project.code",
+                "3 to 64 lower-case letters, digits or hyphens, such as kobe-dialysis-2017",
+                "英小文字・数字・ハイフンで 3〜64 文字（例: kobe-dialysis-2017）"
+            ),
         ));
     }
     errors.extend(
@@ -470,7 +493,11 @@ fn terms_match_parties(
         if !plays(&payer.id, PartyRole::OutcomePayer) {
             errors.push(FieldError::new(
                 format!("terms.payers[{i}].id"),
-                "the slug of an organization that is an outcome payer of this project",
+                msg!(
+                    "project.payer_slug",
+                    "the slug of an organization that is an outcome payer of this project",
+                    "この事業の成果支払者である組織のスラッグ"
+                ),
             ));
         }
     }
@@ -478,7 +505,11 @@ fn terms_match_parties(
         if !plays(&investment.investor, PartyRole::Investor) {
             errors.push(FieldError::new(
                 format!("terms.investments[{i}].investor"),
-                "the slug of an organization that is an investor in this project",
+                msg!(
+                    "project.investor_slug",
+                    "the slug of an organization that is an investor in this project",
+                    "この事業の資金提供者である組織のスラッグ"
+                ),
             ));
         }
     }
@@ -532,7 +563,11 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: ProjectInput) -> AppResul
         if projects::find_by_code(conn, &input.terms.code)?.is_some() {
             return Err(AppError::validation(
                 "terms.code",
-                "a project code not used by another project",
+                msg!(
+                    "project.code_taken",
+                    "a project code not used by another project",
+                    "他の事業で使われていない事業コード"
+                ),
             ));
         }
         let project = projects::insert(
@@ -578,15 +613,22 @@ pub fn update_draft(
 ) -> AppResult<ProjectView> {
     let (project, _) = authorize(conn, actor, id, ProjectAction::ManageTerms)?;
     if !ProjectStatus::parse(&project.status).is_some_and(ProjectStatus::terms_editable) {
-        return Err(AppError::Conflict(
-            "published terms are read-only: propose an amendment instead".into(),
-        ));
+        return Err(AppError::Conflict(msg!(
+            "project.terms_read_only",
+            "published terms are read-only: propose an amendment instead",
+            "公表済みの契約条件は変更できません。変更契約として提案してください"
+        )));
     }
     let parties = validate_project(conn, actor, &input)?;
     if input.terms.code != project.code {
         return Err(AppError::validation(
             "terms.code",
-            format!("the project's code `{}`", project.code),
+            msg!(
+                "project.code_fixed",
+                "the project's code `{}`",
+                "この事業のコード `{}`",
+                project.code
+            ),
         ));
     }
     let terms = terms_text(&input.terms)?;
@@ -656,18 +698,25 @@ pub fn change_status(
     {
         return Err(AppError::validation(
             "reason",
-            "the reason for terminating the contract",
+            msg!(
+                "reason.termination",
+                "the reason for terminating the contract",
+                "契約解除の理由"
+            ),
         ));
     }
     let (project, _) = authorize(conn, actor, id, ProjectAction::ManageTerms)?;
     let current = ProjectStatus::parse(&project.status)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown status")))?;
     if !current.can_become(input.status) {
-        return Err(AppError::Conflict(format!(
-            "a {} project cannot become {}",
-            current.as_str(),
-            input.status.as_str()
-        )));
+        return Err(AppError::Conflict({
+            let ((from, from_ja), (to, to_ja)) = (current.words(), input.status.words());
+            msg!(
+                "project.transition",
+                "a {from} project cannot become {to}",
+                "{from_ja}の事業を{to_ja}にはできません"
+            )
+        }));
     }
     db::write_transaction(conn, |conn| {
         if !projects::bump_checked(
@@ -689,9 +738,11 @@ pub fn change_status(
                 .map(|p| format!("{} ({}, {})", p.name_en, p.role, p.status))
                 .collect();
             if !waiting.is_empty() {
-                return Err(AppError::Conflict(format!(
-                    "every party must accept its role before the project is published; waiting for: {}",
-                    waiting.join("; ")
+                return Err(AppError::Conflict(msg!(
+                    "project.parties_pending",
+                    "every party must accept its role before the project is published; waiting for: {waiting}",
+                    "すべての関係者が役割を承諾するまで公開できません。回答待ち: {waiting}",
+                    waiting = waiting.join("; ")
                 )));
             }
         }
@@ -731,25 +782,46 @@ pub fn amend(
 ) -> AppResult<ProjectView> {
     let (project, _) = authorize(conn, actor, id, ProjectAction::ManageTerms)?;
     if !ProjectStatus::parse(&project.status).is_some_and(ProjectStatus::amendable) {
-        return Err(AppError::Conflict(format!(
-            "a {} project cannot be amended",
-            project.status
-        )));
+        return Err(AppError::Conflict({
+            let (en, ja) = ProjectStatus::words_of(&project.status);
+            msg!(
+                "project.not_amendable",
+                "a {en} project cannot be amended",
+                "{ja}の事業は変更できません"
+            )
+        }));
     }
     let mut errors = Vec::new();
     if input.reason.trim().is_empty() {
-        errors.push(FieldError::new("reason", "the reason for the amendment"));
+        errors.push(FieldError::new(
+            "reason",
+            msg!(
+                "reason.amendment",
+                "the reason for the amendment",
+                "変更の理由"
+            ),
+        ));
     }
     if input.terms.code != project.code {
         errors.push(FieldError::new(
             "terms.code",
-            format!("the project's code `{}`", project.code),
+            msg!(
+                "project.code_fixed",
+                "the project's code `{}`",
+                "この事業のコード `{}`",
+                project.code
+            ),
         ));
     }
     if input.terms.currency.code() != project.currency {
         errors.push(FieldError::new(
             "terms.currency",
-            format!("the project's currency {}", project.currency),
+            msg!(
+                "project.currency_fixed",
+                "the project's currency {}",
+                "この事業の通貨 {}",
+                project.currency
+            ),
         ));
     }
     errors.extend(
@@ -766,7 +838,12 @@ pub fn amend(
     if input.effective_from < previous.effective_from {
         errors.push(FieldError::new(
             "effective_from",
-            format!("a date on or after {}", previous.effective_from),
+            msg!(
+                "amendment.effective_from",
+                "a date on or after {}",
+                "{} 以降の日付",
+                previous.effective_from
+            ),
         ));
     }
     if !errors.is_empty() {
@@ -850,9 +927,11 @@ pub fn answer_invitation(
     };
     db::write_transaction(conn, |conn| {
         if !projects::answer_invitation(conn, id, answer.as_str(), actor.user_id)? {
-            return Err(AppError::Conflict(
-                "this invitation has been answered already or withdrawn".into(),
-            ));
+            return Err(AppError::Conflict(msg!(
+                "invitation.answered",
+                "this invitation has been answered already or withdrawn",
+                "この参加依頼は回答済みか、取り下げられています"
+            )));
         }
         let after =
             projects::invitation(conn, id)?.ok_or_else(|| AppError::not_found("invitation"))?;

@@ -6,6 +6,8 @@
 //! Nothing participant-level is ever read here, and an investor's own position only when that
 //! investor disclosed it.
 
+use crate::domain::message::Msg;
+use crate::msg;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
@@ -144,7 +146,11 @@ pub fn update(
     if !(1..=1000).contains(&threshold) {
         return Err(AppError::validation(
             "privacy_threshold",
-            "a whole number from 1 to 1000 (counts of people below it are not shown)",
+            msg!(
+                "publication.threshold",
+                "a whole number from 1 to 1000 (counts of people below it are not shown)",
+                "1 から 1000 の整数（これより少ない人数は表示しません）"
+            ),
         ));
     }
     let sections: BTreeSet<Section> = input.public_sections.into_iter().collect();
@@ -801,7 +807,11 @@ pub fn indigo_import(
     if !doc.is_object() {
         return Err(AppError::validation(
             "project",
-            "an INDIGO project: a JSON object such as {\"name\": {\"value\": …}, …}",
+            msg!(
+                "publication.indigo",
+                "an INDIGO project: a JSON object such as {{\"name\": {{\"value\": …}}, …}}",
+                "INDIGO の事業: {{\"name\": {{\"value\": …}}, …}} のような JSON オブジェクト"
+            ),
         ));
     }
     let (orgs, _) = organizations::list(conn, None, 100_000, 0)?;
@@ -828,7 +838,16 @@ pub fn indigo_import(
             report
                 .iter()
                 .filter(|n| n.kind == indigo::NoteKind::Unreadable)
-                .map(|n| FieldError::new(format!("project.{}", n.field), n.message_en.clone()))
+                .map(|n| {
+                    FieldError::new(
+                        format!("project.{}", n.field),
+                        Msg {
+                            code: "publication.indigo_unreadable",
+                            en: n.message_en.clone(),
+                            ja: n.message_ja.clone(),
+                        },
+                    )
+                })
                 .collect(),
         ));
     };

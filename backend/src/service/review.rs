@@ -12,6 +12,7 @@ use crate::db::{self, DbConn, audit};
 use crate::domain::access::{Actor, ProjectAction};
 use crate::domain::project::ProjectStatus;
 use crate::error::{AppError, AppResult};
+use crate::msg;
 use crate::service::projects::authorize;
 
 /// What is reviewed: an aggregate result (or milestone) or a batch of participant records.
@@ -118,10 +119,14 @@ pub enum Review {
 pub fn ensure_accepts_outcome_data(status: &str) -> AppResult<()> {
     match ProjectStatus::parse(status) {
         Some(s) if s.accepts_outcome_data() => Ok(()),
-        _ => Err(AppError::Conflict(format!(
-            "the project is {}: only published, in-service and evaluating projects take outcome data",
-            status.replace('_', " ")
-        ))),
+        _ => Err(AppError::Conflict({
+            let (en, ja) = ProjectStatus::words_of(status);
+            msg!(
+                "outcome.project_status",
+                "the project is {en}: only published, in-service and evaluating projects take outcome data",
+                "この事業は{ja}のため、成果データを受け付けません（公表済み・実施中・評価中の事業のみ）"
+            )
+        })),
     }
 }
 
@@ -138,7 +143,11 @@ pub fn review(
     if step == Review::Reject && reason.is_none_or(|r| r.trim().is_empty()) {
         return Err(AppError::validation(
             "reason",
-            "the reason for rejecting the record",
+            msg!(
+                "reason.rejection",
+                "the reason for rejecting the record",
+                "記録を差し戻す理由"
+            ),
         ));
     }
     let action = match step {
@@ -162,9 +171,11 @@ pub fn review(
         ));
     }
     if row.status != from {
-        return Err(AppError::Conflict(format!(
-            "the record is {}, not {from}",
-            row.status
+        return Err(AppError::Conflict(msg!(
+            "outcome.status_changed",
+            "the record is {status}, not {from}",
+            "この記録の状態は {status} です（{from} ではありません）。再読み込みしてください",
+            status = row.status
         )));
     }
     db::write_transaction(conn, |conn| {
@@ -174,11 +185,12 @@ pub fn review(
             && let Some(old) = row.supersedes_id
             && !target.supersede(conn, old)?
         {
-            return Err(AppError::Conflict(
+            return Err(AppError::Conflict(msg!(
+                "outcome.correction_stale",
                 "the record this corrects is no longer the current verified one: another \
-                 correction was verified first; reload and correct the current record"
-                    .into(),
-            ));
+                 correction was verified first; reload and correct the current record",
+                "訂正の対象がすでに現在の検証済み記録ではありません。別の訂正が先に検証されました。再読み込みして現在の記録を訂正してください"
+            )));
         }
         // A batch's sample must be finished, and its discrepancies within the contract's
         // tolerance or explained, under the batch's row lock (findings wait for the decision).
@@ -191,17 +203,20 @@ pub fn review(
         let moved = target
             .transition(conn, &row, from, to, reviewer, rejection)
             .map_err(|e| match e {
-                AppError::Conflict(_) => AppError::Conflict(
+                AppError::Conflict(_) => AppError::Conflict(msg!(
+                    "outcome.verified_exists",
                     "a verified record for this metric and tranche exists: enter a correction \
-                     that supersedes it"
-                        .into(),
-                ),
+                     that supersedes it",
+                    "この指標・支払時期には検証済みの記録があります。それを訂正する記録として入力してください"
+                )),
                 other => other,
             })?;
         if !moved {
-            return Err(AppError::Conflict(
-                "someone else changed this record at the same time; reload it".into(),
-            ));
+            return Err(AppError::Conflict(msg!(
+                "outcome.changed",
+                "someone else changed this record at the same time; reload it",
+                "同時に他の人がこの記録を変更しました。再読み込みしてください"
+            )));
         }
         let entity = target.entity();
         audit::append(

@@ -8,6 +8,7 @@
 //! it on PostgreSQL; SQLite writes one at a time), so a finding recorded while another verifier
 //! verifies either counts or is refused.
 
+use crate::msg;
 use chrono::{NaiveDate, NaiveDateTime};
 use rand::Rng;
 use rust_decimal::Decimal;
@@ -182,9 +183,11 @@ fn verifiable_batch(
         ));
     }
     if batch.status != "submitted" {
-        return Err(AppError::Conflict(format!(
-            "the batch is {}: only a submitted batch is sampled and checked",
-            batch.status
+        return Err(AppError::Conflict(msg!(
+            "sample.batch_not_submitted",
+            "the batch is {status}: only a submitted batch is sampled and checked",
+            "このデータは{status}です。抽出検査は提出済みのデータにのみ行います",
+            status = batch.status
         )));
     }
     Ok(batch)
@@ -203,7 +206,11 @@ pub fn draw(
         SampleSize::Count { count } if *count == 0 || *count > 100_000 => {
             return Err(AppError::validation(
                 "size.count",
-                "a number of records from 1 to 100000",
+                msg!(
+                    "sample.size",
+                    "a number of records from 1 to 100000",
+                    "1 から 100000 の件数"
+                ),
             ));
         }
         SampleSize::SharePerCohort { share }
@@ -211,7 +218,11 @@ pub fn draw(
         {
             return Err(AppError::validation(
                 "size.share",
-                "a share above 0 and at most 1, such as \"0.05\"",
+                msg!(
+                    "sample.share",
+                    "a share above 0 and at most 1, such as \"0.05\"",
+                    "\"0.05\" のような 0 より大きく 1 以下の割合"
+                ),
             ));
         }
         _ => {}
@@ -221,7 +232,11 @@ pub fn draw(
         Some(s) if !s.is_empty() => {
             return Err(AppError::validation(
                 "seed",
-                "a seed of at most 100 characters",
+                msg!(
+                    "sample.seed",
+                    "a seed of at most 100 characters",
+                    "100 文字以下のシード"
+                ),
             ));
         }
         _ => format!("{:016x}", rand::rng().random::<u64>()),
@@ -247,9 +262,11 @@ pub fn draw(
     let tolerance = tolerance(conn, project_id)?;
     db::write_transaction(conn, |conn| {
         if !samples::hold_submitted(conn, batch_id)? {
-            return Err(AppError::Conflict(
-                "the batch was decided meanwhile; it can no longer be sampled".into(),
-            ));
+            return Err(AppError::Conflict(msg!(
+                "sample.batch_decided",
+                "the batch was decided meanwhile; it can no longer be sampled",
+                "このデータはその間に判定されたため、抽出できません"
+            )));
         }
         let row = samples::insert(
             conn,
@@ -265,11 +282,12 @@ pub fn draw(
         )
         .map_err(|e| {
             if db::is_unique_violation(&e) {
-                AppError::Conflict(
+                AppError::Conflict(msg!(
+                    "sample.drawn_already",
                     "this batch already has its sample: a sample is drawn once, not again until it \
-                     looks better"
-                        .into(),
-                )
+                     looks better",
+                    "このバッチの標本は抽出済みです。標本は一度だけ抽出します"
+                ))
             } else {
                 e.into()
             }
@@ -327,22 +345,32 @@ pub fn record(
     if input.finding == Finding::Discrepant && note.is_none() {
         return Err(AppError::validation(
             "note",
-            "what differs from the source: a discrepancy needs a note",
+            msg!(
+                "sample.note",
+                "what differs from the source: a discrepancy needs a note",
+                "原資料との相違点: 不一致にはメモが必要です"
+            ),
         ));
     }
     if note.is_some_and(|n| n.chars().count() > 1000) {
         return Err(AppError::validation(
             "note",
-            "a note of at most 1000 characters",
+            msg!(
+                "sample.note_length",
+                "a note of at most 1000 characters",
+                "1000 文字以下のメモ"
+            ),
         ));
     }
     let row = samples::of_batch(conn, batch_id)?.ok_or_else(|| AppError::not_found("sample"))?;
     let tolerance = tolerance(conn, project_id)?;
     db::write_transaction(conn, |conn| {
         if !samples::hold_submitted(conn, batch_id)? {
-            return Err(AppError::Conflict(
-                "the batch was decided meanwhile; its sample is closed".into(),
-            ));
+            return Err(AppError::Conflict(msg!(
+                "sample.closed",
+                "the batch was decided meanwhile; its sample is closed",
+                "このデータはその間に判定されたため、標本は締め切られました"
+            )));
         }
         if !samples::record_finding(
             conn,
@@ -385,18 +413,24 @@ pub fn ensure_verifiable(
     let tolerance = tolerance(conn, project_id)?;
     let sample = view(conn, row, tolerance)?;
     if sample.checked < sample.sampled {
-        return Err(AppError::Conflict(format!(
-            "the batch's sample is not finished: {} of {} sampled records are checked",
-            sample.checked, sample.sampled
+        return Err(AppError::Conflict(msg!(
+            "sample.unfinished",
+            "the batch's sample is not finished: {checked} of {sampled} sampled records are checked",
+            "抽出検査が終わっていません: 標本 {sampled} 件中 {checked} 件を確認済み",
+            checked = sample.checked,
+            sampled = sample.sampled
         )));
     }
     if sample.exceeds_tolerance && reason.is_none_or(|r| r.trim().is_empty()) {
         return Err(AppError::validation(
             "reason",
-            format!(
+            msg!(
+                "sample.verify_reason",
                 "a reason for verifying although {} of {} sampled records are discrepant, more than \
                  the contract tolerates",
-                sample.discrepant, sample.checked
+                "確認した標本 {1} 件中 {0} 件が不一致で契約の許容率を超えているため、検証の理由が必要です",
+                sample.discrepant,
+                sample.checked
             ),
         ));
     }

@@ -2,6 +2,7 @@
 //! (see [`crate::engine::simulate`]) over the current terms and the data verified now. Nothing is
 //! stored. Investors see only their own outlook unless they may see every position.
 
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 use super::payout_runs::simulation_inputs;
@@ -59,8 +60,10 @@ pub fn run(prepared: &Prepared, input: &SimulationInput) -> AppResult<Simulation
     if input.runs > MAX_RUNS_AT_ONCE {
         let mut errors = vec![FieldError::new(
             "runs",
-            format!(
+            msg!(
+                "simulation.runs_at_once",
                 "from 1 to {MAX_RUNS_AT_ONCE} here; up to {} as a job (POST …/simulation-jobs)",
+                "ここでは 1 から {MAX_RUNS_AT_ONCE} まで。ジョブ（POST …/simulation-jobs）では {} まで",
                 simulate::MAX_RUNS
             ),
         )];
@@ -107,7 +110,14 @@ pub struct ScenariosResult {
 
 pub fn scenarios(prepared: &Prepared, input: &ScenariosInput) -> AppResult<ScenariosResult> {
     if input.scenarios.is_empty() || input.scenarios.len() > 20 {
-        return Err(AppError::validation("scenarios", "1 to 20 scenarios"));
+        return Err(AppError::validation(
+            "scenarios",
+            msg!(
+                "simulation.scenarios",
+                "1 to 20 scenarios",
+                "1〜20 のシナリオ"
+            ),
+        ));
     }
     let mut results = simulate::scenarios(&prepared.contract, &prepared.data, &input.scenarios)
         .map_err(|e| refusal(e, "scenarios."))?;

@@ -1,6 +1,7 @@
 //! Accounts: creating (API and `seika user add`), listing and changing users, and the view of a
 //! user. Managing accounts is for platform admins.
 
+use crate::msg;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -72,7 +73,11 @@ pub fn create_user(
     if input.display_name.trim().is_empty() || input.display_name.chars().count() > 200 {
         errors.push(FieldError::new(
             "display_name",
-            "a name of 1 to 200 characters",
+            msg!(
+                "name.length",
+                "a name of 1 to 200 characters",
+                "1〜200文字の名前"
+            ),
         ));
     }
     if let Err(expected) = password::check_strength(&input.password) {
@@ -82,14 +87,23 @@ pub fn create_user(
     match &organization {
         None => errors.push(FieldError::new(
             "organization_id",
-            "the id of an existing organization",
+            msg!(
+                "project.organization",
+                "the id of an existing organization",
+                "登録済みの組織の ID"
+            ),
         )),
         Some(org) => {
             let fits = OrganizationKind::parse(&org.kind).is_some_and(|kind| input.role.fits(kind));
             if !fits {
+                let (kind, kind_ja) = OrganizationKind::words_of(&org.kind);
                 errors.push(FieldError::new(
                     "role",
-                    format!("a role that fits a {} organization", org.kind),
+                    msg!(
+                        "user.role",
+                        "a role that fits a {kind} organization",
+                        "{kind_ja}の組織に合う役割"
+                    ),
                 ));
             }
         }
@@ -102,7 +116,11 @@ pub fn create_user(
         if users::find_by_email(conn, &email)?.is_some() {
             return Err(AppError::Validation(vec![FieldError::new(
                 "email",
-                "an e-mail address not used by another account",
+                msg!(
+                    "user.email_taken",
+                    "an e-mail address not used by another account",
+                    "他のアカウントで使われていないメールアドレス"
+                ),
             )]));
         }
         let row = users::insert(
@@ -201,9 +219,14 @@ pub fn update(
         let role = match input.role {
             Some(role) => {
                 if !OrganizationKind::parse(&org.kind).is_some_and(|k| role.fits(k)) {
+                    let (kind, kind_ja) = OrganizationKind::words_of(&org.kind);
                     return Err(AppError::validation(
                         "role",
-                        format!("a role that fits a {} organization", org.kind),
+                        msg!(
+                            "user.role",
+                            "a role that fits a {kind} organization",
+                            "{kind_ja}の組織に合う役割"
+                        ),
                     ));
                 }
                 role.as_str().to_owned()
@@ -214,7 +237,11 @@ pub fn update(
             Some(n) if n.trim().is_empty() || n.chars().count() > 200 => {
                 return Err(AppError::validation(
                     "display_name",
-                    "a name of 1 to 200 characters",
+                    msg!(
+                        "name.length",
+                        "a name of 1 to 200 characters",
+                        "1〜200文字の名前"
+                    ),
                 ));
             }
             Some(n) => n.trim().to_owned(),
@@ -224,8 +251,10 @@ pub fn update(
         let before = user_view(conn, before_row)?;
         let after_row = users::update_checked(conn, id, expected, &name, &role, disabled)?
             .ok_or_else(|| {
-                AppError::Conflict(format!(
-                    "the user changed since version {expected}; reload and try again"
+                AppError::Conflict(msg!(
+                    "user.changed",
+                    "the user changed since version {expected}; reload and try again",
+                    "利用者の情報は版 {expected} から変更されています。再読み込みしてお試しください"
                 ))
             })?;
         let after = user_view(conn, after_row)?;
