@@ -50,6 +50,20 @@
   const titleOf = (p) => localName(p, "title_ja", "title_en");
   /** A tranche's or a component's name: one text, or {ja, en} in the interface language. */
   const partName = (name, fallback) => (!name ? fallback : typeof name === "object" ? localName(name, "ja", "en") || fallback : name);
+  /** The names of a contract's parts by their ids: metrics, tranches, milestones, priced outcomes. */
+  const namesOf = (terms) => {
+    const rules = ((terms && terms.components) || []).map((c) => c.rule || {});
+    const metric = (id) => { const m = ((terms && terms.metrics) || []).find((x) => x.id === id); return m ? partName(m.name, id) : id; };
+    const milestone = (id) => partName((rules.find((r) => r.milestone === id && r.milestone_name) || {}).milestone_name, id);
+    return {
+      metric,
+      milestone,
+      tranche: (id) => partName((((terms && terms.tranches) || []).find((x) => x.id === id) || {}).name, id),
+      outcome: (o) => partName((rules.flatMap((r) => r.outcomes || []).find((x) => x.outcome === o && x.name) || {}).name, o),
+      /** A stored result or milestone record's metric by its name. */
+      record: (r) => (r.kind === "milestone" ? milestone(r.metric) : metric(r.metric)),
+    };
+  };
   /** A text the server gives in both languages (`{ja, en}`), in the reader's; `fallback` where
    *  there is none (a run stored by an engine that cannot re-explain it). */
   const said = (words, fallback) => (words ? words[state.lang] || words.en || fallback : fallback);
@@ -1240,7 +1254,7 @@
       if (metricById(k)) return metricName(k);
       if (TEXTS[state.lang][`run.input.${k}`]) return t(`run.input.${k}`);
       const outcome = /^(.+)\.outcomes_paid$/.exec(k);
-      return outcome ? t("run.input.outcomesPaid", { outcome: outcome[1] }) : k;
+      return outcome ? t("run.input.outcomesPaid", { outcome: namesOf(terms).outcome(outcome[1]) }) : k;
     };
     const MONEY_INPUTS = ["amount", "max_amount", "price_per_period", "paid_before_this_tranche", "paid_by_earlier_components"];
     const ON_METRIC = ["target", "none_at", "full_at", "treated", "comparison"];
@@ -1249,6 +1263,7 @@
       if (m) return metricValue(m.unit, v);
       if (MONEY_INPUTS.includes(k)) return money(v, cur);
       if (k === "achieved_on") return date(v);
+      if (k === "milestone") return namesOf(terms).milestone(v);
       return /^\d{4,}$/.test(String(v)) ? number(v) : v;
     };
     const kindName = { fee: t("run.kind.fee"), principal: t("inv.principal"), interest: t("inv.interest"), success_fee: t("inv.successFee") };
@@ -1317,7 +1332,8 @@
     const terms = project.data.terms;
     const message = h("div", { id: "data-message", "aria-live": "polite" });
     const milestones = terms.components.filter((c) => c.rule.type === "fixed" && c.rule.milestone).map((c) => c.rule.milestone);
-    const choices = [...terms.metrics.map((m) => [m.id, localName(m.name, "ja", "en")]), ...milestones.map((m) => [`milestone:${m}`, `${t("data.kind.milestone")}: ${m}`])];
+    const names = namesOf(terms);
+    const choices = [...terms.metrics.map((m) => [m.id, localName(m.name, "ja", "en")]), ...milestones.map((m) => [`milestone:${m}`, `${t("data.kind.milestone")}: ${names.milestone(m)}`])];
     const current = results.ok ? results.data.filter((r) => r.status === "verified" && !r.superseded_at) : [];
     const form = h("form", { id: "result-form", novalidate: true },
       field("r-metric", t("data.metricOrMilestone"), select("r-metric", choices)),
@@ -1328,7 +1344,7 @@
       field("r-achieved", t("data.achievedOn"), input("r-achieved", { type: "date" })),
       field("r-evidence", t("data.evidence"), input("r-evidence")),
       field("r-evidence-file", t("data.evidenceFile"), input("r-evidence-file", { type: "file", accept: ".pdf,.xlsx,.csv,.png,.jpg,.jpeg" }), t("data.evidenceFileHint")),
-      field("r-supersedes", t("data.supersedes"), select("r-supersedes", [["", t("common.none")], ...current.map((r) => [String(r.id), `#${r.id} ${r.metric} ${r.tranche || ""} = ${r.value ?? `${r.numerator}/${r.denominator}`}`])])),
+      field("r-supersedes", t("data.supersedes"), select("r-supersedes", [["", t("common.none")], ...current.map((r) => [String(r.id), `#${r.id} ${names.record(r)} ${r.tranche ? names.tranche(r.tranche) : ""} = ${r.value ?? `${r.numerator}/${r.denominator}`}`])])),
       field("r-reason", t("data.correctionReason"), input("r-reason")),
       h("button", { type: "submit", id: "result-submit", text: t("data.saveSubmit") }));
     form.addEventListener("submit", async (ev) => {
@@ -1436,7 +1452,7 @@
       erasureResult.replaceChildren(h("p", { class: "ok", text: t("erasure.done", { kept: res.data.records_pseudonymised, deleted: res.data.records_deleted, pseudonym: res.data.pseudonym }) }));
     });
 
-    const recordRows = (results.ok ? results.data : []).map((r) => [`#${r.id} ${r.metric}`, r.tranche || t("common.none"), r.value ?? (r.numerator ? `${r.numerator}/${r.denominator}` : r.achieved_on || ""), badge(r.status), h("a", { href: `#/projects/${id}/records/${r.id}`, text: t("data.history") })]);
+    const recordRows = (results.ok ? results.data : []).map((r) => [`#${r.id} ${names.record(r)}`, r.tranche ? names.tranche(r.tranche) : t("common.none"), r.value ?? (r.numerator ? `${r.numerator}/${r.denominator}` : r.achieved_on || ""), badge(r.status), h("a", { href: `#/projects/${id}/records/${r.id}`, text: t("data.history") })]);
     const batchRows = (batches.ok ? batches.data : []).map((b) => [`#${b.id} ${b.source_name}`, t("data.batch", { rows: b.row_count }), badge(b.status)]);
     page(`${t("data.title")}: ${titleOf(project.data)}`,
       h("p", {}, h("a", { href: `#/projects/${id}`, text: `← ${titleOf(project.data)}` })),
@@ -1585,7 +1601,7 @@
     };
     const pt = (p) => localName(p, "title_ja", "title_en");
     const results = res.data.to_verify.map((r) => h("section", { class: "card verify-item", "data-id": r.id },
-      h("h2", {}, `${pt(r.project)}: ${localName(r, "metric_name_ja", "metric_name_en") || r.metric}${r.tranche ? ` · ${r.tranche}` : ""}`),
+      h("h2", {}, `${pt(r.project)}: ${localName(r, "metric_name_ja", "metric_name_en") || r.metric}${r.tranche ? ` · ${localName(r, "tranche_name_ja", "tranche_name_en") || r.tranche}` : ""}`),
       h("dl", { class: "invoice-facts" }, [
         [t("verify.value"), r.value ?? r.achieved_on ?? t("common.none")],
         r.numerator ? [t("verify.derivation"), `${r.numerator} / ${r.denominator}`] : null,
@@ -1748,11 +1764,11 @@
   const trancheOptions = (terms) => (terms.tranches || []).map((x) => [x.id, partName(x.name, x.id)]);
   const STEPS = f("list", "steps", "ed.steps", { item: "ed.step", row: true, blank: () => ({ at: "", amount: "" }), fields: [f("mval", "at", "ed.at"), f("money", "amount", "new.amount")] });
   const RULE_FIELDS = {
-    fixed: [f("money", "amount", "new.amount"), f("text", "milestone", "ed.milestone", { hint: "ed.milestoneHint" })],
+    fixed: [f("money", "amount", "new.amount"), f("text", "milestone", "ed.milestone", { hint: "ed.milestoneHint" }), f("name", "milestone_name", "ed.milestoneName")],
     rate_card: [f("sel", "metric", "project.metric", { options: (terms) => metricOptions(terms, true), structural: true }), f("money", "cap_per_participant", "ed.capPerParticipant"),
       f("money", "cap_per_participant_per_year", "ed.capPerParticipantPerYear"),
       f("list", "outcomes", "ed.outcomes", { item: "ed.outcome", row: true, blank: () => ({ outcome: "", price: "" }),
-        fields: [f("text", "outcome", "ed.outcomeName"), f("money", "price", "ed.price"), f("int", "max_per_participant", "ed.maxPerParticipant"),
+        fields: [f("text", "outcome", "ed.outcomeName"), f("name", "name", "ed.outcomeLabel"), f("money", "price", "ed.price"), f("int", "max_per_participant", "ed.maxPerParticipant"),
           f("int", "min_days_between", "ed.minDaysBetween"), f("int", "waiting_days", "ed.waitingDays"), f("money", "cap", "ed.cap")] })],
     person_period: [f("sel", "metric", "project.metric", { options: (terms) => metricOptions(terms, true), structural: true }), f("text", "state", "ed.state"), f("money", "price_per_period", "ed.pricePerPeriod"), f("int", "max_periods_per_participant", "ed.maxPeriods")],
     tiered: [f("sel", "metric", "project.metric", { options: metricOptions, structural: true }), STEPS],
@@ -2177,7 +2193,7 @@
         ...milestones.map((ms) => {
           const el = input(`pv-milestone-${ms}`, { type: "date", value: d.assumed[`milestone.${ms}`] || "" });
           el.addEventListener("input", () => { d.assumed[`milestone.${ms}`] = el.value; saveDraft(); });
-          return field(`pv-milestone-${ms}`, t("ed.milestoneReached", { milestone: ms }), el);
+          return field(`pv-milestone-${ms}`, t("ed.milestoneReached", { milestone: namesOf(terms).milestone(ms) }), el);
         }));
     };
     refreshPreviewInputs();

@@ -943,7 +943,7 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.wait_text("#r-value-error", "Enter a decimal number");
     browser.fill("#r-value", "0.4");
     let current = browser.script(
-        "return [...document.querySelector('#r-supersedes').options].find(o => o.text.includes('egfr')).value",
+        "return [...document.querySelector('#r-supersedes').options].find(o => o.text.toLowerCase().includes('egfr')).value",
     );
     browser.select("#r-supersedes", current.as_str().unwrap());
     browser.fill("#r-reason", "Re-measured after data cleaning");
@@ -1865,6 +1865,7 @@ async fn a_statement_in_japanese_shows_no_internal_ids(app: TestApp) {
     for id in [
         "egfr_decline_suppression",
         "programme_completion",
+        "programme_delivered",
         "max_amount",
         // The engine's English texts stay in the statement, not on the Japanese page.
         "fixed fee",

@@ -541,7 +541,7 @@ async fn work_waits_for_whoever_must_act(app: TestApp) {
     assert_eq!(mine["rejected"][0]["rejected_by"], "未来 花子");
     assert_eq!(
         mine["rejected"][0]["label_en"],
-        "Suppression of kidney-function (eGFR) decline (final)"
+        "Suppression of kidney-function (eGFR) decline (Final evaluation (kidney function))"
     );
     assert_eq!(work(verifier.clone()).await["total"], 0);
 

@@ -1448,6 +1448,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
                 metric: Some(m.clone()),
                 outcomes: vec![RateCardOutcome {
                     outcome: m.clone(),
+                    name: None,
                     price,
                     max_per_participant: None,
                     cap: None,
@@ -1468,6 +1469,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
             (None, None, Some(max), _) => Some(Rule::Fixed {
                 amount: max,
                 milestone: n.get(NOTE_MILESTONE).cloned(),
+                milestone_name: None,
             }),
             _ => None,
         };

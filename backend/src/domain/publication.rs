@@ -96,14 +96,23 @@ fn steps_words(steps: &[Step], currency: Currency) -> (String, String) {
 pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
     let m = |a: Decimal| amount_words(a, currency);
     let (ja, en) = match rule {
-        Rule::Fixed { amount, milestone } => match milestone {
-            Some(ms) => (
-                format!("固定額 {}（マイルストーン「{ms}」の達成時）", m(*amount)),
-                format!(
-                    "Fixed payment of {} when milestone \"{ms}\" is achieved",
-                    m(*amount)
-                ),
-            ),
+        Rule::Fixed {
+            amount,
+            milestone,
+            milestone_name,
+        } => match milestone {
+            Some(ms) => {
+                let (ms_ja, ms_en) = milestone_name
+                    .as_ref()
+                    .map_or((ms.as_str(), ms.as_str()), |n| (n.ja(), n.en()));
+                (
+                    format!("固定額 {}（マイルストーン「{ms_ja}」の達成時）", m(*amount)),
+                    format!(
+                        "Fixed payment of {} when milestone \"{ms_en}\" is achieved",
+                        m(*amount)
+                    ),
+                )
+            }
             None => (
                 format!("固定額 {}（業務の実施時）", m(*amount)),
                 format!("Fixed payment of {} on delivery", m(*amount)),
@@ -116,11 +125,17 @@ pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
         } => {
             let ja: Vec<String> = outcomes
                 .iter()
-                .map(|o| format!("「{}」1件あたり {}", o.outcome, m(o.price)))
+                .map(|o| {
+                    let name = o.name.as_ref().map_or(o.outcome.as_str(), |n| n.ja());
+                    format!("「{name}」1件あたり {}", m(o.price))
+                })
                 .collect();
             let en: Vec<String> = outcomes
                 .iter()
-                .map(|o| format!("{} per \"{}\"", m(o.price), o.outcome))
+                .map(|o| {
+                    let name = o.name.as_ref().map_or(o.outcome.as_str(), |n| n.en());
+                    format!("{} per \"{name}\"", m(o.price))
+                })
                 .collect();
             let (cap_ja, cap_en) =
                 cap_per_participant.map_or((String::new(), String::new()), |c| {

@@ -119,6 +119,7 @@ fn label(key: &str) -> &'static str {
         "type" => "種類",
         "amount" => "金額",
         "milestone" => "マイルストーン",
+        "milestone_name" => "マイルストーンの名称",
         "target" => "目標値",
         "baseline" => "基準値",
         "max_amount" => "上限額",
@@ -736,7 +737,7 @@ fn set_cell(
     };
     let key = last_key(path);
     if let [.., Part::Key(name), Part::Key(lang)] = parsed.as_slice()
-        && name == "name"
+        && (name == "name" || name == "milestone_name")
         && (lang == "ja" || lang == "en")
         && let Some(holder) = slot(terms, &parsed[..parsed.len() - 1], true)
         && !holder.is_object()

@@ -275,6 +275,10 @@ pub enum Rule {
         amount: Decimal,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         milestone: Option<String>,
+        /// The milestone's name as people read it (one text or `{ja, en}`); statements and
+        /// screens show its id where it has none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        milestone_name: Option<Name>,
     },
     /// Rule 2: A price per outcome per participant.
     RateCard {
@@ -441,7 +445,11 @@ impl Rule {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateCardOutcome {
+    /// The outcome as participant records name it (`job_start`).
     pub outcome: String,
+    /// Its name as people read it (one text or `{ja, en}`); the record's name where absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Name>,
     pub price: Decimal,
     /// How many times one participant can be paid for this outcome (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -763,6 +771,29 @@ fn unique<'a>(
 impl Contract {
     pub fn metric(&self, id: &str) -> Option<&Metric> {
         self.metrics.iter().find(|m| m.id == id)
+    }
+
+    /// The name a fixed payment gives its milestone, if any.
+    pub fn milestone_name(&self, id: &str) -> Option<&Name> {
+        self.components.iter().find_map(|c| match &c.rule {
+            Rule::Fixed {
+                milestone: Some(m),
+                milestone_name: Some(name),
+                ..
+            } if m == id => Some(name),
+            _ => None,
+        })
+    }
+
+    /// The name a rate card gives a priced outcome, if any.
+    pub fn outcome_name(&self, outcome: &str) -> Option<&Name> {
+        self.components.iter().find_map(|c| match &c.rule {
+            Rule::RateCard { outcomes, .. } => outcomes
+                .iter()
+                .find(|o| o.outcome == outcome)
+                .and_then(|o| o.name.as_ref()),
+            _ => None,
+        })
     }
 
     /// Every problem with the terms; empty when the contract can be computed.

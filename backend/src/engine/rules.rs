@@ -176,7 +176,9 @@ pub fn evaluate(
             .map_or(Direction::HigherIsBetter, |m| m.direction)
     };
     match &component.rule {
-        Rule::Fixed { amount, milestone } => match milestone {
+        Rule::Fixed {
+            amount, milestone, ..
+        } => match milestone {
             None => Evaluation::new(
                 *amount,
                 format!("fixed fee = {}", fmt(*amount)),
@@ -187,36 +189,50 @@ pub fn evaluate(
             )
             .input("amount", fmt(*amount)),
             Some(id) => match outcomes.milestone(id) {
-                Some(m) => Evaluation::new(
-                    *amount,
-                    format!(
-                        "milestone `{id}` achieved on {} → fixed fee {}",
-                        m.achieved_on,
-                        fmt(*amount)
-                    ),
-                    words(
+                Some(m) => {
+                    let named = say.milestone(id);
+                    Evaluation::new(
+                        *amount,
                         format!(
-                            "マイルストーン「{id}」を{}に達成 → 固定額 {}",
-                            m.achieved_on.format("%Y年%-m月%-d日"),
-                            say.money(*amount)
-                        ),
-                        format!(
-                            "Milestone \u{201c}{id}\u{201d} achieved on {} → fixed fee {}",
+                            "milestone `{id}` achieved on {} → fixed fee {}",
                             m.achieved_on,
-                            say.money(*amount)
+                            fmt(*amount)
                         ),
-                    ),
-                )
-                .input("amount", fmt(*amount))
-                .input("milestone", id)
-                .input("achieved_on", m.achieved_on),
-                None => Evaluation::awaiting(
-                    format!("milestone `{id}` not reported achieved"),
-                    words(
-                        format!("マイルストーン「{id}」の達成はまだ報告されていません"),
-                        format!("Milestone \u{201c}{id}\u{201d} has not been reported achieved"),
-                    ),
-                ),
+                        words(
+                            format!(
+                                "マイルストーン「{}」を{}に達成 → 固定額 {}",
+                                named.ja,
+                                m.achieved_on.format("%Y年%-m月%-d日"),
+                                say.money(*amount)
+                            ),
+                            format!(
+                                "Milestone \u{201c}{}\u{201d} achieved on {} → fixed fee {}",
+                                named.en,
+                                m.achieved_on,
+                                say.money(*amount)
+                            ),
+                        ),
+                    )
+                    .input("amount", fmt(*amount))
+                    .input("milestone", id)
+                    .input("achieved_on", m.achieved_on)
+                }
+                None => {
+                    let named = say.milestone(id);
+                    Evaluation::awaiting(
+                        format!("milestone `{id}` not reported achieved"),
+                        words(
+                            format!(
+                                "マイルストーン「{}」の達成はまだ報告されていません",
+                                named.ja
+                            ),
+                            format!(
+                                "Milestone \u{201c}{}\u{201d} has not been reported achieved",
+                                named.en
+                            ),
+                        ),
+                    )
+                }
             },
         },
         Rule::Tiered { metric, steps } => {
@@ -1221,10 +1237,11 @@ fn evaluate_rate_card(
             .map(|(i, p)| {
                 let n = grouped(Decimal::from(paid_count[i]));
                 let price = say.money(p.price);
+                let named = say.outcome(&p.outcome);
                 if ja {
-                    format!("{n}件 × {price}（{}）", p.outcome)
+                    format!("{n}件 × {price}（{}）", named.ja)
                 } else {
-                    format!("{n} × {price} ({})", p.outcome)
+                    format!("{n} × {price} ({})", named.en)
                 }
             })
             .collect();
@@ -1257,14 +1274,16 @@ fn evaluate_rate_card(
             paid_count[i].to_string(),
         );
         let o = &p.outcome;
+        let named = say.outcome(o);
+        let (o_ja, o_en) = (&named.ja, &named.en);
         if repeats[i] > 0 {
             let (n, limit) = (repeats[i], p.max_per_participant.unwrap_or(1));
             e.note(
                 format!("{n} repeat `{o}` outcomes not paid again (limit {limit} per participant)"),
                 words(
-                    format!("繰り返しの「{o}」{n}件は再度支払いません（参加者あたり{limit}回まで）"),
+                    format!("繰り返しの「{o_ja}」{n}件は再度支払いません（参加者あたり{limit}回まで）"),
                     format!(
-                        "{n} repeat \u{201c}{o}\u{201d} outcomes not paid again (at most {limit} per participant)"
+                        "{n} repeat \u{201c}{o_en}\u{201d} outcomes not paid again (at most {limit} per participant)"
                     ),
                 ),
             );
@@ -1277,10 +1296,10 @@ fn evaluate_rate_card(
                 ),
                 words(
                     format!(
-                        "「{o}」の記録{n}件は、同じ参加者の前回の支払から{days}日未満のため支払対象外"
+                        "「{o_ja}」の記録{n}件は、同じ参加者の前回の支払から{days}日未満のため支払対象外"
                     ),
                     format!(
-                        "{n} \u{201c}{o}\u{201d} records not paid: less than {days} days after the participant's previous paid one"
+                        "{n} \u{201c}{o_en}\u{201d} records not paid: less than {days} days after the participant's previous paid one"
                     ),
                 ),
             );
@@ -1292,9 +1311,9 @@ fn evaluate_rate_card(
                     "{n} `{o}` records still in their {days}-day waiting period: claimable in a later tranche"
                 ),
                 words(
-                    format!("「{o}」の記録{n}件は{days}日の待機期間中: 後の支払期に請求できます"),
+                    format!("「{o_ja}」の記録{n}件は{days}日の待機期間中: 後の支払期に請求できます"),
                     format!(
-                        "{n} \u{201c}{o}\u{201d} records still in their {days}-day waiting period: claimable in a later tranche"
+                        "{n} \u{201c}{o_en}\u{201d} records still in their {days}-day waiting period: claimable in a later tranche"
                     ),
                 ),
             );
@@ -1303,8 +1322,8 @@ fn evaluate_rate_card(
             e.caps.push(CapApplied::new(
                 format!("cap on outcome `{o}`"),
                 words(
-                    format!("成果「{o}」の上限"),
-                    format!("Cap on the outcome \u{201c}{o}\u{201d}"),
+                    format!("成果「{o_ja}」の上限"),
+                    format!("Cap on the outcome \u{201c}{o_en}\u{201d}"),
                 ),
                 p.cap.unwrap_or_default(),
                 outcome_capped[i],

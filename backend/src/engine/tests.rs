@@ -800,6 +800,7 @@ fn tranche_and_fiscal_year_maxima() {
         metric: None,
         outcomes: vec![crate::engine::contract::RateCardOutcome {
             outcome: "x".into(),
+            name: None,
             price: rust_decimal::Decimal::from(1000),
             max_per_participant: None,
             cap: None,

@@ -86,6 +86,20 @@ impl<'a> Say<'a> {
             .map_or_else(|| words(id, id), |m| m.name.clone())
     }
 
+    /// A milestone's name (its id where the contract gives none).
+    pub fn milestone(&self, id: &str) -> Words {
+        self.contract
+            .milestone_name(id)
+            .map_or_else(|| words(id, id), |n| words(n.ja(), n.en()))
+    }
+
+    /// A priced outcome's name (the name the participant records use where it has none).
+    pub fn outcome(&self, outcome: &str) -> Words {
+        self.contract
+            .outcome_name(outcome)
+            .map_or_else(|| words(outcome, outcome), |n| words(n.ja(), n.en()))
+    }
+
     /// A tranche's name (its id where it has none).
     pub fn tranche(&self, id: &str) -> Words {
         self.contract

@@ -36,8 +36,12 @@ pub struct ResultToVerify {
     pub id: i64,
     pub kind: String,
     pub metric: String,
+    /// The metric's name (a milestone's, for a milestone).
     pub metric_name_ja: Option<String>,
     pub metric_name_en: Option<String>,
+    /// The tranche's name (its id where it has none).
+    pub tranche_name_ja: Option<String>,
+    pub tranche_name_en: Option<String>,
     pub metric_definition: Option<String>,
     pub unit: Option<String>,
     pub target: Option<String>,
@@ -149,21 +153,23 @@ fn number(s: &str) -> Option<Decimal> {
     s.parse().ok()
 }
 
-/// A result named as people know it: the metric's name (or the milestone's id) and the tranche.
+/// A result named as people know it: the metric's or milestone's name and the tranche's.
 fn label(
     contract: &crate::engine::contract::Contract,
     metric: &str,
     tranche: Option<&str>,
     japanese: bool,
 ) -> String {
-    let name = contract
-        .metrics
-        .iter()
-        .find(|m| m.id == metric)
-        .map_or(metric, |m| if japanese { &m.name.ja } else { &m.name.en });
+    let say = crate::engine::words::Say::new(contract);
+    let pick = |w: crate::engine::words::Words| if japanese { w.ja } else { w.en };
+    let name = pick(if contract.metric(metric).is_some() {
+        say.metric(metric)
+    } else {
+        say.milestone(metric)
+    });
     match tranche {
-        Some(t) => format!("{name} ({t})"),
-        None => name.to_owned(),
+        Some(t) => format!("{name} ({})", pick(say.tranche(t))),
+        None => name,
     }
 }
 
@@ -235,6 +241,7 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
                     continue;
                 }
                 let metric = contract.metrics.iter().find(|m| m.id == r.metric);
+                let say = crate::engine::words::Say::new(&contract);
                 let previous = r
                     .supersedes_id
                     .and_then(|id| all.iter().find(|p| p.id == id))
@@ -274,8 +281,18 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
                     id: r.id,
                     kind: r.kind.clone(),
                     metric: r.metric.clone(),
-                    metric_name_ja: metric.map(|m| m.name.ja.clone()),
-                    metric_name_en: metric.map(|m| m.name.en.clone()),
+                    metric_name_ja: metric.map(|m| m.name.ja.clone()).or_else(|| {
+                        contract
+                            .milestone_name(&r.metric)
+                            .map(|n| n.ja().to_owned())
+                    }),
+                    metric_name_en: metric.map(|m| m.name.en.clone()).or_else(|| {
+                        contract
+                            .milestone_name(&r.metric)
+                            .map(|n| n.en().to_owned())
+                    }),
+                    tranche_name_ja: r.tranche.as_deref().map(|t| say.tranche(t).ja),
+                    tranche_name_en: r.tranche.as_deref().map(|t| say.tranche(t).en),
                     metric_definition: metric.and_then(|m| m.definition.clone()),
                     unit: metric.map(|m| {
                         serde_json::to_value(m.unit)
