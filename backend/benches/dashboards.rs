@@ -37,14 +37,28 @@ fn exchange(
     body: Option<&Value>,
 ) -> (u16, Vec<u8>) {
     let body = body.map(Value::to_string).unwrap_or_default();
+    let headers = format!("{headers}Content-Type: application/json\r\n");
+    exchange_bytes(stream, addr, method, path, token, &headers, body.as_bytes())
+}
+
+/// One exchange with a body of any type (`headers` names it).
+fn exchange_bytes(
+    stream: &mut BufReader<TcpStream>,
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
         stream.get_mut(),
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}{headers}Content-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}{headers}Content-Length: {}\r\n\r\n",
         body.len()
     )
     .expect("send");
+    stream.get_mut().write_all(body).expect("send body");
     let mut status_line = String::new();
     stream.read_line(&mut status_line).expect("status");
     let status: u16 = status_line
@@ -198,9 +212,14 @@ fn load(addr: &str, path: &str, token: Option<&str>) -> Load {
 /// `CONNECTIONS` keep-alive connections spread evenly over several instances (the way a
 /// round-robin balancer spreads them), asking for `path` for `SECONDS`.
 fn load_across(addrs: &[String], path: &str, token: Option<&str>) -> Load {
+    load_with(addrs, CONNECTIONS, path, token)
+}
+
+/// `connections` keep-alive connections over the instances, asking for `path` for `SECONDS`.
+fn load_with(addrs: &[String], connections: usize, path: &str, token: Option<&str>) -> Load {
     let deadline = Instant::now() + Duration::from_secs(SECONDS);
     let started = Instant::now();
-    let threads: Vec<_> = (0..CONNECTIONS)
+    let threads: Vec<_> = (0..connections)
         .map(|i| {
             let (addr, path, token) = (
                 addrs[i % addrs.len()].clone(),
@@ -448,6 +467,195 @@ fn measure_two_instances(database_url: &str) {
     drop(first);
 }
 
+/// One kind of write, as each connection sends it: method, path, token, headers and body for
+/// the connection's `n`th request.
+type MakeWrite = Box<dyn Fn(usize, usize) -> (String, Vec<u8>) + Send + Sync>;
+
+/// `connections` keep-alive connections sending writes for `SECONDS`; refusals the design makes
+/// (409) are counted apart from errors.
+fn write_load(
+    addr: &str,
+    connections: usize,
+    token: &str,
+    headers: &'static str,
+    make: &std::sync::Arc<MakeWrite>,
+) -> (Load, usize) {
+    let deadline = Instant::now() + Duration::from_secs(SECONDS);
+    let started = Instant::now();
+    let threads: Vec<_> = (0..connections)
+        .map(|i| {
+            let (addr, token, make) = (addr.to_owned(), token.to_owned(), make.clone());
+            std::thread::spawn(move || {
+                let mut c = connect(&addr);
+                let (mut times, mut errors, mut refused, mut n) = (Vec::new(), 0, 0, 0);
+                while Instant::now() < deadline {
+                    let (path, body) = make(i, n);
+                    n += 1;
+                    let t = Instant::now();
+                    let (status, _) =
+                        exchange_bytes(&mut c, &addr, "POST", &path, Some(&token), headers, &body);
+                    times.push(t.elapsed());
+                    match status {
+                        200..=299 => {}
+                        409 => refused += 1,
+                        _ => errors += 1,
+                    }
+                }
+                (times, errors, refused)
+            })
+        })
+        .collect();
+    let mut times = Vec::new();
+    let (mut errors, mut refused) = (0, 0);
+    for t in threads {
+        let (ts, e, r) = t.join().expect("write thread");
+        times.extend(ts);
+        errors += e;
+        refused += r;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    (
+        Load {
+            requests: times.len(),
+            errors,
+            per_second: times.len() as f64 / seconds,
+            p50_ms: at(0.50).as_secs_f64() * 1000.0,
+            p99_ms: at(0.99).as_secs_f64() * 1000.0,
+            bytes: 0,
+        },
+        refused,
+    )
+}
+
+/// The server's peak resident memory so far (VmHWM), in MB.
+fn peak_mb(server: &support::Server) -> u64 {
+    std::fs::read_to_string(format!("/proc/{}/status", server.0.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// The write mix (issue 17) at 1, 16 and 64 connections: results entered (corrections of the
+/// current verified record, drafts), participant records imported as 50-row CSV batches into a
+/// seeded rate-card project; each against the health endpoint at the same connection count, with
+/// the server's peak memory.
+fn measure_writes(backend: &str, database_url: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (server, addr) = start(database_url, dir.path());
+    let seeded = Command::new(env!("CARGO_BIN_EXE_seika"))
+        .current_dir(dir.path())
+        .args([
+            "seed",
+            "--projects",
+            "2",
+            "--participants",
+            "2000",
+            "--records",
+            "4000",
+        ])
+        .args(["--investors", "2", "--cities", "2"])
+        .env("DATABASE_URL", database_url)
+        .stdout(Stdio::null())
+        .status()
+        .expect("seika seed");
+    assert!(seeded.success(), "seed");
+    let staff = login(&addr, "staff@kobe-city.example", DEMO_PASSWORD);
+    let evaluator = login(&addr, "evaluator@mirai.example", DEMO_PASSWORD);
+    let importer = login(
+        &addr,
+        "evaluator@seed-evaluator.example",
+        "seed-password-2026",
+    );
+    let kobe = kobe_id(&addr, &staff);
+    let results = call(
+        &addr,
+        "GET",
+        &format!("/api/v1/projects/{kobe}/outcome-results"),
+        Some(&evaluator),
+        None,
+    );
+    let current = results
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| {
+            r["metric"] == "egfr_decline_suppression"
+                && r["status"] == "verified"
+                && r["superseded_at"].is_null()
+        })
+        .and_then(|r| r["id"].as_i64())
+        .expect("a verified final result");
+    let projects = call(
+        &addr,
+        "GET",
+        "/api/v1/projects?q=seed-000001",
+        Some(&importer),
+        None,
+    );
+    let seeded_project = projects["items"]
+        .as_array()
+        .or(projects.as_array())
+        .and_then(|items| items.first())
+        .and_then(|p| p["id"].as_i64())
+        .expect("the seeded project");
+    let entry: std::sync::Arc<MakeWrite> = std::sync::Arc::new(Box::new(move |i, n| {
+        (
+            format!("/api/v1/projects/{kobe}/outcome-results"),
+            json!({"metric": "egfr_decline_suppression", "tranche": "final",
+                   "value": format!("0.3{i:02}{n}"), "supersedes": current,
+                   "correction_reason": "load benchmark"})
+            .to_string()
+            .into_bytes(),
+        )
+    }));
+    let import: std::sync::Arc<MakeWrite> = std::sync::Arc::new(Box::new(move |i, n| {
+        let mut csv = String::from("participant,outcome,achieved_on\n");
+        for k in 0..50 {
+            csv.push_str(&format!("bench-{i}-{n}-{k},job_start,2024-06-01\n"));
+        }
+        (
+            format!("/api/v1/projects/{seeded_project}/outcome-batches?name=bench.csv"),
+            csv.into_bytes(),
+        )
+    }));
+    for connections in [1, 16, 64] {
+        let health = load_with(
+            std::slice::from_ref(&addr),
+            connections,
+            "/api/v1/health",
+            None,
+        );
+        let report = |name: &str, l: &Load, refused: usize| {
+            println!(
+                "{{\"backend\":\"{backend}\",\"write\":\"{name}\",\"connections\":{connections},\
+                 \"requests\":{},\"errors\":{},\"refused_409\":{refused},\"requests_per_second\":{:.0},\
+                 \"p50_ms\":{:.1},\"p99_ms\":{:.1},\"ratio_to_health\":{:.3},\"server_peak_mb\":{}}}",
+                l.requests,
+                l.errors,
+                l.per_second,
+                l.p50_ms,
+                l.p99_ms,
+                l.per_second / health.per_second,
+                peak_mb(&server)
+            );
+        };
+        report("health", &health, 0);
+        let json = "Content-Type: application/json\r\n";
+        let (l, refused) = write_load(&addr, connections, &evaluator, json, &entry);
+        report("result entry", &l, refused);
+        let csv = "Content-Type: text/csv\r\n";
+        let (l, refused) = write_load(&addr, connections, &importer, csv, &import);
+        report("participant import (50 rows)", &l, refused);
+    }
+    drop(server);
+}
+
 fn main() {
     let postgres = std::env::var("SEIKA_BENCH_POSTGRES_URL").ok();
     if std::env::args().any(|a| a == "--two-instances") {
@@ -457,6 +665,15 @@ fn main() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    if std::env::args().any(|a| a == "--writes") {
+        measure_writes("sqlite", &sqlite);
+        if let Some(admin) = &postgres {
+            on_fresh_postgres(admin, "seika_bench_writes", |url| {
+                measure_writes("postgres", url)
+            });
+        }
+        return;
+    }
     if std::env::args().any(|a| a == "--jobs") {
         measure_jobs("sqlite", &sqlite);
         if let Some(admin) = &postgres {

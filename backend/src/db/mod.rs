@@ -57,6 +57,18 @@ impl Backend {
     }
 }
 
+/// The `sslmode` of a PostgreSQL URL when it requires TLS (`require`, `verify-ca`,
+/// `verify-full`).
+fn tls_mode(url: &str) -> Option<&str> {
+    let query = url.split_once('?')?.1;
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == "sslmode")
+        .map(|(_, mode)| mode)
+        .filter(|mode| ["require", "verify-ca", "verify-full"].contains(mode))
+}
+
 /// A validated database URL: `postgres://…`, `postgresql://…`, `sqlite://PATH` or a plain file path.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -84,9 +96,14 @@ impl DatabaseUrl {
                     .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
             if is_scheme {
                 return match scheme.to_ascii_lowercase().as_str() {
-                    "postgres" | "postgresql" if rest.starts_with("//") => {
-                        Ok(DatabaseUrl::Postgres(raw.to_owned()))
-                    }
+                    "postgres" | "postgresql" if rest.starts_with("//") => match tls_mode(raw) {
+                        Some(mode) if !cfg!(feature = "postgres-tls") => Err(format!(
+                            "sslmode={mode}: this build of Seika has no TLS support for \
+                                 PostgreSQL; build it with `--features postgres-tls` (needs \
+                                 OpenSSL's headers, Debian's libssl-dev)"
+                        )),
+                        _ => Ok(DatabaseUrl::Postgres(raw.to_owned())),
+                    },
                     "sqlite" => {
                         let path = rest.strip_prefix("//").unwrap_or(rest);
                         if path.is_empty() || path.contains(":memory:") || path.starts_with("file:")
@@ -339,3 +356,6 @@ pub fn optional<T>(r: QueryResult<T>) -> QueryResult<Option<T>> {
     use diesel::OptionalExtension;
     r.optional()
 }
+
+#[cfg(test)]
+mod tls_tests;
