@@ -251,6 +251,11 @@ fn load_with(addrs: &[String], connections: usize, path: &str, token: Option<&st
         errors += e;
         bytes = b;
     }
+    summarise(times, errors, bytes, started)
+}
+
+/// Rate and latency percentiles of the requests timed since `started`.
+fn summarise(mut times: Vec<Duration>, errors: usize, bytes: usize, started: Instant) -> Load {
     let seconds = started.elapsed().as_secs_f64();
     times.sort();
     let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
@@ -513,20 +518,7 @@ fn write_load(
         errors += e;
         refused += r;
     }
-    let seconds = started.elapsed().as_secs_f64();
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    (
-        Load {
-            requests: times.len(),
-            errors,
-            per_second: times.len() as f64 / seconds,
-            p50_ms: at(0.50).as_secs_f64() * 1000.0,
-            p99_ms: at(0.99).as_secs_f64() * 1000.0,
-            bytes: 0,
-        },
-        refused,
-    )
+    (summarise(times, errors, 0, started), refused)
 }
 
 /// The server's peak resident memory so far (VmHWM), in MB.

@@ -8,6 +8,7 @@
 //! shortest decimal that round-trips (what Excel displays) and parsed into an exact decimal. No
 //! arithmetic is ever done on the double.
 
+use crate::domain::message::Msg;
 use crate::msg;
 use std::io::Cursor;
 use std::str::FromStr;
@@ -69,16 +70,7 @@ impl Table {
             .from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| {
-                Issue::new(
-                    "row 1",
-                    msg!(
-                        "sheet.header_row",
-                        "a header row ({e})",
-                        "読み取れる見出し行（{e}）"
-                    ),
-                )
-            })?
+            .map_err(|e| Issue::new("row 1", header_row_problem(&e)))?
             .iter()
             .map(|h| h.trim().to_owned())
             .collect();
@@ -669,6 +661,15 @@ pub fn date(raw: &str) -> Result<Option<(NaiveDate, Vec<Habit>)>, Unreadable> {
     };
     debug_assert!(day.year() > 1900);
     Ok(Some((day, habits)))
+}
+
+/// What an unreadable header row of a CSV file is told (`e`: the CSV reader's reason).
+pub fn header_row_problem(e: &impl std::fmt::Display) -> Msg {
+    msg!(
+        "sheet.header_row",
+        "a header row ({e})",
+        "読み取れる見出し行（{e}）"
+    )
 }
 
 #[cfg(test)]

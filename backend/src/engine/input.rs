@@ -135,11 +135,7 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
         .map_err(|e| {
             vec![Issue::new(
                 "row 1",
-                msg!(
-                    "sheet.header_row",
-                    "a header row ({e})",
-                    "読み取れる見出し行（{e}）"
-                ),
+                crate::domain::sheet::header_row_problem(&e),
             )]
         })?
         .iter()
