@@ -278,23 +278,29 @@ fn measure(backend: &str, database_url: &str) {
     let investor = login(&addr, "investor@smbc.example", DEMO_PASSWORD);
     let provider = login(&addr, "provider@dpp.example", DEMO_PASSWORD);
     let health = load(&addr, "/api/v1/health", None);
+    let kobe_page = format!("/api/v1/projects/{}", kobe_id(&addr, &kobe));
     let runs = [
         (
             "government (20 projects)",
-            "/api/v1/dashboards/government",
+            "/api/v1/dashboards/government".to_owned(),
             city,
         ),
         (
             "government (Kobe, demo)",
-            "/api/v1/dashboards/government",
-            kobe,
+            "/api/v1/dashboards/government".to_owned(),
+            kobe.clone(),
         ),
         (
             "investor (SMBC, demo)",
-            "/api/v1/dashboards/investor",
+            "/api/v1/dashboards/investor".to_owned(),
             investor,
         ),
-        ("provider (demo)", "/api/v1/dashboards/provider", provider),
+        (
+            "provider (demo)",
+            "/api/v1/dashboards/provider".to_owned(),
+            provider,
+        ),
+        ("project page (Kobe, demo)", kobe_page, kobe),
     ];
     let report = |name: &str, l: &Load| {
         println!(

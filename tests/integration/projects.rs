@@ -352,6 +352,12 @@ async fn register_publish_and_amend(app: TestApp) {
     assert!(roles.contains(&"outcome_payer") && roles.contains(&"evaluator"));
     let etag = created.header("etag").unwrap().to_owned();
 
+    // Read once (the page is then kept until something is committed), twice the same.
+    let first = app.get(&path, Some(&staff)).await;
+    assert_eq!(first.header("etag"), Some(etag.as_str()));
+    assert_eq!(app.get(&path, Some(&staff)).await.body, first.body);
+    assert_eq!(first.json()["title_en"], body["title_en"]);
+
     // A draft is edited in place.
     let mut edited = body.clone();
     edited["title_en"] = json!("Test project, revised");
@@ -359,7 +365,13 @@ async fn register_publish_and_amend(app: TestApp) {
     res.assert_status(StatusCode::OK);
     let etag2 = res.header("etag").unwrap().to_owned();
     assert_ne!(etag2, etag, "an edit is a new version");
-    let stored = app.get(&path, Some(&staff)).await.json();
+    let stored = app.get(&path, Some(&staff)).await;
+    assert_eq!(
+        stored.header("etag"),
+        Some(etag2.as_str()),
+        "never the kept page"
+    );
+    let stored = stored.json();
     assert_eq!(stored["title_en"], "Test project, revised");
     assert_eq!(stored["title_ja"], "テスト事業");
     assert_eq!(stored["terms"], edited["terms"]);

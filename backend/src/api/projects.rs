@@ -57,15 +57,26 @@ fn with_etag(view: ProjectView) -> (HeaderMap, Json<ProjectView>) {
     (etag(view.version), Json(view))
 }
 
+/// The project page: answered again from the cache while nothing has been committed since (see
+/// `service::dashboards::DashboardCache`).
 pub async fn get(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<(HeaderMap, Json<ProjectView>)> {
-    let view = auth
-        .run(&state.db, move |conn, actor| projects::get(conn, actor, id))
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let cache = state.dashboards.clone();
+    let (bytes, version) = auth
+        .run(&state.db, move |conn, actor| {
+            cache.project(conn, actor, id, projects::get)
+        })
         .await?;
-    Ok(with_etag(view))
+    Ok((
+        etag(version),
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes.as_ref().clone(),
+    )
+        .into_response())
 }
 
 pub async fn create(

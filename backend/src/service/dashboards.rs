@@ -578,8 +578,9 @@ pub struct DashboardCache {
     entries: std::sync::Mutex<CacheEntries>,
 }
 
-/// Each answer with the audit sequence number it was computed at.
-type CacheEntries = std::collections::HashMap<CacheKey, (i64, std::sync::Arc<Vec<u8>>)>;
+/// Each answer with the audit sequence number it was computed at and its version (the ETag of
+/// a project page; 0 for dashboards).
+type CacheEntries = std::collections::HashMap<CacheKey, (i64, std::sync::Arc<Vec<u8>>, i32)>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CacheKey {
@@ -587,6 +588,10 @@ struct CacheKey {
     organization: i64,
     role: crate::domain::user::Role,
     day: NaiveDate,
+    /// The person, for answers that are one person's (a project page); 0 for an organization's.
+    user: i64,
+    /// The project, for a project page; 0 otherwise.
+    project: i64,
 }
 
 impl DashboardCache {
@@ -601,28 +606,64 @@ impl DashboardCache {
         kind: &'static str,
         compute: impl FnOnce(&mut DbConn, &Actor) -> AppResult<T>,
     ) -> AppResult<std::sync::Arc<Vec<u8>>> {
-        // The sequence number is read before the data, so an answer is never older than its tag.
-        let seq = db::audit::last_seq(conn)?;
-        let key = CacheKey {
+        let key = self.key(kind, actor, 0, 0);
+        self.cached(conn, key, |conn| {
+            let answer = compute(conn, actor)?;
+            Ok((serde_json::to_vec(&answer).map_err(internal)?, 0))
+        })
+        .map(|(bytes, _)| bytes)
+    }
+
+    /// A project's page for the actor as JSON, with its version for the ETag: cached per person
+    /// and project, under the same rule as the dashboards (served again only while the audit log
+    /// has not moved, so any committed change, including to the person's access, recomputes it).
+    pub fn project(
+        &self,
+        conn: &mut DbConn,
+        actor: &Actor,
+        id: i64,
+        compute: impl FnOnce(&mut DbConn, &Actor, i64) -> AppResult<super::projects::ProjectView>,
+    ) -> AppResult<(std::sync::Arc<Vec<u8>>, i32)> {
+        let key = self.key("project", actor, actor.user_id, id);
+        self.cached(conn, key, |conn| {
+            let view = compute(conn, actor, id)?;
+            Ok((serde_json::to_vec(&view).map_err(internal)?, view.version))
+        })
+    }
+
+    fn key(&self, kind: &'static str, actor: &Actor, user: i64, project: i64) -> CacheKey {
+        CacheKey {
             kind,
             organization: actor.organization_id,
             role: actor.role,
             // Overdue flags and the next payment date change with the day claims count in.
             day: super::claims::today(),
-        };
-        if let Some((at, bytes)) = self.lock().get(&key)
+            user,
+            project,
+        }
+    }
+
+    fn cached(
+        &self,
+        conn: &mut DbConn,
+        key: CacheKey,
+        compute: impl FnOnce(&mut DbConn) -> AppResult<(Vec<u8>, i32)>,
+    ) -> AppResult<(std::sync::Arc<Vec<u8>>, i32)> {
+        // The sequence number is read before the data, so an answer is never older than its tag.
+        let seq = db::audit::last_seq(conn)?;
+        if let Some((at, bytes, version)) = self.lock().get(&key)
             && *at == seq
         {
-            return Ok(bytes.clone());
+            return Ok((bytes.clone(), *version));
         }
-        let bytes =
-            std::sync::Arc::new(serde_json::to_vec(&compute(conn, actor)?).map_err(internal)?);
+        let (bytes, version) = compute(conn)?;
+        let bytes = std::sync::Arc::new(bytes);
         let mut entries = self.lock();
         if entries.len() >= Self::MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(key, (seq, bytes.clone()));
-        Ok(bytes)
+        entries.insert(key, (seq, bytes.clone(), version));
+        Ok((bytes, version))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, CacheEntries> {
