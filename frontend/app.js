@@ -189,6 +189,21 @@
   const serverPlace = (field) => (state.lang !== "ja" ? field : field
     .replace(/^sheet ([^,]+), /, "シート「$1」、").replace(/row (\d+)/, "$1 行目").replace(/, column ([^,]+)/, "、列 $1").replace(/, value /, "、値 ").replace(/^column /, "列 "));
 
+  /** Follows a queued job to its end; answers as the request would have (its result, or its problem). */
+  const jobAnswer = async (job) => {
+    while (job.status === "queued" || job.status === "running") {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const polled = await api("GET", `/jobs/${job.id}`);
+      if (!polled.ok) return polled;
+      job = polled.data;
+    }
+    if (job.status === "failed") {
+      const status = { "validation-failed": 422, conflict: 409, "not-permitted": 403 }[job.problem.kind] || 500;
+      return { ok: false, status, problem: { type: `/problems/${job.problem.kind}`, detail: job.problem.detail, errors: job.problem.errors } };
+    }
+    return { ok: true, status: 200, data: job.result };
+  };
+
   /** A translated error box for a problem+json answer, listing each field. */
   const problemBox = (problem) => {
     const slug = (problem.type || "/problems/network").split("/").pop();
@@ -1387,7 +1402,12 @@
       if (!file) return;
       const bytes = await file.arrayBuffer();
       const content = `${file.name}|${file.size}|${file.lastModified}`;
-      const res = await api("POST", `/projects/${id}/outcome-batches?name=${encodeURIComponent(file.name)}`, bytes, { contentType: tableType(file), headers: { "idempotency-key": submissionKey(upload, content) } });
+      let res = await api("POST", `/projects/${id}/outcome-batches?name=${encodeURIComponent(file.name)}`, bytes, { contentType: tableType(file), headers: { "idempotency-key": submissionKey(upload, content) } });
+      // A large file is stored by a job: follow it, then read its answer as the import's.
+      if (res.ok && res.status === 202) {
+        uploadResult.replaceChildren(h("p", { text: t("data.importQueued") }));
+        res = await jobAnswer(res.data);
+      }
       if (res.ok) submissionDone(upload);
       if (!res.ok) return uploadResult.replaceChildren(importErrors(res, "import-errors"));
       await api("POST", `/projects/${id}/outcome-batches/${res.data.id}/submit`, {});

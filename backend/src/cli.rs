@@ -208,6 +208,10 @@ struct ServeArgs {
     /// Largest accepted CSV import (participant records), in bytes.
     #[arg(long, env = "SEIKA_MAX_IMPORT_BYTES", default_value_t = 64 * 1024 * 1024)]
     max_import_bytes: usize,
+    /// Imports of participant records larger than this, in bytes, run as jobs (the answer is 202
+    /// with the job to follow); smaller ones are stored before the answer.
+    #[arg(long, env = "SEIKA_IMPORT_JOB_BYTES", default_value_t = 4 * 1024 * 1024)]
+    import_job_bytes: usize,
     /// Largest accepted evidence file (PDF, XLSX, CSV, image), in bytes.
     #[arg(long, env = "SEIKA_MAX_EVIDENCE_BYTES", default_value_t = 16 * 1024 * 1024)]
     max_evidence_bytes: usize,
@@ -266,6 +270,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     max_body_bytes: args.max_body_bytes,
                     token_ttl: Duration::from_secs(args.token_ttl_secs),
                     max_import_bytes: args.max_import_bytes,
+                    import_job_bytes: args.import_job_bytes,
                     max_evidence_bytes: args.max_evidence_bytes,
                     min_aggregate_participants: args.min_aggregate,
                     trusted_proxies: args.trusted_proxies,

@@ -218,14 +218,26 @@ async fn shift_jis_import_verified_and_paid(app: TestApp) {
     app.get(&format!("{base}/records"), Some(&investor))
         .await
         .assert_problem(StatusCode::FORBIDDEN);
-    let records = app
-        .get(&format!("{base}/records"), Some(&verifier))
-        .await
-        .json();
+    // A page at a time, in the order imported; the pages together are the batch.
+    let page = |n: i64| {
+        let (app, url, token) = (
+            &app,
+            format!("{base}/records?per_page=50&page={n}"),
+            &verifier,
+        );
+        async move { app.get(&url, Some(token)).await.json() }
+    };
+    let (first, second) = (page(1).await, page(2).await);
+    let rows = batch["row_count"].as_i64().unwrap();
+    assert!(rows > 50, "{rows}");
+    assert_eq!(first["total"], rows);
+    assert_eq!(first["items"].as_array().unwrap().len(), 50);
     assert_eq!(
-        records.as_array().unwrap().len() as i64,
-        batch["row_count"].as_i64().unwrap()
+        second["items"].as_array().unwrap().len() as i64,
+        (rows - 50).min(50)
     );
+    assert_eq!(first["items"][0]["participant"], "Y0001");
+    assert_ne!(first["items"][49], second["items"][0]);
     let summary = app
         .get(
             &format!("/api/v1/projects/{project}/outcome-summary"),
@@ -250,3 +262,72 @@ async fn shift_jis_import_verified_and_paid(app: TestApp) {
     assert!(small["participants"].is_null() && small["records"].is_null());
 }
 db_test!(shift_jis_import_verified_and_paid);
+
+/// A file over the import-job threshold is queued: 202 with the job and its URL; a worker stores
+/// the batch with every row, the same as a direct import; a retry with the same idempotency key
+/// names the same job and stores nothing twice; someone who may not import is refused at once,
+/// with nothing queued.
+async fn a_large_import_runs_as_a_job(app: TestApp) {
+    let project = youth_project(&app).await;
+    let evaluator = app.login("evaluator@mirai.example").await;
+    let threshold = seika::api::HttpConfig::default().import_job_bytes;
+    let mut csv = String::from("participant,outcome,achieved_on\n");
+    let mut rows = 0;
+    while csv.len() <= threshold {
+        csv.push_str(&format!("Y{rows:07},regular_contact,2024-10-05\n"));
+        rows += 1;
+    }
+    let send = |token: &str, key: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!(
+                "/api/v1/projects/{project}/outcome-batches?name=large.csv"
+            ))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "text/csv")
+            .header("idempotency-key", key)
+            .body(Body::from(csv.clone()))
+            .unwrap()
+    };
+    let before = record_count(&app).await;
+    let queued = app.send(send(&evaluator, "large-1")).await;
+    queued.assert_status(StatusCode::ACCEPTED);
+    let id = queued.json()["id"].as_i64().unwrap();
+    assert_eq!(queued.json()["kind"], "participant_import");
+    assert_eq!(
+        queued.header("location"),
+        Some(format!("/api/v1/jobs/{id}").as_str())
+    );
+    let job = crate::jobs::finished(&app, &evaluator, id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["row_count"], rows);
+    assert_eq!(job["result"]["source_name"], "large.csv");
+    assert_eq!(record_count(&app).await, before + rows);
+    let batches = app
+        .get(
+            &format!("/api/v1/projects/{project}/outcome-batches"),
+            Some(&evaluator),
+        )
+        .await
+        .json();
+    assert_eq!(batches[0]["id"], job["result"]["id"]);
+
+    // The same key again: the same job, nothing stored twice.
+    let again = app.send(send(&evaluator, "large-1")).await;
+    assert_eq!(again.json()["id"], id);
+    assert_eq!(record_count(&app).await, before + rows);
+
+    // An investor may not import: refused before anything is queued.
+    let investor = app.login("investor@smbc.example").await;
+    let refused = app.send(send(&investor, "large-2")).await;
+    assert!(
+        [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&refused.status),
+        "{}",
+        refused.body_text()
+    );
+    assert_eq!(
+        app.get("/api/v1/jobs", Some(&investor)).await.json(),
+        json!([])
+    );
+}
+db_test!(a_large_import_runs_as_a_job);

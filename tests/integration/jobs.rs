@@ -13,7 +13,7 @@ use crate::projects::project_id;
 use crate::util::{TestApp, db_test};
 
 /// Polls a job until it is finished (at most a minute).
-async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
+pub async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
     let started = Instant::now();
     loop {
         let job = app.get(&format!("/api/v1/jobs/{id}"), Some(token)).await;

@@ -609,11 +609,12 @@ async fn no_participant_level_data_is_ever_published(app: TestApp) {
     let batch = res.json()["id"].as_i64().unwrap();
     let rows = app
         .get(
-            &format!("/api/v1/projects/{project}/outcome-batches/{batch}/records"),
+            &format!("/api/v1/projects/{project}/outcome-batches/{batch}/records?per_page=200"),
             Some(&evaluator),
         )
         .await
-        .json();
+        .json()["items"]
+        .clone();
     let participants: Vec<String> = rows
         .as_array()
         .unwrap()

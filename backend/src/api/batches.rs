@@ -25,18 +25,35 @@ pub async fn import(
     IdempotencyKey(key): IdempotencyKey,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<(StatusCode, Json<BatchView>)> {
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     super::extract::expect_table(content_type, &body)?;
+    if body.len() > state.config.import_job_bytes {
+        // A large file is stored by a job worker, so that imports at once stay bounded.
+        let queued = auth
+            .run(&state.db, move |conn, actor| {
+                crate::service::jobs::submit_import(
+                    conn,
+                    actor,
+                    project_id,
+                    &params,
+                    &body,
+                    key.as_deref(),
+                )
+            })
+            .await?;
+        return Ok(super::queued::accepted(&state, queued).into_response());
+    }
     let view = auth
         .run(&state.db, move |conn, actor| {
             batches::import(conn, actor, project_id, &params, &body, key.as_deref())
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
 pub async fn list(
@@ -56,12 +73,15 @@ pub async fn records(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
-) -> AppResult<Json<Vec<RecordView>>> {
-    auth.run(&state.db, move |conn, actor| {
-        batches::records(conn, actor, project_id, id)
-    })
-    .await
-    .map(Json)
+    ApiQuery(page): ApiQuery<super::pagination::PageParams>,
+) -> AppResult<Json<super::pagination::Page<RecordView>>> {
+    let window = page.limit_offset()?;
+    let (items, total) = auth
+        .run(&state.db, move |conn, actor| {
+            batches::records(conn, actor, project_id, id, window)
+        })
+        .await?;
+    Ok(Json(super::pagination::Page::new(items, window, total)))
 }
 
 /// Aggregate counts of verified participant outcomes; cells under the minimum are suppressed.

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 
 use super::AppState;
 use super::error::AppResult;
@@ -11,25 +11,6 @@ use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
 use crate::engine::simulate::SimulationInput;
 use crate::service::jobs::{self, JobView};
-
-/// 202 with the job and where to follow it.
-fn accepted(
-    state: &AppState,
-    (job, new): (JobView, bool),
-) -> (StatusCode, HeaderMap, Json<JobView>) {
-    if new {
-        state.job_wakeup.notify_one();
-    }
-    let mut headers = HeaderMap::new();
-    if let Ok(url) = HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)) {
-        headers.insert(header::LOCATION, url);
-    }
-    (
-        StatusCode::ACCEPTED,
-        headers,
-        Json(job.in_language(super::error::language())),
-    )
-}
 
 /// Queues a Monte Carlo simulation (up to 100,000 runs) and answers at once with the job.
 pub async fn submit_simulation(
@@ -44,7 +25,7 @@ pub async fn submit_simulation(
             jobs::submit_simulation(conn, actor, project_id, &input, key.as_deref())
         })
         .await?;
-    Ok(accepted(&state, queued))
+    Ok(super::queued::accepted(&state, queued))
 }
 
 /// Queues a payout run and answers at once with the job.
@@ -59,7 +40,7 @@ pub async fn submit_payout_run(
             jobs::submit_payout_run(conn, actor, project_id, key.as_deref())
         })
         .await?;
-    Ok(accepted(&state, queued))
+    Ok(super::queued::accepted(&state, queued))
 }
 
 /// A job with its progress, and its result once it is done.

@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod payout_runs;
 pub mod projects;
 pub mod publication;
+pub mod queued;
 pub mod session;
 pub mod users;
 pub mod work;
@@ -51,6 +52,9 @@ pub struct HttpConfig {
     pub token_ttl: Duration,
     /// Largest accepted CSV import in bytes.
     pub max_import_bytes: usize,
+    /// Imports of participant records larger than this run as jobs (202 with the job); smaller
+    /// ones are stored before the answer (201).
+    pub import_job_bytes: usize,
     /// Largest accepted evidence file in bytes.
     pub max_evidence_bytes: usize,
     /// Aggregates over fewer participants than this are suppressed for readers of aggregates.
@@ -65,6 +69,7 @@ impl Default for HttpConfig {
             max_body_bytes: 1024 * 1024,
             token_ttl: Duration::from_secs(3600),
             max_import_bytes: 64 * 1024 * 1024,
+            import_job_bytes: 4 * 1024 * 1024,
             max_evidence_bytes: 16 * 1024 * 1024,
             min_aggregate_participants: 10,
             trusted_proxies: Vec::new(),
@@ -610,15 +615,17 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .table("header participant,outcome,achieved_on[,cohort,enrolled_on] or 参加者ID,成果,達成日[,コホート,登録日]; dates also as 令和6年4月1日 or R6.4.1")
         .idempotent()
         .ok(201, s::<crate::service::batches::BatchView>)
+        .or_queued(s::<crate::service::jobs::JobView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
             "/projects/{id}/outcome-batches/{rid}/records",
             get(batches::records),
             "outcome data",
-            "Participant records (not for investors)",
+            "Participant records (not for investors), a page at a time in the order imported",
         )
-        .ok(200, s::<Vec<crate::service::batches::RecordView>>)
+        .query(s::<pagination::PageParams>)
+        .ok(200, s::<pagination::Page<crate::service::batches::RecordView>>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,

@@ -43,6 +43,8 @@ pub struct Endpoint {
     pub idempotent: bool,
     /// The success answer is a file (evidence) of one of these media types.
     pub file_response: Option<&'static [&'static str]>,
+    /// A second success: 202 with the job the work was queued as (large inputs).
+    pub queued: Option<SchemaFn>,
 }
 
 impl Endpoint {
@@ -73,6 +75,7 @@ impl Endpoint {
             if_match: false,
             idempotent: false,
             file_response: None,
+            queued: None,
         }
     }
 
@@ -117,6 +120,12 @@ impl Endpoint {
     pub fn ok(mut self, status: u16, f: SchemaFn) -> Self {
         self.success = status;
         self.response = Some(f);
+        self
+    }
+
+    /// Large inputs are queued: 202 with the job (its URL in `Location`).
+    pub fn or_queued(mut self, f: SchemaFn) -> Self {
+        self.queued = Some(f);
         self
     }
 
@@ -218,6 +227,12 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
             (None, None) => json!({"description": reason(e.success)}),
         };
         responses.insert(e.success.to_string(), success);
+        if let Some(f) = e.queued {
+            responses.insert(
+                "202".to_owned(),
+                json!({"description": "Accepted: queued as a job; follow the Location header", "content": {"application/json": {"schema": serde_json::to_value(f(&mut generator)).unwrap_or_default()}}}),
+            );
+        }
         let mut errors = e.errors.clone();
         errors.extend([500, 503]);
         errors.sort_unstable();

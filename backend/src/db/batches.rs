@@ -190,18 +190,41 @@ pub fn counts_by_outcome(
         .load(conn)
 }
 
-/// The records of one batch as stored (participant, outcome, day achieved), in id order.
-pub fn records_of(
+/// One page of a batch's records as stored (participant, outcome, day achieved), in id order.
+pub fn records_page(
     conn: &mut DbConn,
     batch_id: i64,
+    (limit, offset): (i64, i64),
 ) -> QueryResult<Vec<(String, String, NaiveDate)>> {
     participant_records::table
         .filter(participant_records::batch_id.eq(batch_id))
         .order(participant_records::id.asc())
+        .limit(limit)
+        .offset(offset)
         .select((
             participant_records::participant,
             participant_records::outcome,
             participant_records::achieved_on,
+        ))
+        .load(conn)
+}
+
+/// A batch's records counted per outcome and day (a few thousand rows for any batch size).
+pub fn counts_by_outcome_and_day(
+    conn: &mut DbConn,
+    batch_id: i64,
+) -> QueryResult<Vec<(String, NaiveDate, i64)>> {
+    use diesel::dsl::count_star;
+    participant_records::table
+        .filter(participant_records::batch_id.eq(batch_id))
+        .group_by((
+            participant_records::outcome,
+            participant_records::achieved_on,
+        ))
+        .select((
+            participant_records::outcome,
+            participant_records::achieved_on,
+            count_star(),
         ))
         .load(conn)
 }

@@ -115,6 +115,13 @@ pub fn contract_outcomes(contract: &Contract) -> Vec<String> {
 
 /// Imports a CSV of participant records as a draft batch. Any invalid row: nothing is stored and
 /// the error lists every problem (row, column, value, what was expected).
+/// Whether the actor may import participant records into this project now (checked before a
+/// large import is queued as a job, so a refusal comes at once).
+pub fn may_import(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<()> {
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
+    ensure_accepts_outcome_data(&project.status)
+}
+
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
@@ -228,22 +235,26 @@ pub fn list(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Vec<
 }
 
 /// Participant-level records of a batch: never for investors or the public.
+/// One page of a batch's records, with the batch's row count (a batch may hold millions).
 pub fn records(
     conn: &mut DbConn,
     actor: &Actor,
     project_id: i64,
     id: i64,
-) -> AppResult<Vec<RecordView>> {
+    window: (i64, i64),
+) -> AppResult<(Vec<RecordView>, i64)> {
     authorize(conn, actor, project_id, ProjectAction::ReadParticipants)?;
-    batches::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("outcome batch"))?;
-    Ok(batches::records_of(conn, id)?
+    let batch =
+        batches::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("outcome batch"))?;
+    let items = batches::records_page(conn, id, window)?
         .into_iter()
         .map(|(participant, outcome, achieved_on)| RecordView {
             participant,
             outcome,
             achieved_on,
         })
-        .collect())
+        .collect();
+    Ok((items, batch.row_count))
 }
 
 /// Aggregate counts of verified participant outcomes; cells under `minimum` are suppressed.

@@ -30,6 +30,9 @@ pub enum JobKind {
     Simulation,
     /// A payout run; its result is the stored run ([`PayoutRunView`]).
     PayoutRun,
+    /// A large import of participant records; its result is the stored batch
+    /// ([`crate::service::batches::BatchView`]).
+    ParticipantImport,
 }
 
 impl JobKind {
@@ -37,6 +40,7 @@ impl JobKind {
         match self {
             JobKind::Simulation => "simulation",
             JobKind::PayoutRun => "payout_run",
+            JobKind::ParticipantImport => "participant_import",
         }
     }
 
@@ -44,6 +48,7 @@ impl JobKind {
         match s {
             "simulation" => Some(JobKind::Simulation),
             "payout_run" => Some(JobKind::PayoutRun),
+            "participant_import" => Some(JobKind::ParticipantImport),
             _ => None,
         }
     }
@@ -309,6 +314,40 @@ pub fn submit_payout_run(
     enqueue(conn, actor, JobKind::PayoutRun, project_id, "{}", 1, key)
 }
 
+/// What a queued import keeps: where it came from and the file itself.
+#[derive(Debug, Serialize, Deserialize)]
+struct ImportJobInput {
+    params: crate::service::batches::ImportParams,
+    file_base64: String,
+}
+
+/// Queues a large import of participant records (checked for the right to import first).
+pub fn submit_import(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    params: &crate::service::batches::ImportParams,
+    file: &[u8],
+    key: Option<&str>,
+) -> AppResult<(JobView, bool)> {
+    use base64::Engine as _;
+    crate::service::batches::may_import(conn, actor, project_id)?;
+    let input = serde_json::to_string(&ImportJobInput {
+        params: params.clone(),
+        file_base64: base64::engine::general_purpose::STANDARD.encode(file),
+    })
+    .map_err(|e| AppError::Internal(e.into()))?;
+    enqueue(
+        conn,
+        actor,
+        JobKind::ParticipantImport,
+        project_id,
+        &input,
+        1,
+        key,
+    )
+}
+
 /// A job, for the person who asked for it (anyone else: 404).
 pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<JobView> {
     match queue::find(conn, id)? {
@@ -492,6 +531,30 @@ async fn execute(
                 })
                 .await?;
             serde_json::to_value(run).map_err(|e| AppError::Internal(e.into()))
+        }
+        JobKind::ParticipantImport => {
+            use base64::Engine as _;
+            let input: ImportJobInput =
+                serde_json::from_str(&job.input).map_err(|e| AppError::Internal(e.into()))?;
+            let file = base64::engine::general_purpose::STANDARD
+                .decode(input.file_base64)
+                .map_err(|e| AppError::Internal(e.into()))?;
+            let batch = db
+                .run(move |conn| {
+                    let actor = actor_of(conn, user_id)?;
+                    // Its own idempotency key: a job taken over after the batch was stored
+                    // ends with that batch, not a second.
+                    crate::service::batches::import(
+                        conn,
+                        &actor,
+                        project_id,
+                        &input.params,
+                        &file,
+                        Some(&format!("seika-job-{job_id}")),
+                    )
+                })
+                .await?;
+            serde_json::to_value(batch).map_err(|e| AppError::Internal(e.into()))
         }
     }
 }

@@ -329,13 +329,12 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
             }
             for b in batches::list(conn, project.id)? {
                 if b.status == "submitted" && b.entered_by != actor.user_id {
-                    let records = batches::records_of(conn, b.id)?;
                     let mut counts: std::collections::BTreeMap<(String, i32), i64> =
                         std::collections::BTreeMap::new();
-                    for (_, outcome, on) in &records {
+                    for (outcome, on, n) in batches::counts_by_outcome_and_day(conn, b.id)? {
                         *counts
-                            .entry((outcome.clone(), crate::engine::figures::fiscal_year(*on)))
-                            .or_default() += 1;
+                            .entry((outcome, crate::engine::figures::fiscal_year(on)))
+                            .or_default() += n;
                     }
                     view.batches_to_verify.push(BatchToVerify {
                         counts: counts
@@ -346,13 +345,12 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
                                 count,
                             })
                             .collect(),
-                        first_rows: records
-                            .iter()
-                            .take(5)
+                        first_rows: batches::records_page(conn, b.id, (5, 0))?
+                            .into_iter()
                             .map(|(participant, outcome, achieved_on)| RecordRow {
-                                participant: participant.clone(),
-                                outcome: outcome.clone(),
-                                achieved_on: *achieved_on,
+                                participant,
+                                outcome,
+                                achieved_on,
                             })
                             .collect(),
                         currency: project.currency.clone(),
