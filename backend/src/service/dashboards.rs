@@ -572,15 +572,19 @@ pub fn provider(conn: &mut DbConn, actor: &Actor) -> AppResult<ProviderDashboard
 /// number they were computed at. Every write appends to the audit log in its own transaction, so
 /// an answer is served again only while nothing has been committed since; with several server
 /// instances each keeps its own and all check the shared log. Bounded: emptied when it holds
-/// more than [`DashboardCache::MAX_ENTRIES`].
+/// more than [`DashboardCache::MAX_ENTRIES`] answers or [`DashboardCache::MAX_BYTES`] of them.
 #[derive(Debug, Default)]
 pub struct DashboardCache {
     entries: std::sync::Mutex<CacheEntries>,
 }
 
 /// Each answer with the audit sequence number it was computed at and its version (the ETag of
-/// a project page; 0 for dashboards).
-type CacheEntries = std::collections::HashMap<CacheKey, (i64, std::sync::Arc<Vec<u8>>, i32)>;
+/// a project page; 0 for dashboards), and the bytes all answers hold.
+#[derive(Debug, Default)]
+struct CacheEntries {
+    answers: std::collections::HashMap<CacheKey, (i64, std::sync::Arc<Vec<u8>>, i32)>,
+    bytes: usize,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CacheKey {
@@ -596,6 +600,8 @@ struct CacheKey {
 
 impl DashboardCache {
     pub const MAX_ENTRIES: usize = 4096;
+    /// At most this much kept (a project page with large terms is tens of kilobytes).
+    pub const MAX_BYTES: usize = 32 * 1024 * 1024;
 
     /// The dashboard `kind` for the actor as JSON: the cached answer when nothing changed since it
     /// was computed, else `compute`'s, kept for the next reader of the same organization.
@@ -651,7 +657,7 @@ impl DashboardCache {
     ) -> AppResult<(std::sync::Arc<Vec<u8>>, i32)> {
         // The sequence number is read before the data, so an answer is never older than its tag.
         let seq = db::audit::last_seq(conn)?;
-        if let Some((at, bytes, version)) = self.lock().get(&key)
+        if let Some((at, bytes, version)) = self.lock().answers.get(&key)
             && *at == seq
         {
             return Ok((bytes.clone(), *version));
@@ -659,10 +665,16 @@ impl DashboardCache {
         let (bytes, version) = compute(conn)?;
         let bytes = std::sync::Arc::new(bytes);
         let mut entries = self.lock();
-        if entries.len() >= Self::MAX_ENTRIES {
-            entries.clear();
+        if entries.answers.len() >= Self::MAX_ENTRIES
+            || entries.bytes + bytes.len() > Self::MAX_BYTES
+        {
+            entries.answers.clear();
+            entries.bytes = 0;
         }
-        entries.insert(key, (seq, bytes.clone(), version));
+        entries.bytes += bytes.len();
+        if let Some((_, old, _)) = entries.answers.insert(key, (seq, bytes.clone(), version)) {
+            entries.bytes -= old.len();
+        }
         Ok((bytes, version))
     }
 
