@@ -146,7 +146,8 @@ pub fn load_records(
     for &batch in batch_ids {
         let mut after = 0_i64;
         loop {
-            let page: Vec<(i64, String, String, NaiveDate)> = participant_records::table
+            // Row by row from the page's result: no vector of the page's rows in between.
+            let rows = participant_records::table
                 .filter(participant_records::batch_id.eq(batch))
                 .filter(participant_records::id.gt(after))
                 .order(participant_records::id.asc())
@@ -157,14 +158,15 @@ pub fn load_records(
                     participant_records::outcome,
                     participant_records::achieved_on,
                 ))
-                .load(conn)?;
-            let Some(last) = page.last() else { break };
-            after = last.0;
-            let full = page.len() as i64 == PAGE;
-            for (_, participant, outcome, on) in &page {
-                into.push(participant, outcome, *on);
+                .load_iter::<(i64, String, String, NaiveDate), diesel::connection::DefaultLoadingMode>(conn)?;
+            let mut read = 0;
+            for row in rows {
+                let (id, participant, outcome, on) = row?;
+                into.push(&participant, &outcome, on);
+                after = id;
+                read += 1;
             }
-            if !full {
+            if read < PAGE {
                 break;
             }
         }

@@ -1622,3 +1622,34 @@ fn the_input_hash_is_written_as_its_specification_says() {
         super::sha256_json(&outcomes.hashed())
     );
 }
+
+/// Over many participant records the input hash is computed on a second thread beside the rules:
+/// the statement is the same as with the hash computed first, and the hash is its specification's.
+#[test]
+fn a_large_run_hashes_beside_the_rules_to_the_same_statement() {
+    let contract: Contract =
+        serde_json::from_value(rate_card_contract(None, None, Some(3))).expect("contract parses");
+    let records: Vec<Value> = (0..super::HASH_BESIDE_RULES_FROM + 10)
+        .map(|i| {
+            json!({"participant": format!("P{}", i % 40_000), "outcome": if i % 3 == 0 { "training" } else { "job" },
+                   "achieved_on": format!("2024-{:02}-{:02}", 4 + i % 9, 1 + i % 28)})
+        })
+        .collect();
+    let outcomes: Outcomes = serde_json::from_value(json!({
+        "schema": "seika.outcomes.v1", "contract": "t", "participant_outcomes": records,
+    }))
+    .expect("outcomes parse");
+    assert!(outcomes.participant_outcomes.len() >= super::HASH_BESIDE_RULES_FROM);
+    let beside = compute(&contract, &outcomes).expect("computes");
+    assert_eq!(
+        beside.outcomes_sha256,
+        super::sha256_json(&outcomes.hashed())
+    );
+    let mut first = super::statement_of(&contract, &outcomes).expect("computes");
+    first.outcomes_sha256 = super::sha256_json(&outcomes.hashed());
+    assert_eq!(
+        serde_json::to_value(&beside).unwrap(),
+        serde_json::to_value(&first).unwrap()
+    );
+    assert_ne!(beside.total, "0", "the records were paid for");
+}
