@@ -1,7 +1,10 @@
-//! Dashboards under load: the real `seika` binary holding 1,000 projects of 50 cities (each
-//! published, with a payout run), and 64 keep-alive connections asking for one dashboard as fast
-//! as they can for a few seconds; requests per second and p50/p99 latency, with the health
-//! endpoint measured the same way in the same run as the yardstick (this machine is shared).
+//! The read mix under load: the real `seika` binary holding 1,000 projects of 50 cities (each
+//! published, with a payout run), and 1, 16 and 64 keep-alive connections asking for one
+//! endpoint (login, the project list, a project page, a statement, each dashboard) as fast as
+//! they can for a few seconds; requests per second, p50/p99 latency and the server's peak memory,
+//! with the health endpoint measured the same way in the same run as the yardstick (this machine
+//! is shared). `-- --writes`, `-- --jobs` and `-- --two-instances` measure the write mix, heavy
+//! jobs beside reads, and two instances on one PostgreSQL.
 //! `cargo bench --bench dashboards` (SQLite), and on PostgreSQL with SEIKA_BENCH_POSTGRES_URL set
 //! (a fresh database is created and dropped). Figures go to docs/BENCHMARKS.md.
 
@@ -212,29 +215,44 @@ fn load(addr: &str, path: &str, token: Option<&str>) -> Load {
 /// `CONNECTIONS` keep-alive connections spread evenly over several instances (the way a
 /// round-robin balancer spreads them), asking for `path` for `SECONDS`.
 fn load_across(addrs: &[String], path: &str, token: Option<&str>) -> Load {
-    load_with(addrs, CONNECTIONS, path, token)
+    load_with(addrs, CONNECTIONS, "GET", path, token, None)
 }
 
 /// `connections` keep-alive connections over the instances, asking for `path` for `SECONDS`.
-fn load_with(addrs: &[String], connections: usize, path: &str, token: Option<&str>) -> Load {
+fn load_with(
+    addrs: &[String],
+    connections: usize,
+    method: &'static str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Load {
     let deadline = Instant::now() + Duration::from_secs(SECONDS);
     let started = Instant::now();
     let threads: Vec<_> = (0..connections)
         .map(|i| {
-            let (addr, path, token) = (
+            let (addr, path, token, body) = (
                 addrs[i % addrs.len()].clone(),
                 path.to_owned(),
                 token.map(str::to_owned),
+                body.cloned(),
             );
             std::thread::spawn(move || {
                 let mut c = connect(&addr);
                 let (mut times, mut errors, mut bytes) = (Vec::new(), 0, 0);
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    let (status, body) =
-                        exchange(&mut c, &addr, "GET", &path, token.as_deref(), "", None);
+                    let (status, answer) = exchange(
+                        &mut c,
+                        &addr,
+                        method,
+                        &path,
+                        token.as_deref(),
+                        "",
+                        body.as_ref(),
+                    );
                     times.push(t.elapsed());
-                    bytes = body.len();
+                    bytes = answer.len();
                     if status != 200 {
                         errors += 1;
                     }
@@ -277,53 +295,133 @@ fn measure(backend: &str, database_url: &str) {
     let kobe = login(&addr, "staff@kobe-city.example", DEMO_PASSWORD);
     let investor = login(&addr, "investor@smbc.example", DEMO_PASSWORD);
     let provider = login(&addr, "provider@dpp.example", DEMO_PASSWORD);
-    let health = load(&addr, "/api/v1/health", None);
-    let kobe_page = format!("/api/v1/projects/{}", kobe_id(&addr, &kobe));
-    let runs = [
+    let kobe_id = kobe_id(&addr, &kobe);
+    let kobe_page = format!("/api/v1/projects/{kobe_id}");
+    let runs_of_kobe = call(
+        &addr,
+        "GET",
+        &format!("/api/v1/projects/{kobe_id}/payout-runs"),
+        Some(&kobe),
+        None,
+    );
+    let statement = format!(
+        "/api/v1/projects/{kobe_id}/payout-runs/{}",
+        runs_of_kobe[0]["id"]
+            .as_i64()
+            .expect("a payout run of Kobe")
+    );
+    let reads: [MixRead<'_>; 7] = [
+        (
+            "project list",
+            "GET",
+            "/api/v1/projects".to_owned(),
+            Some(&kobe),
+            None,
+        ),
+        (
+            "project page (Kobe, demo)",
+            "GET",
+            kobe_page,
+            Some(&kobe),
+            None,
+        ),
+        (
+            "statement (Kobe, demo)",
+            "GET",
+            statement,
+            Some(&kobe),
+            None,
+        ),
         (
             "government (20 projects)",
+            "GET",
             "/api/v1/dashboards/government".to_owned(),
-            city,
+            Some(&city),
+            None,
         ),
         (
             "government (Kobe, demo)",
+            "GET",
             "/api/v1/dashboards/government".to_owned(),
-            kobe.clone(),
+            Some(&kobe),
+            None,
         ),
         (
             "investor (SMBC, demo)",
+            "GET",
             "/api/v1/dashboards/investor".to_owned(),
-            investor,
+            Some(&investor),
+            None,
         ),
         (
             "provider (demo)",
+            "GET",
             "/api/v1/dashboards/provider".to_owned(),
-            provider,
+            Some(&provider),
+            None,
         ),
-        ("project page (Kobe, demo)", kobe_page, kobe),
     ];
-    let report = |name: &str, l: &Load| {
-        println!(
-            "{{\"backend\":\"{backend}\",\"endpoint\":\"{name}\",\"connections\":{CONNECTIONS},\
-             \"requests\":{},\"errors\":{},\"requests_per_second\":{:.0},\"p50_ms\":{:.1},\
-             \"p99_ms\":{:.1},\"response_bytes\":{},\"ratio_to_health\":{:.2}}}",
-            l.requests,
-            l.errors,
-            l.per_second,
-            l.p50_ms,
-            l.p99_ms,
-            l.bytes,
-            l.per_second / health.per_second
-        );
-    };
-    report("health", &health);
-    for (name, path, token) in &runs {
-        let l = load(&addr, path, Some(token));
-        report(name, &l);
-        assert_eq!(l.errors, 0, "{name}: every request answered 200");
+    let addrs = [addr.clone()];
+    for connections in [1, 16, 64] {
+        let health = load_with(&addrs, connections, "GET", "/api/v1/health", None, None);
+        let report = |name: &str, l: &Load| {
+            println!(
+                "{{\"backend\":\"{backend}\",\"endpoint\":\"{name}\",\"connections\":{connections},\
+                 \"requests\":{},\"errors\":{},\"requests_per_second\":{:.0},\"p50_ms\":{:.1},\
+                 \"p99_ms\":{:.1},\"response_bytes\":{},\"ratio_to_health\":{:.2},\"server_peak_mb\":{}}}",
+                l.requests,
+                l.errors,
+                l.per_second,
+                l.p50_ms,
+                l.p99_ms,
+                l.bytes,
+                l.per_second / health.per_second,
+                peak_mb(&server)
+            );
+        };
+        report("health", &health);
+        for (name, method, path, token, body) in &reads {
+            let l = load_with(
+                &addrs,
+                connections,
+                method,
+                path,
+                token.map(String::as_str),
+                *body,
+            );
+            report(name, &l);
+            assert_eq!(l.errors, 0, "{name}: every request answered 200");
+        }
+        // Logins, each connection as its own city's staff: a login holds a place among the
+        // 20 unsettled attempts one client address may have (parallel guessing stops there), so
+        // from this one address they are measured up to 16 connections; 64 at once is the
+        // logins bench's burst.
+        if connections <= 16 {
+            let login: std::sync::Arc<MakeWrite> = std::sync::Arc::new(Box::new(|i, _| {
+                (
+                    "/api/v1/auth/login".to_owned(),
+                    json!({"email": format!("staff@bench-city-{i}.example"), "password": PASSWORD})
+                        .to_string()
+                        .into_bytes(),
+                )
+            }));
+            let json = "Content-Type: application/json\r\n";
+            let (l, _) = write_load(&addr, connections, None, json, &login);
+            report("login (an account per connection)", &l);
+            assert_eq!(l.errors, 0, "login: every request answered 200");
+        }
     }
     drop(server);
 }
+
+/// One request of the read mix: its name in the report, method, path, token and body.
+type MixRead<'a> = (
+    &'a str,
+    &'static str,
+    String,
+    Option<&'a String>,
+    Option<&'a Value>,
+);
 
 /// The demo's Kobe City project, by its code.
 fn kobe_id(addr: &str, token: &str) -> i64 {
@@ -487,7 +585,7 @@ type MakeWrite = Box<dyn Fn(usize, usize) -> (String, Vec<u8>) + Send + Sync>;
 fn write_load(
     addr: &str,
     connections: usize,
-    token: &str,
+    token: Option<&str>,
     headers: &'static str,
     make: &std::sync::Arc<MakeWrite>,
 ) -> (Load, usize) {
@@ -495,7 +593,7 @@ fn write_load(
     let started = Instant::now();
     let threads: Vec<_> = (0..connections)
         .map(|i| {
-            let (addr, token, make) = (addr.to_owned(), token.to_owned(), make.clone());
+            let (addr, token, make) = (addr.to_owned(), token.map(str::to_owned), make.clone());
             std::thread::spawn(move || {
                 let mut c = connect(&addr);
                 let (mut times, mut errors, mut refused, mut n) = (Vec::new(), 0, 0, 0);
@@ -503,8 +601,15 @@ fn write_load(
                     let (path, body) = make(i, n);
                     n += 1;
                     let t = Instant::now();
-                    let (status, _) =
-                        exchange_bytes(&mut c, &addr, "POST", &path, Some(&token), headers, &body);
+                    let (status, _) = exchange_bytes(
+                        &mut c,
+                        &addr,
+                        "POST",
+                        &path,
+                        token.as_deref(),
+                        headers,
+                        &body,
+                    );
                     times.push(t.elapsed());
                     match status {
                         200..=299 => {}
@@ -626,7 +731,9 @@ fn measure_writes(backend: &str, database_url: &str) {
         let health = load_with(
             std::slice::from_ref(&addr),
             connections,
+            "GET",
             "/api/v1/health",
+            None,
             None,
         );
         let report = |name: &str, l: &Load, refused: usize| {
@@ -645,10 +752,10 @@ fn measure_writes(backend: &str, database_url: &str) {
         };
         report("health", &health, 0);
         let json = "Content-Type: application/json\r\n";
-        let (l, refused) = write_load(&addr, connections, &evaluator, json, &entry);
+        let (l, refused) = write_load(&addr, connections, Some(&evaluator), json, &entry);
         report("result entry", &l, refused);
         let csv = "Content-Type: text/csv\r\n";
-        let (l, refused) = write_load(&addr, connections, &importer, csv, &import);
+        let (l, refused) = write_load(&addr, connections, Some(&importer), csv, &import);
         report("participant import (50 rows)", &l, refused);
     }
     drop(server);
