@@ -793,7 +793,7 @@
       if (!r.ok) return showFieldProblems(form, result, r.problem, "pv-");
       const st = r.data.statement;
       const chosen = (name) => form.elements[name].selectedOptions[0].textContent;
-      const trancheName = (tid) => partName((terms.tranches.find((x) => x.id === tid) || {}).name, tid);
+      const trancheName = namesOf(terms).tranche;
       result.replaceChildren(
         h("p", { class: "lead" }, h("strong", { text: `${t("preview.total")}: ` }), h("span", { id: "preview-total", text: money(st.total, currency) })),
         table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [trancheName(x.tranche), date(x.due_on), money(x.total, currency)]), { id: "preview-tranches" }),
@@ -1248,11 +1248,8 @@
     // nothing names it.
     const terms = proj.ok ? proj.data.terms : { tranches: [], metrics: [], investments: [] };
     const parties = proj.ok ? proj.data.parties : [];
-    const trancheName = (tid) => partName(((terms.tranches || []).find((x) => x.id === tid) || {}).name, tid);
-    const metricName = (mid) => {
-      const m = (terms.metrics || []).find((x) => x.id === mid);
-      return m ? localName(m.name, "ja", "en") : mid;
-    };
+    const names = namesOf(terms);
+    const { tranche: trancheName, metric: metricName } = names;
     const partyName = (slug) => {
       const p = parties.find((x) => x.slug === slug);
       return p ? localName(p) : slug;
@@ -1269,7 +1266,7 @@
       if (metricById(k)) return metricName(k);
       if (TEXTS[state.lang][`run.input.${k}`]) return t(`run.input.${k}`);
       const outcome = /^(.+)\.outcomes_paid$/.exec(k);
-      return outcome ? t("run.input.outcomesPaid", { outcome: namesOf(terms).outcome(outcome[1]) }) : k;
+      return outcome ? t("run.input.outcomesPaid", { outcome: names.outcome(outcome[1]) }) : k;
     };
     const MONEY_INPUTS = ["amount", "max_amount", "price_per_period", "paid_before_this_tranche", "paid_by_earlier_components"];
     const ON_METRIC = ["target", "none_at", "full_at", "treated", "comparison"];
@@ -1278,7 +1275,7 @@
       if (m) return metricValue(m.unit, v);
       if (MONEY_INPUTS.includes(k)) return money(v, cur);
       if (k === "achieved_on") return date(v);
-      if (k === "milestone") return namesOf(terms).milestone(v);
+      if (k === "milestone") return names.milestone(v);
       return /^\d{4,}$/.test(String(v)) ? number(v) : v;
     };
     const kindName = { fee: t("run.kind.fee"), principal: t("inv.principal"), interest: t("inv.interest"), success_fee: t("inv.successFee") };
@@ -2085,7 +2082,7 @@
    *  each investor receives. Names come from the terms and the organizations. */
   const statementSummary = (st, words, terms, nameOfSlug) => {
     const cur = st.currency;
-    const trancheName = (tid) => partName(((terms.tranches || []).find((x) => x.id === tid) || {}).name, tid);
+    const trancheName = namesOf(terms).tranche;
     return [
       h("p", { class: "lead" }, h("strong", { text: `${t("preview.total")}: ` }), h("span", { id: "editor-preview-total", text: money(st.total, cur) })),
       table([t("run.tranche"), t("new.dueOn"), t("run.total")], st.tranches.map((x) => [trancheName(x.tranche), date(x.due_on), money(x.total, cur)]), { id: "editor-preview-tranches" }),

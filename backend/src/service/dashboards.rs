@@ -568,8 +568,8 @@ pub fn provider(conn: &mut DbConn, actor: &Actor) -> AppResult<ProviderDashboard
 
 // ---- Computed once per organization and change ---------------------------------------------
 
-/// Dashboards as last computed, per organization, role and day, with the audit log's sequence
-/// number they were computed at. Every write appends to the audit log in its own transaction, so
+/// Dashboards as last computed, per organization, role and day (and project pages, per person
+/// and project), with the audit log's sequence number they were computed at. Every write appends to the audit log in its own transaction, so
 /// an answer is served again only while nothing has been committed since; with several server
 /// instances each keeps its own and all check the shared log. Bounded: emptied when it holds
 /// more than [`DashboardCache::MAX_ENTRIES`] answers or [`DashboardCache::MAX_BYTES`] of them.
