@@ -371,3 +371,198 @@ async fn concurrent_claims_take_each_job_once(app: TestApp) {
     }
 }
 db_test!(concurrent_claims_take_each_job_once);
+
+/// A payout run asked for again while the same person's run of the project still waits joins
+/// the waiting job (the run reads the data when it starts); a request with an idempotency key
+/// keeps its own job; the database refuses a second waiting run outright; and many people's
+/// worth of requests at once, on separate connections, each get a job, with exactly one stored
+/// run per job that ran.
+async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
+    use seika::domain::access::Actor;
+    use seika::domain::user::Role;
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let me = app.get("/api/v1/auth/me", Some(&staff)).await.json();
+    let actor = Actor {
+        user_id: me["id"].as_i64().unwrap(),
+        organization_id: me["organization"]["id"].as_i64().unwrap(),
+        role: Role::GovernmentStaff,
+    };
+    let runs = format!("/api/v1/projects/{kobe}/payout-runs");
+    let count = |list: Value| list.as_array().unwrap().len();
+    let before = count(app.get(&runs, Some(&staff)).await.json());
+
+    // Within one transaction the first request's job cannot start: the second joins it, a keyed
+    // one does not, and a second waiting row is refused by the database itself.
+    let (first, again, keyed, second_row) = app
+        .with_conn(move |conn| {
+            use diesel::Connection;
+            conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                let submit = |conn: &mut _, key| {
+                    seika::service::jobs::submit_payout_run(conn, &actor, kobe, key).unwrap()
+                };
+                let first = submit(conn, None);
+                let again = submit(conn, None);
+                let keyed = submit(conn, Some("own-job"));
+                let second_row = conn
+                    .transaction::<_, diesel::result::Error, _>(|conn| {
+                        queue::insert(
+                            conn,
+                            &NewJob {
+                                kind: "payout_run",
+                                project_id: kobe,
+                                requested_by: actor.user_id,
+                                idempotency_key: None,
+                                input: "{}",
+                                progress_total: 1,
+                            },
+                        )
+                    })
+                    .map(|row| row.id);
+                Ok((first, again, keyed, second_row))
+            })
+            .unwrap()
+        })
+        .await;
+    assert!(first.1, "the first request queues a job");
+    assert!(!again.1, "the second joins it");
+    assert_eq!(again.0.id, first.0.id);
+    assert!(keyed.1);
+    assert_ne!(keyed.0.id, first.0.id);
+    assert!(
+        matches!(&second_row, Err(e) if seika::db::is_unique_violation(e)),
+        "{second_row:?}"
+    );
+    for id in [first.0.id, keyed.0.id] {
+        let job = finished(&app, &staff, id).await;
+        assert_eq!(job["status"], "succeeded", "{job}");
+    }
+    assert_eq!(count(app.get(&runs, Some(&staff)).await.json()), before + 2);
+
+    // Through the API: the answer is 202 with the job either way.
+    let url = format!("/api/v1/projects/{kobe}/payout-run-jobs");
+    let answer = submit(&app, &staff, &url, None, &json!({})).await;
+    answer.assert_status(StatusCode::ACCEPTED);
+    let job = finished(&app, &staff, answer.json()["id"].as_i64().unwrap()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let before = count(app.get(&runs, Some(&staff)).await.json());
+
+    // Eight connections asking four times each while the worker runs them: every request gets
+    // a job, none fails, and each distinct job stores exactly one run.
+    let db = app.db.clone();
+    let ids: Vec<i64> = tokio::task::spawn_blocking(move || {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let db = db.clone();
+                    scope.spawn(move || {
+                        let mut conn = db.get().unwrap();
+                        (0..4)
+                            .map(|_| {
+                                seika::service::jobs::submit_payout_run(
+                                    &mut conn, &actor, kobe, None,
+                                )
+                                .expect("queued or joined")
+                                .0
+                                .id
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(ids.len(), 32);
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for id in &distinct {
+        let job = finished(&app, &staff, *id).await;
+        assert_eq!(job["status"], "succeeded", "{job}");
+    }
+    let results: std::collections::BTreeSet<i64> = {
+        let mut set = std::collections::BTreeSet::new();
+        for id in &distinct {
+            let job = app
+                .get(&format!("/api/v1/jobs/{id}"), Some(&staff))
+                .await
+                .json();
+            set.insert(job["result"]["id"].as_i64().unwrap());
+        }
+        set
+    };
+    assert_eq!(results.len(), distinct.len(), "one run per job");
+    assert_eq!(
+        count(app.get(&runs, Some(&staff)).await.json()),
+        before + distinct.len()
+    );
+}
+db_test!(a_payout_run_asked_again_while_waiting_joins_it);
+
+/// A job whose instance stopped three times ends as failed with a problem its requester can
+/// read, in English and Japanese.
+async fn a_job_that_stopped_too_often_fails_readably(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let user_id = app.get("/api/v1/auth/me", Some(&staff)).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let id = app
+        .with_conn(move |conn| {
+            use diesel::Connection;
+            conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                let job = queue::insert(
+                    conn,
+                    &NewJob {
+                        kind: "payout_run",
+                        project_id: kobe,
+                        requested_by: user_id,
+                        idempotency_key: Some("stops"),
+                        input: "{}",
+                        progress_total: 1,
+                    },
+                )?;
+                for attempt in 1..=queue::MAX_ATTEMPTS {
+                    let taken = queue::claim(conn, &format!("dying-{attempt}"), 30)?.unwrap();
+                    assert_eq!((taken.id, taken.attempts), (job.id, attempt));
+                    queue::backdate_heartbeat(conn, job.id, 120)?;
+                }
+                assert!(queue::claim(conn, "survivor", 30)?.is_none());
+                Ok(job.id)
+            })
+            .unwrap()
+        })
+        .await;
+    let job = finished(&app, &staff, id).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["problem"]["kind"], "internal-error");
+    assert!(
+        job["problem"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("three times"),
+        "{job}"
+    );
+    let ja = app
+        .send(
+            Request::builder()
+                .uri(format!("/api/v1/jobs/{id}"))
+                .header("authorization", format!("Bearer {staff}"))
+                .header("accept-language", "ja")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .json();
+    assert!(
+        ja["problem"]["detail"].as_str().unwrap().contains("3回"),
+        "{ja}"
+    );
+}
+db_test!(a_job_that_stopped_too_often_fails_readably);

@@ -970,7 +970,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "/projects/{id}/payout-run-jobs",
             post(jobs::submit_payout_run),
             "jobs",
-            "Queue a payout run as a job: answers 202 at once with the job; its result is the stored run",
+            "Queue a payout run as a job: answers 202 at once with the job; its result is the stored run. Asked again (without an Idempotency-Key) while the same person's run of the project still waits, it answers with that waiting job: the run reads the data when it starts",
         )
         .idempotent()
         .ok(202, s::<crate::service::jobs::JobView>)

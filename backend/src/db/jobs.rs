@@ -15,6 +15,10 @@ pub const STALE_AFTER_SECONDS: i64 = 30;
 /// A job that stopped this many times is not started again: it fails.
 pub const MAX_ATTEMPTS: i32 = 3;
 
+/// The problem stored for a job whose instance stopped [`MAX_ATTEMPTS`] times (the shape of
+/// `service::jobs::JobProblem`, in both languages).
+const STOPPED_TOO_OFTEN: &str = r#"{"kind":"internal-error","detail":"the job stopped with its server instance three times; queue it again","detail_ja":"ジョブを実行中のサーバーが3回停止しました。もう一度登録してください","errors":[]}"#;
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]
 pub struct JobRow {
@@ -90,6 +94,24 @@ pub fn find_by_key(
         .optional()
 }
 
+/// The payout run of `project_id` that `requested_by` asked for without an idempotency key and
+/// that still waits to start (at most one: index `jobs_one_waiting_run`).
+pub fn waiting_run(
+    conn: &mut DbConn,
+    requested_by: i64,
+    project_id: i64,
+) -> QueryResult<Option<JobRow>> {
+    jobs::table
+        .filter(jobs::requested_by.eq(requested_by))
+        .filter(jobs::project_id.eq(project_id))
+        .filter(jobs::kind.eq("payout_run"))
+        .filter(jobs::status.eq("queued"))
+        .filter(jobs::idempotency_key.is_null())
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Jobs queued or running, for one requester (newest first, at most `limit`).
 pub fn unfinished_of(conn: &mut DbConn, requested_by: i64, limit: i64) -> QueryResult<Vec<JobRow>> {
     jobs::table
@@ -127,9 +149,7 @@ pub fn claim(conn: &mut DbConn, instance: &str, stale_after: i64) -> QueryResult
         )
         .set((
             jobs::status.eq("failed"),
-            jobs::problem.eq(Some(
-                r#"{"title":"the job stopped with its server instance too often","status":500}"#,
-            )),
+            jobs::problem.eq(Some(STOPPED_TOO_OFTEN)),
             jobs::finished_at.eq(Some(at)),
         ))
         .execute(conn)?;

@@ -311,7 +311,36 @@ pub fn submit_payout_run(
     key: Option<&str>,
 ) -> AppResult<(JobView, bool)> {
     payout_runs::may_run(conn, actor, project_id)?;
-    enqueue(conn, actor, JobKind::PayoutRun, project_id, "{}", 1, key)
+    if key.is_some() {
+        return enqueue(conn, actor, JobKind::PayoutRun, project_id, "{}", 1, key);
+    }
+    // Asked again while this person's run of the project still waits: the waiting run reads the
+    // data when it starts, so it answers both. The database holds one waiting run per person and
+    // project; a request that loses the race to queue it finds the winner's (or, if that one has
+    // just started, queues the next).
+    for _ in 0..3 {
+        if let Some(row) = queue::waiting_run(conn, actor.user_id, project_id)? {
+            return Ok((view(row)?, false));
+        }
+        let new = NewJob {
+            kind: JobKind::PayoutRun.as_str(),
+            project_id,
+            requested_by: actor.user_id,
+            idempotency_key: None,
+            input: "{}",
+            progress_total: 1,
+        };
+        match queue::insert(conn, &new) {
+            Ok(row) => return Ok((view(row)?, true)),
+            Err(e) if db::is_unique_violation(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Conflict(msg!(
+        "job.busy",
+        "payout runs of this project are being queued and started very quickly; ask again",
+        "この事業の支払計算の登録と開始が集中しています。もう一度依頼してください"
+    )))
 }
 
 /// What a queued import keeps: where it came from and the file itself.
