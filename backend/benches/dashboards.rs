@@ -69,21 +69,28 @@ fn exchange_bytes(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let mut length = 0;
+    let (mut length, mut close) = (0, false);
     loop {
         let mut line = String::new();
         stream.read_line(&mut line).expect("header");
         if line == "\r\n" || line.is_empty() {
             break;
         }
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+            close |= name.eq_ignore_ascii_case("connection")
+                && value.trim().eq_ignore_ascii_case("close");
         }
     }
     let mut bytes = vec![0; length];
     stream.read_exact(&mut bytes).expect("body");
+    // The server ends the connection when it answered before reading the whole body (an endpoint
+    // that takes none, asked with `{}`): a browser opens another, and so does this client.
+    if close {
+        *stream = connect(addr);
+    }
     (status, bytes)
 }
 
@@ -398,15 +405,15 @@ fn measure(backend: &str, database_url: &str) {
         // logins bench's burst.
         if connections <= 16 {
             let login: std::sync::Arc<MakeWrite> = std::sync::Arc::new(Box::new(|i, _| {
-                (
+                Some((
                     "/api/v1/auth/login".to_owned(),
                     json!({"email": format!("staff@bench-city-{i}.example"), "password": PASSWORD})
                         .to_string()
                         .into_bytes(),
-                )
+                ))
             }));
             let json = "Content-Type: application/json\r\n";
-            let (l, _) = write_load(&addr, connections, None, json, &login);
+            let l = write_load(&addr, connections, None, json, &login).load;
             report("login (an account per connection)", &l);
             assert_eq!(l.errors, 0, "login: every request answered 200");
         }
@@ -576,19 +583,27 @@ fn measure_two_instances(database_url: &str) {
     drop(first);
 }
 
-/// One kind of write, as each connection sends it: method, path, token, headers and body for
-/// the connection's `n`th request.
-type MakeWrite = Box<dyn Fn(usize, usize) -> (String, Vec<u8>) + Send + Sync>;
+/// One kind of write, as each connection sends it: path and body for the connection's `n`th
+/// request, or nothing when that connection has no more to send.
+type MakeWrite = Box<dyn Fn(usize, usize) -> Option<(String, Vec<u8>)> + Send + Sync>;
 
-/// `connections` keep-alive connections sending writes for `SECONDS`; refusals the design makes
-/// (409) are counted apart from errors.
+/// A write step's figures: the load, the refusals the design makes (409, counted apart from
+/// errors), and the `id` of what each connection's accepted requests answered with.
+struct Written {
+    load: Load,
+    refused: usize,
+    ids: Vec<Vec<i64>>,
+}
+
+/// `connections` keep-alive connections sending writes for `SECONDS` (or until each has sent
+/// all it has).
 fn write_load(
     addr: &str,
     connections: usize,
     token: Option<&str>,
     headers: &'static str,
     make: &std::sync::Arc<MakeWrite>,
-) -> (Load, usize) {
+) -> Written {
     let deadline = Instant::now() + Duration::from_secs(SECONDS);
     let started = Instant::now();
     let threads: Vec<_> = (0..connections)
@@ -596,12 +611,14 @@ fn write_load(
             let (addr, token, make) = (addr.to_owned(), token.map(str::to_owned), make.clone());
             std::thread::spawn(move || {
                 let mut c = connect(&addr);
-                let (mut times, mut errors, mut refused, mut n) = (Vec::new(), 0, 0, 0);
-                while Instant::now() < deadline {
-                    let (path, body) = make(i, n);
+                let (mut times, mut errors, mut refused, mut ids) = (Vec::new(), 0, 0, Vec::new());
+                let mut n = 0;
+                while Instant::now() < deadline
+                    && let Some((path, body)) = make(i, n)
+                {
                     n += 1;
                     let t = Instant::now();
-                    let (status, _) = exchange_bytes(
+                    let (status, answer) = exchange_bytes(
                         &mut c,
                         &addr,
                         "POST",
@@ -612,24 +629,45 @@ fn write_load(
                     );
                     times.push(t.elapsed());
                     match status {
-                        200..=299 => {}
+                        200..=299 => ids.extend(
+                            serde_json::from_slice::<Value>(&answer)
+                                .ok()
+                                .and_then(|v| v["id"].as_i64()),
+                        ),
                         409 => refused += 1,
                         _ => errors += 1,
                     }
                 }
-                (times, errors, refused)
+                (times, errors, refused, ids)
             })
         })
         .collect();
     let mut times = Vec::new();
-    let (mut errors, mut refused) = (0, 0);
+    let (mut errors, mut refused, mut ids) = (0, 0, Vec::new());
     for t in threads {
-        let (ts, e, r) = t.join().expect("write thread");
+        let (ts, e, r, mine) = t.join().expect("write thread");
         times.extend(ts);
         errors += e;
         refused += r;
+        ids.push(mine);
     }
-    (summarise(times, errors, 0, started), refused)
+    Written {
+        load: summarise(times, errors, 0, started),
+        refused,
+        ids,
+    }
+}
+
+/// Waits until `token`'s holder has no job queued or running; the seconds it took.
+fn drain_jobs(addr: &str, token: &str) -> f64 {
+    let started = Instant::now();
+    loop {
+        let open = call(addr, "GET", "/api/v1/jobs", Some(token), None);
+        if open.as_array().is_some_and(Vec::is_empty) {
+            return started.elapsed().as_secs_f64();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The server's peak resident memory so far (VmHWM), in MB.
@@ -645,9 +683,11 @@ fn peak_mb(server: &support::Server) -> u64 {
 }
 
 /// The write mix (issue 17) at 1, 16 and 64 connections: results entered (corrections of the
-/// current verified record, drafts), participant records imported as 50-row CSV batches into a
-/// seeded rate-card project; each against the health endpoint at the same connection count, with
-/// the server's peak memory.
+/// current verified record, drafts); participant records imported as 50-row CSV batches into a
+/// seeded rate-card project, then those batches submitted and verified by a second evaluator
+/// (four eyes); and payout runs of that project asked for as jobs, with the time the queue takes
+/// to drain afterwards. Each against the health endpoint at the same connection count, with the
+/// server's peak memory.
 fn measure_writes(backend: &str, database_url: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (server, addr) = start(database_url, dir.path());
@@ -670,11 +710,10 @@ fn measure_writes(backend: &str, database_url: &str) {
     assert!(seeded.success(), "seed");
     let staff = login(&addr, "staff@kobe-city.example", DEMO_PASSWORD);
     let evaluator = login(&addr, "evaluator@mirai.example", DEMO_PASSWORD);
-    let importer = login(
-        &addr,
-        "evaluator@seed-evaluator.example",
-        "seed-password-2026",
-    );
+    let seed_password = "seed-password-2026";
+    let importer = login(&addr, "evaluator@seed-evaluator.example", seed_password);
+    let verifier = login(&addr, "evaluator2@seed-evaluator.example", seed_password);
+    let city = login(&addr, "staff@seed-city-01.example", seed_password);
     let kobe = kobe_id(&addr, &staff);
     let results = call(
         &addr,
@@ -707,25 +746,43 @@ fn measure_writes(backend: &str, database_url: &str) {
         .and_then(|items| items.first())
         .and_then(|p| p["id"].as_i64())
         .expect("the seeded project");
+    let runs_url = format!("/api/v1/projects/{seeded_project}/payout-runs");
     let entry: std::sync::Arc<MakeWrite> = std::sync::Arc::new(Box::new(move |i, n| {
-        (
+        Some((
             format!("/api/v1/projects/{kobe}/outcome-results"),
             json!({"metric": "egfr_decline_suppression", "tranche": "final",
                    "value": format!("0.3{i:02}{n}"), "supersedes": current,
                    "correction_reason": "load benchmark"})
             .to_string()
             .into_bytes(),
-        )
+        ))
     }));
     let import: std::sync::Arc<MakeWrite> = std::sync::Arc::new(Box::new(move |i, n| {
         let mut csv = String::from("participant,outcome,achieved_on\n");
         for k in 0..50 {
             csv.push_str(&format!("bench-{i}-{n}-{k},job_start,2024-06-01\n"));
         }
-        (
+        Some((
             format!("/api/v1/projects/{seeded_project}/outcome-batches?name=bench.csv"),
             csv.into_bytes(),
-        )
+        ))
+    }));
+    // Each connection reviews the batches it imported: `step` is `submit` or `verify`.
+    let review = |ids: Vec<Vec<i64>>, step: &'static str| -> std::sync::Arc<MakeWrite> {
+        std::sync::Arc::new(Box::new(move |i, n| {
+            ids.get(i).and_then(|mine| mine.get(n)).map(|id| {
+                (
+                    format!("/api/v1/projects/{seeded_project}/outcome-batches/{id}/{step}"),
+                    Vec::new(),
+                )
+            })
+        }))
+    };
+    let run_jobs: std::sync::Arc<MakeWrite> = std::sync::Arc::new(Box::new(move |_, _| {
+        Some((
+            format!("/api/v1/projects/{seeded_project}/payout-run-jobs"),
+            b"{}".to_vec(),
+        ))
     }));
     for connections in [1, 16, 64] {
         let health = load_with(
@@ -736,27 +793,86 @@ fn measure_writes(backend: &str, database_url: &str) {
             None,
             None,
         );
-        let report = |name: &str, l: &Load, refused: usize| {
+        let health_rate = health.per_second;
+        let report = |name: &str, w: &Written, extra: &str| {
+            let l = &w.load;
             println!(
                 "{{\"backend\":\"{backend}\",\"write\":\"{name}\",\"connections\":{connections},\
-                 \"requests\":{},\"errors\":{},\"refused_409\":{refused},\"requests_per_second\":{:.0},\
-                 \"p50_ms\":{:.1},\"p99_ms\":{:.1},\"ratio_to_health\":{:.3},\"server_peak_mb\":{}}}",
+                 \"requests\":{},\"errors\":{},\"refused_409\":{},\"requests_per_second\":{:.0},\
+                 \"p50_ms\":{:.1},\"p99_ms\":{:.1},\"ratio_to_health\":{:.3},\"server_peak_mb\":{}{extra}}}",
                 l.requests,
                 l.errors,
+                w.refused,
                 l.per_second,
                 l.p50_ms,
                 l.p99_ms,
-                l.per_second / health.per_second,
+                l.per_second / health_rate,
                 peak_mb(&server)
             );
         };
-        report("health", &health, 0);
+        let health = Written {
+            load: health,
+            refused: 0,
+            ids: Vec::new(),
+        };
+        report("health", &health, "");
         let json = "Content-Type: application/json\r\n";
-        let (l, refused) = write_load(&addr, connections, Some(&evaluator), json, &entry);
-        report("result entry", &l, refused);
+        report(
+            "result entry",
+            &write_load(&addr, connections, Some(&evaluator), json, &entry),
+            "",
+        );
         let csv = "Content-Type: text/csv\r\n";
-        let (l, refused) = write_load(&addr, connections, Some(&importer), csv, &import);
-        report("participant import (50 rows)", &l, refused);
+        let imported = write_load(&addr, connections, Some(&importer), csv, &import);
+        report("participant import (50 rows)", &imported, "");
+        let submitted = write_load(
+            &addr,
+            connections,
+            Some(&importer),
+            "",
+            &review(imported.ids, "submit"),
+        );
+        report("batch submission", &submitted, "");
+        let verified = write_load(
+            &addr,
+            connections,
+            Some(&verifier),
+            "",
+            &review(submitted.ids, "verify"),
+        );
+        report("batch verification", &verified, "");
+        let runs_before = call(&addr, "GET", &runs_url, Some(&city), None)
+            .as_array()
+            .map_or(0, Vec::len);
+        let asked = write_load(&addr, connections, Some(&city), json, &run_jobs);
+        let drained = drain_jobs(&addr, &city);
+        let mut jobs: Vec<i64> = asked.ids.iter().flatten().copied().collect();
+        jobs.sort_unstable();
+        jobs.dedup();
+        let runs = call(&addr, "GET", &runs_url, Some(&city), None)
+            .as_array()
+            .map_or(0, Vec::len)
+            - runs_before;
+        let records = call(
+            &addr,
+            "GET",
+            &format!("/api/v1/projects/{seeded_project}/outcome-summary"),
+            Some(&city),
+            None,
+        );
+        report(
+            "payout run job",
+            &asked,
+            &format!(
+                ",\"jobs\":{},\"runs_stored\":{runs},\"queue_drained_after_s\":{drained:.2},\
+                 \"records_in_summary\":{}",
+                jobs.len(),
+                records["outcomes"].as_array().map_or(0, |o| o
+                    .iter()
+                    .filter_map(|x| x["records"].as_i64())
+                    .sum::<i64>())
+            ),
+        );
     }
     drop(server);
 }

@@ -280,3 +280,34 @@ async fn problems_speak_the_requested_language_with_stable_codes(app: TestApp) {
     );
 }
 db_test!(problems_speak_the_requested_language_with_stable_codes);
+
+/// Actions that take no body (run payouts, submit, verify, log out…) accept none or `{}`, and
+/// refuse anything else with the field named, storing nothing: a field sent there would
+/// otherwise be silently ignored.
+async fn actions_without_a_body_refuse_one(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    let runs = format!("/api/v1/projects/{kobe}/payout-runs");
+    let before = row_counts(&app).await;
+    for body in [json!({"as_of": "2025-03-31"}), json!([]), json!("run")] {
+        let refused = app
+            .send(post_in(&staff, &runs, "en", &body))
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        if body.is_object() {
+            assert_eq!(refused["errors"][0]["field"], "as_of", "{refused}");
+        }
+    }
+    assert_eq!(row_counts(&app).await, before, "nothing stored");
+    app.send(post_in(&staff, &runs, "en", &json!({})))
+        .await
+        .assert_status(StatusCode::CREATED);
+    let empty = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/projects/{kobe}/payout-run-jobs"))
+        .header("authorization", format!("Bearer {staff}"))
+        .body(Body::empty())
+        .unwrap();
+    app.send(empty).await.assert_status(StatusCode::ACCEPTED);
+}
+db_test!(actions_without_a_body_refuse_one);

@@ -1,6 +1,7 @@
 //! The `/auth` handlers: log in (throttled), log out, who am I, change password. Tokens and the
 //! `AuthUser` extractor are in [`super::session`].
 
+use super::extract::NoBody;
 use crate::msg;
 use axum::Json;
 use axum::extract::State;
@@ -95,7 +96,11 @@ pub async fn login(
     }))
 }
 
-pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> AppResult<StatusCode> {
+pub async fn logout(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    _: NoBody,
+) -> AppResult<StatusCode> {
     let expires = DateTime::from_timestamp(auth.claims.exp, 0)
         .unwrap_or_else(Utc::now)
         .naive_utc();

@@ -1,6 +1,7 @@
 //! `/projects/{id}/outcome-batches`: participant-level records imported from CSV. Thin handlers
 //! over [`crate::service::batches`].
 
+use super::extract::NoBody;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -116,6 +117,7 @@ pub async fn submit(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath(ids): ApiPath<(i64, i64)>,
+    _: NoBody,
 ) -> AppResult<Json<BatchView>> {
     review(state, auth, ids, Review::Submit, None).await
 }

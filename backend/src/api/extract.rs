@@ -37,16 +37,49 @@ where
                 }
             )));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge(
-                    "the request body is larger than this endpoint accepts".into(),
-                )
-            } else {
-                AppError::BadRequest(rejection.body_text())
-            }
-        })?;
+        let bytes = body_of(req, state).await?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The request's whole body, within the endpoint's limit.
+async fn body_of<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge(
+                "the request body is larger than this endpoint accepts".into(),
+            )
+        } else {
+            AppError::BadRequest(rejection.body_text())
+        }
+    })
+}
+
+/// The body of a request that takes none (an action such as submit or run): read to its end, so
+/// that the connection can carry the next request, and refused unless it is blank or `{}`, since
+/// anything sent here would be ignored.
+pub struct NoBody;
+
+impl<S: Send + Sync> FromRequest<S> for NoBody {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let bytes = body_of(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(NoBody);
+        }
+        let fields: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
+        match fields.keys().next() {
+            None => Ok(NoBody),
+            Some(field) => Err(AppError::validation(
+                field.clone(),
+                msg!(
+                    "body.none",
+                    "no field: this action takes no body, or an empty object {{}}",
+                    "項目なし（この操作は本文なし、または空のオブジェクト {{}} のみを受け付けます）"
+                ),
+            )),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! `/jobs` and the job-submitting endpoints: thin handlers over [`crate::service::jobs`].
 
+use super::extract::NoBody;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -34,6 +35,7 @@ pub async fn submit_payout_run(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
     IdempotencyKey(key): IdempotencyKey,
+    _: NoBody,
 ) -> AppResult<(StatusCode, HeaderMap, Json<JobView>)> {
     let queued = auth
         .run(&state.db, move |conn, actor| {

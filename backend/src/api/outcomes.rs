@@ -1,6 +1,7 @@
 //! `/projects/{id}/outcome-results`: aggregate results and milestones. Thin handlers over
 //! [`crate::service::outcomes`].
 
+use super::extract::NoBody;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -93,6 +94,7 @@ pub async fn submit(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath(ids): ApiPath<(i64, i64)>,
+    _: NoBody,
 ) -> AppResult<Json<OutcomeResultView>> {
     review(state, auth, ids, Review::Submit, None).await
 }
@@ -101,6 +103,7 @@ pub async fn verify(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath(ids): ApiPath<(i64, i64)>,
+    _: NoBody,
 ) -> AppResult<Json<OutcomeResultView>> {
     review(state, auth, ids, Review::Verify, None).await
 }

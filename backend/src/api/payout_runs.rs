@@ -1,5 +1,6 @@
 //! `/projects/{id}/payout-runs`: thin handlers over [`crate::service::payout_runs`].
 
+use super::extract::NoBody;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,6 +22,7 @@ pub async fn create(
     auth: AuthUser,
     ApiPath(project_id): ApiPath<i64>,
     IdempotencyKey(key): IdempotencyKey,
+    _: NoBody,
 ) -> AppResult<(StatusCode, Json<PayoutRunView>)> {
     let view = auth
         .run(&state.db, move |conn, actor| {
@@ -58,6 +60,7 @@ pub async fn rerun(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath((project_id, id)): ApiPath<(i64, i64)>,
+    _: NoBody,
 ) -> AppResult<Json<Reproduction>> {
     auth.run(&state.db, move |conn, actor| {
         payout_runs::reproduce_for(conn, actor, project_id, id)

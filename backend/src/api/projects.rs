@@ -1,6 +1,7 @@
 //! `/projects` and `/invitations`: outcome contracts, their parties and their versioned terms.
 //! Thin handlers over [`crate::service::projects`].
 
+use super::extract::NoBody;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -172,6 +173,7 @@ pub async fn accept_invitation(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
+    _: NoBody,
 ) -> AppResult<Json<InvitationView>> {
     auth.run(&state.db, move |conn, actor| {
         projects::answer_invitation(conn, actor, id, true)
@@ -184,6 +186,7 @@ pub async fn decline_invitation(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath(id): ApiPath<i64>,
+    _: NoBody,
 ) -> AppResult<Json<InvitationView>> {
     auth.run(&state.db, move |conn, actor| {
         projects::answer_invitation(conn, actor, id, false)
