@@ -635,7 +635,12 @@ fn write_load(
                                 .and_then(|v| v["id"].as_i64()),
                         ),
                         409 => refused += 1,
-                        _ => errors += 1,
+                        _ => {
+                            if errors == 0 {
+                                eprintln!("{path}: {status} {}", String::from_utf8_lossy(&answer));
+                            }
+                            errors += 1;
+                        }
                     }
                 }
                 (times, errors, refused, ids)

@@ -174,6 +174,20 @@ pub fn load_records(
     Ok(())
 }
 
+/// The number of participant records in these batches.
+pub fn record_count(conn: &mut DbConn, batch_ids: &[i64]) -> QueryResult<i64> {
+    let mut total = 0;
+    // In slices: a project may hold tens of thousands of batches, more than one statement's
+    // parameters allow.
+    for ids in batch_ids.chunks(10_000) {
+        total += participant_records::table
+            .filter(participant_records::batch_id.eq_any(ids))
+            .count()
+            .get_result::<i64>(conn)?;
+    }
+    Ok(total)
+}
+
 /// Record counts per outcome in these batches (aggregates for readers who may not see records).
 pub fn counts_by_outcome(
     conn: &mut DbConn,

@@ -302,6 +302,16 @@ pub fn vacuum_into(conn: &mut DbConn, target: &str) -> QueryResult<()> {
     conn.batch_execute(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))
 }
 
+/// Runs `f` in a plain transaction, for reads that belong together (on SQLite one snapshot of
+/// the database; it takes no write lock unless `f` writes).
+pub fn read_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(f)
+}
+
 /// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so concurrent writers wait
 /// for the lock (busy timeout) instead of failing when a read transaction would be upgraded.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>

@@ -341,7 +341,19 @@ pub fn record(
     created_by: i64,
 ) -> AppResult<(PayoutRunRow, Statement)> {
     let as_of = db::now();
-    let (statement, text, used) = compute_as_of(conn, project_id, terms_version, as_of)?;
+    let computed = compute_as_of(conn, project_id, terms_version, as_of)?;
+    store(conn, project_id, terms_version, created_by, as_of, computed)
+}
+
+/// Stores a computed run and locks the records it used.
+fn store(
+    conn: &mut DbConn,
+    project_id: i64,
+    terms_version: i32,
+    created_by: i64,
+    as_of: NaiveDateTime,
+    (statement, text, used): (Statement, String, Used),
+) -> AppResult<(PayoutRunRow, Statement)> {
     let total = Money::parse(&statement.total, statement.currency)
         .map_err(|e| AppError::Internal(e.into()))?;
     let row = payout_runs::insert(
@@ -364,8 +376,41 @@ pub fn record(
     Ok((row, statement))
 }
 
+/// What a run computed outside the write lock read: still what the data says, inside it? The
+/// project's terms, the verified results and batches as of the run's moment, and the number of
+/// records in those batches (an erasure deletes records) must all be unchanged.
+fn still_current(
+    conn: &mut DbConn,
+    project_id: i64,
+    terms_version: i32,
+    as_of: NaiveDateTime,
+    used: &Used,
+    records: i64,
+) -> AppResult<bool> {
+    let terms = projects::find(conn, project_id)?.map(|p| p.current_terms_version);
+    if terms != Some(terms_version) {
+        return Ok(false);
+    }
+    let results: Vec<i64> = outcomes::verified_as_of(conn, project_id, as_of)?
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    if results != used.results {
+        return Ok(false);
+    }
+    if batches::verified_as_of(conn, project_id, as_of)? != used.batches {
+        return Ok(false);
+    }
+    Ok(batches::record_count(conn, &used.batches)? == records)
+}
+
 /// Computes and stores a payout run from the currently verified data (government staff of the
 /// owner or the appointed evaluator). With an idempotency key, a retry returns the first run.
+///
+/// The run is computed first, in a read transaction, without the write lock (on SQLite a run over
+/// a million records would otherwise hold every other writer for seconds); the short write
+/// transaction then checks that nothing it read has changed and stores it, or, if something
+/// did, computes it again inside the lock.
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
@@ -374,14 +419,34 @@ pub fn create(
 ) -> AppResult<PayoutRunView> {
     let hash = idempotency::request_hash(&("payout-run", project_id));
     let project = may_run(conn, actor, project_id)?;
+    let terms_version = project.current_terms_version;
+    let as_of = db::now();
+    let (computed, records) = db::read_transaction(conn, |conn| {
+        let computed = compute_as_of(conn, project_id, terms_version, as_of)?;
+        let records = batches::record_count(conn, &computed.2.batches)?;
+        Ok::<_, AppError>((computed, records))
+    })?;
     db::write_transaction(conn, |conn| {
         idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
-            let (row, statement) = record(
-                conn,
-                project_id,
-                project.current_terms_version,
-                actor.user_id,
-            )?;
+            let (row, statement) =
+                if still_current(conn, project_id, terms_version, as_of, &computed.2, records)? {
+                    store(
+                        conn,
+                        project_id,
+                        terms_version,
+                        actor.user_id,
+                        as_of,
+                        computed,
+                    )?
+                } else {
+                    let project = may_run(conn, actor, project_id)?;
+                    record(
+                        conn,
+                        project_id,
+                        project.current_terms_version,
+                        actor.user_id,
+                    )?
+                };
             audit::append(
                 conn,
                 audit::AuditEntry {
