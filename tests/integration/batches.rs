@@ -331,3 +331,130 @@ async fn a_large_import_runs_as_a_job(app: TestApp) {
     );
 }
 db_test!(a_large_import_runs_as_a_job);
+
+/// Payout runs computed while batches are being verified, on separate connections at once, each
+/// reproduce to the byte from the data verified as of their moment: a run computed outside the
+/// write lock never stores a statement that misses a verification it should have counted.
+async fn runs_computed_beside_verifications_all_reproduce(app: TestApp) {
+    use seika::domain::access::Actor;
+    use seika::domain::user::Role;
+    const BATCHES: usize = 12;
+    let project = youth_project(&app).await;
+    let evaluator = app.login("evaluator@mirai.example").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let verifier = app.login("evaluator2@mirai.example").await;
+    let mut ids = Vec::new();
+    for b in 0..BATCHES {
+        // A few records each, so that every verification changes the total (the whole file
+        // reaches the payer's cap at once).
+        let body: String = YOUTH_RECORDS
+            .lines()
+            .take(4)
+            .map(|l| format!("{}\n", l.replacen('Y', &format!("B{b}-Y"), 1)))
+            .collect();
+        let res = import(&app, project, &evaluator, body.into_bytes()).await;
+        res.assert_status(StatusCode::CREATED);
+        let id = res.json()["id"].as_i64().unwrap();
+        app.post(
+            &format!("/api/v1/projects/{project}/outcome-batches/{id}/submit"),
+            Some(&evaluator),
+            &json!({}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+        ids.push(id);
+    }
+    let actor = |token: &str, role: Role| {
+        let app = &app;
+        let token = token.to_owned();
+        async move {
+            let me = app.get("/api/v1/auth/me", Some(&token)).await.json();
+            Actor {
+                user_id: me["id"].as_i64().unwrap(),
+                organization_id: me["organization"]["id"].as_i64().unwrap(),
+                role,
+            }
+        }
+    };
+    let (runner, checker) = (
+        actor(&staff, Role::GovernmentStaff).await,
+        actor(&verifier, Role::Evaluator).await,
+    );
+    let db = app.db.clone();
+    let runs: Vec<i64> = tokio::task::spawn_blocking(move || {
+        std::thread::scope(|scope| {
+            let verifying = scope.spawn(|| {
+                let mut conn = db.get().unwrap();
+                for id in &ids {
+                    seika::service::batches::review(
+                        &mut conn,
+                        &checker,
+                        project,
+                        *id,
+                        seika::service::review::Review::Verify,
+                        None,
+                    )
+                    .expect("verified");
+                }
+            });
+            let running: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut conn = db.get().unwrap();
+                        (0..BATCHES)
+                            .map(|_| {
+                                seika::service::payout_runs::create(
+                                    &mut conn, &runner, project, None,
+                                )
+                                .expect("a run")
+                                .id
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            verifying.join().unwrap();
+            running
+                .into_iter()
+                .flat_map(|r| r.join().unwrap())
+                .collect()
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(runs.len(), 2 * BATCHES);
+    let mut totals = std::collections::BTreeSet::new();
+    for run in &runs {
+        let again = app
+            .post(
+                &format!("/api/v1/projects/{project}/payout-runs/{run}/reproduce"),
+                Some(&staff),
+                &json!({}),
+            )
+            .await;
+        again.assert_status(StatusCode::OK);
+        assert_eq!(again.json()["matches"], true, "run {run}: {}", again.json());
+        let stored = app
+            .get(
+                &format!("/api/v1/projects/{project}/payout-runs/{run}"),
+                Some(&staff),
+            )
+            .await
+            .json();
+        totals.insert(stored["total"].as_str().unwrap().to_owned());
+    }
+    // Each run counted what was verified by its moment, never more than a run computed now,
+    // which counts every batch.
+    let now = app
+        .post(
+            &format!("/api/v1/projects/{project}/payout-runs"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await;
+    now.assert_status(StatusCode::CREATED);
+    let all: i64 = now.json()["total"].as_str().unwrap().parse().unwrap();
+    assert!(totals.iter().all(|t| t.parse::<i64>().unwrap() <= all));
+    assert!(all > 0);
+}
+db_test!(runs_computed_beside_verifications_all_reproduce);

@@ -101,12 +101,19 @@ impl AuditRow {
     }
 }
 
-/// Appends an entry. Call inside the write transaction of the change it records, so the change
-/// and its audit entry commit or roll back together.
-pub fn append(conn: &mut DbConn, entry: AuditEntry<'_>) -> QueryResult<AuditRow> {
+/// On PostgreSQL, takes the audit chain's lock until the transaction ends (re-entrant; nothing on
+/// SQLite, whose write transactions hold the database's one write lock).
+pub fn lock_chain(conn: &mut DbConn) -> QueryResult<()> {
     if let DbConn::Postgres(pg) = conn {
         pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))?;
     }
+    Ok(())
+}
+
+/// Appends an entry. Call inside the write transaction of the change it records, so the change
+/// and its audit entry commit or roll back together.
+pub fn append(conn: &mut DbConn, entry: AuditEntry<'_>) -> QueryResult<AuditRow> {
+    lock_chain(conn)?;
     let last: Option<(i64, String)> = audit_log::table
         .order(audit_log::seq.desc())
         .select((audit_log::seq, audit_log::hash))

@@ -313,7 +313,8 @@ where
 }
 
 /// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so concurrent writers wait
-/// for the lock (busy timeout) instead of failing when a read transaction would be upgraded.
+/// for the lock (busy timeout) instead of failing when a read transaction would be upgraded; on
+/// PostgreSQL it takes the audit chain's lock first, with the same effect.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
@@ -321,7 +322,14 @@ where
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let DbConn::Sqlite(sqlite) = conn else {
-        return conn.transaction(f);
+        // PostgreSQL: the audit chain's lock first, which every write takes anyway to append its
+        // entry. Write transactions then follow each other as on SQLite, so the moments they
+        // record (a batch's `reviewed_at`) are in commit order: a payout run stored "as of" a
+        // moment has seen every record verified before it, and reproduces.
+        return conn.transaction(|conn| {
+            audit::lock_chain(conn)?;
+            f(conn)
+        });
     };
     // Inside a transaction already (the demo loader calls services in its own): a savepoint.
     if AnsiTransactionManager::transaction_manager_status_mut(sqlite)
