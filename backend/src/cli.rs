@@ -243,6 +243,10 @@ struct ServeArgs {
     /// instance takes it over.
     #[arg(long, env = "SEIKA_JOB_STALE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(2..=3600))]
     job_stale_secs: u64,
+    /// Days a finished job (its result, its input and its idempotency key) is kept before it is
+    /// deleted; payout runs and imported batches a job stored are kept regardless.
+    #[arg(long, env = "SEIKA_JOB_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    job_retention_days: u64,
 }
 
 /// Parses the command line, runs the command and maps failure to a non-zero exit code.
@@ -280,6 +284,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 jwt_previous_secrets: args.jwt_previous_secrets,
                 job_workers: args.job_workers as usize,
                 job_stale_after: Duration::from_secs(args.job_stale_secs),
+                job_retention: Duration::from_secs(args.job_retention_days * 24 * 3600),
             }))?;
             Ok(ExitCode::SUCCESS)
         }

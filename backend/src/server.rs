@@ -24,6 +24,8 @@ pub struct ServeOptions {
     pub job_workers: usize,
     /// How long a running job may go without a heartbeat before this instance takes it over.
     pub job_stale_after: std::time::Duration,
+    /// How long finished jobs are kept.
+    pub job_retention: std::time::Duration,
 }
 
 /// Connects, migrates and opens a database, as `serve` and `migrate` do before anything else.
@@ -77,6 +79,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         jwt_previous_secrets,
         job_workers,
         job_stale_after,
+        job_retention,
     } = options;
     tracing::info!(database = %database_url.redacted(), "opening database");
     let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -100,6 +103,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         crate::service::jobs::WorkerOptions {
             workers: job_workers,
             stale_after: job_stale_after,
+            retention: job_retention,
             ..Default::default()
         },
         state.job_wakeup.clone(),

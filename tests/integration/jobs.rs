@@ -566,3 +566,88 @@ async fn a_job_that_stopped_too_often_fails_readably(app: TestApp) {
     );
 }
 db_test!(a_job_that_stopped_too_often_fails_readably);
+
+/// Finished jobs are deleted once past their retention (their results, inputs and idempotency
+/// keys with them), newer ones are kept, and queued or running jobs are never deleted.
+async fn finished_jobs_are_forgotten_after_their_retention(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let url = format!("/api/v1/projects/{kobe}/payout-run-jobs");
+    let mut ids = Vec::new();
+    for key in ["old", "recent"] {
+        let queued = submit(&app, &staff, &url, Some(key), &json!({})).await;
+        queued.assert_status(StatusCode::ACCEPTED);
+        let id = queued.json()["id"].as_i64().unwrap();
+        assert_eq!(finished(&app, &staff, id).await["status"], "succeeded");
+        ids.push(id);
+    }
+    let (old, recent) = (ids[0], ids[1]);
+    app.with_conn(move |conn| {
+        queue::backdate_finished(conn, old, 31 * 24 * 3600).unwrap();
+        queue::backdate_finished(conn, recent, 24 * 3600).unwrap();
+    })
+    .await;
+    let forgotten =
+        seika::service::jobs::forget_finished(&app.db, seika::service::jobs::DEFAULT_RETENTION)
+            .await
+            .unwrap();
+    assert_eq!(forgotten, 1);
+    app.get(&format!("/api/v1/jobs/{old}"), Some(&staff))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    app.get(&format!("/api/v1/jobs/{recent}"), Some(&staff))
+        .await
+        .assert_status(StatusCode::OK);
+    // The run the old job stored is kept; its key may name a new job now.
+    let runs = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/payout-runs"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    assert!(runs.as_array().unwrap().len() >= 2);
+    let again = submit(&app, &staff, &url, Some("old"), &json!({})).await;
+    again.assert_status(StatusCode::ACCEPTED);
+    assert_ne!(again.json()["id"].as_i64().unwrap(), old);
+    assert_eq!(
+        finished(&app, &staff, again.json()["id"].as_i64().unwrap()).await["status"],
+        "succeeded"
+    );
+    // A queued job is never deleted, however old the cut-off (inside a transaction the worker
+    // cannot see into, rolled back).
+    let user_id = app.get("/api/v1/auth/me", Some(&staff)).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    app.with_conn(move |conn| {
+        use diesel::Connection;
+        let kept = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            let waiting = queue::insert(
+                conn,
+                &NewJob {
+                    kind: "simulation",
+                    project_id: kobe,
+                    requested_by: user_id,
+                    idempotency_key: None,
+                    input: "{}",
+                    progress_total: 1,
+                },
+            )?;
+            let tomorrow = seika::db::now() + chrono::Duration::days(1);
+            let deleted = queue::forget_finished(conn, tomorrow)?;
+            let kept = queue::find(conn, waiting.id)?.is_some();
+            assert!(deleted >= 2, "every finished job is older than tomorrow");
+            Err::<bool, _>(if kept {
+                diesel::result::Error::RollbackTransaction
+            } else {
+                diesel::result::Error::NotFound
+            })
+        });
+        assert!(
+            matches!(kept, Err(diesel::result::Error::RollbackTransaction)),
+            "the queued job was kept: {kept:?}"
+        );
+    })
+    .await;
+}
+db_test!(finished_jobs_are_forgotten_after_their_retention);

@@ -248,6 +248,25 @@ pub fn finish(
     Ok(rows == 1)
 }
 
+/// Deletes finished jobs (succeeded or failed) that finished before `before`: their results,
+/// problems and inputs (an imported file among them) and their idempotency keys. Queued and
+/// running jobs are never deleted.
+pub fn forget_finished(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        jobs::table
+            .filter(jobs::status.eq_any(["succeeded", "failed"]))
+            .filter(jobs::finished_at.lt(before)),
+    )
+    .execute(conn)
+}
+
+/// Sets a finished job's end into the past (tests of the retention period).
+pub fn backdate_finished(conn: &mut DbConn, id: i64, seconds: i64) -> QueryResult<usize> {
+    diesel::update(jobs::table.find(id))
+        .set(jobs::finished_at.eq(Some(now() - chrono::Duration::seconds(seconds))))
+        .execute(conn)
+}
+
 /// Sets a job's heartbeat into the past, as if its instance had died (tests and fault checks).
 pub fn backdate_heartbeat(conn: &mut DbConn, id: i64, seconds: i64) -> QueryResult<usize> {
     diesel::update(jobs::table.find(id))

@@ -421,6 +421,8 @@ pub struct WorkerOptions {
     pub poll: Duration,
     /// How long a running job may go without a heartbeat before another instance takes it over.
     pub stale_after: Duration,
+    /// How long a finished job (its result, its input, its idempotency key) is kept.
+    pub retention: Duration,
 }
 
 impl Default for WorkerOptions {
@@ -435,12 +437,40 @@ impl Default for WorkerOptions {
             workers: 1,
             poll: Duration::from_millis(500),
             stale_after: Duration::from_secs(queue::STALE_AFTER_SECONDS.unsigned_abs()),
+            retention: DEFAULT_RETENTION,
         }
     }
 }
 
+/// Finished jobs are kept this long by default (30 days).
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// How often an instance deletes the finished jobs past their retention.
+const FORGET_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes the finished jobs that finished more than `retention` ago; how many.
+pub async fn forget_finished(db: &Db, retention: Duration) -> AppResult<usize> {
+    let age = chrono::Duration::from_std(retention).map_err(|e| AppError::Internal(e.into()))?;
+    db.run(move |conn| Ok::<_, AppError>(queue::forget_finished(conn, db::now() - age)?))
+        .await
+}
+
 /// Starts this instance's workers on the runtime; `wake` is notified when a job is queued here.
+/// Every instance (with workers or not) also deletes finished jobs past their retention, hourly.
 pub fn spawn_workers(db: Db, options: WorkerOptions, wake: Arc<tokio::sync::Notify>) {
+    {
+        let (db, retention) = (db.clone(), options.retention);
+        tokio::spawn(async move {
+            loop {
+                match forget_finished(&db, retention).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(jobs = n, "finished jobs past their retention deleted"),
+                    Err(e) => tracing::warn!(error = %e, "job queue unavailable"),
+                }
+                tokio::time::sleep(FORGET_EVERY).await;
+            }
+        });
+    }
     for _ in 0..options.workers {
         let (db, options, wake) = (db.clone(), options.clone(), wake.clone());
         tokio::spawn(async move {
