@@ -479,18 +479,25 @@ fn measure_jobs(backend: &str, database_url: &str) {
         .map(|i| {
             let (addr, staff) = (addr.clone(), staff.clone());
             std::thread::spawn(move || {
-                let (path, body) = if i % 2 == 0 {
-                    (format!("/api/v1/projects/{kobe}/payout-run-jobs"), json!({}))
+                // Each run request with a key of its own, as from 32 different people: the same
+                // person asking again while a run waits would join it.
+                let (path, body, key) = if i % 2 == 0 {
+                    (
+                        format!("/api/v1/projects/{kobe}/payout-run-jobs"),
+                        json!({}),
+                        format!("Idempotency-Key: bench-run-{i}\r\n"),
+                    )
                 } else {
                     (
                         format!("/api/v1/projects/{kobe}/simulation-jobs"),
                         json!({"runs": 10000, "seed": i, "assumptions": [
                             {"metric": "egfr_decline_suppression", "tranche": "final",
                              "distribution": {"kind": "normal", "mean": "0.329", "standard_error": "0.12"}}]}),
+                        String::new(),
                     )
                 };
                 let mut c = connect(&addr);
-                exchange(&mut c, &addr, "POST", &path, Some(&staff), "", Some(&body)).0
+                exchange(&mut c, &addr, "POST", &path, Some(&staff), &key, Some(&body)).0
             })
         })
         .collect();
