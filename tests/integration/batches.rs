@@ -336,7 +336,6 @@ db_test!(a_large_import_runs_as_a_job);
 /// reproduce to the byte from the data verified as of their moment: a run computed outside the
 /// write lock never stores a statement that misses a verification it should have counted.
 async fn runs_computed_beside_verifications_all_reproduce(app: TestApp) {
-    use seika::domain::access::Actor;
     use seika::domain::user::Role;
     const BATCHES: usize = 12;
     let project = youth_project(&app).await;
@@ -364,21 +363,9 @@ async fn runs_computed_beside_verifications_all_reproduce(app: TestApp) {
         .assert_status(StatusCode::OK);
         ids.push(id);
     }
-    let actor = |token: &str, role: Role| {
-        let app = &app;
-        let token = token.to_owned();
-        async move {
-            let me = app.get("/api/v1/auth/me", Some(&token)).await.json();
-            Actor {
-                user_id: me["id"].as_i64().unwrap(),
-                organization_id: me["organization"]["id"].as_i64().unwrap(),
-                role,
-            }
-        }
-    };
     let (runner, checker) = (
-        actor(&staff, Role::GovernmentStaff).await,
-        actor(&verifier, Role::Evaluator).await,
+        app.actor(&staff, Role::GovernmentStaff).await,
+        app.actor(&verifier, Role::Evaluator).await,
     );
     let db = app.db.clone();
     let runs: Vec<i64> = tokio::task::spawn_blocking(move || {

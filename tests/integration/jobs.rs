@@ -30,6 +30,24 @@ pub async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
     }
 }
 
+/// A job as the queue stores it, for inserting directly (bypassing the API's checks).
+fn new_job<'a>(
+    kind: &'a str,
+    project_id: i64,
+    requested_by: i64,
+    key: Option<&'a str>,
+    input: &'a str,
+) -> NewJob<'a> {
+    NewJob {
+        kind,
+        project_id,
+        requested_by,
+        idempotency_key: key,
+        input,
+        progress_total: 1,
+    }
+}
+
 async fn submit(
     app: &TestApp,
     token: &str,
@@ -220,17 +238,7 @@ async fn a_job_left_by_a_stopped_instance_is_taken_over_once(app: TestApp) {
         .with_conn(move |conn| {
             use diesel::Connection;
             conn.transaction::<_, diesel::result::Error, _>(|conn| {
-                let job = queue::insert(
-                    conn,
-                    &NewJob {
-                        kind: "payout_run",
-                        project_id: kobe,
-                        requested_by: user_id,
-                        idempotency_key: None,
-                        input: "{}",
-                        progress_total: 1,
-                    },
-                )?;
+                let job = queue::insert(conn, &new_job("payout_run", kobe, user_id, None, "{}"))?;
                 let taken = queue::claim(conn, "dead-instance", 30)?.unwrap();
                 assert_eq!(taken.id, job.id);
                 Ok(job.id)
@@ -305,14 +313,13 @@ async fn concurrent_claims_take_each_job_once(app: TestApp) {
                 .map(|i| {
                     queue::insert(
                         conn,
-                        &NewJob {
-                            kind: "simulation",
-                            project_id: kobe,
-                            requested_by: user_id,
-                            idempotency_key: None,
-                            input: &format!("{{\"not a simulation\": {i}}}"),
-                            progress_total: 1,
-                        },
+                        &new_job(
+                            "simulation",
+                            kobe,
+                            user_id,
+                            None,
+                            &format!("{{\"not a simulation\": {i}}}"),
+                        ),
                     )
                     .unwrap()
                     .id
@@ -378,16 +385,11 @@ db_test!(concurrent_claims_take_each_job_once);
 /// worth of requests at once, on separate connections, each get a job, with exactly one stored
 /// run per job that ran.
 async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
-    use seika::domain::access::Actor;
-    use seika::domain::user::Role;
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     let staff = app.login("staff@kobe-city.example").await;
-    let me = app.get("/api/v1/auth/me", Some(&staff)).await.json();
-    let actor = Actor {
-        user_id: me["id"].as_i64().unwrap(),
-        organization_id: me["organization"]["id"].as_i64().unwrap(),
-        role: Role::GovernmentStaff,
-    };
+    let actor = app
+        .actor(&staff, seika::domain::user::Role::GovernmentStaff)
+        .await;
     let runs = format!("/api/v1/projects/{kobe}/payout-runs");
     let count = |list: Value| list.as_array().unwrap().len();
     let before = count(app.get(&runs, Some(&staff)).await.json());
@@ -408,14 +410,7 @@ async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
                     .transaction::<_, diesel::result::Error, _>(|conn| {
                         queue::insert(
                             conn,
-                            &NewJob {
-                                kind: "payout_run",
-                                project_id: kobe,
-                                requested_by: actor.user_id,
-                                idempotency_key: None,
-                                input: "{}",
-                                progress_total: 1,
-                            },
+                            &new_job("payout_run", kobe, actor.user_id, None, "{}"),
                         )
                     })
                     .map(|row| row.id);
@@ -519,14 +514,7 @@ async fn a_job_that_stopped_too_often_fails_readably(app: TestApp) {
             conn.transaction::<_, diesel::result::Error, _>(|conn| {
                 let job = queue::insert(
                     conn,
-                    &NewJob {
-                        kind: "payout_run",
-                        project_id: kobe,
-                        requested_by: user_id,
-                        idempotency_key: Some("stops"),
-                        input: "{}",
-                        progress_total: 1,
-                    },
+                    &new_job("payout_run", kobe, user_id, Some("stops"), "{}"),
                 )?;
                 for attempt in 1..=queue::MAX_ATTEMPTS {
                     let taken = queue::claim(conn, &format!("dying-{attempt}"), 30)?.unwrap();
@@ -622,17 +610,7 @@ async fn finished_jobs_are_forgotten_after_their_retention(app: TestApp) {
     app.with_conn(move |conn| {
         use diesel::Connection;
         let kept = conn.transaction::<_, diesel::result::Error, _>(|conn| {
-            let waiting = queue::insert(
-                conn,
-                &NewJob {
-                    kind: "simulation",
-                    project_id: kobe,
-                    requested_by: user_id,
-                    idempotency_key: None,
-                    input: "{}",
-                    progress_total: 1,
-                },
-            )?;
+            let waiting = queue::insert(conn, &new_job("simulation", kobe, user_id, None, "{}"))?;
             let tomorrow = seika::db::now() + chrono::Duration::days(1);
             let deleted = queue::forget_finished(conn, tomorrow)?;
             let kept = queue::find(conn, waiting.id)?.is_some();

@@ -304,6 +304,20 @@ impl TestApp {
     }
 
     /// Logs in a demo user and returns the access token.
+    /// The actor a token stands for, as the service layer takes it (user, organization, role).
+    pub async fn actor(
+        &self,
+        token: &str,
+        role: seika::domain::user::Role,
+    ) -> seika::domain::access::Actor {
+        let me = self.get("/api/v1/auth/me", Some(token)).await.json();
+        seika::domain::access::Actor {
+            user_id: me["id"].as_i64().unwrap(),
+            organization_id: me["organization"]["id"].as_i64().unwrap(),
+            role,
+        }
+    }
+
     pub async fn login(&self, email: &str) -> String {
         self.login_with(email, seika::demo::DEMO_PASSWORD).await
     }
