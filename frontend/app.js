@@ -1896,7 +1896,7 @@
     return null;
   };
 
-  const editor = { data: null, owner: null, templates: null, timer: null };
+  const editor = { data: null, owner: null, templates: null, orgs: null, timer: null };
   const draftKey = (scope) => `seika.draft.${state.user.id}.${scope}`;
   const saveDraft = () => {
     if (state.user && editor.data) store.setItem(draftKey(editor.data.scope), JSON.stringify(editor.data));
@@ -2114,7 +2114,7 @@
   };
 
   /** The editor page: register (`mode` "new") or amend (`mode` "amend") a contract. */
-  const contractEditor = async ({ mode, projectId, current }) => {
+  const contractEditor = async ({ mode, projectId, current, redraw = false }) => {
     const scope = mode === "new" ? "new" : `amend-${projectId}`;
     if (!editor.data || editor.owner !== state.user.id || editor.data.scope !== scope) {
       editor.data = JSON.parse(store.getItem(draftKey(scope)) || "null");
@@ -2123,10 +2123,13 @@
     if (mode === "amend" && (!editor.data || editor.data.basis !== current.terms_version)) {
       editor.data = { scope, basis: current.terms_version, terms: structuredClone(current.terms), meta: { reason: "", effective_from: new Date().toISOString().slice(0, 10) } };
     }
+    // Drawn again after a change of structure: with the organizations already loaded, so that the
+    // form is replaced at once and nothing typed meanwhile lands in the form being replaced.
     const [orgs, templates] = await Promise.all([
-      api("GET", "/organizations?per_page=200"),
+      redraw && editor.orgs ? editor.orgs : api("GET", "/organizations?per_page=200"),
       mode === "new" && !editor.data ? (editor.templates ? { ok: true, data: editor.templates } : api("GET", "/contract-templates")) : null,
     ]);
+    if (orgs.ok) editor.orgs = orgs;
     const ctx = { ...editorContext(orgs), mode };
     const message = h("div", { id: "editor-message", "aria-live": "polite" });
 
@@ -2355,7 +2358,7 @@
       clearTimeout(editor.timer);
       editor.timer = setTimeout(check, 250);
     });
-    rerender = () => (mode === "new" ? viewNewProject() : viewAmend(projectId));
+    rerender = () => contractEditor({ mode, projectId, current, redraw: true });
     const heading = mode === "new" ? t("new.title") : `${t("amend.title")}: ${titleOf(current)}`;
     page(heading, h("p", { class: "lead", id: "editor-lead", text: t(mode === "new" ? "ed.leadNew" : "ed.leadAmend") }), nav, message, form);
     // After a change of structure (a row added, a rule type chosen) the page is drawn again:
