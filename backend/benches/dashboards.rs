@@ -507,13 +507,7 @@ fn measure_jobs(backend: &str, database_url: &str) {
         .map(|t| t.join().expect("submitter"))
         .collect();
     let refused = statuses.iter().filter(|s| **s != 202).count();
-    loop {
-        let open = call(&addr, "GET", "/api/v1/jobs", Some(&staff), None);
-        if open.as_array().is_some_and(Vec::is_empty) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    drain_jobs(&addr, &staff);
     let drained = started.elapsed().as_secs_f64();
     println!(
         "{{\"backend\":\"{backend}\",\"step\":\"jobs\",\"jobs\":{CONNECTIONS},\"refused\":{refused},\
