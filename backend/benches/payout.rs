@@ -19,8 +19,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use seika::db::{self, DatabaseUrl, PoolOptions, batches, organizations, projects, users};
-use seika::engine::{self, contract::Contract, outcomes::Outcomes};
+use seika_core::{contract::Contract, outcomes::Outcomes};
+use seika_db::{self as db, DatabaseUrl, PoolOptions, batches, organizations, projects, users};
+use seika_engine as engine;
 
 const OUTCOMES: [&str; 5] = [
     "contact",
@@ -190,7 +191,7 @@ fn run_read(url: &DatabaseUrl, label: &str, n: usize) -> serde_json::Value {
     let mut conn = db.get().unwrap();
     let before = peak_rss_mb();
     let started = Instant::now();
-    let mut into = engine::outcomes::ParticipantOutcomes::default();
+    let mut into = seika_core::outcomes::ParticipantOutcomes::default();
     batches::load_records(&mut conn, &[batch], &mut into).unwrap();
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(into.len(), n);
@@ -211,14 +212,14 @@ fn run_import(url: &DatabaseUrl, rows: usize, xlsx: bool) -> serde_json::Value {
         let table: Vec<Vec<String>> = records(rows)
             .map(|(p, o, d)| vec![p, o.to_owned(), d.format("%Y/%m/%d").to_string()])
             .collect();
-        seika::domain::sheet::write_xlsx("records", &headers, &table).unwrap()
+        seika_formats::sheet::write_xlsx("records", &headers, &table).unwrap()
     } else {
         csv.clone().into_bytes()
     };
     let allowed: Vec<String> = OUTCOMES.iter().map(|s| s.to_string()).collect();
     let before = peak_rss_mb();
     let started = Instant::now();
-    let parsed = engine::participant_csv::parse(&file, &allowed).expect("a valid table");
+    let parsed = seika_formats::participant_csv::parse(&file, &allowed).expect("a valid table");
     let records: Vec<batches::NewRecord> = parsed
         .into_iter()
         .map(|r| batches::NewRecord {
@@ -253,7 +254,7 @@ fn run_import(url: &DatabaseUrl, rows: usize, xlsx: bool) -> serde_json::Value {
 /// 10,000 Monte Carlo runs of a five-metric contract with a three-class waterfall (Kobe's terms
 /// with two more linear metrics), on every core.
 fn run_simulation(runs: u32) -> serde_json::Value {
-    use seika::engine::simulate::{Assumption, Distribution, SimulationInput, simulate};
+    use seika_engine::simulate::{Assumption, Distribution, SimulationInput, simulate};
     let mut contract: serde_json::Value = serde_json::from_str(include_str!(
         "../../docs/examples/kobe-dialysis.contract.json"
     ))
@@ -273,8 +274,10 @@ fn run_simulation(runs: u32) -> serde_json::Value {
             .push(serde_json::json!({"metric": id, "tranche": "final", "value": value}));
     }
     contract["max_total_payment"] = serde_json::json!("36060000");
-    let contract = engine::input::contract_from_json(contract.to_string().as_bytes()).unwrap();
-    let outcomes: Outcomes = engine::input::from_json(outcomes.to_string().as_bytes()).unwrap();
+    let contract =
+        seika_formats::input::contract_from_json(contract.to_string().as_bytes()).unwrap();
+    let outcomes: Outcomes =
+        seika_formats::input::from_json(outcomes.to_string().as_bytes()).unwrap();
     let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
     let normal = |metric: &str, tranche: &str, mean: &str, se: &str| Assumption {
         metric: metric.into(),

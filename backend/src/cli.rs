@@ -7,9 +7,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::api::HttpConfig;
-use crate::db::{DatabaseUrl, PoolOptions};
-use crate::domain::user::Role;
 use crate::telemetry::{self, LogFormat};
+use seika_core::user::Role;
+use seika_db::{DatabaseUrl, PoolOptions};
 
 /// Default database: an SQLite file created on first start, relative to the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://seika-data/seika.db";
@@ -291,7 +291,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Add(args)) => add_user(args),
         Command::Payout(args) => payout(&args),
         Command::Schema { name } => {
-            let schema = crate::engine::json_schema(&name)
+            let schema = seika_engine::json_schema(&name)
                 .ok_or_else(|| anyhow::anyhow!("no schema named {name}"))?;
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
@@ -300,9 +300,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let db =
                 crate::server::open_database(&args.database.database_url, &args.database.pool())?;
             let mut conn = db.get()?;
-            let run = crate::db::payout_runs::find_any(&mut conn, args.run)?
+            let run = seika_db::payout_runs::find_any(&mut conn, args.run)?
                 .ok_or_else(|| anyhow::anyhow!("no payout run {}", args.run))?;
-            let report = crate::service::payout_runs::reproduce(&mut conn, &run)
+            let report = seika_service::payout_runs::reproduce(&mut conn, &run)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             if report.matches {
@@ -350,7 +350,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(AuditCommand::Verify(args)) => {
             let db = crate::server::open_database(&args.database_url, &args.pool())?;
-            let report = crate::db::audit::verify_chain(&mut *db.get()?)?;
+            let report = seika_db::audit::verify_chain(&mut *db.get()?)?;
             match report.first_broken {
                 None => {
                     println!("audit chain intact: {} entries", report.entries);
@@ -378,7 +378,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn add_user(args: UserAddArgs) -> anyhow::Result<ExitCode> {
-    use crate::db::organizations;
+    use seika_db::organizations;
     let password = match std::env::var("SEIKA_NEW_USER_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -407,14 +407,14 @@ fn add_user(args: UserAddArgs) -> anyhow::Result<ExitCode> {
         )?,
         None => anyhow::bail!("no organization with slug `{slug}`"),
     };
-    let input = crate::service::users::NewUserInput {
+    let input = seika_service::users::NewUserInput {
         email: args.email,
         display_name: args.name,
         role: args.role,
         organization_id: organization.id,
         password,
     };
-    match crate::service::users::create_user(&mut conn, None, &input) {
+    match seika_service::users::create_user(&mut conn, None, &input) {
         Ok(user) => {
             println!(
                 "created user {} ({}) in {}",
@@ -424,7 +424,7 @@ fn add_user(args: UserAddArgs) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(crate::error::AppError::Validation(errors)) => {
+        Err(seika_service::error::AppError::Validation(errors)) => {
             for e in errors {
                 eprintln!("error: {}: expected {}", e.field, e.message);
             }
@@ -435,7 +435,7 @@ fn add_user(args: UserAddArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Reports problems in an input file on stderr: the file, the place and what was expected.
-fn report(file: &std::path::Path, issues: &[crate::engine::contract::Issue]) {
+fn report(file: &std::path::Path, issues: &[seika_core::contract::Issue]) {
     for issue in issues {
         if issue.path.is_empty() {
             eprintln!("error: {}: {}", file.display(), issue.message);
@@ -451,7 +451,8 @@ fn report(file: &std::path::Path, issues: &[crate::engine::contract::Issue]) {
 }
 
 fn payout(args: &PayoutArgs) -> anyhow::Result<ExitCode> {
-    use crate::engine::{EngineError, compute, input};
+    use seika_engine::{EngineError, compute};
+    use seika_formats::input;
     let read = |path: &std::path::Path| {
         std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
     };

@@ -4,11 +4,11 @@
 
 use chrono::NaiveDate;
 
-use crate::db::{self, DbConn, organizations, outcomes, projects, users};
-use crate::domain::organization::OrganizationKind;
-use crate::domain::password;
-use crate::domain::user::Role;
-use crate::engine::outcomes::Outcomes;
+use seika_core::organization::OrganizationKind;
+use seika_core::outcomes::Outcomes;
+use seika_core::password;
+use seika_core::user::Role;
+use seika_db::{self as db, DbConn, organizations, outcomes, projects, users};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "seika-demo-2026";
@@ -348,13 +348,8 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
             }
             let staff = users::find_by_email(conn, "staff@kobe-city.example")?
                 .ok_or_else(|| anyhow::anyhow!("demo staff missing"))?;
-            crate::service::payout_runs::record(
-                conn,
-                kobe.id,
-                kobe.current_terms_version,
-                staff.id,
-            )
-            .map_err(|e| anyhow::anyhow!("demo payout run: {e}"))?;
+            seika_service::payout_runs::record(conn, kobe.id, kobe.current_terms_version, staff.id)
+                .map_err(|e| anyhow::anyhow!("demo payout run: {e}"))?;
             summary.payout_runs_created += 1;
         }
         if db::claims::list(conn, kobe.id)?.is_empty() {
@@ -373,12 +368,12 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 /// on paper by the city on the provider's behalf, returned once for a wrong registration number,
 /// resubmitted, accepted and paid in FY2018; the final tranche claimed, accepted and paid ten days
 /// late in FY2020; each tranche's distributions to investors recorded.
-fn kobe_claims(conn: &mut DbConn, kobe: i64) -> crate::error::AppResult<usize> {
-    use crate::domain::access::Actor;
-    use crate::service::{claims, distributions};
-    let actor = |conn: &mut DbConn, email: &str| -> crate::error::AppResult<Actor> {
+fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<usize> {
+    use seika_core::access::Actor;
+    use seika_service::{claims, distributions};
+    let actor = |conn: &mut DbConn, email: &str| -> seika_service::error::AppResult<Actor> {
         let user = users::find_by_email(conn, email)?
-            .ok_or_else(|| crate::error::AppError::not_found("demo user"))?;
+            .ok_or_else(|| seika_service::error::AppError::not_found("demo user"))?;
         Ok(Actor {
             user_id: user.id,
             organization_id: user.organization_id,
@@ -390,9 +385,9 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> crate::error::AppResult<usize> {
     let run = db::payout_runs::list(conn, kobe)?
         .into_iter()
         .next()
-        .ok_or_else(|| crate::error::AppError::not_found("demo payout run"))?;
+        .ok_or_else(|| seika_service::error::AppError::not_found("demo payout run"))?;
     let dpp = organizations::find_by_slug(conn, "dpp-health-partners")?
-        .ok_or_else(|| crate::error::AppError::not_found("demo provider"))?
+        .ok_or_else(|| seika_service::error::AppError::not_found("demo provider"))?
         .id;
     let claim =
         |tranche: &str, issued: NaiveDate, received: NaiveDate, what: &str| claims::ClaimInput {
@@ -500,7 +495,7 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> crate::error::AppResult<usize> {
     )?;
 
     // What the assembly approved: the NHI special account's appropriations and the 債務負担行為.
-    use crate::service::budgets;
+    use seika_service::budgets;
     for (fiscal_year, amount) in [(2018, 26_200_000), (2020, 7_860_000)] {
         budgets::add_line(
             conn,

@@ -1,18 +1,14 @@
 //! Seika (成果): a platform for Social Impact Bonds and other outcome-based contracts.
 //!
-//! Layers, with dependencies pointing inwards: [`api`] and [`web`] (axum) → [`service`] (the use
-//! cases) → [`db`] (diesel) → [`domain`] and [`engine`] (pure). [`cli`], [`demo`] and [`server`]
-//! call services, never handlers.
+//! This crate is the `seika` binary's library: HTTP ([`api`], [`web`]), start-up ([`server`]),
+//! the command line ([`cli`]) and the demo data. The layers below it are crates of their own, so
+//! the compiler holds the layering: `seika-service` (use cases) → `seika-db` (diesel) →
+//! `seika-engine` and `seika-formats` (pure) → `seika-core`. See docs/ARCHITECTURE.md.
 
 pub mod api;
 pub mod cli;
-pub mod db;
 pub mod demo;
-pub mod domain;
-pub mod engine;
-pub mod error;
 pub mod seed;
 pub mod server;
-pub mod service;
 pub mod telemetry;
 pub mod web;

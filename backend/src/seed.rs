@@ -7,8 +7,8 @@
 
 use chrono::NaiveDate;
 
-use crate::db::{self, DbConn, batches, organizations, projects, users};
-use crate::domain::password;
+use seika_core::password;
+use seika_db::{self as db, DbConn, batches, organizations, projects, users};
 
 /// How large a market to make.
 #[derive(Debug, Clone)]

@@ -7,8 +7,8 @@ use tokio::net::TcpListener;
 
 use crate::api::session::load_signing_keys;
 use crate::api::{AppState, HttpConfig};
-use crate::db::{DatabaseUrl, Db, PoolOptions, migrations};
 use crate::demo;
+use seika_db::{DatabaseUrl, Db, PoolOptions, migrations};
 
 pub struct ServeOptions {
     pub addr: SocketAddr,
@@ -53,7 +53,7 @@ pub fn backup(url: &DatabaseUrl, to: &std::path::Path) -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("the backup path must be UTF-8"))?
                 .to_owned();
             let mut conn = url.connect()?;
-            crate::db::vacuum_into(&mut conn, &target).context("VACUUM INTO")?;
+            seika_db::vacuum_into(&mut conn, &target).context("VACUUM INTO")?;
         }
         DatabaseUrl::Postgres(pg) => {
             let status = std::process::Command::new("pg_dump")
@@ -98,9 +98,9 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     let state = AppState::new(db, http, keys);
-    crate::service::jobs::spawn_workers(
+    seika_service::jobs::spawn_workers(
         state.db.clone(),
-        crate::service::jobs::WorkerOptions {
+        seika_service::jobs::WorkerOptions {
             workers: job_workers,
             stale_after: job_stale_after,
             retention: job_retention,

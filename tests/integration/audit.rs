@@ -18,7 +18,7 @@ fn seika(database_url: &str) -> Command {
 /// How many entries the log holds now (the demo's claims are entered through the services and
 /// audited).
 async fn entries_now(app: &TestApp) -> i64 {
-    app.with_conn(|conn| seika::db::audit::count(conn).unwrap())
+    app.with_conn(|conn| seika_db::audit::count(conn).unwrap())
         .await
 }
 
@@ -79,7 +79,7 @@ async fn tampering_is_detected_and_named(app: TestApp) {
     // Someone edits this test's second entry directly in the database.
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::audit_log;
+        use seika_db::schema::audit_log;
         diesel::update(audit_log::table.filter(audit_log::seq.eq(before + 2)))
             .set(audit_log::after_state.eq(r#"{"slug":"forged"}"#))
             .execute(conn)
@@ -203,7 +203,7 @@ async fn two_instances_keep_one_intact_chain(app: TestApp) {
     let seqs: Vec<i64> = app
         .with_conn(|conn| {
             use diesel::prelude::*;
-            use seika::db::schema::audit_log;
+            use seika_db::schema::audit_log;
             audit_log::table
                 .select(audit_log::seq)
                 .order(audit_log::seq.asc())
@@ -288,8 +288,8 @@ async fn a_backup_restores_with_an_intact_chain_and_reproducible_runs(app: TestA
     let runs: Vec<i64> = app
         .with_conn(|conn| {
             use diesel::prelude::*;
-            seika::db::schema::payout_runs::table
-                .select(seika::db::schema::payout_runs::id)
+            seika_db::schema::payout_runs::table
+                .select(seika_db::schema::payout_runs::id)
                 .load(conn)
                 .unwrap()
         })

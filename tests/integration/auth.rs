@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::util::{TestApp, db_test};
 use seika::api::session::{AuthKeys, issue_token};
-use seika::domain::user::Role;
+use seika_core::user::Role;
 
 const ADMIN: &str = "admin@seika.example";
 const CITY: &str = "staff@kobe-city.example";
@@ -79,13 +79,9 @@ async fn repeated_failures_are_throttled_per_account(app: TestApp) {
 db_test!(repeated_failures_are_throttled_per_account);
 
 /// A token for the demo city user, made outside the server with chosen times, key and algorithm.
-async fn city_user(app: &TestApp) -> seika::db::users::UserRow {
-    app.with_conn(|conn| {
-        seika::db::users::find_by_email(conn, CITY)
-            .unwrap()
-            .unwrap()
-    })
-    .await
+async fn city_user(app: &TestApp) -> seika_db::users::UserRow {
+    app.with_conn(|conn| seika_db::users::find_by_email(conn, CITY).unwrap().unwrap())
+        .await
 }
 
 async fn server_key(app: &TestApp) -> AuthKeys {
@@ -254,7 +250,7 @@ async fn disabled_and_deleted_users_lose_access(app: TestApp) {
 
     app.with_conn(|conn| {
         use diesel::prelude::*;
-        use seika::db::schema::users;
+        use seika_db::schema::users;
         diesel::delete(users::table.filter(users::email.eq("provider@dpp.example")))
             .execute(conn)
             .unwrap();

@@ -274,7 +274,7 @@ struct Ids {
 /// Gives Hachioji (which the demo leaves without data) a verified result, a batch and a run.
 async fn seed(app: &TestApp, code: &'static str) -> Ids {
     app.with_conn(move |conn| {
-        use seika::db::{batches, outcomes, projects, users};
+        use seika_db::{batches, outcomes, projects, users};
         let project = projects::find_by_code(conn, code).unwrap().unwrap();
         let staff = users::find_by_email(conn, "evaluator@mirai.example")
             .unwrap()
@@ -295,7 +295,7 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                     },
                 )
                 .unwrap();
-                seika::db::review::results::transition(
+                seika_db::review::results::transition(
                     conn,
                     r.id,
                     1,
@@ -305,7 +305,7 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                     None,
                 )
                 .unwrap();
-                seika::db::review::results::transition(
+                seika_db::review::results::transition(
                     conn,
                     r.id,
                     2,
@@ -332,25 +332,25 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
         )
         .unwrap()
         .id;
-        seika::db::review::batches::transition(conn, batch, 1, "draft", "submitted", None, None)
+        seika_db::review::batches::transition(conn, batch, 1, "draft", "submitted", None, None)
             .unwrap();
-        let run = match seika::db::payout_runs::list(conn, project.id)
+        let run = match seika_db::payout_runs::list(conn, project.id)
             .unwrap()
             .first()
         {
             Some(r) => r.id,
             None => {
-                let at = seika::db::now();
-                let (statement, text, _) = seika::service::payout_runs::compute_as_of(
+                let at = seika_db::now();
+                let (statement, text, _) = seika_service::payout_runs::compute_as_of(
                     conn,
                     project.id,
                     project.current_terms_version,
                     at,
                 )
                 .unwrap();
-                seika::db::payout_runs::insert(
+                seika_db::payout_runs::insert(
                     conn,
-                    &seika::db::payout_runs::NewPayoutRun {
+                    &seika_db::payout_runs::NewPayoutRun {
                         project_id: project.id,
                         terms_version: project.current_terms_version,
                         engine_version: "x",
@@ -377,10 +377,10 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
         let party = |role: &str| parties.iter().find(|p| p.role == role).unwrap().clone();
         let payer = party("outcome_payer");
         let day = chrono::NaiveDate::from_ymd_opt(2020, 10, 1).unwrap();
-        let at = seika::db::now();
-        let claim = seika::db::claims::insert(
+        let at = seika_db::now();
+        let claim = seika_db::claims::insert(
             conn,
-            &seika::db::claims::NewClaim {
+            &seika_db::claims::NewClaim {
                 project_id: project.id,
                 payout_run_id: run,
                 statement_sha256: "-",
@@ -412,9 +412,9 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
         .unwrap()
         .id;
         // An evidence file on the seeded result.
-        let evidence = seika::db::evidence::insert(
+        let evidence = seika_db::evidence::insert(
             conn,
-            &seika::db::evidence::NewEvidence {
+            &seika_db::evidence::NewEvidence {
                 project_id: project.id,
                 collection: "outcome-results",
                 record_id: result,
@@ -443,8 +443,8 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
 async fn party_of(app: &TestApp, email: &'static str, own: bool) -> i64 {
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::{project_parties as pp, projects};
-        let user = seika::db::users::find_by_email(conn, email)
+        use seika_db::schema::{project_parties as pp, projects};
+        let user = seika_db::users::find_by_email(conn, email)
             .unwrap()
             .unwrap();
         let invitations: Vec<(i64, i64)> = pp::table
@@ -472,13 +472,13 @@ async fn party_of(app: &TestApp, email: &'static str, own: bool) -> i64 {
 async fn seed_declined_invitations(app: &TestApp) {
     app.with_conn(|conn| {
         use diesel::prelude::*;
-        use seika::db::schema::project_parties as pp;
+        use seika_db::schema::project_parties as pp;
         let mut find = |code: &str, slug: &str| {
-            let project = seika::db::projects::find_by_code(conn, code)
+            let project = seika_db::projects::find_by_code(conn, code)
                 .unwrap()
                 .unwrap()
                 .id;
-            let org = seika::db::organizations::find_by_slug(conn, slug)
+            let org = seika_db::organizations::find_by_slug(conn, slug)
                 .unwrap()
                 .unwrap()
                 .id;
@@ -494,7 +494,7 @@ async fn seed_declined_invitations(app: &TestApp) {
                     pp::organization_id.eq(org),
                     pp::role.eq("outcome_payer"),
                     pp::status.eq("declined"),
-                    pp::invited_at.eq(seika::db::now()),
+                    pp::invited_at.eq(seika_db::now()),
                 ))
                 .execute(conn)
                 .unwrap();

@@ -9,9 +9,9 @@ use crate::util::{TestApp, db_test};
 async fn row_counts(app: &TestApp) -> (i64, i64) {
     app.with_conn(|conn| {
         use diesel::prelude::*;
-        use seika::db::schema::audit_log;
+        use seika_db::schema::audit_log;
         let audit: i64 = audit_log::table.count().get_result(conn).unwrap();
-        (seika::db::organizations::count(conn).unwrap(), audit)
+        (seika_db::organizations::count(conn).unwrap(), audit)
     })
     .await
 }

@@ -18,7 +18,7 @@ pub async fn youth_project(app: &TestApp) -> i64 {
     let (evaluator, investor) = app
         .with_conn(|conn| {
             let mut find = |slug: &str| {
-                seika::db::organizations::find_by_slug(conn, slug)
+                seika_db::organizations::find_by_slug(conn, slug)
                     .unwrap()
                     .unwrap()
                     .id
@@ -77,7 +77,7 @@ pub async fn import(app: &TestApp, project: i64, token: &str, body: Vec<u8>) -> 
 async fn record_count(app: &TestApp) -> i64 {
     app.with_conn(|conn| {
         use diesel::prelude::*;
-        seika::db::schema::participant_records::table
+        seika_db::schema::participant_records::table
             .count()
             .get_result(conn)
             .unwrap()
@@ -336,7 +336,7 @@ db_test!(a_large_import_runs_as_a_job);
 /// reproduce to the byte from the data verified as of their moment: a run computed outside the
 /// write lock never stores a statement that misses a verification it should have counted.
 async fn runs_computed_beside_verifications_all_reproduce(app: TestApp) {
-    use seika::domain::user::Role;
+    use seika_core::user::Role;
     const BATCHES: usize = 12;
     let project = youth_project(&app).await;
     let evaluator = app.login("evaluator@mirai.example").await;
@@ -373,12 +373,12 @@ async fn runs_computed_beside_verifications_all_reproduce(app: TestApp) {
             let verifying = scope.spawn(|| {
                 let mut conn = db.get().unwrap();
                 for id in &ids {
-                    seika::service::batches::review(
+                    seika_service::batches::review(
                         &mut conn,
                         &checker,
                         project,
                         *id,
-                        seika::service::review::Review::Verify,
+                        seika_service::review::Review::Verify,
                         None,
                     )
                     .expect("verified");
@@ -390,7 +390,7 @@ async fn runs_computed_beside_verifications_all_reproduce(app: TestApp) {
                         let mut conn = db.get().unwrap();
                         (0..BATCHES)
                             .map(|_| {
-                                seika::service::payout_runs::create(
+                                seika_service::payout_runs::create(
                                     &mut conn, &runner, project, None,
                                 )
                                 .expect("a run")

@@ -538,7 +538,7 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
     );
     let evaluator = app
         .with_conn(|conn| {
-            seika::db::organizations::find_by_slug(conn, "mirai-kogaku")
+            seika_db::organizations::find_by_slug(conn, "mirai-kogaku")
                 .unwrap()
                 .unwrap()
                 .id
@@ -630,7 +630,7 @@ async fn accept_invitations(app: &TestApp, slug: &str, role: &str) {
     let slug_owned = slug.to_owned();
     let org = app
         .with_conn(move |conn| {
-            seika::db::organizations::find_by_slug(conn, &slug_owned)
+            seika_db::organizations::find_by_slug(conn, &slug_owned)
                 .unwrap()
                 .unwrap()
                 .id
@@ -1049,7 +1049,7 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     // A project that is no longer live refuses new data, and the interface says why, in Japanese.
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::projects;
+        use seika_db::schema::projects;
         diesel::update(projects::table.find(kobe))
             .set(projects::status.eq("terminated"))
             .execute(conn)
@@ -1139,7 +1139,7 @@ async fn evaluators_import_a_workbook_sample_and_verify(app: TestApp) {
     .collect();
     std::fs::write(
         &workbook,
-        seika::domain::sheet::write_xlsx("成果", &headers, &rows).unwrap(),
+        seika_formats::sheet::write_xlsx("成果", &headers, &rows).unwrap(),
     )
     .unwrap();
     let report = dir.path().join("evaluation-report.pdf");
@@ -1454,7 +1454,7 @@ async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
     let admin = app.login("admin@seika.example").await;
     let kobe_city = app
         .with_conn(|conn| {
-            seika::db::organizations::find_by_slug(conn, "kobe-city")
+            seika_db::organizations::find_by_slug(conn, "kobe-city")
                 .unwrap()
                 .unwrap()
                 .id
@@ -1471,7 +1471,7 @@ async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
     let staff = app.login("staff@kobe-city.example").await;
     let server = Server::start(&app.database_url());
     let base = format!("http://{}", server.addr);
-    let today = seika::service::claims::today().to_string();
+    let today = seika_service::claims::today().to_string();
 
     // Each stage's figures on the page are the API's.
     let stages_match_the_api = |stage: &str| {

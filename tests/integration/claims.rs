@@ -23,7 +23,7 @@ async fn latest_run(app: &TestApp, project: i64, token: &str) -> i64 {
 
 async fn org_id(app: &TestApp, slug: &'static str) -> i64 {
     app.with_conn(move |conn| {
-        seika::db::organizations::find_by_slug(conn, slug)
+        seika_db::organizations::find_by_slug(conn, slug)
             .unwrap()
             .unwrap()
             .id
@@ -52,7 +52,7 @@ async fn second_kobe_staff(app: &TestApp) -> String {
 pub async fn without_demo_claims(app: &TestApp, project: i64) {
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::{claim_inspections, claim_payments, claims, distribution_payments};
+        use seika_db::schema::{claim_inspections, claim_payments, claims, distribution_payments};
         let ids: Vec<i64> = claims::table
             .filter(claims::project_id.eq(project))
             .select(claims::id)
@@ -72,7 +72,7 @@ pub async fn without_demo_claims(app: &TestApp, project: i64) {
         diesel::delete(claims::table.filter(claims::id.eq_any(&ids)))
             .execute(conn)
             .unwrap();
-        use seika::db::schema::{budget_lines, debt_commitments};
+        use seika_db::schema::{budget_lines, debt_commitments};
         diesel::delete(budget_lines::table.filter(budget_lines::project_id.eq(project)))
             .execute(conn)
             .unwrap();
@@ -93,7 +93,7 @@ async fn submit(app: &TestApp, project: i64, token: &str, body: &Value) -> TestR
 
 fn claim_body(run: i64, tranche: &str) -> Value {
     json!({"payout_run_id": run, "tranche": tranche, "payer": "kobe-city",
-           "invoice_number": INVOICE, "issued_on": seika::service::claims::today(),
+           "invoice_number": INVOICE, "issued_on": seika_service::claims::today(),
            "description": "成果連動型委託料（中間評価）"})
 }
 
@@ -156,7 +156,7 @@ async fn a_claim_is_inspected_and_paid_in_parts(app: TestApp) {
     assert_eq!(claim["tranche_due_on"], "2019-03-29");
     assert_eq!(claim["fiscal_year"], 2018, "March 2019 is in FY2018");
     assert_eq!(claim["lines"].as_array().unwrap().len(), 2);
-    let today = seika::service::claims::today();
+    let today = seika_service::claims::today();
     assert_eq!(claim["received_on"], json!(today));
     assert_eq!(
         claim["inspection_due_on"],
@@ -465,7 +465,7 @@ async fn simultaneous_payments_never_overpay(app: TestApp) {
     )
     .await
     .assert_status(StatusCode::OK);
-    let body = json!({"paid_on": seika::service::claims::today(), "amount": total,
+    let body = json!({"paid_on": seika_service::claims::today(), "amount": total,
                       "budget_account": "一般会計", "reference": "race"});
     let payments = format!("{path}/payments");
     let (a, b) = tokio::join!(
@@ -520,7 +520,7 @@ async fn distributions_become_due_when_the_tranche_is_paid(app: TestApp) {
         .to_owned();
     let record = |investment: &str| {
         json!({"tranche": "interim", "investment": investment,
-               "paid_on": seika::service::claims::today(), "reference": "振込 0001"})
+               "paid_on": seika_service::claims::today(), "reference": "振込 0001"})
     };
     // Not due before the city has paid the tranche.
     app.post(&path, Some(&staff), &record(&investment))
@@ -541,7 +541,7 @@ async fn distributions_become_due_when_the_tranche_is_paid(app: TestApp) {
     app.post(
         &format!("{claim_path}/payments"),
         Some(&staff),
-        &json!({"paid_on": seika::service::claims::today(), "amount": "26200000",
+        &json!({"paid_on": seika_service::claims::today(), "amount": "26200000",
                 "budget_account": "一般会計", "reference": "支出 1"}),
     )
     .await
@@ -666,7 +666,7 @@ db_test!(the_demo_shows_kobe_money_as_it_moved);
 /// The investor statement downloads with the distributions the API shows the investor, its own
 /// only: one row per investment and tranche, paid amounts and dates, in XLSX and Shift_JIS CSV.
 async fn investor_statement_downloads_the_investors_own_distributions(app: TestApp) {
-    use seika::domain::sheet::Table;
+    use seika_formats::sheet::Table;
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     let investor = app.login("investor@smbc.example").await;
     let distributions = app
@@ -924,7 +924,7 @@ async fn investor_dashboard_shows_the_irr_range_while_outcomes_are_awaited(app: 
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::outcome_results::dsl as r;
+        use seika_db::schema::outcome_results::dsl as r;
         diesel::update(
             r::outcome_results
                 .filter(r::project_id.eq(kobe))
@@ -1085,7 +1085,7 @@ db_test!(provider_dashboard_shows_outcomes_and_money_only);
 /// Shift_JIS CSV with CRLF (Japanese names survive the round trip) and XLSX read back, with the
 /// expected columns, numbers as numbers and an optional 和暦 column.
 async fn statement_and_ledger_download_as_csv_and_xlsx(app: TestApp) {
-    use seika::domain::sheet::Table;
+    use seika_formats::sheet::Table;
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     let staff = app.login("staff@kobe-city.example").await;
     let runs = app
@@ -1191,7 +1191,7 @@ db_test!(statement_and_ledger_download_as_csv_and_xlsx);
 
 /// The budget schedule and the outcome data download with the API's figures.
 async fn budget_and_outcome_data_download(app: TestApp) {
-    use seika::domain::sheet::Table;
+    use seika_formats::sheet::Table;
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     let staff = app.login("staff@kobe-city.example").await;
     let budget = app
@@ -1244,7 +1244,7 @@ db_test!(budget_and_outcome_data_download);
 
 /// The dashboards download with the dashboards' own figures.
 async fn dashboards_download(app: TestApp) {
-    use seika::domain::sheet::Table;
+    use seika_formats::sheet::Table;
     let investor = app.login("investor@smbc.example").await;
     let file = app
         .get(
@@ -1354,7 +1354,7 @@ pub async fn publish_units_project(app: &TestApp) -> i64 {
     let (mirai, smbc, trust) = app
         .with_conn(|conn| {
             let mut id = |slug: &str| {
-                seika::db::organizations::find_by_slug(conn, slug)
+                seika_db::organizations::find_by_slug(conn, slug)
                     .unwrap()
                     .unwrap()
                     .id

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use seika::engine::{compute, contract::Contract, input, outcomes::Outcomes};
+use seika_core::{contract::Contract, outcomes::Outcomes};
+use seika_engine::compute;
+use seika_formats::input;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -117,10 +119,8 @@ fn explanations_read_in_japanese_and_english() {
                 );
             }
             // The rounding note says the amount with its currency.
-            let shown = seika::domain::money::amount_words(
-                line.amount.parse().unwrap(),
-                statement.currency,
-            );
+            let shown =
+                seika_core::money::amount_words(line.amount.parse().unwrap(), statement.currency);
             if line.explanation.caps.is_empty() && line.explanation.notes.is_empty() {
                 assert!(
                     w.rounding.ja.ends_with(&shown),
@@ -319,10 +319,9 @@ crate::util::test!(committed_json_schemas_match_the_code);
 /// The committed JSON Schemas are the ones the code generates (regenerate with
 /// `seika schema NAME > docs/schemas/NAME.schema.json`).
 fn committed_json_schemas_match_the_code() {
-    for name in seika::engine::SCHEMA_NAMES {
-        let generated = serde_json::to_string_pretty(&seika::engine::json_schema(name).unwrap())
-            .unwrap()
-            + "\n";
+    for name in seika_engine::SCHEMA_NAMES {
+        let generated =
+            serde_json::to_string_pretty(&seika_engine::json_schema(name).unwrap()).unwrap() + "\n";
         let path = root().join(format!("docs/schemas/{name}.schema.json"));
         if std::env::var_os("SEIKA_UPDATE_GOLDEN").is_some() {
             std::fs::write(&path, &generated).unwrap();

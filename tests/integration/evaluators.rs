@@ -37,8 +37,8 @@ pub async fn hachioji_with_evaluator(app: &TestApp) -> i64 {
     let project = project_id(app, "hachioji-screening-2017").await;
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::project_parties as p;
-        let mirai = seika::db::organizations::find_by_slug(conn, "mirai-kogaku")
+        use seika_db::schema::project_parties as p;
+        let mirai = seika_db::organizations::find_by_slug(conn, "mirai-kogaku")
             .unwrap()
             .unwrap()
             .id;
@@ -75,7 +75,7 @@ fn xlsx(sheet: &str, rows: &[&[&str]]) -> Vec<u8> {
         .iter()
         .map(|r| r.iter().map(|s| (*s).to_owned()).collect())
         .collect();
-    seika::domain::sheet::write_xlsx(sheet, &headers, &data).unwrap()
+    seika_formats::sheet::write_xlsx(sheet, &headers, &data).unwrap()
 }
 
 fn paths(problem: &Value) -> Vec<String> {
@@ -113,7 +113,7 @@ async fn results_templates_list_the_projects_metrics(app: TestApp) {
             .contains("hachioji-screening-2017-results-template.xlsx")
     );
     for bytes in [&csv.body, &xlsx.body] {
-        let table = seika::domain::sheet::Table::read(bytes).unwrap();
+        let table = seika_formats::sheet::Table::read(bytes).unwrap();
         assert_eq!(table.headers[0], "指標ID (metric)");
         assert!(table.headers.contains(&"単位 (unit)".to_owned()));
         let metrics: Vec<&str> = table.rows.iter().map(|r| r.cells[0].as_str()).collect();
@@ -275,15 +275,15 @@ async fn a_good_results_file_imports_and_pays_like_the_example(app: TestApp) {
         )
         .await;
     run.assert_status(StatusCode::CREATED);
-    let contract = seika::engine::input::contract_from_json(include_bytes!(
+    let contract = seika_formats::input::contract_from_json(include_bytes!(
         "../../docs/examples/hachioji-screening.contract.json"
     ))
     .unwrap();
-    let outcomes = seika::engine::input::from_json(include_bytes!(
+    let outcomes = seika_formats::input::from_json(include_bytes!(
         "../../docs/examples/hachioji-screening.outcomes.json"
     ))
     .unwrap();
-    let expected = seika::engine::compute(&contract, &outcomes).unwrap();
+    let expected = seika_engine::compute(&contract, &outcomes).unwrap();
     assert_eq!(run.json()["total"], expected.total.as_str());
     let amounts = |lines: &Value| -> Vec<String> {
         lines
@@ -605,7 +605,7 @@ async fn a_share_per_cohort_and_the_contracts_tolerance(app: TestApp) {
     // With a tolerance of 25 % in the terms, 1 discrepancy in 5 verifies without a reason.
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::project_terms as t;
+        use seika_db::schema::project_terms as t;
         let terms: String = t::table
             .filter(t::project_id.eq(project))
             .select(t::terms)

@@ -147,7 +147,7 @@ async fn killing_the_server_mid_write_loses_no_acknowledged_write(app: TestApp) 
     // Every acknowledged write is stored; every batch holds exactly its rows.
     let (missing, torn, integrity) = app
         .with_conn(move |conn| {
-            use seika::db::schema::{
+            use seika_db::schema::{
                 outcome_batches as ob, outcome_results as r, participant_records as pr,
             };
             let mut missing = Vec::new();
@@ -189,7 +189,7 @@ async fn killing_the_server_mid_write_loses_no_acknowledged_write(app: TestApp) 
                 })
                 .collect();
             let integrity = match conn {
-                seika::db::DbConn::Sqlite(_) => {
+                seika_db::DbConn::Sqlite(_) => {
                     #[derive(QueryableByName)]
                     struct Check {
                         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -200,7 +200,7 @@ async fn killing_the_server_mid_write_loses_no_acknowledged_write(app: TestApp) 
                         .unwrap()
                         .integrity_check
                 }
-                seika::db::DbConn::Postgres(_) => "ok".to_owned(),
+                seika_db::DbConn::Postgres(_) => "ok".to_owned(),
             };
             (missing, torn, integrity)
         })

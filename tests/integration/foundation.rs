@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use seika::api::{AppState, HttpConfig};
-use seika::db::{self, DatabaseUrl, Db, PoolOptions};
+use seika_db::{self as db, DatabaseUrl, Db, PoolOptions};
 
 use crate::util::{TestApp, db_test};
 
@@ -103,7 +103,7 @@ fn migration_trees_have_identical_versions() {
 
 crate::util::test!(database_urls_choose_the_backend_by_scheme);
 fn database_urls_choose_the_backend_by_scheme() {
-    use seika::db::Backend;
+    use seika_db::Backend;
     let backend = |s: &str| DatabaseUrl::parse(s).map(|u| u.backend());
     assert_eq!(backend("postgres://u@h/db"), Ok(Backend::Postgres));
     assert_eq!(backend("postgresql://u@h/db"), Ok(Backend::Postgres));

@@ -68,7 +68,7 @@ fn problem_types() -> Vec<String> {
     let source =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api/error.rs"))
             .unwrap();
-    let body = &source[source.find("fn slug(").unwrap()..];
+    let body = &source[source.find("fn slug(&self) -> &'static str {").unwrap()..];
     let body = &body[..body.find("\n    }\n").unwrap()];
     let slugs: Vec<String> = body
         .lines()
@@ -122,15 +122,15 @@ fn every_text_exists_in_both_languages() {
     );
 
     // Key families built from server values: t(`status.${…}`) and the like.
-    use seika::domain::access::{PartyRole, PartyStatus};
-    use seika::domain::budget::BudgetWarning;
-    use seika::domain::claim::ClaimStatus;
-    use seika::domain::project::{PolicyArea, ProjectStatus};
-    use seika::domain::user::Role;
-    use seika::engine::contract::{self, Direction, MetricUnit};
-    use seika::engine::figures::CashFlowKind;
-    use seika::engine::statement::LineStatus;
-    use seika::service::distributions::DistributionState;
+    use seika_core::access::{PartyRole, PartyStatus};
+    use seika_core::budget::BudgetWarning;
+    use seika_core::claim::ClaimStatus;
+    use seika_core::contract::{self, Direction, MetricUnit};
+    use seika_core::project::{PolicyArea, ProjectStatus};
+    use seika_core::user::Role;
+    use seika_engine::figures::CashFlowKind;
+    use seika_engine::statement::LineStatus;
+    use seika_service::distributions::DistributionState;
     let review_states = ["draft", "submitted", "verified", "rejected"].map(String::from);
     let families: Vec<(&str, Vec<String>)> = vec![
         ("party", variants::<PartyRole>()),
@@ -161,10 +161,7 @@ fn every_text_exists_in_both_languages() {
         ("ed.remainder", variants::<contract::RemainderPolicy>()),
         ("ed.effect", variants::<contract::EffectKind>()),
         ("instrument", variants::<contract::Instrument>()),
-        (
-            "ed.rounding",
-            variants::<seika::domain::money::RoundingMode>(),
-        ),
+        ("ed.rounding", variants::<seika_core::money::RoundingMode>()),
         ("error", [problem_types(), vec!["network".into()]].concat()),
     ];
     // Every audit action the server writes (`action: "claim.submitted"`) reads in words in the
@@ -209,13 +206,21 @@ fn every_text_exists_in_both_languages() {
 }
 crate::util::test!(every_text_exists_in_both_languages);
 
-/// Every Rust source file of the server, with its path.
+/// Every Rust source file of the server's crates, with its path.
 fn backend_sources() -> Vec<(std::path::PathBuf, String)> {
     let mut out = Vec::new();
-    let mut dirs = vec![std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src"
-    ))];
+    let backend = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs: Vec<std::path::PathBuf> = [
+        "src",
+        "core/src",
+        "engine/src",
+        "formats/src",
+        "db/src",
+        "service/src",
+    ]
+    .iter()
+    .map(|dir| backend.join(dir))
+    .collect();
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();

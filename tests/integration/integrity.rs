@@ -14,7 +14,7 @@ async fn current_count(app: &TestApp, project: i64, metric: &str, tranche: &str)
     let (metric, tranche) = (metric.to_owned(), tranche.to_owned());
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::outcome_results as r;
+        use seika_db::schema::outcome_results as r;
         r::table
             .filter(r::project_id.eq(project))
             .filter(r::metric.eq(metric))
@@ -31,7 +31,7 @@ async fn current_count(app: &TestApp, project: i64, metric: &str, tranche: &str)
 async fn current_egfr(app: &TestApp, kobe: i64) -> i64 {
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::outcome_results as r;
+        use seika_db::schema::outcome_results as r;
         r::table
             .filter(r::project_id.eq(kobe))
             .filter(r::metric.eq("egfr_decline_suppression"))
@@ -110,7 +110,7 @@ db_test!(two_corrections_of_one_result_cannot_both_be_verified);
 async fn two_fresh_results(app: &TestApp, kobe: i64, enterer: &str) -> [i64; 2] {
     app.with_conn(move |conn| {
         use diesel::prelude::*;
-        use seika::db::schema::outcome_results as r;
+        use seika_db::schema::outcome_results as r;
         diesel::update(
             r::table
                 .filter(r::project_id.eq(kobe))
@@ -400,10 +400,10 @@ async fn only_live_projects_take_outcome_data_and_runs(app: TestApp) {
 }
 db_test!(only_live_projects_take_outcome_data_and_runs);
 
-fn audit_probe(conn: &mut seika::db::DbConn) -> Result<(), seika::error::AppError> {
-    seika::db::audit::append(
+fn audit_probe(conn: &mut seika_db::DbConn) -> Result<(), seika_service::error::AppError> {
+    seika_db::audit::append(
         conn,
-        seika::db::audit::AuditEntry {
+        seika_db::audit::AuditEntry {
             actor_user_id: None,
             action: "test.probe",
             entity: "test",
@@ -422,11 +422,11 @@ async fn a_panic_releases_its_connection_and_answers_a_problem(app: TestApp) {
     let db = app.db.clone();
     let crashed = tokio::spawn(async move {
         db.run(|conn| {
-            seika::db::write_transaction(conn, |conn| {
+            seika_db::write_transaction(conn, |conn| {
                 audit_probe(conn)?;
                 panic!("a bug inside a transaction");
                 #[expect(unreachable_code, reason = "the closure's type")]
-                Ok::<(), seika::error::AppError>(())
+                Ok::<(), seika_service::error::AppError>(())
             })
         })
         .await
@@ -435,14 +435,14 @@ async fn a_panic_releases_its_connection_and_answers_a_problem(app: TestApp) {
     assert!(crashed.is_err(), "the panic reached the caller");
 
     // Another server instance on the same database writes an audited change at once.
-    let other = seika::db::Db::connect(
-        &seika::db::DatabaseUrl::parse(&app.database_url()).unwrap(),
-        &seika::db::PoolOptions::default(),
+    let other = seika_db::Db::connect(
+        &seika_db::DatabaseUrl::parse(&app.database_url()).unwrap(),
+        &seika_db::PoolOptions::default(),
     )
     .unwrap();
     let written = tokio::time::timeout(
         Duration::from_secs(5),
-        other.run(|conn| seika::db::write_transaction(conn, audit_probe)),
+        other.run(|conn| seika_db::write_transaction(conn, audit_probe)),
     )
     .await;
     assert!(
@@ -451,7 +451,7 @@ async fn a_panic_releases_its_connection_and_answers_a_problem(app: TestApp) {
     );
     // And this instance's pool still works.
     app.db
-        .run(|conn| seika::db::write_transaction(conn, audit_probe))
+        .run(|conn| seika_db::write_transaction(conn, audit_probe))
         .await
         .expect("a fresh connection");
 
@@ -602,7 +602,7 @@ crate::util::test!(signing_keys_live_outside_the_database_and_rotate);
 /// database, required configuration on PostgreSQL; rotation keeps the previous key verifying.
 fn signing_keys_live_outside_the_database_and_rotate() {
     use seika::api::session::{AuthKeys, KEY_FILE_NAME, decode_token, load_signing_keys};
-    use seika::db::DatabaseUrl;
+    use seika_db::DatabaseUrl;
     let dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::Sqlite(dir.path().join("seika.db"));
     let first = load_signing_keys(&url, None, &[]).unwrap();
@@ -615,7 +615,7 @@ fn signing_keys_live_outside_the_database_and_rotate() {
     }
     let again = load_signing_keys(&url, None, &[]).unwrap();
     let now = chrono::Utc::now().naive_utc();
-    let user = seika::db::users::UserRow {
+    let user = seika_db::users::UserRow {
         id: 7,
         organization_id: 1,
         email: "staff@example.org".into(),
@@ -628,7 +628,7 @@ fn signing_keys_live_outside_the_database_and_rotate() {
         created_at: now,
         updated_at: now,
     };
-    let role = seika::domain::user::Role::GovernmentStaff;
+    let role = seika_core::user::Role::GovernmentStaff;
     let ttl = std::time::Duration::from_secs(60);
     let (token, _) =
         seika::api::session::issue_token(&first, &user, role, ttl, chrono::Utc::now()).unwrap();
@@ -740,7 +740,7 @@ async fn demo_refuses_real_data_and_loads_once_under_concurrency(app: TestApp) {
     assert!(refused.contains("real data"), "{refused}");
 
     let fresh = crate::util::TestDatabase::new(app.db.backend()).unwrap();
-    let db = seika::server::open_database(&fresh.url, &seika::db::PoolOptions::default()).unwrap();
+    let db = seika::server::open_database(&fresh.url, &seika_db::PoolOptions::default()).unwrap();
     let loads: Vec<_> = (0..2)
         .map(|_| {
             let db = db.clone();
@@ -754,7 +754,7 @@ async fn demo_refuses_real_data_and_loads_once_under_concurrency(app: TestApp) {
     }
     let users = tokio::task::spawn_blocking(move || {
         use diesel::prelude::*;
-        seika::db::schema::users::table
+        seika_db::schema::users::table
             .count()
             .get_result::<i64>(&mut db.get().unwrap())
             .unwrap()
@@ -776,7 +776,7 @@ async fn a_draft_edit_applies_every_field(app: TestApp) {
     let etag = created.header("etag").unwrap().to_owned();
     let provider = app
         .with_conn(|conn| {
-            seika::db::organizations::find_by_slug(conn, "dpp-health-partners")
+            seika_db::organizations::find_by_slug(conn, "dpp-health-partners")
                 .unwrap()
                 .unwrap()
                 .id
@@ -1055,7 +1055,7 @@ async fn foreign_parties_see_only_their_invitation_until_they_accept(app: TestAp
     let admin = app.login("admin@seika.example").await;
     let smbc = app
         .with_conn(|conn| {
-            seika::db::organizations::find_by_slug(conn, "smbc")
+            seika_db::organizations::find_by_slug(conn, "smbc")
                 .unwrap()
                 .unwrap()
                 .id

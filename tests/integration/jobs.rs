@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use seika::db::jobs::{self as queue, NewJob, Outcome};
+use seika_db::jobs::{self as queue, NewJob, Outcome};
 use serde_json::{Value, json};
 
 use crate::projects::project_id;
@@ -247,12 +247,12 @@ async fn a_job_left_by_a_stopped_instance_is_taken_over_once(app: TestApp) {
         })
         .await;
     app.with_conn(move |conn| {
-        let actor = seika::domain::access::Actor {
+        let actor = seika_core::access::Actor {
             user_id,
             organization_id: org_id,
-            role: seika::domain::user::Role::GovernmentStaff,
+            role: seika_core::user::Role::GovernmentStaff,
         };
-        seika::service::payout_runs::create(conn, &actor, kobe, Some(&format!("seika-job-{id}")))
+        seika_service::payout_runs::create(conn, &actor, kobe, Some(&format!("seika-job-{id}")))
             .unwrap();
     })
     .await;
@@ -388,7 +388,7 @@ async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     let staff = app.login("staff@kobe-city.example").await;
     let actor = app
-        .actor(&staff, seika::domain::user::Role::GovernmentStaff)
+        .actor(&staff, seika_core::user::Role::GovernmentStaff)
         .await;
     let runs = format!("/api/v1/projects/{kobe}/payout-runs");
     let count = |list: Value| list.as_array().unwrap().len();
@@ -401,7 +401,7 @@ async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
             use diesel::Connection;
             conn.transaction::<_, diesel::result::Error, _>(|conn| {
                 let submit = |conn: &mut _, key| {
-                    seika::service::jobs::submit_payout_run(conn, &actor, kobe, key).unwrap()
+                    seika_service::jobs::submit_payout_run(conn, &actor, kobe, key).unwrap()
                 };
                 let first = submit(conn, None);
                 let again = submit(conn, None);
@@ -425,7 +425,7 @@ async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
     assert!(keyed.1);
     assert_ne!(keyed.0.id, first.0.id);
     assert!(
-        matches!(&second_row, Err(e) if seika::db::is_unique_violation(e)),
+        matches!(&second_row, Err(e) if seika_db::is_unique_violation(e)),
         "{second_row:?}"
     );
     for id in [first.0.id, keyed.0.id] {
@@ -454,7 +454,7 @@ async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
                         let mut conn = db.get().unwrap();
                         (0..4)
                             .map(|_| {
-                                seika::service::jobs::submit_payout_run(
+                                seika_service::jobs::submit_payout_run(
                                     &mut conn, &actor, kobe, None,
                                 )
                                 .expect("queued or joined")
@@ -576,7 +576,7 @@ async fn finished_jobs_are_forgotten_after_their_retention(app: TestApp) {
     })
     .await;
     let forgotten =
-        seika::service::jobs::forget_finished(&app.db, seika::service::jobs::DEFAULT_RETENTION)
+        seika_service::jobs::forget_finished(&app.db, seika_service::jobs::DEFAULT_RETENTION)
             .await
             .unwrap();
     assert_eq!(forgotten, 1);
@@ -611,7 +611,7 @@ async fn finished_jobs_are_forgotten_after_their_retention(app: TestApp) {
         use diesel::Connection;
         let kept = conn.transaction::<_, diesel::result::Error, _>(|conn| {
             let waiting = queue::insert(conn, &new_job("simulation", kobe, user_id, None, "{}"))?;
-            let tomorrow = seika::db::now() + chrono::Duration::days(1);
+            let tomorrow = seika_db::now() + chrono::Duration::days(1);
             let deleted = queue::forget_finished(conn, tomorrow)?;
             let kept = queue::find(conn, waiting.id)?.is_some();
             assert!(deleted >= 2, "every finished job is older than tomorrow");

@@ -1,6 +1,7 @@
 //! Seika's one integration-test binary. Tests drive the real router in-process (`oneshot`) or the
 //! real binary over HTTP. Each database test runs twice, on a fresh SQLite file and on a fresh
-//! PostgreSQL database.
+//! PostgreSQL database, each a copy of a template migrated and loaded with the demo once per run
+//! (`util::TestDatabase::with_demo`).
 //!
 //! The harness is our own (libtest-mimic), so that a variant whose prerequisite is missing is
 //! reported as *ignored*, with the reason printed, never as passed: PostgreSQL (from
@@ -13,7 +14,7 @@
 use std::process::ExitCode;
 
 use libtest_mimic::{Arguments, Trial};
-use seika::db::Backend;
+use seika_db::Backend;
 
 mod util;
 
@@ -145,6 +146,7 @@ fn main() -> ExitCode {
         }
     }
     let conclusion = libtest_mimic::run(&args, trials);
+    util::drop_templates();
     if !listing {
         for note in &notes {
             eprintln!("note: {note}");
@@ -154,7 +156,7 @@ fn main() -> ExitCode {
 }
 
 fn redacted(url: &str) -> String {
-    seika::db::DatabaseUrl::parse(url)
+    seika_db::DatabaseUrl::parse(url)
         .map(|u| u.redacted())
         .unwrap_or_else(|_| "the configured server".into())
 }

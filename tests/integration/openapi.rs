@@ -383,7 +383,7 @@ db_test!(answers_conform_to_the_document);
 
 crate::util::async_test!(every_endpoint_is_documented_with_its_bodies_and_errors);
 async fn every_endpoint_is_documented_with_its_bodies_and_errors() {
-    let app = TestApp::new(seika::db::Backend::Sqlite).await;
+    let app = TestApp::new(seika_db::Backend::Sqlite).await;
     let doc = app.get("/api/v1/openapi.json", None).await.json();
     let endpoints = seika::api::endpoints(&seika::api::HttpConfig::default());
     assert!(endpoints.len() >= 40);

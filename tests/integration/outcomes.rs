@@ -310,9 +310,9 @@ async fn a_run_explains_itself_in_japanese_and_english(app: TestApp) {
     check(&app.get(&path, Some(&staff)).await.json());
 
     // A run stored before words were kept: its words are re-computed on reading, and kept.
-    let count = move |conn: &mut seika::db::DbConn| {
+    let count = move |conn: &mut seika_db::DbConn| {
         use diesel::prelude::*;
-        use seika::db::schema::payout_run_words::dsl as w;
+        use seika_db::schema::payout_run_words::dsl as w;
         w::payout_run_words
             .filter(w::payout_run_id.eq(id))
             .count()
@@ -322,7 +322,7 @@ async fn a_run_explains_itself_in_japanese_and_english(app: TestApp) {
     let removed = app
         .with_conn(move |conn| {
             use diesel::prelude::*;
-            use seika::db::schema::payout_run_words::dsl as w;
+            use seika_db::schema::payout_run_words::dsl as w;
             diesel::delete(w::payout_run_words.filter(w::payout_run_id.eq(id)))
                 .execute(conn)
                 .unwrap()
@@ -563,7 +563,7 @@ async fn work_waits_for_whoever_must_act(app: TestApp) {
             &format!("/api/v1/projects/{kobe}/claims"),
             Some(&provider),
             &json!({"payout_run_id": run, "tranche": "interim", "payer": "kobe-city",
-                    "invoice_number": "T7000012050002", "issued_on": seika::service::claims::today(),
+                    "invoice_number": "T7000012050002", "issued_on": seika_service::claims::today(),
                     "description": "中間評価"}),
         )
         .await;
@@ -599,8 +599,7 @@ db_test!(work_waits_for_whoever_must_act);
 async fn a_preview_prices_hypothetical_values_and_stores_nothing(app: TestApp) {
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     let staff = app.login("staff@kobe-city.example").await;
-    let runs =
-        || app.with_conn(move |conn| seika::db::payout_runs::list(conn, kobe).unwrap().len());
+    let runs = || app.with_conn(move |conn| seika_db::payout_runs::list(conn, kobe).unwrap().len());
     let before = runs().await;
     let path = format!("/api/v1/projects/{kobe}/payout-preview");
     let preview = app

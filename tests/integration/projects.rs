@@ -21,7 +21,7 @@ async fn codes(app: &TestApp, token: &str) -> Vec<String> {
 pub async fn project_id(app: &TestApp, code: &str) -> i64 {
     let code = code.to_owned();
     app.with_conn(move |conn| {
-        seika::db::projects::find_by_code(conn, &code)
+        seika_db::projects::find_by_code(conn, &code)
             .unwrap()
             .unwrap()
             .id
@@ -149,7 +149,7 @@ pub async fn new_project_body(app: &TestApp, code: &str) -> Value {
     terms["waterfall"] = json!([]);
     let evaluator = app
         .with_conn(|conn| {
-            seika::db::organizations::find_by_slug(conn, "mirai-kogaku")
+            seika_db::organizations::find_by_slug(conn, "mirai-kogaku")
                 .unwrap()
                 .unwrap()
                 .id
@@ -222,9 +222,9 @@ type Mutation = Box<dyn Fn(&mut Value)>;
 async fn project_count(app: &TestApp) -> (i64, i64) {
     app.with_conn(|conn| {
         use diesel::prelude::*;
-        use seika::db::schema::{audit_log, project_terms};
+        use seika_db::schema::{audit_log, project_terms};
         (
-            seika::db::projects::count(conn).unwrap(),
+            seika_db::projects::count(conn).unwrap(),
             audit_log::table.count().get_result::<i64>(conn).unwrap()
                 + project_terms::table
                     .count()
@@ -781,7 +781,7 @@ fn column_of(headers: &[String], key: &str) -> usize {
 /// A workbook's sheets as text tables, changed by `edit` and written back: what an officer does
 /// in Excel (every cell typed as text, as people type them).
 pub fn edit_workbook(bytes: &[u8], edit: impl Fn(&str, &[String], &mut Vec<String>)) -> Vec<u8> {
-    let tables = seika::domain::sheet::Table::read_xlsx_sheets(bytes).unwrap();
+    let tables = seika_formats::sheet::Table::read_xlsx_sheets(bytes).unwrap();
     let mut workbook = rust_xlsxwriter::Workbook::new();
     for table in tables {
         let name = table.sheet.clone().unwrap();
@@ -809,7 +809,7 @@ async fn import_workbook(app: &TestApp, token: &str, bytes: Vec<u8>) -> TestResp
             .method(Method::POST)
             .uri("/api/v1/contract-workbooks/import")
             .header("authorization", format!("Bearer {token}"))
-            .header("content-type", seika::domain::sheet::XLSX_MEDIA_TYPE)
+            .header("content-type", seika_formats::sheet::XLSX_MEDIA_TYPE)
             .body(Body::from(bytes))
             .unwrap(),
     )
@@ -832,10 +832,10 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
     res.assert_status(StatusCode::OK);
     assert_eq!(
         res.header("content-type"),
-        Some(seika::domain::sheet::XLSX_MEDIA_TYPE)
+        Some(seika_formats::sheet::XLSX_MEDIA_TYPE)
     );
     let bytes = res.body.clone();
-    let sheets: Vec<String> = seika::domain::sheet::Table::read_xlsx_sheets(&bytes)
+    let sheets: Vec<String> = seika_formats::sheet::Table::read_xlsx_sheets(&bytes)
         .unwrap()
         .into_iter()
         .map(|t| t.sheet.unwrap())
@@ -857,7 +857,7 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
     // Unchanged: the same terms.
     let back = import_workbook(&app, &staff, bytes.clone()).await;
     back.assert_status(StatusCode::OK);
-    let expected: seika::engine::contract::Contract = serde_json::from_str(KOBE_CONTRACT).unwrap();
+    let expected: seika_core::contract::Contract = serde_json::from_str(KOBE_CONTRACT).unwrap();
     assert_eq!(
         back.json()["terms"],
         serde_json::to_value(&expected).unwrap()
@@ -935,7 +935,7 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
         "{problem}"
     );
     // A workbook without the structure sheet is refused by name.
-    let foreign = seika::domain::sheet::write_xlsx(
+    let foreign = seika_formats::sheet::write_xlsx(
         "成果水準書",
         &["指標ID (id)".into()],
         &[vec!["x".into()]],

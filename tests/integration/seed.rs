@@ -30,7 +30,7 @@ async fn a_seeded_market_is_published_and_pays(app: TestApp) {
     let stored = app
         .with_conn(|conn| {
             use diesel::prelude::*;
-            use seika::db::schema::participant_records::dsl::participant_records;
+            use seika_db::schema::participant_records::dsl::participant_records;
             participant_records.count().get_result::<i64>(conn).unwrap()
         })
         .await;

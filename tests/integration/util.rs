@@ -13,7 +13,7 @@ use diesel::RunQueryDsl;
 use diesel::pg::PgConnection;
 use http_body_util::BodyExt;
 use seika::api::{AppState, HttpConfig};
-use seika::db::{Backend, DatabaseUrl, Db, PoolOptions};
+use seika_db::{Backend, DatabaseUrl, Db, PoolOptions};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -154,6 +154,11 @@ impl TestDatabase {
     }
 
     pub fn postgres(admin_url: &str) -> Self {
+        Self::postgres_from(admin_url, None)
+    }
+
+    /// A new PostgreSQL database, empty or a copy of `template`.
+    fn postgres_from(admin_url: &str, template: Option<&str>) -> Self {
         let name = format!(
             "seika_t_{}_{}_{}",
             std::process::id(),
@@ -162,7 +167,8 @@ impl TestDatabase {
         );
         let mut admin = PgConnection::establish(admin_url)
             .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at SEIKA_TEST_POSTGRES_URL: {e}"));
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
+        let copy = template.map_or(String::new(), |t| format!(" TEMPLATE {t}"));
+        diesel::sql_query(format!("CREATE DATABASE {name}{copy}"))
             .execute(&mut admin)
             .expect("create test database");
         let base = admin_url.split('?').next().unwrap_or(admin_url);
@@ -200,6 +206,109 @@ fn rand_suffix() -> u32 {
     rand::random::<u32>() % 1_000_000
 }
 
+/// A migrated database holding the demo data set, made once per backend and process and copied
+/// for each test: a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL. Migrating and
+/// loading the demo (an Argon2 hash and a payout run among it) per test cost more than most tests.
+enum Template {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+static SQLITE_TEMPLATE: OnceLock<Template> = OnceLock::new();
+static POSTGRES_TEMPLATE: OnceLock<Template> = OnceLock::new();
+
+/// Migrates `url` and loads the demo into it, closing every connection afterwards.
+fn migrate_with_demo(url: &DatabaseUrl) {
+    let db = seika::server::open_database(url, &PoolOptions::default()).expect("migrate template");
+    let mut conn = db.get().expect("template connection");
+    seika::demo::load(&mut conn).expect("demo into template");
+    if let DatabaseUrl::Sqlite(path) = url {
+        // One self-contained file (no WAL beside it) that a plain copy reproduces.
+        let file = path.with_extension("template.db");
+        seika_db::vacuum_into(&mut conn, file.to_str().expect("UTF-8 temp path"))
+            .expect("VACUUM INTO the template");
+    }
+}
+
+fn sqlite_template() -> &'static Template {
+    SQLITE_TEMPLATE.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("seika-template-")
+            .tempdir()
+            .expect("temp dir")
+            .keep();
+        let path = dir.join("seika.db");
+        migrate_with_demo(&DatabaseUrl::Sqlite(path.clone()));
+        Template::Sqlite(path.with_extension("template.db"))
+    })
+}
+
+fn postgres_template(admin_url: &str) -> &'static Template {
+    POSTGRES_TEMPLATE.get_or_init(|| {
+        let fresh = TestDatabase::postgres(admin_url);
+        migrate_with_demo(&fresh.url);
+        let Cleanup::Postgres { name, .. } = &fresh.cleanup else {
+            unreachable!("a PostgreSQL database")
+        };
+        let name = name.clone();
+        // The pool is gone; forbid new connections so that every copy finds the template idle.
+        let mut admin = PgConnection::establish(admin_url).expect("admin connection");
+        diesel::sql_query(format!(
+            "ALTER DATABASE {name} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
+        ))
+        .execute(&mut admin)
+        .expect("mark the template");
+        std::mem::forget(fresh);
+        Template::Postgres {
+            admin_url: admin_url.to_owned(),
+            name,
+        }
+    })
+}
+
+/// Removes the templates this process made (called by the harness when every test has run).
+pub fn drop_templates() {
+    if let Some(Template::Sqlite(file)) = SQLITE_TEMPLATE.get()
+        && let Some(dir) = file.parent()
+    {
+        let _ignored = std::fs::remove_dir_all(dir);
+    }
+    if let Some(Template::Postgres { admin_url, name }) = POSTGRES_TEMPLATE.get()
+        && let Ok(mut admin) = PgConnection::establish(admin_url)
+    {
+        let _ignored = diesel::sql_query(format!("ALTER DATABASE {name} IS_TEMPLATE false"))
+            .execute(&mut admin);
+        let _ignored = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin);
+    }
+}
+
+impl TestDatabase {
+    /// A fresh database holding what the demo loads, copied from this process's template.
+    pub fn with_demo(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let Template::Sqlite(file) = sqlite_template() else {
+                    unreachable!("the SQLite template")
+                };
+                let database = Self::sqlite();
+                let DatabaseUrl::Sqlite(path) = &database.url else {
+                    unreachable!("a SQLite database")
+                };
+                std::fs::copy(file, path).expect("copy the template");
+                Some(database)
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url()?;
+                let Template::Postgres { name, .. } = postgres_template(&admin_url) else {
+                    unreachable!("the PostgreSQL template")
+                };
+                Some(Self::postgres_from(&admin_url, Some(name)))
+            }
+        }
+    }
+}
+
 /// The real router on a fresh, migrated database holding the demo data set.
 pub struct TestApp {
     pub router: Router,
@@ -209,18 +318,20 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The real router on a copy of the demo database.
     pub async fn new(backend: Backend) -> Self {
-        let database = TestDatabase::new(backend).expect("database configured");
+        let database = tokio::task::spawn_blocking(move || TestDatabase::with_demo(backend))
+            .await
+            .expect("join")
+            .expect("database configured");
         Self::on(database, HttpConfig::default()).await
     }
 
+    /// The real router on `database` (migrated here if it is not yet).
     pub async fn on(database: TestDatabase, config: HttpConfig) -> Self {
         let url = database.url.clone();
         let (db, secret) = tokio::task::spawn_blocking(move || {
             let db = seika::server::open_database(&url, &PoolOptions::default())?;
-            let mut conn = db.get()?;
-            seika::demo::load(&mut conn)?;
-            drop(conn);
             anyhow::Ok((db, TEST_JWT_SECRET.as_bytes().to_vec()))
         })
         .await
@@ -228,9 +339,9 @@ impl TestApp {
         .expect("open test database");
         let keys = seika::api::session::AuthKeys::from_secret(&secret);
         let state = AppState::new(db.clone(), config, keys);
-        seika::service::jobs::spawn_workers(
+        seika_service::jobs::spawn_workers(
             db.clone(),
-            seika::service::jobs::WorkerOptions::default(),
+            seika_service::jobs::WorkerOptions::default(),
             state.job_wakeup.clone(),
         );
         let router = seika::api::router(state);
@@ -252,7 +363,7 @@ impl TestApp {
     /// Runs blocking database work for a test (assertions on stored rows).
     pub async fn with_conn<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut seika::db::DbConn) -> T + Send + 'static,
+        f: impl FnOnce(&mut seika_db::DbConn) -> T + Send + 'static,
     ) -> T {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || f(&mut db.get().expect("connection")))
@@ -308,10 +419,10 @@ impl TestApp {
     pub async fn actor(
         &self,
         token: &str,
-        role: seika::domain::user::Role,
-    ) -> seika::domain::access::Actor {
+        role: seika_core::user::Role,
+    ) -> seika_core::access::Actor {
         let me = self.get("/api/v1/auth/me", Some(token)).await.json();
-        seika::domain::access::Actor {
+        seika_core::access::Actor {
             user_id: me["id"].as_i64().unwrap(),
             organization_id: me["organization"]["id"].as_i64().unwrap(),
             role,

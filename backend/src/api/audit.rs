@@ -1,16 +1,16 @@
 //! `/audit`: the audit log and its chain check, for platform admins. Thin handlers over
-//! [`crate::service::audit`].
+//! [`seika_service::audit`].
 
-use crate::msg;
 use axum::Json;
 use axum::extract::State;
+use seika_core::msg;
 
 use super::AppState;
 use super::error::{AppError, AppResult};
 use super::extract::ApiQuery;
 use super::pagination::{Page, PageParams};
 use super::session::AuthUser;
-use crate::service::audit::{self, AuditEntryView, AuditFilter, ChainReport};
+use seika_service::audit::{self, AuditEntryView, AuditFilter, ChainReport};
 
 /// Which entries to list, and which page of them.
 #[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
@@ -53,7 +53,8 @@ pub async fn list(
                 "a day on or after `from`",
                 "`from` 以降の日付"
             ),
-        ));
+        )
+        .into());
     }
     let blank = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let filter = AuditFilter {

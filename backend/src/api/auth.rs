@@ -2,22 +2,22 @@
 //! `AuthUser` extractor are in [`super::session`].
 
 use super::extract::NoBody;
-use crate::msg;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use seika_core::msg;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::{AppError, AppResult};
 use super::extract::{ApiJson, ClientAddr};
 use super::session::{AuthUser, issue_token};
-use crate::domain::password;
-use crate::service::accounts;
-use crate::service::users::UserView;
+use seika_core::password;
+use seika_service::accounts;
+use seika_service::users::UserView;
 
-pub use crate::service::accounts::{
+pub use seika_service::accounts::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_CLIENT, THROTTLE_WINDOW_MINUTES,
 };
 
@@ -60,7 +60,7 @@ async fn with_hashing_permit<T: Send + 'static>(
         work()
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))
+    .map_err(|e| AppError::Internal(e.into()).into())
 }
 
 pub async fn login(

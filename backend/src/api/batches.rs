@@ -1,5 +1,5 @@
 //! `/projects/{id}/outcome-batches`: participant-level records imported from CSV. Thin handlers
-//! over [`crate::service::batches`].
+//! over [`seika_service::batches`].
 
 use super::extract::NoBody;
 use axum::Json;
@@ -12,10 +12,10 @@ use super::error::AppResult;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
-use crate::service::batches::{self, BatchView, ImportParams, OutcomeSummary, RecordView};
-use crate::service::privacy::{self, ErasureInput, ErasureReport};
-use crate::service::review::{Review, ReviewInput};
-use crate::service::samples::{self, DrawInput, FindingInput, SampleView};
+use seika_service::batches::{self, BatchView, ImportParams, OutcomeSummary, RecordView};
+use seika_service::privacy::{self, ErasureInput, ErasureReport};
+use seika_service::review::{Review, ReviewInput};
+use seika_service::samples::{self, DrawInput, FindingInput, SampleView};
 
 /// Imports a CSV or XLSX file of participant records as a draft batch, all or nothing.
 pub async fn import(
@@ -37,7 +37,7 @@ pub async fn import(
         // A large file is stored by a job worker, so that imports at once stay bounded.
         let queued = auth
             .run(&state.db, move |conn, actor| {
-                crate::service::jobs::submit_import(
+                seika_service::jobs::submit_import(
                     conn,
                     actor,
                     project_id,

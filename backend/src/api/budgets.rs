@@ -1,5 +1,5 @@
 //! `/projects/{id}/budget`: appropriations, the 債務負担行為 and the year-by-year figures with
-//! their warnings. Thin handlers over [`crate::service::budgets`].
+//! their warnings. Thin handlers over [`seika_service::budgets`].
 
 use axum::Json;
 use axum::extract::State;
@@ -9,7 +9,7 @@ use super::AppState;
 use super::error::AppResult;
 use super::extract::{ApiJson, ApiPath};
 use super::session::AuthUser;
-use crate::service::budgets::{self, BudgetLineInput, BudgetView, CommitmentInput};
+use seika_service::budgets::{self, BudgetLineInput, BudgetView, CommitmentInput};
 
 pub async fn get(
     State(state): State<AppState>,

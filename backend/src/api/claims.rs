@@ -1,6 +1,6 @@
 //! `/projects/{id}/claims` and `/projects/{id}/distributions`: claims, their inspection and
 //! payments, and the distributions to investors they make due. Thin handlers over
-//! [`crate::service::claims`] and [`crate::service::distributions`].
+//! [`seika_service::claims`] and [`seika_service::distributions`].
 
 use axum::Json;
 use axum::extract::State;
@@ -10,10 +10,10 @@ use super::AppState;
 use super::error::AppResult;
 use super::extract::{ApiJson, ApiPath};
 use super::session::AuthUser;
-use crate::service::claims::{
+use seika_service::claims::{
     self, ClaimInput, ClaimView, InspectionInput, PaymentInput, ResubmitInput,
 };
-use crate::service::distributions::{self, DistributionInput, DistributionsView};
+use seika_service::distributions::{self, DistributionInput, DistributionsView};
 
 pub async fn list(
     State(state): State<AppState>,

@@ -1,5 +1,5 @@
 //! `/contract-templates`, `/contract-checks` and `/contract-workbooks`: thin handlers over
-//! [`crate::service::contracts`]. The work (the engine, a workbook) needs no database but is
+//! [`seika_service::contracts`]. The work (the engine, a workbook) needs no database but is
 //! CPU-bound: it runs on the blocking pool with the session check, never on an async worker.
 
 use axum::Json;
@@ -12,7 +12,7 @@ use super::AppState;
 use super::error::AppResult;
 use super::extract::ApiJson;
 use super::session::AuthUser;
-use crate::service::contracts::{
+use seika_service::contracts::{
     self, DraftCheck, DraftCheckInput, ImportedTerms, Template, WorkbookInput,
 };
 

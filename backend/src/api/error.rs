@@ -6,8 +6,23 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::domain::message::Lang;
-pub use crate::error::{AppError, AppResult, FieldError};
+use seika_core::message::Lang;
+pub use seika_service::error::{AppError, FieldError};
+
+/// A use case's error as the HTTP API answers it. `AppError` belongs to `seika-service`, which
+/// knows nothing of HTTP; this wrapper is where it meets axum (`IntoResponse`), and `?` turns any
+/// `AppError` (or what converts into one) into it.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+/// What a handler or an extractor returns.
+pub type AppResult<T> = Result<T, ApiError>;
 
 tokio::task_local! {
     /// The language the request being answered asked for.
@@ -30,8 +45,14 @@ pub fn language() -> Lang {
     LANG.try_with(|lang| *lang).unwrap_or_default()
 }
 
-impl AppError {
-    pub fn status(&self) -> StatusCode {
+/// The HTTP status and problem type of each kind of use-case error.
+trait Http {
+    fn status(&self) -> StatusCode;
+    fn slug(&self) -> &'static str;
+}
+
+impl Http for AppError {
+    fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) | AppError::BadRequestField { .. } => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -104,11 +125,12 @@ pub struct Problem {
     pub errors: Vec<ProblemField>,
 }
 
-impl IntoResponse for AppError {
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status();
+        let ApiError(error) = self;
+        let status = error.status();
         let lang = language();
-        let detail = match &self {
+        let detail = match &error {
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 "An internal error occurred. It has been logged; quote the x-request-id header \
@@ -136,7 +158,7 @@ impl IntoResponse for AppError {
             AppError::Conflict(reason) => reason.text(lang).to_owned(),
             other => other.to_string(),
         };
-        let errors = match self {
+        let errors = match error {
             AppError::Validation(ref errors) => {
                 errors.iter().map(|e| ProblemField::of(e, lang)).collect()
             }
@@ -150,7 +172,7 @@ impl IntoResponse for AppError {
             _ => Vec::new(),
         };
         let body = Problem {
-            problem_type: format!("/problems/{}", self.slug()),
+            problem_type: format!("/problems/{}", error.slug()),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
@@ -164,7 +186,7 @@ impl IntoResponse for AppError {
         );
         if let AppError::TooManyRequests {
             retry_after_secs, ..
-        } = self
+        } = error
         {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }

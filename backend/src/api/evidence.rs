@@ -1,5 +1,5 @@
 //! Evidence files of outcome results and batches: upload, list, download. Thin handlers over
-//! [`crate::service::evidence`].
+//! [`seika_service::evidence`].
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,7 +12,7 @@ use super::AppState;
 use super::error::AppResult;
 use super::extract::{ApiPath, ApiQuery};
 use super::session::AuthUser;
-use crate::service::evidence::{self, Collection, EvidenceView};
+use seika_service::evidence::{self, Collection, EvidenceView};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -97,7 +97,7 @@ pub async fn download(
             evidence::download(conn, actor, project_id, id)
         })
         .await?;
-    Ok(super::download(crate::service::Download {
+    Ok(super::download(seika_service::Download {
         file_name: view.file_name,
         media_type: view.content_type,
         bytes: content,

@@ -1,14 +1,14 @@
 //! Extractors whose rejections use Seika's problem+json format.
 
-use crate::msg;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use seika_core::msg;
 use serde::de::DeserializeOwned;
 
-use super::error::{AppError, FieldError};
-use crate::domain::message::Msg;
+use super::error::{ApiError, AppError, FieldError};
+use seika_core::message::Msg;
 
 /// A JSON body: requires a JSON content type, refuses unknown fields (where the type says so),
 /// and reports wrong types or missing fields as 422 naming the field.
@@ -19,9 +19,9 @@ where
     S: Send + Sync,
     T: DeserializeOwned,
 {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -35,7 +35,8 @@ where
                 } else {
                     content_type
                 }
-            )));
+            ))
+            .into());
         }
         let bytes = body_of(req, state).await?;
         parse_json(&bytes).map(ApiJson)
@@ -43,16 +44,19 @@ where
 }
 
 /// The request's whole body, within the endpoint's limit.
-async fn body_of<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
-    Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge(
-                "the request body is larger than this endpoint accepts".into(),
-            )
-        } else {
-            AppError::BadRequest(rejection.body_text())
-        }
-    })
+async fn body_of<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge(
+                    "the request body is larger than this endpoint accepts".into(),
+                )
+            } else {
+                AppError::BadRequest(rejection.body_text())
+            }
+        })
+        .map_err(ApiError)
 }
 
 /// The body of a request that takes none (an action such as submit or run): read to its end, so
@@ -61,9 +65,9 @@ async fn body_of<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppEr
 pub struct NoBody;
 
 impl<S: Send + Sync> FromRequest<S> for NoBody {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = body_of(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(NoBody);
@@ -78,7 +82,8 @@ impl<S: Send + Sync> FromRequest<S> for NoBody {
                     "no field: this action takes no body, or an empty object {{}}",
                     "項目なし（この操作は本文なし、または空のオブジェクト {{}} のみを受け付けます）"
                 ),
-            )),
+            )
+            .into()),
         }
     }
 }
@@ -97,10 +102,10 @@ fn is_json(content_type: &str) -> bool {
 /// Parses JSON: syntax errors are 400; wrong types, missing and unknown fields are 422 with the
 /// failing field's path. (Parsing to a `Value` first keeps the two apart: serde_json reports some
 /// type errors, such as a number where an enum is expected, as syntax errors.)
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
-    if let Some(path) = crate::engine::input::first_float(&value, String::new()) {
+    if let Some(path) = seika_formats::input::first_float(&value, String::new()) {
         return Err(AppError::validation(
             path,
             msg!(
@@ -108,15 +113,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 "a decimal string such as \"0.329\", not a fractional JSON number (floats are inexact)",
                 "\"0.329\" のような文字列の数値（小数の JSON 数値は不正確なため使えません）"
             ),
-        ));
+        ).into());
     }
-    if let Some((path, message)) = crate::domain::text::first_forbidden_in_json(&value, "") {
-        return Err(AppError::validation(path, message));
+    if let Some((path, message)) = seika_core::text::first_forbidden_in_json(&value, "") {
+        return Err(AppError::validation(path, message).into());
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        AppError::Validation(vec![field_error(&path, &e.into_inner())])
-    })
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            AppError::Validation(vec![field_error(&path, &e.into_inner())])
+        })
+        .map_err(ApiError)
 }
 
 /// Turns serde's message into a field and an expectation, naming missing and unknown fields.
@@ -154,24 +161,28 @@ impl IfMatch {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let Some(raw) = parts.headers.get(header::IF_MATCH) else {
             return Ok(IfMatch(None));
         };
         let text = raw.to_str().unwrap_or("");
         let trimmed = text.trim().trim_start_matches("W/").trim_matches('"');
-        trimmed.parse().map(|v| IfMatch(Some(v))).map_err(|_| {
-            AppError::validation(
-                "If-Match",
-                msg!(
-                    "header.if_match",
-                    "expected the ETag from a previous response such as \"3\", got `{text}`",
-                    "前の応答の ETag（\"3\" など）。`{text}` ではありません"
-                ),
-            )
-        })
+        trimmed
+            .parse()
+            .map(|v| IfMatch(Some(v)))
+            .map_err(|_| {
+                AppError::validation(
+                    "If-Match",
+                    msg!(
+                        "header.if_match",
+                        "expected the ETag from a previous response such as \"3\", got `{text}`",
+                        "前の応答の ETag（\"3\" など）。`{text}` ではありません"
+                    ),
+                )
+            })
+            .map_err(ApiError)
     }
 }
 
@@ -237,19 +248,18 @@ pub fn client_address(
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).unwrap_or_default();
         for (name, value) in &pairs {
-            if let Some((c, what)) = crate::domain::text::forbidden_char(name)
-                .or_else(|| crate::domain::text::forbidden_char(value))
+            if let Some((c, what)) = seika_core::text::forbidden_char(name)
+                .or_else(|| seika_core::text::forbidden_char(value))
             {
-                return Err(AppError::validation(
-                    name.clone(),
-                    crate::domain::text::refusal(c, what),
-                ));
+                return Err(
+                    AppError::validation(name.clone(), seika_core::text::refusal(c, what)).into(),
+                );
             }
         }
         Query::<T>::try_from_uri(&parts.uri)
@@ -265,6 +275,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                     .unwrap_or("query");
                 AppError::validation(field, Msg::from_serde(message))
             })
+            .map_err(ApiError)
     }
 }
 
@@ -273,9 +284,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 pub struct ApiPath<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| ApiPath(value))
@@ -295,6 +306,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
                 };
                 AppError::BadRequestField { field, message }
             })
+            .map_err(ApiError)
     }
 }
 
@@ -312,8 +324,8 @@ fn no_such_path() -> Msg {
 
 /// A tabular upload: `text/csv` or an XLSX workbook, whose bytes must be what the declared type
 /// says (the content decides, never a name).
-pub fn expect_table(content_type: &str, body: &[u8]) -> Result<(), AppError> {
-    use crate::domain::sheet::{XLSX_MEDIA_TYPE, is_xlsx};
+pub fn expect_table(content_type: &str, body: &[u8]) -> Result<(), ApiError> {
+    use seika_formats::sheet::{XLSX_MEDIA_TYPE, is_xlsx};
     let declared = content_type.split(';').next().unwrap_or("").trim();
     match declared {
         "text/csv" if !body.starts_with(b"PK\x03\x04") => Ok(()),
@@ -325,9 +337,11 @@ pub fn expect_table(content_type: &str, body: &[u8]) -> Result<(), AppError> {
                 "a file whose content is {declared}, as the Content-Type says",
                 "Content-Type のとおり {declared} の内容のファイル"
             ),
-        )),
+        )
+        .into()),
         _ => Err(AppError::UnsupportedMediaType(format!(
             "expected text/csv or {XLSX_MEDIA_TYPE}, got `{content_type}`"
-        ))),
+        ))
+        .into()),
     }
 }

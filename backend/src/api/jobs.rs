@@ -1,4 +1,4 @@
-//! `/jobs` and the job-submitting endpoints: thin handlers over [`crate::service::jobs`].
+//! `/jobs` and the job-submitting endpoints: thin handlers over [`seika_service::jobs`].
 
 use super::extract::NoBody;
 use axum::Json;
@@ -10,8 +10,8 @@ use super::error::AppResult;
 use super::extract::{ApiJson, ApiPath};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
-use crate::engine::simulate::SimulationInput;
-use crate::service::jobs::{self, JobView};
+use seika_engine::simulate::SimulationInput;
+use seika_service::jobs::{self, JobView};
 
 /// Queues a Monte Carlo simulation (up to 100,000 runs) and answers at once with the job.
 pub async fn submit_simulation(

@@ -39,9 +39,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::db::Db;
-use error::AppError;
+use error::{ApiError, AppError};
 use openapi::Endpoint;
+use seika_db::Db;
 
 /// Settings the HTTP layer needs at run time.
 #[derive(Debug, Clone)]
@@ -86,9 +86,9 @@ pub struct AppState {
     /// Bounds concurrent Argon2 hashing (about 19 MiB each) to the number of cores.
     pub password_hashing: Arc<tokio::sync::Semaphore>,
     /// Argon2 working memory reused across logins (one buffer per permit above).
-    pub password_memory: Arc<crate::domain::password::VerifierMemory>,
+    pub password_memory: Arc<seika_core::password::VerifierMemory>,
     /// Dashboards as last computed, served again while nothing changed.
-    pub dashboards: Arc<crate::service::dashboards::DashboardCache>,
+    pub dashboards: Arc<seika_service::dashboards::DashboardCache>,
     /// Wakes this instance's job workers when a job is queued here.
     pub job_wakeup: Arc<tokio::sync::Notify>,
 }
@@ -123,7 +123,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Every endpoint of `/api/v1`, with its documentation. The router and the OpenAPI document are
 /// both built from this one list.
 /// A file as an attachment: its media type and its name (RFC 5987, so Japanese names survive).
-pub fn download(file: crate::service::Download) -> axum::response::Response {
+pub fn download(file: seika_service::Download) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     use axum::response::IntoResponse;
     let mut response = file.bytes.into_response();
@@ -152,7 +152,7 @@ pub fn download(file: crate::service::Download) -> axum::response::Response {
 const DOWNLOAD_TYPES: [&str; 3] = [
     "text/csv; charset=utf-8",
     "text/csv; charset=Shift_JIS",
-    crate::domain::sheet::XLSX_MEDIA_TYPE,
+    seika_formats::sheet::XLSX_MEDIA_TYPE,
 ];
 
 pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
@@ -215,7 +215,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "auth",
             "The signed-in user",
         )
-        .ok(200, s::<crate::service::users::UserView>),
+        .ok(200, s::<seika_service::users::UserView>),
         Endpoint::new(
             M::POST,
             "/auth/password",
@@ -233,7 +233,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "List organizations",
         )
         .query(s::<organizations::OrganizationFilter>)
-        .ok(200, s::<pagination::Page<crate::service::users::OrganizationRef>>),
+        .ok(200, s::<pagination::Page<seika_service::users::OrganizationRef>>),
         Endpoint::new(
             M::POST,
             "/organizations",
@@ -241,8 +241,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "organizations",
             "Create an organization (platform admin)",
         )
-        .json(s::<crate::service::organizations::OrganizationInput>)
-        .ok(201, s::<crate::service::users::OrganizationRef>)
+        .json(s::<seika_service::organizations::OrganizationInput>)
+        .ok(201, s::<seika_service::users::OrganizationRef>)
         .errors(&[403, 409]),
         Endpoint::new(
             M::GET,
@@ -251,7 +251,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "organizations",
             "One organization",
         )
-        .ok(200, s::<crate::service::users::OrganizationRef>)
+        .ok(200, s::<seika_service::users::OrganizationRef>)
         .errors(&[404]),
         Endpoint::new(
             M::PATCH,
@@ -260,9 +260,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "organizations",
             "Rename an organization (platform admin)",
         )
-        .json(s::<crate::service::organizations::OrganizationUpdate>)
+        .json(s::<seika_service::organizations::OrganizationUpdate>)
         .if_match()
-        .ok(200, s::<crate::service::users::OrganizationRef>)
+        .ok(200, s::<seika_service::users::OrganizationRef>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -272,7 +272,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "List users (platform admin)",
         )
         .query(s::<users::UserFilter>)
-        .ok(200, s::<pagination::Page<crate::service::users::UserView>>)
+        .ok(200, s::<pagination::Page<seika_service::users::UserView>>)
         .errors(&[403]),
         Endpoint::new(
             M::POST,
@@ -281,8 +281,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "users",
             "Create a user (platform admin)",
         )
-        .json(s::<crate::service::users::NewUserInput>)
-        .ok(201, s::<crate::service::users::UserView>)
+        .json(s::<seika_service::users::NewUserInput>)
+        .ok(201, s::<seika_service::users::UserView>)
         .errors(&[403]),
         Endpoint::new(
             M::GET,
@@ -291,7 +291,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "users",
             "One user (platform admin)",
         )
-        .ok(200, s::<crate::service::users::UserView>)
+        .ok(200, s::<seika_service::users::UserView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::PATCH,
@@ -300,9 +300,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "users",
             "Disable, rename or change the role of a user (platform admin)",
         )
-        .json(s::<crate::service::users::UserUpdate>)
+        .json(s::<seika_service::users::UserUpdate>)
         .if_match()
-        .ok(200, s::<crate::service::users::UserView>)
+        .ok(200, s::<seika_service::users::UserView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -314,7 +314,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         .query(s::<audit::AuditQuery>)
         .ok(
             200,
-            s::<pagination::Page<crate::service::audit::AuditEntryView>>,
+            s::<pagination::Page<seika_service::audit::AuditEntryView>>,
         )
         .errors(&[403]),
         Endpoint::new(
@@ -324,7 +324,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "audit",
             "Re-check the audit hash chain (platform admin)",
         )
-        .ok(200, s::<crate::service::audit::ChainReport>)
+        .ok(200, s::<seika_service::audit::ChainReport>)
         .errors(&[403]),
         Endpoint::new(
             M::GET,
@@ -334,7 +334,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "List the projects you may see",
         )
         .query(s::<projects::ProjectFilterParams>)
-        .ok(200, s::<pagination::Page<crate::service::projects::ProjectSummary>>),
+        .ok(200, s::<pagination::Page<seika_service::projects::ProjectSummary>>),
         Endpoint::new(
             M::POST,
             "/projects",
@@ -342,8 +342,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Register a project as a draft (government staff)",
         )
-        .json(s::<crate::service::projects::ProjectInput>)
-        .ok(201, s::<crate::service::projects::ProjectView>)
+        .json(s::<seika_service::projects::ProjectInput>)
+        .ok(201, s::<seika_service::projects::ProjectView>)
         .errors(&[403]),
         Endpoint::new(
             M::GET,
@@ -352,7 +352,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Contract templates to start a registration from (government staff)",
         )
-        .ok(200, s::<Vec<crate::service::contracts::Template>>)
+        .ok(200, s::<Vec<seika_service::contracts::Template>>)
         .errors(&[403]),
         Endpoint::new(
             M::POST,
@@ -361,8 +361,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Check draft terms as registration would and, with hypothetical outcomes, preview the statement (nothing is stored)",
         )
-        .json(s::<crate::service::contracts::DraftCheckInput>)
-        .ok(200, s::<crate::service::contracts::DraftCheck>)
+        .json(s::<seika_service::contracts::DraftCheckInput>)
+        .ok(200, s::<seika_service::contracts::DraftCheck>)
         .errors(&[403]),
         Endpoint::new(
             M::POST,
@@ -371,8 +371,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "The terms as an Excel workbook laid out as 成果水準書 and 支払条件表, to circulate and load back (government staff)",
         )
-        .json(s::<crate::service::contracts::WorkbookInput>)
-        .file_response(&[crate::domain::sheet::XLSX_MEDIA_TYPE])
+        .json(s::<seika_service::contracts::WorkbookInput>)
+        .file_response(&[seika_formats::sheet::XLSX_MEDIA_TYPE])
         .errors(&[403, 422]),
         Endpoint::new(
             M::POST,
@@ -382,7 +382,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Terms read back from a workbook downloaded from Seika and edited; problems name sheet, row and column (government staff)",
         )
         .table("the workbook Seika wrote: 概要, 成果水準書, 支払条件表, 支払期, 支払者, 予算, 投資, 分配順位 with their id, key and value columns, and the structure sheet seika")
-        .ok(200, s::<crate::service::contracts::ImportedTerms>)
+        .ok(200, s::<seika_service::contracts::ImportedTerms>)
         .errors(&[403]),
         Endpoint::new(
             M::GET,
@@ -391,7 +391,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "A project with its parties and current terms",
         )
-        .ok(200, s::<crate::service::projects::ProjectView>)
+        .ok(200, s::<seika_service::projects::ProjectView>)
         .errors(&[404]),
         Endpoint::new(
             M::PUT,
@@ -400,9 +400,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Replace a draft whole: titles, policy area, parties, currency and terms",
         )
-        .json(s::<crate::service::projects::ProjectInput>)
+        .json(s::<seika_service::projects::ProjectInput>)
         .if_match()
-        .ok(200, s::<crate::service::projects::ProjectView>)
+        .ok(200, s::<seika_service::projects::ProjectView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -411,9 +411,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Publish, start service, evaluate, close or terminate",
         )
-        .json(s::<crate::service::projects::StatusChange>)
+        .json(s::<seika_service::projects::StatusChange>)
         .if_match()
-        .ok(200, s::<crate::service::projects::ProjectView>)
+        .ok(200, s::<seika_service::projects::ProjectView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -422,9 +422,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Amend published terms: a new effective-dated version",
         )
-        .json(s::<crate::service::projects::AmendmentInput>)
+        .json(s::<seika_service::projects::AmendmentInput>)
         .if_match()
-        .ok(201, s::<crate::service::projects::ProjectView>)
+        .ok(201, s::<seika_service::projects::ProjectView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -433,7 +433,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Every terms version",
         )
-        .ok(200, s::<Vec<crate::service::projects::TermsVersionView>>)
+        .ok(200, s::<Vec<seika_service::projects::TermsVersionView>>)
         .errors(&[404]),
         Endpoint::new(
             M::GET,
@@ -442,7 +442,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "dashboards",
             "The organization's outcome contracts: caps, computed, claimed, accepted and paid, the share still at risk, fiscal years against appropriations, data awaiting verification and claims waiting with deadlines; totals per currency",
         )
-        .ok(200, s::<crate::service::dashboards::GovernmentDashboard>),
+        .ok(200, s::<seika_service::dashboards::GovernmentDashboard>),
         Endpoint::new(
             M::GET,
             "/dashboards/provider",
@@ -450,7 +450,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "dashboards",
             "The projects the organization delivers: outcomes achieved against targets, data awaiting verification, payments computed, claimed, accepted and received (no investor positions)",
         )
-        .ok(200, s::<crate::service::dashboards::ProviderDashboard>),
+        .ok(200, s::<seika_service::dashboards::ProviderDashboard>),
         Endpoint::new(
             M::GET,
             "/dashboards/investor/download",
@@ -458,7 +458,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "downloads",
             "The investor dashboard as CSV (UTF-8 with BOM, or Shift_JIS with CRLF) or XLSX",
         )
-        .query(s::<crate::service::downloads::DownloadParams>)
+        .query(s::<seika_service::downloads::DownloadParams>)
         .file_response(&DOWNLOAD_TYPES),
         Endpoint::new(
             M::GET,
@@ -467,7 +467,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "downloads",
             "The government dashboard as CSV (UTF-8 with BOM, or Shift_JIS with CRLF) or XLSX",
         )
-        .query(s::<crate::service::downloads::DownloadParams>)
+        .query(s::<seika_service::downloads::DownloadParams>)
         .file_response(&DOWNLOAD_TYPES),
         Endpoint::new(
             M::GET,
@@ -476,7 +476,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "dashboards",
             "The organization's investments across projects: committed, drawn, undrawn, distributions computed, due and paid, outstanding principal, DPI, money multiple, IRR, next payment; totals per currency",
         )
-        .ok(200, s::<crate::service::dashboards::InvestorDashboard>),
+        .ok(200, s::<seika_service::dashboards::InvestorDashboard>),
         Endpoint::new(
             M::GET,
             "/work",
@@ -484,8 +484,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "What waits for you: data to verify (with what to check it against), your rejected data with the reasons, claims to inspect, pay or resubmit, invitations; for one project, or the projects whose code or title contains `q`",
         )
-        .query(s::<crate::service::work::WorkFilter>)
-        .ok(200, s::<crate::service::work::WorkView>),
+        .query(s::<seika_service::work::WorkFilter>)
+        .ok(200, s::<seika_service::work::WorkView>),
         Endpoint::new(
             M::GET,
             "/invitations",
@@ -493,7 +493,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Invitations to your organization to play a part in a project, open ones first",
         )
-        .ok(200, s::<Vec<crate::service::projects::InvitationView>>),
+        .ok(200, s::<Vec<seika_service::projects::InvitationView>>),
         Endpoint::new(
             M::POST,
             "/invitations/{id}/accept",
@@ -501,7 +501,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Accept your organization's part in a project (the user role that acts in it)",
         )
-        .ok(200, s::<crate::service::projects::InvitationView>)
+        .ok(200, s::<seika_service::projects::InvitationView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -510,7 +510,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "projects",
             "Decline your organization's part in a project",
         )
-        .ok(200, s::<crate::service::projects::InvitationView>)
+        .ok(200, s::<seika_service::projects::InvitationView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -520,7 +520,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Outcome results; with as_of, the verified data as it stood then",
         )
         .query(s::<outcomes::ListParams>)
-        .ok(200, s::<Vec<crate::service::outcomes::OutcomeResultView>>)
+        .ok(200, s::<Vec<seika_service::outcomes::OutcomeResultView>>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -529,9 +529,9 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Enter a result, milestone or correction (appointed evaluator)",
         )
-        .json(s::<crate::service::outcomes::OutcomeResultInput>)
+        .json(s::<seika_service::outcomes::OutcomeResultInput>)
         .idempotent()
-        .ok(201, s::<crate::service::outcomes::OutcomeResultView>)
+        .ok(201, s::<seika_service::outcomes::OutcomeResultView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -540,10 +540,10 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Import results and milestones from CSV or XLSX, all or nothing (appointed evaluator)",
         )
-        .query(s::<crate::service::outcomes::ResultsImportParams>)
+        .query(s::<seika_service::outcomes::ResultsImportParams>)
         .table("one row per metric and tranche: metric, tranche, value, numerator, denominator, comparison, cohort_size, evidence, achieved_on (or 指標ID, 支払時期, 実績値, 分子, 分母, 比較値, 対象者数, 根拠, 達成日); the project's template has them; ▲ negatives, thousands separators, full-width digits and 和暦 dates are read")
         .idempotent()
-        .ok(201, s::<crate::service::outcomes::ResultsImportReport>)
+        .ok(201, s::<seika_service::outcomes::ResultsImportReport>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -554,8 +554,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .query(s::<outcomes::TemplateParams>)
         .file_response(&[
-            crate::service::outcomes::TEMPLATE_CSV_TYPE,
-            crate::domain::sheet::XLSX_MEDIA_TYPE,
+            seika_service::outcomes::TEMPLATE_CSV_TYPE,
+            seika_formats::sheet::XLSX_MEDIA_TYPE,
         ])
         .errors(&[404]),
         Endpoint::new(
@@ -565,7 +565,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Submit a draft for verification",
         )
-        .ok(200, s::<crate::service::outcomes::OutcomeResultView>)
+        .ok(200, s::<seika_service::outcomes::OutcomeResultView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -574,7 +574,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Verify (another person of the appointed evaluator)",
         )
-        .ok(200, s::<crate::service::outcomes::OutcomeResultView>)
+        .ok(200, s::<seika_service::outcomes::OutcomeResultView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -583,8 +583,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Reject with a reason",
         )
-        .json(s::<crate::service::review::ReviewInput>)
-        .ok(200, s::<crate::service::outcomes::OutcomeResultView>)
+        .json(s::<seika_service::review::ReviewInput>)
+        .ok(200, s::<seika_service::outcomes::OutcomeResultView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -593,7 +593,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Who did what to a record, when",
         )
-        .ok(200, s::<Vec<crate::service::audit::AuditEntryView>>)
+        .ok(200, s::<Vec<seika_service::audit::AuditEntryView>>)
         .errors(&[404]),
         Endpoint::new(
             M::GET,
@@ -602,7 +602,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Imported batches of participant records",
         )
-        .ok(200, s::<Vec<crate::service::batches::BatchView>>)
+        .ok(200, s::<Vec<seika_service::batches::BatchView>>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -611,11 +611,11 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Import participant records from CSV or XLSX, all or nothing",
         )
-        .query(s::<crate::service::batches::ImportParams>)
+        .query(s::<seika_service::batches::ImportParams>)
         .table("header participant,outcome,achieved_on[,cohort,enrolled_on] or 参加者ID,成果,達成日[,コホート,登録日]; dates also as 令和6年4月1日 or R6.4.1")
         .idempotent()
-        .ok(201, s::<crate::service::batches::BatchView>)
-        .or_queued(s::<crate::service::jobs::JobView>)
+        .ok(201, s::<seika_service::batches::BatchView>)
+        .or_queued(s::<seika_service::jobs::JobView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -625,7 +625,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Participant records (not for investors), a page at a time in the order imported",
         )
         .query(s::<pagination::PageParams>)
-        .ok(200, s::<pagination::Page<crate::service::batches::RecordView>>)
+        .ok(200, s::<pagination::Page<seika_service::batches::RecordView>>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -634,7 +634,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Submit a batch for verification",
         )
-        .ok(200, s::<crate::service::batches::BatchView>)
+        .ok(200, s::<seika_service::batches::BatchView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -643,8 +643,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Verify a batch (another person of the appointed evaluator)",
         )
-        .json(s::<crate::service::review::ReviewInput>)
-        .ok(200, s::<crate::service::batches::BatchView>)
+        .json(s::<seika_service::review::ReviewInput>)
+        .ok(200, s::<seika_service::batches::BatchView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -653,8 +653,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Erase a participant's records on a lawful request: kept under a pseudonym where a stored payout run used them, deleted elsewhere (appointed evaluator)",
         )
-        .json(s::<crate::service::privacy::ErasureInput>)
-        .ok(200, s::<crate::service::privacy::ErasureReport>)
+        .json(s::<seika_service::privacy::ErasureInput>)
+        .ok(200, s::<seika_service::privacy::ErasureReport>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -663,7 +663,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "A batch's sample check: the records drawn, the findings, the discrepancy rate against the contract's tolerance (null before a draw)",
         )
-        .ok(200, s::<Option<crate::service::samples::SampleView>>)
+        .ok(200, s::<Option<seika_service::samples::SampleView>>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -672,8 +672,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Draw a submitted batch's sample, once, reproducibly from a seed (a verifier other than the importer)",
         )
-        .json(s::<crate::service::samples::DrawInput>)
-        .ok(201, s::<crate::service::samples::SampleView>)
+        .json(s::<seika_service::samples::DrawInput>)
+        .ok(201, s::<seika_service::samples::SampleView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::PUT,
@@ -682,8 +682,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Record a sampled record as confirmed or discrepant (with a note)",
         )
-        .json(s::<crate::service::samples::FindingInput>)
-        .ok(200, s::<crate::service::samples::SampleView>)
+        .json(s::<seika_service::samples::FindingInput>)
+        .ok(200, s::<seika_service::samples::SampleView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -692,8 +692,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Reject a batch with a reason",
         )
-        .json(s::<crate::service::review::ReviewInput>)
-        .ok(200, s::<crate::service::batches::BatchView>)
+        .json(s::<seika_service::review::ReviewInput>)
+        .ok(200, s::<seika_service::batches::BatchView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -702,7 +702,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Verified participant outcomes in aggregate, small cells suppressed",
         )
-        .ok(200, s::<crate::service::batches::OutcomeSummary>)
+        .ok(200, s::<seika_service::batches::OutcomeSummary>)
         .errors(&[404]),
         Endpoint::new(
             M::GET,
@@ -711,7 +711,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "Progress per metric; amounts due by tranche, fiscal year and payer against caps and budget",
         )
-        .ok(200, s::<crate::service::payout_runs::ProjectFigures>)
+        .ok(200, s::<seika_service::payout_runs::ProjectFigures>)
         .errors(&[404]),
         Endpoint::new(
             M::GET,
@@ -720,7 +720,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "Stored payout runs, newest first",
         )
-        .ok(200, s::<Vec<crate::service::payout_runs::PayoutRunView>>)
+        .ok(200, s::<Vec<seika_service::payout_runs::PayoutRunView>>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -730,7 +730,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Compute and store a payout run from the verified data",
         )
         .idempotent()
-        .ok(201, s::<crate::service::payout_runs::PayoutRunView>)
+        .ok(201, s::<seika_service::payout_runs::PayoutRunView>)
         .errors(&[403, 404, 422]),
         Endpoint::new(
             M::GET,
@@ -739,7 +739,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "A payout run with its statement",
         )
-        .ok(200, s::<crate::service::payout_runs::PayoutRunView>)
+        .ok(200, s::<seika_service::payout_runs::PayoutRunView>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -748,7 +748,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "Re-compute a stored run and report match or mismatch",
         )
-        .ok(200, s::<crate::service::payout_runs::Reproduction>)
+        .ok(200, s::<seika_service::payout_runs::Reproduction>)
         .errors(&[404, 422]),
         Endpoint::new(
             M::GET,
@@ -757,7 +757,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Evidence files of a result (name, type, size, SHA-256; not the content)",
         )
-        .ok(200, s::<Vec<crate::service::evidence::EvidenceView>>)
+        .ok(200, s::<Vec<seika_service::evidence::EvidenceView>>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -768,7 +768,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .query(s::<evidence::FileName>)
         .file_body()
-        .ok(201, s::<crate::service::evidence::EvidenceView>)
+        .ok(201, s::<seika_service::evidence::EvidenceView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -777,7 +777,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Evidence files of a batch (for those who may see its records)",
         )
-        .ok(200, s::<Vec<crate::service::evidence::EvidenceView>>)
+        .ok(200, s::<Vec<seika_service::evidence::EvidenceView>>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::POST,
@@ -788,7 +788,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
         )
         .query(s::<evidence::FileName>)
         .file_body()
-        .ok(201, s::<crate::service::evidence::EvidenceView>)
+        .ok(201, s::<seika_service::evidence::EvidenceView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -797,7 +797,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "Download an evidence file, as the type read from its content",
         )
-        .file_response(&crate::domain::evidence::ACCEPTED)
+        .file_response(&seika_core::evidence::ACCEPTED)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -806,7 +806,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "outcome data",
             "The payout total without and with a batch, computed for its verifiers (nothing is stored)",
         )
-        .ok(200, s::<crate::service::payout_runs::BatchEffect>)
+        .ok(200, s::<seika_service::payout_runs::BatchEffect>)
         .errors(&[403, 404, 422]),
         Endpoint::new(
             M::GET,
@@ -815,7 +815,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "downloads",
             "A payout run's statement as a table: CSV (UTF-8 with BOM, or Shift_JIS with CRLF) or XLSX, one row per line with its explanation; an optional 和暦 column",
         )
-        .query(s::<crate::service::downloads::DownloadParams>)
+        .query(s::<seika_service::downloads::DownloadParams>)
         .file_response(&DOWNLOAD_TYPES)
         .errors(&[404]),
         Endpoint::new(
@@ -825,7 +825,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "downloads",
             "The project's claims and payments ledger as CSV (UTF-8 with BOM, or Shift_JIS with CRLF) or XLSX; an optional 和暦 column",
         )
-        .query(s::<crate::service::downloads::DownloadParams>)
+        .query(s::<seika_service::downloads::DownloadParams>)
         .file_response(&DOWNLOAD_TYPES)
         .errors(&[404]),
         Endpoint::new(
@@ -835,7 +835,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "open data",
             "Whether the project's public page is on, which sections are public, the privacy threshold and which investors disclosed their position",
         )
-        .ok(200, s::<crate::service::publication::PublicationView>)
+        .ok(200, s::<seika_service::publication::PublicationView>)
         .errors(&[404]),
         Endpoint::new(
             M::PUT,
@@ -844,8 +844,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "open data",
             "Switch the public page on or off and choose its sections and privacy threshold (the owner's government staff)",
         )
-        .json(s::<crate::service::publication::PublicationInput>)
-        .ok(200, s::<crate::service::publication::PublicationView>)
+        .json(s::<seika_service::publication::PublicationInput>)
+        .ok(200, s::<seika_service::publication::PublicationView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::PUT,
@@ -854,8 +854,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "open data",
             "An investor makes its own position in the project public, or private again",
         )
-        .json(s::<crate::service::publication::DisclosureInput>)
-        .ok(200, s::<crate::service::publication::PublicationView>)
+        .json(s::<seika_service::publication::DisclosureInput>)
+        .ok(200, s::<seika_service::publication::PublicationView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -873,8 +873,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "open data",
             "Register an INDIGO v4.1 project as a draft, with a report of every field cleaned, unreadable, assumed or without a place in Seika (government staff)",
         )
-        .json(s::<crate::service::publication::IndigoImportInput>)
-        .ok(201, s::<crate::service::publication::IndigoImportView>)
+        .json(s::<seika_service::publication::IndigoImportInput>)
+        .ok(201, s::<seika_service::publication::IndigoImportView>)
         .errors(&[403]),
         Endpoint::new(
             M::GET,
@@ -884,7 +884,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Projects whose public page is on (no login)",
         )
         .public()
-        .ok(200, s::<Vec<crate::service::publication::PublicProjectSummary>>),
+        .ok(200, s::<Vec<seika_service::publication::PublicProjectSummary>>),
         Endpoint::new(
             M::GET,
             "/public/projects/{code}",
@@ -893,7 +893,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "A published project's public page: only the sections the government made public, small counts suppressed (no login)",
         )
         .public()
-        .ok(200, s::<crate::service::publication::PublicProjectView>)
+        .ok(200, s::<seika_service::publication::PublicProjectView>)
         .errors(&[404]),
         Endpoint::new(
             M::GET,
@@ -903,7 +903,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "A published project and its organizations in INDIGO v4.1 form, PUBLIC fields only (no login)",
         )
         .public()
-        .ok(200, s::<crate::service::publication::IndigoBundle>)
+        .ok(200, s::<seika_service::publication::IndigoBundle>)
         .errors(&[404]),
         Endpoint::new(
             M::GET,
@@ -913,7 +913,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Every published project and its organizations in INDIGO v4.1 form, PUBLIC fields only (no login)",
         )
         .public()
-        .ok(200, s::<crate::service::publication::IndigoBundle>),
+        .ok(200, s::<seika_service::publication::IndigoBundle>),
         Endpoint::new(
             M::GET,
             "/projects/{id}/investor-statement",
@@ -921,7 +921,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "downloads",
             "The investor statement: each investment's distributions per tranche, computed, due or paid (an investor sees its own) as CSV or XLSX",
         )
-        .query(s::<crate::service::downloads::DownloadParams>)
+        .query(s::<seika_service::downloads::DownloadParams>)
         .file_response(&DOWNLOAD_TYPES)
         .errors(&[404]),
         Endpoint::new(
@@ -931,7 +931,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "downloads",
             "The budget schedule by fiscal year (appropriation, 債務負担行為 limit, committed, paid, projected, needed, remaining) as CSV or XLSX",
         )
-        .query(s::<crate::service::downloads::DownloadParams>)
+        .query(s::<seika_service::downloads::DownloadParams>)
         .file_response(&DOWNLOAD_TYPES)
         .errors(&[404]),
         Endpoint::new(
@@ -941,7 +941,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "downloads",
             "The project's outcome results and milestones with their review state as CSV or XLSX (no participant-level records)",
         )
-        .query(s::<crate::service::downloads::DownloadParams>)
+        .query(s::<seika_service::downloads::DownloadParams>)
         .file_response(&DOWNLOAD_TYPES)
         .errors(&[404]),
         Endpoint::new(
@@ -951,8 +951,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "Monte Carlo simulation of the payments by the payout engine: percentiles of the total, by fiscal year and payer, investors' IRR, probabilities of loss and of a binding cap (seeded, at most 20,000 runs within the request, more as a job; nothing is stored)",
         )
-        .json(s::<crate::engine::simulate::SimulationInput>)
-        .ok(200, s::<crate::engine::simulate::SimulationResult>)
+        .json(s::<seika_engine::simulate::SimulationInput>)
+        .ok(200, s::<seika_engine::simulate::SimulationResult>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -962,8 +962,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Queue a Monte Carlo simulation as a job (up to 100,000 runs): answers 202 at once with the job (its URL in Location); follow its progress and read its result at GET /jobs/{id}",
         )
         .idempotent()
-        .json(s::<crate::engine::simulate::SimulationInput>)
-        .ok(202, s::<crate::service::jobs::JobView>)
+        .json(s::<seika_engine::simulate::SimulationInput>)
+        .ok(202, s::<seika_service::jobs::JobView>)
         .errors(&[404, 409, 422]),
         Endpoint::new(
             M::POST,
@@ -973,7 +973,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "Queue a payout run as a job: answers 202 at once with the job; its result is the stored run. Asked again (without an Idempotency-Key) while the same person's run of the project still waits, it answers with that waiting job: the run reads the data when it starts",
         )
         .idempotent()
-        .ok(202, s::<crate::service::jobs::JobView>)
+        .ok(202, s::<seika_service::jobs::JobView>)
         .errors(&[403, 404, 409, 422]),
         Endpoint::new(
             M::GET,
@@ -982,7 +982,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "jobs",
             "The caller's jobs still queued or running, newest first",
         )
-        .ok(200, s::<Vec<crate::service::jobs::JobView>>),
+        .ok(200, s::<Vec<seika_service::jobs::JobView>>),
         Endpoint::new(
             M::GET,
             "/jobs/{id}",
@@ -990,7 +990,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "jobs",
             "A job the caller queued: status, progress, and its result (or why it failed) once done",
         )
-        .ok(200, s::<crate::service::jobs::JobView>)
+        .ok(200, s::<seika_service::jobs::JobView>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -999,8 +999,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "Price named scenarios of outcome values (low, base, high) by the payout engine (nothing is stored)",
         )
-        .json(s::<crate::service::simulations::ScenariosInput>)
-        .ok(200, s::<crate::service::simulations::ScenariosResult>)
+        .json(s::<seika_service::simulations::ScenariosInput>)
+        .ok(200, s::<seika_service::simulations::ScenariosResult>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -1009,8 +1009,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "payouts",
             "What the terms would make due with hypothetical outcome values (nothing is stored)",
         )
-        .json(s::<crate::service::payout_runs::PreviewInput>)
-        .ok(200, s::<crate::service::payout_runs::Preview>)
+        .json(s::<seika_service::payout_runs::PreviewInput>)
+        .ok(200, s::<seika_service::payout_runs::Preview>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -1019,7 +1019,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Claims with their deadlines, inspections, payments and late interest",
         )
-        .ok(200, s::<Vec<crate::service::claims::ClaimView>>)
+        .ok(200, s::<Vec<seika_service::claims::ClaimView>>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -1028,8 +1028,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Submit a claim for one tranche and payer from a payout run (service provider, intermediary, or the owner's staff on its behalf)",
         )
-        .json(s::<crate::service::claims::ClaimInput>)
-        .ok(201, s::<crate::service::claims::ClaimView>)
+        .json(s::<seika_service::claims::ClaimInput>)
+        .ok(201, s::<seika_service::claims::ClaimView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -1038,7 +1038,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "One claim",
         )
-        .ok(200, s::<crate::service::claims::ClaimView>)
+        .ok(200, s::<seika_service::claims::ClaimView>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -1047,8 +1047,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Correct and resubmit a returned claim",
         )
-        .json(s::<crate::service::claims::ResubmitInput>)
-        .ok(200, s::<crate::service::claims::ClaimView>)
+        .json(s::<seika_service::claims::ResubmitInput>)
+        .ok(200, s::<seika_service::claims::ClaimView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -1057,8 +1057,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Inspect a claim: accept it or return it with a reason (payer's staff, not who prepared it)",
         )
-        .json(s::<crate::service::claims::InspectionInput>)
-        .ok(200, s::<crate::service::claims::ClaimView>)
+        .json(s::<seika_service::claims::InspectionInput>)
+        .ok(200, s::<seika_service::claims::ClaimView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -1067,8 +1067,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Record a payment of an accepted claim, in part or in full (payer's staff)",
         )
-        .json(s::<crate::service::claims::PaymentInput>)
-        .ok(201, s::<crate::service::claims::ClaimView>)
+        .json(s::<seika_service::claims::PaymentInput>)
+        .ok(201, s::<seika_service::claims::ClaimView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::GET,
@@ -1077,7 +1077,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Appropriations, the 債務負担行為 and, per fiscal year, committed, paid and projected amounts with warnings",
         )
-        .ok(200, s::<crate::service::budgets::BudgetView>)
+        .ok(200, s::<seika_service::budgets::BudgetView>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -1086,8 +1086,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Add an appropriation for a fiscal year and budget account (the owner's staff)",
         )
-        .json(s::<crate::service::budgets::BudgetLineInput>)
-        .ok(201, s::<crate::service::budgets::BudgetView>)
+        .json(s::<seika_service::budgets::BudgetLineInput>)
+        .ok(201, s::<seika_service::budgets::BudgetView>)
         .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
@@ -1096,8 +1096,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Record the 債務負担行為 the assembly approved (the owner's staff)",
         )
-        .json(s::<crate::service::budgets::CommitmentInput>)
-        .ok(201, s::<crate::service::budgets::BudgetView>)
+        .json(s::<seika_service::budgets::CommitmentInput>)
+        .ok(201, s::<seika_service::budgets::BudgetView>)
         .errors(&[403, 404]),
         Endpoint::new(
             M::GET,
@@ -1106,7 +1106,7 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Distributions to investors by tranche: computed, due once the outcome payment is received, paid",
         )
-        .ok(200, s::<crate::service::distributions::DistributionsView>)
+        .ok(200, s::<seika_service::distributions::DistributionsView>)
         .errors(&[404]),
         Endpoint::new(
             M::POST,
@@ -1115,8 +1115,8 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "claims and payments",
             "Record an investment's distribution of a tranche as paid (intermediary or the owner's staff)",
         )
-        .json(s::<crate::service::distributions::DistributionInput>)
-        .ok(201, s::<crate::service::distributions::DistributionsView>)
+        .json(s::<seika_service::distributions::DistributionInput>)
+        .ok(201, s::<seika_service::distributions::DistributionsView>)
         .errors(&[403, 404, 409]),
     ]
 }
@@ -1183,7 +1183,10 @@ fn panic_response(cause: Box<dyn std::any::Any + Send + 'static>) -> axum::respo
         .map(String::as_str)
         .or_else(|| cause.downcast_ref::<&str>().copied())
         .unwrap_or("a panic without a message");
-    AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+    ApiError(AppError::Internal(anyhow::anyhow!(
+        "handler panicked: {message}"
+    )))
+    .into_response()
 }
 
 async fn openapi_json(
@@ -1192,24 +1195,25 @@ async fn openapi_json(
     axum::Json(openapi::document(&endpoints(&state.config)))
 }
 
-async fn api_not_found() -> AppError {
-    AppError::NotFound("no such API endpoint; see /api/v1/openapi.json".into())
+async fn api_not_found() -> ApiError {
+    AppError::NotFound("no such API endpoint; see /api/v1/openapi.json".into()).into()
 }
 
-async fn method_not_allowed() -> AppError {
-    AppError::MethodNotAllowed("this endpoint does not accept that HTTP method".into())
+async fn method_not_allowed() -> ApiError {
+    AppError::MethodNotAllowed("this endpoint does not accept that HTTP method".into()).into()
 }
 
 /// `GET /api/v1/schemas/{name}.json`: the JSON Schema of the contract, outcomes or statement format.
 async fn schema(
     extract::ApiPath(name): extract::ApiPath<String>,
-) -> Result<axum::Json<serde_json::Value>, AppError> {
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
     let base = name.strip_suffix(".json").unwrap_or(&name);
-    crate::engine::json_schema(base)
+    seika_engine::json_schema(base)
         .map(axum::Json)
         .ok_or_else(|| {
             AppError::NotFound(format!(
                 "no schema `{base}`: try contract.json, outcomes.json or statement.json"
             ))
         })
+        .map_err(ApiError)
 }

@@ -259,7 +259,7 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
                 operation["requestBody"] = json!({"required": true, "content": {
                     "text/csv": {"schema": {"type": "string",
                         "description": format!("UTF-8 (with or without BOM) or Shift_JIS, LF or CRLF; {columns}")}},
-                    crate::domain::sheet::XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary",
+                    seika_formats::sheet::XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary",
                         "description": format!("An Excel workbook; its first sheet holds the table: {columns}")}},
                 }});
             }
@@ -292,6 +292,6 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
                 "description": "POST /api/v1/auth/login returns the token."}},
         },
     });
-    crate::engine::decimals_as_strings(&mut doc);
+    seika_engine::decimals_as_strings(&mut doc);
     doc
 }

@@ -1,4 +1,4 @@
-//! `/organizations`: thin handlers over [`crate::service::organizations`].
+//! `/organizations`: thin handlers over [`seika_service::organizations`].
 
 use axum::Json;
 use axum::extract::State;
@@ -10,8 +10,8 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
 use super::session::AuthUser;
 use super::{AppState, etag};
-use crate::domain::organization::OrganizationKind;
-use crate::service::organizations::{self, OrganizationInput, OrganizationRef, OrganizationUpdate};
+use seika_core::organization::OrganizationKind;
+use seika_service::organizations::{self, OrganizationInput, OrganizationRef, OrganizationUpdate};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,5 +1,5 @@
 //! `/projects/{id}/outcome-results`: aggregate results and milestones. Thin handlers over
-//! [`crate::service::outcomes`].
+//! [`seika_service::outcomes`].
 
 use super::extract::NoBody;
 use axum::Json;
@@ -15,11 +15,11 @@ use super::error::AppResult;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
-use crate::service::audit::AuditEntryView;
-use crate::service::outcomes::{
+use seika_service::audit::AuditEntryView;
+use seika_service::outcomes::{
     self, OutcomeResultInput, OutcomeResultView, ResultsImportParams, ResultsImportReport,
 };
-use crate::service::review::{Review, ReviewInput};
+use seika_service::review::{Review, ReviewInput};
 
 pub async fn create(
     State(state): State<AppState>,

@@ -1,6 +1,6 @@
 //! `?page=&per_page=` on every list, and the list envelope.
 
-use crate::msg;
+use seika_core::msg;
 use serde::{Deserialize, Serialize};
 
 use super::error::AppError;

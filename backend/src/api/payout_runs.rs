@@ -1,4 +1,4 @@
-//! `/projects/{id}/payout-runs`: thin handlers over [`crate::service::payout_runs`].
+//! `/projects/{id}/payout-runs`: thin handlers over [`seika_service::payout_runs`].
 
 use super::extract::NoBody;
 use axum::Json;
@@ -6,16 +6,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::AppState;
-use super::error::{AppError, AppResult};
+use super::error::{ApiError, AppError, AppResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::idempotency::IdempotencyKey;
 use super::session::AuthUser;
-use crate::engine::simulate::{SimulationInput, SimulationResult};
-use crate::service::downloads::{self, DownloadParams};
-use crate::service::payout_runs::{
+use seika_engine::simulate::{SimulationInput, SimulationResult};
+use seika_service::downloads::{self, DownloadParams};
+use seika_service::payout_runs::{
     self, BatchEffect, PayoutRunView, Preview, PreviewInput, ProjectFigures, Reproduction,
 };
-use crate::service::simulations::{self, ScenariosInput, ScenariosResult};
+use seika_service::simulations::{self, ScenariosInput, ScenariosResult};
 
 pub async fn create(
     State(state): State<AppState>,
@@ -133,6 +133,7 @@ pub async fn simulate(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map(Json)
+        .map_err(ApiError)
 }
 
 /// Prices named scenarios (low, base, high…) of outcome values (nothing is stored).
@@ -151,6 +152,7 @@ pub async fn scenarios(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map(Json)
+        .map_err(ApiError)
 }
 
 /// A payout run's statement as CSV (UTF-8 or Shift_JIS) or XLSX.

@@ -1,5 +1,5 @@
 //! `/projects` and `/invitations`: outcome contracts, their parties and their versioned terms.
-//! Thin handlers over [`crate::service::projects`].
+//! Thin handlers over [`seika_service::projects`].
 
 use super::extract::NoBody;
 use axum::Json;
@@ -12,8 +12,8 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
 use super::session::AuthUser;
 use super::{AppState, etag};
-use crate::domain::project::{PolicyArea, ProjectStatus};
-use crate::service::projects::{
+use seika_core::project::{PolicyArea, ProjectStatus};
+use seika_service::projects::{
     self, AmendmentInput, InvitationView, ProjectInput, ProjectSummary, ProjectView, StatusChange,
     TermsVersionView,
 };

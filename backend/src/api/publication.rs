@@ -1,5 +1,5 @@
 //! Open data: publication settings, investors' disclosures, INDIGO export and import, and the
-//! public pages (no login). Thin handlers over [`crate::service::publication`].
+//! public pages (no login). Thin handlers over [`seika_service::publication`].
 
 use axum::Json;
 use axum::extract::State;
@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::AppState;
-use super::error::AppResult;
+use super::error::{ApiError, AppResult};
 use super::extract::{ApiJson, ApiPath};
 use super::session::AuthUser;
-use crate::service::publication::{
+use seika_service::publication::{
     self, DisclosureInput, IndigoBundle, IndigoImportInput, IndigoImportView, PublicProjectSummary,
     PublicProjectView, PublicationInput, PublicationView,
 };
@@ -81,7 +81,12 @@ pub async fn indigo_import(
 pub async fn public_list(
     State(state): State<AppState>,
 ) -> AppResult<Json<Vec<PublicProjectSummary>>> {
-    state.db.run(publication::public_list).await.map(Json)
+    state
+        .db
+        .run(publication::public_list)
+        .await
+        .map(Json)
+        .map_err(ApiError)
 }
 
 pub async fn public_project(
@@ -93,6 +98,7 @@ pub async fn public_project(
         .run(move |conn| publication::public_project(conn, &code))
         .await
         .map(Json)
+        .map_err(ApiError)
 }
 
 pub async fn public_indigo_project(
@@ -104,6 +110,7 @@ pub async fn public_indigo_project(
         .run(move |conn| publication::public_indigo(conn, Some(&code)))
         .await
         .map(Json)
+        .map_err(ApiError)
 }
 
 pub async fn public_indigo_all(State(state): State<AppState>) -> AppResult<Json<IndigoBundle>> {
@@ -112,4 +119,5 @@ pub async fn public_indigo_all(State(state): State<AppState>) -> AppResult<Json<
         .run(|conn| publication::public_indigo(conn, None))
         .await
         .map(Json)
+        .map_err(ApiError)
 }

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use super::AppState;
-use crate::service::jobs::JobView;
+use seika_service::jobs::JobView;
 
 /// 202 with the job and where to follow it.
 pub fn accepted(

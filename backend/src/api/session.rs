@@ -9,11 +9,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::error::{AppError, AppResult};
-use crate::db::{self, users};
-use crate::domain::access::Actor;
-use crate::domain::user::Role;
-use crate::service::accounts;
+use super::error::{ApiError, AppError, AppResult};
+use seika_core::access::Actor;
+use seika_core::user::Role;
+use seika_db::{self as db, users};
+use seika_service::accounts;
+use seika_service::error::AppResult as ServiceResult;
 
 const ALGORITHM: Algorithm = Algorithm::HS256;
 /// The key file kept beside an SQLite database when no secret is configured.
@@ -172,7 +173,7 @@ pub fn issue_token(
 }
 
 /// Checks signature, algorithm, expiry and not-before. Anything else is the caller's (user state).
-pub fn decode_token(keys: &AuthKeys, token: &str) -> Result<Claims, AppError> {
+pub fn decode_token(keys: &AuthKeys, token: &str) -> Result<Claims, ApiError> {
     let mut validation = Validation::new(ALGORITHM);
     validation.leeway = 0;
     validation.validate_nbf = true;
@@ -187,9 +188,10 @@ pub fn decode_token(keys: &AuthKeys, token: &str) -> Result<Claims, AppError> {
     if let Some(e) = last {
         tracing::debug!(error = %e, "token rejected");
     }
-    Err(AppError::Unauthorized(
-        "the access token is invalid or expired; log in again".into(),
-    ))
+    Err(
+        AppError::Unauthorized("the access token is invalid or expired; log in again".into())
+            .into(),
+    )
 }
 
 /// The caller of a request, by a token whose signature and expiry were checked. Whether the user
@@ -208,7 +210,7 @@ impl AuthUser {
     pub async fn run<T, F>(self, pool: &db::Db, f: F) -> AppResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut db::DbConn, &Actor) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut db::DbConn, &Actor) -> ServiceResult<T> + Send + 'static,
     {
         let AuthUser { claims, user_id } = self;
         pool.run(move |conn| {
@@ -216,13 +218,14 @@ impl AuthUser {
             f(conn, &actor)
         })
         .await
+        .map_err(ApiError)
     }
 }
 
 impl FromRequestParts<AppState> for AuthUser {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let header = parts
             .headers
             .get(AUTHORIZATION)

@@ -1,4 +1,4 @@
-//! `/users`: accounts, managed by platform admins. Thin handlers over [`crate::service::users`].
+//! `/users`: accounts, managed by platform admins. Thin handlers over [`seika_service::users`].
 
 use axum::Json;
 use axum::extract::State;
@@ -10,7 +10,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
 use super::session::AuthUser;
 use super::{AppState, etag};
-use crate::service::users::{self, NewUserInput, UserUpdate, UserView, require_admin};
+use seika_service::users::{self, NewUserInput, UserUpdate, UserView, require_admin};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,4 +1,4 @@
-//! `/work`: what waits for the signed-in person. A thin handler over [`crate::service::work`].
+//! `/work`: what waits for the signed-in person. A thin handler over [`seika_service::work`].
 
 use axum::Json;
 use axum::extract::State;
@@ -7,8 +7,8 @@ use super::AppState;
 use super::error::AppResult;
 use super::extract::ApiQuery;
 use super::session::AuthUser;
-use crate::service::downloads::{self, DownloadParams};
-use crate::service::work::{self, WorkFilter, WorkView};
+use seika_service::downloads::{self, DownloadParams};
+use seika_service::work::{self, WorkFilter, WorkView};
 
 pub async fn waiting(
     State(state): State<AppState>,
@@ -40,12 +40,7 @@ pub async fn investor_dashboard(
     let cache = state.dashboards.clone();
     let bytes = auth
         .run(&state.db, move |conn, actor| {
-            cache.json(
-                conn,
-                actor,
-                "investor",
-                crate::service::dashboards::investor,
-            )
+            cache.json(conn, actor, "investor", seika_service::dashboards::investor)
         })
         .await?;
     Ok(json_bytes(&bytes))
@@ -64,7 +59,7 @@ pub async fn government_dashboard(
                 conn,
                 actor,
                 "government",
-                crate::service::dashboards::government,
+                seika_service::dashboards::government,
             )
         })
         .await?;
@@ -79,12 +74,7 @@ pub async fn provider_dashboard(
     let cache = state.dashboards.clone();
     let bytes = auth
         .run(&state.db, move |conn, actor| {
-            cache.json(
-                conn,
-                actor,
-                "provider",
-                crate::service::dashboards::provider,
-            )
+            cache.json(conn, actor, "provider", seika_service::dashboards::provider)
         })
         .await?;
     Ok(json_bytes(&bytes))

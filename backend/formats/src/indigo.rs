@@ -1,0 +1,1848 @@
+//! INDIGO (Government Outcomes Lab, University of Oxford, v4.1) project data: export of a
+//! project's facts in the INDIGO project format, and import of an INDIGO project as a draft,
+//! cleaning what real INDIGO data holds. Pure: the service gathers the facts and stores drafts.
+//!
+//! Leaves are wrapped `{"value": …, "status": "PUBLIC" | "PRIVATE"}`; a field's status follows
+//! the section the government made public or not. A public export leaves PRIVATE fields out.
+//! Organizations are identified as `SEIKA-ORG-<slug>` (INDIGO's own `INDIGO-ORG-####` ids are
+//! assigned by GO Lab), projects as `SEIKA-POJ-<code>`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::publication::{Section, describe_rule};
+use seika_core::access::PartyRole;
+use seika_core::contract::{Contract, Direction, Instrument, MetricUnit};
+use seika_core::money::Currency;
+use seika_core::organization::OrganizationKind;
+
+pub const ORG_PREFIX: &str = "SEIKA-ORG-";
+pub const PROJECT_PREFIX: &str = "SEIKA-POJ-";
+
+/// An organization taking part in the project.
+#[derive(Debug, Clone)]
+pub struct PartyFact {
+    pub slug: String,
+    pub name_ja: String,
+    pub name_en: String,
+    pub kind: OrganizationKind,
+    pub role: PartyRole,
+}
+
+/// A verified aggregate result.
+#[derive(Debug, Clone)]
+pub struct ResultFact {
+    pub metric: String,
+    pub tranche: Option<String>,
+    pub value: Option<Decimal>,
+    pub numerator: Option<Decimal>,
+    pub denominator: Option<Decimal>,
+    pub achieved_on: Option<NaiveDate>,
+}
+
+/// An outcome payment: planned (the latest payout run's computed amount per tranche) or actual
+/// (a payment recorded on a claim).
+#[derive(Debug, Clone)]
+pub struct PaymentFact {
+    pub tranche: String,
+    pub on: NaiveDate,
+    pub amount: Decimal,
+    pub payer: Option<String>,
+    pub recipient: Option<String>,
+}
+
+/// Everything an export reads, gathered by the service.
+#[derive(Debug, Clone)]
+pub struct ExportFacts<'a> {
+    pub code: &'a str,
+    pub title_ja: &'a str,
+    pub title_en: &'a str,
+    pub policy_area: &'a str,
+    pub published: bool,
+    pub contract: &'a Contract,
+    pub parties: Vec<PartyFact>,
+    pub results: Vec<ResultFact>,
+    pub planned: Vec<PaymentFact>,
+    pub actual: Vec<PaymentFact>,
+    /// Sections the government made public.
+    pub public: BTreeSet<Section>,
+    /// Investors (slugs) that made their own position public.
+    pub disclosed_investors: BTreeSet<String>,
+    pub privacy_threshold: i32,
+    /// False for the public export: PRIVATE fields are left out, not only marked.
+    pub include_private: bool,
+    pub today: NaiveDate,
+}
+
+/// A JSON number for a decimal: exact integers as integers; a fraction as the shortest number
+/// that prints back to the same decimal (amounts are at most 2 decimals here).
+pub fn json_number(d: Decimal) -> Value {
+    let d = d.normalize();
+    if d.scale() == 0
+        && let Ok(i) = i64::try_from(d)
+    {
+        return Value::from(i);
+    }
+    match serde_json::from_str::<serde_json::Number>(&d.to_string()) {
+        Ok(n) if n.to_string() == d.to_string() => Value::Number(n),
+        _ => Value::String(d.to_string()),
+    }
+}
+
+fn org_id(slug: &str) -> String {
+    format!("{ORG_PREFIX}{slug}")
+}
+
+struct Out<'f, 'a> {
+    facts: &'f ExportFacts<'a>,
+}
+
+impl Out<'_, '_> {
+    fn status(&self, section: Option<Section>) -> &'static str {
+        match section {
+            Some(s) if !self.facts.public.contains(&s) => "PRIVATE",
+            _ => "PUBLIC",
+        }
+    }
+    fn shown(&self, section: Option<Section>) -> bool {
+        self.facts.include_private || self.status(section) == "PUBLIC"
+    }
+    /// `{"value", "status"}`, or nothing when the field is private and private is left out.
+    fn v(&self, value: Value, section: Option<Section>) -> Option<Value> {
+        self.shown(section)
+            .then(|| json!({"value": value, "status": self.status(section)}))
+    }
+    /// A row of an array, with its status.
+    fn row(&self, mut row: Map<String, Value>, section: Option<Section>) -> Option<Value> {
+        self.shown(section).then(|| {
+            row.insert("status".into(), self.status(section).into());
+            Value::Object(row)
+        })
+    }
+}
+
+fn insert(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    if let Some(v) = value {
+        map.insert(key.into(), v);
+    }
+}
+
+fn date(d: NaiveDate) -> Value {
+    Value::String(d.format("%Y-%m-%d").to_string())
+}
+
+fn role_category(kind: OrganizationKind) -> &'static str {
+    match kind {
+        OrganizationKind::LocalGovernment | OrganizationKind::CentralGovernment => {
+            "Government/Public Sector/Public Bank"
+        }
+        OrganizationKind::Investor => "Commercial",
+        _ => "Other",
+    }
+}
+
+fn policy_sector(area: &str) -> Option<&'static str> {
+    Some(match area {
+        "health" => "Health",
+        "child_and_family_welfare" => "Child and family welfare",
+        "employment_and_training" => "Employment and training",
+        "poverty_reduction" => "Poverty reduction",
+        "education" => "Education",
+        "criminal_justice" => "Criminal justice",
+        "homelessness" => "Homelessness",
+        _ => return None,
+    })
+}
+
+fn unit_word(u: MetricUnit) -> &'static str {
+    match u {
+        MetricUnit::Rate => "rate",
+        MetricUnit::Count => "count",
+        MetricUnit::PersonPeriods => "person_periods",
+        MetricUnit::Money => "money",
+        MetricUnit::Score => "score",
+    }
+}
+
+fn direction_word(d: Direction) -> &'static str {
+    match d {
+        Direction::HigherIsBetter => "higher_is_better",
+        Direction::LowerIsBetter => "lower_is_better",
+    }
+}
+
+/// Labels of the machine-readable notes a metric carries (INDIGO has no place for them).
+pub const NOTE_NAME_JA: &str = "日本語名 Japanese name";
+pub const NOTE_UNIT: &str = "単位 unit";
+pub const NOTE_DIRECTION: &str = "方向 direction";
+pub const NOTE_BASELINE: &str = "基準値 baseline";
+pub const NOTE_TRANCHE: &str = "支払時期 tranche";
+pub const NOTE_COMPONENT: &str = "支払項目 component";
+pub const NOTE_RULE: &str = "支払ルール rule";
+pub const NOTE_CONDITIONS: &str = "支払条件 conditions";
+pub const NOTE_MILESTONE: &str = "マイルストーン milestone";
+
+/// Conditions as `metric >= 0.8; other <= 3`.
+fn conditions_text(conditions: &[seika_core::contract::Condition]) -> String {
+    let mut parts = Vec::new();
+    for c in conditions {
+        if let Some(v) = c.at_least {
+            parts.push(format!("{} >= {}", c.metric, v.normalize()));
+        }
+        if let Some(v) = c.at_most {
+            parts.push(format!("{} <= {}", c.metric, v.normalize()));
+        }
+    }
+    parts.join("; ")
+}
+
+/// Reads `conditions_text` back; `None` when any part is not in that form.
+fn read_conditions(text: &str) -> Option<Vec<seika_core::contract::Condition>> {
+    let mut out: Vec<seika_core::contract::Condition> = Vec::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (metric, at_least, value) = if let Some((m, v)) = part.split_once(">=") {
+            (m, true, v)
+        } else {
+            let (m, v) = part.split_once("<=")?;
+            (m, false, v)
+        };
+        let metric = metric.trim().to_owned();
+        let value: Decimal = value.trim().parse().ok()?;
+        let pos = match out.iter().position(|c| c.metric == metric) {
+            Some(p) => p,
+            None => {
+                out.push(seika_core::contract::Condition {
+                    metric,
+                    at_least: None,
+                    at_most: None,
+                });
+                out.len() - 1
+            }
+        };
+        if at_least {
+            out[pos].at_least = Some(value);
+        } else {
+            out[pos].at_most = Some(value);
+        }
+    }
+    Some(out)
+}
+
+/// `label: value | label: value`, the notes format Seika writes and reads back.
+fn notes(pairs: &[(&str, String)]) -> Value {
+    Value::String(
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    )
+}
+
+/// Reads `label: value | …` notes back.
+pub fn read_notes(text: &str) -> BTreeMap<String, String> {
+    text.split(" | ")
+        .filter_map(|part| {
+            let (k, v) = part.split_once(": ")?;
+            Some((k.trim().to_owned(), v.trim().to_owned()))
+        })
+        .collect()
+}
+
+fn stage(f: &ExportFacts<'_>) -> Option<&'static str> {
+    if !f.published {
+        return None;
+    }
+    let dates = f.contract.dates.as_ref();
+    let started = dates
+        .and_then(|d| d.service_start)
+        .is_some_and(|d| d <= f.today);
+    let ended = dates
+        .and_then(|d| d.service_end)
+        .is_some_and(|d| d < f.today);
+    let last_due = f.contract.tranches.iter().map(|t| t.due_on).max();
+    let all_paid = last_due.is_some_and(|d| d < f.today)
+        && f.contract
+            .tranches
+            .iter()
+            .all(|t| f.actual.iter().any(|p| p.tranche == t.id));
+    Some(if all_paid {
+        "Complete"
+    } else if ended {
+        "Service delivery complete"
+    } else if started {
+        "Implementation"
+    } else {
+        "Contracted"
+    })
+}
+
+/// The project in the INDIGO v4.1 project format.
+pub fn export(f: &ExportFacts<'_>) -> Value {
+    let o = Out { facts: f };
+    let c = f.contract;
+    let cur = c.currency.code();
+    let money = |amount: Decimal, section: Option<Section>| -> Option<Value> {
+        o.shown(section).then(|| {
+            json!({
+                "currency": {"value": cur, "status": o.status(section)},
+                "amount": {"value": json_number(amount), "status": o.status(section)},
+            })
+        })
+    };
+    let mut p = Map::new();
+    p.insert("status".into(), "PUBLIC".into());
+    p.insert("name".into(), json!({"value": f.title_en}));
+    p.insert("alternative_names".into(), json!({"value": f.title_ja}));
+    if let Some(stage) = stage(f) {
+        p.insert(
+            "stage_development".into(),
+            json!({"value": stage, "status": "PUBLIC"}),
+        );
+    }
+    let mut dates = Map::new();
+    if let Some(d) = &c.dates {
+        insert(
+            &mut dates,
+            "outcomes_contract_signed",
+            d.signed_on.and_then(|x| o.v(date(x), None)),
+        );
+        insert(
+            &mut dates,
+            "start_date_of_service_provision",
+            d.service_start.and_then(|x| o.v(date(x), None)),
+        );
+        insert(
+            &mut dates,
+            "anticipated_end_date_of_service_provision",
+            d.service_end.and_then(|x| o.v(date(x), None)),
+        );
+    }
+    if let Some(last) = c.tranches.iter().map(|t| t.due_on).max() {
+        insert(
+            &mut dates,
+            "anticipated_completion_date",
+            o.v(date(last), None),
+        );
+    }
+    p.insert("dates".into(), Value::Object(dates));
+    // Seika does not record a jurisdiction; a yen contract is Japanese, others are left blank
+    // rather than guessed from their currency.
+    if cur == "JPY" {
+        p.insert(
+            "jurisdiction".into(),
+            json!({"jurisdiction": {"value": "JP", "status": "PUBLIC"}}),
+        );
+    }
+
+    // Overall finance: the maximum and what was paid (payments), the total investment.
+    let mut finance = Map::new();
+    if let Some(max) = c.max_total_payment {
+        insert(
+            &mut finance,
+            "maximum_potential_outcome_payment_v2",
+            money(max, Some(Section::PaymentRules)),
+        );
+    }
+    let paid: Decimal = f.actual.iter().map(|a| a.amount).sum();
+    insert(
+        &mut finance,
+        "total_outcome_payments_made",
+        money(paid, Some(Section::Payments)),
+    );
+    if !c.investments.is_empty() {
+        let committed: Decimal = c.investments.iter().map(|i| i.committed).sum();
+        if o.shown(Some(Section::Investments)) {
+            let s = o.status(Some(Section::Investments));
+            finance.insert(
+                "total_investment_commitment".into(),
+                json!({"currency": {"value": cur, "status": s},
+                       "amount": {"exact": {"value": json_number(committed), "status": s}}}),
+            );
+        }
+    }
+    p.insert("overall_project_finance".into(), Value::Object(finance));
+
+    let mut purpose = Map::new();
+    if let Some(sector) = policy_sector(f.policy_area) {
+        purpose.insert("policy_sector".into(), json!({"value": sector}));
+    }
+    p.insert("purpose_and_classifications".into(), Value::Object(purpose));
+    let mut beneficiaries = Map::new();
+    insert(
+        &mut beneficiaries,
+        "target_population",
+        c.target_population
+            .clone()
+            .and_then(|t| o.v(t.into(), Some(Section::Metrics))),
+    );
+    p.insert(
+        "service_and_beneficiaries".into(),
+        Value::Object(beneficiaries),
+    );
+
+    // Parties by role.
+    let in_role = |role: PartyRole| f.parties.iter().filter(move |x| x.role == role);
+    let providers: Vec<Value> = in_role(PartyRole::ServiceProvider)
+        .enumerate()
+        .filter_map(|(i, x)| {
+            let mut row = Map::new();
+            row.insert("id".into(), format!("serviceprovision{}", i + 1).into());
+            row.insert("organisation_id".into(), json!({"value": org_id(&x.slug)}));
+            row.insert(
+                "organisation_role_category".into(),
+                json!({"value": role_category(x.kind)}),
+            );
+            if let Some(d) = &c.dates {
+                let mut planned = Map::new();
+                insert(
+                    &mut planned,
+                    "start_date",
+                    d.service_start.map(|x| json!({"value": x.to_string()})),
+                );
+                insert(
+                    &mut planned,
+                    "end_date",
+                    d.service_end.map(|x| json!({"value": x.to_string()})),
+                );
+                row.insert("planned_service".into(), Value::Object(planned));
+            }
+            o.row(row, Some(Section::Parties))
+        })
+        .collect();
+    p.insert("service_provisions".into(), providers.into());
+    let intermediaries: Vec<Value> = in_role(PartyRole::Intermediary)
+        .filter_map(|x| {
+            let mut row = Map::new();
+            row.insert("organisation_id".into(), json!({"value": org_id(&x.slug)}));
+            row.insert(
+                "organisation_role_category".into(),
+                json!({"value": "Performance management"}),
+            );
+            o.row(row, Some(Section::Parties))
+        })
+        .collect();
+    p.insert("intermediary_services".into(), intermediaries.into());
+
+    // What each payer committed at most, and paid.
+    let commitments: Vec<Value> = c
+        .payers
+        .iter()
+        .filter_map(|payer| {
+            let mut row = Map::new();
+            row.insert("organisation_id".into(), json!({"value": org_id(&payer.id)}));
+            let kind = f.parties.iter().find(|x| x.slug == payer.id).map(|x| x.kind);
+            row.insert(
+                "organisation_role_category".into(),
+                json!({"value": kind.map_or("Government/Public Sector/Public Bank", role_category)}),
+            );
+            let max = payer
+                .max_payment
+                .or_else(|| c.max_total_payment.map(|m| m * payer.share));
+            let s = o.status(Some(Section::PaymentRules));
+            if let Some(max) = max {
+                row.insert(
+                    "maximum_potential_outcome_payment".into(),
+                    json!({"currency": {"value": cur, "status": s}, "amount": {"value": json_number(max.round_dp(c.currency.exponent()))}}),
+                );
+            }
+            row.insert("result_type".into(), json!({"value": "Overall"}));
+            if o.shown(Some(Section::Payments)) {
+                let paid: Decimal = f
+                    .actual
+                    .iter()
+                    .filter(|a| a.payer.as_deref() == Some(payer.id.as_str()))
+                    .map(|a| a.amount)
+                    .sum();
+                row.insert(
+                    "total_outcome_payments".into(),
+                    json!({"currency": {"value": cur, "status": o.status(Some(Section::Payments))}, "amount": {"value": json_number(paid)}}),
+                );
+            }
+            row.insert(
+                "notes".into(),
+                notes(&[("支払割合 share", payer.share.normalize().to_string())]),
+            );
+            o.row(row, Some(Section::PaymentRules))
+        })
+        .collect();
+    p.insert("outcome_payment_commitments".into(), commitments.into());
+
+    // Investments: only those whose investor made its own position public.
+    let investments: Vec<Value> = c
+        .investments
+        .iter()
+        .filter(|i| f.disclosed_investors.contains(&i.investor))
+        .filter_map(|i| {
+            let mut row = Map::new();
+            row.insert("id".into(), i.id.clone().into());
+            row.insert("organisation_id".into(), json!({"value": org_id(&i.investor)}));
+            row.insert("organisation_role_category".into(), json!({"value": "Commercial"}));
+            row.insert(
+                "investment_commitment".into(),
+                json!({"currency": {"value": cur}, "amount": {"exact": {"value": json_number(i.committed)}}}),
+            );
+            let kind = match i.instrument {
+                Instrument::SeniorLoan | Instrument::SubordinatedLoan => Some("Debt"),
+                Instrument::Equity => Some("Equity"),
+                Instrument::Grant | Instrument::Guarantee => None,
+            };
+            if let Some(kind) = kind {
+                row.insert("investment_type".into(), json!({"value": kind}));
+            }
+            if let Some(rate) = i.annual_rate {
+                row.insert("maximum_potential_return_type".into(), json!({"value": "Average annual return"}));
+                row.insert(
+                    "maximum_potential_return".into(),
+                    json!({"value": rate.checked_mul(Decimal::ONE_HUNDRED).map_or(Value::Null, json_number)}),
+                );
+            }
+            row.insert(
+                "notes".into(),
+                notes(&[("商品 instrument", format!("{:?}", i.instrument).to_lowercase()), ("利率の単位 rate unit", "percent".into())]),
+            );
+            o.row(row, Some(Section::Investments))
+        })
+        .collect();
+    p.insert("investments".into(), investments.into());
+
+    // Outcome metrics, with Seika's details INDIGO has no place for in the notes.
+    let metrics: Vec<Value> = c
+        .metrics
+        .iter()
+        .filter_map(|m| {
+            let mut row = Map::new();
+            row.insert("id".into(), m.id.clone().into());
+            row.insert("definition".into(), json!({"value": m.name.en}));
+            if let Some(t) = m.target {
+                row.insert(
+                    "outcome_metric_target".into(),
+                    json!({"value": t.normalize().to_string()}),
+                );
+            }
+            if let Some(s) = &m.data_source {
+                row.insert(
+                    "data_source_for_outcome_validation".into(),
+                    json!({"value": s}),
+                );
+            }
+            if let Some(s) = &m.measurement_method {
+                row.insert("outcome_validation_method".into(), json!({"value": s}));
+            }
+            let mut pairs = vec![
+                (NOTE_NAME_JA, m.name.ja.clone()),
+                (NOTE_UNIT, unit_word(m.unit).to_owned()),
+                (NOTE_DIRECTION, direction_word(m.direction).to_owned()),
+            ];
+            if let Some(b) = m.baseline {
+                pairs.push((NOTE_BASELINE, b.normalize().to_string()));
+            }
+            if let Some(d) = &m.definition {
+                pairs.push(("定義 definition", d.replace(" | ", " / ")));
+            }
+            row.insert("notes".into(), notes(&pairs));
+            o.row(row, Some(Section::Metrics))
+        })
+        .collect();
+    p.insert("outcome_metrics".into(), metrics.into());
+
+    // Pricings: one per payment component, its rule in words.
+    let pricings: Vec<Value> = c
+        .components
+        .iter()
+        .filter_map(|comp| {
+            let mut row = Map::new();
+            if let Some(metric) = comp.rule.metric() {
+                row.insert("outcome_metric_id".into(), json!({"value": metric}));
+            }
+            row.insert("currency".into(), json!({"value": cur}));
+            if let Some(price) = comp.rule.unit_price() {
+                row.insert(
+                    "price_per_unit".into(),
+                    json!({"amount": {"value": json_number(price)}}),
+                );
+            }
+            if let Some(max) = comp.cap.or_else(|| comp.rule.maximum()) {
+                row.insert(
+                    "maximum_price_if_all_targets_achieved".into(),
+                    json!({"amount": {"value": max.normalize().to_string()}}),
+                );
+            }
+            let words = describe_rule(&comp.rule, c.currency);
+            row.insert(
+                "price_description".into(),
+                json!({"value": format!("{} / {}", words.en, words.ja)}),
+            );
+            let mut pairs = vec![
+                (NOTE_COMPONENT, comp.id.clone()),
+                (NOTE_TRANCHE, comp.tranche.clone()),
+                (NOTE_RULE, comp.rule.type_name().to_owned()),
+            ];
+            if !comp.conditions.is_empty() {
+                pairs.push((NOTE_CONDITIONS, conditions_text(&comp.conditions)));
+            }
+            if let seika_core::contract::Rule::Fixed {
+                milestone: Some(m), ..
+            } = &comp.rule
+            {
+                pairs.push((NOTE_MILESTONE, m.clone()));
+            }
+            row.insert("notes".into(), notes(&pairs));
+            o.row(row, Some(Section::PaymentRules))
+        })
+        .collect();
+    p.insert("outcome_pricings".into(), pricings.into());
+
+    // Results: verified aggregate results, small counts suppressed.
+    let last_tranche = c
+        .tranches
+        .iter()
+        .max_by_key(|t| t.due_on)
+        .map(|t| t.id.clone());
+    let validators: Vec<String> = in_role(PartyRole::Evaluator)
+        .map(|x| org_id(&x.slug))
+        .collect();
+    let results: Vec<Value> = f
+        .results
+        .iter()
+        .filter_map(|r| {
+            let metric = c.metrics.iter().find(|m| m.id == r.metric)?;
+            let mut row = Map::new();
+            row.insert("outcome_metric_id".into(), json!({"value": r.metric}));
+            row.insert("result_level".into(), json!({"value": "Outcome level"}));
+            let is_final = r.tranche.is_none() || r.tranche == last_tranche;
+            row.insert(
+                "result_type".into(),
+                json!({"value": if is_final { "Final" } else { "Interim" }}),
+            );
+            if let Some(t) = r
+                .tranche
+                .as_ref()
+                .and_then(|id| c.tranches.iter().find(|t| &t.id == id))
+            {
+                let mut period = Map::new();
+                insert(
+                    &mut period,
+                    "start_date",
+                    t.outcomes_from.map(|d| json!({"value": d.to_string()})),
+                );
+                period.insert(
+                    "end_date".into(),
+                    json!({"value": t.outcomes_until.unwrap_or(t.due_on).to_string()}),
+                );
+                row.insert("period".into(), Value::Object(period));
+            }
+            let small = |n: Option<Decimal>| {
+                n.is_some_and(|n| crate::publication::suppress_count(n, f.privacy_threshold))
+            };
+            let counted = metric.unit == MetricUnit::Count;
+            let suppressed =
+                (counted && small(r.value)) || small(r.denominator) || small(r.numerator);
+            let achieved = if suppressed {
+                format!(
+                    "fewer than {} (suppressed for privacy)",
+                    f.privacy_threshold
+                )
+            } else {
+                match (r.value, r.numerator, r.denominator) {
+                    (_, Some(n), Some(d)) => format!("{} / {}", n.normalize(), d.normalize()),
+                    (Some(v), _, _) => v.normalize().to_string(),
+                    _ => return None,
+                }
+            };
+            row.insert("outcomes_achieved".into(), json!({"value": achieved}));
+            if !suppressed {
+                if let Some(d) = r.denominator {
+                    row.insert(
+                        "number_engaged_in_impact_bond".into(),
+                        json!({"value": json_number(d)}),
+                    );
+                }
+                let positive = r.numerator.or(if counted { r.value } else { None });
+                if let Some(n) = positive {
+                    row.insert(
+                        "number_with_positive_social_outcomes".into(),
+                        json!({"value": json_number(n)}),
+                    );
+                }
+            }
+            if !validators.is_empty() && o.shown(Some(Section::Parties)) {
+                row.insert(
+                    "outcomes_validator_organisation_ids".into(),
+                    json!({"value": validators.join(",")}),
+                );
+            }
+            o.row(row, Some(Section::Results))
+        })
+        .collect();
+    p.insert("results".into(), results.into());
+
+    // Payment plans (one per tranche) and payments, planned and actual.
+    let plans: Vec<Value> = c
+        .tranches
+        .iter()
+        .filter_map(|t| {
+            let mut row = Map::new();
+            row.insert("id".into(), json!({"value": t.id}));
+            let mut period = Map::new();
+            insert(
+                &mut period,
+                "start_date",
+                t.outcomes_from.map(|d| json!({"value": d.to_string()})),
+            );
+            period.insert("end_date".into(), json!({"value": t.due_on.to_string()}));
+            row.insert("period".into(), Value::Object(period));
+            if let Some(name) = &t.name {
+                row.insert("notes".into(), name.text().into());
+            }
+            o.row(row, Some(Section::PaymentRules))
+        })
+        .collect();
+    p.insert("outcome_payment_plans".into(), plans.into());
+    let payment = |x: &PaymentFact, kind: &str| -> Option<Value> {
+        let mut row = Map::new();
+        row.insert(
+            "outcome_payment_plan_id".into(),
+            json!({"value": x.tranche}),
+        );
+        row.insert(
+            "period".into(),
+            json!({"end_date": {"value": x.on.to_string()}}),
+        );
+        if let Some(payer) = &x.payer {
+            row.insert(
+                "payer_organisation_id".into(),
+                json!({"value": org_id(payer)}),
+            );
+        }
+        if let Some(r) = &x.recipient {
+            row.insert(
+                "recipient_organisation_id".into(),
+                json!({"value": org_id(r)}),
+            );
+        }
+        row.insert("type".into(), json!({"value": kind}));
+        row.insert(
+            "money".into(),
+            json!({"currency": {"value": cur}, "amount": {"value": json_number(x.amount)}}),
+        );
+        o.row(row, Some(Section::Payments))
+    };
+    let payments: Vec<Value> = f
+        .planned
+        .iter()
+        .filter_map(|x| payment(x, "Planned"))
+        .chain(f.actual.iter().filter_map(|x| payment(x, "Actual")))
+        .collect();
+    p.insert("outcome_payments".into(), payments.into());
+    Value::Object(p)
+}
+
+/// An organization in the INDIGO organisation format.
+pub fn export_organization(party: &PartyFact) -> Value {
+    let kind = match party.kind {
+        OrganizationKind::LocalGovernment | OrganizationKind::CentralGovernment => {
+            "Government body"
+        }
+        _ => "Registered company, partnership or commercial association",
+    };
+    json!({
+        "status": "PUBLIC",
+        "name": {"value": party.name_ja},
+        "translated_official_name": {"english": {"value": party.name_en}},
+        "type": {"value": kind},
+    })
+}
+
+/// One entry of a bulk export: an id and the data.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct IndigoRecord {
+    pub id: String,
+    pub data: Value,
+}
+
+// ---- Import -------------------------------------------------------------------------------------
+
+/// What happened to one field of an imported INDIGO project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// Read, but cleaned: the note says how.
+    Cleaned,
+    /// Not read: the text could not be understood.
+    Unreadable,
+    /// Read, but Seika has no place for it in a draft.
+    NotImported,
+    /// Missing: Seika assumed a value the officer should check.
+    Assumed,
+}
+
+/// A line of the import report, in Japanese and English.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ImportNote {
+    /// Where in the INDIGO document, e.g. `outcome_pricings[0].price_per_unit.amount.value`.
+    pub field: String,
+    pub kind: NoteKind,
+    /// The value as found, when there was one.
+    pub found: Option<String>,
+    pub message_en: String,
+    pub message_ja: String,
+}
+
+/// What an import knows of this installation.
+#[derive(Debug, Clone)]
+pub struct ImportContext<'a> {
+    /// The importing organization (a government): the payer when none resolves.
+    pub importer_slug: &'a str,
+    /// Every organization by slug.
+    pub organizations: &'a BTreeMap<String, OrganizationKind>,
+    pub code: String,
+    pub today: NaiveDate,
+}
+
+/// A draft read from INDIGO, for the service to register.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub title_ja: String,
+    pub title_en: String,
+    pub policy_area: seika_core::project::PolicyArea,
+    pub effective_from: NaiveDate,
+    /// Other parties, by slug, in the roles the document gives them.
+    pub parties: Vec<(String, PartyRole)>,
+    pub contract: Contract,
+}
+
+struct Reader {
+    notes: Vec<ImportNote>,
+}
+
+impl Reader {
+    fn note(&mut self, field: &str, kind: NoteKind, found: Option<&Value>, en: String, ja: String) {
+        self.notes.push(ImportNote {
+            field: field.to_owned(),
+            kind,
+            found: found.map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }),
+            message_en: en,
+            message_ja: ja,
+        });
+    }
+}
+
+/// The leaf at `path` (dot-separated), unwrapping `{"value": …}`; `None` when absent or empty.
+fn leaf<'v>(doc: &'v Value, path: &str) -> Option<&'v Value> {
+    let mut at = doc;
+    for key in path.split('.') {
+        at = at.get(key)?;
+    }
+    let at = at.get("value").unwrap_or(at);
+    match at {
+        Value::Null => None,
+        Value::String(s) if s.trim().is_empty() => None,
+        v => Some(v),
+    }
+}
+
+fn leaf_text(doc: &Value, path: &str) -> Option<String> {
+    leaf(doc, path).map(|v| match v {
+        Value::String(s) => s.trim().to_owned(),
+        other => other.to_string(),
+    })
+}
+
+/// Money as INDIGO data holds it: a number, or text such as `¥34.06 million`, `£1.2m`,
+/// `3,406万円`, `USD 5,000,000`. Returns the amount in major units and the currency the text
+/// names, if any; `Err` says what could not be read.
+pub fn clean_money(value: &Value) -> Result<(Decimal, Option<&'static str>, bool), String> {
+    let text = match value {
+        Value::Number(n) => {
+            return n
+                .to_string()
+                .parse()
+                .map(|d| (d, None, false))
+                .map_err(|_| n.to_string());
+        }
+        Value::String(s) => crate::sheet::to_half_width(s),
+        other => return Err(other.to_string()),
+    };
+    let mut t = text.trim().to_lowercase().replace([',', ' ', '\u{a0}'], "");
+    let mut currency = None;
+    for (mark, code) in [
+        ("jpy", "JPY"),
+        ("¥", "JPY"),
+        ("￥", "JPY"),
+        ("円", "JPY"),
+        ("usd", "USD"),
+        ("us$", "USD"),
+        ("$", "USD"),
+        ("gbp", "GBP"),
+        ("£", "GBP"),
+        ("eur", "EUR"),
+        ("€", "EUR"),
+        ("aud", "AUD"),
+        ("cad", "CAD"),
+    ] {
+        if t.contains(mark) {
+            t = t.replace(mark, "");
+            currency = currency.or(Some(code));
+        }
+    }
+    let mut factor = Decimal::ONE;
+    for (word, f) in [
+        ("billion", 1_000_000_000i64),
+        ("million", 1_000_000),
+        ("thousand", 1_000),
+        ("bn", 1_000_000_000),
+        ("mn", 1_000_000),
+        ("m", 1_000_000),
+        ("k", 1_000),
+        ("億", 100_000_000),
+        ("万", 10_000),
+        ("千", 1_000),
+    ] {
+        if let Some(rest) = t.strip_suffix(word) {
+            t = rest.to_owned();
+            factor = Decimal::from(f);
+            break;
+        }
+    }
+    let amount: Decimal = t.parse().map_err(|_| text.clone())?;
+    let cleaned = factor != Decimal::ONE || currency.is_some() || text.contains(',');
+    amount
+        .checked_mul(factor)
+        .map(|a| (a.normalize(), currency, cleaned))
+        .ok_or(text)
+}
+
+/// A rate as INDIGO data holds it: a fraction (0.05), a percentage number (5) or text (`5%`,
+/// `5.0 %`). Above 1 (or with a % sign) it is read as a percentage. Returns the fraction and
+/// whether it was read as a percentage.
+pub fn clean_rate(value: &Value) -> Result<(Decimal, bool), String> {
+    let (text, raw) = match value {
+        Value::Number(n) => (n.to_string(), n.to_string()),
+        Value::String(s) => (crate::sheet::to_half_width(s).replace(' ', ""), s.clone()),
+        other => return Err(other.to_string()),
+    };
+    let (number, percent_sign) = match text.strip_suffix('%') {
+        Some(n) => (n.to_owned(), true),
+        None => (text, false),
+    };
+    let d: Decimal = number.parse().map_err(|_| raw)?;
+    if percent_sign || d.abs() > Decimal::ONE {
+        Ok(((d / Decimal::ONE_HUNDRED).normalize(), true))
+    } else {
+        Ok((d.normalize(), false))
+    }
+}
+
+/// A date as INDIGO data holds it: `YYYY-MM-DD`, `YYYY-MM` (read as the first of the month),
+/// `YYYY` (read as 1 April, the start of the Japanese fiscal year), `DD/MM/YYYY` (GO Lab's
+/// British convention), and the Japanese forms the spreadsheet reader knows (2017年7月1日,
+/// 平成29年7月1日). Returns the date and, when it had to be completed or reordered, how.
+pub fn clean_date(value: &Value) -> Result<(NaiveDate, Option<&'static str>), String> {
+    let text = match value {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        other => return Err(other.to_string()),
+    };
+    if let Ok(d) = NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+        return Ok((d, None));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d") {
+        return Ok((
+            d,
+            Some("month only: read as the 1st / 月のみ: 1日として読み取り"),
+        ));
+    }
+    if text.len() == 4
+        && let Ok(y) = text.parse::<i32>()
+        && let Some(d) = NaiveDate::from_ymd_opt(y, 4, 1)
+    {
+        return Ok((
+            d,
+            Some("year only: read as 1 April / 年のみ: 4月1日として読み取り"),
+        ));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&text, "%d/%m/%Y") {
+        return Ok((
+            d,
+            Some("day/month/year read as such / 日/月/年の順で読み取り"),
+        ));
+    }
+    match crate::sheet::date(&text) {
+        Ok(Some((d, _))) => Ok((d, Some("Japanese date form / 和暦・年月日表記を読み取り"))),
+        _ => Err(text),
+    }
+}
+
+/// A Seika id from an INDIGO one: lower-case letters, digits, `-` and `_`.
+fn local_id(raw: &str) -> String {
+    let id: String = raw
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if id.is_empty() { "item".into() } else { id }
+}
+
+fn policy_area(sector: &str) -> Option<seika_core::project::PolicyArea> {
+    use seika_core::project::PolicyArea as P;
+    Some(match sector {
+        "Health" => P::Health,
+        "Child and family welfare" => P::ChildAndFamilyWelfare,
+        "Employment and training" => P::EmploymentAndTraining,
+        "Poverty reduction" => P::PovertyReduction,
+        "Education" => P::Education,
+        "Criminal justice" => P::CriminalJustice,
+        "Homelessness" => P::Homelessness,
+        _ => return None,
+    })
+}
+
+/// A date field, noted when cleaned or unreadable.
+fn read_date_at(r: &mut Reader, v: Option<&Value>, field: &str) -> Option<NaiveDate> {
+    let v = v?;
+    match clean_date(v) {
+        Ok((d, None)) => Some(d),
+        Ok((d, Some(how))) => {
+            r.note(
+                field,
+                NoteKind::Cleaned,
+                Some(v),
+                format!("read as {d}: {how}"),
+                format!("{d} と読み取り: {how}"),
+            );
+            Some(d)
+        }
+        Err(text) => {
+            r.note(
+                field,
+                NoteKind::Unreadable,
+                Some(v),
+                format!("\"{text}\" is not a date"),
+                format!("「{text}」は日付として読めません"),
+            );
+            None
+        }
+    }
+}
+
+fn read_date(r: &mut Reader, doc: &Value, path: &str) -> Option<NaiveDate> {
+    read_date_at(r, leaf(doc, path), path)
+}
+
+/// Reads an INDIGO project as a draft, with a note for every field cleaned, unreadable or
+/// without a place in Seika. `None` when no valid contract can be made (the notes say why).
+pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<ImportNote>) {
+    use seika_core::contract::{
+        CONTRACT_SCHEMA, Component, ContractDates, Investment, Localized, Metric, Name, Payer,
+        RateCardOutcome, Rule, Tranche,
+    };
+    let mut r = Reader { notes: Vec::new() };
+    let title_en = leaf_text(doc, "name").unwrap_or_else(|| {
+        r.note(
+            "name",
+            NoteKind::Assumed,
+            None,
+            "No name: \"Imported project\" used".into(),
+            "名称なし: 「取込事業」とした".into(),
+        );
+        "Imported project".into()
+    });
+    let title_ja = leaf_text(doc, "alternative_names").unwrap_or_else(|| title_en.clone());
+
+    let signed = read_date(&mut r, doc, "dates.outcomes_contract_signed");
+    let start = read_date(&mut r, doc, "dates.start_date_of_service_provision");
+    let end = read_date(
+        &mut r,
+        doc,
+        "dates.anticipated_end_date_of_service_provision",
+    )
+    .or_else(|| read_date(&mut r, doc, "dates.actual_end_date_of_service_provision"));
+    let completion = read_date(&mut r, doc, "dates.anticipated_completion_date");
+
+    let policy = match leaf_text(doc, "purpose_and_classifications.policy_sector") {
+        Some(s) => policy_area(&s).unwrap_or_else(|| {
+            r.note(
+                "purpose_and_classifications.policy_sector",
+                NoteKind::Assumed,
+                leaf(doc, "purpose_and_classifications.policy_sector"),
+                "no matching Seika policy area: community used".into(),
+                "対応する政策分野がないため「地域」とした".into(),
+            );
+            seika_core::project::PolicyArea::Community
+        }),
+        None => seika_core::project::PolicyArea::Community,
+    };
+
+    // Money fields: the currency comes from the first field that names one.
+    let mut currency_code: Option<String> = leaf_text(
+        doc,
+        "overall_project_finance.maximum_potential_outcome_payment_v2.currency",
+    );
+    let mut read_money = |r: &mut Reader, field: &str, v: Option<&Value>| -> Option<Decimal> {
+        let v = v?;
+        match clean_money(v) {
+            Ok((amount, named, cleaned)) => {
+                if let Some(code) = named
+                    && currency_code.is_none()
+                {
+                    currency_code = Some(code.to_owned());
+                }
+                if cleaned {
+                    r.note(
+                        field,
+                        NoteKind::Cleaned,
+                        Some(v),
+                        format!("read as {amount}"),
+                        format!("{amount} と読み取り"),
+                    );
+                }
+                Some(amount)
+            }
+            Err(text) => {
+                r.note(
+                    field,
+                    NoteKind::Unreadable,
+                    Some(v),
+                    format!("\"{text}\" is not an amount of money"),
+                    format!("「{text}」は金額として読めません"),
+                );
+                None
+            }
+        }
+    };
+    let max_total = read_money(
+        &mut r,
+        "overall_project_finance.maximum_potential_outcome_payment_v2.amount",
+        leaf(
+            doc,
+            "overall_project_finance.maximum_potential_outcome_payment_v2.amount",
+        ),
+    );
+
+    // Organizations: Seika's own ids resolve by slug; INDIGO's are reported.
+    let mut parties: Vec<(String, PartyRole)> = Vec::new();
+    let mut resolve = |r: &mut Reader,
+                       field: &str,
+                       v: Option<&Value>,
+                       role: PartyRole|
+     -> Option<String> {
+        let id = v.and_then(Value::as_str)?.trim().to_owned();
+        let slug = id
+            .strip_prefix(ORG_PREFIX)
+            .filter(|s| ctx.organizations.contains_key(*s));
+        match slug {
+            Some(slug) => {
+                if slug != ctx.importer_slug
+                    && !parties.iter().any(|(s, x)| s == slug && *x == role)
+                {
+                    parties.push((slug.to_owned(), role));
+                }
+                Some(slug.to_owned())
+            }
+            None => {
+                r.note(field, NoteKind::NotImported, v,
+                    format!("organization {id} is not registered in Seika: add it under Organizations and name it as a party"),
+                    format!("組織 {id} はSeikaに登録されていません。組織を登録し、当事者として指定してください"));
+                None
+            }
+        }
+    };
+
+    let empty = Vec::new();
+    let rows = |key: &str| doc.get(key).and_then(Value::as_array).unwrap_or(&empty);
+
+    for (i, sp) in rows("service_provisions").iter().enumerate() {
+        resolve(
+            &mut r,
+            &format!("service_provisions[{i}].organisation_id"),
+            leaf(sp, "organisation_id"),
+            PartyRole::ServiceProvider,
+        );
+    }
+    for (i, x) in rows("intermediary_services").iter().enumerate() {
+        resolve(
+            &mut r,
+            &format!("intermediary_services[{i}].organisation_id"),
+            leaf(x, "organisation_id"),
+            PartyRole::Intermediary,
+        );
+    }
+
+    // Payers: from the commitments; shares as stated in Seika's notes, else by maximum.
+    let mut payers: Vec<Payer> = Vec::new();
+    for (i, c) in rows("outcome_payment_commitments").iter().enumerate() {
+        let at = format!("outcome_payment_commitments[{i}]");
+        let Some(slug) = resolve(
+            &mut r,
+            &format!("{at}.organisation_id"),
+            leaf(c, "organisation_id"),
+            PartyRole::OutcomePayer,
+        ) else {
+            continue;
+        };
+        let max = read_money(
+            &mut r,
+            &format!("{at}.maximum_potential_outcome_payment.amount"),
+            leaf(c, "maximum_potential_outcome_payment.amount"),
+        );
+        let share = c
+            .get("notes")
+            .and_then(Value::as_str)
+            .map(read_notes)
+            .and_then(|n| {
+                n.get("支払割合 share")
+                    .and_then(|s| s.parse::<Decimal>().ok())
+            });
+        payers.push(Payer {
+            id: slug,
+            name: None,
+            share: share.unwrap_or(Decimal::ZERO),
+            max_payment: max,
+            top_up: None,
+        });
+    }
+    if payers.is_empty() {
+        r.note(
+            "outcome_payment_commitments",
+            NoteKind::Assumed,
+            None,
+            "no outcome payer registered in Seika: your organization pays the whole".into(),
+            "Seikaに登録された成果報酬の支払者がないため、自組織が全額を支払うとした".into(),
+        );
+        payers.push(Payer {
+            id: ctx.importer_slug.to_owned(),
+            name: None,
+            share: Decimal::ONE,
+            max_payment: None,
+            top_up: None,
+        });
+    }
+    if payers.iter().map(|p| p.share).sum::<Decimal>() != Decimal::ONE {
+        // Shares by each payer's maximum, else equal; the last takes the remainder so they sum to 1.
+        let total: Decimal = payers.iter().filter_map(|p| p.max_payment).sum();
+        let n = Decimal::from(payers.len());
+        let mut left = Decimal::ONE;
+        let count = payers.len();
+        for (i, p) in payers.iter_mut().enumerate() {
+            p.share = if i + 1 == count {
+                left
+            } else if total > Decimal::ZERO {
+                (p.max_payment.unwrap_or_default() / total).round_dp(6)
+            } else {
+                (Decimal::ONE / n).round_dp(6)
+            };
+            left -= p.share;
+        }
+        if count > 1 {
+            r.note(
+                "outcome_payment_commitments",
+                NoteKind::Assumed,
+                None,
+                "payers' shares are not in INDIGO: set in proportion to each one's maximum".into(),
+                "支払割合はINDIGOにないため、各支払者の上限額に比例させた".into(),
+            );
+        }
+    }
+
+    // Tranches from the payment plans; without plans, one final payment at the end.
+    let mut tranches: Vec<Tranche> = Vec::new();
+    for (i, plan) in rows("outcome_payment_plans").iter().enumerate() {
+        let at = format!("outcome_payment_plans[{i}]");
+        let id = local_id(&leaf_text(plan, "id").unwrap_or_else(|| format!("plan{}", i + 1)));
+        let due = read_date_at(
+            &mut r,
+            leaf(plan, "period.end_date"),
+            &format!("{at}.period.end_date"),
+        );
+        let from = leaf(plan, "period.start_date")
+            .and_then(|v| clean_date(v).ok())
+            .map(|x| x.0);
+        let Some(due_on) = due else {
+            r.note(
+                &format!("{at}.period.end_date"),
+                NoteKind::NotImported,
+                None,
+                "a payment plan without an end date is not a payment date".into(),
+                "終了日のない支払計画は支払時期として取り込めません".into(),
+            );
+            continue;
+        };
+        let name = plan
+            .get("notes")
+            .and_then(Value::as_str)
+            .map(|n| Name::Text(n.to_owned()));
+        tranches.push(Tranche {
+            id,
+            name,
+            due_on,
+            outcomes_from: from,
+            outcomes_until: None,
+            cap: None,
+        });
+    }
+    if tranches.is_empty() {
+        let due_on = completion.or(end).unwrap_or(ctx.today);
+        r.note(
+            "outcome_payment_plans",
+            NoteKind::Assumed,
+            None,
+            format!("no payment plan: one final payment on {due_on}"),
+            format!("支払計画がないため、{due_on} に最終支払1回とした"),
+        );
+        tranches.push(Tranche {
+            id: "final".into(),
+            name: None,
+            due_on,
+            outcomes_from: None,
+            outcomes_until: None,
+            cap: None,
+        });
+    }
+    let last_tranche = tranches
+        .iter()
+        .max_by_key(|t| t.due_on)
+        .map(|t| t.id.clone())
+        .unwrap_or_default();
+
+    // Metrics, with Seika's own notes read back where present.
+    let mut metrics: Vec<Metric> = Vec::new();
+    for (i, m) in rows("outcome_metrics").iter().enumerate() {
+        let at = format!("outcome_metrics[{i}]");
+        let id = local_id(
+            m.get("id")
+                .and_then(Value::as_str)
+                .unwrap_or(&format!("metric{}", i + 1)),
+        );
+        let name_en = leaf_text(m, "definition").unwrap_or_else(|| id.clone());
+        let n = m
+            .get("notes")
+            .and_then(Value::as_str)
+            .map(read_notes)
+            .unwrap_or_default();
+        let unit = match n.get(NOTE_UNIT).map(String::as_str) {
+            Some("rate") => MetricUnit::Rate,
+            Some("person_periods") => MetricUnit::PersonPeriods,
+            Some("money") => MetricUnit::Money,
+            Some("score") => MetricUnit::Score,
+            Some("count") => MetricUnit::Count,
+            _ => {
+                r.note(
+                    &format!("{at}.id"),
+                    NoteKind::Assumed,
+                    None,
+                    "unit not stated: count assumed".into(),
+                    "単位の記載がないため件数とした".into(),
+                );
+                MetricUnit::Count
+            }
+        };
+        let direction = if n.get(NOTE_DIRECTION).map(String::as_str) == Some("lower_is_better") {
+            Direction::LowerIsBetter
+        } else {
+            Direction::HigherIsBetter
+        };
+        let target = leaf(m, "outcome_metric_target").and_then(|v| {
+            let text = v
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| v.to_string());
+            match text.trim().parse::<Decimal>() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    r.note(
+                        &format!("{at}.outcome_metric_target"),
+                        NoteKind::NotImported,
+                        Some(v),
+                        "a target in words is not a number: kept in the definition".into(),
+                        "文章の目標値は数値でないため定義に残した".into(),
+                    );
+                    None
+                }
+            }
+        });
+        let mut definition = n.get("定義 definition").cloned();
+        if target.is_none()
+            && let Some(text) = leaf_text(m, "outcome_metric_target")
+        {
+            definition = Some(definition.map_or(text.clone(), |d| format!("{d} — {text}")));
+        }
+        metrics.push(Metric {
+            id,
+            name: Localized {
+                ja: n
+                    .get(NOTE_NAME_JA)
+                    .cloned()
+                    .unwrap_or_else(|| name_en.clone()),
+                en: name_en,
+            },
+            unit,
+            direction,
+            definition,
+            data_source: leaf_text(m, "data_source_for_outcome_validation"),
+            measurement_method: leaf_text(m, "outcome_validation_method"),
+            baseline: n.get(NOTE_BASELINE).and_then(|b| b.parse().ok()),
+            target,
+            cap: None,
+        });
+    }
+
+    // Components from the pricings: Seika's own rule words are text, so each pricing becomes the
+    // simplest rule its figures support, and the report says so.
+    let mut components: Vec<Component> = Vec::new();
+    for (i, pr) in rows("outcome_pricings").iter().enumerate() {
+        let at = format!("outcome_pricings[{i}]");
+        let n = pr
+            .get("notes")
+            .and_then(Value::as_str)
+            .map(read_notes)
+            .unwrap_or_default();
+        let metric = leaf_text(pr, "outcome_metric_id")
+            .map(|m| local_id(&m))
+            .filter(|m| metrics.iter().any(|x| &x.id == m));
+        let price = read_money(
+            &mut r,
+            &format!("{at}.price_per_unit.amount"),
+            leaf(pr, "price_per_unit.amount"),
+        );
+        let max = read_money(
+            &mut r,
+            &format!("{at}.maximum_price_if_all_targets_achieved.amount"),
+            leaf(pr, "maximum_price_if_all_targets_achieved.amount"),
+        );
+        let tranche = n
+            .get(NOTE_TRANCHE)
+            .map(|t| local_id(t))
+            .filter(|t| tranches.iter().any(|x| &x.id == t))
+            .unwrap_or_else(|| last_tranche.clone());
+        let id = n
+            .get(NOTE_COMPONENT)
+            .map(|c| local_id(c))
+            .unwrap_or_else(|| format!("pricing{}", i + 1));
+        let description = leaf_text(pr, "price_description");
+        let target = metric
+            .as_ref()
+            .and_then(|m| metrics.iter().find(|x| &x.id == m))
+            .and_then(|m| m.target);
+        let rule = match (&metric, price, max, target) {
+            (Some(m), Some(price), _, _) => Some(Rule::RateCard {
+                metric: Some(m.clone()),
+                outcomes: vec![RateCardOutcome {
+                    outcome: m.clone(),
+                    name: None,
+                    price,
+                    max_per_participant: None,
+                    cap: None,
+                    min_days_between: None,
+                    waiting_days: None,
+                }],
+                cap_per_participant: None,
+                cap_per_participant_per_year: None,
+            }),
+            (Some(m), None, Some(max), Some(target)) if target > Decimal::ZERO => {
+                Some(Rule::Linear {
+                    metric: m.clone(),
+                    target,
+                    max_amount: max,
+                    floor_ratio: None,
+                })
+            }
+            (None, None, Some(max), _) => Some(Rule::Fixed {
+                amount: max,
+                milestone: n.get(NOTE_MILESTONE).cloned(),
+                milestone_name: None,
+            }),
+            _ => None,
+        };
+        let Some(rule) = rule else {
+            r.note(&at, NoteKind::NotImported, description.as_ref().map(|d| Value::String(d.clone())).as_ref(),
+                "no price per unit, or no maximum with a numeric target: add this payment rule in the editor".into(),
+                "単価も、数値目標と上限額の組もないため、支払ルールはエディタで追加してください".into());
+            continue;
+        };
+        let kind = rule.type_name();
+        if n.get(NOTE_RULE).map(String::as_str) != Some(kind) {
+            r.note(
+                &at,
+                NoteKind::Cleaned,
+                description
+                    .as_ref()
+                    .map(|d| Value::String(d.clone()))
+                    .as_ref(),
+                format!(
+                    "imported as a {kind} rule from its figures: check it against the description"
+                ),
+                format!("金額から{kind}ルールとして取り込みました。記述と照合してください"),
+            );
+        }
+        let conditions = match n.get(NOTE_CONDITIONS).map(|c| read_conditions(c)) {
+            Some(Some(cs)) => cs
+                .into_iter()
+                .filter(|c| metrics.iter().any(|m| m.id == c.metric))
+                .collect(),
+            Some(None) => {
+                r.note(
+                    &at,
+                    NoteKind::Unreadable,
+                    None,
+                    "conditions not in the form \"metric >= value\": left out".into(),
+                    "支払条件が「指標 >= 値」の形でないため取り込みません".into(),
+                );
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        components.push(Component {
+            id,
+            name: description.map(Name::Text),
+            tranche,
+            conditions,
+            payer: None,
+            cap: None,
+            rule,
+            net_of: Vec::new(),
+            outcome_contingent: true,
+        });
+    }
+    if components.is_empty() {
+        r.note(
+            "outcome_pricings",
+            NoteKind::Unreadable,
+            None,
+            "no outcome pricing with an amount: a contract needs at least one payment rule".into(),
+            "金額のある成果報酬の価格設定がなく、支払ルールが1つもありません".into(),
+        );
+    }
+
+    // Investments whose investor resolves.
+    let mut investments: Vec<Investment> = Vec::new();
+    for (i, inv) in rows("investments").iter().enumerate() {
+        let at = format!("investments[{i}]");
+        let Some(slug) = resolve(
+            &mut r,
+            &format!("{at}.organisation_id"),
+            leaf(inv, "organisation_id"),
+            PartyRole::Investor,
+        ) else {
+            continue;
+        };
+        let Some(committed) = read_money(
+            &mut r,
+            &format!("{at}.investment_commitment.amount.exact"),
+            leaf(inv, "investment_commitment.amount.exact"),
+        ) else {
+            r.note(
+                &at,
+                NoteKind::NotImported,
+                None,
+                "an investment without an exact commitment".into(),
+                "確定した出資・融資額のない投資".into(),
+            );
+            continue;
+        };
+        let n = inv
+            .get("notes")
+            .and_then(Value::as_str)
+            .map(read_notes)
+            .unwrap_or_default();
+        let instrument = match (
+            n.get("商品 instrument").map(String::as_str),
+            leaf_text(inv, "investment_type").as_deref(),
+        ) {
+            (Some("subordinatedloan"), _) => Instrument::SubordinatedLoan,
+            (Some("equity"), _) | (None, Some("Equity")) => Instrument::Equity,
+            (Some("grant"), _) => Instrument::Grant,
+            _ => Instrument::SeniorLoan,
+        };
+        let stated_percent = n.get("利率の単位 rate unit").map(String::as_str) == Some("percent");
+        let annual_rate = leaf(inv, "maximum_potential_return").and_then(|v| match clean_rate(v) {
+            // Seika's own export says the number is a percentage.
+            Ok(_) if stated_percent => v
+                .to_string()
+                .parse::<Decimal>()
+                .ok()
+                .map(|d| (d / Decimal::ONE_HUNDRED).normalize()),
+            Ok((rate, as_percent)) => {
+                r.note(
+                    &format!("{at}.maximum_potential_return"),
+                    NoteKind::Cleaned,
+                    Some(v),
+                    format!(
+                        "read as {} % ({})",
+                        (rate * Decimal::ONE_HUNDRED).normalize(),
+                        if as_percent {
+                            "a percentage"
+                        } else {
+                            "a fraction"
+                        }
+                    ),
+                    format!(
+                        "{}% と読み取り（{}）",
+                        (rate * Decimal::ONE_HUNDRED).normalize(),
+                        if as_percent { "百分率" } else { "小数" }
+                    ),
+                );
+                Some(rate)
+            }
+            Err(text) => {
+                r.note(
+                    &format!("{at}.maximum_potential_return"),
+                    NoteKind::Unreadable,
+                    Some(v),
+                    format!("\"{text}\" is not a rate"),
+                    format!("「{text}」は利率として読めません"),
+                );
+                None
+            }
+        });
+        investments.push(Investment {
+            id: local_id(
+                inv.get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&format!("investment{}", i + 1)),
+            ),
+            investor: slug,
+            instrument,
+            committed,
+            drawdowns: Vec::new(),
+            annual_rate,
+            coupon_steps: Vec::new(),
+            covers: None,
+            units: None,
+        });
+    }
+    if !investments.is_empty() {
+        r.note(
+            "investments",
+            NoteKind::Assumed,
+            None,
+            "drawdown dates and the waterfall are not in INDIGO: add them in the editor".into(),
+            "資金の払込日と分配順位はINDIGOにないため、エディタで追加してください".into(),
+        );
+    }
+    for (i, res) in rows("results").iter().enumerate() {
+        r.note(
+            &format!("results[{i}]"),
+            NoteKind::NotImported,
+            leaf(res, "outcomes_achieved"),
+            "results are not imported into a draft: evaluators enter and verify them".into(),
+            "成果実績は下書きに取り込みません。評価者が入力・検証します".into(),
+        );
+    }
+    for (i, pay) in rows("outcome_payments").iter().enumerate() {
+        r.note(
+            &format!("outcome_payments[{i}]"),
+            NoteKind::NotImported,
+            leaf(pay, "type"),
+            "outcome payments are not imported: claims and payments are recorded as they happen"
+                .into(),
+            "成果報酬の支払実績は取り込みません。請求と支払はその都度記録します".into(),
+        );
+    }
+    for key in [
+        "transactions",
+        "sources",
+        "documents",
+        "delivery_locations",
+        "outcome_funds",
+        "technical_assistances",
+    ] {
+        if !rows(key).is_empty() {
+            r.note(
+                key,
+                NoteKind::NotImported,
+                None,
+                format!("{key} have no place in Seika"),
+                format!("{key} はSeikaに対応する項目がありません"),
+            );
+        }
+    }
+
+    let currency = match currency_code.as_deref().map(Currency::from_code) {
+        Some(Ok(c)) => c,
+        Some(Err(_)) | None => {
+            r.note(
+                "overall_project_finance.maximum_potential_outcome_payment_v2.currency",
+                NoteKind::Assumed,
+                None,
+                "currency not stated or unknown: JPY assumed".into(),
+                "通貨の記載がないか不明なため円とした".into(),
+            );
+            Currency::from_code("JPY").expect("JPY is a currency")
+        }
+    };
+    if components.is_empty() {
+        return (None, r.notes);
+    }
+    // A metric no imported rule or condition uses cannot stand in a contract.
+    let used: BTreeSet<String> = components
+        .iter()
+        .flat_map(|c| {
+            c.rule
+                .metric()
+                .map(str::to_owned)
+                .into_iter()
+                .chain(c.conditions.iter().map(|x| x.metric.clone()))
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for (i, m) in metrics.into_iter().enumerate() {
+        if used.contains(&m.id) {
+            kept.push(m);
+        } else {
+            r.note(&format!("outcome_metrics[{i}]"), NoteKind::NotImported, None,
+                format!("metric {} is not used by any imported payment rule: add it with its rule in the editor", m.id),
+                format!("指標 {} は取り込んだ支払ルールで使われないため取り込みません。エディタで支払ルールとともに追加してください", m.id));
+        }
+    }
+    let metrics = kept;
+    // Investors need a repayment order; INDIGO has none: interest then principal by seniority,
+    // the rest to the most junior class.
+    let mut waterfall = Vec::new();
+    if !investments.is_empty() {
+        use seika_core::contract::{InvestorClass, WaterfallStep};
+        let classes: Vec<InvestorClass> = [
+            InvestorClass::Senior,
+            InvestorClass::Subordinated,
+            InvestorClass::Equity,
+        ]
+        .into_iter()
+        .filter(|c| investments.iter().any(|i| i.instrument.class() == Some(*c)))
+        .collect();
+        for class in &classes {
+            if *class != InvestorClass::Equity {
+                waterfall.push(WaterfallStep::Interest { class: *class });
+            }
+            waterfall.push(WaterfallStep::Principal { class: *class });
+        }
+        if let Some(last) = classes.last() {
+            waterfall.push(WaterfallStep::Residual {
+                class: *last,
+                share: None,
+            });
+        }
+        r.note("investments", NoteKind::Assumed, None,
+            "repayment order not in INDIGO: interest, then principal, by seniority; the rest to the most junior class".into(),
+            "分配順位はINDIGOにないため、優先順に利息・元本、残余は最劣後の投資者とした".into());
+    }
+    let effective_from = signed.or(start).unwrap_or(ctx.today);
+    let contract = Contract {
+        schema: CONTRACT_SCHEMA.to_owned(),
+        code: ctx.code.clone(),
+        title: Some(Localized {
+            ja: title_ja.clone(),
+            en: title_en.clone(),
+        }),
+        target_population: leaf_text(doc, "service_and_beneficiaries.target_population"),
+        dates: Some(ContractDates {
+            signed_on: signed,
+            service_start: start,
+            service_end: end,
+        }),
+        budget: Vec::new(),
+        currency,
+        rounding: seika_core::money::Rounding::floor_to_minor(currency),
+        max_total_payment: max_total,
+        payers,
+        tranches,
+        metrics,
+        components,
+        investments,
+        waterfall,
+        invoicing: None,
+        data_checks: None,
+    };
+    (
+        Some(Draft {
+            title_ja,
+            title_en,
+            policy_area: policy,
+            effective_from,
+            parties,
+            contract,
+        }),
+        r.notes,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_exact_or_text() {
+        assert_eq!(json_number(Decimal::from(26_200_000)), json!(26_200_000));
+        assert_eq!(json_number(Decimal::new(125_055, 2)).to_string(), "1250.55");
+        assert_eq!(json_number(Decimal::new(100, 2)), json!(1));
+    }
+
+    #[test]
+    fn money_as_real_indigo_data_writes_it() {
+        let read = |v: Value| clean_money(&v).map(|(a, c, _)| (a.to_string(), c));
+        assert_eq!(
+            read(json!("¥34.06 million")),
+            Ok(("34060000".into(), Some("JPY")))
+        );
+        assert_eq!(read(json!("£1.2m")), Ok(("1200000".into(), Some("GBP"))));
+        assert_eq!(
+            read(json!("3,406万円")),
+            Ok(("34060000".into(), Some("JPY")))
+        );
+        assert_eq!(
+            read(json!("USD 5,000,000")),
+            Ok(("5000000".into(), Some("USD")))
+        );
+        assert_eq!(read(json!(26200000)), Ok(("26200000".into(), None)));
+        assert!(read(json!("about a million")).is_err());
+    }
+
+    #[test]
+    fn rates_as_fractions_or_percentages() {
+        assert_eq!(clean_rate(&json!(0.05)), Ok((Decimal::new(5, 2), false)));
+        assert_eq!(clean_rate(&json!(5)), Ok((Decimal::new(5, 2), true)));
+        assert_eq!(clean_rate(&json!("7.5 %")), Ok((Decimal::new(75, 3), true)));
+        assert!(clean_rate(&json!("n/a")).is_err());
+    }
+
+    #[test]
+    fn dates_in_several_forms() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            clean_date(&json!("2017-07-01")).unwrap(),
+            (d(2017, 7, 1), None)
+        );
+        assert_eq!(clean_date(&json!("2017-07")).unwrap().0, d(2017, 7, 1));
+        assert_eq!(clean_date(&json!("2017")).unwrap().0, d(2017, 4, 1));
+        assert_eq!(clean_date(&json!("31/03/2020")).unwrap().0, d(2020, 3, 31));
+        assert_eq!(
+            clean_date(&json!("平成29年7月1日")).unwrap().0,
+            d(2017, 7, 1)
+        );
+        assert!(clean_date(&json!("soon")).is_err());
+    }
+
+    #[test]
+    fn notes_read_back() {
+        let n = notes(&[
+            (NOTE_UNIT, "count".into()),
+            (NOTE_NAME_JA, "透析移行者数".into()),
+        ]);
+        let read = read_notes(n.as_str().unwrap());
+        assert_eq!(read[NOTE_UNIT], "count");
+        assert_eq!(read[NOTE_NAME_JA], "透析移行者数");
+    }
+}

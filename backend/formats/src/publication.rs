@@ -1,0 +1,366 @@
+//! What a project shows the public: the sections the government chose, payment rules in words
+//! (INDIGO keeps rules as text), and counts under the privacy threshold suppressed.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use seika_core::contract::{ComparisonPay, Localized, Rule, Step};
+use seika_core::money::Currency;
+pub use seika_core::money::amount_words;
+
+/// A part of a project the government may make public. The name, policy area, dates and status
+/// of a published project are always public; nothing participant-level ever is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// The organizations and their roles.
+    Parties,
+    /// Outcome metrics with baseline, target, data source and method.
+    Metrics,
+    /// Payment rules, caps and the maximum outcome payment.
+    PaymentRules,
+    /// Verified results (counts under the privacy threshold suppressed).
+    Results,
+    /// Outcome payments made (recorded payments) against the maximum.
+    Payments,
+    /// Total investment; an investor's own position only when that investor made it public.
+    Investments,
+}
+
+impl Section {
+    pub const ALL: [Section; 6] = [
+        Section::Parties,
+        Section::Metrics,
+        Section::PaymentRules,
+        Section::Results,
+        Section::Payments,
+        Section::Investments,
+    ];
+
+    /// What a first publication shows unless the government says otherwise.
+    pub const DEFAULT_PUBLIC: [Section; 5] = [
+        Section::Parties,
+        Section::Metrics,
+        Section::PaymentRules,
+        Section::Results,
+        Section::Payments,
+    ];
+}
+
+/// Privacy threshold when none is set: counts of people below 10 are not shown.
+pub const DEFAULT_PRIVACY_THRESHOLD: i32 = 10;
+
+/// True when a count of people is small enough that publishing it could identify someone
+/// (a count of zero reveals nobody and is shown).
+pub fn suppress_count(count: Decimal, threshold: i32) -> bool {
+    count > Decimal::ZERO && count < Decimal::from(threshold)
+}
+
+fn steps_words(steps: &[Step], currency: Currency) -> (String, String) {
+    let ja: Vec<String> = steps
+        .iter()
+        .map(|s| {
+            format!(
+                "{}以上で{}",
+                s.at.normalize(),
+                amount_words(s.amount, currency)
+            )
+        })
+        .collect();
+    let en: Vec<String> = steps
+        .iter()
+        .map(|s| {
+            format!(
+                "{} at {} or better",
+                amount_words(s.amount, currency),
+                s.at.normalize()
+            )
+        })
+        .collect();
+    (ja.join("、"), en.join("; "))
+}
+
+/// A payment rule in words, in Japanese and English, with its amounts.
+pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
+    let m = |a: Decimal| amount_words(a, currency);
+    let (ja, en) = match rule {
+        Rule::Fixed {
+            amount,
+            milestone,
+            milestone_name,
+        } => match milestone {
+            Some(ms) => {
+                let (ms_ja, ms_en) = milestone_name
+                    .as_ref()
+                    .map_or((ms.as_str(), ms.as_str()), |n| (n.ja(), n.en()));
+                (
+                    format!("固定額 {}（マイルストーン「{ms_ja}」の達成時）", m(*amount)),
+                    format!(
+                        "Fixed payment of {} when milestone \"{ms_en}\" is achieved",
+                        m(*amount)
+                    ),
+                )
+            }
+            None => (
+                format!("固定額 {}（業務の実施時）", m(*amount)),
+                format!("Fixed payment of {} on delivery", m(*amount)),
+            ),
+        },
+        Rule::RateCard {
+            outcomes,
+            cap_per_participant,
+            ..
+        } => {
+            let ja: Vec<String> = outcomes
+                .iter()
+                .map(|o| {
+                    let name = o.name.as_ref().map_or(o.outcome.as_str(), |n| n.ja());
+                    format!("「{name}」1件あたり {}", m(o.price))
+                })
+                .collect();
+            let en: Vec<String> = outcomes
+                .iter()
+                .map(|o| {
+                    let name = o.name.as_ref().map_or(o.outcome.as_str(), |n| n.en());
+                    format!("{} per \"{name}\"", m(o.price))
+                })
+                .collect();
+            let (cap_ja, cap_en) =
+                cap_per_participant.map_or((String::new(), String::new()), |c| {
+                    (
+                        format!("（1人あたり上限 {}）", m(c)),
+                        format!(" (at most {} per participant)", m(c)),
+                    )
+                });
+            (
+                format!("成果単価: {}{cap_ja}", ja.join("、")),
+                format!("Rate card: {}{cap_en}", en.join(", ")),
+            )
+        }
+        Rule::PersonPeriod {
+            state,
+            price_per_period,
+            max_periods_per_participant,
+            ..
+        } => {
+            let (cap_ja, cap_en) =
+                max_periods_per_participant.map_or((String::new(), String::new()), |n| {
+                    (
+                        format!("（1人あたり{n}期間まで）"),
+                        format!(" (up to {n} periods per participant)"),
+                    )
+                });
+            (
+                format!(
+                    "「{state}」の状態にある1人・1期間あたり {}{cap_ja}",
+                    m(*price_per_period)
+                ),
+                format!(
+                    "{} per participant per period in state \"{state}\"{cap_en}",
+                    m(*price_per_period)
+                ),
+            )
+        }
+        Rule::Tiered { steps, .. } => {
+            let (ja, en) = steps_words(steps, currency);
+            (format!("段階払い: {ja}"), format!("Tiered: {en}"))
+        }
+        Rule::Linear {
+            target,
+            max_amount,
+            floor_ratio,
+            ..
+        } => {
+            let (floor_ja, floor_en) = floor_ratio.map_or((String::new(), String::new()), |f| {
+                let pct = (f * Decimal::ONE_HUNDRED).normalize();
+                (
+                    format!("、達成度{pct}%未満は支払なし"),
+                    format!(", nothing below {pct} % achievement"),
+                )
+            });
+            (
+                format!(
+                    "達成度に比例: 目標値 {} の達成で最大 {}{floor_ja}",
+                    target.normalize(),
+                    m(*max_amount)
+                ),
+                format!(
+                    "In proportion to achievement: up to {} at the target of {}{floor_en}",
+                    m(*max_amount),
+                    target.normalize()
+                ),
+            )
+        }
+        Rule::Corridor {
+            none_at,
+            full_at,
+            max_amount,
+            steps,
+            ..
+        } => {
+            let (between_ja, between_en) = if steps.is_empty() {
+                ("その間は比例".to_owned(), "linear in between".to_owned())
+            } else {
+                let (ja, en) = steps_words(steps, currency);
+                (
+                    format!("その間は段階（{ja}）"),
+                    format!("in between by steps ({en})"),
+                )
+            };
+            (
+                format!(
+                    "{} で支払なし、{} で最大 {}、{between_ja}",
+                    none_at.normalize(),
+                    full_at.normalize(),
+                    m(*max_amount)
+                ),
+                format!(
+                    "Nothing at {}, {} at {}, {between_en}",
+                    none_at.normalize(),
+                    m(*max_amount),
+                    full_at.normalize()
+                ),
+            )
+        }
+        Rule::Comparison { pay, .. } => match pay {
+            ComparisonPay::Threshold { at_least, amount } => (
+                format!(
+                    "比較群との差が {} 以上で {}",
+                    at_least.normalize(),
+                    m(*amount)
+                ),
+                format!(
+                    "{} when the effect against the comparison group is at least {}",
+                    m(*amount),
+                    at_least.normalize()
+                ),
+            ),
+            ComparisonPay::Tiers { steps } => {
+                let (ja, en) = steps_words(steps, currency);
+                (
+                    format!("比較群との差による段階払い: {ja}"),
+                    format!("By the effect against the comparison group: {en}"),
+                )
+            }
+            ComparisonPay::PerUnit {
+                price,
+                per_participant,
+                at_least,
+            } => {
+                let (ja, en) = if *per_participant {
+                    ("（対象者数を乗じる）", " times the treated cohort")
+                } else {
+                    ("", "")
+                };
+                let (gate_ja, gate_en) = match at_least {
+                    Some(g) => (
+                        format!("（差が {} 以上の場合のみ）", g.normalize()),
+                        format!(", only when the effect is at least {}", g.normalize()),
+                    ),
+                    None => (String::new(), String::new()),
+                };
+                (
+                    format!("比較群との差1単位あたり {}{ja}{gate_ja}", m(*price)),
+                    format!(
+                        "{} per unit of effect against the comparison group{en}{gate_en}",
+                        m(*price)
+                    ),
+                )
+            }
+        },
+        Rule::SavingsShare {
+            share_before,
+            share_after,
+            switch_after,
+            switch_after_return,
+            ..
+        } => {
+            let pct = |d: &Decimal| (*d * Decimal::ONE_HUNDRED).normalize();
+            let (hurdle_ja, hurdle_en) = match (switch_after, switch_after_return) {
+                (Some(amount), _) => (format!("累計 {} ", m(*amount)), m(*amount)),
+                (None, Some(r)) => (
+                    format!(
+                        "投資元本 {} と年 {}% の利回り",
+                        m(r.principal),
+                        pct(&r.annual_return)
+                    ),
+                    format!(
+                        "the investors' {} with {} % a year",
+                        m(r.principal),
+                        pct(&r.annual_return)
+                    ),
+                ),
+                (None, None) => (String::new(), String::new()),
+            };
+            (
+                format!(
+                    "削減額の{}%（{}の支払後は{}%）",
+                    pct(share_before),
+                    hurdle_ja,
+                    pct(share_after)
+                ),
+                format!(
+                    "{} % of measured savings ({} % once {} has been paid)",
+                    pct(share_before),
+                    pct(share_after),
+                    hurdle_en
+                ),
+            )
+        }
+    };
+    Localized { ja, en }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_with_thousands_and_currency() {
+        let jpy = Currency::from_code("JPY").unwrap();
+        let usd = Currency::from_code("USD").unwrap();
+        assert_eq!(amount_words(Decimal::from(26_200_000), jpy), "¥26,200,000");
+        assert_eq!(amount_words(Decimal::from(999), jpy), "¥999");
+        assert_eq!(amount_words(Decimal::new(-125_050, 2), usd), "USD -1,250.5");
+    }
+
+    #[test]
+    fn small_counts_are_suppressed_but_zero_is_not() {
+        assert!(suppress_count(Decimal::from(9), 10));
+        assert!(!suppress_count(Decimal::from(10), 10));
+        assert!(!suppress_count(Decimal::ZERO, 10));
+    }
+
+    #[test]
+    fn a_linear_rule_reads_in_both_languages() {
+        let jpy = Currency::from_code("JPY").unwrap();
+        let rule = Rule::Linear {
+            metric: "egfr".into(),
+            target: Decimal::new(5, 1),
+            max_amount: Decimal::from(7_860_000),
+            floor_ratio: Some(Decimal::new(2, 1)),
+        };
+        let words = describe_rule(&rule, jpy);
+        assert_eq!(
+            words.ja,
+            "達成度に比例: 目標値 0.5 の達成で最大 ¥7,860,000、達成度20%未満は支払なし"
+        );
+        assert_eq!(
+            words.en,
+            "In proportion to achievement: up to ¥7,860,000 at the target of 0.5, nothing below 20 % achievement"
+        );
+        assert_eq!(rule.maximum(), Some(Decimal::from(7_860_000)));
+    }
+}

@@ -1,0 +1,142 @@
+//! Signing in and out and changing one's password, as steps around the password check: the
+//! check itself (Argon2, slow and memory-hungry) runs between them, holding no database
+//! connection, so the HTTP layer can queue it. Tokens are the HTTP layer's (`api::session`).
+
+use chrono::{Duration as ChronoDuration, NaiveDateTime};
+
+use super::users::{UserView, user_view};
+use crate::error::{AppError, AppResult};
+use seika_core::access::Actor;
+use seika_core::password;
+use seika_core::user::{Role, normalize_email};
+use seika_db::{self as db, DbConn, audit, users};
+
+/// Failed logins per account, and per client address, within [`THROTTLE_WINDOW_MINUTES`] before
+/// further attempts are refused with 429.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+
+/// A login attempt counted and not yet settled.
+#[derive(Debug)]
+pub struct LoginAttempt {
+    pub attempt_id: i64,
+    pub email: String,
+    /// The account, if the e-mail names one.
+    pub user: Option<users::UserRow>,
+}
+
+/// The e-mail as Seika stores it, or 422 naming the field.
+pub fn login_email(raw: &str) -> AppResult<String> {
+    normalize_email(raw).map_err(|expected| AppError::validation("email", expected))
+}
+
+/// Step 1: counts recent failures and reserves this attempt in one transaction per account, so
+/// parallel guesses stop at the limit (429 beyond it).
+pub fn begin_login(conn: &mut DbConn, email: &str, client: &str) -> AppResult<LoginAttempt> {
+    db::write_transaction(conn, |conn| {
+        db::auth::lock_account(conn, email)?;
+        let since = db::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MINUTES);
+        let (by_email, by_client) = db::auth::recent_failures(conn, email, client, since)?;
+        if by_email >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
+            return Err(AppError::TooManyRequests {
+                detail: format!(
+                    "too many failed logins; try again in {THROTTLE_WINDOW_MINUTES} minutes"
+                ),
+                retry_after_secs: (THROTTLE_WINDOW_MINUTES * 60) as u64,
+            });
+        }
+        let attempt_id = db::auth::reserve_attempt(conn, email, client)?;
+        Ok(LoginAttempt {
+            attempt_id,
+            email: email.to_owned(),
+            user: users::find_by_email(conn, email)?,
+        })
+    })
+}
+
+/// Step 3: settles the attempt. A wrong password (or a disabled or unknown account) counts as a
+/// failure and gets 401; a right one forgives earlier failures and returns the account.
+pub fn finish_login(
+    conn: &mut DbConn,
+    attempt: LoginAttempt,
+    password_ok: bool,
+) -> AppResult<(users::UserRow, UserView)> {
+    match attempt.user {
+        Some(user) if password_ok && !user.disabled => {
+            db::auth::settle(conn, attempt.attempt_id, true)?;
+            db::auth::clear_failures(conn, &attempt.email, attempt.attempt_id)?;
+            let view = user_view(conn, user.clone())?;
+            Ok((user, view))
+        }
+        _ => {
+            db::auth::settle(conn, attempt.attempt_id, false)?;
+            Err(AppError::Unauthorized("wrong e-mail or password".into()))
+        }
+    }
+}
+
+/// Revokes a token until it would have expired anyway.
+pub fn logout(conn: &mut DbConn, jti: &str, expires: NaiveDateTime) -> AppResult<()> {
+    Ok(db::auth::revoke(conn, jti, expires)?)
+}
+
+/// The signed-in user.
+pub fn me(conn: &mut DbConn, user_id: i64) -> AppResult<UserView> {
+    let user = users::find(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+    user_view(conn, user)
+}
+
+/// The stored hash to check a password change against, after checking the new password's
+/// strength (422 naming `new_password`).
+pub fn password_change_target(
+    conn: &mut DbConn,
+    user_id: i64,
+    new_password: &str,
+) -> AppResult<String> {
+    password::check_strength(new_password)
+        .map_err(|expected| AppError::validation("new_password", expected))?;
+    let user = users::find(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+    Ok(user.password_hash)
+}
+
+/// Stores a new password hash; every token issued before stops working.
+pub fn store_password(conn: &mut DbConn, user_id: i64, hash: &str) -> AppResult<()> {
+    db::write_transaction(conn, |conn| {
+        users::set_password(conn, user_id, hash)?;
+        audit::append(
+            conn,
+            audit::AuditEntry {
+                actor_user_id: Some(user_id),
+                action: "user.password_changed",
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: None,
+                after: None,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// The actor behind a token whose signature and lifetime were checked: the account must still
+/// exist and be enabled, must not have changed password since (`token_generation`), and the token
+/// must not have been logged out. Any of those gets 401.
+pub fn session_actor(
+    conn: &mut DbConn,
+    user_id: i64,
+    jti: &str,
+    token_generation: i32,
+) -> AppResult<Actor> {
+    let rejected =
+        || AppError::Unauthorized("the access token is no longer valid; log in again".into());
+    let (user, revoked) = db::auth::session_user(conn, user_id, jti)?.ok_or_else(rejected)?;
+    if user.disabled || user.token_generation != token_generation || revoked {
+        return Err(rejected());
+    }
+    Ok(Actor {
+        user_id: user.id,
+        organization_id: user.organization_id,
+        role: Role::parse(&user.role).ok_or_else(rejected)?,
+    })
+}
