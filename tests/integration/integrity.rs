@@ -517,6 +517,78 @@ async fn api_answers_are_not_cached_or_sniffed(app: TestApp) {
 }
 db_test!(api_answers_are_not_cached_or_sniffed);
 
+fn asset_request(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::get(path);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+/// The frontend's assets carry an entity tag, answer 304 to a browser that holds them, and go
+/// out compressed (brotli or gzip) to one that accepts it, decompressing to the very bytes.
+async fn assets_are_tagged_revalidated_and_compressed(app: TestApp) {
+    use std::io::Read;
+    let source = include_str!("../../frontend/app.js");
+    let plain = app.send(asset_request("/app.js", &[])).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.body, source.as_bytes());
+    assert_eq!(plain.header("content-encoding"), None);
+    let etag = plain.header("etag").expect("an ETag").to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+
+    let again = app
+        .send(asset_request("/app.js", &[("if-none-match", &etag)]))
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    let listed = format!("\"other\", {etag}");
+    let among = app
+        .send(asset_request("/app.js", &[("if-none-match", &listed)]))
+        .await;
+    assert_eq!(among.status, StatusCode::NOT_MODIFIED);
+    let stale = app
+        .send(asset_request("/app.js", &[("if-none-match", "W/\"0123\"")]))
+        .await;
+    assert_eq!(stale.status, StatusCode::OK);
+    let css = app.send(asset_request("/app.css", &[])).await;
+    assert_ne!(css.header("etag"), Some(etag.as_str()), "one tag per asset");
+
+    let gzip = app
+        .send(asset_request("/app.js", &[("accept-encoding", "gzip")]))
+        .await;
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzip.header("etag"), Some(etag.as_str()));
+    assert!(
+        gzip.body.len() * 3 < source.len(),
+        "{} bytes",
+        gzip.body.len()
+    );
+    let mut inflated = String::new();
+    flate2::read::GzDecoder::new(gzip.body.as_slice())
+        .read_to_string(&mut inflated)
+        .unwrap();
+    assert_eq!(inflated, source);
+    let br = app
+        .send(asset_request("/app.js", &[("accept-encoding", "gzip, br")]))
+        .await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert!(br.body.len() < gzip.body.len() * 11 / 10);
+    let api = app
+        .send(asset_request(
+            "/api/v1/health",
+            &[("accept-encoding", "br")],
+        ))
+        .await;
+    assert_eq!(
+        api.header("etag"),
+        None,
+        "API answers are not the assets' business"
+    );
+}
+db_test!(assets_are_tagged_revalidated_and_compressed);
+
 /// Defect 8: parallel wrong guesses cannot all pass the throttle's check: the count and the
 /// attempt are one step, so at most the limit reach the password check.
 async fn parallel_guesses_are_throttled_at_the_limit(app: TestApp) {
