@@ -400,9 +400,13 @@ async fn only_live_projects_take_outcome_data_and_runs(app: TestApp) {
 }
 db_test!(only_live_projects_take_outcome_data_and_runs);
 
-fn audit_probe(conn: &mut seika_db::DbConn) -> Result<(), seika_service::error::AppError> {
+fn audit_probe(
+    conn: &mut seika_db::DbConn,
+    chain: &seika_db::audit::ChainLock,
+) -> Result<(), seika_service::error::AppError> {
     seika_db::audit::append(
         conn,
+        chain,
         seika_db::audit::AuditEntry {
             actor_user_id: None,
             action: "test.probe",
@@ -422,8 +426,8 @@ async fn a_panic_releases_its_connection_and_answers_a_problem(app: TestApp) {
     let db = app.db.clone();
     let crashed = tokio::spawn(async move {
         db.run(|conn| {
-            seika_db::write_transaction(conn, |conn| {
-                audit_probe(conn)?;
+            seika_db::audited_write(conn, |conn, chain| {
+                audit_probe(conn, chain)?;
                 panic!("a bug inside a transaction");
                 #[expect(unreachable_code, reason = "the closure's type")]
                 Ok::<(), seika_service::error::AppError>(())
@@ -442,7 +446,7 @@ async fn a_panic_releases_its_connection_and_answers_a_problem(app: TestApp) {
     .unwrap();
     let written = tokio::time::timeout(
         Duration::from_secs(5),
-        other.run(|conn| seika_db::write_transaction(conn, audit_probe)),
+        other.run(|conn| seika_db::audited_write(conn, audit_probe)),
     )
     .await;
     assert!(
@@ -451,7 +455,7 @@ async fn a_panic_releases_its_connection_and_answers_a_problem(app: TestApp) {
     );
     // And this instance's pool still works.
     app.db
-        .run(|conn| seika_db::write_transaction(conn, audit_probe))
+        .run(|conn| seika_db::audited_write(conn, audit_probe))
         .await
         .expect("a fresh connection");
 

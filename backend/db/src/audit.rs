@@ -101,19 +101,30 @@ impl AuditRow {
     }
 }
 
+/// Proof that the running transaction holds the audit chain's lock: only
+/// [`audited_write`](crate::audited_write) makes one, and [`append`] asks for it, so a write that
+/// extends the chain is visibly (and, to the compiler, necessarily) a different call from one
+/// that does not.
+pub struct ChainLock {
+    _held: (),
+}
+
 /// On PostgreSQL, takes the audit chain's lock until the transaction ends (re-entrant; nothing on
 /// SQLite, whose write transactions hold the database's one write lock).
-pub fn lock_chain(conn: &mut DbConn) -> QueryResult<()> {
+pub(crate) fn lock_chain(conn: &mut DbConn) -> QueryResult<ChainLock> {
     if let DbConn::Postgres(pg) = conn {
         pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))?;
     }
-    Ok(())
+    Ok(ChainLock { _held: () })
 }
 
-/// Appends an entry. Call inside the write transaction of the change it records, so the change
+/// Appends an entry, inside the audited write of the change it records (`chain`), so the change
 /// and its audit entry commit or roll back together.
-pub fn append(conn: &mut DbConn, entry: AuditEntry<'_>) -> QueryResult<AuditRow> {
-    lock_chain(conn)?;
+pub fn append(
+    conn: &mut DbConn,
+    _chain: &ChainLock,
+    entry: AuditEntry<'_>,
+) -> QueryResult<AuditRow> {
     let last: Option<(i64, String)> = audit_log::table
         .order(audit_log::seq.desc())
         .select((audit_log::seq, audit_log::hash))

@@ -312,26 +312,54 @@ where
     conn.transaction(f)
 }
 
-/// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so concurrent writers wait
-/// for the lock (busy timeout) instead of failing when a read transaction would be upgraded; on
-/// PostgreSQL it takes the audit chain's lock first, with the same effect.
+/// Runs `f` in a write transaction that does not extend the audit chain (login attempts, the job
+/// queue, idempotency keys). On SQLite it is `BEGIN IMMEDIATE`, so concurrent writers wait for
+/// the lock (busy timeout) instead of failing when a read transaction would be upgraded; on
+/// PostgreSQL a plain transaction, which waits for no other writer.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Postgres(_) => conn.transaction(f),
+        DbConn::Sqlite(_) => immediate_transaction(conn, f),
+    }
+}
+
+/// Runs `f` in a write transaction that appends to the audit chain: `f` gets the
+/// [`audit::ChainLock`] that [`audit::append`] asks for. On PostgreSQL the chain's lock is taken
+/// first, so audited writes follow each other as on SQLite and the moments they record (a
+/// batch's `reviewed_at`) are in commit order: a payout run stored "as of" a moment has seen
+/// every record verified before it, and reproduces. On SQLite, `BEGIN IMMEDIATE` is that lock.
+pub fn audited_write<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn, &audit::ChainLock) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Postgres(_) => conn.transaction(|conn| {
+            let chain = audit::lock_chain(conn)?;
+            f(conn, &chain)
+        }),
+        DbConn::Sqlite(_) => immediate_transaction(conn, |conn| {
+            let chain = audit::lock_chain(conn)?;
+            f(conn, &chain)
+        }),
+    }
+}
+
+/// SQLite's `BEGIN IMMEDIATE` around `f`; inside a transaction already (the demo loader calls
+/// services in its own), a savepoint.
+fn immediate_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let DbConn::Sqlite(sqlite) = conn else {
-        // PostgreSQL: the audit chain's lock first, which every write takes anyway to append its
-        // entry. Write transactions then follow each other as on SQLite, so the moments they
-        // record (a batch's `reviewed_at`) are in commit order: a payout run stored "as of" a
-        // moment has seen every record verified before it, and reproduces.
-        return conn.transaction(|conn| {
-            audit::lock_chain(conn)?;
-            f(conn)
-        });
+        return conn.transaction(f);
     };
-    // Inside a transaction already (the demo loader calls services in its own): a savepoint.
     if AnsiTransactionManager::transaction_manager_status_mut(sqlite)
         .transaction_depth()?
         .is_some()

@@ -102,10 +102,11 @@ pub fn password_change_target(
 
 /// Stores a new password hash; every token issued before stops working.
 pub fn store_password(conn: &mut DbConn, user_id: i64, hash: &str) -> AppResult<()> {
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         users::set_password(conn, user_id, hash)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(user_id),
                 action: "user.password_changed",

@@ -188,7 +188,7 @@ pub fn import(
         })
         .collect();
     let name = params.name.clone().unwrap_or_else(|| "upload.csv".into());
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         idempotency::once(
             conn,
             actor.user_id,
@@ -211,6 +211,7 @@ pub fn import(
                 let body = serde_json::to_value(&view).map_err(|e| AppError::Internal(e.into()))?;
                 audit::append(
                     conn,
+                    chain,
                     audit::AuditEntry {
                         actor_user_id: Some(actor.user_id),
                         action: "outcome_batch.imported",

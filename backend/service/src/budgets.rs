@@ -327,7 +327,7 @@ pub fn add_line(
     let (Some(amount), true) = (amount, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         budgets::insert_line(
             conn,
             project_id,
@@ -350,6 +350,7 @@ pub fn add_line(
         })?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "budget.line_added",
@@ -463,7 +464,7 @@ pub fn add_commitment(
         return Err(AppError::Validation(errors));
     };
     let yearly = serde_json::to_string(&input.yearly_limits).map_err(internal)?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         budgets::insert_commitment(
             conn,
             project_id,
@@ -476,6 +477,7 @@ pub fn add_commitment(
         )?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "budget.commitment_added",

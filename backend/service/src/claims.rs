@@ -559,7 +559,7 @@ pub fn create(
         .late_interest_annual_rate
         .map(|r| r.normalize().to_string());
     let at = db::now();
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         let row = claims::insert(
             conn,
             &claims::NewClaim {
@@ -595,6 +595,7 @@ pub fn create(
         let view = view(conn, row, today)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "claim.submitted",
@@ -662,7 +663,7 @@ pub fn resubmit(
         return Err(AppError::Validation(errors));
     };
     let (inspection_due_on, payment_due_on) = terms.deadlines(received_on);
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         let moved = claims::resubmit(
             conn,
             id,
@@ -688,6 +689,7 @@ pub fn resubmit(
         let view = view(conn, after, today)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "claim.resubmitted",
@@ -787,7 +789,7 @@ pub fn inspect(
         ClaimStatus::Returned
     };
     let checks = serde_json::to_string(&input.checks).map_err(internal)?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         if !claims::inspect(
             conn,
             id,
@@ -808,6 +810,7 @@ pub fn inspect(
         let view = view(conn, after, today)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: if input.accept {
@@ -887,7 +890,7 @@ pub fn record_payment(
     let (Some(amount), true) = (amount, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         let recorded = claims::record_payment(
             conn,
             id,
@@ -911,6 +914,7 @@ pub fn record_payment(
         let view = view(conn, after, today)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "claim.payment_recorded",

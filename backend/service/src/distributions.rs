@@ -379,7 +379,7 @@ pub fn record(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         claims::insert_distribution(
             conn,
             &claims::NewDistribution {
@@ -406,6 +406,7 @@ pub fn record(
         })?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "distribution.recorded",

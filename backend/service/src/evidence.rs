@@ -127,7 +127,7 @@ pub fn attach(
         )));
     };
     let sha256 = hex::encode(Sha256::digest(bytes));
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         // Checked again under the record's row lock: a verification committed meanwhile wins.
         if !evidence::hold_unverified(conn, collection.as_str(), record_id)? {
             return Err(verified_refusal());
@@ -150,6 +150,7 @@ pub fn attach(
         let view = view(conn, row)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "evidence.attached",

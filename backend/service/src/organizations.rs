@@ -129,7 +129,7 @@ pub fn create(
 ) -> AppResult<OrganizationRef> {
     require_admin(actor)?;
     validate(input)?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         if organizations::find_by_slug(conn, &input.slug)?.is_some() {
             return Err(AppError::Conflict(msg!(
                 "organization.slug_taken",
@@ -150,6 +150,7 @@ pub fn create(
         let view = OrganizationRef::from(row);
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "organization.created",
@@ -176,7 +177,7 @@ pub fn rename(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         let before = get(conn, id)?;
         let after = organizations::rename_checked(
             conn,
@@ -195,6 +196,7 @@ pub fn rename(
         })?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "organization.updated",

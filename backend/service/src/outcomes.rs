@@ -261,6 +261,7 @@ fn check_input(
 /// Stores one entered draft and its audit entry.
 fn insert_entered(
     conn: &mut DbConn,
+    chain: &audit::ChainLock,
     actor: &Actor,
     project_id: i64,
     input: &OutcomeResultInput,
@@ -289,6 +290,7 @@ fn insert_entered(
     let view = OutcomeResultView::from(row);
     audit::append(
         conn,
+        chain,
         audit::AuditEntry {
             actor_user_id: Some(actor.user_id),
             action: "outcome_result.entered",
@@ -318,9 +320,9 @@ pub fn create(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
-            insert_entered(conn, actor, project_id, &input)
+            insert_entered(conn, chain, actor, project_id, &input)
         })
     })
 }
@@ -486,11 +488,11 @@ pub fn import(
         .name
         .clone()
         .unwrap_or_else(|| format!("results.{format}"));
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
             let mut results = Vec::new();
             for input in &inputs {
-                let mut view = insert_entered(conn, actor, project_id, input)?;
+                let mut view = insert_entered(conn, chain, actor, project_id, input)?;
                 if params.submit {
                     let moved = db::review::results::transition(
                         conn,
@@ -524,6 +526,7 @@ pub fn import(
             };
             audit::append(
                 conn,
+                chain,
                 audit::AuditEntry {
                     actor_user_id: Some(actor.user_id),
                     action: "outcome_results.imported",

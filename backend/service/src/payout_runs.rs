@@ -429,7 +429,7 @@ pub fn create(
         let records = batches::record_count(conn, &computed.2.batches)?;
         Ok::<_, AppError>((computed, records))
     })?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
             let (row, statement) =
                 if still_current(conn, project_id, terms_version, as_of, &computed.2, records)? {
@@ -452,6 +452,7 @@ pub fn create(
                 };
             audit::append(
                 conn,
+                chain,
                 audit::AuditEntry {
                     actor_user_id: Some(actor.user_id),
                     action: "payout_run.created",

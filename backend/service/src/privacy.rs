@@ -67,7 +67,7 @@ pub fn erase(
         ));
     }
     let alias = pseudonym(key).into_owned();
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         let rows = batches::records_of_participant(conn, project_id, key)?;
         if rows.is_empty() {
             return Err(AppError::validation(
@@ -103,6 +103,7 @@ pub fn erase(
         };
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "participant.erased",

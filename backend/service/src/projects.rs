@@ -559,7 +559,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: ProjectInput) -> AppResul
     let parties = validate_project(conn, actor, &input)?;
     let parties = party_rows(&named_parties(actor.organization_id, &parties, &[]));
     let terms = terms_text(&input.terms)?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         if projects::find_by_code(conn, &input.terms.code)?.is_some() {
             return Err(AppError::validation(
                 "terms.code",
@@ -589,6 +589,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: ProjectInput) -> AppResul
         let view = view(conn, actor, project)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "project.created",
@@ -632,7 +633,7 @@ pub fn update_draft(
         ));
     }
     let terms = terms_text(&input.terms)?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         let before = view(conn, actor, project.clone())?;
         if !projects::bump_checked(
             conn,
@@ -662,6 +663,7 @@ pub fn update_draft(
         let after = reload(conn, actor, id)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "project.draft_updated",
@@ -718,7 +720,7 @@ pub fn change_status(
             )
         }));
     }
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         if !projects::bump_checked(
             conn,
             id,
@@ -749,6 +751,7 @@ pub fn change_status(
         let after = reload(conn, actor, id)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "project.status_changed",
@@ -851,7 +854,7 @@ pub fn amend(
     }
     let terms = terms_text(&input.terms)?;
     let next = project.current_terms_version + 1;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         if !projects::bump_checked(conn, id, expected, &project.status, next, None)? {
             return Err(stale(expected));
         }
@@ -867,6 +870,7 @@ pub fn amend(
         let after = reload(conn, actor, id)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "project.amended",
@@ -925,7 +929,7 @@ pub fn answer_invitation(
     } else {
         PartyStatus::Declined
     };
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         if !projects::answer_invitation(conn, id, answer.as_str(), actor.user_id)? {
             return Err(AppError::Conflict(msg!(
                 "invitation.answered",
@@ -938,6 +942,7 @@ pub fn answer_invitation(
         let view = InvitationView::try_from(after)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: if accept {

@@ -158,7 +158,7 @@ pub fn update(
     let sections: BTreeSet<Section> = input.public_sections.into_iter().collect();
     let sections_text =
         serde_json::to_string(&sections).map_err(|e| AppError::Internal(e.into()))?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         let before = view(conn, actor, &project)?;
         publications::upsert(
             conn,
@@ -171,6 +171,7 @@ pub fn update(
         let after = view(conn, actor, &project)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "project.publication_changed",
@@ -198,7 +199,7 @@ pub fn disclose(
             "only an investor in this project decides whether its own position is public".into(),
         ));
     }
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         let changed = publications::set_disclosure(
             conn,
             project_id,
@@ -209,6 +210,7 @@ pub fn disclose(
         if changed {
             audit::append(
                 conn,
+                chain,
                 audit::AuditEntry {
                     actor_user_id: Some(actor.user_id),
                     action: "investor.disclosure_changed",

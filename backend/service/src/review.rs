@@ -178,7 +178,7 @@ pub fn review(
             status = row.status
         )));
     }
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         // A correction first retires the record it corrects, expecting it to be current: of two
         // corrections of one record only the first to get here succeeds.
         if step == Review::Verify
@@ -221,6 +221,7 @@ pub fn review(
         let entity = target.entity();
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: &format!("{entity}.{to}"),

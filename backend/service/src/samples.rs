@@ -260,7 +260,7 @@ pub fn draw(
         .collect();
     let size_rule = serde_json::to_string(&input.size).map_err(|e| AppError::Internal(e.into()))?;
     let tolerance = tolerance(conn, project_id)?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         if !samples::hold_submitted(conn, batch_id)? {
             return Err(AppError::Conflict(msg!(
                 "sample.batch_decided",
@@ -294,6 +294,7 @@ pub fn draw(
         })?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "outcome_batch.sampled",
@@ -364,7 +365,7 @@ pub fn record(
     }
     let row = samples::of_batch(conn, batch_id)?.ok_or_else(|| AppError::not_found("sample"))?;
     let tolerance = tolerance(conn, project_id)?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         if !samples::hold_submitted(conn, batch_id)? {
             return Err(AppError::Conflict(msg!(
                 "sample.closed",
@@ -384,6 +385,7 @@ pub fn record(
         }
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "outcome_batch.sample_checked",

@@ -112,7 +112,7 @@ pub fn create_user(
         return Err(AppError::Validation(errors));
     };
     let hash = password::hash(&input.password)?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         if users::find_by_email(conn, &email)?.is_some() {
             return Err(AppError::Validation(vec![FieldError::new(
                 "email",
@@ -136,6 +136,7 @@ pub fn create_user(
         let view = user_view(conn, row)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: actor,
                 action: "user.created",
@@ -212,7 +213,7 @@ pub fn update(
     input: &UserUpdate,
 ) -> AppResult<UserView> {
     require_admin(actor)?;
-    db::write_transaction(conn, |conn| {
+    db::audited_write(conn, |conn, chain| {
         let before_row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
         let org = organizations::find(conn, before_row.organization_id)?
             .ok_or_else(|| AppError::not_found("organization"))?;
@@ -260,6 +261,7 @@ pub fn update(
         let after = user_view(conn, after_row)?;
         audit::append(
             conn,
+            chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
                 action: "user.updated",
