@@ -142,10 +142,10 @@ fn seed(url: &DatabaseUrl, n: usize) -> (db::Db, i64) {
         &projects::NewProject {
             code: "bench",
             owner_organization_id: org.id,
-            status: "in_service",
+            status: seika_core::project::ProjectStatus::InService,
             title_ja: "b",
             title_en: "b",
-            policy_area: "employment_and_training",
+            policy_area: seika_core::project::PolicyArea::EmploymentAndTraining,
             currency: "JPY",
             effective_from: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
             terms: &terms,

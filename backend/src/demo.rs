@@ -3,6 +3,7 @@
 //! key (slug, e-mail, project code) and created only when missing.
 
 use chrono::NaiveDate;
+use seika_core::project::{PolicyArea, ProjectStatus};
 
 use seika_core::organization::OrganizationKind;
 use seika_core::outcomes::Outcomes;
@@ -255,10 +256,10 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                 &projects::NewProject {
                     code: "kobe-dialysis-2017",
                     owner_organization_id: org_ids["kobe-city"],
-                    status: "evaluating",
+                    status: ProjectStatus::Evaluating,
                     title_ja: "神戸市 糖尿病性腎症等重症化予防事業（SIB）",
                     title_en: "Kobe City dialysis prevention SIB",
-                    policy_area: "health",
+                    policy_area: PolicyArea::Health,
                     currency: "JPY",
                     effective_from: NaiveDate::from_ymd_opt(2017, 7, 1).expect("valid date"),
                     terms: KOBE_CONTRACT,
@@ -279,10 +280,10 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                 &projects::NewProject {
                     code: "hachioji-screening-2017",
                     owner_organization_id: org_ids["hachioji-city"],
-                    status: "in_service",
+                    status: ProjectStatus::InService,
                     title_ja: "八王子市 大腸がん検診受診率向上事業（SIB）",
                     title_en: "Hachioji City colorectal-cancer screening SIB",
-                    policy_area: "health",
+                    policy_area: PolicyArea::Health,
                     currency: "JPY",
                     effective_from: NaiveDate::from_ymd_opt(2017, 5, 1).expect("valid date"),
                     terms: HACHIOJI_CONTRACT,

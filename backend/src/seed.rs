@@ -6,6 +6,7 @@
 //! audit entries are written (like the demo loader, the seed audits none of its data).
 
 use chrono::NaiveDate;
+use seika_core::project::{PolicyArea, ProjectStatus};
 
 use seika_core::password;
 use seika_db::{self as db, DbConn, batches, organizations, projects, users};
@@ -371,10 +372,10 @@ pub fn seed(
                 &projects::NewProject {
                     code: &code,
                     owner_organization_id: *city_id,
-                    status: "evaluating",
+                    status: ProjectStatus::Evaluating,
                     title_ja: &format!("若者就労支援 {code}"),
                     title_en: &format!("Youth employment {code}"),
-                    policy_area: "employment_and_training",
+                    policy_area: PolicyArea::EmploymentAndTraining,
                     currency: "JPY",
                     effective_from: NaiveDate::from_ymd_opt(2024, 4, 1).expect("valid date"),
                     terms: &text,

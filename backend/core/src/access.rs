@@ -60,6 +60,12 @@ pub enum PartyStatus {
 }
 
 impl PartyStatus {
+    pub const ALL: [PartyStatus; 3] = [
+        PartyStatus::Invited,
+        PartyStatus::Accepted,
+        PartyStatus::Declined,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PartyStatus::Invited => "invited",

@@ -246,6 +246,13 @@ pub enum ClaimStatus {
 }
 
 impl ClaimStatus {
+    pub const ALL: [ClaimStatus; 4] = [
+        ClaimStatus::Submitted,
+        ClaimStatus::Returned,
+        ClaimStatus::Accepted,
+        ClaimStatus::Paid,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ClaimStatus::Submitted => "submitted",

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod budget;
 pub mod claim;
+pub mod code;
 pub mod contract;
 pub mod evidence;
 pub mod message;

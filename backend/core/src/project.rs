@@ -16,6 +16,17 @@ pub enum PolicyArea {
 }
 
 impl PolicyArea {
+    pub const ALL: [PolicyArea; 8] = [
+        PolicyArea::Health,
+        PolicyArea::ChildAndFamilyWelfare,
+        PolicyArea::EmploymentAndTraining,
+        PolicyArea::PovertyReduction,
+        PolicyArea::Education,
+        PolicyArea::CriminalJustice,
+        PolicyArea::Homelessness,
+        PolicyArea::Community,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PolicyArea::Health => "health",

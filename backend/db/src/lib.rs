@@ -9,6 +9,7 @@ pub mod auth;
 pub mod batches;
 pub mod budgets;
 pub mod claims;
+pub mod coded;
 pub mod evidence;
 pub mod idempotency;
 pub mod jobs;
@@ -23,6 +24,8 @@ pub mod samples;
 pub mod schema;
 pub mod settings;
 pub mod users;
+
+pub use coded::Coded;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{organizations, project_parties, project_terms, projects};
-use super::{DbConn, now};
+use super::{Coded, DbConn, now};
+use seika_core::project::{PolicyArea, ProjectStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = projects)]
@@ -13,10 +14,12 @@ pub struct ProjectRow {
     pub id: i64,
     pub code: String,
     pub owner_organization_id: i64,
-    pub status: String,
+    #[diesel(deserialize_as = Coded<ProjectStatus>)]
+    pub status: ProjectStatus,
     pub title_ja: String,
     pub title_en: String,
-    pub policy_area: String,
+    #[diesel(deserialize_as = Coded<PolicyArea>)]
+    pub policy_area: PolicyArea,
     pub currency: String,
     pub current_terms_version: i32,
     pub lock_version: i32,
@@ -43,10 +46,10 @@ pub struct ProjectTermsRow {
 pub struct NewProject<'a> {
     pub code: &'a str,
     pub owner_organization_id: i64,
-    pub status: &'a str,
+    pub status: ProjectStatus,
     pub title_ja: &'a str,
     pub title_en: &'a str,
-    pub policy_area: &'a str,
+    pub policy_area: PolicyArea,
     pub currency: &'a str,
     pub effective_from: NaiveDate,
     pub terms: &'a str,
@@ -70,10 +73,10 @@ pub fn insert(conn: &mut DbConn, new: &NewProject<'_>) -> QueryResult<ProjectRow
         .values((
             projects::code.eq(new.code),
             projects::owner_organization_id.eq(new.owner_organization_id),
-            projects::status.eq(new.status),
+            projects::status.eq(Coded(new.status)),
             projects::title_ja.eq(new.title_ja),
             projects::title_en.eq(new.title_en),
-            projects::policy_area.eq(new.policy_area),
+            projects::policy_area.eq(Coded(new.policy_area)),
             projects::currency.eq(new.currency),
             projects::current_terms_version.eq(1),
             projects::created_at.eq(at),
@@ -334,7 +337,7 @@ pub fn bump_checked(
     conn: &mut DbConn,
     id: i64,
     expected: i32,
-    status: &str,
+    status: ProjectStatus,
     current_terms_version: i32,
     titles: Option<(&str, &str)>,
 ) -> QueryResult<bool> {
@@ -344,7 +347,7 @@ pub fn bump_checked(
     let changed = match titles {
         Some((ja, en)) => diesel::update(target)
             .set((
-                projects::status.eq(status),
+                projects::status.eq(Coded(status)),
                 projects::current_terms_version.eq(current_terms_version),
                 projects::title_ja.eq(ja),
                 projects::title_en.eq(en),
@@ -354,7 +357,7 @@ pub fn bump_checked(
             .execute(conn)?,
         None => diesel::update(target)
             .set((
-                projects::status.eq(status),
+                projects::status.eq(Coded(status)),
                 projects::current_terms_version.eq(current_terms_version),
                 projects::lock_version.eq(projects::lock_version + 1),
                 projects::updated_at.eq(now()),

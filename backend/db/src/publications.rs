@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{investor_disclosures, project_publications, projects};
-use super::{DbConn, now};
+use super::{Coded, DbConn, now};
+use seika_core::project::ProjectStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = project_publications)]
@@ -79,7 +80,7 @@ pub fn published_project_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
     project_publications::table
         .inner_join(projects::table)
         .filter(project_publications::published.eq(true))
-        .filter(projects::status.ne("draft"))
+        .filter(projects::status.ne(Coded(ProjectStatus::Draft)))
         .order(projects::code.asc())
         .select(projects::id)
         .load(conn)

@@ -119,7 +119,7 @@ pub fn contract_outcomes(contract: &Contract) -> Vec<String> {
 /// large import is queued as a job, so a refusal comes at once).
 pub fn may_import(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<()> {
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
-    ensure_accepts_outcome_data(&project.status)
+    ensure_accepts_outcome_data(project.status)
 }
 
 pub fn import(
@@ -133,7 +133,7 @@ pub fn import(
     let sha = hex::encode(Sha256::digest(csv));
     let request_hash = idempotency::request_hash(&(project_id, params, &sha));
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
-    ensure_accepts_outcome_data(&project.status)?;
+    ensure_accepts_outcome_data(project.status)?;
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
     let allowed = contract_outcomes(&contract);
     if allowed.is_empty() {

@@ -2,6 +2,7 @@
 //! contract terms and the recorded distributions; the frontend only formats them. Totals are per
 //! currency, never summed across currencies.
 
+use seika_core::project::ProjectStatus;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -30,7 +31,7 @@ pub struct InvestorProject {
     pub code: String,
     pub title_ja: String,
     pub title_en: String,
-    pub status: String,
+    pub status: ProjectStatus,
     pub currency: String,
     pub committed: String,
     /// Drawn down so far (per the latest payout run, or the terms' drawdowns to date before one).
@@ -329,7 +330,7 @@ pub struct GovernmentProject {
     pub code: String,
     pub title_ja: String,
     pub title_en: String,
-    pub status: String,
+    pub status: ProjectStatus,
     pub currency: String,
     /// 支払上限額, all payers together; and each payer's own maximum.
     pub cap: Option<String>,
@@ -510,7 +511,7 @@ pub struct ProviderProject {
     pub code: String,
     pub title_ja: String,
     pub title_en: String,
-    pub status: String,
+    pub status: ProjectStatus,
     pub currency: String,
     /// Each metric's verified value and achievement toward its target.
     pub metrics: Vec<seika_engine::figures::MetricProgress>,

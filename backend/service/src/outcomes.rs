@@ -314,7 +314,7 @@ pub fn create(
 ) -> AppResult<OutcomeResultView> {
     let hash = idempotency::request_hash(&(project_id, &input));
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
-    ensure_accepts_outcome_data(&project.status)?;
+    ensure_accepts_outcome_data(project.status)?;
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
     let errors = check_input(conn, &contract, project_id, &input)?;
     if !errors.is_empty() {
@@ -418,7 +418,7 @@ pub fn import(
     let sha = hex::encode(Sha256::digest(bytes));
     let hash = idempotency::request_hash(&(project_id, params, &sha));
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
-    ensure_accepts_outcome_data(&project.status)?;
+    ensure_accepts_outcome_data(project.status)?;
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
     let refuse = |issues: Vec<seika_core::contract::Issue>| {
         AppError::Validation(

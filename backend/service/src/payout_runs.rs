@@ -12,7 +12,6 @@ use super::outcomes::to_engine_outcomes;
 use super::projects::{authorize, load_contract};
 use crate::error::{AppError, AppResult};
 use seika_core::access::{Actor, ProjectAction, ProjectStanding, sees_investor_positions};
-use seika_core::project::ProjectStatus;
 use seika_core::{Currency, Money};
 use seika_db::payout_runs::{self, PayoutRunRow};
 use seika_db::{self as db, DbConn, audit, batches, organizations, outcomes, projects};
@@ -480,10 +479,10 @@ pub fn may_run(
     project_id: i64,
 ) -> AppResult<projects::ProjectRow> {
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::RunPayout)?;
-    let accepts = ProjectStatus::parse(&project.status).is_some_and(|s| s.accepts_payout_runs());
+    let accepts = project.status.accepts_payout_runs();
     if !accepts {
         return Err(AppError::Conflict({
-            let (en, ja) = ProjectStatus::words_of(&project.status);
+            let (en, ja) = project.status.words();
             msg!(
                 "payout_run.project_status",
                 "the project is {en}: payout runs are computed for published, in-service, evaluating \

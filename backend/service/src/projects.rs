@@ -93,10 +93,10 @@ pub struct PartyView {
 pub struct ProjectView {
     pub id: i64,
     pub code: String,
-    pub status: String,
+    pub status: ProjectStatus,
     pub title_ja: String,
     pub title_en: String,
-    pub policy_area: String,
+    pub policy_area: PolicyArea,
     pub currency: String,
     pub owner_organization_id: i64,
     /// The record's version for `If-Match` (also sent as the ETag).
@@ -115,10 +115,10 @@ pub struct ProjectView {
 pub struct ProjectSummary {
     pub id: i64,
     pub code: String,
-    pub status: String,
+    pub status: ProjectStatus,
     pub title_ja: String,
     pub title_en: String,
-    pub policy_area: String,
+    pub policy_area: PolicyArea,
     pub currency: String,
     pub version: i32,
     pub terms_version: i32,
@@ -575,10 +575,10 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: ProjectInput) -> AppResul
             &projects::NewProject {
                 code: &input.terms.code,
                 owner_organization_id: actor.organization_id,
-                status: ProjectStatus::Draft.as_str(),
+                status: ProjectStatus::Draft,
                 title_ja: input.title_ja.trim(),
                 title_en: input.title_en.trim(),
-                policy_area: input.policy_area.as_str(),
+                policy_area: input.policy_area,
                 currency: input.terms.currency.code(),
                 effective_from: input.effective_from,
                 terms: &terms,
@@ -613,7 +613,7 @@ pub fn update_draft(
     input: ProjectInput,
 ) -> AppResult<ProjectView> {
     let (project, _) = authorize(conn, actor, id, ProjectAction::ManageTerms)?;
-    if !ProjectStatus::parse(&project.status).is_some_and(ProjectStatus::terms_editable) {
+    if !project.status.terms_editable() {
         return Err(AppError::Conflict(msg!(
             "project.terms_read_only",
             "published terms are read-only: propose an amendment instead",
@@ -639,7 +639,7 @@ pub fn update_draft(
             conn,
             id,
             expected,
-            &project.status,
+            project.status,
             1,
             Some((input.title_ja.trim(), input.title_en.trim())),
         )? {
@@ -708,8 +708,7 @@ pub fn change_status(
         ));
     }
     let (project, _) = authorize(conn, actor, id, ProjectAction::ManageTerms)?;
-    let current = ProjectStatus::parse(&project.status)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown status")))?;
+    let current = project.status;
     if !current.can_become(input.status) {
         return Err(AppError::Conflict({
             let ((from, from_ja), (to, to_ja)) = (current.words(), input.status.words());
@@ -725,7 +724,7 @@ pub fn change_status(
             conn,
             id,
             expected,
-            input.status.as_str(),
+            input.status,
             project.current_terms_version,
             None,
         )? {
@@ -784,9 +783,9 @@ pub fn amend(
     input: AmendmentInput,
 ) -> AppResult<ProjectView> {
     let (project, _) = authorize(conn, actor, id, ProjectAction::ManageTerms)?;
-    if !ProjectStatus::parse(&project.status).is_some_and(ProjectStatus::amendable) {
+    if !project.status.amendable() {
         return Err(AppError::Conflict({
-            let (en, ja) = ProjectStatus::words_of(&project.status);
+            let (en, ja) = project.status.words();
             msg!(
                 "project.not_amendable",
                 "a {en} project cannot be amended",
@@ -855,7 +854,7 @@ pub fn amend(
     let terms = terms_text(&input.terms)?;
     let next = project.current_terms_version + 1;
     db::audited_write(conn, |conn, chain| {
-        if !projects::bump_checked(conn, id, expected, &project.status, next, None)? {
+        if !projects::bump_checked(conn, id, expected, project.status, next, None)? {
             return Err(stale(expected));
         }
         projects::add_terms_version(

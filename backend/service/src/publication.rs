@@ -8,6 +8,7 @@
 
 use seika_core::message::Msg;
 use seika_core::msg;
+use seika_core::project::{PolicyArea, ProjectStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
@@ -325,8 +326,8 @@ fn export_of(project: &projects::ProjectRow, g: &Gathered, include_private: bool
         code: &project.code,
         title_ja: &project.title_ja,
         title_en: &project.title_en,
-        policy_area: &project.policy_area,
-        published: project.status != "draft",
+        policy_area: project.policy_area.as_str(),
+        published: project.status != ProjectStatus::Draft,
         contract: &g.contract,
         parties: g.parties.clone(),
         results: g.results.clone(),
@@ -353,7 +354,7 @@ fn published(conn: &mut DbConn, code: &str) -> AppResult<projects::ProjectRow> {
     let project =
         projects::find_by_code(conn, code)?.ok_or_else(|| AppError::not_found("public project"))?;
     let on = publications::find(conn, project.id)?.is_some_and(|p| p.published);
-    if !on || project.status == "draft" {
+    if !on || project.status == ProjectStatus::Draft {
         return Err(AppError::not_found("public project"));
     }
     Ok(project)
@@ -411,8 +412,8 @@ pub struct PublicProjectSummary {
     pub code: String,
     pub title_ja: String,
     pub title_en: String,
-    pub policy_area: String,
-    pub status: String,
+    pub policy_area: PolicyArea,
+    pub status: ProjectStatus,
     pub currency: String,
     pub max_total_payment: Option<String>,
     /// Paid so far, when payments are public.
@@ -509,8 +510,8 @@ pub struct PublicProjectView {
     pub code: String,
     pub title_ja: String,
     pub title_en: String,
-    pub policy_area: String,
-    pub status: String,
+    pub policy_area: PolicyArea,
+    pub status: ProjectStatus,
     pub currency: String,
     pub signed_on: Option<chrono::NaiveDate>,
     pub service_start: Option<chrono::NaiveDate>,

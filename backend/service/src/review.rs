@@ -116,11 +116,11 @@ pub enum Review {
 }
 
 /// Refuses new outcome data on a project that is not live (draft, closed or terminated).
-pub fn ensure_accepts_outcome_data(status: &str) -> AppResult<()> {
-    match ProjectStatus::parse(status) {
-        Some(s) if s.accepts_outcome_data() => Ok(()),
+pub fn ensure_accepts_outcome_data(status: ProjectStatus) -> AppResult<()> {
+    match status {
+        s if s.accepts_outcome_data() => Ok(()),
         _ => Err(AppError::Conflict({
-            let (en, ja) = ProjectStatus::words_of(status);
+            let (en, ja) = status.words();
             msg!(
                 "outcome.project_status",
                 "the project is {en}: only published, in-service and evaluating projects take outcome data",
@@ -162,7 +162,7 @@ pub fn review(
         Review::Reject => ("submitted", "rejected"),
     };
     if step != Review::Reject {
-        ensure_accepts_outcome_data(&project.status)?;
+        ensure_accepts_outcome_data(project.status)?;
     }
     if step != Review::Submit && row.entered_by == actor.user_id {
         return Err(AppError::Forbidden(
