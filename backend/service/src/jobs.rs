@@ -31,7 +31,7 @@ pub enum JobKind {
     /// A payout run; its result is the stored run ([`PayoutRunView`]).
     PayoutRun,
     /// A large import of participant records; its result is the stored batch
-    /// ([`crate::batches::BatchView`]).
+    /// ([`seika_service::batches::BatchView`](crate::batches::BatchView)).
     ParticipantImport,
 }
 

@@ -1,0 +1,41 @@
+//! The endpoint table, by capability: each file lists its endpoints with their documentation.
+//! The router and the OpenAPI document are both built from [`all`].
+
+mod audit;
+mod auth;
+mod claims_and_payments;
+mod dashboards;
+mod downloads;
+mod jobs;
+mod open_data;
+mod operations;
+mod organizations;
+mod outcome_data;
+mod payouts;
+mod projects;
+mod users;
+
+use super::HttpConfig;
+use super::openapi::Endpoint;
+
+/// Every endpoint of `/api/v1`, in the order of their capabilities.
+pub fn all(config: &HttpConfig) -> Vec<Endpoint> {
+    [
+        operations::endpoints(config),
+        auth::endpoints(config),
+        organizations::endpoints(config),
+        users::endpoints(config),
+        audit::endpoints(config),
+        projects::endpoints(config),
+        dashboards::endpoints(config),
+        downloads::endpoints(config),
+        outcome_data::endpoints(config),
+        payouts::endpoints(config),
+        open_data::endpoints(config),
+        jobs::endpoints(config),
+        claims_and_payments::endpoints(config),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}

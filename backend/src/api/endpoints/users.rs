@@ -1,0 +1,56 @@
+//! The endpoints of users, with their documentation: part of the one table the router and the
+//! OpenAPI document are built from ([`super::all`]).
+
+use axum::http::Method as M;
+use axum::routing::{get, patch, post};
+
+use crate::api::{
+    HttpConfig,
+    openapi::{Endpoint, schema as s},
+    pagination, users,
+};
+
+pub fn endpoints(_config: &HttpConfig) -> Vec<Endpoint> {
+    vec![
+        Endpoint::new(
+            M::GET,
+            "/users",
+            get(users::list),
+            "users",
+            "List users (platform admin)",
+        )
+        .query(s::<users::UserFilter>)
+        .ok(200, s::<pagination::Page<seika_service::users::UserView>>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::POST,
+            "/users",
+            post(users::create),
+            "users",
+            "Create a user (platform admin)",
+        )
+        .json(s::<seika_service::users::NewUserInput>)
+        .ok(201, s::<seika_service::users::UserView>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::GET,
+            "/users/{id}",
+            get(users::get),
+            "users",
+            "One user (platform admin)",
+        )
+        .ok(200, s::<seika_service::users::UserView>)
+        .errors(&[403, 404]),
+        Endpoint::new(
+            M::PATCH,
+            "/users/{id}",
+            patch(users::update),
+            "users",
+            "Disable, rename or change the role of a user (platform admin)",
+        )
+        .json(s::<seika_service::users::UserUpdate>)
+        .if_match()
+        .ok(200, s::<seika_service::users::UserView>)
+        .errors(&[403, 404]),
+    ]
+}
