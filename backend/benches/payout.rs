@@ -119,7 +119,7 @@ fn seed(url: &DatabaseUrl, n: usize) -> (db::Db, i64) {
         &mut conn,
         &organizations::NewOrganization {
             slug: "bench-city",
-            kind: "local_government",
+            kind: seika_core::organization::OrganizationKind::LocalGovernment,
             name_ja: "市",
             name_en: "City",
         },
@@ -131,7 +131,7 @@ fn seed(url: &DatabaseUrl, n: usize) -> (db::Db, i64) {
             organization_id: org.id,
             email: "bench@example.org",
             display_name: "b",
-            role: "government_staff",
+            role: seika_core::user::Role::GovernmentStaff,
             password_hash: "x",
         },
     )
@@ -152,8 +152,8 @@ fn seed(url: &DatabaseUrl, n: usize) -> (db::Db, i64) {
             created_by: Some(user.id),
             parties: &[projects::NewParty {
                 organization_id: org.id,
-                role: "outcome_payer",
-                status: "accepted",
+                role: seika_core::access::PartyRole::OutcomePayer,
+                status: seika_core::access::PartyStatus::Accepted,
             }],
         },
     )

@@ -400,7 +400,7 @@ fn add_user(args: UserAddArgs) -> anyhow::Result<ExitCode> {
             &mut conn,
             &organizations::NewOrganization {
                 slug: &slug,
-                kind: "platform",
+                kind: seika_core::organization::OrganizationKind::Platform,
                 name_ja: "Seika 運営事務局",
                 name_en: "Seika platform operator",
             },

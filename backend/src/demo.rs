@@ -3,6 +3,7 @@
 //! key (slug, e-mail, project code) and created only when missing.
 
 use chrono::NaiveDate;
+use seika_core::access::{PartyRole, PartyStatus};
 use seika_core::project::{PolicyArea, ProjectStatus};
 
 use seika_core::organization::OrganizationKind;
@@ -89,11 +90,11 @@ const ORGANIZATIONS: &[DemoOrganization] = &[
 ];
 
 /// The demo's parties have all accepted their roles (the published projects are under way).
-fn accepted(organization_id: i64, role: &'static str) -> projects::NewParty<'static> {
+fn accepted(organization_id: i64, role: PartyRole) -> projects::NewParty {
     projects::NewParty {
         organization_id,
         role,
-        status: "accepted",
+        status: PartyStatus::Accepted,
     }
 }
 
@@ -216,7 +217,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                         conn,
                         &organizations::NewOrganization {
                             slug: org.slug,
-                            kind: org.kind.as_str(),
+                            kind: org.kind,
                             name_ja: org.name_ja,
                             name_en: org.name_en,
                         },
@@ -234,7 +235,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                         organization_id: org_ids[user.organization],
                         email: user.email,
                         display_name: user.name,
-                        role: user.role.as_str(),
+                        role: user.role,
                         password_hash: &password_hash,
                     },
                 )?;
@@ -243,13 +244,13 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
         if projects::find_by_code(conn, "kobe-dialysis-2017")?.is_none() {
             summary.projects_created += 1;
             let parties = [
-                accepted(org_ids["kobe-city"], "outcome_payer"),
-                accepted(org_ids["dpp-health-partners"], "service_provider"),
-                accepted(org_ids["siif"], "intermediary"),
-                accepted(org_ids["siif"], "investor"),
-                accepted(org_ids["mirai-kogaku"], "evaluator"),
-                accepted(org_ids["smbc"], "investor"),
-                accepted(org_ids["smbc-trust-individuals"], "investor"),
+                accepted(org_ids["kobe-city"], PartyRole::OutcomePayer),
+                accepted(org_ids["dpp-health-partners"], PartyRole::ServiceProvider),
+                accepted(org_ids["siif"], PartyRole::Intermediary),
+                accepted(org_ids["siif"], PartyRole::Investor),
+                accepted(org_ids["mirai-kogaku"], PartyRole::Evaluator),
+                accepted(org_ids["smbc"], PartyRole::Investor),
+                accepted(org_ids["smbc-trust-individuals"], PartyRole::Investor),
             ];
             projects::insert(
                 conn,
@@ -271,9 +272,9 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
         if projects::find_by_code(conn, "hachioji-screening-2017")?.is_none() {
             summary.projects_created += 1;
             let parties = [
-                accepted(org_ids["hachioji-city"], "outcome_payer"),
-                accepted(org_ids["cancerscan"], "service_provider"),
-                accepted(org_ids["siif"], "investor"),
+                accepted(org_ids["hachioji-city"], PartyRole::OutcomePayer),
+                accepted(org_ids["cancerscan"], PartyRole::ServiceProvider),
+                accepted(org_ids["siif"], PartyRole::Investor),
             ];
             projects::insert(
                 conn,

@@ -6,7 +6,10 @@
 //! audit entries are written (like the demo loader, the seed audits none of its data).
 
 use chrono::NaiveDate;
+use seika_core::access::{PartyRole, PartyStatus};
+use seika_core::organization::OrganizationKind;
 use seika_core::project::{PolicyArea, ProjectStatus};
+use seika_core::user::Role;
 
 use seika_core::password;
 use seika_db::{self as db, DbConn, batches, organizations, projects, users};
@@ -218,7 +221,7 @@ pub fn seed(
     );
     let hash = password::hash(&plan.password)?;
     let mut summary = SeedSummary::default();
-    let mut org = |conn: &mut DbConn, slug: &str, kind: &str, ja: &str, en: &str| {
+    let mut org = |conn: &mut DbConn, slug: &str, kind: OrganizationKind, ja: &str, en: &str| {
         summary.organizations += 1;
         organizations::insert(
             conn,
@@ -238,7 +241,7 @@ pub fn seed(
             let id = org(
                 conn,
                 &slug,
-                "local_government",
+                OrganizationKind::LocalGovernment,
                 &format!("市{c:02}"),
                 &format!("City {c:02}"),
             )?;
@@ -247,14 +250,14 @@ pub fn seed(
         let provider = org(
             conn,
             "seed-provider",
-            "service_provider",
+            OrganizationKind::ServiceProvider,
             "就労支援事業者",
             "Employment provider",
         )?;
         let evaluator = org(
             conn,
             "seed-evaluator",
-            "evaluator",
+            OrganizationKind::Evaluator,
             "第三者評価機関",
             "Independent evaluator",
         )?;
@@ -264,7 +267,7 @@ pub fn seed(
             let id = org(
                 conn,
                 &slug,
-                "investor",
+                OrganizationKind::Investor,
                 &format!("投資家{i:03}"),
                 &format!("Investor {i:03}"),
             )?;
@@ -273,7 +276,7 @@ pub fn seed(
         Ok::<_, anyhow::Error>((cities, provider, evaluator, investors))
     })?;
     let mut user =
-        |conn: &mut DbConn, organization_id: i64, email: &str, name: &str, role: &str| {
+        |conn: &mut DbConn, organization_id: i64, email: &str, name: &str, role: Role| {
             summary.users += 1;
             users::insert(
                 conn,
@@ -294,7 +297,7 @@ pub fn seed(
                 *id,
                 &format!("staff@{slug}.example"),
                 &format!("{slug} staff"),
-                "government_staff",
+                Role::GovernmentStaff,
             )?;
         }
         for (slug, id) in &investors {
@@ -303,7 +306,7 @@ pub fn seed(
                 *id,
                 &format!("investor@{slug}.example"),
                 &format!("{slug} investor"),
-                "investor",
+                Role::Investor,
             )?;
         }
         user(
@@ -311,21 +314,21 @@ pub fn seed(
             provider,
             "provider@seed-provider.example",
             "Provider",
-            "service_provider",
+            Role::ServiceProvider,
         )?;
         let a = user(
             conn,
             evaluator,
             "evaluator@seed-evaluator.example",
             "Evaluator A",
-            "evaluator",
+            Role::Evaluator,
         )?;
         let b = user(
             conn,
             evaluator,
             "evaluator2@seed-evaluator.example",
             "Evaluator B",
-            "evaluator",
+            Role::Evaluator,
         )?;
         Ok::<_, anyhow::Error>((a, b))
     })?;
@@ -345,24 +348,24 @@ pub fn seed(
         let mut parties = vec![
             projects::NewParty {
                 organization_id: *city_id,
-                role: "outcome_payer",
-                status: "accepted",
+                role: PartyRole::OutcomePayer,
+                status: PartyStatus::Accepted,
             },
             projects::NewParty {
                 organization_id: provider,
-                role: "service_provider",
-                status: "accepted",
+                role: PartyRole::ServiceProvider,
+                status: PartyStatus::Accepted,
             },
             projects::NewParty {
                 organization_id: evaluator,
-                role: "evaluator",
-                status: "accepted",
+                role: PartyRole::Evaluator,
+                status: PartyStatus::Accepted,
             },
         ];
         parties.extend(holders.iter().map(|(_, id)| projects::NewParty {
             organization_id: *id,
-            role: "investor",
-            status: "accepted",
+            role: PartyRole::Investor,
+            status: PartyStatus::Accepted,
         }));
         let generate = records(plan.seed, i, participants, per_participant);
         let rows = count_records(plan.seed, i, participants, per_participant);

@@ -374,7 +374,13 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
             .unwrap()
             .id;
         let parties = projects::parties(conn, project.id).unwrap();
-        let party = |role: &str| parties.iter().find(|p| p.role == role).unwrap().clone();
+        let party = |role: &str| {
+            parties
+                .iter()
+                .find(|p| p.role.as_str() == role)
+                .unwrap()
+                .clone()
+        };
         let payer = party("outcome_payer");
         let day = chrono::NaiveDate::from_ymd_opt(2020, 10, 1).unwrap();
         let at = seika_db::now();
@@ -400,7 +406,7 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                 net_minor: 910,
                 tax_minor: 90,
                 total_minor: 1000,
-                status: "accepted",
+                status: seika_core::claim::ClaimStatus::Accepted,
                 inspection_due_on: day,
                 payment_due_on: day,
                 late_interest_rate: None,

@@ -169,7 +169,7 @@ async fn foreign_keys_are_enforced(app: TestApp) {
                     organization_id: 999_999,
                     email: "ghost@example.org",
                     display_name: "Ghost",
-                    role: "investor",
+                    role: seika_core::user::Role::Investor,
                     password_hash: "x",
                 },
             )
@@ -201,7 +201,7 @@ async fn write_transaction_rolls_back_on_error(app: TestApp) {
                     conn,
                     &db::organizations::NewOrganization {
                         slug: "rolled-back",
-                        kind: "investor",
+                        kind: seika_core::organization::OrganizationKind::Investor,
                         name_ja: "x",
                         name_en: "x",
                     },

@@ -696,7 +696,7 @@ fn signing_keys_live_outside_the_database_and_rotate() {
         organization_id: 1,
         email: "staff@example.org".into(),
         display_name: "Staff".into(),
-        role: "government_staff".into(),
+        role: seika_core::user::Role::GovernmentStaff,
         password_hash: String::new(),
         disabled: false,
         token_generation: 1,

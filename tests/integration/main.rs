@@ -12,6 +12,8 @@
 //! written (`db_test!`, `test!`, `async_test!` in `util`).
 
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Trial};
 use seika_db::Backend;
@@ -57,6 +59,33 @@ fn run_db(run: fn(TestApp) -> LocalFuture, backend: Backend) {
     });
 }
 
+/// How long each test took, for the summary of the slowest ones after the run.
+static TIMES: Mutex<Vec<(Duration, String)>> = Mutex::new(Vec::new());
+
+/// Runs `f` as the test `name`, noting its time.
+fn timed(name: &str, f: impl FnOnce()) -> Result<(), libtest_mimic::Failed> {
+    let start = Instant::now();
+    f();
+    if let Ok(mut times) = TIMES.lock() {
+        times.push((start.elapsed(), name.to_owned()));
+    }
+    Ok(())
+}
+
+/// Prints the slowest tests (where the suite's time goes; docs/TESTING.md).
+fn print_slowest() {
+    let Ok(mut times) = TIMES.lock() else { return };
+    times.sort_by_key(|(time, _)| std::cmp::Reverse(*time));
+    let total: Duration = times.iter().map(|(d, _)| *d).sum();
+    eprintln!(
+        "\nslowest tests (of {} s in all tests, summed):",
+        total.as_secs()
+    );
+    for (time, name) in times.iter().take(15) {
+        eprintln!("{:>8.1} s  {name}", time.as_secs_f64());
+    }
+}
+
 fn main() -> ExitCode {
     let args = Arguments::from_args();
     let ci = std::env::var_os("CI").is_some();
@@ -98,29 +127,31 @@ fn main() -> ExitCode {
                 browser: needs_browser,
             } => {
                 let browser_missing = needs_browser && browser.is_err();
+                let sqlite = format!("{name}::sqlite");
+                let postgres_name = format!("{name}::postgres");
                 trials.push(
-                    Trial::test(format!("{name}::sqlite"), move || {
-                        run_db(run, Backend::Sqlite);
-                        Ok(())
+                    Trial::test(sqlite.clone(), move || {
+                        timed(&sqlite, || run_db(run, Backend::Sqlite))
                     })
                     .with_ignored_flag(browser_missing),
                 );
                 trials.push(
-                    Trial::test(format!("{name}::postgres"), move || {
-                        run_db(run, Backend::Postgres);
-                        Ok(())
+                    Trial::test(postgres_name.clone(), move || {
+                        timed(&postgres_name, || run_db(run, Backend::Postgres))
                     })
                     .with_ignored_flag(browser_missing || postgres.is_err()),
                 );
             }
-            Kind::Sync(run) => trials.push(Trial::test(name, move || {
-                run();
-                Ok(())
-            })),
-            Kind::Async(run) => trials.push(Trial::test(name, move || {
-                runtime().block_on(run());
-                Ok(())
-            })),
+            Kind::Sync(run) => {
+                let label = name.clone();
+                trials.push(Trial::test(name, move || timed(&label, run)));
+            }
+            Kind::Async(run) => {
+                let label = name.clone();
+                trials.push(Trial::test(name, move || {
+                    timed(&label, || runtime().block_on(run()))
+                }));
+            }
         }
     }
     trials.sort_by(|a, b| a.name().cmp(b.name()));
@@ -147,6 +178,9 @@ fn main() -> ExitCode {
     }
     let conclusion = libtest_mimic::run(&args, trials);
     util::drop_templates();
+    if !listing {
+        print_slowest();
+    }
     if !listing {
         for note in &notes {
             eprintln!("note: {note}");

@@ -6,7 +6,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{claim_inspections, claim_payments, claims, distribution_payments};
-use super::{DbConn, now};
+use super::{Coded, DbConn, now};
+use seika_core::claim::ClaimStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = claims)]
@@ -33,7 +34,8 @@ pub struct ClaimRow {
     pub tax_minor: i64,
     pub total_minor: i64,
     pub paid_minor: i64,
-    pub status: String,
+    #[diesel(deserialize_as = Coded<ClaimStatus>)]
+    pub status: ClaimStatus,
     pub inspection_due_on: NaiveDate,
     pub payment_due_on: NaiveDate,
     pub late_interest_rate: Option<String>,
@@ -65,7 +67,8 @@ pub struct NewClaim<'a> {
     pub net_minor: i64,
     pub tax_minor: i64,
     pub total_minor: i64,
-    pub status: &'a str,
+    #[diesel(serialize_as = Coded<ClaimStatus>)]
+    pub status: ClaimStatus,
     pub inspection_due_on: NaiveDate,
     pub payment_due_on: NaiveDate,
     pub late_interest_rate: Option<&'a str>,
@@ -105,7 +108,7 @@ pub struct PaymentRow {
 /// Inserts a claim. A live claim for the same tranche and payer fails on the unique index.
 pub fn insert(conn: &mut DbConn, new: &NewClaim<'_>) -> QueryResult<ClaimRow> {
     diesel::insert_into(claims::table)
-        .values(new)
+        .values(new.clone())
         .returning(claims::all_columns)
         .get_result(conn)
 }
@@ -149,7 +152,7 @@ pub fn payments(conn: &mut DbConn, claim_id: i64) -> QueryResult<Vec<PaymentRow>
 pub fn inspect(
     conn: &mut DbConn,
     claim_id: i64,
-    result: &str,
+    result: ClaimStatus,
     inspected_by: i64,
     inspected_on: NaiveDate,
     checks: &str,
@@ -159,10 +162,10 @@ pub fn inspect(
     let moved = diesel::update(
         claims::table
             .find(claim_id)
-            .filter(claims::status.eq("submitted")),
+            .filter(claims::status.eq(Coded(ClaimStatus::Submitted))),
     )
     .set((
-        claims::status.eq(result),
+        claims::status.eq(Coded(result)),
         claims::lock_version.eq(claims::lock_version + 1),
         claims::updated_at.eq(at),
     ))
@@ -175,7 +178,7 @@ pub fn inspect(
             claim_inspections::claim_id.eq(claim_id),
             claim_inspections::inspected_by.eq(inspected_by),
             claim_inspections::inspected_on.eq(inspected_on),
-            claim_inspections::result.eq(result),
+            claim_inspections::result.eq(Coded(result)),
             claim_inspections::checks.eq(checks),
             claim_inspections::reason.eq(reason),
             claim_inspections::created_at.eq(at),
@@ -202,10 +205,10 @@ pub fn resubmit(conn: &mut DbConn, claim_id: i64, r: &Resubmission<'_>) -> Query
     let moved = diesel::update(
         claims::table
             .find(claim_id)
-            .filter(claims::status.eq("returned")),
+            .filter(claims::status.eq(Coded(ClaimStatus::Returned))),
     )
     .set((
-        claims::status.eq("submitted"),
+        claims::status.eq(Coded(ClaimStatus::Submitted)),
         claims::invoice_number.eq(r.invoice_number),
         claims::issued_on.eq(r.issued_on),
         claims::received_on.eq(r.received_on),
@@ -241,7 +244,7 @@ pub fn record_payment(
     let moved = diesel::update(
         claims::table
             .find(claim_id)
-            .filter(claims::status.eq("accepted"))
+            .filter(claims::status.eq(Coded(ClaimStatus::Accepted)))
             .filter((claims::paid_minor + payment.amount_minor).le(claims::total_minor)),
     )
     .set((
@@ -258,7 +261,7 @@ pub fn record_payment(
             .find(claim_id)
             .filter(claims::paid_minor.eq(claims::total_minor)),
     )
-    .set(claims::status.eq("paid"))
+    .set(claims::status.eq(Coded(ClaimStatus::Paid)))
     .execute(conn)?;
     diesel::insert_into(claim_payments::table)
         .values((

@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::organizations;
-use super::{DbConn, now};
+use super::{Coded, DbConn, now};
+use seika_core::organization::OrganizationKind;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organizations)]
@@ -12,7 +13,8 @@ use super::{DbConn, now};
 pub struct OrganizationRow {
     pub id: i64,
     pub slug: String,
-    pub kind: String,
+    #[diesel(deserialize_as = Coded<OrganizationKind>)]
+    pub kind: OrganizationKind,
     pub name_ja: String,
     pub name_en: String,
     pub lock_version: i32,
@@ -23,7 +25,7 @@ pub struct OrganizationRow {
 #[derive(Debug, Clone)]
 pub struct NewOrganization<'a> {
     pub slug: &'a str,
-    pub kind: &'a str,
+    pub kind: OrganizationKind,
     pub name_ja: &'a str,
     pub name_en: &'a str,
 }
@@ -49,7 +51,7 @@ pub fn insert(conn: &mut DbConn, new: &NewOrganization<'_>) -> QueryResult<Organ
     diesel::insert_into(organizations::table)
         .values((
             organizations::slug.eq(new.slug),
-            organizations::kind.eq(new.kind),
+            organizations::kind.eq(Coded(new.kind)),
             organizations::name_ja.eq(new.name_ja),
             organizations::name_en.eq(new.name_en),
             organizations::created_at.eq(at),
@@ -65,15 +67,15 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 
 pub fn list(
     conn: &mut DbConn,
-    kind: Option<&str>,
+    kind: Option<OrganizationKind>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<OrganizationRow>, i64)> {
     let mut query = organizations::table.into_boxed();
     let mut count = organizations::table.into_boxed();
     if let Some(kind) = kind {
-        query = query.filter(organizations::kind.eq(kind.to_owned()));
-        count = count.filter(organizations::kind.eq(kind.to_owned()));
+        query = query.filter(organizations::kind.eq(Coded(kind)));
+        count = count.filter(organizations::kind.eq(Coded(kind)));
     }
     let rows = query
         .order(organizations::id.asc())

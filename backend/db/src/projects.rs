@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::{organizations, project_parties, project_terms, projects};
 use super::{Coded, DbConn, now};
+use seika_core::access::{PartyRole, PartyStatus};
+use seika_core::organization::OrganizationKind;
 use seika_core::project::{PolicyArea, ProjectStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -54,16 +56,15 @@ pub struct NewProject<'a> {
     pub effective_from: NaiveDate,
     pub terms: &'a str,
     pub created_by: Option<i64>,
-    pub parties: &'a [NewParty<'a>],
+    pub parties: &'a [NewParty],
 }
 
 /// A party to store: an organization, its role on the project and whether it has accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NewParty<'a> {
+pub struct NewParty {
     pub organization_id: i64,
-    pub role: &'a str,
-    /// `invited`, `accepted` or `declined`.
-    pub status: &'a str,
+    pub role: PartyRole,
+    pub status: PartyStatus,
 }
 
 /// Inserts the project, terms version 1 and the parties. Call inside a transaction.
@@ -98,16 +99,16 @@ pub fn insert(conn: &mut DbConn, new: &NewProject<'_>) -> QueryResult<ProjectRow
     Ok(project)
 }
 
-fn insert_parties(conn: &mut DbConn, project_id: i64, parties: &[NewParty<'_>]) -> QueryResult<()> {
+fn insert_parties(conn: &mut DbConn, project_id: i64, parties: &[NewParty]) -> QueryResult<()> {
     let at = now();
     for party in parties {
-        let invited_at = (party.status == "invited").then_some(at);
+        let invited_at = (party.status == PartyStatus::Invited).then_some(at);
         diesel::insert_into(project_parties::table)
             .values((
                 project_parties::project_id.eq(project_id),
                 project_parties::organization_id.eq(party.organization_id),
-                project_parties::role.eq(party.role),
-                project_parties::status.eq(party.status),
+                project_parties::role.eq(Coded(party.role)),
+                project_parties::status.eq(Coded(party.status)),
                 project_parties::invited_at.eq(invited_at),
             ))
             .execute(conn)?;
@@ -121,13 +122,13 @@ fn insert_parties(conn: &mut DbConn, project_id: i64, parties: &[NewParty<'_>]) 
 pub fn replace_draft_details(
     conn: &mut DbConn,
     project_id: i64,
-    policy_area: &str,
+    policy_area: PolicyArea,
     currency: &str,
-    parties: &[NewParty<'_>],
+    parties: &[NewParty],
 ) -> QueryResult<()> {
     diesel::update(projects::table.find(project_id))
         .set((
-            projects::policy_area.eq(policy_area),
+            projects::policy_area.eq(Coded(policy_area)),
             projects::currency.eq(currency),
         ))
         .execute(conn)?;
@@ -148,10 +149,10 @@ pub fn replace_draft_details(
         {
             None => added.push(*party),
             Some(old) if old.status != party.status => {
-                let asked_again = party.status == "invited";
+                let asked_again = party.status == PartyStatus::Invited;
                 diesel::update(project_parties::table.find(old.id))
                     .set((
-                        project_parties::status.eq(party.status),
+                        project_parties::status.eq(Coded(party.status)),
                         project_parties::invited_at.eq(asked_again.then(now)),
                         project_parties::answered_by.eq(None::<i64>),
                         project_parties::answered_at.eq(None::<NaiveDateTime>),
@@ -180,10 +181,13 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 pub struct PartyRow {
     pub id: i64,
     pub organization_id: i64,
-    pub role: String,
-    pub status: String,
+    #[diesel(deserialize_as = Coded<PartyRole>)]
+    pub role: PartyRole,
+    #[diesel(deserialize_as = Coded<PartyStatus>)]
+    pub status: PartyStatus,
     pub slug: String,
-    pub kind: String,
+    #[diesel(deserialize_as = Coded<OrganizationKind>)]
+    pub kind: OrganizationKind,
     pub name_ja: String,
     pub name_en: String,
 }
@@ -223,7 +227,7 @@ pub fn roles_of(
     project_parties::table
         .filter(project_parties::project_id.eq(project_id))
         .filter(project_parties::organization_id.eq(organization_id))
-        .filter(project_parties::status.eq("accepted"))
+        .filter(project_parties::status.eq(Coded(PartyStatus::Accepted)))
         .select(project_parties::role)
         .load(conn)
 }
@@ -270,7 +274,7 @@ pub fn list(
             let as_party = project_parties::table
                 .filter(project_parties::organization_id.eq(*org))
                 .filter(project_parties::role.eq(role.clone()))
-                .filter(project_parties::status.eq("accepted"))
+                .filter(project_parties::status.eq(Coded(PartyStatus::Accepted)))
                 .select(project_parties::project_id);
             q = if *include_owned {
                 q.filter(
@@ -419,8 +423,10 @@ pub struct InvitationRow {
     pub id: i64,
     pub project_id: i64,
     pub organization_id: i64,
-    pub role: String,
-    pub status: String,
+    #[diesel(deserialize_as = Coded<PartyRole>)]
+    pub role: PartyRole,
+    #[diesel(deserialize_as = Coded<PartyStatus>)]
+    pub status: PartyStatus,
     pub invited_at: Option<NaiveDateTime>,
     pub answered_at: Option<NaiveDateTime>,
     pub project_code: String,
@@ -462,15 +468,15 @@ pub fn invitation(conn: &mut DbConn, id: i64) -> QueryResult<Option<InvitationRo
 pub fn invitations(
     conn: &mut DbConn,
     organization_id: i64,
-    roles: &[&str],
+    roles: &[PartyRole],
 ) -> QueryResult<Vec<InvitationRow>> {
     let mut rows: Vec<InvitationRow> = invitation_query()
         .filter(project_parties::organization_id.eq(organization_id))
-        .filter(project_parties::role.eq_any(roles))
+        .filter(project_parties::role.eq_any(roles.iter().copied().map(Coded)))
         .filter(project_parties::invited_at.is_not_null())
         .order(project_parties::id.desc())
         .load(conn)?;
-    rows.sort_by_key(|r| r.status != "invited");
+    rows.sort_by_key(|r| r.status != PartyStatus::Invited);
     Ok(rows)
 }
 
@@ -478,16 +484,16 @@ pub fn invitations(
 pub fn answer_invitation(
     conn: &mut DbConn,
     id: i64,
-    status: &str,
+    status: PartyStatus,
     answered_by: i64,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
         project_parties::table
             .find(id)
-            .filter(project_parties::status.eq("invited")),
+            .filter(project_parties::status.eq(Coded(PartyStatus::Invited))),
     )
     .set((
-        project_parties::status.eq(status),
+        project_parties::status.eq(Coded(status)),
         project_parties::answered_by.eq(answered_by),
         project_parties::answered_at.eq(now()),
     ))

@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::users;
-use super::{DbConn, now};
+use super::{Coded, DbConn, now};
+use seika_core::user::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -14,7 +15,8 @@ pub struct UserRow {
     pub organization_id: i64,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    #[diesel(deserialize_as = Coded<Role>)]
+    pub role: Role,
     pub password_hash: String,
     pub disabled: bool,
     pub token_generation: i32,
@@ -28,7 +30,7 @@ pub struct NewUser<'a> {
     pub organization_id: i64,
     pub email: &'a str,
     pub display_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: &'a str,
 }
 
@@ -55,7 +57,7 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<UserRow> {
             users::organization_id.eq(new.organization_id),
             users::email.eq(new.email),
             users::display_name.eq(new.display_name),
-            users::role.eq(new.role),
+            users::role.eq(Coded(new.role)),
             users::password_hash.eq(new.password_hash),
             users::created_at.eq(at),
             users::updated_at.eq(at),
@@ -84,7 +86,7 @@ pub fn update_checked(
     id: i64,
     expected_version: i32,
     display_name: &str,
-    role: &str,
+    role: Role,
     disabled: bool,
 ) -> QueryResult<Option<UserRow>> {
     let changed = diesel::update(
@@ -94,7 +96,7 @@ pub fn update_checked(
     )
     .set((
         users::display_name.eq(display_name),
-        users::role.eq(role),
+        users::role.eq(Coded(role)),
         users::disabled.eq(disabled),
         users::lock_version.eq(users::lock_version + 1),
         users::updated_at.eq(now()),

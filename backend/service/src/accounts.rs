@@ -8,7 +8,7 @@ use super::users::{UserView, user_view};
 use crate::error::{AppError, AppResult};
 use seika_core::access::Actor;
 use seika_core::password;
-use seika_core::user::{Role, normalize_email};
+use seika_core::user::normalize_email;
 use seika_db::{self as db, DbConn, audit, users};
 
 /// Failed logins per account, and per client address, within [`THROTTLE_WINDOW_MINUTES`] before
@@ -138,6 +138,6 @@ pub fn session_actor(
     Ok(Actor {
         user_id: user.id,
         organization_id: user.organization_id,
-        role: Role::parse(&user.role).ok_or_else(rejected)?,
+        role: user.role,
     })
 }

@@ -152,7 +152,7 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
         .collect();
     let live: Vec<claims::ClaimRow> = claims::list(conn, project_id)?
         .into_iter()
-        .filter(|c| c.status != ClaimStatus::Returned.as_str())
+        .filter(|c| c.status != ClaimStatus::Returned)
         .collect();
     for c in &live {
         let Some(&fy) = due_year.get(&c.tranche) else {
@@ -160,7 +160,7 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
         };
         let mut y = year(&mut years, fy);
         if matches!(
-            ClaimStatus::parse(&c.status),
+            Some(c.status),
             Some(ClaimStatus::Accepted | ClaimStatus::Paid)
         ) {
             y.committed = y
@@ -198,7 +198,7 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
             let stage = live
                 .iter()
                 .find(|c| c.tranche == t.tranche)
-                .map_or("projected".to_owned(), |c| c.status.clone());
+                .map_or("projected".to_owned(), |c| c.status.as_str().to_owned());
             schedule.push(ScheduledPayment {
                 tranche: t.tranche.clone(),
                 due_on: t.due_on,
@@ -213,7 +213,7 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
             let committed = live.iter().any(|c| {
                 c.tranche == t.tranche
                     && matches!(
-                        ClaimStatus::parse(&c.status),
+                        Some(c.status),
                         Some(ClaimStatus::Accepted | ClaimStatus::Paid)
                     )
             });

@@ -182,7 +182,7 @@ fn view(conn: &mut DbConn, row: claims::ClaimRow, today: NaiveDate) -> AppResult
             late_interest: interest.amount_string(),
         });
     }
-    let status = ClaimStatus::parse(&row.status).ok_or_else(|| internal("unknown claim status"))?;
+    let status = row.status;
     let outstanding = yen(row.total_minor - row.paid_minor);
     let payment_overdue =
         status == ClaimStatus::Accepted && !outstanding.is_zero() && today > row.payment_due_on;
@@ -370,8 +370,8 @@ fn is_party(
 ) -> AppResult<bool> {
     Ok(projects::parties(conn, project_id)?.iter().any(|p| {
         p.organization_id == organization_id
-            && p.status == PartyStatus::Accepted.as_str()
-            && roles.iter().any(|r| r.as_str() == p.role)
+            && p.status == PartyStatus::Accepted
+            && roles.contains(&p.role)
     }))
 }
 
@@ -582,7 +582,7 @@ pub fn create(
                 net_minor: split.net.minor(),
                 tax_minor: split.tax.minor(),
                 total_minor: split.total.minor(),
-                status: ClaimStatus::Submitted.as_str(),
+                status: ClaimStatus::Submitted,
                 inspection_due_on,
                 payment_due_on,
                 late_interest_rate: interest.as_deref(),
@@ -793,7 +793,7 @@ pub fn inspect(
         if !claims::inspect(
             conn,
             id,
-            result.as_str(),
+            result,
             actor.user_id,
             inspected_on,
             &checks,
@@ -958,14 +958,14 @@ pub fn totals(conn: &mut DbConn, project_id: i64, currency: Currency) -> AppResu
     let mut accepted = 0i64;
     let mut paid = 0i64;
     for row in claims::list(conn, project_id)? {
-        let status = ClaimStatus::parse(&row.status);
-        if status == Some(ClaimStatus::Returned) {
+        let status = row.status;
+        if status == ClaimStatus::Returned {
             continue;
         }
         claimed = claimed
             .checked_add(row.total_minor)
             .ok_or_else(|| internal("claim totals overflow"))?;
-        if matches!(status, Some(ClaimStatus::Accepted | ClaimStatus::Paid)) {
+        if matches!(status, ClaimStatus::Accepted | ClaimStatus::Paid) {
             accepted = accepted
                 .checked_add(row.total_minor)
                 .ok_or_else(|| internal("claim totals overflow"))?;

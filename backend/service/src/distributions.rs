@@ -132,7 +132,7 @@ fn tranches(conn: &mut DbConn, project_id: i64, currency: Currency) -> AppResult
     };
     let live: Vec<claims::ClaimRow> = claims::list(conn, project_id)?
         .into_iter()
-        .filter(|c| c.status != ClaimStatus::Returned.as_str())
+        .filter(|c| c.status != ClaimStatus::Returned)
         .collect();
     let mut parsed: Parsed = BTreeMap::new();
     load(conn, project_id, newest.id, &mut parsed)?;
@@ -172,9 +172,7 @@ fn tranches(conn: &mut DbConn, project_id: i64, currency: Currency) -> AppResult
         }
         let received = Money::parse(&tranche.received, currency).map_err(internal)?;
         let received_in_full = !of_tranche.is_empty()
-            && of_tranche
-                .iter()
-                .all(|c| c.status == ClaimStatus::Paid.as_str())
+            && of_tranche.iter().all(|c| c.status == ClaimStatus::Paid)
             && claimed == received;
         out.push(Tranche {
             run_id,

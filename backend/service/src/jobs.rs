@@ -18,7 +18,6 @@ use super::payout_runs::{self, PayoutRunView};
 use super::simulations::{self, Prepared};
 use crate::error::{AppError, AppResult, FieldError};
 use seika_core::access::Actor;
-use seika_core::user::Role;
 use seika_db::jobs::{self as queue, JobRow, NewJob, Outcome};
 use seika_db::{self as db, Db, DbConn, users};
 use seika_engine::simulate::{SimulationInput, SimulationResult};
@@ -403,7 +402,7 @@ fn actor_of(conn: &mut DbConn, user_id: i64) -> AppResult<Actor> {
     Ok(Actor {
         user_id: user.id,
         organization_id: user.organization_id,
-        role: Role::parse(&user.role).ok_or_else(gone)?,
+        role: user.role,
     })
 }
 

@@ -14,7 +14,7 @@ use seika_db::{self as db, DbConn, audit, organizations};
 pub struct OrganizationRef {
     pub id: i64,
     pub slug: String,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub name_ja: String,
     pub name_en: String,
     /// The record's version for `If-Match` (also sent as the ETag).
@@ -110,8 +110,7 @@ pub fn list(
     kind: Option<OrganizationKind>,
     (limit, offset): (i64, i64),
 ) -> AppResult<(Vec<OrganizationRef>, i64)> {
-    let (rows, total) =
-        organizations::list(conn, kind.map(OrganizationKind::as_str), limit, offset)?;
+    let (rows, total) = organizations::list(conn, kind, limit, offset)?;
     Ok((rows.into_iter().map(Into::into).collect(), total))
 }
 
@@ -142,7 +141,7 @@ pub fn create(
             conn,
             &organizations::NewOrganization {
                 slug: &input.slug,
-                kind: input.kind.as_str(),
+                kind: input.kind,
                 name_ja: input.name_ja.trim(),
                 name_en: input.name_en.trim(),
             },

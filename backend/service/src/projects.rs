@@ -81,7 +81,7 @@ pub struct PartyView {
     pub id: i64,
     pub organization_id: i64,
     pub slug: String,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub name_ja: String,
     pub name_en: String,
     pub role: PartyRole,
@@ -181,21 +181,12 @@ impl TryFrom<projects::InvitationRow> for InvitationView {
             project_title_en: row.project_title_en,
             invited_by_name_ja: row.owner_name_ja,
             invited_by_name_en: row.owner_name_en,
-            role: stored_role(&row.role)?,
-            status: stored_status(&row.status)?,
+            role: row.role,
+            status: row.status,
             invited_at: row.invited_at,
             answered_at: row.answered_at,
         })
     }
-}
-
-fn stored_role(s: &str) -> AppResult<PartyRole> {
-    PartyRole::parse(s).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {s}")))
-}
-
-fn stored_status(s: &str) -> AppResult<PartyStatus> {
-    PartyStatus::parse(s)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown party status {s}")))
 }
 
 /// Readers who may not see investors' positions see their own organization's investments (if
@@ -267,8 +258,8 @@ fn view(conn: &mut DbConn, actor: &Actor, project: projects::ProjectRow) -> AppR
                 kind: p.kind,
                 name_ja: p.name_ja,
                 name_en: p.name_en,
-                role: stored_role(&p.role)?,
-                status: stored_status(&p.status)?,
+                role: p.role,
+                status: p.status,
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
@@ -420,10 +411,8 @@ fn validate_project(
                 ),
             )),
             Some(org) => {
-                let fits =
-                    OrganizationKind::parse(&org.kind).is_some_and(|k| party_fits(p.role, k));
-                if !fits {
-                    let (kind, kind_ja) = OrganizationKind::words_of(&org.kind);
+                if !party_fits(p.role, org.kind) {
+                    let (kind, kind_ja) = org.kind.words();
                     errors.push(FieldError::new(
                         format!("parties[{i}].role"),
                         msg!(
@@ -527,20 +516,20 @@ fn named_parties(
         .map(|&(org, role)| {
             let before = previous
                 .iter()
-                .find(|p| p.organization_id == org && p.role == role.as_str())
-                .and_then(|p| PartyStatus::parse(&p.status));
+                .find(|p| p.organization_id == org && p.role == role)
+                .map(|p| p.status);
             (org, role, PartyStatus::when_named(org == owner, before))
         })
         .collect()
 }
 
-fn party_rows(parties: &[(i64, PartyRole, PartyStatus)]) -> Vec<projects::NewParty<'static>> {
+fn party_rows(parties: &[(i64, PartyRole, PartyStatus)]) -> Vec<projects::NewParty> {
     parties
         .iter()
         .map(|&(organization_id, role, status)| projects::NewParty {
             organization_id,
-            role: role.as_str(),
-            status: status.as_str(),
+            role,
+            status,
         })
         .collect()
 }
@@ -656,7 +645,7 @@ pub fn update_draft(
         projects::replace_draft_details(
             conn,
             id,
-            input.policy_area.as_str(),
+            input.policy_area,
             input.terms.currency.code(),
             &parties,
         )?;
@@ -735,8 +724,8 @@ pub fn change_status(
             // accepted role cannot be withdrawn.
             let waiting: Vec<String> = projects::parties(conn, id)?
                 .into_iter()
-                .filter(|p| p.status != PartyStatus::Accepted.as_str())
-                .map(|p| format!("{} ({}, {})", p.name_en, p.role, p.status))
+                .filter(|p| p.status != PartyStatus::Accepted)
+                .map(|p| format!("{} ({}, {})", p.name_en, p.role.as_str(), p.status.as_str()))
                 .collect();
             if !waiting.is_empty() {
                 return Err(AppError::Conflict(msg!(
@@ -833,7 +822,7 @@ pub fn amend(
     );
     let parties: Vec<(i64, PartyRole)> = projects::parties(conn, id)?
         .into_iter()
-        .filter_map(|p| PartyRole::parse(&p.role).map(|r| (p.organization_id, r)))
+        .map(|p| (p.organization_id, p.role))
         .collect();
     errors.extend(terms_match_parties(conn, &input.terms, &parties)?);
     let (_, previous) = load_contract(conn, id, project.current_terms_version)?;
@@ -892,14 +881,11 @@ pub fn amend(
 /// The invitations to the actor's organization in the roles the actor answers for: open ones
 /// first, then the answered ones, newest first.
 pub fn invitations(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<InvitationView>> {
-    let roles: Vec<&str> = answers_invitations_as(actor.role)
-        .iter()
-        .map(|r| r.as_str())
-        .collect();
+    let roles = answers_invitations_as(actor.role);
     if roles.is_empty() {
         return Ok(Vec::new());
     }
-    projects::invitations(conn, actor.organization_id, &roles)?
+    projects::invitations(conn, actor.organization_id, roles)?
         .into_iter()
         .map(InvitationView::try_from)
         .collect()
@@ -917,7 +903,7 @@ pub fn answer_invitation(
     let invitation = projects::invitation(conn, id)?
         .filter(|i| i.organization_id == actor.organization_id)
         .ok_or_else(|| AppError::not_found("invitation"))?;
-    let role = stored_role(&invitation.role)?;
+    let role = invitation.role;
     if !answers_invitations_as(actor.role).contains(&role) {
         return Err(AppError::Forbidden(
             "your role does not answer invitations for this part".into(),
@@ -929,7 +915,7 @@ pub fn answer_invitation(
         PartyStatus::Declined
     };
     db::audited_write(conn, |conn, chain| {
-        if !projects::answer_invitation(conn, id, answer.as_str(), actor.user_id)? {
+        if !projects::answer_invitation(conn, id, answer, actor.user_id)? {
             return Err(AppError::Conflict(msg!(
                 "invitation.answered",
                 "this invitation has been answered already or withdrawn",

@@ -6,6 +6,7 @@
 //! Nothing participant-level is ever read here, and an investor's own position only when that
 //! investor disclosed it.
 
+use seika_core::access::PartyStatus;
 use seika_core::message::Msg;
 use seika_core::msg;
 use seika_core::project::{PolicyArea, ProjectStatus};
@@ -247,18 +248,13 @@ fn gather(conn: &mut DbConn, project: &projects::ProjectRow) -> AppResult<Gather
         super::projects::load_contract(conn, project.id, project.current_terms_version)?;
     let mut parties = Vec::new();
     for party in projects::parties(conn, project.id)? {
-        if party.status != "accepted" {
+        if party.status != PartyStatus::Accepted {
             continue;
         }
-        let (Some(org), Some(role)) = (
-            organizations::find(conn, party.organization_id)?,
-            PartyRole::parse(&party.role),
-        ) else {
+        let Some(org) = organizations::find(conn, party.organization_id)? else {
             continue;
         };
-        let Some(kind) = OrganizationKind::parse(&org.kind) else {
-            continue;
-        };
+        let (role, kind) = (party.role, org.kind);
         parties.push(indigo::PartyFact {
             slug: org.slug,
             name_ja: org.name_ja,
@@ -825,10 +821,8 @@ pub fn indigo_import(
         .find(|o| o.id == actor.organization_id)
         .map(|o| o.slug.clone())
         .unwrap_or_default();
-    let by_slug: BTreeMap<String, OrganizationKind> = orgs
-        .iter()
-        .filter_map(|o| Some((o.slug.clone(), OrganizationKind::parse(&o.kind)?)))
-        .collect();
+    let by_slug: BTreeMap<String, OrganizationKind> =
+        orgs.iter().map(|o| (o.slug.clone(), o.kind)).collect();
     let (draft, report) = indigo::import(
         &doc,
         &ImportContext {

@@ -10,7 +10,6 @@ pub use super::organizations::OrganizationRef;
 use super::to_json;
 use crate::error::{AppError, AppResult, FieldError};
 use seika_core::access::{Actor, can_administer_platform};
-use seika_core::organization::OrganizationKind;
 use seika_core::password;
 use seika_core::user::{Role, normalize_email};
 use seika_db::{self as db, DbConn, audit, organizations, users};
@@ -50,8 +49,7 @@ pub fn user_view_with(
 ) -> AppResult<UserView> {
     Ok(UserView {
         id: user.id,
-        role: Role::parse(&user.role)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {}", user.role)))?,
+        role: user.role,
         email: user.email,
         display_name: user.display_name,
         disabled: user.disabled,
@@ -94,9 +92,8 @@ pub fn create_user(
             ),
         )),
         Some(org) => {
-            let fits = OrganizationKind::parse(&org.kind).is_some_and(|kind| input.role.fits(kind));
-            if !fits {
-                let (kind, kind_ja) = OrganizationKind::words_of(&org.kind);
+            if !input.role.fits(org.kind) {
+                let (kind, kind_ja) = org.kind.words();
                 errors.push(FieldError::new(
                     "role",
                     msg!(
@@ -129,7 +126,7 @@ pub fn create_user(
                 organization_id: input.organization_id,
                 email: &email,
                 display_name: input.display_name.trim(),
-                role: input.role.as_str(),
+                role: input.role,
                 password_hash: &hash,
             },
         )?;
@@ -219,8 +216,8 @@ pub fn update(
             .ok_or_else(|| AppError::not_found("organization"))?;
         let role = match input.role {
             Some(role) => {
-                if !OrganizationKind::parse(&org.kind).is_some_and(|k| role.fits(k)) {
-                    let (kind, kind_ja) = OrganizationKind::words_of(&org.kind);
+                if !role.fits(org.kind) {
+                    let (kind, kind_ja) = org.kind.words();
                     return Err(AppError::validation(
                         "role",
                         msg!(
@@ -230,9 +227,9 @@ pub fn update(
                         ),
                     ));
                 }
-                role.as_str().to_owned()
+                role
             }
-            None => before_row.role.clone(),
+            None => before_row.role,
         };
         let name = match &input.display_name {
             Some(n) if n.trim().is_empty() || n.chars().count() > 200 => {
@@ -250,7 +247,7 @@ pub fn update(
         };
         let disabled = input.disabled.unwrap_or(before_row.disabled);
         let before = user_view(conn, before_row)?;
-        let after_row = users::update_checked(conn, id, expected, &name, &role, disabled)?
+        let after_row = users::update_checked(conn, id, expected, &name, role, disabled)?
             .ok_or_else(|| {
                 AppError::Conflict(msg!(
                     "user.changed",

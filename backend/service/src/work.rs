@@ -431,8 +431,7 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
         let prepares = may(ProjectAction::PrepareClaim);
         if pays || prepares {
             for c in claims::list(conn, project.id)? {
-                let status =
-                    ClaimStatus::parse(&c.status).ok_or_else(|| internal("claim status"))?;
+                let status = c.status;
                 let currency = seika_core::Currency::from_code(&c.currency).map_err(internal)?;
                 let work = |due_on: NaiveDate| ClaimWork {
                     project: project_ref.clone(),
