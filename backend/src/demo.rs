@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use seika_core::access::{PartyRole, PartyStatus};
 use seika_core::project::{PolicyArea, ProjectStatus};
+use seika_core::review::ReviewStatus;
 
 use seika_core::organization::OrganizationKind;
 use seika_core::outcomes::Outcomes;
@@ -332,8 +333,8 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                     conn,
                     row.id,
                     row.lock_version,
-                    "draft",
-                    "submitted",
+                    ReviewStatus::Draft,
+                    ReviewStatus::Submitted,
                     None,
                     None,
                 )?;
@@ -341,8 +342,8 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                     conn,
                     row.id,
                     row.lock_version + 1,
-                    "submitted",
-                    "verified",
+                    ReviewStatus::Submitted,
+                    ReviewStatus::Verified,
                     Some(reviewer),
                     None,
                 )?;

@@ -5,6 +5,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use seika_core::review::ReviewStatus;
 use serde_json::{Value, json};
 
 use crate::projects::{new_project_body, project_id};
@@ -299,8 +300,8 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                     conn,
                     r.id,
                     1,
-                    "draft",
-                    "submitted",
+                    ReviewStatus::Draft,
+                    ReviewStatus::Submitted,
                     None,
                     None,
                 )
@@ -309,8 +310,8 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                     conn,
                     r.id,
                     2,
-                    "submitted",
-                    "verified",
+                    ReviewStatus::Submitted,
+                    ReviewStatus::Verified,
                     Some(staff),
                     None,
                 )
@@ -332,8 +333,16 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
         )
         .unwrap()
         .id;
-        seika_db::review::batches::transition(conn, batch, 1, "draft", "submitted", None, None)
-            .unwrap();
+        seika_db::review::batches::transition(
+            conn,
+            batch,
+            1,
+            ReviewStatus::Draft,
+            ReviewStatus::Submitted,
+            None,
+            None,
+        )
+        .unwrap();
         let run = match seika_db::payout_runs::list(conn, project.id)
             .unwrap()
             .first()

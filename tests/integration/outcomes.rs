@@ -823,3 +823,47 @@ async fn simulations_are_the_engine_and_reproducible(app: TestApp) {
     assert_eq!(totals, ["26200000", "29432425", "34060000"]);
 }
 db_test!(simulations_are_the_engine_and_reproducible);
+
+/// The results list filters by review status, an enum: each status lists only its records, and a
+/// status that does not exist is refused naming the parameter, not answered with an empty list.
+async fn results_are_listed_by_review_status(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let token = app.login(ENTERER).await;
+    let submitted = enter(
+        &app,
+        kobe,
+        &token,
+        &egfr_correction(current_egfr(&app, kobe, &token).await, "0.5"),
+    )
+    .await;
+    let list = |status: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.get(
+                &format!("/api/v1/projects/{kobe}/outcome-results?status={status}"),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let waiting = list("submitted").await.json();
+    let waiting = waiting.as_array().unwrap();
+    assert!(waiting.iter().any(|r| r["id"] == submitted));
+    assert!(waiting.iter().all(|r| r["status"] == "submitted"));
+    let verified = list("verified").await.json();
+    assert!(!verified.as_array().unwrap().is_empty());
+    assert!(
+        verified
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "verified")
+    );
+    let refused = list("approved").await;
+    assert_eq!(
+        refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["field"],
+        "status"
+    );
+}
+db_test!(results_are_listed_by_review_status);

@@ -243,8 +243,38 @@ fn sqlite_template() -> &'static Template {
     })
 }
 
+/// Drops the templates of earlier runs on this machine whose process is gone (a run that was
+/// killed never reached `drop_templates`). Template databases cannot simply be dropped, so they
+/// would otherwise pile up on the CI machine's server.
+fn drop_stale_templates(admin: &mut PgConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let Ok(names) = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE datistemplate AND datname LIKE 'seika_t_%'",
+    )
+    .load::<Name>(admin) else {
+        return;
+    };
+    for Name { datname } in names {
+        let pid = datname.split('_').nth(2).unwrap_or_default();
+        if pid.is_empty() || std::path::Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        let _ignored =
+            diesel::sql_query(format!("ALTER DATABASE {datname} IS_TEMPLATE false")).execute(admin);
+        let _ignored = diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+            .execute(admin);
+    }
+}
+
 fn postgres_template(admin_url: &str) -> &'static Template {
     POSTGRES_TEMPLATE.get_or_init(|| {
+        if let Ok(mut admin) = PgConnection::establish(admin_url) {
+            drop_stale_templates(&mut admin);
+        }
         let fresh = TestDatabase::postgres(admin_url);
         migrate_with_demo(&fresh.url);
         let Cleanup::Postgres { name, .. } = &fresh.cleanup else {

@@ -36,6 +36,7 @@ by_as_str!(
     crate::access::PartyRole,
     crate::access::PartyStatus,
     crate::claim::ClaimStatus,
+    crate::review::ReviewStatus,
 );
 
 #[cfg(test)]
@@ -63,5 +64,6 @@ mod tests {
         check::<crate::access::PartyRole>();
         check::<crate::access::PartyStatus>();
         check::<crate::claim::ClaimStatus>();
+        check::<crate::review::ReviewStatus>();
     }
 }

@@ -15,6 +15,7 @@ pub mod organization;
 pub mod outcomes;
 pub mod password;
 pub mod project;
+pub mod review;
 pub mod sample;
 pub mod text;
 pub mod user;

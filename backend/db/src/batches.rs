@@ -4,8 +4,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{outcome_batches, participant_records};
-use super::{DbConn, now};
+use super::{Coded, DbConn, now};
 use seika_core::outcomes::ParticipantOutcomes;
+use seika_core::review::ReviewStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outcome_batches)]
@@ -16,7 +17,8 @@ pub struct BatchRow {
     pub source_name: String,
     pub source_sha256: String,
     pub row_count: i64,
-    pub status: String,
+    #[diesel(deserialize_as = Coded<ReviewStatus>)]
+    pub status: ReviewStatus,
     pub locked: bool,
     pub supersedes_id: Option<i64>,
     pub correction_reason: Option<String>,
@@ -64,7 +66,7 @@ pub fn insert(
             outcome_batches::source_name.eq(new.source_name),
             outcome_batches::source_sha256.eq(new.source_sha256),
             outcome_batches::row_count.eq(records.len() as i64),
-            outcome_batches::status.eq("draft"),
+            outcome_batches::status.eq(Coded(ReviewStatus::Draft)),
             outcome_batches::supersedes_id.eq(new.supersedes_id),
             outcome_batches::correction_reason.eq(new.correction_reason),
             outcome_batches::entered_by.eq(new.entered_by),
@@ -124,7 +126,7 @@ pub fn verified_as_of(
 ) -> QueryResult<Vec<i64>> {
     outcome_batches::table
         .filter(outcome_batches::project_id.eq(project_id))
-        .filter(outcome_batches::status.eq("verified"))
+        .filter(outcome_batches::status.eq(Coded(ReviewStatus::Verified)))
         .filter(outcome_batches::reviewed_at.le(as_of))
         .filter(
             outcome_batches::superseded_at
@@ -315,7 +317,7 @@ pub fn insert_generated(
             outcome_batches::source_name.eq(source_name),
             outcome_batches::source_sha256.eq(format!("generated:{source_name}")),
             outcome_batches::row_count.eq(row_count),
-            outcome_batches::status.eq("verified"),
+            outcome_batches::status.eq(Coded(ReviewStatus::Verified)),
             outcome_batches::locked.eq(false),
             outcome_batches::entered_by.eq(entered_by),
             outcome_batches::entered_at.eq(at),

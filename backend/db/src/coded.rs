@@ -45,6 +45,7 @@ into_enum!(
     seika_core::access::PartyRole,
     seika_core::access::PartyStatus,
     seika_core::claim::ClaimStatus,
+    seika_core::review::ReviewStatus,
 );
 
 fn decode<T: Code>(text: &str) -> deserialize::Result<Coded<T>> {

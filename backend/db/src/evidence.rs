@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{evidence_files, outcome_batches, outcome_results};
-use super::{DbConn, now};
+use super::{Coded, DbConn, now};
+use seika_core::review::ReviewStatus;
 
 /// An evidence file without its content.
 #[derive(Debug, Clone, Queryable)]
@@ -101,7 +102,7 @@ pub fn hold_unverified(conn: &mut DbConn, collection: &str, record_id: i64) -> Q
         diesel::update(
             outcome_batches::table
                 .find(record_id)
-                .filter(outcome_batches::status.ne("verified")),
+                .filter(outcome_batches::status.ne(Coded(ReviewStatus::Verified))),
         )
         .set(outcome_batches::lock_version.eq(outcome_batches::lock_version))
         .execute(conn)?
@@ -109,7 +110,7 @@ pub fn hold_unverified(conn: &mut DbConn, collection: &str, record_id: i64) -> Q
         diesel::update(
             outcome_results::table
                 .find(record_id)
-                .filter(outcome_results::status.ne("verified")),
+                .filter(outcome_results::status.ne(Coded(ReviewStatus::Verified))),
         )
         .set(outcome_results::lock_version.eq(outcome_results::lock_version))
         .execute(conn)?

@@ -4,7 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::outcome_results;
-use super::{DbConn, now};
+use super::{Coded, DbConn, now};
+use seika_core::review::ReviewStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outcome_results)]
@@ -23,7 +24,8 @@ pub struct OutcomeResultRow {
     pub cohort_size: Option<String>,
     pub estimates: Option<String>,
     pub evidence: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = Coded<ReviewStatus>)]
+    pub status: ReviewStatus,
     pub locked: bool,
     pub supersedes_id: Option<i64>,
     pub correction_reason: Option<String>,
@@ -72,7 +74,7 @@ pub fn insert(conn: &mut DbConn, new: &NewOutcomeResult) -> QueryResult<OutcomeR
             outcome_results::cohort_size.eq(&new.cohort_size),
             outcome_results::estimates.eq(&new.estimates),
             outcome_results::evidence.eq(&new.evidence),
-            outcome_results::status.eq("draft"),
+            outcome_results::status.eq(Coded(ReviewStatus::Draft)),
             outcome_results::supersedes_id.eq(new.supersedes_id),
             outcome_results::correction_reason.eq(&new.correction_reason),
             outcome_results::entered_by.eq(new.entered_by),
@@ -99,7 +101,7 @@ pub fn verified_as_of(
 ) -> QueryResult<Vec<OutcomeResultRow>> {
     outcome_results::table
         .filter(outcome_results::project_id.eq(project_id))
-        .filter(outcome_results::status.eq("verified"))
+        .filter(outcome_results::status.eq(Coded(ReviewStatus::Verified)))
         .filter(outcome_results::reviewed_at.le(as_of))
         .filter(
             outcome_results::superseded_at
@@ -114,13 +116,13 @@ pub fn verified_as_of(
 pub fn list(
     conn: &mut DbConn,
     project_id: i64,
-    status: Option<&str>,
+    status: Option<ReviewStatus>,
 ) -> QueryResult<Vec<OutcomeResultRow>> {
     let mut q = outcome_results::table
         .filter(outcome_results::project_id.eq(project_id))
         .into_boxed();
     if let Some(status) = status {
-        q = q.filter(outcome_results::status.eq(status.to_owned()));
+        q = q.filter(outcome_results::status.eq(Coded(status)));
     }
     q.order(outcome_results::id.asc())
         .select(OutcomeResultRow::as_select())

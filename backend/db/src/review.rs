@@ -9,7 +9,7 @@
 #[derive(Debug, Clone)]
 pub struct ReviewState {
     pub id: i64,
-    pub status: String,
+    pub status: seika_core::review::ReviewStatus,
     pub entered_by: i64,
     pub lock_version: i32,
     pub supersedes_id: Option<i64>,
@@ -22,7 +22,8 @@ macro_rules! review_queries {
             use diesel::prelude::*;
 
             use crate::schema::$table;
-            use crate::{DbConn, now};
+            use crate::{Coded, DbConn, now};
+            use seika_core::review::ReviewStatus;
 
             /// Moves a record from `from` to `to` if it is still at `expected_version`.
             /// Returns false when another request changed it first.
@@ -30,20 +31,20 @@ macro_rules! review_queries {
                 conn: &mut DbConn,
                 id: i64,
                 expected_version: i32,
-                from: &str,
-                to: &str,
+                from: ReviewStatus,
+                to: ReviewStatus,
                 reviewer: Option<i64>,
                 rejection_reason: Option<&str>,
             ) -> QueryResult<bool> {
                 let target = $table::table
                     .find(id)
-                    .filter($table::status.eq(from))
+                    .filter($table::status.eq(Coded(from)))
                     .filter($table::lock_version.eq(expected_version));
                 let at = now();
-                let changed = if to == "submitted" {
+                let changed = if to == ReviewStatus::Submitted {
                     diesel::update(target)
                         .set((
-                            $table::status.eq(to),
+                            $table::status.eq(Coded(to)),
                             $table::submitted_at.eq(at),
                             $table::lock_version.eq($table::lock_version + 1),
                         ))
@@ -51,7 +52,7 @@ macro_rules! review_queries {
                 } else {
                     diesel::update(target)
                         .set((
-                            $table::status.eq(to),
+                            $table::status.eq(Coded(to)),
                             $table::reviewed_by.eq(reviewer),
                             $table::reviewed_at.eq(at),
                             $table::rejection_reason.eq(rejection_reason),
@@ -68,7 +69,7 @@ macro_rules! review_queries {
                 let changed = diesel::update(
                     $table::table
                         .find(id)
-                        .filter($table::status.eq("verified"))
+                        .filter($table::status.eq(Coded(ReviewStatus::Verified)))
                         .filter($table::superseded_at.is_null()),
                 )
                 .set((
@@ -103,13 +104,13 @@ macro_rules! review_queries {
                         $table::lock_version,
                         $table::supersedes_id,
                     ))
-                    .first::<(i64, String, i64, i32, Option<i64>)>(conn)
+                    .first::<(i64, Coded<ReviewStatus>, i64, i32, Option<i64>)>(conn)
                     .optional()
                     .map(|row| {
                         row.map(|(id, status, entered_by, lock_version, supersedes_id)| {
                             super::ReviewState {
                                 id,
-                                status,
+                                status: status.0,
                                 entered_by,
                                 lock_version,
                                 supersedes_id,
@@ -128,7 +129,7 @@ macro_rules! review_queries {
                     $table::table
                         .find(id)
                         .filter($table::project_id.eq(project_id))
-                        .filter($table::status.eq("verified"))
+                        .filter($table::status.eq(Coded(ReviewStatus::Verified)))
                         .filter($table::superseded_at.is_null()),
                 ))
                 .get_result(conn)

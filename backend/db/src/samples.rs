@@ -5,7 +5,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{batch_samples, outcome_batches, participant_records, sample_checks};
-use super::{DbConn, now};
+use super::{Coded, DbConn, now};
+use seika_core::review::ReviewStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = batch_samples)]
@@ -180,7 +181,7 @@ pub fn hold_submitted(conn: &mut DbConn, batch_id: i64) -> QueryResult<bool> {
     let n = diesel::update(
         outcome_batches::table
             .find(batch_id)
-            .filter(outcome_batches::status.eq("submitted")),
+            .filter(outcome_batches::status.eq(Coded(ReviewStatus::Submitted))),
     )
     .set(outcome_batches::lock_version.eq(outcome_batches::lock_version))
     .execute(conn)?;

@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use seika_core::msg;
+use seika_core::review::ReviewStatus;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -36,7 +37,7 @@ pub struct BatchView {
     pub source_sha256: String,
     pub row_count: i64,
     /// `draft`, `submitted`, `verified` or `rejected`.
-    pub status: String,
+    pub status: ReviewStatus,
     pub locked: bool,
     pub supersedes_id: Option<i64>,
     pub correction_reason: Option<String>,

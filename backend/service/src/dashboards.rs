@@ -3,6 +3,7 @@
 //! currency, never summed across currencies.
 
 use seika_core::project::ProjectStatus;
+use seika_core::review::ReviewStatus;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -109,10 +110,10 @@ struct Sums {
 
 /// Outcome records and participant batches of a project submitted and waiting for verification.
 fn awaiting_verification(conn: &mut DbConn, project_id: i64) -> AppResult<usize> {
-    let results = db::outcomes::list(conn, project_id, Some("submitted"))?.len();
+    let results = db::outcomes::list(conn, project_id, Some(ReviewStatus::Submitted))?.len();
     let batches = db::batches::list(conn, project_id)?
         .iter()
-        .filter(|b| b.status == "submitted")
+        .filter(|b| b.status == ReviewStatus::Submitted)
         .count();
     Ok(results + batches)
 }

@@ -483,7 +483,7 @@ pub fn outcome_data(
                     if r.superseded_at.is_some() {
                         "訂正済み superseded"
                     } else {
-                        status(&r.status)
+                        status(r.status.as_str())
                     }
                     .to_owned(),
                 ),

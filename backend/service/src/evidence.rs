@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 use seika_core::msg;
+use seika_core::review::ReviewStatus;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -79,7 +80,7 @@ fn record_status(
     project_id: i64,
     collection: Collection,
     record_id: i64,
-) -> AppResult<String> {
+) -> AppResult<ReviewStatus> {
     let status = match collection {
         Collection::Results => outcomes::find(conn, project_id, record_id)?.map(|r| r.status),
         Collection::Batches => batches::find(conn, project_id, record_id)?.map(|b| b.status),
@@ -106,7 +107,7 @@ pub fn attach(
     bytes: &[u8],
 ) -> AppResult<EvidenceView> {
     authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
-    if record_status(conn, project_id, collection, record_id)? == "verified" {
+    if record_status(conn, project_id, collection, record_id)? == ReviewStatus::Verified {
         return Err(verified_refusal());
     }
     let name = file_name.trim();

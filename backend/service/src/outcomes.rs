@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use seika_core::msg;
+use seika_core::review::ReviewStatus;
 use serde::{Deserialize, Serialize};
 
 use super::audit::{AuditEntryView, for_entity};
@@ -80,7 +81,7 @@ pub struct OutcomeResultView {
     pub estimates: Option<String>,
     pub evidence: Option<String>,
     /// `draft`, `submitted`, `verified` or `rejected`.
-    pub status: String,
+    pub status: ReviewStatus,
     /// True once a payout run used the record.
     pub locked: bool,
     pub supersedes_id: Option<i64>,
@@ -227,7 +228,7 @@ fn check_input(
     if let Some(old_id) = input.supersedes {
         match outcomes::find(conn, project_id, old_id)? {
             Some(old)
-                if old.status == "verified"
+                if old.status == ReviewStatus::Verified
                     && old.superseded_at.is_none()
                     && old.metric == input.metric
                     && old.tranche == input.tranche => {}
@@ -333,7 +334,7 @@ pub fn list(
     conn: &mut DbConn,
     actor: &Actor,
     project_id: i64,
-    status: Option<&str>,
+    status: Option<ReviewStatus>,
     as_of: Option<NaiveDateTime>,
 ) -> AppResult<Vec<OutcomeResultView>> {
     authorize(conn, actor, project_id, ProjectAction::Read)?;
@@ -430,10 +431,11 @@ pub fn import(
     };
     let table = Table::read(bytes).map_err(|i| refuse(vec![i]))?;
     let parsed = results_sheet::parse(&table, &contract).map_err(refuse)?;
-    let current: Vec<OutcomeResultRow> = outcomes::list(conn, project_id, Some("verified"))?
-        .into_iter()
-        .filter(|r| r.superseded_at.is_none())
-        .collect();
+    let current: Vec<OutcomeResultRow> =
+        outcomes::list(conn, project_id, Some(ReviewStatus::Verified))?
+            .into_iter()
+            .filter(|r| r.superseded_at.is_none())
+            .collect();
     let reason = params
         .correction_reason
         .as_deref()
@@ -498,8 +500,8 @@ pub fn import(
                         conn,
                         view.id,
                         view.lock_version,
-                        "draft",
-                        "submitted",
+                        ReviewStatus::Draft,
+                        ReviewStatus::Submitted,
                         None,
                         None,
                     )?;

@@ -12,6 +12,7 @@ use crate::projects::authorize;
 use seika_core::access::{Actor, ProjectAction};
 use seika_core::msg;
 use seika_core::project::ProjectStatus;
+use seika_core::review::ReviewStatus;
 use seika_db::review::{self, ReviewState};
 use seika_db::{self as db, DbConn, audit};
 
@@ -50,8 +51,8 @@ impl Target {
         self,
         conn: &mut DbConn,
         row: &ReviewState,
-        from: &str,
-        to: &str,
+        from: ReviewStatus,
+        to: ReviewStatus,
         reviewer: Option<i64>,
         reason: Option<&str>,
     ) -> AppResult<bool> {
@@ -157,9 +158,9 @@ pub fn review(
     let (project, _) = authorize(conn, actor, project_id, action)?;
     let row = target.state(conn, project_id, id)?;
     let (from, to) = match step {
-        Review::Submit => ("draft", "submitted"),
-        Review::Verify => ("submitted", "verified"),
-        Review::Reject => ("submitted", "rejected"),
+        Review::Submit => (ReviewStatus::Draft, ReviewStatus::Submitted),
+        Review::Verify => (ReviewStatus::Submitted, ReviewStatus::Verified),
+        Review::Reject => (ReviewStatus::Submitted, ReviewStatus::Rejected),
     };
     if step != Review::Reject {
         ensure_accepts_outcome_data(project.status)?;
@@ -175,7 +176,8 @@ pub fn review(
             "outcome.status_changed",
             "the record is {status}, not {from}",
             "この記録の状態は {status} です（{from} ではありません）。再読み込みしてください",
-            status = row.status
+            status = row.status.as_str(),
+            from = from.as_str()
         )));
     }
     db::audited_write(conn, |conn, chain| {
@@ -224,7 +226,7 @@ pub fn review(
             chain,
             audit::AuditEntry {
                 actor_user_id: Some(actor.user_id),
-                action: &format!("{entity}.{to}"),
+                action: &format!("{entity}.{}", to.as_str()),
                 entity,
                 entity_id: id.to_string(),
                 before: Some(serde_json::json!({"status": from})),

@@ -12,6 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rand::Rng;
 use rust_decimal::Decimal;
 use seika_core::msg;
+use seika_core::review::ReviewStatus;
 use serde::{Deserialize, Serialize};
 
 use super::projects::{authorize, load_contract};
@@ -182,12 +183,12 @@ fn verifiable_batch(
                 .into(),
         ));
     }
-    if batch.status != "submitted" {
+    if batch.status != ReviewStatus::Submitted {
         return Err(AppError::Conflict(msg!(
             "sample.batch_not_submitted",
             "the batch is {status}: only a submitted batch is sampled and checked",
             "このデータは{status}です。抽出検査は提出済みのデータにのみ行います",
-            status = batch.status
+            status = batch.status.as_str()
         )));
     }
     Ok(batch)

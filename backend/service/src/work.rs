@@ -5,6 +5,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
+use seika_core::review::ReviewStatus;
 use serde::Serialize;
 
 use super::claims::today;
@@ -236,7 +237,7 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
         if may(ProjectAction::VerifyOutcomes) {
             let (contract, _) = load_contract(conn, project.id, project.current_terms_version)?;
             let all = outcomes::list(conn, project.id, None)?;
-            for r in all.iter().filter(|r| r.status == "submitted") {
+            for r in all.iter().filter(|r| r.status == ReviewStatus::Submitted) {
                 if r.entered_by == actor.user_id {
                     continue;
                 }
@@ -247,7 +248,7 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
                     .and_then(|id| all.iter().find(|p| p.id == id))
                     .or_else(|| {
                         all.iter().find(|p| {
-                            p.status == "verified"
+                            p.status == ReviewStatus::Verified
                                 && p.superseded_at.is_none()
                                 && p.kind == r.kind
                                 && p.metric == r.metric
@@ -328,7 +329,7 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
                 });
             }
             for b in batches::list(conn, project.id)? {
-                if b.status == "submitted" && b.entered_by != actor.user_id {
+                if b.status == ReviewStatus::Submitted && b.entered_by != actor.user_id {
                     let mut counts: std::collections::BTreeMap<(String, i32), i64> =
                         std::collections::BTreeMap::new();
                     for (outcome, on, n) in batches::counts_by_outcome_and_day(conn, b.id)? {
@@ -378,7 +379,7 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
             let all = outcomes::list(conn, project.id, None)?;
             for r in all
                 .iter()
-                .filter(|r| r.status == "rejected" && r.entered_by == actor.user_id)
+                .filter(|r| r.status == ReviewStatus::Rejected && r.entered_by == actor.user_id)
             {
                 // Corrected since: a later record of the same metric and tranche.
                 let followed = all.iter().any(|o| {
@@ -407,7 +408,7 @@ pub fn waiting(conn: &mut DbConn, actor: &Actor, only: &WorkFilter) -> AppResult
             let all_batches = batches::list(conn, project.id)?;
             for b in all_batches
                 .iter()
-                .filter(|b| b.status == "rejected" && b.entered_by == actor.user_id)
+                .filter(|b| b.status == ReviewStatus::Rejected && b.entered_by == actor.user_id)
             {
                 if all_batches.iter().any(|o| o.id > b.id) {
                     continue;

@@ -1,7 +1,7 @@
 //! Extractors whose rejections use Seika's problem+json format.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use seika_core::msg;
@@ -262,20 +262,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                 );
             }
         }
-        Query::<T>::try_from_uri(&parts.uri)
-            .map(|Query(value)| ApiQuery(value))
-            .map_err(|rejection| {
-                let text = rejection.body_text();
-                let message = text
-                    .strip_prefix("Failed to deserialize query string: ")
-                    .unwrap_or(&text);
+        let query = parts.uri.query().unwrap_or("");
+        let parameters =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(parameters)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let message = e.inner().to_string();
+                // An unknown parameter is named by the message; a bad value by its path.
                 let field = message
                     .strip_prefix("unknown field `")
                     .and_then(|rest| rest.split('`').next())
-                    .unwrap_or("query");
-                AppError::validation(field, Msg::from_serde(message))
+                    .map(str::to_owned)
+                    .or_else(|| Some(e.path().to_string()).filter(|p| p != "."))
+                    .unwrap_or_else(|| "query".to_owned());
+                ApiError(AppError::validation(field, Msg::from_serde(&message)))
             })
-            .map_err(ApiError)
     }
 }
 

@@ -39,7 +39,8 @@ pub async fn create(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
-    pub status: Option<String>,
+    /// Only the records in this review status.
+    pub status: Option<seika_core::review::ReviewStatus>,
     /// Verified records as they stood at this moment (UTC, e.g. 2026-01-31T00:00:00).
     pub as_of: Option<NaiveDateTime>,
 }
@@ -51,13 +52,7 @@ pub async fn list(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> AppResult<Json<Vec<OutcomeResultView>>> {
     auth.run(&state.db, move |conn, actor| {
-        outcomes::list(
-            conn,
-            actor,
-            project_id,
-            params.status.as_deref(),
-            params.as_of,
-        )
+        outcomes::list(conn, actor, project_id, params.status, params.as_of)
     })
     .await
     .map(Json)
