@@ -164,7 +164,7 @@ enum AuditCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| {
+    <Role as seika_core::code::Code>::from_code(s).ok_or_else(|| {
         let all: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
         format!("expected one of {}", all.join(", "))
     })

@@ -101,7 +101,12 @@ pub struct TestDatabase {
 
 enum Cleanup {
     Sqlite(#[expect(dead_code, reason = "held for its Drop")] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Kept past this value (the run's template, dropped by `drop_templates`).
+    Kept,
 }
 
 /// The token signing secret of test servers (in-process and real binaries).
@@ -144,6 +149,14 @@ pub fn find_postgres() -> Result<String, String> {
 }
 
 impl TestDatabase {
+    /// Keeps the database after this value is gone; its name on PostgreSQL.
+    fn keep(mut self) -> Option<String> {
+        match std::mem::replace(&mut self.cleanup, Cleanup::Kept) {
+            Cleanup::Postgres { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = DatabaseUrl::Sqlite(dir.path().join("seika-test.db"));
@@ -277,10 +290,7 @@ fn postgres_template(admin_url: &str) -> &'static Template {
         }
         let fresh = TestDatabase::postgres(admin_url);
         migrate_with_demo(&fresh.url);
-        let Cleanup::Postgres { name, .. } = &fresh.cleanup else {
-            unreachable!("a PostgreSQL database")
-        };
-        let name = name.clone();
+        let name = fresh.keep().expect("a PostgreSQL database");
         // The pool is gone; forbid new connections so that every copy finds the template idle.
         let mut admin = PgConnection::establish(admin_url).expect("admin connection");
         diesel::sql_query(format!(
@@ -288,7 +298,6 @@ fn postgres_template(admin_url: &str) -> &'static Template {
         ))
         .execute(&mut admin)
         .expect("mark the template");
-        std::mem::forget(fresh);
         Template::Postgres {
             admin_url: admin_url.to_owned(),
             name,

@@ -42,10 +42,6 @@ impl PartyRole {
             PartyRole::Investor => "investor",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
 }
 
 /// Where a party stands with its role. A party from another organization than the project's
@@ -72,16 +68,6 @@ impl PartyStatus {
             PartyStatus::Accepted => "accepted",
             PartyStatus::Declined => "declined",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            PartyStatus::Invited,
-            PartyStatus::Accepted,
-            PartyStatus::Declined,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
     }
 
     /// The status a party takes when a draft names it: the owner's own roles are accepted at

@@ -261,17 +261,6 @@ impl ClaimStatus {
             ClaimStatus::Paid => "paid",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            ClaimStatus::Submitted,
-            ClaimStatus::Returned,
-            ClaimStatus::Accepted,
-            ClaimStatus::Paid,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
-    }
 }
 
 #[cfg(test)]

@@ -39,10 +39,6 @@ impl OrganizationKind {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// The kind in words: English and Japanese, as people read it.
     pub fn words(self) -> (&'static str, &'static str) {
         match self {
@@ -54,14 +50,6 @@ impl OrganizationKind {
             OrganizationKind::Evaluator => ("evaluator", "評価機関"),
             OrganizationKind::Investor => ("investor", "資金提供者"),
         }
-    }
-
-    /// The words of a stored kind (the stored text itself if unknown).
-    pub fn words_of(stored: &str) -> (String, String) {
-        Self::parse(stored).map_or_else(
-            || (stored.to_owned(), stored.to_owned()),
-            |k| (k.words().0.to_owned(), k.words().1.to_owned()),
-        )
     }
 
     /// Outcome payers are governments.

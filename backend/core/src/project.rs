@@ -73,10 +73,6 @@ impl ProjectStatus {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     /// The status in words: English and Japanese, as people read it.
     pub fn words(self) -> (&'static str, &'static str) {
         match self {
@@ -87,14 +83,6 @@ impl ProjectStatus {
             ProjectStatus::Closed => ("closed", "終了"),
             ProjectStatus::Terminated => ("terminated", "契約解除"),
         }
-    }
-
-    /// The words of a stored status (the stored text itself if unknown).
-    pub fn words_of(stored: &str) -> (String, String) {
-        Self::parse(stored).map_or_else(
-            || (stored.to_owned(), stored.to_owned()),
-            |s| (s.words().0.to_owned(), s.words().1.to_owned()),
-        )
     }
 
     /// Draft terms are edited in place; published terms change only by amendment.

@@ -36,10 +36,6 @@ impl Role {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// Whether a user of this role may belong to an organization of that kind.
     pub fn fits(self, kind: OrganizationKind) -> bool {
         match self {

@@ -223,13 +223,14 @@ pub fn roles_of(
     conn: &mut DbConn,
     project_id: i64,
     organization_id: i64,
-) -> QueryResult<Vec<String>> {
-    project_parties::table
+) -> QueryResult<Vec<PartyRole>> {
+    let roles: Vec<Coded<PartyRole>> = project_parties::table
         .filter(project_parties::project_id.eq(project_id))
         .filter(project_parties::organization_id.eq(organization_id))
         .filter(project_parties::status.eq(Coded(PartyStatus::Accepted)))
         .select(project_parties::role)
-        .load(conn)
+        .load(conn)?;
+    Ok(roles.into_iter().map(|role| role.0).collect())
 }
 
 /// Filters for project lists.

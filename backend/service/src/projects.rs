@@ -56,7 +56,7 @@ fn standing(
     let roles = projects::roles_of(conn, project.id, actor.organization_id)?;
     Ok(ProjectStanding {
         is_owner: project.owner_organization_id == actor.organization_id,
-        roles: roles.iter().filter_map(|r| PartyRole::parse(r)).collect(),
+        roles,
     })
 }
 

@@ -39,24 +39,21 @@ where
             .into());
         }
         let bytes = body_of(req, state).await?;
-        parse_json(&bytes).map(ApiJson)
+        Ok(ApiJson(parse_json(&bytes)?))
     }
 }
 
 /// The request's whole body, within the endpoint's limit.
-async fn body_of<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge(
-                    "the request body is larger than this endpoint accepts".into(),
-                )
-            } else {
-                AppError::BadRequest(rejection.body_text())
-            }
-        })
-        .map_err(ApiError)
+async fn body_of<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge(
+                "the request body is larger than this endpoint accepts".into(),
+            )
+        } else {
+            AppError::BadRequest(rejection.body_text())
+        }
+    })
 }
 
 /// The body of a request that takes none (an action such as submit or run): read to its end, so
@@ -102,7 +99,7 @@ fn is_json(content_type: &str) -> bool {
 /// Parses JSON: syntax errors are 400; wrong types, missing and unknown fields are 422 with the
 /// failing field's path. (Parsing to a `Value` first keeps the two apart: serde_json reports some
 /// type errors, such as a number where an enum is expected, as syntax errors.)
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
     if let Some(path) = seika_formats::input::first_float(&value, String::new()) {
@@ -113,17 +110,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 "a decimal string such as \"0.329\", not a fractional JSON number (floats are inexact)",
                 "\"0.329\" のような文字列の数値（小数の JSON 数値は不正確なため使えません）"
             ),
-        ).into());
+        ));
     }
     if let Some((path, message)) = seika_core::text::first_forbidden_in_json(&value, "") {
-        return Err(AppError::validation(path, message).into());
+        return Err(AppError::validation(path, message));
     }
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| {
-            let path = e.path().to_string();
-            AppError::Validation(vec![field_error(&path, &e.into_inner())])
-        })
-        .map_err(ApiError)
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        AppError::Validation(vec![field_error(&path, &e.into_inner())])
+    })
 }
 
 /// Turns serde's message into a field and an expectation, naming missing and unknown fields.

@@ -5,11 +5,11 @@ use axum::http::Method as M;
 use axum::routing::{get, post};
 
 use crate::api::{
-    HttpConfig, budgets, claims,
+    budgets, claims,
     openapi::{Endpoint, schema as s},
 };
 
-pub fn endpoints(_config: &HttpConfig) -> Vec<Endpoint> {
+pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::new(
             M::GET,

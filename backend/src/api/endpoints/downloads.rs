@@ -5,12 +5,12 @@ use axum::http::Method as M;
 use axum::routing::get;
 
 use crate::api::{
-    DOWNLOAD_TYPES, HttpConfig,
+    DOWNLOAD_TYPES,
     openapi::{Endpoint, schema as s},
     payout_runs, work,
 };
 
-pub fn endpoints(_config: &HttpConfig) -> Vec<Endpoint> {
+pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::new(
             M::GET,

@@ -21,19 +21,19 @@ use super::openapi::Endpoint;
 /// Every endpoint of `/api/v1`, in the order of their capabilities.
 pub fn all(config: &HttpConfig) -> Vec<Endpoint> {
     [
-        operations::endpoints(config),
-        auth::endpoints(config),
-        organizations::endpoints(config),
-        users::endpoints(config),
-        audit::endpoints(config),
-        projects::endpoints(config),
-        dashboards::endpoints(config),
-        downloads::endpoints(config),
+        operations::endpoints(),
+        auth::endpoints(),
+        organizations::endpoints(),
+        users::endpoints(),
+        audit::endpoints(),
+        projects::endpoints(),
+        dashboards::endpoints(),
+        downloads::endpoints(),
         outcome_data::endpoints(config),
-        payouts::endpoints(config),
-        open_data::endpoints(config),
-        jobs::endpoints(config),
-        claims_and_payments::endpoints(config),
+        payouts::endpoints(),
+        open_data::endpoints(),
+        jobs::endpoints(),
+        claims_and_payments::endpoints(),
     ]
     .into_iter()
     .flatten()

@@ -5,12 +5,11 @@ use axum::http::Method as M;
 use axum::routing::{get, post};
 
 use crate::api::{
-    HttpConfig,
     openapi::{Endpoint, schema as s},
     payout_runs,
 };
 
-pub fn endpoints(_config: &HttpConfig) -> Vec<Endpoint> {
+pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::new(
             M::GET,

@@ -5,12 +5,12 @@ use axum::http::Method as M;
 use axum::routing::{get, post, put};
 
 use crate::api::{
-    HttpConfig, contracts,
+    contracts,
     openapi::{Endpoint, schema as s},
     pagination, projects, work,
 };
 
-pub fn endpoints(_config: &HttpConfig) -> Vec<Endpoint> {
+pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::new(
             M::GET,
