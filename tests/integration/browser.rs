@@ -190,6 +190,25 @@ impl Browser {
         self.element_cmd(css, "click", &json!({}));
     }
 
+    /// Sets a checkbox to `on`, whatever it was. A click is a toggle, and a click that the
+    /// driver reports as failed may still have landed (the editor draws the form again inside
+    /// the click's own change event), so a retried click would undo it: the box's state is read
+    /// before each click instead.
+    pub fn set_checked(&self, css: &str, on: bool) {
+        let state = format!("return document.querySelector({css:?})?.checked ?? null");
+        for _ in 0..20 {
+            self.find(css);
+            if self.script(&state) == json!(on) {
+                return;
+            }
+            let id = self.find(css);
+            let url = format!("/session/{}/element/{id}/click", self.session);
+            http(&self.base, "POST", &url, None, Some("{}"));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("{css} did not become {}", if on { "checked" } else { "unchecked" })
+    }
+
     /// Adds a row to the editor's list `list` with its add button and returns the new row's
     /// index, once the row is on the page. Under load a click that lands while the editor is
     /// drawn again after the previous change can go unanswered (seen in CI about once in ten
@@ -1590,7 +1609,7 @@ async fn claims_are_submitted_inspected_and_paid_in_the_ui(app: TestApp) {
     browser.goto(&format!("{base}/#/projects/{kobe}"));
     browser.click("#claims a");
     browser.find("#inspection-form");
-    browser.click("#i-check-amount");
+    browser.set_checked("#i-check-amount", true);
     browser.click("#accept-claim");
     browser.wait_text(".lead", "Accepted");
     browser.wait_text("#inspections", "Kobe inspector");
@@ -1642,10 +1661,10 @@ async fn the_public_page_opens_without_login(app: TestApp) {
     browser.login(&base, "staff@kobe-city.example");
     browser.goto(&format!("{base}/#/projects/{kobe}"));
     browser.wait_text("#publication-state", "The public page is off");
-    browser.click("#pub-published");
+    browser.set_checked("#pub-published", true);
     // Payment rules and parties stay private; results and payments are public by default.
-    browser.click("#pub-parties");
-    browser.click("#pub-payment_rules");
+    browser.set_checked("#pub-parties", false);
+    browser.set_checked("#pub-payment_rules", false);
     browser.fill("#pub-threshold", "10");
     browser.click("#publication-save");
     browser.wait_text("#publication-state", "The public page is on");
@@ -1701,11 +1720,11 @@ async fn the_public_page_opens_without_login(app: TestApp) {
     );
     browser.wait_text("main", "公開ページ");
     // Dates in the Japanese era on request: the service began on 3 July 2017, 平成29年.
-    browser.click("#wareki-switch");
+    browser.set_checked("#wareki-switch", true);
     browser.wait_text("main", "平成29年7月3日");
     browser.click("#lang-switch");
     browser.wait_text("main", "(平成29年)");
-    browser.click("#wareki-switch");
+    browser.set_checked("#wareki-switch", false);
     browser.wait_until("return !document.querySelector('main').textContent.includes('平成');");
     // A link to a page that needs signing in: after the login form, that page, not the home page.
     browser.goto(&format!("{base}/#/projects/{kobe}/data"));
@@ -1975,7 +1994,7 @@ async fn rate_card_contract_is_registered_from_its_template(app: TestApp) {
     browser.select("#e-investments-1-investor", "siif");
     browser.select("#e-investments-1-instrument", "guarantee");
     browser.fill("#e-investments-1-committed", "4000000");
-    browser.click("#e-investments-1-covers-on");
+    browser.set_checked("#e-investments-1-covers-on", true);
     browser.fill("#e-investments-1-covers-share", "50");
     browser.fill("#e-investments-1-covers-investments", "bank-loan");
     // The waterfall: a fee, then the senior loan's interest and principal.
