@@ -219,7 +219,12 @@ fn run_import(url: &DatabaseUrl, rows: usize, xlsx: bool) -> serde_json::Value {
     let allowed: Vec<String> = OUTCOMES.iter().map(|s| s.to_string()).collect();
     let before = peak_rss_mb();
     let started = Instant::now();
-    let parsed = seika_formats::participant_csv::parse(&file, &allowed).expect("a valid table");
+    let parsed = seika_formats::participant_csv::parse(
+        &file,
+        &allowed,
+        &seika_formats::sheet::SheetLimits::default(),
+    )
+    .expect("a valid table");
     let records: Vec<batches::NewRecord> = parsed
         .into_iter()
         .map(|r| batches::NewRecord {

@@ -10,6 +10,7 @@ use crate::api::HttpConfig;
 use crate::telemetry::{self, LogFormat};
 use seika_core::user::Role;
 use seika_db::{DatabaseUrl, PoolOptions};
+use seika_formats::sheet::SheetLimits;
 
 /// Default database: an SQLite file created on first start, relative to the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://seika-data/seika.db";
@@ -215,6 +216,8 @@ struct ServeArgs {
     /// Largest accepted evidence file (PDF, XLSX, CSV, image), in bytes.
     #[arg(long, env = "SEIKA_MAX_EVIDENCE_BYTES", default_value_t = 16 * 1024 * 1024)]
     max_evidence_bytes: usize,
+    #[command(flatten)]
+    sheets: SheetArgs,
     /// Aggregates over fewer participants than this are suppressed for investors and the public.
     #[arg(long, env = "SEIKA_MIN_AGGREGATE", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..))]
     min_aggregate: i64,
@@ -249,6 +252,43 @@ struct ServeArgs {
     job_retention_days: u64,
 }
 
+/// Bounds on uploaded tables and workbooks (every import: outcome results, participant records,
+/// the terms workbook).
+#[derive(Debug, Args)]
+struct SheetArgs {
+    /// Rows of one imported sheet or CSV file, the header row included.
+    #[arg(long, env = "SEIKA_MAX_IMPORT_ROWS", default_value_t = 200_000, value_parser = clap::value_parser!(u32).range(1..))]
+    max_import_rows: u32,
+    /// Columns of one imported sheet or CSV file.
+    #[arg(long, env = "SEIKA_MAX_IMPORT_COLUMNS", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=16_384))]
+    max_import_columns: u32,
+    /// Filled cells of one imported sheet or CSV file.
+    #[arg(long, env = "SEIKA_MAX_IMPORT_CELLS", default_value_t = 2_000_000, value_parser = clap::value_parser!(u32).range(1..))]
+    max_import_cells: u32,
+    /// Bytes all parts of an uploaded XLSX workbook may unpack to, together.
+    #[arg(long, env = "SEIKA_MAX_UNZIPPED_BYTES", default_value_t = 256 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..))]
+    max_unzipped_bytes: u64,
+    /// Parts (zip entries) of an uploaded XLSX workbook.
+    #[arg(long, env = "SEIKA_MAX_WORKBOOK_PARTS", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(4..))]
+    max_workbook_parts: u32,
+    /// How many times its packed size a part of an XLSX workbook larger than 1 MiB may unpack to.
+    #[arg(long, env = "SEIKA_MAX_UNZIP_RATIO", default_value_t = 200, value_parser = clap::value_parser!(u64).range(2..))]
+    max_unzip_ratio: u64,
+}
+
+impl SheetArgs {
+    fn limits(&self) -> SheetLimits {
+        SheetLimits {
+            max_rows: self.max_import_rows as usize,
+            max_columns: self.max_import_columns as usize,
+            max_cells: self.max_import_cells as usize,
+            max_unzipped_bytes: self.max_unzipped_bytes,
+            max_parts: self.max_workbook_parts as usize,
+            max_ratio: self.max_unzip_ratio,
+        }
+    }
+}
+
 /// Parses the command line, runs the command and maps failure to a non-zero exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -278,6 +318,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     max_evidence_bytes: args.max_evidence_bytes,
                     min_aggregate_participants: args.min_aggregate,
                     trusted_proxies: args.trusted_proxies,
+                    sheet_limits: args.sheets.limits(),
                 },
                 demo: args.demo,
                 jwt_secret: args.jwt_secret,

@@ -104,6 +104,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             workers: job_workers,
             stale_after: job_stale_after,
             retention: job_retention,
+            sheet_limits: state.config.sheet_limits,
             ..Default::default()
         },
         state.job_wakeup.clone(),

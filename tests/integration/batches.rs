@@ -74,7 +74,7 @@ pub async fn import(app: &TestApp, project: i64, token: &str, body: Vec<u8>) -> 
     app.send(req).await
 }
 
-async fn record_count(app: &TestApp) -> i64 {
+pub async fn record_count(app: &TestApp) -> i64 {
     app.with_conn(|conn| {
         use diesel::prelude::*;
         seika_db::schema::participant_records::table

@@ -206,7 +206,10 @@ impl Browser {
             http(&self.base, "POST", &url, None, Some("{}"));
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("{css} did not become {}", if on { "checked" } else { "unchecked" })
+        panic!(
+            "{css} did not become {}",
+            if on { "checked" } else { "unchecked" }
+        )
     }
 
     /// Adds a row to the editor's list `list` with its add button and returns the new row's
@@ -315,7 +318,12 @@ impl Browser {
 
     /// Waits up to 10 s until the element's text contains `needle`.
     pub fn wait_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_text_within(css, needle, Duration::from_secs(10))
+    }
+
+    /// [`Browser::wait_text`] for what takes longer than a page: a job's end.
+    pub fn wait_text_within(&self, css: &str, needle: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
         loop {
             let text = self.text(css);
             if text.contains(needle) {
@@ -1131,7 +1139,12 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.find("#upload-form");
     browser.choose_file("#csv-file", &large);
     browser.click("#upload-submit");
-    browser.wait_text("#upload-result", &format!("Imported {rows} rows"));
+    // A job of 116,508 rows in a debug build, beside the other tests on two cores: up to a minute.
+    browser.wait_text_within(
+        "#upload-result",
+        &format!("Imported {rows} rows"),
+        Duration::from_secs(60),
+    );
     browser.assert_no_js_errors();
 }
 db_test!(evaluators_enter_import_and_verify, browser);

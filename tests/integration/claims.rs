@@ -666,7 +666,7 @@ db_test!(the_demo_shows_kobe_money_as_it_moved);
 /// The investor statement downloads with the distributions the API shows the investor, its own
 /// only: one row per investment and tranche, paid amounts and dates, in XLSX and Shift_JIS CSV.
 async fn investor_statement_downloads_the_investors_own_distributions(app: TestApp) {
-    use seika_formats::sheet::Table;
+    use seika_formats::sheet::{SheetLimits, Table};
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     let investor = app.login("investor@smbc.example").await;
     let distributions = app
@@ -697,7 +697,7 @@ async fn investor_statement_downloads_the_investors_own_distributions(app: TestA
         )
         .await;
     file.assert_status(StatusCode::OK);
-    let table = Table::read(&file.body).unwrap();
+    let table = Table::read(&file.body, &SheetLimits::default()).unwrap();
     assert_eq!(table.headers[6], "配分額（計算値）（JPY）computed (JPY)");
     let got: Vec<_> = table
         .rows
@@ -724,7 +724,7 @@ async fn investor_statement_downloads_the_investors_own_distributions(app: TestA
         csv.header("content-type"),
         Some("text/csv; charset=Shift_JIS")
     );
-    let table = Table::read(&csv.body).unwrap();
+    let table = Table::read(&csv.body, &SheetLimits::default()).unwrap();
     assert_eq!(table.rows.len(), expected.len());
     assert!(
         table.rows[0].cells[0].contains("神戸"),
@@ -1085,7 +1085,7 @@ db_test!(provider_dashboard_shows_outcomes_and_money_only);
 /// Shift_JIS CSV with CRLF (Japanese names survive the round trip) and XLSX read back, with the
 /// expected columns, numbers as numbers and an optional 和暦 column.
 async fn statement_and_ledger_download_as_csv_and_xlsx(app: TestApp) {
-    use seika_formats::sheet::Table;
+    use seika_formats::sheet::{SheetLimits, Table};
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     let staff = app.login("staff@kobe-city.example").await;
     let runs = app
@@ -1101,7 +1101,7 @@ async fn statement_and_ledger_download_as_csv_and_xlsx(app: TestApp) {
     csv.assert_status(StatusCode::OK);
     assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
     assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
-    let table = Table::read(&csv.body).unwrap();
+    let table = Table::read(&csv.body, &SheetLimits::default()).unwrap();
     assert_eq!(table.headers[0], "事業 project");
     assert_eq!(table.headers[7], "金額（JPY）amount (JPY)");
     let amounts: Vec<&str> = table.rows.iter().map(|r| r.cells[7].as_str()).collect();
@@ -1133,7 +1133,7 @@ async fn statement_and_ledger_download_as_csv_and_xlsx(app: TestApp) {
     let (decoded, _, errors) = encoding_rs::SHIFT_JIS.decode(&sjis.body);
     assert!(!errors);
     assert!(decoded.contains("\r\n"));
-    let table = Table::read(&sjis.body).unwrap();
+    let table = Table::read(&sjis.body, &SheetLimits::default()).unwrap();
     assert!(
         table.rows[0].cells[0].contains("神戸市"),
         "{:?}",
@@ -1147,7 +1147,7 @@ async fn statement_and_ledger_download_as_csv_and_xlsx(app: TestApp) {
         xlsx.header("content-type"),
         Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     );
-    let table = Table::read(&xlsx.body).unwrap();
+    let table = Table::read(&xlsx.body, &SheetLimits::default()).unwrap();
     assert_eq!(table.sheet.as_deref(), Some("支払計算書 statement"));
     assert_eq!(
         table.rows[2].cells[7], "3232425",
@@ -1165,7 +1165,7 @@ async fn statement_and_ledger_download_as_csv_and_xlsx(app: TestApp) {
         )
         .await;
     ledger.assert_status(StatusCode::OK);
-    let table = Table::read(&ledger.body).unwrap();
+    let table = Table::read(&ledger.body, &SheetLimits::default()).unwrap();
     assert_eq!(table.headers[0], "請求書番号 invoice number");
     let claims = app
         .get(&format!("/api/v1/projects/{kobe}/claims"), Some(&staff))
@@ -1191,7 +1191,7 @@ db_test!(statement_and_ledger_download_as_csv_and_xlsx);
 
 /// The budget schedule and the outcome data download with the API's figures.
 async fn budget_and_outcome_data_download(app: TestApp) {
-    use seika_formats::sheet::Table;
+    use seika_formats::sheet::{SheetLimits, Table};
     let kobe = project_id(&app, "kobe-dialysis-2017").await;
     let staff = app.login("staff@kobe-city.example").await;
     let budget = app
@@ -1205,7 +1205,7 @@ async fn budget_and_outcome_data_download(app: TestApp) {
         )
         .await;
     file.assert_status(StatusCode::OK);
-    let table = Table::read(&file.body).unwrap();
+    let table = Table::read(&file.body, &SheetLimits::default()).unwrap();
     assert_eq!(table.headers[0], "年度 fiscal year (April–March)");
     assert_eq!(table.headers[1], "予算額（JPY）appropriated (JPY)");
     let years = budget["years"].as_array().unwrap();
@@ -1227,7 +1227,7 @@ async fn budget_and_outcome_data_download(app: TestApp) {
             Some(&staff),
         )
         .await;
-    let table = Table::read(&csv.body).unwrap();
+    let table = Table::read(&csv.body, &SheetLimits::default()).unwrap();
     assert_eq!(table.rows.len(), records.as_array().unwrap().len());
     let egfr = table
         .rows
@@ -1244,7 +1244,7 @@ db_test!(budget_and_outcome_data_download);
 
 /// The dashboards download with the dashboards' own figures.
 async fn dashboards_download(app: TestApp) {
-    use seika_formats::sheet::Table;
+    use seika_formats::sheet::{SheetLimits, Table};
     let investor = app.login("investor@smbc.example").await;
     let file = app
         .get(
@@ -1253,7 +1253,7 @@ async fn dashboards_download(app: TestApp) {
         )
         .await;
     file.assert_status(StatusCode::OK);
-    let table = Table::read(&file.body).unwrap();
+    let table = Table::read(&file.body, &SheetLimits::default()).unwrap();
     assert_eq!(table.rows.len(), 1);
     assert_eq!(table.rows[0].cells[2], "16000000");
     assert_eq!(table.rows[0].cells[10], "1.0174");
@@ -1264,7 +1264,7 @@ async fn dashboards_download(app: TestApp) {
             Some(&staff),
         )
         .await;
-    let table = Table::read(&file.body).unwrap();
+    let table = Table::read(&file.body, &SheetLimits::default()).unwrap();
     assert!(
         table.rows[0].cells[0].contains("神戸市"),
         "{:?}",

@@ -56,7 +56,7 @@ pub async fn hachioji_with_evaluator(app: &TestApp) -> i64 {
     project
 }
 
-async fn result_count(app: &TestApp, project: i64) -> usize {
+pub async fn result_count(app: &TestApp, project: i64) -> usize {
     let token = app.login(ENTERER).await;
     app.get(
         &format!("/api/v1/projects/{project}/outcome-results"),
@@ -113,7 +113,9 @@ async fn results_templates_list_the_projects_metrics(app: TestApp) {
             .contains("hachioji-screening-2017-results-template.xlsx")
     );
     for bytes in [&csv.body, &xlsx.body] {
-        let table = seika_formats::sheet::Table::read(bytes).unwrap();
+        let table =
+            seika_formats::sheet::Table::read(bytes, &seika_formats::sheet::SheetLimits::default())
+                .unwrap();
         assert_eq!(table.headers[0], "指標ID (metric)");
         assert!(table.headers.contains(&"単位 (unit)".to_owned()));
         let metrics: Vec<&str> = table.rows.iter().map(|r| r.cells[0].as_str()).collect();

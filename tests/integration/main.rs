@@ -33,6 +33,7 @@ mod engine;
 mod evaluators;
 mod faults;
 mod foundation;
+mod hostile;
 mod i18n;
 mod integrity;
 mod jobs;

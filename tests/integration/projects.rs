@@ -781,7 +781,11 @@ fn column_of(headers: &[String], key: &str) -> usize {
 /// A workbook's sheets as text tables, changed by `edit` and written back: what an officer does
 /// in Excel (every cell typed as text, as people type them).
 pub fn edit_workbook(bytes: &[u8], edit: impl Fn(&str, &[String], &mut Vec<String>)) -> Vec<u8> {
-    let tables = seika_formats::sheet::Table::read_xlsx_sheets(bytes).unwrap();
+    let tables = seika_formats::sheet::Table::read_xlsx_sheets(
+        bytes,
+        &seika_formats::sheet::SheetLimits::default(),
+    )
+    .unwrap();
     let mut workbook = rust_xlsxwriter::Workbook::new();
     for table in tables {
         let name = table.sheet.clone().unwrap();
@@ -835,11 +839,14 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
         Some(seika_formats::sheet::XLSX_MEDIA_TYPE)
     );
     let bytes = res.body.clone();
-    let sheets: Vec<String> = seika_formats::sheet::Table::read_xlsx_sheets(&bytes)
-        .unwrap()
-        .into_iter()
-        .map(|t| t.sheet.unwrap())
-        .collect();
+    let sheets: Vec<String> = seika_formats::sheet::Table::read_xlsx_sheets(
+        &bytes,
+        &seika_formats::sheet::SheetLimits::default(),
+    )
+    .unwrap()
+    .into_iter()
+    .map(|t| t.sheet.unwrap())
+    .collect();
     assert_eq!(
         sheets,
         [

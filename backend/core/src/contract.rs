@@ -30,6 +30,80 @@ impl Issue {
     }
 }
 
+/// Problems found in one input: the first [`Issues::REPORTED`] kept, the rest only counted. A file
+/// of a million bad rows is answered with what to fix first and how many more there are, not with
+/// a million messages held in memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Issues {
+    kept: Vec<Issue>,
+    total: usize,
+}
+
+impl Issues {
+    /// Problems reported by one answer.
+    pub const REPORTED: usize = 200;
+
+    pub fn push(&mut self, issue: Issue) {
+        self.total += 1;
+        if self.kept.len() < Self::REPORTED {
+            self.kept.push(issue);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Every problem found, reported or not.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Adds the problems of an earlier reading (of the file, before its rows), counted alike.
+    pub fn merge(&mut self, earlier: &Issues) {
+        for issue in &earlier.kept {
+            self.push(issue.clone());
+        }
+        self.total += earlier.total - earlier.kept.len();
+    }
+
+    /// What is said of the problems found and not listed.
+    pub fn more(count: usize) -> Msg {
+        msg!(
+            "input.more_problems",
+            "{} more problems not listed; fix these first",
+            "ほかに {} 件の問題があります。まず上記を修正してください",
+            count
+        )
+    }
+
+    /// The problems kept, then one saying how many more were found and not listed.
+    pub fn into_vec(self) -> Vec<Issue> {
+        let mut list = self.kept;
+        let more = self.total - list.len();
+        if more > 0 {
+            list.push(Issue::new("file", Issues::more(more)));
+        }
+        list
+    }
+}
+
+impl Extend<Issue> for Issues {
+    fn extend<T: IntoIterator<Item = Issue>>(&mut self, iter: T) {
+        for issue in iter {
+            self.push(issue);
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Issues {
+    type Item = &'a Issue;
+    type IntoIter = std::slice::Iter<'a, Issue>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.kept.iter()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Localized {
@@ -1695,5 +1769,44 @@ fn check_steps(check: &mut Checker<'_>, at: &str, steps: &[Step], direction: Opt
                 ),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod issues_tests {
+    use super::{Issue, Issues};
+    use crate::msg;
+
+    #[test]
+    fn a_long_list_keeps_the_first_and_counts_the_rest() {
+        let mut issues = Issues::default();
+        assert!(issues.is_empty());
+        issues.extend(
+            (0..1000).map(|i| Issue::new(format!("row {i}"), msg!("t.n", "a number", "数値"))),
+        );
+        let mut earlier = Issues::default();
+        earlier.extend(
+            (0..300).map(|i| Issue::new(format!("sheet row {i}"), msg!("t.r", "a row", "行"))),
+        );
+        issues.merge(&earlier);
+        assert_eq!(issues.total(), 1300);
+        let list = issues.into_vec();
+        assert_eq!(list.len(), Issues::REPORTED + 1);
+        assert_eq!(list[0].path, "row 0");
+        assert_eq!(list[Issues::REPORTED - 1].path, "row 199");
+        let last = &list[Issues::REPORTED];
+        assert_eq!(last.message.code, "input.more_problems");
+        assert_eq!(
+            last.message.en,
+            "1100 more problems not listed; fix these first"
+        );
+    }
+
+    #[test]
+    fn a_short_list_is_reported_whole() {
+        let mut issues = Issues::default();
+        let issue = Issue::new("row 2", msg!("t.d", "a date", "日付"));
+        issues.push(issue.clone());
+        assert_eq!(issues.into_vec(), vec![issue]);
     }
 }

@@ -10,3 +10,4 @@ pub mod publication;
 pub mod results_sheet;
 pub mod sheet;
 pub mod terms_workbook;
+mod workbook;

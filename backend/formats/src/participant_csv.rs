@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use seika_core::message::Msg;
 use seika_core::msg;
 
-use crate::sheet::{self, Table};
-use seika_core::contract::Issue;
+use crate::sheet::{self, SheetLimits, Table};
+use seika_core::contract::{Issue, Issues};
 
 /// One parsed record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,11 +111,14 @@ fn key_problem(key: &str) -> Option<Msg> {
     }
 }
 
-pub const MAX_REPORTED: usize = 1000;
-
-/// Parses the file (CSV or XLSX); `allowed_outcomes` are the outcome names the contract pays for.
-pub fn parse(bytes: &[u8], allowed_outcomes: &[String]) -> Result<Vec<ParticipantRow>, Vec<Issue>> {
-    let table = Table::read(bytes).map_err(|issue| vec![issue])?;
+/// Parses the file (CSV or XLSX) within `limits`; `allowed_outcomes` are the outcome names the
+/// contract pays for.
+pub fn parse(
+    bytes: &[u8],
+    allowed_outcomes: &[String],
+    limits: &SheetLimits,
+) -> Result<Vec<ParticipantRow>, Vec<Issue>> {
+    let table = Table::read(bytes, limits).map_err(|issue| vec![issue])?;
     parse_table(&table, allowed_outcomes)
 }
 
@@ -139,7 +142,7 @@ pub fn parse_table(
     allowed_outcomes: &[String],
 ) -> Result<Vec<ParticipantRow>, Vec<Issue>> {
     let headers = &table.headers;
-    let mut issues = Vec::new();
+    let mut issues = Issues::default();
     let mut columns: Vec<Option<Field>> = Vec::new();
     for h in headers {
         if looks_like_identifier(h) {
@@ -179,7 +182,7 @@ pub fn parse_table(
         }
     }
     if !issues.is_empty() {
-        return Err(issues);
+        return Err(issues.into_vec());
     }
     let index = |f: Field| columns.iter().position(|c| *c == Some(f));
     let (p, o, a, c, e) = (
@@ -190,16 +193,7 @@ pub fn parse_table(
         index(Field::EnrolledOn),
     );
     let mut rows = Vec::new();
-    let mut total_issues = 0_usize;
-    let mut report = |issues: &mut Vec<Issue>, issue: Issue| {
-        total_issues += 1;
-        if issues.len() < MAX_REPORTED {
-            issues.push(issue);
-        }
-    };
-    for issue in &table.issues {
-        report(&mut issues, issue.clone());
-    }
+    issues.merge(&table.issues);
     for row in &table.rows {
         let line = row.number;
         let record = &row.cells;
@@ -209,51 +203,42 @@ pub fn parse_table(
             .find_map(|(i, value)| seika_core::text::forbidden_char(value).map(|bad| (i, bad)))
         {
             let name = headers.get(column).map_or("?", String::as_str);
-            report(
-                &mut issues,
-                Issue::new(table.place(line, name), seika_core::text::refusal(c, what)),
-            );
+            issues.push(Issue::new(
+                table.place(line, name),
+                seika_core::text::refusal(c, what),
+            ));
             continue;
         }
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map_or("", |s| s.trim());
         let participant = cell(p);
         if let Some(problem) = key_problem(participant) {
-            report(
-                &mut issues,
-                Issue::new(
-                    format!(
-                        "{}, value `{participant}`",
-                        table.place(line, "participant")
-                    ),
-                    problem,
+            issues.push(Issue::new(
+                format!(
+                    "{}, value `{participant}`",
+                    table.place(line, "participant")
                 ),
-            );
+                problem,
+            ));
         }
         let outcome = cell(o);
         if !allowed_outcomes.iter().any(|x| x == outcome) {
-            report(
-                &mut issues,
-                Issue::new(
-                    format!("{}, value `{outcome}`", table.place(line, "outcome")),
-                    msg!(
-                        "participant.outcome",
-                        "one of the contract's outcomes: {}",
-                        "契約の成果のいずれか: {}",
-                        allowed_outcomes.join(", ")
-                    ),
+            issues.push(Issue::new(
+                format!("{}, value `{outcome}`", table.place(line, "outcome")),
+                msg!(
+                    "participant.outcome",
+                    "one of the contract's outcomes: {}",
+                    "契約の成果のいずれか: {}",
+                    allowed_outcomes.join(", ")
                 ),
-            );
+            ));
         }
         let achieved = cell(a);
         let achieved_on = day(achieved);
         if achieved_on.is_none() {
-            report(
-                &mut issues,
-                Issue::new(
-                    format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
-                    date_expected(),
-                ),
-            );
+            issues.push(Issue::new(
+                format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
+                date_expected(),
+            ));
         }
         let enrolled = cell(e);
         let enrolled_on = if enrolled.is_empty() {
@@ -262,28 +247,22 @@ pub fn parse_table(
             day(enrolled)
         };
         if !enrolled.is_empty() && enrolled_on.is_none() {
-            report(
-                &mut issues,
-                Issue::new(
-                    format!("{}, value `{enrolled}`", table.place(line, "enrolled_on")),
-                    date_expected(),
-                ),
-            );
+            issues.push(Issue::new(
+                format!("{}, value `{enrolled}`", table.place(line, "enrolled_on")),
+                date_expected(),
+            ));
         }
         if let (Some(enrolled), Some(achieved)) = (enrolled_on, achieved_on)
             && achieved < enrolled
         {
-            report(
-                &mut issues,
-                Issue::new(
-                    format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
-                    msg!(
-                        "participant.before_enrolment",
-                        "a date on or after the enrolment date",
-                        "登録日以降の日付"
-                    ),
+            issues.push(Issue::new(
+                format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
+                msg!(
+                    "participant.before_enrolment",
+                    "a date on or after the enrolment date",
+                    "登録日以降の日付"
                 ),
-            );
+            ));
         }
         if let Some(achieved_on) = achieved_on {
             rows.push(ParticipantRow {
@@ -294,17 +273,6 @@ pub fn parse_table(
                 achieved_on,
             });
         }
-    }
-    if total_issues > issues.len() {
-        issues.push(Issue::new(
-            "file",
-            msg!(
-                "participant.more_problems",
-                "{} more problems not listed; fix these first",
-                "ほかに {} 件の問題があります。まず上記を修正してください",
-                total_issues - issues.len()
-            ),
-        ));
     }
     if rows.is_empty() && issues.is_empty() {
         issues.push(Issue::new(
@@ -319,7 +287,7 @@ pub fn parse_table(
     if issues.is_empty() {
         Ok(rows)
     } else {
-        Err(issues)
+        Err(issues.into_vec())
     }
 }
 
@@ -335,7 +303,7 @@ mod tests {
     fn japanese_headers_and_shift_jis() {
         let text = "参加者ID,成果,達成日,コホート\nP001,job_start,2024/05/01,2024年度\n";
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(text);
-        let rows = parse(&sjis, &allowed()).unwrap();
+        let rows = parse(&sjis, &allowed(), &SheetLimits::default()).unwrap();
         assert_eq!(rows[0].participant, "P001");
         assert_eq!(rows[0].cohort.as_deref(), Some("2024年度"));
         assert_eq!(
@@ -347,7 +315,7 @@ mod tests {
     #[test]
     fn wareki_dates_and_workbooks() {
         let text = "参加者ID,成果,達成日\nP001,job_start,令和6年5月1日\nP002,job_start,R6.5.2\n";
-        let rows = parse(text.as_bytes(), &allowed()).unwrap();
+        let rows = parse(text.as_bytes(), &allowed(), &SheetLimits::default()).unwrap();
         assert_eq!(
             rows[1].achieved_on,
             NaiveDate::from_ymd_opt(2024, 5, 2).unwrap()
@@ -360,7 +328,7 @@ mod tests {
             ["P2", "job_start", "R6.13.1"].map(String::from).to_vec(),
         ];
         let xlsx = sheet::write_xlsx("records", &headers, &data).unwrap();
-        let err = parse(&xlsx, &allowed()).unwrap_err();
+        let err = parse(&xlsx, &allowed(), &SheetLimits::default()).unwrap_err();
         assert_eq!(err.len(), 1);
         assert_eq!(
             err[0].path,
@@ -373,17 +341,18 @@ mod tests {
         let err = parse(
             "participant,outcome,achieved_on,氏名\nP1,job_start,2024-05-01,山田\n".as_bytes(),
             &allowed(),
+            &SheetLimits::default(),
         )
         .unwrap_err();
         assert!(err[0].path.contains("氏名"));
-        let err = parse("participant,outcome,achieved_on\n090-1234-5678,job_start,2024-05-01\na@b.jp,job_start,2024-05-01\n".as_bytes(), &allowed()).unwrap_err();
+        let err = parse("participant,outcome,achieved_on\n090-1234-5678,job_start,2024-05-01\na@b.jp,job_start,2024-05-01\n".as_bytes(), &allowed(), &SheetLimits::default()).unwrap_err();
         assert_eq!(err.len(), 2);
     }
 
     #[test]
     fn every_bad_row_is_named() {
         let csv = "participant,outcome,achieved_on\nP1,job_start,2024-05-01\nP2,dancing,2024-05-01\nP3,job_start,yesterday\n";
-        let err = parse(csv.as_bytes(), &allowed()).unwrap_err();
+        let err = parse(csv.as_bytes(), &allowed(), &SheetLimits::default()).unwrap_err();
         assert_eq!(err.len(), 2);
         assert!(err[0].path.starts_with("row 3, column outcome"));
         assert!(err[1].path.starts_with("row 4, column achieved_on"));

@@ -160,7 +160,7 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
         }
     }
     if !issues.is_empty() {
-        return Err(issues);
+        return Err(issues.into_vec());
     }
     let milestones: Vec<&str> = contract
         .components
@@ -412,7 +412,7 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
     if issues.is_empty() {
         Ok(parsed)
     } else {
-        Err(issues)
+        Err(issues.into_vec())
     }
 }
 
@@ -505,6 +505,7 @@ pub fn template(contract: &Contract) -> (Vec<String>, Vec<Vec<String>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sheet::SheetLimits;
 
     fn contract() -> Contract {
         crate::input::contract_from_json(include_bytes!(
@@ -518,7 +519,7 @@ mod tests {
         let csv = "指標ID (metric),支払時期 (tranche),実績値 (value),比較値 (comparison),達成日 (achieved_on)\n\
                    腎機能（eGFR）低下抑制率,final,３２.９%,▲0.05,\n\
                    programme_delivered,,,,R1.5.7\n";
-        let table = Table::read(csv.as_bytes()).unwrap();
+        let table = Table::read(csv.as_bytes(), &SheetLimits::default()).unwrap();
         let parsed = parse(&table, &contract()).unwrap();
         assert_eq!(parsed.rows[0].metric, "egfr_decline_suppression");
         assert_eq!(parsed.rows[0].value, Some(Decimal::new(329, 3)));
@@ -547,11 +548,19 @@ mod tests {
     #[test]
     fn every_problem_is_named_and_nothing_passes() {
         let csv = "metric,tranche,value,colour\nx,final,1,red\n";
-        let err = parse(&Table::read(csv.as_bytes()).unwrap(), &contract()).unwrap_err();
+        let err = parse(
+            &Table::read(csv.as_bytes(), &SheetLimits::default()).unwrap(),
+            &contract(),
+        )
+        .unwrap_err();
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].path, "column `colour`");
         let csv = "metric,tranche,value\nnope,final,1\negfr_decline_suppression,later,1\negfr_decline_suppression,final,1e3\nprogramme_delivered,,\n";
-        let err = parse(&Table::read(csv.as_bytes()).unwrap(), &contract()).unwrap_err();
+        let err = parse(
+            &Table::read(csv.as_bytes(), &SheetLimits::default()).unwrap(),
+            &contract(),
+        )
+        .unwrap_err();
         let paths: Vec<&str> = err.iter().map(|i| i.path.as_str()).collect();
         assert_eq!(
             paths,
@@ -572,7 +581,11 @@ mod tests {
             "three metrics in their tranches and one milestone"
         );
         let csv = sheet::write_csv(&headers, &rows);
-        let err = parse(&Table::read(&csv).unwrap(), &contract()).unwrap_err();
+        let err = parse(
+            &Table::read(&csv, &SheetLimits::default()).unwrap(),
+            &contract(),
+        )
+        .unwrap_err();
         assert_eq!(err[0].message.code, "sheet.no_figures");
     }
 }

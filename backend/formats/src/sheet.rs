@@ -10,13 +10,15 @@
 
 use seika_core::message::Msg;
 use seika_core::msg;
-use std::io::Cursor;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use seika_core::contract::Issue;
+use seika_core::contract::{Issue, Issues};
+
+pub use crate::workbook::SheetLimits;
+use crate::workbook::{self, CellText};
 
 /// Which kind of file the table came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +43,7 @@ pub struct Table {
     pub sheet: Option<String>,
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
-    pub issues: Vec<Issue>,
+    pub issues: Issues,
 }
 
 pub const XLSX_MEDIA_TYPE: &str =
@@ -53,16 +55,17 @@ pub fn is_xlsx(bytes: &[u8]) -> bool {
 }
 
 impl Table {
-    /// Reads a table from CSV or XLSX bytes (told apart by their content, never by a name).
-    pub fn read(bytes: &[u8]) -> Result<Table, Issue> {
+    /// Reads a table from CSV or XLSX bytes (told apart by their content, never by a name),
+    /// refusing a file beyond `limits`.
+    pub fn read(bytes: &[u8], limits: &SheetLimits) -> Result<Table, Issue> {
         if bytes.starts_with(b"PK\x03\x04") {
-            Self::read_xlsx(bytes)
+            Self::read_xlsx(bytes, limits)
         } else {
-            Self::read_csv(bytes)
+            Self::read_csv(bytes, limits)
         }
     }
 
-    fn read_csv(bytes: &[u8]) -> Result<Table, Issue> {
+    fn read_csv(bytes: &[u8], limits: &SheetLimits) -> Result<Table, Issue> {
         let text = crate::input::decode_text(bytes);
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
@@ -74,13 +77,17 @@ impl Table {
             .iter()
             .map(|h| h.trim().to_owned())
             .collect();
+        if headers.len() > limits.max_columns {
+            return Err(workbook::too_large(limits));
+        }
         let mut table = Table {
             format: Format::Csv,
             sheet: None,
             headers,
             rows: Vec::new(),
-            issues: Vec::new(),
+            issues: Issues::default(),
         };
+        let mut cells = 0_usize;
         let mut record = csv::StringRecord::new();
         let mut number = 1;
         let bytes_text = text.as_bytes();
@@ -107,6 +114,10 @@ impl Table {
                     if record.iter().all(|c| c.trim().is_empty()) {
                         continue;
                     }
+                    cells += record.len();
+                    if number > limits.max_rows || cells > limits.max_cells {
+                        return Err(workbook::too_large(limits));
+                    }
                     if record.len() != table.headers.len() {
                         table.issues.push(Issue::new(
                             format!("row {number}"),
@@ -127,6 +138,9 @@ impl Table {
                 }
                 Err(e) => {
                     number += 1;
+                    if number > limits.max_rows {
+                        return Err(workbook::too_large(limits));
+                    }
                     table.issues.push(Issue::new(
                         format!("row {number}"),
                         msg!(
@@ -141,8 +155,8 @@ impl Table {
         Ok(table)
     }
 
-    fn read_xlsx(bytes: &[u8]) -> Result<Table, Issue> {
-        Self::read_xlsx_sheets(bytes)?
+    fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Table, Issue> {
+        Self::read_xlsx_sheets(bytes, limits)?
             .into_iter()
             .next()
             .ok_or_else(|| {
@@ -158,78 +172,46 @@ impl Table {
     }
 
     /// Every sheet of an XLSX workbook as a table, in the workbook's order.
-    pub fn read_xlsx_sheets(bytes: &[u8]) -> Result<Vec<Table>, Issue> {
-        use calamine::{Reader, Xlsx};
-        let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
-            Issue::new(
-                "file",
-                msg!(
-                    "sheet.unreadable_workbook",
-                    "a readable XLSX workbook ({e})",
-                    "読み取れる XLSX ブック（{e}）"
-                ),
-            )
-        })?;
-        let mut tables = Vec::new();
-        for sheet in workbook.sheet_names() {
-            let range = workbook.worksheet_range(&sheet).map_err(|e| {
-                Issue::new(
-                    format!("sheet {sheet}"),
-                    msg!(
-                        "sheet.unreadable_sheet",
-                        "a readable sheet ({e})",
-                        "読み取れるシート（{e}）"
-                    ),
-                )
-            })?;
-            tables.push(Self::from_range(sheet, &range));
-        }
-        Ok(tables)
+    pub fn read_xlsx_sheets(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Table>, Issue> {
+        workbook::check_zip(bytes, limits)?;
+        Ok(workbook::read_sheets(bytes, limits)?
+            .into_iter()
+            .map(|(sheet, cells)| Self::from_cells(sheet, cells))
+            .collect())
     }
 
-    fn from_range(sheet: String, range: &calamine::Range<calamine::Data>) -> Table {
-        use calamine::Data;
-        let (first_row, _) = range.start().unwrap_or((0, 0));
-        let text = |cell: &Data| -> String {
-            match cell {
-                Data::Empty | Data::Error(_) => String::new(),
-                Data::String(s) => s.trim().to_owned(),
-                Data::Int(i) => i.to_string(),
-                // The shortest decimal that reads back as the same double: what Excel displays.
-                Data::Float(f) => format!("{f}"),
-                Data::Bool(b) => b.to_string(),
-                Data::DateTime(d) => d
-                    .as_datetime()
-                    .map(|d| d.date().format("%Y-%m-%d").to_string())
-                    .unwrap_or_default(),
-                Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+    /// A sheet's table from its filled cells: the first row holding any is the header row, the
+    /// leftmost column holding any the first column. A cell written twice keeps its last value.
+    fn from_cells(sheet: String, mut cells: Vec<CellText>) -> Table {
+        cells.sort_by_key(|&(row, column, _)| (row, column));
+        cells.dedup_by(|later, kept| {
+            let same = (later.0, later.1) == (kept.0, kept.1);
+            if same {
+                std::mem::swap(&mut later.2, &mut kept.2);
             }
-        };
-        let mut rows = range.rows();
-        let headers: Vec<String> = rows
-            .next()
-            .map(|r| r.iter().map(text).collect())
-            .unwrap_or_default();
+            same
+        });
+        let first_column = cells.iter().map(|c| c.1).min().unwrap_or(0);
         let mut table = Table {
             format: Format::Xlsx,
             sheet: Some(sheet),
-            headers,
+            headers: Vec::new(),
             rows: Vec::new(),
-            issues: Vec::new(),
+            issues: Issues::default(),
         };
-        // Trailing empty header cells (a formatted but unused column) are no column.
-        while table.headers.last().is_some_and(String::is_empty) {
-            table.headers.pop();
-        }
+        let mut by_row = cells.chunk_by(|a, b| a.0 == b.0);
+        let Some(header) = by_row.next() else {
+            return table;
+        };
+        table.headers = line(header, first_column, usize::MAX);
         let width = table.headers.len();
-        for (i, row) in rows.enumerate() {
-            let mut cells: Vec<String> = row.iter().take(width).map(text).collect();
+        for row in by_row {
+            let cells = line(row, first_column, width);
             if cells.iter().all(String::is_empty) {
                 continue;
             }
-            cells.resize(width, String::new());
             table.rows.push(Row {
-                number: first_row as usize + i + 2,
+                number: row[0].0 as usize + 1,
                 cells,
             });
         }
@@ -252,6 +234,25 @@ impl Table {
             None => format!("row {row}"),
         }
     }
+}
+
+/// One row's filled cells (of one row, in column order) laid out from `first_column`, at most
+/// `width` of them; a row that reaches past `width` is cut there, and a short one filled with
+/// empty cells up to it.
+fn line(cells: &[CellText], first_column: u32, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, column, text) in cells {
+        let at = (column - first_column) as usize;
+        if at >= width {
+            break;
+        }
+        out.resize(at, String::new());
+        out.push(text.clone());
+    }
+    if width != usize::MAX {
+        out.resize(width, String::new());
+    }
+    out
 }
 
 /// A plain workbook of one sheet (no macros, no formulas, no merged cells): a bold header row,
@@ -769,7 +770,7 @@ mod tests {
         assert_eq!(table.headers[3], "支払期日（和暦）");
         let csv = table.csv();
         assert!(csv.starts_with(b"\xEF\xBB\xBF"));
-        let read = Table::read(&csv).unwrap();
+        let read = Table::read(&csv, &SheetLimits::default()).unwrap();
         assert_eq!(
             read.rows[0].cells,
             ["神戸市", "29432425", "2020-09-30", "令和2年9月30日"]
@@ -777,11 +778,11 @@ mod tests {
         let sjis = table.csv_shift_jis();
         assert!(std::str::from_utf8(&sjis).is_err(), "Shift_JIS bytes");
         assert!(sjis.windows(2).any(|w| w == b"\r\n"));
-        let back = Table::read(&sjis).unwrap();
+        let back = Table::read(&sjis, &SheetLimits::default()).unwrap();
         assert_eq!(back.headers[0], "事業名");
         assert_eq!(back.rows[0].cells[0], "神戸市");
         let book = table.xlsx("支払").unwrap();
-        let read = Table::read(&book).unwrap();
+        let read = Table::read(&book, &SheetLimits::default()).unwrap();
         assert_eq!(read.rows[0].cells[1], "29432425", "a number cell");
         assert_eq!(read.rows[0].cells[2], "2020-09-30", "a date cell");
     }
@@ -796,7 +797,7 @@ mod tests {
         ];
         let bytes = write_xlsx("成果", &headers, &rows).unwrap();
         assert!(is_xlsx(&bytes));
-        let table = Table::read(&bytes).unwrap();
+        let table = Table::read(&bytes, &SheetLimits::default()).unwrap();
         assert_eq!(table.format, Format::Xlsx);
         assert_eq!(table.sheet.as_deref(), Some("成果"));
         assert_eq!(table.headers, headers);
@@ -806,20 +807,28 @@ mod tests {
         assert_eq!(table.place(4, "value"), "sheet 成果, row 4, column value");
         let csv = write_csv(&headers, &rows);
         assert!(csv.starts_with(b"\xEF\xBB\xBF"));
-        assert_eq!(Table::read(&csv).unwrap().headers, headers);
+        assert_eq!(
+            Table::read(&csv, &SheetLimits::default()).unwrap().headers,
+            headers
+        );
     }
 
     #[test]
     fn csv_rows_keep_their_numbers_and_skip_empty_lines() {
-        let table = Table::read("a,b\r\n1,2\r\n,\r\n3,4\r\n5\r\n".as_bytes()).unwrap();
+        let table = Table::read(
+            "a,b\r\n1,2\r\n,\r\n3,4\r\n5\r\n".as_bytes(),
+            &SheetLimits::default(),
+        )
+        .unwrap();
         assert_eq!(table.format, Format::Csv);
         assert_eq!(
             table.rows.iter().map(|r| r.number).collect::<Vec<_>>(),
             [2, 4]
         );
-        assert_eq!(table.issues.len(), 1);
-        assert_eq!(table.issues[0].path, "row 5");
-        let lf = Table::read("a,b\n1,2\n\n3,4\n".as_bytes()).unwrap();
+        let issues = table.issues.into_vec();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].path, "row 5");
+        let lf = Table::read("a,b\n1,2\n\n3,4\n".as_bytes(), &SheetLimits::default()).unwrap();
         assert_eq!(lf.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 4]);
     }
 }

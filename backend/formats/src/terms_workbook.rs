@@ -20,7 +20,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use crate::sheet::{self, Table};
+use crate::sheet::{self, SheetLimits, Table};
 use seika_core::contract::Issue;
 
 pub const STRUCTURE_SHEET: &str = "seika";
@@ -776,9 +776,9 @@ fn set_cell(
 }
 
 /// Reads a workbook written by [`write`] (and edited): the structure sheet, overlaid with every
-/// value of the other sheets. Problems name their sheet, row and column.
-pub fn read(bytes: &[u8]) -> Result<Imported, Vec<Issue>> {
-    let tables = Table::read_xlsx_sheets(bytes).map_err(|e| vec![e])?;
+/// value of the other sheets, within `limits`. Problems name their sheet, row and column.
+pub fn read(bytes: &[u8], limits: &SheetLimits) -> Result<Imported, Vec<Issue>> {
+    let tables = Table::read_xlsx_sheets(bytes, limits).map_err(|e| vec![e])?;
     let find = |name: &str| tables.iter().find(|t| t.sheet.as_deref() == Some(name));
     let Some(structure) = find(STRUCTURE_SHEET) else {
         return Err(vec![Issue::new(

@@ -11,11 +11,12 @@ use sha2::{Digest, Sha256};
 use super::idempotency;
 use super::projects::{authorize, load_contract};
 use super::review::{self, Review, Target, ensure_accepts_outcome_data};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use seika_core::access::{Actor, ProjectAction};
 use seika_core::contract::{Contract, Rule};
 use seika_db::{self as db, DbConn, audit, batches};
 use seika_formats::participant_csv;
+use seika_formats::sheet::SheetLimits;
 
 /// Where an import came from and what it corrects.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
@@ -129,6 +130,7 @@ pub fn import(
     project_id: i64,
     params: &ImportParams,
     csv: &[u8],
+    limits: &SheetLimits,
     idempotency_key: Option<&str>,
 ) -> AppResult<BatchView> {
     let sha = hex::encode(Sha256::digest(csv));
@@ -144,14 +146,7 @@ pub fn import(
             "この契約には参加者ごとの成果に対する支払がありません"
         )));
     }
-    let rows = participant_csv::parse(csv, &allowed).map_err(|issues| {
-        AppError::Validation(
-            issues
-                .into_iter()
-                .map(|i| FieldError::new(i.path, i.message))
-                .collect(),
-        )
-    })?;
+    let rows = participant_csv::parse(csv, &allowed, limits).map_err(AppError::issues)?;
     if let Some(old) = params.supersedes {
         if !Target::Batch.is_current_verified(conn, project_id, old)? {
             return Err(AppError::validation(

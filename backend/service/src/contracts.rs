@@ -19,7 +19,7 @@ use seika_core::user::Role;
 use seika_engine as engine;
 use seika_engine::statement::Statement;
 use seika_engine::words::LineWords;
-use seika_formats::sheet::{XLSX_MEDIA_TYPE, is_xlsx};
+use seika_formats::sheet::{SheetLimits, XLSX_MEDIA_TYPE, is_xlsx};
 use seika_formats::terms_workbook;
 
 /// A contract to start from: a common structure with illustrative figures, to be edited.
@@ -229,7 +229,11 @@ pub struct ImportedTerms {
 /// Reads terms from a workbook written by [`workbook`] and edited in Excel. The terms are checked
 /// as registration checks them; every problem names the sheet, row and column it came from
 /// (`sheet 支払条件表, row 5, column 値 (value)`), or the terms' field where no cell holds it.
-pub fn import_workbook(actor: &Actor, bytes: &[u8]) -> AppResult<ImportedTerms> {
+pub fn import_workbook(
+    actor: &Actor,
+    bytes: &[u8],
+    limits: &SheetLimits,
+) -> AppResult<ImportedTerms> {
     may_draft(actor)?;
     if !is_xlsx(bytes) {
         return Err(AppError::validation(
@@ -241,14 +245,7 @@ pub fn import_workbook(actor: &Actor, bytes: &[u8]) -> AppResult<ImportedTerms> 
             ),
         ));
     }
-    let imported = terms_workbook::read(bytes).map_err(|issues| {
-        AppError::Validation(
-            issues
-                .into_iter()
-                .map(|i| FieldError::new(i.path, i.message))
-                .collect(),
-        )
-    })?;
+    let imported = terms_workbook::read(bytes, limits).map_err(AppError::issues)?;
     let place = |path: &str| {
         imported
             .place_of(path)

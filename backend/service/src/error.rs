@@ -65,6 +65,16 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// Problems found in an input (a file, the terms), each named where it is.
+    pub fn issues(issues: Vec<seika_core::contract::Issue>) -> Self {
+        AppError::Validation(
+            issues
+                .into_iter()
+                .map(|i| FieldError::new(i.path, i.message))
+                .collect(),
+        )
+    }
+
     pub fn not_found(what: &str) -> Self {
         AppError::NotFound(format!("{what} not found"))
     }

@@ -21,6 +21,7 @@ use seika_core::access::Actor;
 use seika_db::jobs::{self as queue, JobRow, NewJob, Outcome};
 use seika_db::{self as db, Db, DbConn, users};
 use seika_engine::simulate::{SimulationInput, SimulationResult};
+use seika_formats::sheet::SheetLimits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -422,6 +423,8 @@ pub struct WorkerOptions {
     pub stale_after: Duration,
     /// How long a finished job (its result, its input, its idempotency key) is kept.
     pub retention: Duration,
+    /// Bounds on the files an import job reads.
+    pub sheet_limits: SheetLimits,
 }
 
 impl Default for WorkerOptions {
@@ -437,6 +440,7 @@ impl Default for WorkerOptions {
             poll: Duration::from_millis(500),
             stale_after: Duration::from_secs(queue::STALE_AFTER_SECONDS.unsigned_abs()),
             retention: DEFAULT_RETENTION,
+            sheet_limits: SheetLimits::default(),
         }
     }
 }
@@ -474,7 +478,7 @@ pub fn spawn_workers(db: Db, options: WorkerOptions, wake: Arc<tokio::sync::Noti
         let (db, options, wake) = (db.clone(), options.clone(), wake.clone());
         tokio::spawn(async move {
             loop {
-                match work_once(&db, &options.instance, options.stale_after).await {
+                match work_once(&db, &options).await {
                     Ok(true) => continue,
                     Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "job queue unavailable"),
@@ -489,9 +493,10 @@ pub fn spawn_workers(db: Db, options: WorkerOptions, wake: Arc<tokio::sync::Noti
 }
 
 /// Takes one job, if any waits, and runs it to the end. True when a job was run.
-pub async fn work_once(db: &Db, instance: &str, stale_after: Duration) -> AppResult<bool> {
+pub async fn work_once(db: &Db, options: &WorkerOptions) -> AppResult<bool> {
+    let instance = options.instance.as_str();
     let owner = instance.to_owned();
-    let stale = i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX);
+    let stale = i64::try_from(options.stale_after.as_secs()).unwrap_or(i64::MAX);
     let Some(job) = db
         .run(move |conn| Ok::<_, AppError>(queue::claim(conn, &owner, stale)?))
         .await?
@@ -518,7 +523,7 @@ pub async fn work_once(db: &Db, instance: &str, stale_after: Duration) -> AppRes
             }
         })
     };
-    let outcome = execute(db, job, done, lost).await;
+    let outcome = execute(db, job, options.sheet_limits, done, lost).await;
     heartbeat.abort();
     // The result's JSON, or the problem's.
     let ending: Result<String, String> = match &outcome {
@@ -550,6 +555,7 @@ pub async fn work_once(db: &Db, instance: &str, stale_after: Duration) -> AppRes
 async fn execute(
     db: &Db,
     job: JobRow,
+    sheet_limits: SheetLimits,
     done: Arc<AtomicI64>,
     lost: Arc<AtomicBool>,
 ) -> AppResult<serde_json::Value> {
@@ -608,6 +614,7 @@ async fn execute(
                         project_id,
                         &input.params,
                         &file,
+                        &sheet_limits,
                         Some(&format!("seika-job-{job_id}")),
                     )
                 })

@@ -18,6 +18,7 @@ use seika_core::contract::Rule;
 use seika_core::outcomes::{Estimate, MetricResult, Milestone, Outcomes};
 use seika_db::outcomes::{self, OutcomeResultRow};
 use seika_db::{self as db, DbConn, audit};
+use seika_formats::sheet::SheetLimits;
 
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
@@ -410,6 +411,7 @@ pub fn import(
     project_id: i64,
     params: &ResultsImportParams,
     bytes: &[u8],
+    limits: &SheetLimits,
     idempotency_key: Option<&str>,
 ) -> AppResult<ResultsImportReport> {
     use seika_formats::results_sheet;
@@ -421,16 +423,8 @@ pub fn import(
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
     ensure_accepts_outcome_data(project.status)?;
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
-    let refuse = |issues: Vec<seika_core::contract::Issue>| {
-        AppError::Validation(
-            issues
-                .into_iter()
-                .map(|i| FieldError::new(i.path, i.message))
-                .collect(),
-        )
-    };
-    let table = Table::read(bytes).map_err(|i| refuse(vec![i]))?;
-    let parsed = results_sheet::parse(&table, &contract).map_err(refuse)?;
+    let table = Table::read(bytes, limits).map_err(|i| AppError::issues(vec![i]))?;
+    let parsed = results_sheet::parse(&table, &contract).map_err(AppError::issues)?;
     let current: Vec<OutcomeResultRow> =
         outcomes::list(conn, project_id, Some(ReviewStatus::Verified))?
             .into_iter()

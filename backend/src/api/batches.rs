@@ -49,9 +49,18 @@ pub async fn import(
             .await?;
         return Ok(super::queued::accepted(&state, queued).into_response());
     }
+    let limits = state.config.sheet_limits;
     let view = auth
         .run(&state.db, move |conn, actor| {
-            batches::import(conn, actor, project_id, &params, &body, key.as_deref())
+            batches::import(
+                conn,
+                actor,
+                project_id,
+                &params,
+                &body,
+                &limits,
+                key.as_deref(),
+            )
         })
         .await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())

@@ -58,8 +58,9 @@ pub async fn import_workbook(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     super::extract::expect_table(content_type, &body)?;
+    let limits = state.config.sheet_limits;
     auth.run(&state.db, move |_, actor| {
-        contracts::import_workbook(actor, &body)
+        contracts::import_workbook(actor, &body, &limits)
     })
     .await
     .map(Json)

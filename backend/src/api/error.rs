@@ -6,6 +6,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use seika_core::contract::Issues;
 use seika_core::message::Lang;
 pub use seika_service::error::{AppError, FieldError};
 
@@ -125,9 +126,22 @@ pub struct Problem {
     pub errors: Vec<ProblemField>,
 }
 
+/// A problem lists at most [`Issues::REPORTED`] fields, then how many more were found (a list
+/// bounded where it was found already ends so, one longer).
+fn bound(errors: &mut Vec<FieldError>) {
+    if errors.len() > Issues::REPORTED + 1 {
+        let more = errors.len() - Issues::REPORTED;
+        errors.truncate(Issues::REPORTED);
+        errors.push(FieldError::new("", Issues::more(more)));
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let ApiError(error) = self;
+        let ApiError(mut error) = self;
+        if let AppError::Validation(errors) = &mut error {
+            bound(errors);
+        }
         let status = error.status();
         let lang = language();
         let detail = match &error {

@@ -61,6 +61,8 @@ pub struct HttpConfig {
     pub min_aggregate_participants: i64,
     /// Reverse proxies whose `X-Forwarded-For` names the client (login throttling per client).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Bounds on uploaded tables and workbooks (rows, columns, cells, unpacked size).
+    pub sheet_limits: seika_formats::sheet::SheetLimits,
 }
 
 impl Default for HttpConfig {
@@ -73,6 +75,7 @@ impl Default for HttpConfig {
             max_evidence_bytes: 16 * 1024 * 1024,
             min_aggregate_participants: 10,
             trusted_proxies: Vec::new(),
+            sheet_limits: seika_formats::sheet::SheetLimits::default(),
         }
     }
 }

@@ -127,9 +127,18 @@ pub async fn import(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     super::extract::expect_table(content_type, &body)?;
+    let limits = state.config.sheet_limits;
     let report = auth
         .run(&state.db, move |conn, actor| {
-            outcomes::import(conn, actor, project_id, &params, &body, key.as_deref())
+            outcomes::import(
+                conn,
+                actor,
+                project_id,
+                &params,
+                &body,
+                &limits,
+                key.as_deref(),
+            )
         })
         .await?;
     Ok((StatusCode::CREATED, Json(report)))

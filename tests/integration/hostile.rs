@@ -1,0 +1,151 @@
+//! Files made to harm the server: every import (outcome results, participant records, the terms
+//! workbook) refuses a workbook that declares a vast sheet or unpacks far beyond its size, with a
+//! problem naming the file, and changes nothing; a file of many bad rows is answered with the
+//! first problems and how many more there are. The bomb files are made here, not committed.
+
+use std::io::{Cursor, Write};
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::Value;
+
+use crate::batches::{record_count, youth_project};
+use crate::evaluators::{hachioji_with_evaluator, result_count};
+use crate::outcomes::ENTERER;
+use crate::util::{TestApp, TestResponse, db_test};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A workbook of one sheet whose XML is `sheet`, each part deflated.
+fn workbook(sheet: &[u8]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let parts: [(&str, &[u8]); 4] = [
+        ("[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#),
+        ("xl/workbook.xml", br#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+        ("xl/_rels/workbook.xml.rels", br#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    for (name, body) in parts {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(body).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// A sheet with two cells, in A1 and in the sheet's last cell, XFD1048576.
+fn far_corners() -> Vec<u8> {
+    workbook(br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>"#)
+}
+
+/// A sheet whose XML is 16 MiB of spaces around one cell: some 20 KB packed.
+fn inflating() -> Vec<u8> {
+    let mut xml = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>"#.to_vec();
+    xml.resize(xml.len() + 16 * 1024 * 1024, b' ');
+    xml.extend(b"</worksheet>");
+    workbook(&xml)
+}
+
+async fn upload(
+    app: &TestApp,
+    uri: &str,
+    token: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> TestResponse {
+    app.send(
+        Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+/// The one problem of a refused file: its field and code.
+fn refusal(res: &TestResponse) -> (String, String) {
+    let problem = res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = problem["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{problem}");
+    let text = |key: &str| errors[0][key].as_str().unwrap().to_owned();
+    (text("field"), text("code"))
+}
+
+async fn every_import_refuses_a_workbook_bomb(app: TestApp) {
+    let results = hachioji_with_evaluator(&app).await;
+    let participants = youth_project(&app).await;
+    let evaluator = app.login(ENTERER).await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let before = result_count(&app, results).await;
+    for (bomb, code) in [
+        (far_corners(), "sheet.too_large"),
+        (inflating(), "sheet.inflates_too_much"),
+    ] {
+        assert!(bomb.len() < 100 * 1024, "{} bytes", bomb.len());
+        let uris = [
+            (
+                format!("/api/v1/projects/{results}/outcome-results/import"),
+                &evaluator,
+            ),
+            (
+                format!("/api/v1/projects/{participants}/outcome-batches?name=b.xlsx"),
+                &evaluator,
+            ),
+            ("/api/v1/contract-workbooks/import".to_owned(), &staff),
+        ];
+        for (uri, token) in uris {
+            let res = upload(&app, &uri, token, XLSX, bomb.clone()).await;
+            assert_eq!(refusal(&res), ("file".to_owned(), code.to_owned()), "{uri}");
+        }
+    }
+    assert_eq!(result_count(&app, results).await, before, "nothing stored");
+    assert_eq!(record_count(&app).await, 0, "nothing stored");
+}
+db_test!(every_import_refuses_a_workbook_bomb);
+
+/// The problems of a refused file: how many are listed, and the last one's message.
+fn listed(res: &TestResponse) -> (usize, String) {
+    let problem: Value = res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = problem["errors"].as_array().unwrap();
+    let last = errors.last().unwrap();
+    assert_eq!(last["code"], "input.more_problems", "{last}");
+    (errors.len(), last["message"].as_str().unwrap().to_owned())
+}
+
+async fn a_file_of_many_bad_rows_lists_the_first_problems_and_counts_the_rest(app: TestApp) {
+    let results = hachioji_with_evaluator(&app).await;
+    let participants = youth_project(&app).await;
+    let evaluator = app.login(ENTERER).await;
+    let mut csv = String::from("metric,tranche,value\n");
+    for i in 0..1000 {
+        csv.push_str(&format!("no_such_metric_{i},final,1\n"));
+    }
+    let uri = format!("/api/v1/projects/{results}/outcome-results/import");
+    let res = upload(&app, &uri, &evaluator, "text/csv", csv.into_bytes()).await;
+    assert_eq!(
+        listed(&res),
+        (
+            201,
+            "800 more problems not listed; fix these first".to_owned()
+        )
+    );
+    let mut csv = String::from("participant,outcome,achieved_on\n");
+    for i in 0..1000 {
+        csv.push_str(&format!("Y{i},juggling,2025-06-01\n"));
+    }
+    let uri = format!("/api/v1/projects/{participants}/outcome-batches?name=b.csv");
+    let res = upload(&app, &uri, &evaluator, "text/csv", csv.into_bytes()).await;
+    assert_eq!(
+        listed(&res),
+        (
+            201,
+            "800 more problems not listed; fix these first".to_owned()
+        )
+    );
+    assert_eq!(record_count(&app).await, 0, "nothing stored");
+}
+db_test!(a_file_of_many_bad_rows_lists_the_first_problems_and_counts_the_rest);
