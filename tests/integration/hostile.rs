@@ -149,3 +149,31 @@ async fn a_file_of_many_bad_rows_lists_the_first_problems_and_counts_the_rest(ap
     assert_eq!(record_count(&app).await, 0, "nothing stored");
 }
 db_test!(a_file_of_many_bad_rows_lists_the_first_problems_and_counts_the_rest);
+
+/// A NUL character in an address (no login needed for the public pages) is a 400 naming where it
+/// is, on both databases; PostgreSQL refuses NUL in text and answered 500 before.
+async fn a_nul_in_the_address_is_refused(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    for (uri, token, field) in [
+        ("/api/v1/public/projects/kobe%00dialysis", None, "path"),
+        (
+            "/api/v1/public/projects/kobe-dialysis-2017/indigo%00",
+            None,
+            "path",
+        ),
+        ("/api/v1/projects?status=draft%00", Some(&staff), "query"),
+        ("/api/v1/organizations/1%00", Some(&staff), "path"),
+    ] {
+        let problem = app
+            .get(uri, token.map(String::as_str))
+            .await
+            .assert_problem(StatusCode::BAD_REQUEST);
+        assert_eq!(problem["errors"][0]["field"], field, "{uri}: {problem}");
+        assert_eq!(problem["errors"][0]["code"], "request.nul", "{uri}");
+    }
+    // Without the NUL, the same kind of address is looked up as usual.
+    app.get("/api/v1/public/projects/kobe-dialysis", None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+}
+db_test!(a_nul_in_the_address_is_refused);

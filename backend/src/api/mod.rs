@@ -189,6 +189,7 @@ pub fn router(state: AppState) -> Router {
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     routes
+        .layer(axum::middleware::from_fn(extract::refuse_nul))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(
             ServiceBuilder::new()
