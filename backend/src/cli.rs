@@ -218,6 +218,15 @@ struct ServeArgs {
     max_evidence_bytes: usize,
     #[command(flatten)]
     sheets: SheetArgs,
+    /// Seconds a client has to send a request's line and headers; then the connection is closed.
+    #[arg(long, env = "SEIKA_HEADER_READ_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    header_read_timeout_secs: u64,
+    /// Seconds a request body may go without sending anything; then its request ends (400).
+    #[arg(long, env = "SEIKA_BODY_READ_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_read_timeout_secs: u64,
+    /// Connections this instance serves at once; further ones wait in the listen queue.
+    #[arg(long, env = "SEIKA_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_connections: u32,
     /// Aggregates over fewer participants than this are suppressed for investors and the public.
     #[arg(long, env = "SEIKA_MIN_AGGREGATE", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..))]
     min_aggregate: i64,
@@ -319,6 +328,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     min_aggregate_participants: args.min_aggregate,
                     trusted_proxies: args.trusted_proxies,
                     sheet_limits: args.sheets.limits(),
+                    body_read_timeout: Duration::from_secs(args.body_read_timeout_secs),
                 },
                 demo: args.demo,
                 jwt_secret: args.jwt_secret,
@@ -326,6 +336,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 job_workers: args.job_workers as usize,
                 job_stale_after: Duration::from_secs(args.job_stale_secs),
                 job_retention: Duration::from_secs(args.job_retention_days * 24 * 3600),
+                connections: crate::listen::ConnectionLimits {
+                    header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+                    max_connections: args.max_connections as usize,
+                },
             }))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod cli;
 pub mod demo;
+pub mod listen;
 pub mod seed;
 pub mod server;
 pub mod telemetry;

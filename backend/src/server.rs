@@ -26,6 +26,8 @@ pub struct ServeOptions {
     pub job_stale_after: std::time::Duration,
     /// How long finished jobs are kept.
     pub job_retention: std::time::Duration,
+    /// Header read timeout and the bound on open connections.
+    pub connections: crate::listen::ConnectionLimits,
 }
 
 /// Connects, migrates and opens a database, as `serve` and `migrate` do before anything else.
@@ -80,6 +82,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         job_workers,
         job_stale_after,
         job_retention,
+        connections,
     } = options;
     tracing::info!(database = %database_url.redacted(), "opening database");
     let (db, keys) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -116,12 +119,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         println!("{}", demo::LOGIN_HELP);
     }
     tracing::info!(%local, "listening");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    crate::listen::serve(listener, app, connections, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -154,26 +154,144 @@ db_test!(a_file_of_many_bad_rows_lists_the_first_problems_and_counts_the_rest);
 /// is, on both databases; PostgreSQL refuses NUL in text and answered 500 before.
 async fn a_nul_in_the_address_is_refused(app: TestApp) {
     let staff = app.login("staff@kobe-city.example").await;
-    for (uri, token, field) in [
-        ("/api/v1/public/projects/kobe%00dialysis", None, "path"),
-        (
-            "/api/v1/public/projects/kobe-dialysis-2017/indigo%00",
-            None,
-            "path",
-        ),
-        ("/api/v1/projects?status=draft%00", Some(&staff), "query"),
-        ("/api/v1/organizations/1%00", Some(&staff), "path"),
+    for (uri, token) in [
+        ("/api/v1/public/projects/kobe%00dialysis", None),
+        ("/api/v1/public/projects/kobe-dialysis-2017/indigo%00", None),
+        ("/api/v1/organizations/1%00", Some(&staff)),
     ] {
         let problem = app
             .get(uri, token.map(String::as_str))
             .await
             .assert_problem(StatusCode::BAD_REQUEST);
-        assert_eq!(problem["errors"][0]["field"], field, "{uri}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], "path", "{uri}: {problem}");
         assert_eq!(problem["errors"][0]["code"], "request.nul", "{uri}");
     }
+    // In a query parameter, the parameter is named (see also integrity::control_characters_…).
+    let problem = app
+        .get("/api/v1/projects?status=draft%00", Some(&staff))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "status", "{problem}");
     // Without the NUL, the same kind of address is looked up as usual.
     app.get("/api/v1/public/projects/kobe-dialysis", None)
         .await
         .assert_problem(StatusCode::NOT_FOUND);
 }
 db_test!(a_nul_in_the_address_is_refused);
+
+/// A city's project title that looks like a formula reaches an investor's CSV download as text:
+/// in UTF-8 and in Shift_JIS, the cell begins with `'` (CWE-1236), while numbers stay numbers.
+async fn csv_downloads_never_carry_a_formula(app: TestApp) {
+    let formula = "=HYPERLINK(\"http://attacker.example\",\"神戸\")";
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika_db::schema::projects::dsl as p;
+        diesel::update(p::projects.filter(p::code.eq("kobe-dialysis-2017")))
+            .set(p::title_ja.eq(formula))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let investor = app.login("investor@smbc.example").await;
+    for encoding in ["utf8", "shift_jis"] {
+        let file = app
+            .get(
+                &format!("/api/v1/dashboards/investor/download?encoding={encoding}"),
+                Some(&investor),
+            )
+            .await;
+        file.assert_status(StatusCode::OK);
+        let text = match encoding {
+            "utf8" => String::from_utf8(file.body.to_vec()).unwrap(),
+            _ => encoding_rs::SHIFT_JIS.decode(&file.body).0.into_owned(),
+        };
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let row = reader.records().next().unwrap().unwrap();
+        let title = row.iter().find(|c| c.contains("HYPERLINK")).unwrap();
+        assert_eq!(title, format!("'{formula}"), "{encoding}");
+        assert!(
+            row.iter().all(|c| !c.starts_with(['=', '+', '@'])),
+            "{encoding}: {row:?}"
+        );
+        assert!(row.iter().any(|c| c == "16000000"), "{encoding}: {row:?}");
+    }
+}
+db_test!(csv_downloads_never_carry_a_formula);
+
+/// Reads until the server closes the connection or `within` passes; what it answered, if it
+/// closed in time.
+fn closed_within(stream: &mut std::net::TcpStream, within: std::time::Duration) -> Option<String> {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + within;
+    let mut got = Vec::new();
+    let mut buf = [0_u8; 4096];
+    while std::time::Instant::now() < deadline {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .unwrap();
+        match stream.read(&mut buf) {
+            Ok(0) => return Some(String::from_utf8_lossy(&got).into_owned()),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_reset) => return Some(String::from_utf8_lossy(&got).into_owned()),
+        }
+    }
+    None
+}
+
+/// Clients that never finish their request are cut off: one that sends nothing, one that
+/// trickles its headers, one that stops sending its body; and with every connection taken, the
+/// next client is served as soon as the slow ones are cut off.
+async fn slow_clients_are_cut_off_and_connections_are_bounded(app: TestApp) {
+    use std::io::Write;
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+    let server = crate::binary::Server::start_with(
+        &app.database_url(),
+        &[
+            ("SEIKA_HEADER_READ_TIMEOUT_SECS", "1"),
+            ("SEIKA_BODY_READ_TIMEOUT_SECS", "1"),
+            ("SEIKA_MAX_CONNECTIONS", "3"),
+        ],
+    );
+    let connect = || TcpStream::connect(&server.addr).unwrap();
+    let mut silent = connect();
+    let mut trickling = connect();
+    trickling
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: seika\r\n")
+        .unwrap();
+    let mut body = connect();
+    body.write_all(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: seika\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\"")
+        .unwrap();
+    // Every connection is taken: the next client waits in the listen queue.
+    let started = Instant::now();
+    let mut next = connect();
+    next.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: seika\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(250));
+        let _ignored = trickling.write_all(b"X-Slow: 1\r\n");
+    }
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(5)).is_some(),
+        "silent"
+    );
+    assert!(
+        closed_within(&mut trickling, Duration::from_secs(5)).is_some(),
+        "trickling"
+    );
+    let answer = closed_within(&mut body, Duration::from_secs(5)).expect("body cut off");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "{answer}"
+    );
+    let answer = closed_within(&mut next, Duration::from_secs(10)).expect("next answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "served before a slot was free"
+    );
+}
+db_test!(slow_clients_are_cut_off_and_connections_are_bounded);

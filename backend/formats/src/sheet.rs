@@ -294,7 +294,8 @@ pub fn write_xlsx(
     workbook.save_to_buffer()
 }
 
-/// CSV in UTF-8 with a BOM (so Excel opens it as UTF-8), CRLF line ends.
+/// CSV in UTF-8 with a BOM (so Excel opens it as UTF-8), CRLF line ends. Every cell is
+/// [`inert`]: a spreadsheet never reads one as a formula.
 pub fn write_csv(headers: &[String], rows: &[Vec<String>]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
@@ -302,13 +303,27 @@ pub fn write_csv(headers: &[String], rows: &[Vec<String>]) -> Vec<u8> {
             .terminator(csv::Terminator::CRLF)
             .from_writer(&mut out);
         // Writing into a Vec cannot fail.
-        let _infallible = writer.write_record(headers);
+        let _infallible = writer.write_record(headers.iter().map(|c| inert(c).into_owned()));
         for row in rows {
-            let _infallible = writer.write_record(row);
+            let _infallible = writer.write_record(row.iter().map(|c| inert(c).into_owned()));
         }
         let _infallible = writer.flush();
     }
     out
+}
+
+/// A cell a spreadsheet opens as text, never as a formula (CWE-1236): one that begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, unless it is a plain number such
+/// as `-1200` (a negative amount stays a number). Text from one organization (a project's title,
+/// an evaluator's note) reaches another's download, so every CSV cell goes through here; XLSX
+/// cells are written as typed strings and need nothing.
+pub fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && Decimal::from_str(cell).is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
 }
 
 /// A date in 和暦 as municipal documents write it: 令和6年4月1日, 令和元年5月1日. Before 大正: the
@@ -830,5 +845,22 @@ mod tests {
         assert_eq!(issues[0].path, "row 5");
         let lf = Table::read("a,b\n1,2\n\n3,4\n".as_bytes(), &SheetLimits::default()).unwrap();
         assert_eq!(lf.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 4]);
+    }
+
+    #[test]
+    fn csv_cells_never_open_as_formulas() {
+        let headers = vec!["=title".to_owned(), "amount".to_owned()];
+        let rows = vec![
+            vec!["=HYPERLINK(\"http://x\")".to_owned(), "-1200".to_owned()],
+            vec!["+81 3".to_owned(), "-1.5".to_owned()],
+            vec!["@SUM(A1)".to_owned(), "-1+1".to_owned()],
+            vec!["\tcmd".to_owned(), "plain - text".to_owned()],
+        ];
+        let csv = String::from_utf8(write_csv(&headers, &rows)).unwrap();
+        assert_eq!(
+            csv.trim_start_matches('\u{feff}'),
+            "'=title,amount\r\n\"'=HYPERLINK(\"\"http://x\"\")\",-1200\r\n'+81 3,-1.5\r\n\
+             '@SUM(A1),'-1+1\r\n'\tcmd,plain - text\r\n"
+        );
     }
 }

@@ -307,29 +307,24 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
-/// A NUL character (`%00`) in the path or the query is refused before any handler: no name,
-/// code or filter holds one, and PostgreSQL refuses it in text (a 500 before this guard).
+/// A NUL character (`%00`) in the path is refused before any handler: no name, code or id holds
+/// one, and PostgreSQL refuses it in text (a public project code with one answered 500). Query
+/// parameters are checked by [`ApiQuery`], which names the parameter.
 pub async fn refuse_nul(
     request: Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let uri = request.uri();
-    let has_nul = |part: &str| part.to_ascii_lowercase().contains("%00");
-    let field = if has_nul(uri.path()) {
-        "path"
-    } else if uri.query().is_some_and(has_nul) {
-        "query"
-    } else {
+    if !request.uri().path().to_ascii_lowercase().contains("%00") {
         return next.run(request).await;
-    };
+    }
     let message = msg!(
         "request.nul",
         "an address without a NUL character (%00)",
         "NUL 文字（%00）を含まないアドレス"
     );
     ApiError(AppError::BadRequestField {
-        field: field.to_owned(),
+        field: "path".to_owned(),
         message,
     })
     .into_response()

@@ -63,6 +63,8 @@ pub struct HttpConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Bounds on uploaded tables and workbooks (rows, columns, cells, unpacked size).
     pub sheet_limits: seika_formats::sheet::SheetLimits,
+    /// Time a request body may go without sending anything before its request ends (400).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for HttpConfig {
@@ -76,6 +78,7 @@ impl Default for HttpConfig {
             min_aggregate_participants: 10,
             trusted_proxies: Vec::new(),
             sheet_limits: seika_formats::sheet::SheetLimits::default(),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -191,6 +194,9 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     routes
         .layer(axum::middleware::from_fn(extract::refuse_nul))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.config.body_read_timeout,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
