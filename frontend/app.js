@@ -208,8 +208,9 @@
   const problemBox = (problem) => {
     const slug = (problem.type || "/problems/network").split("/").pop();
     const errors = problem.errors || [];
-    // A conflict says why (a project's state, another person's change), in the language asked for.
-    const reason = slug === "conflict" ? problem.detail || null : null;
+    // A conflict or a refusal to take more work says why (a project's state, another person's
+    // change, a full queue), in the language asked for.
+    const reason = ["conflict", "too-many-requests"].includes(slug) ? problem.detail || null : null;
     return h("div", { class: "error", role: "alert" },
       h("p", { class: "error-title", text: TEXTS[state.lang][`error.${slug}`] ? t(`error.${slug}`) : t("error.title") }),
       reason ? h("p", { class: "error-reason", text: reason }) : null,

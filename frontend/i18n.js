@@ -924,7 +924,7 @@ window.SEIKA_TEXTS = {
     "error.precondition-required": "Reload the page and try again.",
     "error.payload-too-large": "The file is too large.",
     "error.unsupported-media-type": "This file type is not accepted.",
-    "error.too-many-requests": "Too many failed attempts. Wait 15 minutes and try again.",
+    "error.too-many-requests": "Not now: too many requests.",
     "error.service-unavailable": "The database is unavailable. Try again shortly.",
     "error.internal-error": "An internal error occurred. It has been logged."
   },
@@ -1848,7 +1848,7 @@ window.SEIKA_TEXTS = {
     "error.precondition-required": "ページを再読み込みしてお試しください。",
     "error.payload-too-large": "ファイルが大きすぎます。",
     "error.unsupported-media-type": "この種類のファイルは受け付けられません。",
-    "error.too-many-requests": "失敗が続いたため一時的に制限しています。15分後にお試しください。",
+    "error.too-many-requests": "要求が多すぎるため、今は受け付けられません。",
     "error.service-unavailable": "データベースに接続できません。しばらくしてお試しください。",
     "error.internal-error": "内部エラーが発生しました。記録されています。"
   }

@@ -224,6 +224,12 @@ struct ServeArgs {
     /// Seconds a request body may go without sending anything; then its request ends (400).
     #[arg(long, env = "SEIKA_BODY_READ_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_read_timeout_secs: u64,
+    /// Jobs (simulations, payout runs, large imports) one person may have waiting or running.
+    #[arg(long, env = "SEIKA_MAX_JOBS_PER_USER", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    max_jobs_per_user: i64,
+    /// Jobs one organization's people together may have waiting or running.
+    #[arg(long, env = "SEIKA_MAX_JOBS_PER_ORGANIZATION", default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    max_jobs_per_organization: i64,
     /// Connections this instance serves at once; further ones wait in the listen queue.
     #[arg(long, env = "SEIKA_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     max_connections: u32,
@@ -329,6 +335,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     trusted_proxies: args.trusted_proxies,
                     sheet_limits: args.sheets.limits(),
                     body_read_timeout: Duration::from_secs(args.body_read_timeout_secs),
+                    job_limits: seika_service::jobs::QueueLimits {
+                        per_user: args.max_jobs_per_user,
+                        per_organization: args.max_jobs_per_organization,
+                    },
                 },
                 demo: args.demo,
                 jwt_secret: args.jwt_secret,

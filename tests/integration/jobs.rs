@@ -401,7 +401,14 @@ async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
             use diesel::Connection;
             conn.transaction::<_, diesel::result::Error, _>(|conn| {
                 let submit = |conn: &mut _, key| {
-                    seika_service::jobs::submit_payout_run(conn, &actor, kobe, key).unwrap()
+                    seika_service::jobs::submit_payout_run(
+                        conn,
+                        &actor,
+                        kobe,
+                        Default::default(),
+                        key,
+                    )
+                    .unwrap()
                 };
                 let first = submit(conn, None);
                 let again = submit(conn, None);
@@ -455,7 +462,11 @@ async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
                         (0..4)
                             .map(|_| {
                                 seika_service::jobs::submit_payout_run(
-                                    &mut conn, &actor, kobe, None,
+                                    &mut conn,
+                                    &actor,
+                                    kobe,
+                                    Default::default(),
+                                    None,
                                 )
                                 .expect("queued or joined")
                                 .0
@@ -629,3 +640,159 @@ async fn finished_jobs_are_forgotten_after_their_retention(app: TestApp) {
     .await;
 }
 db_test!(finished_jobs_are_forgotten_after_their_retention);
+
+/// A user's id by e-mail.
+async fn user_id(app: &TestApp, email: &'static str) -> i64 {
+    app.with_conn(move |conn| {
+        seika_db::users::find_by_email(conn, email)
+            .unwrap()
+            .unwrap()
+            .id
+    })
+    .await
+}
+
+/// Jobs are taken fairly: a city's payout run before any simulation however early those were
+/// queued, and each organization's first simulation before anyone's second. Queued and taken in
+/// one transaction, so the test's own worker sees none of it.
+async fn jobs_are_taken_fairly_between_organizations(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let investor = user_id(&app, "investor@smbc.example").await;
+    let evaluator = user_id(&app, "evaluator@mirai.example").await;
+    let staff = user_id(&app, "staff@kobe-city.example").await;
+    let order = app
+        .with_conn(move |conn| {
+            use diesel::Connection;
+            conn.test_transaction::<_, diesel::result::Error, _>(|conn| {
+                let mut ids = Vec::new();
+                for (kind, who, input) in [
+                    ("simulation", investor, "{\"n\":1}"),
+                    ("simulation", investor, "{\"n\":2}"),
+                    ("simulation", investor, "{\"n\":3}"),
+                    ("simulation", evaluator, "{\"n\":4}"),
+                    ("payout_run", staff, "{}"),
+                ] {
+                    ids.push(queue::insert(conn, &new_job(kind, kobe, who, None, input))?.id);
+                }
+                let mut taken = Vec::new();
+                while let Some(job) = queue::claim(conn, "fair-test", 30)? {
+                    taken.push(ids.iter().position(|id| *id == job.id).unwrap());
+                }
+                Ok(taken)
+            })
+        })
+        .await;
+    // The payout run (4), the investor's first (0), the evaluator's first (3), then the
+    // investor's second and third.
+    assert_eq!(order, [4, 0, 3, 1, 2]);
+}
+db_test!(jobs_are_taken_fairly_between_organizations);
+
+/// One person, and one organization's people together, have a bounded share of the queue: work
+/// beyond it is refused with 429, a reason in the reader's language and when to ask again, and
+/// nothing is queued.
+async fn queued_work_is_bounded_per_person_and_organization(app: TestApp) {
+    use seika_service::error::AppError;
+    use seika_service::jobs::QueueLimits;
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let first = app.login("staff@kobe-city.example").await;
+    let second = app.login("inspector@kobe-city.example").await;
+    let role = seika_core::user::Role::GovernmentStaff;
+    let (first, second) = (
+        app.actor(&first, role).await,
+        app.actor(&second, role).await,
+    );
+    let limits = QueueLimits {
+        per_user: 2,
+        per_organization: 3,
+    };
+    let refusals = app
+        .with_conn(move |conn| {
+            use diesel::Connection;
+            conn.test_transaction::<_, diesel::result::Error, _>(|conn| {
+                let input: seika_engine::simulate::SimulationInput =
+                    serde_json::from_value(json!({"runs": 10, "seed": 1, "assumptions": []}))
+                        .unwrap();
+                let mut outcome = |actor| match seika_service::jobs::submit_simulation(
+                    conn, actor, kobe, &input, limits, None,
+                ) {
+                    Ok(_) => "queued".to_owned(),
+                    Err(AppError::TooManyRequests {
+                        detail,
+                        retry_after_secs,
+                    }) => {
+                        assert_eq!(retry_after_secs, 30);
+                        detail.code.to_owned()
+                    }
+                    Err(e) => panic!("{e}"),
+                };
+                let got = [
+                    outcome(&first),
+                    outcome(&first),
+                    outcome(&first),
+                    outcome(&second),
+                    outcome(&second),
+                ];
+                Ok(got)
+            })
+        })
+        .await;
+    assert_eq!(
+        refusals,
+        [
+            "queued",
+            "queued",
+            "job.user_queue_full",
+            "queued",
+            "job.organization_queue_full"
+        ]
+    );
+
+    // Through the API, with the default share of five: five simulations running on another
+    // instance (heartbeats fresh, so this test's worker leaves them), and the sixth is a 429
+    // problem with Retry-After, in Japanese when asked.
+    let staff = app.login("staff@kobe-city.example").await;
+    let staff_id = user_id(&app, "staff@kobe-city.example").await;
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika_db::schema::jobs::dsl as j;
+        for n in 0..5 {
+            let input = format!("{{\"n\":{n}}}");
+            let job =
+                queue::insert(conn, &new_job("simulation", kobe, staff_id, None, &input)).unwrap();
+            diesel::update(j::jobs.find(job.id))
+                .set((
+                    j::status.eq("running"),
+                    j::claimed_by.eq(Some("elsewhere")),
+                    j::heartbeat_at.eq(Some(seika_db::now())),
+                ))
+                .execute(conn)
+                .unwrap();
+        }
+    })
+    .await;
+    let url = format!("/api/v1/projects/{kobe}/simulation-jobs");
+    let long = json!({"runs": 10, "seed": 3, "assumptions": []});
+    let refused = app
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri(&url)
+                .header("authorization", format!("Bearer {staff}"))
+                .header("content-type", "application/json")
+                .header("accept-language", "ja")
+                .body(Body::from(long.to_string()))
+                .unwrap(),
+        )
+        .await;
+    let problem = refused.assert_problem(StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("retry-after"), Some("30"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("待機中・実行中のジョブが 5 件"),
+        "{problem}"
+    );
+}
+db_test!(queued_work_is_bounded_per_person_and_organization);

@@ -71,6 +71,76 @@ pub fn insert(conn: &mut DbConn, new: &NewJob<'_>) -> QueryResult<JobRow> {
     find(conn, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
+/// How much unfinished work (queued or running jobs) one person and one organization may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLimits {
+    pub per_user: i64,
+    pub per_organization: i64,
+}
+
+impl Default for QueueLimits {
+    fn default() -> Self {
+        QueueLimits {
+            per_user: 5,
+            per_organization: 20,
+        }
+    }
+}
+
+/// Whose limit a refused job reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueFull {
+    User,
+    Organization,
+}
+
+/// Queues a job unless its requester or the requester's organization already has `limits` of
+/// unfinished work. On PostgreSQL the organization's row is locked first, so two instances
+/// queueing for one organization at once count one after the other; on SQLite the write lock
+/// does the same.
+pub fn insert_within(
+    conn: &mut DbConn,
+    new: &NewJob<'_>,
+    limits: QueueLimits,
+) -> QueryResult<Result<JobRow, QueueFull>> {
+    use super::schema::{organizations, users};
+    write_transaction(conn, |conn| {
+        let organization: i64 = users::table
+            .find(new.requested_by)
+            .select(users::organization_id)
+            .first(conn)?;
+        if let DbConn::Postgres(pg) = conn {
+            organizations::table
+                .find(organization)
+                .select(organizations::id)
+                .for_update()
+                .first::<i64>(pg)?;
+        }
+        let unfinished = || jobs::status.eq_any(["queued", "running"]);
+        let mine: i64 = jobs::table
+            .filter(unfinished())
+            .filter(jobs::requested_by.eq(new.requested_by))
+            .count()
+            .get_result(conn)?;
+        if mine >= limits.per_user {
+            return Ok(Err(QueueFull::User));
+        }
+        let colleagues: Vec<i64> = users::table
+            .filter(users::organization_id.eq(organization))
+            .select(users::id)
+            .load(conn)?;
+        let ours: i64 = jobs::table
+            .filter(unfinished())
+            .filter(jobs::requested_by.eq_any(colleagues))
+            .count()
+            .get_result(conn)?;
+        if ours >= limits.per_organization {
+            return Ok(Err(QueueFull::Organization));
+        }
+        insert(conn, new).map(Ok)
+    })
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<JobRow>> {
     jobs::table
         .find(id)
@@ -123,8 +193,48 @@ pub fn unfinished_of(conn: &mut DbConn, requested_by: i64, limit: i64) -> QueryR
         .load(conn)
 }
 
-/// Takes the oldest job that is queued, or running without a heartbeat for `stale_after`
-/// seconds (its instance is gone), for `instance`. On PostgreSQL the candidate is
+/// The order jobs are taken in, fair between organizations: payout runs and imports before any
+/// simulation; then, within each of those two classes, each organization's first waiting job
+/// (counting its running ones) before anyone's second, and so on; then the oldest. An investor's
+/// sixty simulations therefore never hold up a city's payout run, nor another investor's first
+/// simulation.
+const FAIR_ORDER: &str = "SELECT j.id FROM jobs j JOIN users u ON u.id = j.requested_by \
+     WHERE j.status = 'queued' OR (j.status = 'running' AND j.heartbeat_at < $1 AND j.attempts < $2) \
+     ORDER BY CASE WHEN j.kind = 'simulation' THEN 1 ELSE 0 END, \
+     (SELECT COUNT(*) FROM jobs k JOIN users v ON v.id = k.requested_by \
+       WHERE v.organization_id = u.organization_id AND k.id < j.id \
+       AND k.status IN ('queued', 'running') \
+       AND (CASE WHEN k.kind = 'simulation' THEN 1 ELSE 0 END) = (CASE WHEN j.kind = 'simulation' THEN 1 ELSE 0 END)), \
+     j.id LIMIT 1";
+
+#[derive(QueryableByName)]
+struct Candidate {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The next job to take, in [`FAIR_ORDER`]; on PostgreSQL locked `FOR UPDATE SKIP LOCKED`.
+fn next_in_fair_order(conn: &mut DbConn, stale: NaiveDateTime) -> QueryResult<Option<i64>> {
+    use diesel::sql_types::{Integer, Timestamp};
+    let found = match conn {
+        DbConn::Postgres(pg) => {
+            diesel::sql_query(format!("{FAIR_ORDER} FOR UPDATE OF j SKIP LOCKED"))
+                .bind::<Timestamp, _>(stale)
+                .bind::<Integer, _>(MAX_ATTEMPTS)
+                .get_result::<Candidate>(pg)
+                .optional()?
+        }
+        DbConn::Sqlite(lite) => diesel::sql_query(FAIR_ORDER.replace("$1", "?").replace("$2", "?"))
+            .bind::<Timestamp, _>(stale)
+            .bind::<Integer, _>(MAX_ATTEMPTS)
+            .get_result::<Candidate>(lite)
+            .optional()?,
+    };
+    Ok(found.map(|c| c.id))
+}
+
+/// Takes the next job in [`FAIR_ORDER`] that is queued, or running without a heartbeat for
+/// `stale_after` seconds (its instance is gone), for `instance`. On PostgreSQL the candidate is
 /// locked `FOR UPDATE SKIP LOCKED`, so instances claiming at once take different jobs; on SQLite
 /// the write lock serialises claims. Jobs that stopped [`MAX_ATTEMPTS`] times fail instead.
 pub fn claim(conn: &mut DbConn, instance: &str, stale_after: i64) -> QueryResult<Option<JobRow>> {
@@ -157,22 +267,7 @@ pub fn claim(conn: &mut DbConn, instance: &str, stale_after: i64) -> QueryResult
             .eq("running")
             .and(jobs::heartbeat_at.lt(stale))
             .and(jobs::attempts.lt(MAX_ATTEMPTS)));
-        let candidate: Option<i64> = match conn {
-            DbConn::Postgres(pg) => jobs::table
-                .filter(waiting)
-                .order(jobs::id)
-                .select(jobs::id)
-                .for_update()
-                .skip_locked()
-                .first(pg)
-                .optional()?,
-            DbConn::Sqlite(_) => jobs::table
-                .filter(waiting)
-                .order(jobs::id)
-                .select(jobs::id)
-                .first(conn)
-                .optional()?,
-        };
+        let candidate = next_in_fair_order(conn, stale)?;
         let Some(id) = candidate else {
             return Ok(None);
         };

@@ -3,6 +3,7 @@
 //! connection, so the HTTP layer can queue it. Tokens are the HTTP layer's (`api::session`).
 
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
+use seika_core::msg;
 
 use super::users::{UserView, user_view};
 use crate::error::{AppError, AppResult};
@@ -40,8 +41,11 @@ pub fn begin_login(conn: &mut DbConn, email: &str, client: &str) -> AppResult<Lo
         let (by_email, by_client) = db::auth::recent_failures(conn, email, client, since)?;
         if by_email >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
             return Err(AppError::TooManyRequests {
-                detail: format!(
-                    "too many failed logins; try again in {THROTTLE_WINDOW_MINUTES} minutes"
+                detail: msg!(
+                    "login.throttled",
+                    "too many failed logins; try again in {} minutes",
+                    "ログインの失敗が続いたため制限しています。{} 分後にお試しください",
+                    THROTTLE_WINDOW_MINUTES
                 ),
                 retry_after_secs: (THROTTLE_WINDOW_MINUTES * 60) as u64,
             });

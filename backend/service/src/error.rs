@@ -50,10 +50,7 @@ pub enum AppError {
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{detail}")]
-    TooManyRequests {
-        detail: String,
-        retry_after_secs: u64,
-    },
+    TooManyRequests { detail: Msg, retry_after_secs: u64 },
     #[error("{0}")]
     ServiceUnavailable(String),
     #[error(transparent)]

@@ -18,6 +18,7 @@ use super::payout_runs::{self, PayoutRunView};
 use super::simulations::{self, Prepared};
 use crate::error::{AppError, AppResult, FieldError};
 use seika_core::access::Actor;
+pub use seika_db::jobs::QueueLimits;
 use seika_db::jobs::{self as queue, JobRow, NewJob, Outcome};
 use seika_db::{self as db, Db, DbConn, users};
 use seika_engine::simulate::{SimulationInput, SimulationResult};
@@ -233,17 +234,54 @@ fn problem_of(e: &AppError) -> JobProblem {
     }
 }
 
-/// Queues a job, or returns the one queued earlier under the same idempotency key (409 when that
-/// one was for a different request). The boolean says whether it is new.
+/// What a submission asks to queue.
+struct Work<'a> {
+    kind: JobKind,
+    project_id: i64,
+    input: &'a str,
+    progress_total: i64,
+}
+
+/// How long a person whose work is refused is asked to wait before asking again.
+const RETRY_AFTER_SECS: u64 = 30;
+
+/// The refusal of work beyond a person's or an organization's share of the queue (429).
+fn queue_full(full: queue::QueueFull, limits: QueueLimits) -> AppError {
+    let detail = match full {
+        queue::QueueFull::User => msg!(
+            "job.user_queue_full",
+            "you have {} jobs waiting or running; ask again when one has finished",
+            "待機中・実行中のジョブが {} 件あります。一件終わってから依頼してください",
+            limits.per_user
+        ),
+        queue::QueueFull::Organization => msg!(
+            "job.organization_queue_full",
+            "your organization has {} jobs waiting or running; ask again when one has finished",
+            "所属組織の待機中・実行中のジョブが {} 件あります。一件終わってから依頼してください",
+            limits.per_organization
+        ),
+    };
+    AppError::TooManyRequests {
+        detail,
+        retry_after_secs: RETRY_AFTER_SECS,
+    }
+}
+
+/// Queues a job within `limits`, or returns the one queued earlier under the same idempotency
+/// key (409 when that one was for a different request). The boolean says whether it is new.
 fn enqueue(
     conn: &mut DbConn,
     actor: &Actor,
-    kind: JobKind,
-    project_id: i64,
-    input: &str,
-    progress_total: i64,
+    limits: QueueLimits,
+    work: Work<'_>,
     key: Option<&str>,
 ) -> AppResult<(JobView, bool)> {
+    let Work {
+        kind,
+        project_id,
+        input,
+        progress_total,
+    } = work;
     let existing = |conn: &mut DbConn, key: &str| -> AppResult<Option<(JobView, bool)>> {
         match queue::find_by_key(conn, actor.user_id, kind.as_str(), key)? {
             Some(row) if row.project_id == project_id && row.input == input => {
@@ -270,8 +308,9 @@ fn enqueue(
         input,
         progress_total,
     };
-    match queue::insert(conn, &new) {
-        Ok(row) => Ok((view(row)?, true)),
+    match queue::insert_within(conn, &new, limits) {
+        Ok(Ok(row)) => Ok((view(row)?, true)),
+        Ok(Err(full)) => Err(queue_full(full, limits)),
         // Two requests with one key at once: the other one queued it.
         Err(e) if db::is_unique_violation(&e) => match key {
             Some(key) => existing(conn, key)?.ok_or_else(|| AppError::Internal(e.into())),
@@ -287,20 +326,19 @@ pub fn submit_simulation(
     actor: &Actor,
     project_id: i64,
     input: &SimulationInput,
+    limits: QueueLimits,
     key: Option<&str>,
 ) -> AppResult<(JobView, bool)> {
     let prepared = simulations::prepare(conn, actor, project_id)?;
     simulations::check(&prepared, input)?;
     let text = serde_json::to_string(input).map_err(|e| AppError::Internal(e.into()))?;
-    enqueue(
-        conn,
-        actor,
-        JobKind::Simulation,
+    let work = Work {
+        kind: JobKind::Simulation,
         project_id,
-        &text,
-        i64::from(input.runs),
-        key,
-    )
+        input: &text,
+        progress_total: i64::from(input.runs),
+    };
+    enqueue(conn, actor, limits, work, key)
 }
 
 /// Queues a payout run (checked now: the caller may run one on the project).
@@ -308,11 +346,18 @@ pub fn submit_payout_run(
     conn: &mut DbConn,
     actor: &Actor,
     project_id: i64,
+    limits: QueueLimits,
     key: Option<&str>,
 ) -> AppResult<(JobView, bool)> {
     payout_runs::may_run(conn, actor, project_id)?;
+    let work = Work {
+        kind: JobKind::PayoutRun,
+        project_id,
+        input: "{}",
+        progress_total: 1,
+    };
     if key.is_some() {
-        return enqueue(conn, actor, JobKind::PayoutRun, project_id, "{}", 1, key);
+        return enqueue(conn, actor, limits, work, key);
     }
     // Asked again while this person's run of the project still waits: the waiting run reads the
     // data when it starts, so it answers both. The database holds one waiting run per person and
@@ -330,8 +375,9 @@ pub fn submit_payout_run(
             input: "{}",
             progress_total: 1,
         };
-        match queue::insert(conn, &new) {
-            Ok(row) => return Ok((view(row)?, true)),
+        match queue::insert_within(conn, &new, limits) {
+            Ok(Ok(row)) => return Ok((view(row)?, true)),
+            Ok(Err(full)) => return Err(queue_full(full, limits)),
             Err(e) if db::is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -357,6 +403,7 @@ pub fn submit_import(
     project_id: i64,
     params: &crate::batches::ImportParams,
     file: &[u8],
+    limits: QueueLimits,
     key: Option<&str>,
 ) -> AppResult<(JobView, bool)> {
     use base64::Engine as _;
@@ -366,15 +413,13 @@ pub fn submit_import(
         file_base64: base64::engine::general_purpose::STANDARD.encode(file),
     })
     .map_err(|e| AppError::Internal(e.into()))?;
-    enqueue(
-        conn,
-        actor,
-        JobKind::ParticipantImport,
+    let work = Work {
+        kind: JobKind::ParticipantImport,
         project_id,
-        &input,
-        1,
-        key,
-    )
+        input: &input,
+        progress_total: 1,
+    };
+    enqueue(conn, actor, limits, work, key)
 }
 
 /// A job, for the person who asked for it (anyone else: 404).

@@ -35,6 +35,7 @@ pub async fn import(
     super::extract::expect_table(content_type, &body)?;
     if body.len() > state.config.import_job_bytes {
         // A large file is stored by a job worker, so that imports at once stay bounded.
+        let limits = state.config.job_limits;
         let queued = auth
             .run(&state.db, move |conn, actor| {
                 seika_service::jobs::submit_import(
@@ -43,6 +44,7 @@ pub async fn import(
                     project_id,
                     &params,
                     &body,
+                    limits,
                     key.as_deref(),
                 )
             })

@@ -169,7 +169,9 @@ impl IntoResponse for ApiError {
                 tracing::warn!(%cause, "service unavailable");
                 "The database is unavailable; try again shortly.".to_owned()
             }
-            AppError::Conflict(reason) => reason.text(lang).to_owned(),
+            AppError::Conflict(reason) | AppError::TooManyRequests { detail: reason, .. } => {
+                reason.text(lang).to_owned()
+            }
             other => other.to_string(),
         };
         let errors = match error {

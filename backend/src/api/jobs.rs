@@ -21,9 +21,10 @@ pub async fn submit_simulation(
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(input): ApiJson<SimulationInput>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<JobView>)> {
+    let limits = state.config.job_limits;
     let queued = auth
         .run(&state.db, move |conn, actor| {
-            jobs::submit_simulation(conn, actor, project_id, &input, key.as_deref())
+            jobs::submit_simulation(conn, actor, project_id, &input, limits, key.as_deref())
         })
         .await?;
     Ok(super::queued::accepted(&state, queued))
@@ -37,9 +38,10 @@ pub async fn submit_payout_run(
     IdempotencyKey(key): IdempotencyKey,
     _: NoBody,
 ) -> AppResult<(StatusCode, HeaderMap, Json<JobView>)> {
+    let limits = state.config.job_limits;
     let queued = auth
         .run(&state.db, move |conn, actor| {
-            jobs::submit_payout_run(conn, actor, project_id, key.as_deref())
+            jobs::submit_payout_run(conn, actor, project_id, limits, key.as_deref())
         })
         .await?;
     Ok(super::queued::accepted(&state, queued))

@@ -65,6 +65,8 @@ pub struct HttpConfig {
     pub sheet_limits: seika_formats::sheet::SheetLimits,
     /// Time a request body may go without sending anything before its request ends (400).
     pub body_read_timeout: Duration,
+    /// Unfinished jobs one person and one organization may have (more: 429).
+    pub job_limits: seika_service::jobs::QueueLimits,
 }
 
 impl Default for HttpConfig {
@@ -79,6 +81,7 @@ impl Default for HttpConfig {
             trusted_proxies: Vec::new(),
             sheet_limits: seika_formats::sheet::SheetLimits::default(),
             body_read_timeout: Duration::from_secs(30),
+            job_limits: seika_service::jobs::QueueLimits::default(),
         }
     }
 }
