@@ -57,11 +57,18 @@ pub fn backup(url: &DatabaseUrl, to: &std::path::Path) -> anyhow::Result<()> {
             let mut conn = url.connect()?;
             seika_db::vacuum_into(&mut conn, &target).context("VACUUM INTO")?;
         }
-        DatabaseUrl::Postgres(pg) => {
-            let status = std::process::Command::new("pg_dump")
-                .args(["--format=custom", "--no-owner", "--file"])
+        DatabaseUrl::Postgres(_) => {
+            // The password goes through the environment, never the command line (which any
+            // user of the machine can read in the process list).
+            let (without_password, password) = url.split_password();
+            let mut dump = std::process::Command::new("pg_dump");
+            dump.args(["--format=custom", "--no-owner", "--file"])
                 .arg(to)
-                .arg(pg)
+                .arg(format!("--dbname={without_password}"));
+            if let Some(password) = password {
+                dump.env("PGPASSWORD", password);
+            }
+            let status = dump
                 .status()
                 .context("cannot run pg_dump (install the PostgreSQL client tools)")?;
             anyhow::ensure!(status.success(), "pg_dump failed: {status}");

@@ -295,3 +295,56 @@ async fn slow_clients_are_cut_off_and_connections_are_bounded(app: TestApp) {
     );
 }
 db_test!(slow_clients_are_cut_off_and_connections_are_bounded);
+
+/// `seika backup` on PostgreSQL gives `pg_dump` the password through the environment, never on
+/// its command line (which every user of the machine can read in the process list). A stand-in
+/// `pg_dump` first on the PATH records what it was given.
+#[cfg(unix)]
+fn backup_keeps_the_password_out_of_the_process_list() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("seen");
+    let fake = dir.path().join("pg_dump");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho \"args: $*\" > {seen}\necho \"password: $PGPASSWORD\" >> {seen}\n",
+            seen = seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let out = crate::binary::seika()
+        .env("PATH", path)
+        .env(
+            "DATABASE_URL",
+            "postgres://seika:s%40cret-pw@db.example:5432/seika",
+        )
+        .args(["backup", "--to"])
+        .arg(dir.path().join("backup.dump"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = std::fs::read_to_string(seen).unwrap();
+    assert!(!seen.lines().next().unwrap().contains("cret-pw"), "{seen}");
+    assert!(
+        seen.contains("args: --format=custom --no-owner --file"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("--dbname=postgres://seika@db.example:5432/seika"),
+        "{seen}"
+    );
+    assert!(seen.contains("password: s@cret-pw"), "{seen}");
+}
+#[cfg(unix)]
+crate::util::test!(backup_keeps_the_password_out_of_the_process_list);

@@ -151,6 +151,29 @@ impl DatabaseUrl {
         }
     }
 
+    /// A PostgreSQL URL without its password, and the password (percent-decoded), for tools
+    /// that would otherwise show it in the process list (`pg_dump`: pass it as `PGPASSWORD`).
+    /// SQLite: the path and no password.
+    pub fn split_password(&self) -> (String, Option<String>) {
+        let DatabaseUrl::Postgres(url) = self else {
+            return (self.redacted(), None);
+        };
+        match (url.find("://"), url.rfind('@')) {
+            (Some(start), Some(at)) if url[start + 3..at].contains(':') => {
+                let userinfo = &url[start + 3..at];
+                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                let password = percent_encoding::percent_decode_str(password)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                (
+                    format!("{}{user}{}", &url[..start + 3], &url[at..]),
+                    Some(password),
+                )
+            }
+            _ => (url.clone(), None),
+        }
+    }
+
     /// Opens one connection, with the per-connection settings each backend needs.
     pub fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match self {
