@@ -348,3 +348,39 @@ fn backup_keeps_the_password_out_of_the_process_list() {
 }
 #[cfg(unix)]
 crate::util::test!(backup_keeps_the_password_out_of_the_process_list);
+
+/// A file over an endpoint's size limit is a 413 problem+json on every upload endpoint, never
+/// a plain-text answer.
+async fn oversized_uploads_are_problems(app: TestApp) {
+    let results = hachioji_with_evaluator(&app).await;
+    let evaluator = app.login(ENTERER).await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let config = seika::api::HttpConfig::default();
+    let csv = |size: usize| {
+        let mut body = b"metric,tranche,value\n".to_vec();
+        body.resize(size + 1, b'a');
+        body
+    };
+    for (uri, token, limit) in [
+        (
+            format!("/api/v1/projects/{results}/outcome-results/import"),
+            &evaluator,
+            config.max_import_bytes,
+        ),
+        (
+            format!("/api/v1/projects/{results}/outcome-batches?name=b.csv"),
+            &evaluator,
+            config.max_import_bytes,
+        ),
+        (
+            "/api/v1/contract-workbooks/import".to_owned(),
+            &staff,
+            config.max_body_bytes,
+        ),
+    ] {
+        let res = upload(&app, &uri, token, "text/csv", csv(limit)).await;
+        let problem = res.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(problem["type"], "/problems/payload-too-large", "{uri}");
+    }
+}
+db_test!(oversized_uploads_are_problems);

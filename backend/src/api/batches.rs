@@ -3,7 +3,6 @@
 
 use super::extract::NoBody;
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 
@@ -25,7 +24,7 @@ pub async fn import(
     ApiQuery(params): ApiQuery<ImportParams>,
     IdempotencyKey(key): IdempotencyKey,
     headers: HeaderMap,
-    body: Bytes,
+    super::extract::ApiBytes(body): super::extract::ApiBytes,
 ) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
     let content_type = headers
@@ -139,7 +138,7 @@ pub async fn verify(
     State(state): State<AppState>,
     auth: AuthUser,
     ApiPath(ids): ApiPath<(i64, i64)>,
-    body: Bytes,
+    super::extract::ApiBytes(body): super::extract::ApiBytes,
 ) -> AppResult<Json<BatchView>> {
     let input: ReviewInput = if body.iter().all(u8::is_ascii_whitespace) {
         ReviewInput::default()

@@ -3,7 +3,6 @@
 //! CPU-bound: it runs on the blocking pool with the session check, never on an async worker.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
@@ -51,7 +50,7 @@ pub async fn import_workbook(
     State(state): State<AppState>,
     auth: AuthUser,
     headers: HeaderMap,
-    body: Bytes,
+    super::extract::ApiBytes(body): super::extract::ApiBytes,
 ) -> AppResult<Json<ImportedTerms>> {
     let content_type = headers
         .get(header::CONTENT_TYPE)

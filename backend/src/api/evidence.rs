@@ -2,7 +2,6 @@
 //! [`seika_service::evidence`].
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -27,7 +26,7 @@ async fn attach(
     (project_id, record_id): (i64, i64),
     collection: Collection,
     name: String,
-    body: Bytes,
+    body: axum::body::Bytes,
 ) -> AppResult<(StatusCode, Json<EvidenceView>)> {
     let view = auth
         .run(&state.db, move |conn, actor| {
@@ -42,7 +41,7 @@ pub async fn attach_to_result(
     auth: AuthUser,
     ApiPath(ids): ApiPath<(i64, i64)>,
     ApiQuery(file): ApiQuery<FileName>,
-    body: Bytes,
+    super::extract::ApiBytes(body): super::extract::ApiBytes,
 ) -> AppResult<(StatusCode, Json<EvidenceView>)> {
     attach(state, auth, ids, Collection::Results, file.name, body).await
 }
@@ -52,7 +51,7 @@ pub async fn attach_to_batch(
     auth: AuthUser,
     ApiPath(ids): ApiPath<(i64, i64)>,
     ApiQuery(file): ApiQuery<FileName>,
-    body: Bytes,
+    super::extract::ApiBytes(body): super::extract::ApiBytes,
 ) -> AppResult<(StatusCode, Json<EvidenceView>)> {
     attach(state, auth, ids, Collection::Batches, file.name, body).await
 }

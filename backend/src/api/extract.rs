@@ -43,6 +43,18 @@ where
     }
 }
 
+/// A raw body (a file upload): over the endpoint's limit a 413 problem, a body that stopped
+/// arriving a 400 problem; never axum's plain-text rejection.
+pub struct ApiBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Ok(ApiBytes(body_of(req, state).await?))
+    }
+}
+
 /// The request's whole body, within the endpoint's limit.
 async fn body_of<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
     Bytes::from_request(req, state).await.map_err(|rejection| {

@@ -3,7 +3,6 @@
 
 use super::extract::NoBody;
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -120,7 +119,7 @@ pub async fn import(
     ApiQuery(params): ApiQuery<ResultsImportParams>,
     IdempotencyKey(key): IdempotencyKey,
     headers: HeaderMap,
-    body: Bytes,
+    super::extract::ApiBytes(body): super::extract::ApiBytes,
 ) -> AppResult<(StatusCode, Json<ResultsImportReport>)> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
