@@ -261,3 +261,62 @@ async fn disabled_and_deleted_users_lose_access(app: TestApp) {
         .assert_problem(StatusCode::UNAUTHORIZED);
 }
 db_test!(disabled_and_deleted_users_lose_access);
+
+/// Sends `PATCH /users/{id}` with the user's current ETag.
+async fn patch_user(app: &TestApp, admin: &str, id: i64, body: &str) -> crate::util::TestResponse {
+    let path = format!("/api/v1/users/{id}");
+    let etag = app
+        .get(&path, Some(admin))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let req = axum::http::Request::builder()
+        .method(Method::PATCH)
+        .uri(&path)
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "application/json")
+        .header("if-match", etag)
+        .body(axum::body::Body::from(body.to_owned()))
+        .unwrap();
+    app.send(req).await
+}
+
+/// A token of a disabled user stays dead when the user is enabled again (a new sign-in is
+/// needed), and the platform's last administrator cannot disable itself.
+async fn re_enabling_revives_no_token_and_the_last_admin_stays(app: TestApp) {
+    let admin = app.login(ADMIN).await;
+    let city = app.login(CITY).await;
+    let user = city_user(&app).await;
+    patch_user(&app, &admin, user.id, r#"{"disabled": true}"#)
+        .await
+        .assert_status(StatusCode::OK);
+    patch_user(&app, &admin, user.id, r#"{"disabled": false}"#)
+        .await
+        .assert_status(StatusCode::OK);
+    app.get("/api/v1/auth/me", Some(&city))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    let again = app.login(CITY).await;
+    app.get("/api/v1/auth/me", Some(&again))
+        .await
+        .assert_status(StatusCode::OK);
+
+    let me = app.get("/api/v1/auth/me", Some(&admin)).await.json();
+    let admin_id = me["id"].as_i64().unwrap();
+    // (A platform operator's users can hold no other role, so disabling is the one way out.)
+    let problem = patch_user(&app, &admin, admin_id, r#"{"disabled": true}"#)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("last administrator"),
+        "{problem}"
+    );
+    app.get("/api/v1/auth/me", Some(&admin))
+        .await
+        .assert_status(StatusCode::OK);
+}
+db_test!(re_enabling_revives_no_token_and_the_last_admin_stays);

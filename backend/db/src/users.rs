@@ -98,6 +98,9 @@ pub fn update_checked(
         users::display_name.eq(display_name),
         users::role.eq(Coded(role)),
         users::disabled.eq(disabled),
+        // Disabling ends every token issued so far for good: enabled again, the user signs in
+        // anew.
+        users::token_generation.eq(users::token_generation + i32::from(disabled)),
         users::lock_version.eq(users::lock_version + 1),
         users::updated_at.eq(now()),
     ))
@@ -106,6 +109,16 @@ pub fn update_checked(
         return Ok(None);
     }
     find(conn, id)
+}
+
+/// Enabled platform administrators other than `except`.
+pub fn other_active_admins(conn: &mut DbConn, except: i64) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Coded(Role::PlatformAdmin)))
+        .filter(users::disabled.eq(false))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
 }
 
 pub fn list(

@@ -246,6 +246,17 @@ pub fn update(
             None => before_row.display_name.clone(),
         };
         let disabled = input.disabled.unwrap_or(before_row.disabled);
+        // The platform keeps an administrator. Audited writes follow each other (the chain's
+        // lock), so two administrators disabling each other at once cannot both pass this.
+        let was_admin = before_row.role == Role::PlatformAdmin && !before_row.disabled;
+        let stays_admin = role == Role::PlatformAdmin && !disabled;
+        if was_admin && !stays_admin && users::other_active_admins(conn, id)? == 0 {
+            return Err(AppError::Conflict(msg!(
+                "user.last_admin",
+                "the platform's last administrator stays one: make another user an administrator first",
+                "最後のプラットフォーム管理者はそのままです。先に別の利用者を管理者にしてください"
+            )));
+        }
         let before = user_view(conn, before_row)?;
         let after_row = users::update_checked(conn, id, expected, &name, role, disabled)?
             .ok_or_else(|| {
