@@ -116,7 +116,7 @@ async fn first_admin_from_the_command_line(app: TestApp) {
             "--role",
             "platform_admin",
         ])
-        .env("SEIKA_NEW_USER_PASSWORD", "root-password-123")
+        .env("SEIKA_NEW_USER_PASSWORD", "platform-secret-2026")
         .output()
         .unwrap();
     assert!(
@@ -128,7 +128,7 @@ async fn first_admin_from_the_command_line(app: TestApp) {
         .post(
             "/api/v1/auth/login",
             None,
-            &json!({"email": "root@example.org", "password": "root-password-123"}),
+            &json!({"email": "root@example.org", "password": "platform-secret-2026"}),
         )
         .await;
     res.assert_status(StatusCode::OK);

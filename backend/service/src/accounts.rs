@@ -98,9 +98,9 @@ pub fn password_change_target(
     user_id: i64,
     new_password: &str,
 ) -> AppResult<String> {
-    password::check_strength(new_password)
-        .map_err(|expected| AppError::validation("new_password", expected))?;
     let user = users::find(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+    password::check_strength(new_password, &user.email)
+        .map_err(|expected| AppError::validation("new_password", expected))?;
     Ok(user.password_hash)
 }
 

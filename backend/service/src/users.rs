@@ -78,7 +78,7 @@ pub fn create_user(
             ),
         ));
     }
-    if let Err(expected) = password::check_strength(&input.password) {
+    if let Err(expected) = password::check_strength(&input.password, &input.email) {
         errors.push(FieldError::new("password", expected));
     }
     let organization = organizations::find(conn, input.organization_id)?;
