@@ -411,6 +411,10 @@ async fn every_endpoint_is_documented_with_its_bodies_and_errors() {
         if e.auth {
             assert!(responses.contains_key("401"), "{} {}", e.method, e.path);
         }
+        if responses.contains_key("202") {
+            // Whatever can be queued can find the person's or organization's share full.
+            assert!(responses.contains_key("429"), "{} {}", e.method, e.path);
+        }
         if e.body.is_some() {
             assert!(
                 op["requestBody"].is_object(),

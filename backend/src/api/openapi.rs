@@ -235,6 +235,10 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
         }
         let mut errors = e.errors.clone();
         errors.extend([500, 503]);
+        if e.success == 202 || e.queued.is_some() {
+            // Work queued as a job counts against the person's and the organization's share.
+            errors.push(429);
+        }
         errors.sort_unstable();
         errors.dedup();
         for status in errors {
