@@ -54,7 +54,7 @@ async fn wrong_credentials_are_401_without_telling_which(app: TestApp) {
 db_test!(wrong_credentials_are_401_without_telling_which);
 
 async fn repeated_failures_are_throttled_per_account(app: TestApp) {
-    for _ in 0..seika::api::auth::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..seika::api::auth::MAX_FAILURES_PER_ACCOUNT_AND_CLIENT {
         app.post(
             "/api/v1/auth/login",
             None,
@@ -77,6 +77,108 @@ async fn repeated_failures_are_throttled_per_account(app: TestApp) {
     app.login(ADMIN).await;
 }
 db_test!(repeated_failures_are_throttled_per_account);
+
+/// A login as if from `address` (the peer the server sees).
+fn login_from(address: &str, email: &str, password: &str) -> axum::http::Request<axum::body::Body> {
+    let peer: std::net::SocketAddr = format!("{address}:40000").parse().unwrap();
+    let mut request = axum::http::Request::post("/api/v1/auth/login")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"email": email, "password": password}).to_string(),
+        ))
+        .unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
+async fn a_guesser_elsewhere_does_not_lock_the_owner_out(app: TestApp) {
+    let guesser = "198.51.100.7";
+    for _ in 0..seika::api::auth::MAX_FAILURES_PER_ACCOUNT_AND_CLIENT {
+        app.send(login_from(guesser, CITY, "guess-guess"))
+            .await
+            .assert_problem(StatusCode::UNAUTHORIZED);
+    }
+    // The guesser's address is stopped, even with the right password ...
+    app.send(login_from(guesser, CITY, seika::demo::DEMO_PASSWORD))
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS);
+    // ... the owner, elsewhere, is not.
+    app.send(login_from("203.0.113.9", CITY, seika::demo::DEMO_PASSWORD))
+        .await
+        .assert_status(StatusCode::OK);
+    // Signing in forgave nothing of the guesser's.
+    app.send(login_from(guesser, CITY, seika::demo::DEMO_PASSWORD))
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS);
+}
+db_test!(a_guesser_elsewhere_does_not_lock_the_owner_out);
+
+async fn a_burst_from_one_address_stops_at_its_limit(app: TestApp) {
+    use seika::api::auth::{MAX_FAILURES_PER_CLIENT, MAX_IN_FLIGHT_PER_CLIENT};
+    const BURST: usize = 120;
+    let bound = (MAX_IN_FLIGHT_PER_CLIENT + MAX_FAILURES_PER_CLIENT) as usize;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..BURST {
+        let router = app.router.clone();
+        let request = login_from("198.51.100.8", &format!("guess{i}@kobe-city.example"), "x");
+        tasks.spawn(async move {
+            tower::ServiceExt::oneshot(router, request)
+                .await
+                .unwrap()
+                .status()
+        });
+    }
+    let statuses = tasks.join_all().await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + refused, BURST, "{statuses:?}");
+    assert!(
+        (MAX_FAILURES_PER_CLIENT as usize..=bound).contains(&checked),
+        "{checked} of {BURST} guesses checked, bound {bound}"
+    );
+    // The address is held now, even with a right password ...
+    app.send(login_from("198.51.100.8", CITY, seika::demo::DEMO_PASSWORD))
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS);
+    // ... another address is not.
+    app.send(login_from("203.0.113.9", CITY, seika::demo::DEMO_PASSWORD))
+        .await
+        .assert_status(StatusCode::OK);
+}
+db_test!(a_burst_from_one_address_stops_at_its_limit);
+
+async fn a_spread_out_guess_spares_the_places_the_owner_signs_in_from(app: TestApp) {
+    let home = "203.0.113.9";
+    app.send(login_from(home, CITY, seika::demo::DEMO_PASSWORD))
+        .await
+        .assert_status(StatusCode::OK);
+    for i in 0..seika::api::auth::MAX_FAILURES_PER_ACCOUNT {
+        app.send(login_from(
+            &format!("198.51.100.{}", 10 + i),
+            CITY,
+            "guess-guess",
+        ))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    }
+    // A new address is refused while the account is under attack, even with the password ...
+    app.send(login_from("192.0.2.50", CITY, seika::demo::DEMO_PASSWORD))
+        .await
+        .assert_problem(StatusCode::TOO_MANY_REQUESTS);
+    // ... the owner's usual address is not.
+    app.send(login_from(home, CITY, seika::demo::DEMO_PASSWORD))
+        .await
+        .assert_status(StatusCode::OK);
+}
+db_test!(a_spread_out_guess_spares_the_places_the_owner_signs_in_from);
 
 /// A token for the demo city user, made outside the server with chosen times, key and algorithm.
 async fn city_user(app: &TestApp) -> seika_db::users::UserRow {

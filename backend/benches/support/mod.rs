@@ -21,6 +21,7 @@ pub fn start(database_url: &str, dir: &std::path::Path) -> (Server, String) {
         .env("DATABASE_URL", database_url)
         .env("SEIKA_JWT_SECRET", "bench-signing-secret-0123456789abcdef")
         .env("SEIKA_LOG", "warn")
+        .env("SEIKA_TRUSTED_PROXIES", "127.0.0.1/32")
         .stdout(Stdio::piped())
         .spawn()
         .expect("start seika");

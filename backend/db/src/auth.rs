@@ -49,9 +49,20 @@ pub fn is_revoked(conn: &mut DbConn, jti: &str) -> QueryResult<bool> {
 /// (PostgreSQL: a transaction advisory lock on the e-mail; SQLite's write transaction already
 /// serialises), so counting an account's failures and reserving an attempt are one step.
 pub fn lock_account(conn: &mut DbConn, email: &str) -> QueryResult<()> {
+    advisory_lock(conn, "seika-login:", email)
+}
+
+/// Serialises login attempts from one client address the same way (taken after
+/// [`lock_account`], always in that order): a burst from one address is counted one by one.
+pub fn lock_client(conn: &mut DbConn, client: &str) -> QueryResult<()> {
+    advisory_lock(conn, "seika-login-client:", client)
+}
+
+fn advisory_lock(conn: &mut DbConn, namespace: &str, key: &str) -> QueryResult<()> {
     if let DbConn::Postgres(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('seika-login:' || $1))::text")
-            .bind::<diesel::sql_types::Text, _>(email)
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1 || $2))::text")
+            .bind::<diesel::sql_types::Text, _>(namespace)
+            .bind::<diesel::sql_types::Text, _>(key)
             .execute(pg)?;
     }
     Ok(())
@@ -84,35 +95,98 @@ pub fn settle(conn: &mut DbConn, attempt_id: i64, succeeded: bool) -> QueryResul
     Ok(())
 }
 
-/// Failed attempts since `since` for this e-mail (those still being checked included) and for
-/// this client address (finished ones only: people logging in at once behind one proxy are not
-/// each other's failures).
+/// Attempts since a moment that count against a login: failures, and attempts still being
+/// checked (an attempt counts as a failure from its reservation until it is settled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentFailures {
+    /// At this account from this client address, those being checked included.
+    pub account_from_client: i64,
+    /// From this client address at any account, settled as failures.
+    pub client: i64,
+    /// From this client address at any account, still being checked.
+    pub client_in_flight: i64,
+    /// At this account from anywhere, those being checked included.
+    pub account: i64,
+}
+
+/// Counts [`RecentFailures`]; call under [`lock_account`] and [`lock_client`] so the counts and
+/// the reservation that follows are one step.
 pub fn recent_failures(
     conn: &mut DbConn,
     email: &str,
     client: &str,
     since: NaiveDateTime,
-) -> QueryResult<(i64, i64)> {
+) -> QueryResult<RecentFailures> {
     let failed = login_attempts::table
         .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::at.ge(since));
-    let by_email = failed
+    let account_from_client = failed
         .filter(login_attempts::email.eq(email))
-        .count()
-        .get_result(conn)?;
-    let by_client = failed
-        .filter(login_attempts::settled.eq(true))
         .filter(login_attempts::client.eq(client))
         .count()
         .get_result(conn)?;
-    Ok((by_email, by_client))
+    let from_client = failed.filter(login_attempts::client.eq(client));
+    let client_settled = from_client
+        .filter(login_attempts::settled.eq(true))
+        .count()
+        .get_result(conn)?;
+    let client_in_flight = from_client
+        .filter(login_attempts::settled.eq(false))
+        .count()
+        .get_result(conn)?;
+    let account = failed
+        .filter(login_attempts::email.eq(email))
+        .count()
+        .get_result(conn)?;
+    Ok(RecentFailures {
+        account_from_client,
+        client: client_settled,
+        client_in_flight,
+        account,
+    })
 }
 
-/// After a successful login the account's earlier failures no longer count.
-pub fn clear_failures(conn: &mut DbConn, email: &str, before_id: i64) -> QueryResult<()> {
+/// Whether the account signed in successfully from this client address since a moment.
+pub fn known_client(
+    conn: &mut DbConn,
+    email: &str,
+    client: &str,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        login_attempts::table
+            .filter(login_attempts::email.eq(email))
+            .filter(login_attempts::client.eq(client))
+            .filter(login_attempts::succeeded.eq(true))
+            .filter(login_attempts::at.ge(since)),
+    ))
+    .get_result(conn)
+}
+
+/// Successful sign-ins older than a moment no longer make a client known: they are deleted.
+pub fn forget_sign_ins(conn: &mut DbConn, email: &str, before: NaiveDateTime) -> QueryResult<()> {
     diesel::delete(
         login_attempts::table
             .filter(login_attempts::email.eq(email))
+            .filter(login_attempts::succeeded.eq(true))
+            .filter(login_attempts::at.lt(before)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// After a successful login the account's earlier failures from that client address no longer
+/// count (a guesser's elsewhere still do).
+pub fn clear_failures(
+    conn: &mut DbConn,
+    email: &str,
+    client: &str,
+    before_id: i64,
+) -> QueryResult<()> {
+    diesel::delete(
+        login_attempts::table
+            .filter(login_attempts::email.eq(email))
+            .filter(login_attempts::client.eq(client))
             .filter(login_attempts::succeeded.eq(false))
             .filter(login_attempts::id.lt(before_id)),
     )

@@ -12,17 +12,29 @@ use seika_core::password;
 use seika_core::user::normalize_email;
 use seika_db::{self as db, DbConn, audit, users};
 
-/// Failed logins per account, and per client address, within [`THROTTLE_WINDOW_MINUTES`] before
-/// further attempts are refused with 429.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failed logins within [`THROTTLE_WINDOW_MINUTES`] before further attempts are refused with
+/// 429: at one account from one client address (those being checked included); from one address
+/// at any account (settled failures); at one account from anywhere (those being checked
+/// included), which refuses only addresses the account has not signed in from within
+/// [`KNOWN_CLIENT_DAYS`]. A guesser is slowed to a few tries per window per address; the owner
+/// is not locked out of the places it signs in from.
+pub const MAX_FAILURES_PER_ACCOUNT_AND_CLIENT: i64 = 5;
 pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 20;
+/// Logins from one address being checked at once: a burst of guesses from one address is
+/// bounded (at most this many plus [`MAX_FAILURES_PER_CLIENT`] are ever checked in a window),
+/// while the people behind one proxy signing in together are not refused.
+pub const MAX_IN_FLIGHT_PER_CLIENT: i64 = 32;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+pub const KNOWN_CLIENT_DAYS: i64 = 90;
 
 /// A login attempt counted and not yet settled.
 #[derive(Debug)]
 pub struct LoginAttempt {
     pub attempt_id: i64,
     pub email: String,
+    /// The client address it came from.
+    pub client: String,
     /// The account, if the e-mail names one.
     pub user: Option<users::UserRow>,
 }
@@ -32,31 +44,52 @@ pub fn login_email(raw: &str) -> AppResult<String> {
     normalize_email(raw).map_err(|expected| AppError::validation("email", expected))
 }
 
-/// Step 1: counts recent failures and reserves this attempt in one transaction per account, so
-/// parallel guesses stop at the limit (429 beyond it).
+/// Step 1: counts recent failures and reserves this attempt in one transaction per account and
+/// client address, so parallel guesses stop at the limits (429 beyond them).
 pub fn begin_login(conn: &mut DbConn, email: &str, client: &str) -> AppResult<LoginAttempt> {
     db::write_transaction(conn, |conn| {
         db::auth::lock_account(conn, email)?;
-        let since = db::now() - ChronoDuration::minutes(THROTTLE_WINDOW_MINUTES);
-        let (by_email, by_client) = db::auth::recent_failures(conn, email, client, since)?;
-        if by_email >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
-            return Err(AppError::TooManyRequests {
-                detail: msg!(
-                    "login.throttled",
-                    "too many failed logins; try again in {} minutes",
-                    "ログインの失敗が続いたため制限しています。{} 分後にお試しください",
-                    THROTTLE_WINDOW_MINUTES
-                ),
-                retry_after_secs: (THROTTLE_WINDOW_MINUTES * 60) as u64,
-            });
+        db::auth::lock_client(conn, client)?;
+        if is_throttled(conn, email, client)? {
+            return Err(throttled());
         }
         let attempt_id = db::auth::reserve_attempt(conn, email, client)?;
         Ok(LoginAttempt {
             attempt_id,
             email: email.to_owned(),
+            client: client.to_owned(),
             user: users::find_by_email(conn, email)?,
         })
     })
+}
+
+fn is_throttled(conn: &mut DbConn, email: &str, client: &str) -> AppResult<bool> {
+    let now = db::now();
+    let since = now - ChronoDuration::minutes(THROTTLE_WINDOW_MINUTES);
+    let failures = db::auth::recent_failures(conn, email, client, since)?;
+    if failures.account_from_client >= MAX_FAILURES_PER_ACCOUNT_AND_CLIENT
+        || failures.client >= MAX_FAILURES_PER_CLIENT
+        || failures.client_in_flight >= MAX_IN_FLIGHT_PER_CLIENT
+    {
+        return Ok(true);
+    }
+    if failures.account < MAX_FAILURES_PER_ACCOUNT {
+        return Ok(false);
+    }
+    let known_since = now - ChronoDuration::days(KNOWN_CLIENT_DAYS);
+    Ok(!db::auth::known_client(conn, email, client, known_since)?)
+}
+
+fn throttled() -> AppError {
+    AppError::TooManyRequests {
+        detail: msg!(
+            "login.throttled",
+            "too many failed logins; try again in {} minutes",
+            "ログインの失敗が続いたため制限しています。{} 分後にお試しください",
+            THROTTLE_WINDOW_MINUTES
+        ),
+        retry_after_secs: (THROTTLE_WINDOW_MINUTES * 60) as u64,
+    }
 }
 
 /// Step 3: settles the attempt. A wrong password (or a disabled or unknown account) counts as a
@@ -69,7 +102,9 @@ pub fn finish_login(
     match attempt.user {
         Some(user) if password_ok && !user.disabled => {
             db::auth::settle(conn, attempt.attempt_id, true)?;
-            db::auth::clear_failures(conn, &attempt.email, attempt.attempt_id)?;
+            db::auth::clear_failures(conn, &attempt.email, &attempt.client, attempt.attempt_id)?;
+            let forget_before = db::now() - ChronoDuration::days(KNOWN_CLIENT_DAYS);
+            db::auth::forget_sign_ins(conn, &attempt.email, forget_before)?;
             let view = user_view(conn, user.clone())?;
             Ok((user, view))
         }

@@ -18,7 +18,8 @@ use seika_service::accounts;
 use seika_service::users::UserView;
 
 pub use seika_service::accounts::{
-    MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_CLIENT, THROTTLE_WINDOW_MINUTES,
+    KNOWN_CLIENT_DAYS, MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ACCOUNT_AND_CLIENT,
+    MAX_FAILURES_PER_CLIENT, MAX_IN_FLIGHT_PER_CLIENT, THROTTLE_WINDOW_MINUTES,
 };
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
