@@ -13,6 +13,7 @@ pub mod message;
 pub mod money;
 pub mod organization;
 pub mod outcomes;
+pub mod party_figures;
 pub mod password;
 pub mod project;
 pub mod review;

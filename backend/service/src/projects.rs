@@ -523,6 +523,30 @@ fn named_parties(
         .collect()
 }
 
+/// The draft's parties as stored, with every accepted party whose own figures the edit changes
+/// (its commitment, its payer share: [`seika_core::party_figures`]) taken back to invited: an
+/// acceptance covers the figures the party saw, and it is asked again about new ones.
+fn asked_again_on_changed_figures(
+    conn: &mut DbConn,
+    id: i64,
+    edited: &Contract,
+) -> AppResult<Vec<projects::PartyRow>> {
+    let stored =
+        projects::terms_version(conn, id, 1)?.ok_or_else(|| AppError::not_found("terms"))?;
+    let before: serde_json::Value =
+        serde_json::from_str(&stored.terms).map_err(|e| AppError::Internal(e.into()))?;
+    let after = serde_json::to_value(edited).map_err(|e| AppError::Internal(e.into()))?;
+    let mut parties = projects::parties(conn, id)?;
+    for party in &mut parties {
+        if party.status == PartyStatus::Accepted
+            && seika_core::party_figures::changed(&before, &after, &party.slug)
+        {
+            party.status = PartyStatus::Invited;
+        }
+    }
+    Ok(parties)
+}
+
 fn party_rows(parties: &[(i64, PartyRole, PartyStatus)]) -> Vec<projects::NewParty> {
     parties
         .iter()
@@ -635,7 +659,7 @@ pub fn update_draft(
             return Err(stale(expected));
         }
         // Read under the project's row lock: no answer to an invitation is lost in between.
-        let previous = projects::parties(conn, id)?;
+        let previous = asked_again_on_changed_figures(conn, id, &input.terms)?;
         let parties = party_rows(&named_parties(
             project.owner_organization_id,
             &parties,
