@@ -1467,7 +1467,7 @@
       const res = await api("POST", `/projects/${id}/participant-erasures`, { participant, reason: erasure.elements["erase-reason"].value });
       if (!res.ok) return showProblem(erasureResult, res.problem);
       erasure.reset();
-      erasureResult.replaceChildren(h("p", { class: "ok", text: t("erasure.done", { kept: res.data.records_pseudonymised, deleted: res.data.records_deleted, pseudonym: res.data.pseudonym }) }));
+      erasureResult.replaceChildren(h("p", { class: "ok", text: t("erasure.done", { kept: res.data.records_pseudonymised, deleted: res.data.records_deleted, jobs: res.data.jobs_scrubbed, pseudonym: res.data.pseudonym }) }));
     });
 
     const recordRows = (results.ok ? results.data : []).map((r) => [`#${r.id} ${names.record(r)}`, r.tranche ? names.tranche(r.tranche) : t("common.none"), r.value ?? (r.numerator ? `${r.numerator}/${r.denominator}` : r.achieved_on || ""), badge(r.status), h("a", { href: `#/projects/${id}/records/${r.id}`, text: t("data.history") })]);

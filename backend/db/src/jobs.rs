@@ -343,6 +343,53 @@ pub fn finish(
     Ok(rows == 1)
 }
 
+/// Jobs of a kind on a project that are queued or running.
+pub fn unfinished_on_project(conn: &mut DbConn, project_id: i64, kind: &str) -> QueryResult<i64> {
+    jobs::table
+        .filter(jobs::project_id.eq(project_id))
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq_any(["queued", "running"]))
+        .count()
+        .get_result(conn)
+}
+
+/// Takes a participant's key out of a project's finished jobs of a kind: their inputs (a file
+/// that may hold it) are dropped, and the key in their results and problems (as JSON text,
+/// `key_json` being its JSON-escaped form) becomes `alias`. Returns the jobs changed.
+pub fn scrub_finished(
+    conn: &mut DbConn,
+    project_id: i64,
+    kind: &str,
+    key_json: &str,
+    alias: &str,
+) -> QueryResult<usize> {
+    let finished: Vec<(i64, String, Option<String>, Option<String>)> = jobs::table
+        .filter(jobs::project_id.eq(project_id))
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq_any(["succeeded", "failed"]))
+        .select((jobs::id, jobs::input, jobs::result, jobs::problem))
+        .load(conn)?;
+    let scrub = |text: &Option<String>| text.as_ref().map(|t| t.replace(key_json, alias));
+    let mut changed = 0;
+    for (id, input, result, problem) in &finished {
+        let (result_now, problem_now) = (scrub(result), scrub(problem));
+        if input == SCRUBBED_INPUT && result_now == *result && problem_now == *problem {
+            continue;
+        }
+        changed += diesel::update(jobs::table.find(id))
+            .set((
+                jobs::input.eq(SCRUBBED_INPUT),
+                jobs::result.eq(result_now),
+                jobs::problem.eq(problem_now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+/// The input a finished job keeps once a participant's erasure dropped it.
+pub const SCRUBBED_INPUT: &str = r#"{"scrubbed":true}"#;
+
 /// Deletes finished jobs (succeeded or failed) that finished before `before`: their results,
 /// problems and inputs (an imported file among them) and their idempotency keys. Queued and
 /// running jobs are never deleted.

@@ -37,7 +37,7 @@ pub enum JobKind {
 }
 
 impl JobKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             JobKind::Simulation => "simulation",
             JobKind::PayoutRun => "payout_run",

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::projects::authorize;
 use crate::error::{AppError, AppResult};
+use crate::jobs::JobKind;
 use seika_core::access::{Actor, ProjectAction};
 use seika_core::outcomes::{ERASED_PREFIX, pseudonym};
 use seika_db::{self as db, DbConn, audit, batches};
@@ -35,6 +36,24 @@ pub struct ErasureReport {
     pub records_deleted: usize,
     /// The batches that held the participant's records.
     pub batch_ids: Vec<i64>,
+    /// Finished import jobs whose stored file was dropped and whose result or problem no longer
+    /// names the key.
+    pub jobs_scrubbed: usize,
+}
+
+/// An import still waiting or running could bring the key back after its erasure: 409 until it
+/// has finished.
+fn refuse_while_importing(conn: &mut DbConn, project_id: i64) -> AppResult<()> {
+    let importing =
+        db::jobs::unfinished_on_project(conn, project_id, JobKind::ParticipantImport.as_str())?;
+    if importing > 0 {
+        return Err(AppError::Conflict(msg!(
+            "privacy.import_running",
+            "an import of participant records is waiting or running for this project; erase once it has finished",
+            "この事業で参加者記録の取り込みが待機中または実行中です。終わってから消去してください"
+        )));
+    }
+    Ok(())
 }
 
 pub fn erase(
@@ -68,6 +87,7 @@ pub fn erase(
     }
     let alias = pseudonym(key).into_owned();
     db::audited_write(conn, |conn, chain| {
+        refuse_while_importing(conn, project_id)?;
         let rows = batches::records_of_participant(conn, project_id, key)?;
         if rows.is_empty() {
             return Err(AppError::validation(
@@ -95,11 +115,20 @@ pub fn erase(
                 deleted += batches::delete_records(conn, *batch, &ids)?;
             }
         }
+        let key_json = serde_json::to_string(key).map_err(|e| AppError::Internal(e.into()))?;
+        let jobs_scrubbed = db::jobs::scrub_finished(
+            conn,
+            project_id,
+            JobKind::ParticipantImport.as_str(),
+            key_json.trim_matches('"'),
+            &alias,
+        )?;
         let report = ErasureReport {
             pseudonym: alias.clone(),
             records_pseudonymised: pseudonymised,
             records_deleted: deleted,
             batch_ids,
+            jobs_scrubbed,
         };
         audit::append(
             conn,
@@ -117,6 +146,7 @@ pub fn erase(
                     "records_pseudonymised": report.records_pseudonymised,
                     "records_deleted": report.records_deleted,
                     "batch_ids": report.batch_ids,
+                    "jobs_scrubbed": report.jobs_scrubbed,
                 })),
             },
         )?;

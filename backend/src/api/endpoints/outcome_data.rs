@@ -154,11 +154,11 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             "/projects/{id}/participant-erasures",
             post(batches::erase_participant),
             "outcome data",
-            "Erase a participant's records on a lawful request: kept under a pseudonym where a stored payout run used them, deleted elsewhere (appointed evaluator)",
+            "Erase a participant's records on a lawful request: kept under a pseudonym where a stored payout run used them, deleted elsewhere; finished imports' stored files are dropped and their results name the pseudonym (appointed evaluator). 409 while an import is waiting or running on the project",
         )
         .json(s::<seika_service::privacy::ErasureInput>)
         .ok(200, s::<seika_service::privacy::ErasureReport>)
-        .errors(&[403, 404]),
+        .errors(&[403, 404, 409, 422]),
         Endpoint::new(
             M::GET,
             "/projects/{id}/outcome-batches/{rid}/sample",
