@@ -24,8 +24,23 @@ pub fn forbidden_char(s: &str) -> Option<(char, &'static str)> {
     })
 }
 
+/// What a decoded file's cell may not hold: what [`forbidden_char`] refuses, and U+FFFD, which
+/// decoding puts where the bytes were neither UTF-8 nor Shift_JIS (never stored in their place).
+pub fn forbidden_in_file(s: &str) -> Option<(char, &'static str)> {
+    forbidden_char(s).or_else(|| s.contains('\u{FFFD}').then_some(('\u{FFFD}', UNDECODABLE)))
+}
+
+const UNDECODABLE: &str = "bytes that are not text";
+
 /// The message for a refused character, naming it by code point.
 pub fn refusal(c: char, what: &str) -> Msg {
+    if what == UNDECODABLE {
+        return msg!(
+            "text.undecodable",
+            "text in UTF-8 or Shift_JIS: the file has bytes here that are neither (read as U+FFFD); save it again as UTF-8 or Shift_JIS",
+            "UTF-8 または Shift_JIS の文字列。ここにどちらでもないバイト列があります（U+FFFD として読まれました）。UTF-8 か Shift_JIS で保存し直してください"
+        );
+    }
     let what_ja = match what {
         "a NUL character" => "NUL 文字",
         "a control character" => "制御文字",
@@ -65,6 +80,16 @@ pub fn first_forbidden_in_json(value: &serde_json::Value, path: &str) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_may_not_hold_undecodable_bytes() {
+        assert!(forbidden_char("a\u{FFFD}b").is_none());
+        let (c, what) = forbidden_in_file("a\u{FFFD}b").unwrap();
+        assert_eq!(c, '\u{FFFD}');
+        assert_eq!(refusal(c, what).code, "text.undecodable");
+        assert_eq!(forbidden_in_file("a\u{7}").map(|x| x.0), Some('\u{7}'));
+        assert!(forbidden_in_file("神戸\t").is_none());
+    }
 
     #[test]
     fn refuses_nul_controls_and_bidi_overrides_but_keeps_lines_and_japanese() {

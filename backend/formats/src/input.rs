@@ -80,12 +80,20 @@ pub fn contract_from_json(bytes: &[u8]) -> Result<Contract, Issue> {
 }
 
 /// Decodes CSV bytes: UTF-8 (a BOM is dropped), or else Shift_JIS (CP932), as Japanese
-/// spreadsheets save it.
+/// spreadsheets save it. Bytes valid in neither are read in whichever fits the file better, as
+/// U+FFFD, which the readers refuse with the cell's row and column.
 pub fn decode_text(bytes: &[u8]) -> String {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => encoding_rs::SHIFT_JIS.decode(bytes).0.into_owned(),
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_owned();
+    }
+    let sjis = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes).0;
+    let utf8 = String::from_utf8_lossy(bytes);
+    let undecodable = |text: &str| text.matches('\u{FFFD}').count();
+    if undecodable(&utf8) <= undecodable(&sjis) {
+        utf8.into_owned()
+    } else {
+        sjis.into_owned()
     }
 }
 

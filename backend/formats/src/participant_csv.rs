@@ -200,7 +200,7 @@ pub fn parse_table(
         if let Some((column, (c, what))) = record
             .iter()
             .enumerate()
-            .find_map(|(i, value)| seika_core::text::forbidden_char(value).map(|bad| (i, bad)))
+            .find_map(|(i, value)| seika_core::text::forbidden_in_file(value).map(|bad| (i, bad)))
         {
             let name = headers.get(column).map_or("?", String::as_str);
             issues.push(Issue::new(
@@ -209,7 +209,7 @@ pub fn parse_table(
             ));
             continue;
         }
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map_or("", |s| s.trim());
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map_or("", String::as_str);
         let participant = cell(p);
         if let Some(problem) = key_problem(participant) {
             issues.push(Issue::new(
@@ -356,5 +356,46 @@ mod tests {
         assert_eq!(err.len(), 2);
         assert!(err[0].path.starts_with("row 3, column outcome"));
         assert!(err[1].path.starts_with("row 4, column achieved_on"));
+    }
+
+    #[test]
+    fn keys_in_broken_bytes_or_with_a_tab_are_refused_with_their_cell() {
+        let limits = SheetLimits::default();
+        // Shift_JIS with a lead byte whose trail byte is missing, in the second record's key.
+        let (mut sjis, _, _) = encoding_rs::SHIFT_JIS
+            .encode("参加者ID,成果,達成日\nP001,job_start,2024/05/01\nP00,job_start,2024/05/02\n");
+        let key_end = sjis.windows(4).rposition(|w| w == b"P00,").unwrap() + 3;
+        sjis.to_mut().insert(key_end, 0x81);
+        let err = parse(&sjis, &allowed(), &limits).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].path, "row 3, column 参加者ID");
+        assert_eq!(err[0].message.code, "text.undecodable");
+        // UTF-8 with one byte that is not.
+        let mut utf8 = "participant,outcome,achieved_on\n神戸-1,job_start,2024-05-01\n"
+            .as_bytes()
+            .to_vec();
+        utf8.insert(32, 0xFF);
+        let err = parse(&utf8, &allowed(), &limits).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert!(
+            err[0].path.starts_with("row 2, column participant"),
+            "{err:?}"
+        );
+        // A leading tab is not dropped unseen: two keys would become one.
+        let err = parse(
+            "participant,outcome,achieved_on\n\tP1,job_start,2024-05-01\n".as_bytes(),
+            &allowed(),
+            &limits,
+        )
+        .unwrap_err();
+        assert_eq!(err[0].message.code, "participant.key", "{err:?}");
+        // Spaces around a key are still trimmed.
+        let rows = parse(
+            "participant,outcome,achieved_on\n P1　,job_start,2024-05-01\n".as_bytes(),
+            &allowed(),
+            &limits,
+        )
+        .unwrap();
+        assert_eq!(rows[0].participant, "P1");
     }
 }

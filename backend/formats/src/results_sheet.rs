@@ -201,7 +201,7 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
             .cells
             .iter()
             .enumerate()
-            .find_map(|(i, v)| seika_core::text::forbidden_char(v).map(|bad| (i, bad)))
+            .find_map(|(i, v)| seika_core::text::forbidden_in_file(v).map(|bad| (i, bad)))
         {
             let header = table.headers.get(i).map_or("?", String::as_str);
             issues.push(Issue::new(

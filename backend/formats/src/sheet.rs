@@ -54,6 +54,12 @@ pub fn is_xlsx(bytes: &[u8]) -> bool {
     seika_core::evidence::sniff(bytes) == Some(XLSX_MEDIA_TYPE)
 }
 
+/// A cell without the spaces around it (ASCII, full-width, no-break); tabs and line breaks are
+/// kept, to be refused where they do not belong (a participant key), never dropped unseen.
+pub(crate) fn trim_cell(cell: &str) -> &str {
+    cell.trim_matches(|c: char| c.is_whitespace() && !c.is_control())
+}
+
 impl Table {
     /// Reads a table from CSV or XLSX bytes (told apart by their content, never by a name),
     /// refusing a file beyond `limits`.
@@ -133,7 +139,7 @@ impl Table {
                     }
                     table.rows.push(Row {
                         number,
-                        cells: record.iter().map(|c| c.trim().to_owned()).collect(),
+                        cells: record.iter().map(|c| trim_cell(c).to_owned()).collect(),
                     });
                 }
                 Err(e) => {

@@ -174,8 +174,8 @@ fn read_cells<RS: Read + Seek>(
 fn text_of(cell: &DataRef<'_>) -> String {
     match cell {
         DataRef::Empty | DataRef::Error(_) => String::new(),
-        DataRef::String(s) => s.trim().to_owned(),
-        DataRef::SharedString(s) => s.trim().to_owned(),
+        DataRef::String(s) => crate::sheet::trim_cell(s).to_owned(),
+        DataRef::SharedString(s) => crate::sheet::trim_cell(s).to_owned(),
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) => format!("{f}"),
         DataRef::Bool(b) => b.to_string(),
