@@ -677,6 +677,18 @@ async fn evidence_is_attached_read_and_fixed_once_verified(app: TestApp) {
     upload(enterer.clone(), "report.pdf", b"MZ\x90\x00\x03".to_vec())
         .await
         .assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // A name that says otherwise than the content, or is no plain file name: refused.
+    for name in [
+        "report.png",
+        "page.html",
+        "..%2Fup.pdf",
+        "a%0D%0AX-Evil:%201.pdf",
+    ] {
+        let problem = upload(enterer.clone(), name, report.clone())
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["errors"][0]["field"], "name", "{name}: {problem}");
+    }
     // Only the appointed evaluator attaches.
     let staff = app.login("staff@kobe-city.example").await;
     upload(staff.clone(), "x.pdf", report.clone())
@@ -703,6 +715,13 @@ async fn evidence_is_attached_read_and_fixed_once_verified(app: TestApp) {
     download.assert_status(StatusCode::OK);
     assert_eq!(download.body, report);
     assert_eq!(download.header("content-type"), Some("application/pdf"));
+    assert_eq!(download.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        download
+            .header("content-disposition")
+            .unwrap()
+            .starts_with("attachment;")
+    );
     assert!(
         download
             .header("content-disposition")

@@ -37,9 +37,61 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     text.then_some(ACCEPTED[2])
 }
 
+/// The file name extensions that may name a file of each accepted type.
+const EXTENSIONS: [(&str, &[&str]); 5] = [
+    ("application/pdf", &["pdf"]),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &["xlsx"],
+    ),
+    ("text/csv", &["csv", "txt", "tsv"]),
+    ("image/png", &["png"]),
+    ("image/jpeg", &["jpg", "jpeg"]),
+];
+
+/// The extensions a file of `media_type` may carry (empty for a type not accepted).
+pub fn extensions_for(media_type: &str) -> &'static [&'static str] {
+    EXTENSIONS
+        .iter()
+        .find(|(t, _)| *t == media_type)
+        .map_or(&[], |(_, e)| e)
+}
+
+/// Whether a file name agrees with its content's media type: its extension (case aside) is one
+/// of that type's, so no name says PDF over an image, or `.html` over text.
+pub fn name_agrees(name: &str, media_type: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty()
+            && extensions_for(media_type)
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(ext))
+    })
+}
+
+/// Whether a name is a plain file name: no folder, no `..`, no control character (a line break
+/// in a name would reach the headers and logs it is written to).
+pub fn plain_name(name: &str) -> bool {
+    !name.contains(['/', '\\']) && !name.contains("..") && !name.chars().any(char::is_control)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_must_agree_with_the_content() {
+        assert!(name_agrees("評価報告書.PDF", "application/pdf"));
+        assert!(name_agrees("photo.jpeg", "image/jpeg"));
+        assert!(!name_agrees("photo.png", "application/pdf"));
+        assert!(!name_agrees("page.html", "text/csv"));
+        assert!(!name_agrees("pdf", "application/pdf"));
+        assert!(!name_agrees(".pdf", "application/pdf"));
+        assert!(plain_name("evaluation report 2026.pdf"));
+        assert!(!plain_name("../../etc/passwd.csv"));
+        assert!(!plain_name("a..b.pdf"));
+        assert!(!plain_name("report\r\nX-Injected: 1.pdf"));
+        assert!(!plain_name("dir/report.pdf"));
+    }
 
     #[test]
     fn types_come_from_the_bytes_not_the_name() {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::projects::authorize;
 use crate::error::{AppError, AppResult};
 use seika_core::access::{Actor, ProjectAction};
-use seika_core::evidence::{ACCEPTED, sniff};
+use seika_core::evidence::{ACCEPTED, extensions_for, name_agrees, plain_name, sniff};
 use seika_db::{self as db, DbConn, audit, batches, evidence, outcomes, users};
 
 /// Which kind of record a file is attached to.
@@ -96,6 +96,41 @@ fn verified_refusal() -> AppError {
     ))
 }
 
+/// The file's media type, read from its content, after checking that its name is a plain file
+/// name (1 to 200 characters, no folder, `..` or control character) that agrees with it.
+fn checked_type(name: &str, bytes: &[u8]) -> AppResult<&'static str> {
+    if name.is_empty() || name.chars().count() > 200 || !plain_name(name) {
+        return Err(AppError::validation(
+            "name",
+            msg!(
+                "evidence.file_name",
+                "the file's name: 1 to 200 characters, without a folder, `..` or line breaks",
+                "ファイル名（1〜200文字。フォルダ、`..`、改行を含まない）"
+            ),
+        ));
+    }
+    let Some(content_type) = sniff(bytes) else {
+        return Err(AppError::UnsupportedMediaType(format!(
+            "evidence must be one of: PDF, XLSX, CSV, PNG or JPEG (read from the file's content: {})",
+            ACCEPTED.join(", ")
+        )));
+    };
+    if !name_agrees(name, content_type) {
+        let extensions = extensions_for(content_type).join(", .");
+        return Err(AppError::validation(
+            "name",
+            msg!(
+                "evidence.name_type",
+                "a name ending .{} as its content is {}: the name and the content must agree",
+                "末尾が .{} のファイル名（内容が {} のため。名前と内容が一致すること）",
+                extensions,
+                content_type
+            ),
+        ));
+    }
+    Ok(content_type)
+}
+
 /// Attaches a file to a record not yet verified.
 pub fn attach(
     conn: &mut DbConn,
@@ -111,22 +146,7 @@ pub fn attach(
         return Err(verified_refusal());
     }
     let name = file_name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
-        return Err(AppError::validation(
-            "name",
-            msg!(
-                "evidence.file_name",
-                "the file's name: 1 to 200 characters, no path",
-                "ファイル名（1〜200文字、パスなし）"
-            ),
-        ));
-    }
-    let Some(content_type) = sniff(bytes) else {
-        return Err(AppError::UnsupportedMediaType(format!(
-            "evidence must be one of: PDF, XLSX, CSV, PNG or JPEG (read from the file's content: {})",
-            ACCEPTED.join(", ")
-        )));
-    };
+    let content_type = checked_type(name, bytes)?;
     let sha256 = hex::encode(Sha256::digest(bytes));
     db::audited_write(conn, |conn, chain| {
         // Checked again under the record's row lock: a verification committed meanwhile wins.
