@@ -432,7 +432,17 @@ async fn every_endpoint_is_documented_with_its_bodies_and_errors() {
         "{policy}"
     );
     let page = app.get("/api/docs", None).await;
+    assert_eq!(page.header("content-security-policy"), Some(policy));
     let html = String::from_utf8(page.body).unwrap();
+    // Nothing inline for the policy to allow: the script and style are files of the binary.
+    assert!(
+        !html.contains("<script>") && !html.contains("<style"),
+        "{html}"
+    );
+    for asset in ["/api-docs.js", "/api-docs.css"] {
+        assert!(html.contains(asset), "{asset}");
+        app.get(asset, None).await.assert_status(StatusCode::OK);
+    }
     assert!(html.contains("/api/v1/openapi.json"));
     assert!(
         !html.contains("https://") && !html.contains("http://"),
