@@ -252,7 +252,15 @@ async fn a_claim_is_inspected_and_paid_in_parts(app: TestApp) {
     let res = app
         .post(&format!("{path}/payments"), Some(&staff), &pay("6200001"))
         .await;
-    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    // Over what is outstanding: a conflict with the claim's state, naming what is outstanding.
+    let problem = res.assert_problem(StatusCode::CONFLICT);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("6200000"),
+        "{problem}"
+    );
+    app.post(&format!("{path}/payments"), Some(&staff), &pay("-5"))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     app.post(&format!("{path}/payments"), Some(&provider), &pay("1"))
         .await
         .assert_problem(StatusCode::FORBIDDEN);
@@ -474,10 +482,16 @@ async fn simultaneous_payments_never_overpay(app: TestApp) {
     );
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort_unstable();
-    // The loser is refused by the conditional update (409) or, if it arrives after the winner
-    // committed, by the check of what is outstanding (422).
-    assert_eq!(statuses[0], 201, "{statuses:?}");
-    assert!([409, 422].contains(&statuses[1]), "{statuses:?}");
+    // The loser is refused with the same 409 whether the conditional update stopped it or, if
+    // it arrived after the winner committed, the check of what is outstanding.
+    assert_eq!(statuses, [201, 409], "{statuses:?}");
+    let loser = if a.status.as_u16() == 409 { &a } else { &b };
+    let detail = loser.json()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("at most the 0 outstanding"), "{detail}");
+    // The same over-payment asked again, with nothing racing: the same answer.
+    let again = app.post(&payments, Some(&staff), &body).await;
+    again.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(again.json()["detail"], detail.as_str());
     let claim = app.get(&path, Some(&staff)).await.json();
     assert_eq!(claim["paid"], total);
     assert_eq!(claim["payments"].as_array().unwrap().len(), 1);

@@ -860,12 +860,12 @@ pub fn record_payment(
     let mut errors = Vec::new();
     let outstanding = Money::from_minor(row.total_minor - row.paid_minor, currency);
     let amount = match Money::from_decimal(input.amount, currency) {
-        Ok(m) if !m.is_negative() && !m.is_zero() && m.minor() <= outstanding.minor() => Some(m),
+        Ok(m) if !m.is_negative() && !m.is_zero() => Some(m),
         _ => {
             errors.push(FieldError::new(
                 "amount",
                 msg!(
-                    "claim.amount_above_outstanding",
+                    "claim.amount",
                     "a positive amount in whole {currency} minor units, at most the {} outstanding",
                     "{currency} の最小単位の整数倍で、未払額 {} 以下の正の金額",
                     outstanding.amount_string()
@@ -890,6 +890,11 @@ pub fn record_payment(
     let (Some(amount), true) = (amount, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
+    // Over what is outstanding: the same 409 whether seen here or, with a payment recorded
+    // meanwhile, by the conditional update below.
+    if amount.minor() > outstanding.minor() {
+        return Err(overpayment(&outstanding));
+    }
     db::audited_write(conn, |conn, chain| {
         let recorded = claims::record_payment(
             conn,
@@ -903,11 +908,7 @@ pub fn record_payment(
             },
         )?;
         if !recorded {
-            return Err(AppError::Conflict(msg!(
-                "claim.payment_refused",
-                "the claim is not accepted, or this payment would pay more than is outstanding (someone may have recorded a payment meanwhile)",
-                "請求が検査合格していないか、この支払で未払額を超えます（他の人が先に支払を記録した可能性があります）"
-            )));
+            return Err(payment_refused(conn, project_id, id, amount)?);
         }
         let after =
             claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))?;
@@ -935,6 +936,35 @@ pub fn record_payment(
         )?;
         Ok(view)
     })
+}
+
+/// Why the conditional update recorded nothing, read again under the lock: the payment is over
+/// what is outstanding now (paid in full meanwhile included), or the claim is not accepted.
+fn payment_refused(
+    conn: &mut DbConn,
+    project_id: i64,
+    id: i64,
+    amount: Money,
+) -> AppResult<AppError> {
+    let now = claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))?;
+    let outstanding = Money::from_minor(now.total_minor - now.paid_minor, amount.currency());
+    if amount.minor() > outstanding.minor() {
+        return Ok(overpayment(&outstanding));
+    }
+    Ok(AppError::Conflict(msg!(
+        "claim.payment_not_accepted",
+        "payments are recorded on an accepted claim only",
+        "支払は検査合格した請求にのみ記録できます"
+    )))
+}
+
+fn overpayment(outstanding: &Money) -> AppError {
+    AppError::Conflict(msg!(
+        "claim.amount_above_outstanding",
+        "a payment of at most the {} outstanding (payments recorded so far included)",
+        "未払額 {} 以下の支払（これまでに記録された支払を含めて）",
+        outstanding.amount_string()
+    ))
 }
 
 // ---- Totals for the project page ---------------------------------------------------------------
