@@ -33,7 +33,7 @@ for _ in 1 2 3; do
 done
 
 echo "== the server computes a payout run over them (three times)"
-SEIKA_JWT_SECRET=bench-secret-bench-secret-bench-secret SEIKA_LOG=warn \
+SEIKA_JWT_SECRET="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" SEIKA_LOG=warn \
   "$BIN" serve --database-url "$PGURL/$DB" --addr "127.0.0.1:$PORT" &
 SERVER=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 0.2; done

@@ -43,11 +43,23 @@ pub fn open_database(url: &DatabaseUrl, pool: &PoolOptions) -> anyhow::Result<Db
 /// A consistent copy of the database at `to` (which must not exist): SQLite's `VACUUM INTO` on
 /// a live database, or PostgreSQL's `pg_dump --format=custom`.
 pub fn backup(url: &DatabaseUrl, to: &std::path::Path) -> anyhow::Result<()> {
+    // Created first, owner-only (the copy holds everything the database does), and only if it
+    // does not exist: an existing file is never overwritten.
+    let created = seika_db::create_owner_only(to)
+        .with_context(|| format!("cannot create {}", to.display()))?;
     anyhow::ensure!(
-        !to.exists(),
+        created,
         "{} exists already; choose a new file",
         to.display()
     );
+    let written = write_backup(url, to);
+    if written.is_err() {
+        let _ = std::fs::remove_file(to);
+    }
+    written
+}
+
+fn write_backup(url: &DatabaseUrl, to: &std::path::Path) -> anyhow::Result<()> {
     match url {
         DatabaseUrl::Sqlite(_) => {
             let target = to

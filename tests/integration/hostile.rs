@@ -349,6 +349,31 @@ fn backup_keeps_the_password_out_of_the_process_list() {
 #[cfg(unix)]
 crate::util::test!(backup_keeps_the_password_out_of_the_process_list);
 
+/// An SQLite database and every backup are created readable by their owner only, whatever the
+/// umask; a backup never overwrites a file, and a failed one leaves none behind.
+#[cfg(unix)]
+fn databases_and_backups_are_for_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let file = dir.path().join("data").join("seika.db");
+    let url = seika_db::DatabaseUrl::parse(&format!("sqlite://{}", file.display())).unwrap();
+    seika_db::Db::connect(&url, &seika_db::PoolOptions::default()).unwrap();
+    assert_eq!(mode(&file), 0o600);
+    let copy = dir.path().join("copy.db");
+    seika::server::backup(&url, &copy).unwrap();
+    assert_eq!(mode(&copy), 0o600);
+    let again = seika::server::backup(&url, &copy).unwrap_err();
+    assert!(again.to_string().contains("exists already"), "{again}");
+    // A PostgreSQL server that is not there: the error, and no empty file left.
+    let unreachable = seika_db::DatabaseUrl::parse("postgres://nobody@127.0.0.1:1/none").unwrap();
+    let dump = dir.path().join("dump");
+    assert!(seika::server::backup(&unreachable, &dump).is_err());
+    assert!(!dump.exists());
+}
+#[cfg(unix)]
+crate::util::test!(databases_and_backups_are_for_their_owner_only);
+
 /// A file over an endpoint's size limit is a 413 problem+json on every upload endpoint, never
 /// a plain-text answer.
 async fn oversized_uploads_are_problems(app: TestApp) {
@@ -384,3 +409,93 @@ async fn oversized_uploads_are_problems(app: TestApp) {
     }
 }
 db_test!(oversized_uploads_are_problems);
+
+/// Item 10: an erasure takes the key out of the stored files of finished imports (their inputs
+/// are dropped), and waits (409) while an import that could bring the key back is unfinished.
+async fn erasure_takes_the_key_out_of_stored_imports(app: TestApp) {
+    let project = youth_project(&app).await;
+    let evaluator = app.login(ENTERER).await;
+    let mut csv = String::from("participant,outcome,achieved_on\n");
+    let mut n = 0;
+    while csv.len() <= seika::api::HttpConfig::default().import_job_bytes {
+        csv.push_str(&format!("Y{n:07},regular_contact,2024-10-05\n"));
+        n += 1;
+    }
+    let queued = upload(
+        &app,
+        &format!("/api/v1/projects/{project}/outcome-batches?name=large.csv"),
+        &evaluator,
+        "text/csv",
+        csv.into_bytes(),
+    )
+    .await;
+    queued.assert_status(StatusCode::ACCEPTED);
+    let job_id = queued.json()["id"].as_i64().unwrap();
+    let job = crate::jobs::finished(&app, &evaluator, job_id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let stored_input =
+        || app.with_conn(move |conn| seika_db::jobs::find(conn, job_id).unwrap().unwrap().input);
+    assert!(stored_input().await.contains("file_base64"));
+
+    let erase = |participant: &str| {
+        let body = serde_json::json!({"participant": participant, "reason": "消去請求 第3号"});
+        let url = format!("/api/v1/projects/{project}/participant-erasures");
+        let (app, token) = (&app, evaluator.clone());
+        async move { app.post(&url, Some(&token), &body).await }
+    };
+    // An import waiting on another instance: the erasure waits, changing nothing.
+    let evaluator_id = app
+        .with_conn(|conn| {
+            seika_db::users::find_by_email(conn, ENTERER)
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    let waiting = app
+        .with_conn(move |conn| {
+            let new = seika_db::jobs::NewJob {
+                kind: "participant_import",
+                project_id: project,
+                requested_by: evaluator_id,
+                idempotency_key: None,
+                input: "{}",
+                progress_total: 1,
+            };
+            let job = seika_db::jobs::insert(conn, &new).unwrap();
+            use diesel::prelude::*;
+            use seika_db::schema::jobs::dsl as j;
+            diesel::update(j::jobs.find(job.id))
+                .set((
+                    j::status.eq("running"),
+                    j::claimed_by.eq(Some("elsewhere")),
+                    j::heartbeat_at.eq(Some(seika_db::now())),
+                ))
+                .execute(conn)
+                .unwrap();
+            job.id
+        })
+        .await;
+    let refused = erase("Y0000001").await;
+    let problem = refused.assert_problem(StatusCode::CONFLICT);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("import"),
+        "{problem}"
+    );
+    assert!(stored_input().await.contains("file_base64"));
+
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika_db::schema::jobs::dsl as j;
+        diesel::delete(j::jobs.find(waiting)).execute(conn).unwrap();
+    })
+    .await;
+    let done = erase("Y0000001").await;
+    done.assert_status(StatusCode::OK);
+    assert_eq!(done.json()["jobs_scrubbed"], 1, "{}", done.body_text());
+    assert_eq!(stored_input().await, seika_db::jobs::SCRUBBED_INPUT);
+    // The job still tells its requester how it ended.
+    let job = crate::jobs::finished(&app, &evaluator, job_id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+}
+db_test!(erasure_takes_the_key_out_of_stored_imports);

@@ -625,7 +625,7 @@ async fn parallel_guesses_are_throttled_at_the_limit(app: TestApp) {
     assert_eq!(wrong + throttled, 12, "{statuses:?}");
     assert_eq!(
         wrong,
-        seika::api::auth::MAX_FAILURES_PER_ACCOUNT as usize,
+        seika::api::auth::MAX_FAILURES_PER_ACCOUNT_AND_CLIENT as usize,
         "exactly the limit reach the password check: {statuses:?}"
     );
     // The right password is refused too while the account is throttled.
@@ -720,9 +720,23 @@ fn signing_keys_live_outside_the_database_and_rotate() {
         "{refused}"
     );
     assert!(load_signing_keys(&postgres, Some("short"), &[]).is_err());
+    // Long enough, and still guessable: refused at start, saying why.
+    for guessable in [
+        "changeme-changeme-please-0123456789",
+        "bench-secret-bench-secret-bench-secret",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "12121212121212121212121212121213333",
+    ] {
+        let refused = load_signing_keys(&postgres, Some(guessable), &[]).unwrap_err();
+        assert!(
+            refused.to_string().contains("guessable"),
+            "{guessable}: {refused}"
+        );
+    }
+    assert!(load_signing_keys(&postgres, Some("9f2c4e7a1b8d3f60c5e2a9b7d4f1c8e3"), &[]).is_ok());
 
-    let old = "old-secret-old-secret-old-secret-old!";
-    let new = "new-secret-new-secret-new-secret-new!";
+    let old = "old-secret-7c1e9a24-b5d3-4f80-a6e2-earlier";
+    let new = "new-secret-3f8b2d61-c947-4e15-9a0d-current";
     let before = AuthKeys::from_secret(old.as_bytes());
     let (old_token, _) =
         seika::api::session::issue_token(&before, &user, role, ttl, chrono::Utc::now()).unwrap();
@@ -1072,7 +1086,7 @@ async fn a_burst_of_right_logins_from_one_address_is_not_throttled(app: TestApp)
     let statuses = tasks.join_all().await;
     assert!(
         statuses.iter().all(|s| *s == StatusCode::OK),
-        "24 right logins (3 per account) at once, more than the per-address limit of 20: \
+        "24 right logins (3 per account) at once: more than the per-address failure limit of 20, within the bound on logins being checked at once: \
          {statuses:?}"
     );
 }
@@ -1320,6 +1334,80 @@ async fn foreign_parties_see_only_their_invitation_until_they_accept(app: TestAp
     assert!(actions.contains(&"project.invitation_declined"));
 }
 db_test!(foreign_parties_see_only_their_invitation_until_they_accept);
+
+/// Issue 31, item 9: a party's acceptance covers the figures it accepted. Editing the draft's
+/// title keeps it; changing that party's own figures (its commitment) asks it again, and the
+/// project cannot be published with the changed figure unseen.
+async fn a_changed_commitment_is_accepted_again(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let smbc = app
+        .with_conn(|conn| {
+            seika_db::organizations::find_by_slug(conn, "smbc")
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await;
+    let kobe: Value = serde_json::from_str(crate::projects::KOBE_CONTRACT).unwrap();
+    let mut body = crate::projects::new_project_body(&app, "figures-2026").await;
+    body["terms"]["investments"] = json!([kobe["investments"][0].clone()]);
+    body["terms"]["waterfall"] = json!([
+        {"type": "principal", "class": "senior"},
+        {"type": "interest", "class": "senior"}
+    ]);
+    body["parties"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"organization_id": smbc, "role": "investor"}));
+    let created = app.post("/api/v1/projects", Some(&staff), &body).await;
+    created.assert_status(StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/projects/{id}");
+    assert_eq!(crate::projects::accept_invitations(&app, id).await, 2);
+    let etag = |res: &TestResponse| res.header("etag").unwrap().to_owned();
+
+    body["title_en"] = json!("Test project, renamed");
+    let current = app.get(&path, Some(&staff)).await;
+    let res = send_with_if_match(&app, Method::PUT, &path, &staff, &etag(&current), &body).await;
+    res.assert_status(StatusCode::OK);
+    for slug in ["smbc", "mirai-kogaku"] {
+        assert_eq!(
+            party_status(&app, &staff, id, slug).await,
+            Some(json!("accepted")),
+            "{slug}: nothing of its own changed"
+        );
+    }
+
+    body["terms"]["investments"][0]["committed"] = json!("18000000");
+    body["terms"]["investments"][0]["drawdowns"][0]["amount"] = json!("18000000");
+    let res = send_with_if_match(&app, Method::PUT, &path, &staff, &etag(&res), &body).await;
+    res.assert_status(StatusCode::OK);
+    assert_eq!(
+        party_status(&app, &staff, id, "smbc").await,
+        Some(json!("invited"))
+    );
+    assert_eq!(
+        party_status(&app, &staff, id, "mirai-kogaku").await,
+        Some(json!("accepted"))
+    );
+    let refused = send_with_if_match(
+        &app,
+        Method::POST,
+        &format!("{path}/status"),
+        &staff,
+        &etag(&res),
+        &json!({"status": "published"}),
+    )
+    .await;
+    refused.assert_problem(StatusCode::CONFLICT);
+    assert!(
+        refused.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("(investor, invited)")
+    );
+}
+db_test!(a_changed_commitment_is_accepted_again);
 
 /// Two answers to one invitation at once (accept and decline, on PostgreSQL under READ
 /// COMMITTED too): exactly one is applied, the other gets 409, and the party holds that one answer.

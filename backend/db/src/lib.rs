@@ -257,6 +257,9 @@ impl Db {
     pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> anyhow::Result<Db> {
         if let DatabaseUrl::Sqlite(path) = url {
             create_parent_dir(path)?;
+            create_owner_only(path).map_err(|e| {
+                anyhow::anyhow!("cannot create the database {}: {e}", path.display())
+            })?;
         }
         // One direct connection first: its error is clearer than a pool time-out.
         url.connect().map_err(|e| {
@@ -321,6 +324,22 @@ fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", dir.display()))?;
     }
     Ok(())
+}
+
+/// Creates an empty file readable and writable by its owner only (0600 on Unix) where none
+/// exists yet, for a database or a backup to be written into: health data never lands in a file
+/// the machine's other users can read, whatever the umask. An existing file is left as it is
+/// (false).
+pub fn create_owner_only(path: &Path) -> std::io::Result<bool> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Writes a consistent copy of a live SQLite database to `target` (SQLite's `VACUUM INTO`).

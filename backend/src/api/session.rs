@@ -55,7 +55,42 @@ fn checked_secret(name: &str, secret: &str) -> anyhow::Result<Vec<u8>> {
         secret.len() >= 32,
         "{name} must be at least 32 characters long"
     );
+    if let Some(why) = guessable(secret) {
+        anyhow::bail!(
+            "{name} is guessable ({why}): use 32 or more random characters, e.g. the output of \
+             `head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'`"
+        );
+    }
     Ok(secret.as_bytes().to_vec())
+}
+
+/// Why a signing secret of sufficient length is still guessable, if it is: a placeholder left
+/// in, a short piece repeated, or too few different characters for its length to count.
+pub fn guessable(secret: &str) -> Option<&'static str> {
+    let lower = secret.to_lowercase();
+    const PLACEHOLDERS: [&str; 5] = [
+        "changeme",
+        "change-me",
+        "change_me",
+        "your-secret",
+        "xxxxxxxx",
+    ];
+    if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
+        return Some("a placeholder");
+    }
+    let chars: Vec<char> = secret.chars().collect();
+    let repeats = (1..=chars.len() / 2).any(|period| {
+        chars
+            .iter()
+            .enumerate()
+            .skip(period)
+            .all(|(i, c)| *c == chars[i - period])
+    });
+    if repeats {
+        return Some("a shorter piece repeated");
+    }
+    let distinct: std::collections::BTreeSet<char> = chars.iter().copied().collect();
+    (distinct.len() < 10).then_some("fewer than 10 different characters")
 }
 
 /// The signing keys, never from the database (a database backup must not be able to mint
