@@ -434,7 +434,7 @@ async fn erasure_takes_the_key_out_of_stored_imports(app: TestApp) {
     let job = crate::jobs::finished(&app, &evaluator, job_id).await;
     assert_eq!(job["status"], "succeeded", "{job}");
     let stored_input =
-        || app.with_conn(move |conn| seika_db::jobs::find(conn, job_id).unwrap().unwrap().input);
+        || app.with_conn(move |conn| seika_db::jobs::input(conn, job_id).unwrap().unwrap());
     assert!(stored_input().await.contains("file_base64"));
 
     let erase = |participant: &str| {

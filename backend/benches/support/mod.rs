@@ -15,9 +15,20 @@ impl Drop for Server {
 }
 
 pub fn start(database_url: &str, dir: &std::path::Path) -> (Server, String) {
+    start_with(database_url, dir, true)
+}
+
+/// Starts the server, loading the demo data or not (the demo refuses a database that holds
+/// other accounts, such as seeded ones).
+pub fn start_with(database_url: &str, dir: &std::path::Path, demo: bool) -> (Server, String) {
+    let args: &[&str] = if demo {
+        &["serve", "--demo", "--addr", "127.0.0.1:0"]
+    } else {
+        &["serve", "--addr", "127.0.0.1:0"]
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_seika"))
         .current_dir(dir)
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0"])
+        .args(args)
         .env("DATABASE_URL", database_url)
         .env("SEIKA_JWT_SECRET", "bench-signing-secret-0123456789abcdef")
         .env("SEIKA_LOG", "warn")

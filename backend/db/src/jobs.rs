@@ -141,10 +141,46 @@ pub fn insert_within(
     })
 }
 
+/// A job's columns with its input left empty: what views and lists need. An import's input
+/// holds the whole file (tens of megabytes), read only by the worker that runs it.
+macro_rules! without_input {
+    () => {
+        (
+            jobs::id,
+            jobs::kind,
+            jobs::project_id,
+            jobs::requested_by,
+            jobs::idempotency_key,
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            jobs::status,
+            jobs::progress_done,
+            jobs::progress_total,
+            jobs::attempts,
+            jobs::claimed_by,
+            jobs::heartbeat_at,
+            jobs::result,
+            jobs::problem,
+            jobs::created_at,
+            jobs::started_at,
+            jobs::finished_at,
+        )
+    };
+}
+
+/// A job without its input (see [`input`]).
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<JobRow>> {
     jobs::table
         .find(id)
-        .select(JobRow::as_select())
+        .select(without_input!())
+        .first(conn)
+        .optional()
+}
+
+/// A job's stored input.
+pub fn input(conn: &mut DbConn, id: i64) -> QueryResult<Option<String>> {
+    jobs::table
+        .find(id)
+        .select(jobs::input)
         .first(conn)
         .optional()
 }
@@ -177,7 +213,7 @@ pub fn waiting_run(
         .filter(jobs::kind.eq("payout_run"))
         .filter(jobs::status.eq("queued"))
         .filter(jobs::idempotency_key.is_null())
-        .select(JobRow::as_select())
+        .select(without_input!())
         .first(conn)
         .optional()
 }
@@ -189,7 +225,7 @@ pub fn unfinished_of(conn: &mut DbConn, requested_by: i64, limit: i64) -> QueryR
         .filter(jobs::status.eq_any(["queued", "running"]))
         .order(jobs::id.desc())
         .limit(limit)
-        .select(JobRow::as_select())
+        .select(without_input!())
         .load(conn)
 }
 
@@ -283,7 +319,12 @@ pub fn claim(conn: &mut DbConn, instance: &str, stale_after: i64) -> QueryResult
         if taken != 1 {
             return Ok(None);
         }
-        find(conn, id)
+        // The worker runs it: with its input.
+        jobs::table
+            .find(id)
+            .select(JobRow::as_select())
+            .first(conn)
+            .optional()
     })
 }
 

@@ -82,18 +82,20 @@ pub fn contract_from_json(bytes: &[u8]) -> Result<Contract, Issue> {
 /// Decodes CSV bytes: UTF-8 (a BOM is dropped), or else Shift_JIS (CP932), as Japanese
 /// spreadsheets save it. Bytes valid in neither are read in whichever fits the file better, as
 /// U+FFFD, which the readers refuse with the cell's row and column.
-pub fn decode_text(bytes: &[u8]) -> String {
+/// Valid UTF-8 is borrowed, not copied (a file near the upload limit is held once).
+pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return text.to_owned();
+        return text.into();
     }
     let sjis = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes).0;
-    let utf8 = String::from_utf8_lossy(bytes);
     let undecodable = |text: &str| text.matches('\u{FFFD}').count();
-    if undecodable(&utf8) <= undecodable(&sjis) {
-        utf8.into_owned()
+    let in_sjis = undecodable(&sjis);
+    let utf8 = String::from_utf8_lossy(bytes);
+    if undecodable(&utf8) <= in_sjis {
+        utf8.into_owned().into()
     } else {
-        sjis.into_owned()
+        sjis.into_owned().into()
     }
 }
 

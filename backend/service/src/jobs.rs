@@ -389,11 +389,39 @@ pub fn submit_payout_run(
     )))
 }
 
-/// What a queued import keeps: where it came from and the file itself.
-#[derive(Debug, Serialize, Deserialize)]
-struct ImportJobInput {
+/// What a queued import keeps: where it came from and the file itself, as
+/// `{"params": …, "file_base64": "…"}`, read without copying the file's text.
+#[derive(Debug, Deserialize)]
+struct ImportJobInput<'a> {
     params: crate::batches::ImportParams,
-    file_base64: String,
+    #[serde(borrow)]
+    file_base64: &'a str,
+}
+
+/// The stored input of an import job written in one allocation (a file near the upload limit
+/// must not be held three times over: the body, its base64 and the JSON around it).
+fn import_job_input(params: &crate::batches::ImportParams, file: &[u8]) -> AppResult<String> {
+    use base64::Engine as _;
+    let params = serde_json::to_string(params).map_err(|e| AppError::Internal(e.into()))?;
+    let mut input = String::with_capacity(params.len() + file.len().div_ceil(3) * 4 + 32);
+    input.push_str("{\"params\":");
+    input.push_str(&params);
+    input.push_str(",\"file_base64\":\"");
+    base64::engine::general_purpose::STANDARD.encode_string(file, &mut input);
+    input.push_str("\"}");
+    Ok(input)
+}
+
+/// The import's parameters and file from its stored input, which is dropped before the file is
+/// read (the worker holds the file once).
+fn import_input(raw: String) -> AppResult<(crate::batches::ImportParams, Vec<u8>)> {
+    use base64::Engine as _;
+    let parsed: ImportJobInput<'_> =
+        serde_json::from_str(&raw).map_err(|e| AppError::Internal(e.into()))?;
+    let file = base64::engine::general_purpose::STANDARD
+        .decode(parsed.file_base64)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok((parsed.params, file))
 }
 
 /// Queues a large import of participant records (checked for the right to import first).
@@ -402,17 +430,14 @@ pub fn submit_import(
     actor: &Actor,
     project_id: i64,
     params: &crate::batches::ImportParams,
-    file: &[u8],
+    file: impl AsRef<[u8]>,
     limits: QueueLimits,
     key: Option<&str>,
 ) -> AppResult<(JobView, bool)> {
-    use base64::Engine as _;
     crate::batches::may_import(conn, actor, project_id)?;
-    let input = serde_json::to_string(&ImportJobInput {
-        params: params.clone(),
-        file_base64: base64::engine::general_purpose::STANDARD.encode(file),
-    })
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let input = import_job_input(params, file.as_ref())?;
+    // The file lives on in the input only: not held twice while the database stores it.
+    drop(file);
     let work = Work {
         kind: JobKind::ParticipantImport,
         project_id,
@@ -642,12 +667,7 @@ async fn execute(
             serde_json::to_value(run).map_err(|e| AppError::Internal(e.into()))
         }
         JobKind::ParticipantImport => {
-            use base64::Engine as _;
-            let input: ImportJobInput =
-                serde_json::from_str(&job.input).map_err(|e| AppError::Internal(e.into()))?;
-            let file = base64::engine::general_purpose::STANDARD
-                .decode(input.file_base64)
-                .map_err(|e| AppError::Internal(e.into()))?;
+            let (params, file) = import_input(job.input)?;
             let batch = db
                 .run(move |conn| {
                     let actor = actor_of(conn, user_id)?;
@@ -657,7 +677,7 @@ async fn execute(
                         conn,
                         &actor,
                         project_id,
-                        &input.params,
+                        &params,
                         &file,
                         &sheet_limits,
                         Some(&format!("seika-job-{job_id}")),

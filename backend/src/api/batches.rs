@@ -42,7 +42,7 @@ pub async fn import(
                     actor,
                     project_id,
                     &params,
-                    &body,
+                    body,
                     limits,
                     key.as_deref(),
                 )

@@ -55,17 +55,54 @@ impl<S: Send + Sync> FromRequest<S> for ApiBytes {
     }
 }
 
-/// The request's whole body, within the endpoint's limit.
-async fn body_of<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
-    Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge(
-                "the request body is larger than this endpoint accepts".into(),
-            )
-        } else {
-            AppError::BadRequest(rejection.body_text())
+/// The request's whole body, within the endpoint's limit. A declared length over the limit is
+/// refused before anything is read; a declared length within it is the buffer's size, so the
+/// body is held once (not its pieces and then their copy: a 64 MiB import would peak at 128).
+async fn body_of<S: Send + Sync>(req: Request, _: &S) -> Result<Bytes, AppError> {
+    use axum::RequestExt as _;
+    use http_body_util::BodyExt as _;
+    let too_large = || {
+        AppError::PayloadTooLarge("the request body is larger than this endpoint accepts".into())
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut body = req.into_limited_body();
+    let limit = axum::body::HttpBody::size_hint(&body).upper();
+    if let (Some(declared), Some(limit)) = (declared, limit)
+        && declared > limit
+    {
+        return Err(too_large());
+    }
+    let capacity = declared.unwrap_or(0).min(limit.unwrap_or(0));
+    let mut buffer = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            if over_limit(&e) {
+                too_large()
+            } else {
+                AppError::BadRequest(format!("the request body could not be read: {e}"))
+            }
+        })?;
+        if let Ok(data) = frame.into_data() {
+            buffer.extend_from_slice(&data);
         }
-    })
+    }
+    Ok(Bytes::from(buffer))
+}
+
+/// Whether a body error is the endpoint's size limit (anywhere in its chain of causes).
+fn over_limit(error: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// The body of a request that takes none (an action such as submit or run): read to its end, so
