@@ -308,7 +308,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                 .iter()
                 .map(|m| outcomes::NewOutcomeResult {
                     project_id: kobe.id,
-                    kind: "milestone".into(),
+                    kind: seika_core::outcomes::OutcomeKind::Milestone,
                     metric: m.id.clone(),
                     achieved_on: Some(m.achieved_on),
                     entered_by,
@@ -317,7 +317,7 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                 .collect();
             records.extend(data.results.iter().map(|r| outcomes::NewOutcomeResult {
                 project_id: kobe.id,
-                kind: "result".into(),
+                kind: seika_core::outcomes::OutcomeKind::Result,
                 metric: r.metric.clone(),
                 tranche: r.tranche.clone(),
                 value: r.value.map(|v| v.to_string()),

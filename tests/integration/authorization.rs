@@ -288,7 +288,7 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                     conn,
                     &outcomes::NewOutcomeResult {
                         project_id: project.id,
-                        kind: "result".into(),
+                        kind: seika_core::outcomes::OutcomeKind::Result,
                         metric: "screening_uptake".into(),
                         value: Some("0.268".into()),
                         entered_by: staff,

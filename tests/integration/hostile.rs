@@ -455,7 +455,7 @@ async fn erasure_takes_the_key_out_of_stored_imports(app: TestApp) {
     let waiting = app
         .with_conn(move |conn| {
             let new = seika_db::jobs::NewJob {
-                kind: "participant_import",
+                kind: seika_core::job::JobKind::ParticipantImport,
                 project_id: project,
                 requested_by: evaluator_id,
                 idempotency_key: None,

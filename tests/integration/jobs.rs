@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use seika_core::job::{JobKind, JobStatus};
 use seika_db::jobs::{self as queue, NewJob, Outcome};
 use serde_json::{Value, json};
 
@@ -32,7 +33,7 @@ pub async fn finished(app: &TestApp, token: &str, id: i64) -> Value {
 
 /// A job as the queue stores it, for inserting directly (bypassing the API's checks).
 fn new_job<'a>(
-    kind: &'a str,
+    kind: JobKind,
     project_id: i64,
     requested_by: i64,
     key: Option<&'a str>,
@@ -238,7 +239,10 @@ async fn a_job_left_by_a_stopped_instance_is_taken_over_once(app: TestApp) {
         .with_conn(move |conn| {
             use diesel::Connection;
             conn.transaction::<_, diesel::result::Error, _>(|conn| {
-                let job = queue::insert(conn, &new_job("payout_run", kobe, user_id, None, "{}"))?;
+                let job = queue::insert(
+                    conn,
+                    &new_job(JobKind::PayoutRun, kobe, user_id, None, "{}"),
+                )?;
                 let taken = queue::claim(conn, "dead-instance", 30)?.unwrap();
                 assert_eq!(taken.id, job.id);
                 Ok(job.id)
@@ -314,7 +318,7 @@ async fn concurrent_claims_take_each_job_once(app: TestApp) {
                     queue::insert(
                         conn,
                         &new_job(
-                            "simulation",
+                            JobKind::Simulation,
                             kobe,
                             user_id,
                             None,
@@ -374,7 +378,7 @@ async fn concurrent_claims_take_each_job_once(app: TestApp) {
             "job {} started {} times",
             row.id, row.attempts
         );
-        assert_ne!(row.status, "queued");
+        assert_ne!(row.status, JobStatus::Queued);
     }
 }
 db_test!(concurrent_claims_take_each_job_once);
@@ -417,7 +421,7 @@ async fn a_payout_run_asked_again_while_waiting_joins_it(app: TestApp) {
                     .transaction::<_, diesel::result::Error, _>(|conn| {
                         queue::insert(
                             conn,
-                            &new_job("payout_run", kobe, actor.user_id, None, "{}"),
+                            &new_job(JobKind::PayoutRun, kobe, actor.user_id, None, "{}"),
                         )
                     })
                     .map(|row| row.id);
@@ -525,7 +529,7 @@ async fn a_job_that_stopped_too_often_fails_readably(app: TestApp) {
             conn.transaction::<_, diesel::result::Error, _>(|conn| {
                 let job = queue::insert(
                     conn,
-                    &new_job("payout_run", kobe, user_id, Some("stops"), "{}"),
+                    &new_job(JobKind::PayoutRun, kobe, user_id, Some("stops"), "{}"),
                 )?;
                 for attempt in 1..=queue::MAX_ATTEMPTS {
                     let taken = queue::claim(conn, &format!("dying-{attempt}"), 30)?.unwrap();
@@ -621,7 +625,10 @@ async fn finished_jobs_are_forgotten_after_their_retention(app: TestApp) {
     app.with_conn(move |conn| {
         use diesel::Connection;
         let kept = conn.transaction::<_, diesel::result::Error, _>(|conn| {
-            let waiting = queue::insert(conn, &new_job("simulation", kobe, user_id, None, "{}"))?;
+            let waiting = queue::insert(
+                conn,
+                &new_job(JobKind::Simulation, kobe, user_id, None, "{}"),
+            )?;
             let tomorrow = seika_db::now() + chrono::Duration::days(1);
             let deleted = queue::forget_finished(conn, tomorrow)?;
             let kept = queue::find(conn, waiting.id)?.is_some();
@@ -666,11 +673,11 @@ async fn jobs_are_taken_fairly_between_organizations(app: TestApp) {
             conn.test_transaction::<_, diesel::result::Error, _>(|conn| {
                 let mut ids = Vec::new();
                 for (kind, who, input) in [
-                    ("simulation", investor, "{\"n\":1}"),
-                    ("simulation", investor, "{\"n\":2}"),
-                    ("simulation", investor, "{\"n\":3}"),
-                    ("simulation", evaluator, "{\"n\":4}"),
-                    ("payout_run", staff, "{}"),
+                    (JobKind::Simulation, investor, "{\"n\":1}"),
+                    (JobKind::Simulation, investor, "{\"n\":2}"),
+                    (JobKind::Simulation, investor, "{\"n\":3}"),
+                    (JobKind::Simulation, evaluator, "{\"n\":4}"),
+                    (JobKind::PayoutRun, staff, "{}"),
                 ] {
                     ids.push(queue::insert(conn, &new_job(kind, kobe, who, None, input))?.id);
                 }
@@ -758,8 +765,11 @@ async fn queued_work_is_bounded_per_person_and_organization(app: TestApp) {
         use seika_db::schema::jobs::dsl as j;
         for n in 0..5 {
             let input = format!("{{\"n\":{n}}}");
-            let job =
-                queue::insert(conn, &new_job("simulation", kobe, staff_id, None, &input)).unwrap();
+            let job = queue::insert(
+                conn,
+                &new_job(JobKind::Simulation, kobe, staff_id, None, &input),
+            )
+            .unwrap();
             diesel::update(j::jobs.find(job.id))
                 .set((
                     j::status.eq("running"),

@@ -37,6 +37,9 @@ by_as_str!(
     crate::access::PartyStatus,
     crate::claim::ClaimStatus,
     crate::review::ReviewStatus,
+    crate::job::JobKind,
+    crate::job::JobStatus,
+    crate::outcomes::OutcomeKind,
 );
 
 #[cfg(test)]
@@ -65,5 +68,8 @@ mod tests {
         check::<crate::access::PartyStatus>();
         check::<crate::claim::ClaimStatus>();
         check::<crate::review::ReviewStatus>();
+        check::<crate::job::JobKind>();
+        check::<crate::job::JobStatus>();
+        check::<crate::outcomes::OutcomeKind>();
     }
 }

@@ -9,6 +9,7 @@ pub mod claim;
 pub mod code;
 pub mod contract;
 pub mod evidence;
+pub mod job;
 pub mod message;
 pub mod money;
 pub mod organization;

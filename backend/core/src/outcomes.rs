@@ -570,3 +570,33 @@ impl Outcomes {
         issues
     }
 }
+
+/// What an outcome record states: a measured result of a metric, or a milestone reached.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    #[default]
+    Result,
+    Milestone,
+}
+
+impl OutcomeKind {
+    pub const ALL: [OutcomeKind; 2] = [OutcomeKind::Result, OutcomeKind::Milestone];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Result => "result",
+            OutcomeKind::Milestone => "milestone",
+        }
+    }
+}

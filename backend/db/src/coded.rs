@@ -46,6 +46,9 @@ into_enum!(
     seika_core::access::PartyStatus,
     seika_core::claim::ClaimStatus,
     seika_core::review::ReviewStatus,
+    seika_core::job::JobKind,
+    seika_core::job::JobStatus,
+    seika_core::outcomes::OutcomeKind,
 );
 
 fn decode<T: Code>(text: &str) -> deserialize::Result<Coded<T>> {

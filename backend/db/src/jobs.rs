@@ -7,6 +7,8 @@ use diesel::prelude::*;
 
 use super::schema::jobs;
 use super::{DbConn, now, write_transaction};
+use crate::Coded;
+use seika_core::job::{JobKind, JobStatus};
 
 /// After this long without a heartbeat a running job is taken to have lost its instance (the
 /// default; `SEIKA_JOB_STALE_SECS`).
@@ -23,12 +25,14 @@ const STOPPED_TOO_OFTEN: &str = r#"{"kind":"internal-error","detail":"the job st
 #[diesel(table_name = jobs)]
 pub struct JobRow {
     pub id: i64,
-    pub kind: String,
+    #[diesel(deserialize_as = Coded<JobKind>)]
+    pub kind: JobKind,
     pub project_id: i64,
     pub requested_by: i64,
     pub idempotency_key: Option<String>,
     pub input: String,
-    pub status: String,
+    #[diesel(deserialize_as = Coded<JobStatus>)]
+    pub status: JobStatus,
     pub progress_done: i64,
     pub progress_total: i64,
     pub attempts: i32,
@@ -42,7 +46,7 @@ pub struct JobRow {
 }
 
 pub struct NewJob<'a> {
-    pub kind: &'a str,
+    pub kind: JobKind,
     pub project_id: i64,
     pub requested_by: i64,
     pub idempotency_key: Option<&'a str>,
@@ -55,12 +59,12 @@ pub struct NewJob<'a> {
 pub fn insert(conn: &mut DbConn, new: &NewJob<'_>) -> QueryResult<JobRow> {
     let id: i64 = diesel::insert_into(jobs::table)
         .values((
-            jobs::kind.eq(new.kind),
+            jobs::kind.eq(Coded(new.kind)),
             jobs::project_id.eq(new.project_id),
             jobs::requested_by.eq(new.requested_by),
             jobs::idempotency_key.eq(new.idempotency_key),
             jobs::input.eq(new.input),
-            jobs::status.eq("queued"),
+            jobs::status.eq(Coded(JobStatus::Queued)),
             jobs::progress_done.eq(0_i64),
             jobs::progress_total.eq(new.progress_total),
             jobs::attempts.eq(0),
@@ -116,7 +120,7 @@ pub fn insert_within(
                 .for_update()
                 .first::<i64>(pg)?;
         }
-        let unfinished = || jobs::status.eq_any(["queued", "running"]);
+        let unfinished = || jobs::status.eq_any(JobStatus::UNFINISHED.map(Coded));
         let mine: i64 = jobs::table
             .filter(unfinished())
             .filter(jobs::requested_by.eq(new.requested_by))
@@ -188,12 +192,12 @@ pub fn input(conn: &mut DbConn, id: i64) -> QueryResult<Option<String>> {
 pub fn find_by_key(
     conn: &mut DbConn,
     requested_by: i64,
-    kind: &str,
+    kind: JobKind,
     key: &str,
 ) -> QueryResult<Option<JobRow>> {
     jobs::table
         .filter(jobs::requested_by.eq(requested_by))
-        .filter(jobs::kind.eq(kind))
+        .filter(jobs::kind.eq(Coded(kind)))
         .filter(jobs::idempotency_key.eq(key))
         .select(JobRow::as_select())
         .first(conn)
@@ -210,8 +214,8 @@ pub fn waiting_run(
     jobs::table
         .filter(jobs::requested_by.eq(requested_by))
         .filter(jobs::project_id.eq(project_id))
-        .filter(jobs::kind.eq("payout_run"))
-        .filter(jobs::status.eq("queued"))
+        .filter(jobs::kind.eq(Coded(JobKind::PayoutRun)))
+        .filter(jobs::status.eq(Coded(JobStatus::Queued)))
         .filter(jobs::idempotency_key.is_null())
         .select(without_input!())
         .first(conn)
@@ -222,7 +226,7 @@ pub fn waiting_run(
 pub fn unfinished_of(conn: &mut DbConn, requested_by: i64, limit: i64) -> QueryResult<Vec<JobRow>> {
     jobs::table
         .filter(jobs::requested_by.eq(requested_by))
-        .filter(jobs::status.eq_any(["queued", "running"]))
+        .filter(jobs::status.eq_any(JobStatus::UNFINISHED.map(Coded)))
         .order(jobs::id.desc())
         .limit(limit)
         .select(without_input!())
@@ -279,7 +283,7 @@ pub fn claim(conn: &mut DbConn, instance: &str, stale_after: i64) -> QueryResult
     // An idle instance polls often: it reads first, and takes SQLite's write lock only when a
     // job waits or runs.
     let any_open: Option<i64> = jobs::table
-        .filter(jobs::status.eq_any(["queued", "running"]))
+        .filter(jobs::status.eq_any(JobStatus::UNFINISHED.map(Coded)))
         .select(jobs::id)
         .first(conn)
         .optional()?;
@@ -289,18 +293,18 @@ pub fn claim(conn: &mut DbConn, instance: &str, stale_after: i64) -> QueryResult
     write_transaction(conn, |conn| {
         diesel::update(
             jobs::table
-                .filter(jobs::status.eq("running"))
+                .filter(jobs::status.eq(Coded(JobStatus::Running)))
                 .filter(jobs::heartbeat_at.lt(stale))
                 .filter(jobs::attempts.ge(MAX_ATTEMPTS)),
         )
         .set((
-            jobs::status.eq("failed"),
+            jobs::status.eq(Coded(JobStatus::Failed)),
             jobs::problem.eq(Some(STOPPED_TOO_OFTEN)),
             jobs::finished_at.eq(Some(at)),
         ))
         .execute(conn)?;
-        let waiting = jobs::status.eq("queued").or(jobs::status
-            .eq("running")
+        let waiting = jobs::status.eq(Coded(JobStatus::Queued)).or(jobs::status
+            .eq(Coded(JobStatus::Running))
             .and(jobs::heartbeat_at.lt(stale))
             .and(jobs::attempts.lt(MAX_ATTEMPTS)));
         let candidate = next_in_fair_order(conn, stale)?;
@@ -309,7 +313,7 @@ pub fn claim(conn: &mut DbConn, instance: &str, stale_after: i64) -> QueryResult
         };
         let taken = diesel::update(jobs::table.find(id).filter(waiting))
             .set((
-                jobs::status.eq("running"),
+                jobs::status.eq(Coded(JobStatus::Running)),
                 jobs::claimed_by.eq(Some(instance)),
                 jobs::heartbeat_at.eq(Some(at)),
                 jobs::attempts.eq(jobs::attempts + 1),
@@ -334,7 +338,7 @@ pub fn heartbeat(conn: &mut DbConn, id: i64, instance: &str, done: i64) -> Query
     let rows = diesel::update(
         jobs::table
             .find(id)
-            .filter(jobs::status.eq("running"))
+            .filter(jobs::status.eq(Coded(JobStatus::Running)))
             .filter(jobs::claimed_by.eq(instance)),
     )
     .set((
@@ -361,13 +365,13 @@ pub fn finish(
 ) -> QueryResult<bool> {
     let target = jobs::table
         .find(id)
-        .filter(jobs::status.eq("running"))
+        .filter(jobs::status.eq(Coded(JobStatus::Running)))
         .filter(jobs::claimed_by.eq(instance));
     let at = Some(now());
     let rows = match outcome {
         Outcome::Succeeded(result) => diesel::update(target)
             .set((
-                jobs::status.eq("succeeded"),
+                jobs::status.eq(Coded(JobStatus::Succeeded)),
                 jobs::result.eq(Some(result)),
                 jobs::progress_done.eq(jobs::progress_total),
                 jobs::finished_at.eq(at),
@@ -375,7 +379,7 @@ pub fn finish(
             .execute(conn)?,
         Outcome::Failed(problem) => diesel::update(target)
             .set((
-                jobs::status.eq("failed"),
+                jobs::status.eq(Coded(JobStatus::Failed)),
                 jobs::problem.eq(Some(problem)),
                 jobs::finished_at.eq(at),
             ))
@@ -385,11 +389,15 @@ pub fn finish(
 }
 
 /// Jobs of a kind on a project that are queued or running.
-pub fn unfinished_on_project(conn: &mut DbConn, project_id: i64, kind: &str) -> QueryResult<i64> {
+pub fn unfinished_on_project(
+    conn: &mut DbConn,
+    project_id: i64,
+    kind: JobKind,
+) -> QueryResult<i64> {
     jobs::table
         .filter(jobs::project_id.eq(project_id))
-        .filter(jobs::kind.eq(kind))
-        .filter(jobs::status.eq_any(["queued", "running"]))
+        .filter(jobs::kind.eq(Coded(kind)))
+        .filter(jobs::status.eq_any(JobStatus::UNFINISHED.map(Coded)))
         .count()
         .get_result(conn)
 }
@@ -400,14 +408,14 @@ pub fn unfinished_on_project(conn: &mut DbConn, project_id: i64, kind: &str) -> 
 pub fn scrub_finished(
     conn: &mut DbConn,
     project_id: i64,
-    kind: &str,
+    kind: JobKind,
     key_json: &str,
     alias: &str,
 ) -> QueryResult<usize> {
     let finished: Vec<(i64, String, Option<String>, Option<String>)> = jobs::table
         .filter(jobs::project_id.eq(project_id))
-        .filter(jobs::kind.eq(kind))
-        .filter(jobs::status.eq_any(["succeeded", "failed"]))
+        .filter(jobs::kind.eq(Coded(kind)))
+        .filter(jobs::status.eq_any(JobStatus::FINISHED.map(Coded)))
         .select((jobs::id, jobs::input, jobs::result, jobs::problem))
         .load(conn)?;
     let scrub = |text: &Option<String>| text.as_ref().map(|t| t.replace(key_json, alias));
@@ -437,7 +445,7 @@ pub const SCRUBBED_INPUT: &str = r#"{"scrubbed":true}"#;
 pub fn forget_finished(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(
         jobs::table
-            .filter(jobs::status.eq_any(["succeeded", "failed"]))
+            .filter(jobs::status.eq_any(JobStatus::FINISHED.map(Coded)))
             .filter(jobs::finished_at.lt(before)),
     )
     .execute(conn)

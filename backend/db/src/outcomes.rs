@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::outcome_results;
 use super::{Coded, DbConn, now};
+use seika_core::outcomes::OutcomeKind;
 use seika_core::review::ReviewStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -13,7 +14,8 @@ use seika_core::review::ReviewStatus;
 pub struct OutcomeResultRow {
     pub id: i64,
     pub project_id: i64,
-    pub kind: String,
+    #[diesel(deserialize_as = Coded<OutcomeKind>)]
+    pub kind: OutcomeKind,
     pub metric: String,
     pub tranche: Option<String>,
     pub achieved_on: Option<NaiveDate>,
@@ -43,7 +45,7 @@ pub struct OutcomeResultRow {
 #[derive(Debug, Clone, Default)]
 pub struct NewOutcomeResult {
     pub project_id: i64,
-    pub kind: String,
+    pub kind: OutcomeKind,
     pub metric: String,
     pub tranche: Option<String>,
     pub achieved_on: Option<NaiveDate>,
@@ -63,7 +65,7 @@ pub fn insert(conn: &mut DbConn, new: &NewOutcomeResult) -> QueryResult<OutcomeR
     diesel::insert_into(outcome_results::table)
         .values((
             outcome_results::project_id.eq(new.project_id),
-            outcome_results::kind.eq(&new.kind),
+            outcome_results::kind.eq(Coded(new.kind)),
             outcome_results::metric.eq(&new.metric),
             outcome_results::tranche.eq(&new.tranche),
             outcome_results::achieved_on.eq(new.achieved_on),

@@ -236,10 +236,11 @@ pub fn roles_of(
 /// Filters for project lists.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFilter {
-    /// `None`: every project; `Some((org, role, include_owned))`: the organization's projects.
-    pub scope: Option<(i64, String, bool)>,
-    pub status: Option<String>,
-    pub policy_area: Option<String>,
+    /// `None`: every project; `Some((org, role, include_owned))`: the projects where the
+    /// organization is an accepted party in that role (and, with `include_owned`, its own).
+    pub scope: Option<(i64, PartyRole, bool)>,
+    pub status: Option<ProjectStatus>,
+    pub policy_area: Option<PolicyArea>,
     /// Words the code or either title contains (any case).
     pub search: Option<String>,
 }
@@ -274,7 +275,7 @@ pub fn list(
         if let Some((org, role, include_owned)) = &filter.scope {
             let as_party = project_parties::table
                 .filter(project_parties::organization_id.eq(*org))
-                .filter(project_parties::role.eq(role.clone()))
+                .filter(project_parties::role.eq(Coded(*role)))
                 .filter(project_parties::status.eq(Coded(PartyStatus::Accepted)))
                 .select(project_parties::project_id);
             q = if *include_owned {
@@ -288,10 +289,10 @@ pub fn list(
             };
         }
         if let Some(status) = &filter.status {
-            q = q.filter(projects::status.eq(status.clone()));
+            q = q.filter(projects::status.eq(Coded(*status)));
         }
         if let Some(area) = &filter.policy_area {
-            q = q.filter(projects::policy_area.eq(area.clone()));
+            q = q.filter(projects::policy_area.eq(Coded(*area)));
         }
         if let Some(words) = &filter.search {
             let pattern = containing(words);

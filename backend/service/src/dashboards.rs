@@ -2,6 +2,7 @@
 //! contract terms and the recorded distributions; the frontend only formats them. Totals are per
 //! currency, never summed across currencies.
 
+use seika_core::access::PartyRole;
 use seika_core::project::ProjectStatus;
 use seika_core::review::ReviewStatus;
 use std::collections::BTreeMap;
@@ -125,7 +126,7 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
         .map(|o| o.slug)
         .unwrap_or_default();
     let filter = projects::ProjectFilter {
-        scope: Some((actor.organization_id, "investor".into(), false)),
+        scope: Some((actor.organization_id, PartyRole::Investor, false)),
         ..projects::ProjectFilter::default()
     };
     let (rows, _) = projects::list(conn, &filter, MAX_PROJECTS, 0)?;
@@ -318,10 +319,60 @@ pub struct WaitingClaim {
     pub tranche: String,
     pub total: String,
     pub outstanding: String,
-    /// `inspection` or `payment`.
-    pub waits_for: String,
+    pub waits_for: ClaimWaitsFor,
     pub due_on: NaiveDate,
     pub overdue: bool,
+}
+
+/// What an outcome payer's claim waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimWaitsFor {
+    Inspection,
+    Payment,
+}
+
+/// The claims waiting for the payer: submitted ones for inspection, accepted ones for payment.
+fn waiting_claims(claims: &[super::claims::ClaimView]) -> Vec<WaitingClaim> {
+    use seika_core::claim::ClaimStatus;
+    claims
+        .iter()
+        .filter_map(|c| {
+            let (waits_for, due_on, overdue) = match c.status {
+                ClaimStatus::Submitted => (
+                    ClaimWaitsFor::Inspection,
+                    c.inspection_due_on,
+                    c.inspection_overdue,
+                ),
+                ClaimStatus::Accepted => {
+                    (ClaimWaitsFor::Payment, c.payment_due_on, c.payment_overdue)
+                }
+                _ => return None,
+            };
+            Some(WaitingClaim {
+                claim_id: c.id,
+                tranche: c.tranche.clone(),
+                total: c.total.clone(),
+                outstanding: c.outstanding.clone(),
+                waits_for,
+                due_on,
+                overdue,
+            })
+        })
+        .collect()
+}
+
+/// The share of the maximum the outcomes computed so far leave unpaid (none without a maximum).
+fn share_at_risk(cap: Option<Money>, computed: Money) -> Option<String> {
+    cap.and_then(|c| {
+        (!c.to_decimal().is_zero()).then(|| {
+            ((c.to_decimal() - computed.to_decimal()) / c.to_decimal())
+                .max(Decimal::ZERO)
+                .round_dp(4)
+                .normalize()
+                .to_string()
+        })
+    })
 }
 
 /// One project in a government's dashboard.
@@ -379,9 +430,8 @@ pub struct GovernmentDashboard {
 /// The projects the reader's organization owns or pays outcomes on, with what each may owe,
 /// when, against which budget, and what waits; totals per currency.
 pub fn government(conn: &mut DbConn, actor: &Actor) -> AppResult<GovernmentDashboard> {
-    use seika_core::claim::ClaimStatus;
     let filter = projects::ProjectFilter {
-        scope: Some((actor.organization_id, "outcome_payer".into(), true)),
+        scope: Some((actor.organization_id, PartyRole::OutcomePayer, true)),
         ..projects::ProjectFilter::default()
     };
     let (rows, _) = projects::list(conn, &filter, MAX_PROJECTS, 0)?;
@@ -392,27 +442,7 @@ pub fn government(conn: &mut DbConn, actor: &Actor) -> AppResult<GovernmentDashb
         let money = |s: &str| Money::parse(s, currency).map_err(internal);
         let figures = super::payout_runs::figures(conn, actor, project.id)?;
         let claims = super::claims::list(conn, actor, project.id)?;
-        let waiting: Vec<WaitingClaim> = claims
-            .iter()
-            .filter_map(|c| {
-                let (waits_for, due_on, overdue) = match c.status {
-                    ClaimStatus::Submitted => {
-                        ("inspection", c.inspection_due_on, c.inspection_overdue)
-                    }
-                    ClaimStatus::Accepted => ("payment", c.payment_due_on, c.payment_overdue),
-                    _ => return None,
-                };
-                Some(WaitingClaim {
-                    claim_id: c.id,
-                    tranche: c.tranche.clone(),
-                    total: c.total.clone(),
-                    outstanding: c.outstanding.clone(),
-                    waits_for: waits_for.into(),
-                    due_on,
-                    overdue,
-                })
-            })
-            .collect();
+        let waiting = waiting_claims(&claims);
         let awaiting = awaiting_verification(conn, project.id)?;
         let computed = money(&figures.due.computed_total)?;
         let cap = figures
@@ -421,15 +451,7 @@ pub fn government(conn: &mut DbConn, actor: &Actor) -> AppResult<GovernmentDashb
             .as_deref()
             .map(money)
             .transpose()?;
-        let share_at_risk = cap.and_then(|c| {
-            (!c.to_decimal().is_zero()).then(|| {
-                ((c.to_decimal() - computed.to_decimal()) / c.to_decimal())
-                    .max(Decimal::ZERO)
-                    .round_dp(4)
-                    .normalize()
-                    .to_string()
-            })
-        });
+        let share_at_risk = share_at_risk(cap, computed);
         let entry = totals.entry(project.currency.clone()).or_insert((
             0,
             [Money::zero(currency); 5],
@@ -536,7 +558,7 @@ pub struct ProviderDashboard {
 /// verification, and payments claimed and received.
 pub fn provider(conn: &mut DbConn, actor: &Actor) -> AppResult<ProviderDashboard> {
     let filter = projects::ProjectFilter {
-        scope: Some((actor.organization_id, "service_provider".into(), false)),
+        scope: Some((actor.organization_id, PartyRole::ServiceProvider, false)),
         ..projects::ProjectFilter::default()
     };
     let (rows, _) = projects::list(conn, &filter, MAX_PROJECTS, 0)?;

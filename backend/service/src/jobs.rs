@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::payout_runs::{self, PayoutRunView};
 use super::simulations::{self, Prepared};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use seika_core::access::Actor;
 pub use seika_db::jobs::QueueLimits;
 use seika_db::jobs::{self as queue, JobRow, NewJob, Outcome};
@@ -24,51 +24,25 @@ use seika_db::{self as db, Db, DbConn, users};
 use seika_engine::simulate::{SimulationInput, SimulationResult};
 use seika_formats::sheet::SheetLimits;
 
+pub use seika_core::job::{JobKind, JobStatus};
+
+/// The kinds of problem a job ends with: the API's problem types a job can meet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    /// A Monte Carlo simulation; its result is a [`SimulationResult`].
-    Simulation,
-    /// A payout run; its result is the stored run ([`PayoutRunView`]).
-    PayoutRun,
-    /// A large import of participant records; its result is the stored batch
-    /// ([`seika_service::batches::BatchView`](crate::batches::BatchView)).
-    ParticipantImport,
-}
-
-impl JobKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            JobKind::Simulation => "simulation",
-            JobKind::PayoutRun => "payout_run",
-            JobKind::ParticipantImport => "participant_import",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "simulation" => Some(JobKind::Simulation),
-            "payout_run" => Some(JobKind::PayoutRun),
-            "participant_import" => Some(JobKind::ParticipantImport),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
+#[serde(rename_all = "kebab-case")]
+pub enum JobProblemKind {
+    ValidationFailed,
+    Conflict,
+    /// The project is gone, or no longer open to the person who queued the job.
+    NotPermitted,
+    ServiceUnavailable,
+    InternalError,
 }
 
 /// Why a job failed, in the terms of a refused request.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JobProblem {
     /// The problem type, as the API's problem+json `type` without `/problems/`.
-    pub kind: String,
+    pub kind: JobProblemKind,
     /// What went wrong, in the request's language.
     pub detail: String,
     /// Stored beside `detail` (English) for readers of Japanese; not sent.
@@ -147,15 +121,9 @@ fn view(row: JobRow) -> AppResult<JobView> {
     let internal = |e: serde_json::Error| AppError::Internal(e.into());
     Ok(JobView {
         id: row.id,
-        kind: JobKind::parse(&row.kind)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("job kind {}", row.kind)))?,
+        kind: row.kind,
         project_id: row.project_id,
-        status: match row.status.as_str() {
-            "queued" => JobStatus::Queued,
-            "running" => JobStatus::Running,
-            "succeeded" => JobStatus::Succeeded,
-            _ => JobStatus::Failed,
-        },
+        status: row.status,
         progress_done: row.progress_done,
         progress_total: row.progress_total,
         attempts: row.attempts,
@@ -178,14 +146,14 @@ fn view(row: JobRow) -> AppResult<JobView> {
 }
 
 fn problem_of(e: &AppError) -> JobProblem {
-    let (kind, errors): (&str, Vec<FieldError>) = match e {
-        AppError::Validation(errors) => ("validation-failed", errors.clone()),
-        AppError::Conflict(_) => ("conflict", Vec::new()),
+    let (kind, errors) = match e {
+        AppError::Validation(errors) => (JobProblemKind::ValidationFailed, errors.clone()),
+        AppError::Conflict(_) => (JobProblemKind::Conflict, Vec::new()),
         AppError::NotFound(_) | AppError::Forbidden(_) | AppError::Unauthorized(_) => {
-            ("not-permitted", Vec::new())
+            (JobProblemKind::NotPermitted, Vec::new())
         }
-        AppError::ServiceUnavailable(_) => ("service-unavailable", Vec::new()),
-        _ => ("internal-error", Vec::new()),
+        AppError::ServiceUnavailable(_) => (JobProblemKind::ServiceUnavailable, Vec::new()),
+        _ => (JobProblemKind::InternalError, Vec::new()),
     };
     let detail = match e {
         AppError::Internal(cause) => {
@@ -219,7 +187,7 @@ fn problem_of(e: &AppError) -> JobProblem {
         ),
     };
     JobProblem {
-        kind: kind.to_owned(),
+        kind,
         detail: detail.en,
         detail_ja: Some(detail.ja),
         errors: errors
@@ -283,7 +251,7 @@ fn enqueue(
         progress_total,
     } = work;
     let existing = |conn: &mut DbConn, key: &str| -> AppResult<Option<(JobView, bool)>> {
-        match queue::find_by_key(conn, actor.user_id, kind.as_str(), key)? {
+        match queue::find_by_key(conn, actor.user_id, kind, key)? {
             Some(row) if row.project_id == project_id && row.input == input => {
                 Ok(Some((view(row)?, false)))
             }
@@ -301,7 +269,7 @@ fn enqueue(
         return Ok(found);
     }
     let new = NewJob {
-        kind: kind.as_str(),
+        kind,
         project_id,
         requested_by: actor.user_id,
         idempotency_key: key,
@@ -368,7 +336,7 @@ pub fn submit_payout_run(
             return Ok((view(row)?, false));
         }
         let new = NewJob {
-            kind: JobKind::PayoutRun.as_str(),
+            kind: JobKind::PayoutRun,
             project_id,
             requested_by: actor.user_id,
             idempotency_key: None,
@@ -629,8 +597,7 @@ async fn execute(
     done: Arc<AtomicI64>,
     lost: Arc<AtomicBool>,
 ) -> AppResult<serde_json::Value> {
-    let kind = JobKind::parse(&job.kind)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("job kind {}", job.kind)))?;
+    let kind = job.kind;
     let (user_id, project_id, job_id) = (job.requested_by, job.project_id, job.id);
     match kind {
         JobKind::Simulation => {

@@ -20,24 +20,7 @@ use seika_db::outcomes::{self, OutcomeResultRow};
 use seika_db::{self as db, DbConn, audit};
 use seika_formats::sheet::SheetLimits;
 
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum OutcomeKind {
-    #[default]
-    Result,
-    Milestone,
-}
-
-impl OutcomeKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            OutcomeKind::Result => "result",
-            OutcomeKind::Milestone => "milestone",
-        }
-    }
-}
+pub use seika_core::outcomes::OutcomeKind;
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -67,8 +50,7 @@ pub struct OutcomeResultInput {
 pub struct OutcomeResultView {
     pub id: i64,
     pub project_id: i64,
-    /// `result` or `milestone`.
-    pub kind: String,
+    pub kind: OutcomeKind,
     pub metric: String,
     pub tranche: Option<String>,
     pub achieved_on: Option<NaiveDate>,
@@ -141,7 +123,7 @@ fn parse_dec(s: &Option<String>) -> Option<Decimal> {
 pub fn to_engine_outcomes(contract_code: &str, rows: &[OutcomeResultRow]) -> Outcomes {
     let mut out = Outcomes::new(contract_code);
     for row in rows {
-        if row.kind == "milestone" {
+        if row.kind == OutcomeKind::Milestone {
             if let Some(achieved_on) = row.achieved_on {
                 out.milestones.push(Milestone {
                     id: row.metric.clone(),
@@ -272,7 +254,7 @@ fn insert_entered(
         conn,
         &outcomes::NewOutcomeResult {
             project_id,
-            kind: input.kind.as_str().into(),
+            kind: input.kind,
             metric: input.metric.clone(),
             tranche: input.tranche.clone(),
             achieved_on: input.achieved_on,
@@ -443,9 +425,9 @@ pub fn import(
         } else {
             OutcomeKind::Result
         };
-        let corrects = current.iter().find(|r| {
-            r.kind == kind.as_str() && r.metric == row.metric && r.tranche == row.tranche
-        });
+        let corrects = current
+            .iter()
+            .find(|r| r.kind == kind && r.metric == row.metric && r.tranche == row.tranche);
         if corrects.is_some() && reason.is_none() {
             errors.push(FieldError::new(
                 table.place_row(row.row),

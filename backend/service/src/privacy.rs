@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::projects::authorize;
 use crate::error::{AppError, AppResult};
-use crate::jobs::JobKind;
 use seika_core::access::{Actor, ProjectAction};
+use seika_core::job::JobKind;
 use seika_core::outcomes::{ERASED_PREFIX, pseudonym};
 use seika_db::{self as db, DbConn, audit, batches};
 
@@ -44,8 +44,7 @@ pub struct ErasureReport {
 /// An import still waiting or running could bring the key back after its erasure: 409 until it
 /// has finished.
 fn refuse_while_importing(conn: &mut DbConn, project_id: i64) -> AppResult<()> {
-    let importing =
-        db::jobs::unfinished_on_project(conn, project_id, JobKind::ParticipantImport.as_str())?;
+    let importing = db::jobs::unfinished_on_project(conn, project_id, JobKind::ParticipantImport)?;
     if importing > 0 {
         return Err(AppError::Conflict(msg!(
             "privacy.import_running",
@@ -119,7 +118,7 @@ pub fn erase(
         let jobs_scrubbed = db::jobs::scrub_finished(
             conn,
             project_id,
-            JobKind::ParticipantImport.as_str(),
+            JobKind::ParticipantImport,
             key_json.trim_matches('"'),
             &alias,
         )?;

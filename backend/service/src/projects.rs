@@ -311,16 +311,12 @@ pub fn list(
         ListingScope::Parties {
             role,
             include_owned,
-        } => Some((
-            actor.organization_id,
-            role.as_str().to_owned(),
-            include_owned,
-        )),
+        } => Some((actor.organization_id, role, include_owned)),
     };
     let filter = projects::ProjectFilter {
         scope,
-        status: status.map(|s| s.as_str().to_owned()),
-        policy_area: policy_area.map(|a| a.as_str().to_owned()),
+        status,
+        policy_area,
         search: search
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty()),

@@ -265,7 +265,7 @@ fn gather(conn: &mut DbConn, project: &projects::ProjectRow) -> AppResult<Gather
     }
     let results = outcomes::verified_as_of(conn, project.id, db::now())?
         .into_iter()
-        .filter(|r| r.kind == "result")
+        .filter(|r| r.kind == seika_core::outcomes::OutcomeKind::Result)
         .map(|r| indigo::ResultFact {
             value: decimal(&r.value),
             numerator: decimal(&r.numerator),
