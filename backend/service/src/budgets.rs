@@ -62,7 +62,29 @@ pub struct ScheduledPayment {
     /// expected to take (none without a maximum).
     pub at_most: Option<String>,
     /// `projected`, or the stage its claim has reached: `submitted`, `accepted`, `paid`.
-    pub stage: String,
+    pub stage: PaymentStage,
+}
+
+/// How far a scheduled payment has come: projected by the newest run, or the stage its claim
+/// has reached (a returned claim does not count: its tranche is projected again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStage {
+    Projected,
+    Submitted,
+    Accepted,
+    Paid,
+}
+
+impl PaymentStage {
+    fn of(claim: Option<&claims::ClaimRow>) -> Self {
+        match claim.map(|c| c.status) {
+            None | Some(ClaimStatus::Returned) => PaymentStage::Projected,
+            Some(ClaimStatus::Submitted) => PaymentStage::Submitted,
+            Some(ClaimStatus::Accepted) => PaymentStage::Accepted,
+            Some(ClaimStatus::Paid) => PaymentStage::Paid,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -83,163 +105,38 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::Read)?;
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
     let currency = contract.currency;
-    let money = |d: Decimal| Money::from_decimal(d, currency).map_err(internal);
-    let mut years: BTreeMap<i32, YearAmounts> = BTreeMap::new();
-    let year = |years: &mut BTreeMap<i32, YearAmounts>, fy: i32| -> YearAmounts {
-        *years.entry(fy).or_insert(YearAmounts::zero(currency))
-    };
-
-    // Appropriations.
-    let rows = budgets::lines(conn, project_id)?;
-    let from_contract = rows.is_empty();
-    let mut lines = Vec::new();
-    if from_contract {
-        for line in &contract.budget {
-            let amount = money(line.amount)?;
-            lines.push(BudgetLineView {
-                fiscal_year: line.fiscal_year,
-                account: String::new(),
-                code: String::new(),
-                appropriation: amount.amount_string(),
-            });
-        }
-    } else {
-        for row in &rows {
-            lines.push(BudgetLineView {
-                fiscal_year: row.fiscal_year,
-                account: row.account.clone(),
-                code: row.code.clone(),
-                appropriation: Money::from_minor(row.appropriation_minor, currency).amount_string(),
-            });
-        }
-    }
+    let mut years = Years::new(currency);
+    let (lines, from_contract) = appropriation_lines(conn, project_id, &contract)?;
     for line in &lines {
         let amount = Money::parse(&line.appropriation, currency).map_err(internal)?;
-        let mut y = year(&mut years, line.fiscal_year);
+        let y = years.of(line.fiscal_year);
         y.appropriated = Some(match y.appropriated {
             Some(a) => a.checked_add(amount).map_err(internal)?,
             None => amount,
         });
-        years.insert(line.fiscal_year, y);
     }
-
-    // The 債務負担行為 in force.
-    let commitment = match budgets::commitments(conn, project_id)?.pop() {
-        None => None,
-        Some(row) => {
-            let yearly: Vec<YearLimit> =
-                serde_json::from_str(&row.yearly_limits).map_err(internal)?;
-            for l in &yearly {
-                let mut y = year(&mut years, l.fiscal_year);
-                y.commitment_limit = Some(money(l.limit)?);
-                years.insert(l.fiscal_year, y);
-            }
-            Some(CommitmentView {
-                item: row.item,
-                from_fiscal_year: row.from_fiscal_year,
-                to_fiscal_year: row.to_fiscal_year,
-                total_limit: Money::from_minor(row.total_limit_minor, currency).amount_string(),
-                yearly_limits: yearly,
-            })
-        }
-    };
-
-    // Every amount belongs to the fiscal year its tranche falls due.
-    let due_year: BTreeMap<String, i32> = contract
-        .tranches
-        .iter()
-        .map(|t| (t.id.clone(), fiscal_year(t.due_on)))
-        .collect();
+    let commitment = commitment_in_force(conn, project_id, currency, &mut years)?;
     let live: Vec<claims::ClaimRow> = claims::list(conn, project_id)?
         .into_iter()
         .filter(|c| c.status != ClaimStatus::Returned)
         .collect();
-    for c in &live {
-        let Some(&fy) = due_year.get(&c.tranche) else {
-            continue;
-        };
-        let mut y = year(&mut years, fy);
-        if matches!(
-            Some(c.status),
-            Some(ClaimStatus::Accepted | ClaimStatus::Paid)
-        ) {
-            y.committed = y
-                .committed
-                .checked_add(Money::from_minor(c.total_minor, currency))
-                .map_err(internal)?;
-        }
-        y.paid = y
-            .paid
-            .checked_add(Money::from_minor(c.paid_minor, currency))
-            .map_err(internal)?;
-        years.insert(fy, y);
-    }
-    // Projected: what the newest run computes for tranches nobody has claimed yet (a claim
-    // submitted and not inspected still counts as projected).
-    let terms = contract.invoicing.unwrap_or_default();
-    let lag = chrono::Duration::days(i64::from(terms.inspection_days + terms.payment_days()));
-    let mut schedule = Vec::new();
-    if let Some(run) = payout_runs::latest(conn, project_id)? {
-        let totals: seika_engine::figures::StatementTotals =
-            serde_json::from_str(&run.statement).map_err(internal)?;
-        let mut earlier = Money::zero(currency);
-        for t in &totals.tranches {
-            let expected = Money::parse(&t.total, currency).map_err(internal)?;
-            let at_most = contract
-                .max_total_payment
-                .map(|max| -> AppResult<String> {
-                    Ok(money(max)?
-                        .checked_sub(earlier)
-                        .map_err(internal)?
-                        .amount_string())
-                })
-                .transpose()?;
-            earlier = earlier.checked_add(expected).map_err(internal)?;
-            let stage = live
-                .iter()
-                .find(|c| c.tranche == t.tranche)
-                .map_or("projected".to_owned(), |c| c.status.as_str().to_owned());
-            schedule.push(ScheduledPayment {
-                tranche: t.tranche.clone(),
-                due_on: t.due_on,
-                fiscal_year: fiscal_year(t.due_on),
-                latest_payment_on: t.due_on + lag,
-                expected: expected.amount_string(),
-                at_most,
-                stage,
-            });
-        }
-        for t in &totals.tranches {
-            let committed = live.iter().any(|c| {
-                c.tranche == t.tranche
-                    && matches!(
-                        Some(c.status),
-                        Some(ClaimStatus::Accepted | ClaimStatus::Paid)
-                    )
-            });
-            if committed {
-                continue;
-            }
-            let fy = fiscal_year(t.due_on);
-            let mut y = year(&mut years, fy);
-            y.projected = y
-                .projected
-                .checked_add(Money::parse(&t.total, currency).map_err(internal)?)
-                .map_err(internal)?;
-            years.insert(fy, y);
-        }
-    }
+    add_claims(&contract, &live, &mut years)?;
+    let schedule = match payout_runs::latest(conn, project_id)? {
+        Some(run) => schedule_and_projections(&run.statement, &contract, &live, &mut years)?,
+        None => Vec::new(),
+    };
     for (fy, most) in seika_engine::figures::fiscal_year_maxima(&contract) {
-        let mut y = year(&mut years, fy);
-        y.maximum = most.map(money).transpose()?;
-        years.insert(fy, y);
+        years.of(fy).maximum = most.map(|d| money(d, currency)).transpose()?;
     }
-    let maximum = contract.max_total_payment.map(money).transpose()?;
+    let maximum = contract
+        .max_total_payment
+        .map(|d| money(d, currency))
+        .transpose()?;
     let total_limit = commitment
         .as_ref()
         .map(|c| Money::parse(&c.total_limit, currency).map_err(internal))
         .transpose()?;
-    let (years, warnings) = assess(&years, maximum, total_limit).map_err(internal)?;
+    let (years, warnings) = assess(&years.map, maximum, total_limit).map_err(internal)?;
     Ok(BudgetView {
         currency: currency.code().to_owned(),
         lines,
@@ -249,6 +146,172 @@ pub fn view(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Budg
         warnings,
         schedule,
     })
+}
+
+fn money(amount: Decimal, currency: Currency) -> AppResult<Money> {
+    Money::from_decimal(amount, currency).map_err(internal)
+}
+
+/// The amounts of each fiscal year, each starting at zero.
+struct Years {
+    currency: Currency,
+    map: BTreeMap<i32, YearAmounts>,
+}
+
+impl Years {
+    fn new(currency: Currency) -> Self {
+        Years {
+            currency,
+            map: BTreeMap::new(),
+        }
+    }
+
+    fn of(&mut self, fiscal_year: i32) -> &mut YearAmounts {
+        let currency = self.currency;
+        self.map
+            .entry(fiscal_year)
+            .or_insert_with(|| YearAmounts::zero(currency))
+    }
+}
+
+/// The appropriations as entered, or, when none is, the contract's budget lines (true).
+fn appropriation_lines(
+    conn: &mut DbConn,
+    project_id: i64,
+    contract: &seika_core::contract::Contract,
+) -> AppResult<(Vec<BudgetLineView>, bool)> {
+    let currency = contract.currency;
+    let rows = budgets::lines(conn, project_id)?;
+    if rows.is_empty() {
+        let lines = contract
+            .budget
+            .iter()
+            .map(|line| {
+                Ok(BudgetLineView {
+                    fiscal_year: line.fiscal_year,
+                    account: String::new(),
+                    code: String::new(),
+                    appropriation: money(line.amount, currency)?.amount_string(),
+                })
+            })
+            .collect::<AppResult<_>>()?;
+        return Ok((lines, true));
+    }
+    let lines = rows
+        .iter()
+        .map(|row| BudgetLineView {
+            fiscal_year: row.fiscal_year,
+            account: row.account.clone(),
+            code: row.code.clone(),
+            appropriation: Money::from_minor(row.appropriation_minor, currency).amount_string(),
+        })
+        .collect();
+    Ok((lines, false))
+}
+
+/// The 債務負担行為 in force (the newest), its yearly limits entered into the years.
+fn commitment_in_force(
+    conn: &mut DbConn,
+    project_id: i64,
+    currency: Currency,
+    years: &mut Years,
+) -> AppResult<Option<CommitmentView>> {
+    let Some(row) = budgets::commitments(conn, project_id)?.pop() else {
+        return Ok(None);
+    };
+    let yearly: Vec<YearLimit> = serde_json::from_str(&row.yearly_limits).map_err(internal)?;
+    for l in &yearly {
+        years.of(l.fiscal_year).commitment_limit = Some(money(l.limit, currency)?);
+    }
+    Ok(Some(CommitmentView {
+        item: row.item,
+        from_fiscal_year: row.from_fiscal_year,
+        to_fiscal_year: row.to_fiscal_year,
+        total_limit: Money::from_minor(row.total_limit_minor, currency).amount_string(),
+        yearly_limits: yearly,
+    }))
+}
+
+fn accepted(c: &claims::ClaimRow) -> bool {
+    matches!(c.status, ClaimStatus::Accepted | ClaimStatus::Paid)
+}
+
+/// What live claims commit (accepted or paid) and what was paid, each in the fiscal year its
+/// tranche falls due.
+fn add_claims(
+    contract: &seika_core::contract::Contract,
+    live: &[claims::ClaimRow],
+    years: &mut Years,
+) -> AppResult<()> {
+    let currency = contract.currency;
+    let due_year: BTreeMap<&str, i32> = contract
+        .tranches
+        .iter()
+        .map(|t| (t.id.as_str(), fiscal_year(t.due_on)))
+        .collect();
+    for c in live {
+        let Some(&fy) = due_year.get(c.tranche.as_str()) else {
+            continue;
+        };
+        let y = years.of(fy);
+        if accepted(c) {
+            y.committed = y
+                .committed
+                .checked_add(Money::from_minor(c.total_minor, currency))
+                .map_err(internal)?;
+        }
+        y.paid = y
+            .paid
+            .checked_add(Money::from_minor(c.paid_minor, currency))
+            .map_err(internal)?;
+    }
+    Ok(())
+}
+
+/// Each tranche of the newest run with its expected payment; what it computes for tranches no
+/// claim has committed yet is projected in their years (a claim submitted and not inspected
+/// still counts as projected).
+fn schedule_and_projections(
+    statement: &str,
+    contract: &seika_core::contract::Contract,
+    live: &[claims::ClaimRow],
+    years: &mut Years,
+) -> AppResult<Vec<ScheduledPayment>> {
+    let currency = contract.currency;
+    let terms = contract.invoicing.unwrap_or_default();
+    let lag = chrono::Duration::days(i64::from(terms.inspection_days + terms.payment_days()));
+    let totals: seika_engine::figures::StatementTotals =
+        serde_json::from_str(statement).map_err(internal)?;
+    let mut schedule = Vec::new();
+    let mut earlier = Money::zero(currency);
+    for t in &totals.tranches {
+        let expected = Money::parse(&t.total, currency).map_err(internal)?;
+        let at_most = contract
+            .max_total_payment
+            .map(|max| -> AppResult<String> {
+                Ok(money(max, currency)?
+                    .checked_sub(earlier)
+                    .map_err(internal)?
+                    .amount_string())
+            })
+            .transpose()?;
+        earlier = earlier.checked_add(expected).map_err(internal)?;
+        let claim = live.iter().find(|c| c.tranche == t.tranche);
+        schedule.push(ScheduledPayment {
+            tranche: t.tranche.clone(),
+            due_on: t.due_on,
+            fiscal_year: fiscal_year(t.due_on),
+            latest_payment_on: t.due_on + lag,
+            expected: expected.amount_string(),
+            at_most,
+            stage: PaymentStage::of(claim),
+        });
+        if !live.iter().any(|c| c.tranche == t.tranche && accepted(c)) {
+            let y = years.of(fiscal_year(t.due_on));
+            y.projected = y.projected.checked_add(expected).map_err(internal)?;
+        }
+    }
+    Ok(schedule)
 }
 
 fn fiscal_year_ok(fy: i32) -> bool {

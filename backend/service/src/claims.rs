@@ -436,6 +436,107 @@ fn check_submission(
 
 /// Prepares and submits a claim: the payer receives it now (or, entered by its own staff, on the
 /// day given), and the inspection and payment clocks start.
+/// The organization issuing a claim: the caller's, or for government staff entering a paper
+/// claim the one named; it must be the project's service provider or intermediary.
+fn claim_issuer(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    named: Option<i64>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<i64> {
+    let issuer = match (actor.role, named) {
+        (Role::GovernmentStaff, Some(org)) => org,
+        (Role::GovernmentStaff, None) => {
+            errors.push(FieldError::new(
+                "issuer_organization_id",
+                msg!(
+                    "claim.issuer",
+                    "the service provider or intermediary issuing the claim",
+                    "請求を発行するこの事業の民間事業者または中間支援組織"
+                ),
+            ));
+            actor.organization_id
+        }
+        _ => actor.organization_id,
+    };
+    if !is_party(
+        conn,
+        project_id,
+        issuer,
+        &[PartyRole::ServiceProvider, PartyRole::Intermediary],
+    )? {
+        errors.push(FieldError::new(
+            "issuer_organization_id",
+            msg!(
+                "claim.issuer_project",
+                "the service provider or intermediary of this project",
+                "この事業の民間事業者または中間支援組織"
+            ),
+        ));
+    }
+    Ok(issuer)
+}
+
+/// The outcome payer a claim is addressed to, by its slug: an outcome payer of the project.
+fn claim_payer(
+    conn: &mut DbConn,
+    project_id: i64,
+    slug: &str,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<organizations::OrganizationRow>> {
+    match organizations::find_by_slug(conn, slug)? {
+        Some(org) if is_party(conn, project_id, org.id, &[PartyRole::OutcomePayer])? => {
+            Ok(Some(org))
+        }
+        _ => {
+            errors.push(FieldError::new(
+                "payer",
+                msg!(
+                    "claim.payer",
+                    "the slug of an outcome payer of this project",
+                    "この事業の成果支払者のスラッグ"
+                ),
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// The amount claimed: what the statement allows, or a positive part of it; nothing to claim
+/// (and no other problem) is a problem of the tranche.
+fn claimed_amount(asked: Option<Decimal>, allowed: Money, errors: &mut Vec<FieldError>) -> Money {
+    let claimed = asked_amount(asked, allowed, errors);
+    if errors.is_empty() && claimed.is_zero() {
+        errors.push(FieldError::new(
+            "tranche",
+            msg!(
+                "claim.tranche_payer",
+                "a tranche for which the statement computes an amount for this payer",
+                "この支払者に算定額がある支払時期"
+            ),
+        ));
+    }
+    claimed
+}
+
+fn asked_amount(asked: Option<Decimal>, allowed: Money, errors: &mut Vec<FieldError>) -> Money {
+    let currency = allowed.currency();
+    match asked {
+        None => allowed,
+        Some(amount) => match Money::from_decimal(amount, currency) {
+            Ok(m) if !m.is_negative() && !m.is_zero() && m.minor() <= allowed.minor() => m,
+            _ => {
+                errors.push(FieldError::new(
+                    "amount",
+                    msg!("claim.amount_above_statement", "a positive amount in whole {currency} minor units, at most the statement's {}", "{currency} の最小単位の整数倍で、算定額 {} 以下の正の金額", allowed.amount_string()),
+                ));
+                allowed
+            }
+        },
+    }
+}
+
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
@@ -469,51 +570,14 @@ pub fn create(
         today,
         &mut errors,
     );
-    let issuer = match (actor.role, input.issuer_organization_id) {
-        (Role::GovernmentStaff, Some(org)) => org,
-        (Role::GovernmentStaff, None) => {
-            errors.push(FieldError::new(
-                "issuer_organization_id",
-                msg!(
-                    "claim.issuer",
-                    "the service provider or intermediary issuing the claim",
-                    "請求を発行するこの事業の民間事業者または中間支援組織"
-                ),
-            ));
-            actor.organization_id
-        }
-        _ => actor.organization_id,
-    };
-    if !is_party(
+    let issuer = claim_issuer(
         conn,
+        actor,
         project_id,
-        issuer,
-        &[PartyRole::ServiceProvider, PartyRole::Intermediary],
-    )? {
-        errors.push(FieldError::new(
-            "issuer_organization_id",
-            msg!(
-                "claim.issuer_project",
-                "the service provider or intermediary of this project",
-                "この事業の民間事業者または中間支援組織"
-            ),
-        ));
-    }
-    let payer_org = organizations::find_by_slug(conn, &input.payer)?;
-    let payer_org = match payer_org {
-        Some(org) if is_party(conn, project_id, org.id, &[PartyRole::OutcomePayer])? => Some(org),
-        _ => {
-            errors.push(FieldError::new(
-                "payer",
-                msg!(
-                    "claim.payer",
-                    "the slug of an outcome payer of this project",
-                    "この事業の成果支払者のスラッグ"
-                ),
-            ));
-            None
-        }
-    };
+        input.issuer_organization_id,
+        &mut errors,
+    )?;
+    let payer_org = claim_payer(conn, project_id, &input.payer, &mut errors)?;
     let (lines, allowed, tranche_due_on) =
         match tranche_lines(&run.statement, &input.tranche, &input.payer, currency) {
             Ok(found) => found,
@@ -523,29 +587,7 @@ pub fn create(
             }
             Err(other) => return Err(other),
         };
-    let claimed = match input.amount {
-        None => allowed,
-        Some(amount) => match Money::from_decimal(amount, currency) {
-            Ok(m) if !m.is_negative() && !m.is_zero() && m.minor() <= allowed.minor() => m,
-            _ => {
-                errors.push(FieldError::new(
-                    "amount",
-                    msg!("claim.amount_above_statement", "a positive amount in whole {currency} minor units, at most the statement's {}", "{currency} の最小単位の整数倍で、算定額 {} 以下の正の金額", allowed.amount_string()),
-                ));
-                allowed
-            }
-        },
-    };
-    if errors.is_empty() && claimed.is_zero() {
-        errors.push(FieldError::new(
-            "tranche",
-            msg!(
-                "claim.tranche_payer",
-                "a tranche for which the statement computes an amount for this payer",
-                "この支払者に算定額がある支払時期"
-            ),
-        ));
-    }
+    let claimed = claimed_amount(input.amount, allowed, &mut errors);
     let (Some(invoice_number), Some(payer_org), true) =
         (invoice_number, payer_org, errors.is_empty())
     else {
