@@ -15,6 +15,10 @@ use crate::util::{TestApp, db_test};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// How long a step waits for the page: generous, since two cores run the whole suite at once and
+/// a passing step returns as soon as it sees what it waits for.
+const WAIT: Duration = Duration::from_secs(20);
+
 pub struct Browser {
     base: String,
     session: String,
@@ -151,9 +155,9 @@ impl Browser {
         value["value"][ELEMENT].as_str().map(str::to_owned)
     }
 
-    /// Waits up to 10 s for an element.
+    /// Waits up to [`WAIT`] for an element.
     pub fn find(&self, css: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + WAIT;
         loop {
             if let Some(id) = self.try_find(css) {
                 return id;
@@ -318,7 +322,7 @@ impl Browser {
 
     /// Waits up to 10 s until the element's text contains `needle`.
     pub fn wait_text(&self, css: &str, needle: &str) -> String {
-        self.wait_text_within(css, needle, Duration::from_secs(10))
+        self.wait_text_within(css, needle, WAIT)
     }
 
     /// [`Browser::wait_text`] for what takes longer than a page: a job's end.
@@ -377,9 +381,9 @@ impl Browser {
         ));
     }
 
-    /// Waits up to 10 s until the script returns true.
+    /// Waits up to [`WAIT`] until the script returns true.
     pub fn wait_until(&self, script: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + WAIT;
         while self.script(script) != json!(true) {
             assert!(
                 Instant::now() < deadline,
