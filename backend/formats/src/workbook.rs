@@ -70,8 +70,8 @@ pub(crate) fn check_zip(bytes: &[u8], limits: &SheetLimits) -> Result<(), Issue>
                 "sheet.too_many_parts",
                 "a workbook of at most {} parts (this one has {})",
                 "部品が {} 個以内のブック（このファイルは {} 個）",
-                limits.max_parts,
-                archive.len()
+                count(limits.max_parts),
+                count(archive.len())
             ),
         ));
     }
@@ -91,8 +91,8 @@ pub(crate) fn check_zip(bytes: &[u8], limits: &SheetLimits) -> Result<(), Issue>
                     "sheet.inflates_too_much",
                     "a workbook that unpacks to at most {} MB, no part more than {} times its packed size",
                     "展開後 {} MB 以内で、どの部品も圧縮時の {} 倍以内のブック",
-                    limits.max_unzipped_bytes / (1024 * 1024),
-                    limits.max_ratio
+                    count(limits.max_unzipped_bytes / (1024 * 1024)),
+                    count(limits.max_ratio)
                 ),
             ));
         }
@@ -101,6 +101,11 @@ pub(crate) fn check_zip(bytes: &[u8], limits: &SheetLimits) -> Result<(), Issue>
 }
 
 /// The table of rows and columns is larger than the limits allow.
+/// A count as people read it: 200,000, not 200000.
+fn count(n: impl Into<rust_decimal::Decimal>) -> String {
+    seika_core::money::grouped(n.into())
+}
+
 pub(crate) fn too_large(limits: &SheetLimits) -> Issue {
     Issue::new(
         "file",
@@ -108,9 +113,9 @@ pub(crate) fn too_large(limits: &SheetLimits) -> Issue {
             "sheet.too_large",
             "a table of at most {} rows, {} columns and {} filled cells; split the file",
             "{} 行・{} 列・記入済みセル {} 個以内の表（ファイルを分けてください）",
-            limits.max_rows,
-            limits.max_columns,
-            limits.max_cells
+            count(limits.max_rows),
+            count(limits.max_columns),
+            count(limits.max_cells)
         ),
     )
 }
@@ -237,6 +242,11 @@ pub(crate) mod tests {
         );
         assert!(bomb.len() < 2_000, "{} bytes", bomb.len());
         assert_eq!(refusal(&bomb, &SheetLimits::default()), "sheet.too_large");
+        let said = Table::read(&bomb, &SheetLimits::default())
+            .unwrap_err()
+            .message;
+        assert!(said.en.contains("200,000 rows"), "{}", said.en);
+        assert!(said.ja.contains("2,000,000"), "{}", said.ja);
         // The same declared range with its cells inside the limits reads as what it holds.
         let honest = workbook(&sheet("A1:XFD1048576", &[("A1", 1), ("A2", 2)]), &[]);
         let table = Table::read(&honest, &SheetLimits::default()).unwrap();
