@@ -109,6 +109,38 @@ struct Sums {
     outstanding: Money,
 }
 
+impl Sums {
+    fn zero(currency: Currency) -> Self {
+        let zero = Money::zero(currency);
+        Sums {
+            projects: 0,
+            committed: zero,
+            drawn: zero,
+            computed: zero,
+            due: zero,
+            paid: zero,
+            outstanding: zero,
+        }
+    }
+
+    /// Adds one project: committed, drawn, computed, due, paid, outstanding.
+    fn add(&mut self, amounts: [Money; 6]) -> AppResult<()> {
+        self.projects += 1;
+        let sums = [
+            &mut self.committed,
+            &mut self.drawn,
+            &mut self.computed,
+            &mut self.due,
+            &mut self.paid,
+            &mut self.outstanding,
+        ];
+        for (sum, amount) in sums.into_iter().zip(amounts) {
+            *sum = sum.checked_add(amount).map_err(internal)?;
+        }
+        Ok(())
+    }
+}
+
 /// Outcome records and participant batches of a project submitted and waiting for verification.
 fn awaiting_verification(conn: &mut DbConn, project_id: i64) -> AppResult<usize> {
     let results = db::outcomes::list(conn, project_id, Some(ReviewStatus::Submitted))?.len();
@@ -139,75 +171,15 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
         let money = |s: &str| Money::parse(s, currency).map_err(internal);
         let (contract, _) = load_contract(conn, project.id, project.current_terms_version)?;
         let latest = payout_runs::latest(conn, project.id)?;
-        let mut range = None;
-        let mut unit_holdings = Vec::new();
-        let summary: Option<InvestorSummary> = match &latest {
-            Some(run) => {
-                #[derive(serde::Deserialize)]
-                struct Line {
-                    tranche: String,
-                    status: seika_engine::statement::LineStatus,
-                }
-                #[derive(serde::Deserialize)]
-                struct Stored {
-                    #[serde(default)]
-                    distribution: Option<seika_engine::statement::Distribution>,
-                    tranches: Vec<seika_engine::statement::TrancheTotal>,
-                    lines: Vec<Line>,
-                }
-                let stored: Stored = serde_json::from_str(&run.statement).map_err(internal)?;
-                let awaiting: std::collections::BTreeSet<String> = stored
-                    .lines
-                    .iter()
-                    .filter(|l| l.status == seika_engine::statement::LineStatus::AwaitingData)
-                    .map(|l| l.tranche.clone())
-                    .collect();
-                let (run_contract, _) = load_contract(conn, project.id, run.terms_version)?;
-                range =
-                    seika_engine::figures::irr_range(&run_contract, &stored.tranches, &awaiting)
-                        .map_err(internal)?
-                        .into_iter()
-                        .find(|r| r.investor == own);
-                stored.distribution.and_then(|d| {
-                    unit_holdings = d
-                        .unit_holdings
-                        .into_iter()
-                        .filter(|h| h.investor == own)
-                        .collect();
-                    d.investors.into_iter().find(|i| i.investor == own)
-                })
-            }
-            None => None,
+        let position = match &latest {
+            Some(run) => position_in_run(conn, project.id, run, &own)?,
+            None => Position {
+                unit_holdings: seika_engine::figures::unit_holdings_before_any_run(&contract, &own),
+                ..Position::default()
+            },
         };
-        let own_investments: Vec<_> = contract
-            .investments
-            .iter()
-            .filter(|i| i.investor == own)
-            .collect();
-        if latest.is_none() {
-            unit_holdings = seika_engine::figures::unit_holdings_before_any_run(&contract, &own);
-        }
-        let committed = match &summary {
-            Some(s) => money(&s.committed)?,
-            None => Money::from_decimal(
-                own_investments.iter().map(|i| i.committed).sum::<Decimal>(),
-                currency,
-            )
-            .map_err(internal)?,
-        };
-        let drawn = match &summary {
-            Some(s) => money(&s.drawn)?,
-            None => Money::from_decimal(
-                own_investments
-                    .iter()
-                    .flat_map(|i| i.drawdowns.iter())
-                    .filter(|d| d.on <= today)
-                    .map(|d| d.amount)
-                    .sum::<Decimal>(),
-                currency,
-            )
-            .map_err(internal)?,
-        };
+        let summary = position.summary.as_ref();
+        let (committed, drawn) = committed_and_drawn(&contract, summary, &own, today)?;
         let undrawn = committed.checked_sub(drawn).map_err(internal)?;
         let recorded = distributions::list(conn, actor, project.id)?;
         let (computed, due, paid) = (
@@ -215,40 +187,13 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
             money(&recorded.own.due)?,
             money(&recorded.own.paid)?,
         );
-        let outstanding = match &summary {
+        let outstanding = match summary {
             Some(s) => money(&s.outstanding_principal)?,
             None => drawn,
         };
-        let mut computed_by_kind = BTreeMap::new();
-        if let Some(s) = &summary {
-            for (kind, amount) in [
-                ("principal", &s.principal),
-                ("interest", &s.interest),
-                ("success_fee", &s.success_fee),
-                ("fees", &s.fees),
-            ] {
-                computed_by_kind.insert(kind.to_owned(), amount.clone());
-            }
-        }
-        let entry = sums.entry(project.currency.clone()).or_insert(Sums {
-            projects: 0,
-            committed: Money::zero(currency),
-            drawn: Money::zero(currency),
-            computed: Money::zero(currency),
-            due: Money::zero(currency),
-            paid: Money::zero(currency),
-            outstanding: Money::zero(currency),
-        });
-        entry.projects += 1;
-        entry.committed = entry.committed.checked_add(committed).map_err(internal)?;
-        entry.drawn = entry.drawn.checked_add(drawn).map_err(internal)?;
-        entry.computed = entry.computed.checked_add(computed).map_err(internal)?;
-        entry.due = entry.due.checked_add(due).map_err(internal)?;
-        entry.paid = entry.paid.checked_add(paid).map_err(internal)?;
-        entry.outstanding = entry
-            .outstanding
-            .checked_add(outstanding)
-            .map_err(internal)?;
+        sums.entry(project.currency.clone())
+            .or_insert_with(|| Sums::zero(currency))
+            .add([committed, drawn, computed, due, paid, outstanding])?;
         out.push(InvestorProject {
             project_id: project.id,
             code: project.code,
@@ -259,23 +204,19 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
             committed: committed.amount_string(),
             drawn: drawn.amount_string(),
             undrawn: undrawn.amount_string(),
-            computed_by_kind,
+            computed_by_kind: computed_by_kind(summary),
             distributions_computed: computed.amount_string(),
             distributions_due: due.amount_string(),
             distributions_paid: paid.amount_string(),
             outstanding_principal: outstanding.amount_string(),
             dpi: ratio(paid, drawn),
-            money_multiple: summary.as_ref().and_then(|s| s.money_multiple.clone()),
-            irr: summary.as_ref().and_then(|s| s.irr.clone()),
-            projected_irr: summary
-                .as_ref()
-                .and_then(|s| s.projected.as_ref().and_then(|p| p.irr.clone())),
-            projected_irr_low: range.as_ref().and_then(|r| r.low.clone()),
-            projected_irr_high: range.as_ref().and_then(|r| r.high.clone()),
-            guarantee_cover: summary
-                .as_ref()
-                .map_or_else(|| "0".to_owned(), |s| s.guarantee_cover.clone()),
-            unit_holdings,
+            money_multiple: summary.and_then(|s| s.money_multiple.clone()),
+            irr: summary.and_then(|s| s.irr.clone()),
+            projected_irr: summary.and_then(|s| s.projected.as_ref().and_then(|p| p.irr.clone())),
+            projected_irr_low: position.range.as_ref().and_then(|r| r.low.clone()),
+            projected_irr_high: position.range.as_ref().and_then(|r| r.high.clone()),
+            guarantee_cover: summary.map_or_else(|| "0".to_owned(), |s| s.guarantee_cover.clone()),
+            unit_holdings: position.unit_holdings,
             next_payment_on: contract
                 .tranches
                 .iter()
@@ -285,8 +226,116 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
             latest_run_id: latest.map(|r| r.id),
         });
     }
-    let totals = sums
+    Ok(InvestorDashboard {
+        projects: out,
+        totals: investor_totals(sums)?,
+    })
+}
+
+/// The investor's place in a stored run: its summary, the range its projected IRR may take while
+/// tranches await data, and its unit holdings.
+#[derive(Default)]
+struct Position {
+    summary: Option<InvestorSummary>,
+    range: Option<seika_engine::figures::IrrRange>,
+    unit_holdings: Vec<seika_engine::statement::UnitHolding>,
+}
+
+fn position_in_run(
+    conn: &mut DbConn,
+    project_id: i64,
+    run: &payout_runs::PayoutRunRow,
+    own: &str,
+) -> AppResult<Position> {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        tranche: String,
+        status: seika_engine::statement::LineStatus,
+    }
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        #[serde(default)]
+        distribution: Option<seika_engine::statement::Distribution>,
+        tranches: Vec<seika_engine::statement::TrancheTotal>,
+        lines: Vec<Line>,
+    }
+    let stored: Stored = serde_json::from_str(&run.statement).map_err(internal)?;
+    let awaiting: std::collections::BTreeSet<String> = stored
+        .lines
+        .iter()
+        .filter(|l| l.status == seika_engine::statement::LineStatus::AwaitingData)
+        .map(|l| l.tranche.clone())
+        .collect();
+    let (run_contract, _) = load_contract(conn, project_id, run.terms_version)?;
+    let range = seika_engine::figures::irr_range(&run_contract, &stored.tranches, &awaiting)
+        .map_err(internal)?
         .into_iter()
+        .find(|r| r.investor == own);
+    let Some(distribution) = stored.distribution else {
+        return Ok(Position {
+            range,
+            ..Position::default()
+        });
+    };
+    Ok(Position {
+        range,
+        unit_holdings: distribution
+            .unit_holdings
+            .into_iter()
+            .filter(|h| h.investor == own)
+            .collect(),
+        summary: distribution
+            .investors
+            .into_iter()
+            .find(|i| i.investor == own),
+    })
+}
+
+/// What the investor committed and has drawn: as the newest run states it, or before any run
+/// from the contract (drawdowns up to today).
+fn committed_and_drawn(
+    contract: &seika_core::contract::Contract,
+    summary: Option<&InvestorSummary>,
+    own: &str,
+    today: NaiveDate,
+) -> AppResult<(Money, Money)> {
+    let currency = contract.currency;
+    if let Some(s) = summary {
+        let money = |t: &str| Money::parse(t, currency).map_err(internal);
+        return Ok((money(&s.committed)?, money(&s.drawn)?));
+    }
+    let own_investments = contract.investments.iter().filter(|i| i.investor == own);
+    let committed: Decimal = own_investments.clone().map(|i| i.committed).sum();
+    let drawn: Decimal = own_investments
+        .flat_map(|i| i.drawdowns.iter())
+        .filter(|d| d.on <= today)
+        .map(|d| d.amount)
+        .sum();
+    Ok((
+        Money::from_decimal(committed, currency).map_err(internal)?,
+        Money::from_decimal(drawn, currency).map_err(internal)?,
+    ))
+}
+
+/// The newest run's distribution to the investor by kind.
+fn computed_by_kind(summary: Option<&InvestorSummary>) -> BTreeMap<String, String> {
+    summary
+        .map(|s| {
+            [
+                ("principal", &s.principal),
+                ("interest", &s.interest),
+                ("success_fee", &s.success_fee),
+                ("fees", &s.fees),
+            ]
+            .into_iter()
+            .map(|(kind, amount)| (kind.to_owned(), amount.clone()))
+            .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn investor_totals(sums: BTreeMap<String, Sums>) -> AppResult<Vec<InvestorTotals>> {
+    sums.into_iter()
         .map(|(currency, s)| {
             Ok(InvestorTotals {
                 currency,
@@ -305,11 +354,7 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
                 dpi: ratio(s.paid, s.drawn),
             })
         })
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(InvestorDashboard {
-        projects: out,
-        totals,
-    })
+        .collect()
 }
 
 /// A claim that waits for the government, with its deadline.

@@ -387,26 +387,16 @@ pub struct ResultsImportReport {
 /// Imports aggregate results (and milestones) from a CSV or XLSX file, all or nothing: any bad
 /// cell and nothing is stored, every problem named by row and column. The records then follow the
 /// same review workflow as those entered one by one.
-pub fn import(
+/// The rows of a results file as inputs, each checked as if entered by hand; a row that would
+/// correct a verified result needs the import's correction reason. All problems at once.
+fn import_inputs(
     conn: &mut DbConn,
-    actor: &Actor,
+    contract: &seika_core::contract::Contract,
     project_id: i64,
+    table: &seika_formats::sheet::Table,
+    rows: &[seika_formats::results_sheet::ResultRow],
     params: &ResultsImportParams,
-    bytes: &[u8],
-    limits: &SheetLimits,
-    idempotency_key: Option<&str>,
-) -> AppResult<ResultsImportReport> {
-    use seika_formats::results_sheet;
-    use seika_formats::sheet::{Format, Table};
-    use sha2::{Digest, Sha256};
-
-    let sha = hex::encode(Sha256::digest(bytes));
-    let hash = idempotency::request_hash(&(project_id, params, &sha));
-    let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
-    ensure_accepts_outcome_data(project.status)?;
-    let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
-    let table = Table::read(bytes, limits).map_err(|i| AppError::issues(vec![i]))?;
-    let parsed = results_sheet::parse(&table, &contract).map_err(AppError::issues)?;
+) -> AppResult<Vec<OutcomeResultInput>> {
     let current: Vec<OutcomeResultRow> =
         outcomes::list(conn, project_id, Some(ReviewStatus::Verified))?
             .into_iter()
@@ -419,7 +409,7 @@ pub fn import(
         .filter(|r| !r.is_empty());
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
-    for row in &parsed.rows {
+    for row in rows {
         let kind = if row.milestone {
             OutcomeKind::Milestone
         } else {
@@ -450,14 +440,73 @@ pub fn import(
             supersedes: corrects.filter(|_| reason.is_some()).map(|r| r.id),
             correction_reason: corrects.and(reason.map(str::to_owned)),
         };
-        for e in check_input(conn, &contract, project_id, &input)? {
+        for e in check_input(conn, contract, project_id, &input)? {
             errors.push(FieldError::new(table.place(row.row, &e.field), e.message));
         }
         inputs.push(input);
     }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+    if errors.is_empty() {
+        Ok(inputs)
+    } else {
+        Err(AppError::Validation(errors))
     }
+}
+
+/// Stores one imported record as a draft, submitted at once when the import asks for it.
+fn store_imported(
+    conn: &mut DbConn,
+    chain: &audit::ChainLock,
+    actor: &Actor,
+    project_id: i64,
+    input: &OutcomeResultInput,
+    submit: bool,
+) -> AppResult<OutcomeResultView> {
+    let view = insert_entered(conn, chain, actor, project_id, input)?;
+    if !submit {
+        return Ok(view);
+    }
+    let moved = db::review::results::transition(
+        conn,
+        view.id,
+        view.lock_version,
+        ReviewStatus::Draft,
+        ReviewStatus::Submitted,
+        None,
+        None,
+    )?;
+    if !moved {
+        return Err(AppError::Conflict(msg!(
+            "outcome.changed_during_import",
+            "an imported record changed while it was being stored",
+            "取り込み中に記録が変更されました"
+        )));
+    }
+    outcomes::find(conn, project_id, view.id)?
+        .map(Into::into)
+        .ok_or_else(|| AppError::not_found("outcome result"))
+}
+
+pub fn import(
+    conn: &mut DbConn,
+    actor: &Actor,
+    project_id: i64,
+    params: &ResultsImportParams,
+    bytes: &[u8],
+    limits: &SheetLimits,
+    idempotency_key: Option<&str>,
+) -> AppResult<ResultsImportReport> {
+    use seika_formats::results_sheet;
+    use seika_formats::sheet::{Format, Table};
+    use sha2::{Digest, Sha256};
+
+    let sha = hex::encode(Sha256::digest(bytes));
+    let hash = idempotency::request_hash(&(project_id, params, &sha));
+    let (project, _) = authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
+    ensure_accepts_outcome_data(project.status)?;
+    let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
+    let table = Table::read(bytes, limits).map_err(|i| AppError::issues(vec![i]))?;
+    let parsed = results_sheet::parse(&table, &contract).map_err(AppError::issues)?;
+    let inputs = import_inputs(conn, &contract, project_id, &table, &parsed.rows, params)?;
     let format = match table.format {
         Format::Csv => "csv",
         Format::Xlsx => "xlsx",
@@ -470,29 +519,14 @@ pub fn import(
         idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
             let mut results = Vec::new();
             for input in &inputs {
-                let mut view = insert_entered(conn, chain, actor, project_id, input)?;
-                if params.submit {
-                    let moved = db::review::results::transition(
-                        conn,
-                        view.id,
-                        view.lock_version,
-                        ReviewStatus::Draft,
-                        ReviewStatus::Submitted,
-                        None,
-                        None,
-                    )?;
-                    if !moved {
-                        return Err(AppError::Conflict(msg!(
-                            "outcome.changed_during_import",
-                            "an imported record changed while it was being stored",
-                            "取り込み中に記録が変更されました"
-                        )));
-                    }
-                    view = outcomes::find(conn, project_id, view.id)?
-                        .map(Into::into)
-                        .ok_or_else(|| AppError::not_found("outcome result"))?;
-                }
-                results.push(view);
+                results.push(store_imported(
+                    conn,
+                    chain,
+                    actor,
+                    project_id,
+                    input,
+                    params.submit,
+                )?);
             }
             let report = ResultsImportReport {
                 file_name: file_name.clone(),

@@ -590,7 +590,6 @@ pub fn public_project(conn: &mut DbConn, code: &str) -> AppResult<PublicProjectV
     let cur = c.currency;
     let shows = |s: Section| g.settings.sections.contains(&s);
     let threshold = g.settings.threshold;
-    let text = |d: Option<Decimal>| d.map(|d| d.normalize().to_string());
     let parties = shows(Section::Parties).then(|| {
         g.parties
             .iter()
@@ -619,137 +618,16 @@ pub fn public_project(conn: &mut DbConn, code: &str) -> AppResult<PublicProjectV
             })
             .collect()
     });
-    let payment_rules = if shows(Section::PaymentRules) {
-        let mut rules = Vec::new();
-        for comp in &c.components {
-            rules.push(PublicRule {
-                component: comp
-                    .name
-                    .as_ref()
-                    .map_or_else(|| comp.id.clone(), |n| n.text()),
-                tranche: comp.tranche.clone(),
-                tranche_name: tranche_name(c, &comp.tranche),
-                metric: comp.rule.metric().map(str::to_owned),
-                description: describe_rule(&comp.rule, cur),
-                maximum: comp
-                    .cap
-                    .or_else(|| comp.rule.maximum())
-                    .map(|m| amount(m, cur))
-                    .transpose()?,
-            });
-        }
-        Some(rules)
-    } else {
-        None
-    };
-    let results = shows(Section::Results).then(|| {
-        g.results
-            .iter()
-            .map(|r| {
-                let counted = c
-                    .metrics
-                    .iter()
-                    .find(|m| m.id == r.metric)
-                    .is_some_and(|m| m.unit == MetricUnit::Count);
-                let small = |n: Option<Decimal>| n.is_some_and(|n| suppress_count(n, threshold));
-                let suppressed =
-                    (counted && small(r.value)) || small(r.numerator) || small(r.denominator);
-                PublicResult {
-                    metric: r.metric.clone(),
-                    metric_name: c.metrics.iter().find(|m| m.id == r.metric).map_or_else(
-                        || Localized {
-                            ja: r.metric.clone(),
-                            en: r.metric.clone(),
-                        },
-                        |m| m.name.clone(),
-                    ),
-                    metric_unit: c.metrics.iter().find(|m| m.id == r.metric).map(|m| m.unit),
-                    tranche: r.tranche.clone(),
-                    tranche_name: r.tranche.as_deref().map(|t| tranche_name(c, t)),
-                    achieved_on: r.achieved_on,
-                    value: if suppressed { None } else { text(r.value) },
-                    numerator: if suppressed { None } else { text(r.numerator) },
-                    denominator: if suppressed {
-                        None
-                    } else {
-                        text(r.denominator)
-                    },
-                    suppressed,
-                }
-            })
-            .collect()
-    });
-    let payments = if shows(Section::Payments) {
-        let paid = paid_total(&g)?;
-        let remaining = match c.max_total_payment {
-            Some(m) => Some(
-                Money::from_decimal(m, cur)
-                    .and_then(|m| m.checked_sub(paid))
-                    .map_err(|e| AppError::Internal(e.into()))?
-                    .amount_string(),
-            ),
-            None => None,
-        };
-        Some(PublicPayments {
-            max_total_payment: c.max_total_payment.map(|m| amount(m, cur)).transpose()?,
-            payments: {
-                let mut running = Money::from_minor(0, cur);
-                let mut rows = Vec::new();
-                for a in &g.actual {
-                    let m = Money::from_decimal(a.amount, cur)
-                        .map_err(|e| AppError::Internal(e.into()))?;
-                    running = running
-                        .checked_add(m)
-                        .map_err(|e| AppError::Internal(e.into()))?;
-                    rows.push(PublicPayment {
-                        tranche: a.tranche.clone(),
-                        tranche_name: tranche_name(c, &a.tranche),
-                        paid_on: a.on,
-                        amount: m.amount_string(),
-                        cumulative: running.amount_string(),
-                        remaining_under_maximum: match c.max_total_payment {
-                            Some(max) => Some(
-                                Money::from_decimal(max, cur)
-                                    .and_then(|max| max.checked_sub(running))
-                                    .map_err(|e| AppError::Internal(e.into()))?
-                                    .amount_string(),
-                            ),
-                            None => None,
-                        },
-                    });
-                }
-                rows
-            },
-            paid: paid.amount_string(),
-            remaining_under_maximum: remaining,
-        })
-    } else {
-        None
-    };
-    let investments = if shows(Section::Investments) && !c.investments.is_empty() {
-        let total: Decimal = c.investments.iter().map(|i| i.committed).sum();
-        let mut disclosed = Vec::new();
-        for (slug, name) in &g.disclosed {
-            let committed: Decimal = c
-                .investments
-                .iter()
-                .filter(|i| &i.investor == slug)
-                .map(|i| i.committed)
-                .sum();
-            disclosed.push(PublicInvestment {
-                investor: name.clone(),
-                committed: amount(committed, cur)?,
-            });
-        }
-        let investors: BTreeSet<&str> = c.investments.iter().map(|i| i.investor.as_str()).collect();
-        Some(PublicInvestments {
-            total_committed: amount(total, cur)?,
-            investors: investors.len(),
-            disclosed,
-        })
-    } else {
-        None
-    };
+    let payment_rules = shows(Section::PaymentRules)
+        .then(|| public_rules(c))
+        .transpose()?;
+    let results = shows(Section::Results).then(|| public_results(&g));
+    let payments = shows(Section::Payments)
+        .then(|| public_payments(&g))
+        .transpose()?;
+    let investments = (shows(Section::Investments) && !c.investments.is_empty())
+        .then(|| public_investments(&g))
+        .transpose()?;
     let dates = c.dates.clone();
     Ok(PublicProjectView {
         code: project.code.clone(),
@@ -769,6 +647,134 @@ pub fn public_project(conn: &mut DbConn, code: &str) -> AppResult<PublicProjectV
         results,
         payments,
         investments,
+    })
+}
+
+/// The payment rules in words, each with its maximum.
+fn public_rules(c: &Contract) -> AppResult<Vec<PublicRule>> {
+    let cur = c.currency;
+    c.components
+        .iter()
+        .map(|comp| {
+            Ok(PublicRule {
+                component: comp
+                    .name
+                    .as_ref()
+                    .map_or_else(|| comp.id.clone(), |n| n.text()),
+                tranche: comp.tranche.clone(),
+                tranche_name: tranche_name(c, &comp.tranche),
+                metric: comp.rule.metric().map(str::to_owned),
+                description: describe_rule(&comp.rule, cur),
+                maximum: comp
+                    .cap
+                    .or_else(|| comp.rule.maximum())
+                    .map(|m| amount(m, cur))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+fn text(d: Option<Decimal>) -> Option<String> {
+    d.map(|d| d.normalize().to_string())
+}
+
+/// The verified results, counts under the privacy threshold suppressed.
+fn public_results(g: &Gathered) -> Vec<PublicResult> {
+    let c = &g.contract;
+    let threshold = g.settings.threshold;
+    g.results
+        .iter()
+        .map(|r| {
+            let metric = c.metrics.iter().find(|m| m.id == r.metric);
+            let counted = metric.is_some_and(|m| m.unit == MetricUnit::Count);
+            let small = |n: Option<Decimal>| n.is_some_and(|n| suppress_count(n, threshold));
+            let suppressed =
+                (counted && small(r.value)) || small(r.numerator) || small(r.denominator);
+            let shown = |d: Option<Decimal>| if suppressed { None } else { text(d) };
+            PublicResult {
+                metric: r.metric.clone(),
+                metric_name: metric.map_or_else(
+                    || Localized {
+                        ja: r.metric.clone(),
+                        en: r.metric.clone(),
+                    },
+                    |m| m.name.clone(),
+                ),
+                metric_unit: metric.map(|m| m.unit),
+                tranche: r.tranche.clone(),
+                tranche_name: r.tranche.as_deref().map(|t| tranche_name(c, t)),
+                achieved_on: r.achieved_on,
+                value: shown(r.value),
+                numerator: shown(r.numerator),
+                denominator: shown(r.denominator),
+                suppressed,
+            }
+        })
+        .collect()
+}
+
+/// What was paid, payment by payment with the running total and what remains under the maximum.
+fn public_payments(g: &Gathered) -> AppResult<PublicPayments> {
+    let c = &g.contract;
+    let cur = c.currency;
+    let internal = |e: seika_core::money::MoneyError| AppError::Internal(e.into());
+    let under_maximum = |spent: Money| -> AppResult<Option<String>> {
+        c.max_total_payment
+            .map(|max| {
+                Money::from_decimal(max, cur)
+                    .and_then(|max| max.checked_sub(spent))
+                    .map(Money::amount_string)
+                    .map_err(internal)
+            })
+            .transpose()
+    };
+    let paid = paid_total(g)?;
+    let mut running = Money::from_minor(0, cur);
+    let mut rows = Vec::new();
+    for a in &g.actual {
+        let m = Money::from_decimal(a.amount, cur).map_err(internal)?;
+        running = running.checked_add(m).map_err(internal)?;
+        rows.push(PublicPayment {
+            tranche: a.tranche.clone(),
+            tranche_name: tranche_name(c, &a.tranche),
+            paid_on: a.on,
+            amount: m.amount_string(),
+            cumulative: running.amount_string(),
+            remaining_under_maximum: under_maximum(running)?,
+        });
+    }
+    Ok(PublicPayments {
+        max_total_payment: c.max_total_payment.map(|m| amount(m, cur)).transpose()?,
+        payments: rows,
+        paid: paid.amount_string(),
+        remaining_under_maximum: under_maximum(paid)?,
+    })
+}
+
+/// The total committed, how many investors, and the commitments of those who disclose theirs.
+fn public_investments(g: &Gathered) -> AppResult<PublicInvestments> {
+    let c = &g.contract;
+    let cur = c.currency;
+    let total: Decimal = c.investments.iter().map(|i| i.committed).sum();
+    let mut disclosed = Vec::new();
+    for (slug, name) in &g.disclosed {
+        let committed: Decimal = c
+            .investments
+            .iter()
+            .filter(|i| &i.investor == slug)
+            .map(|i| i.committed)
+            .sum();
+        disclosed.push(PublicInvestment {
+            investor: name.clone(),
+            committed: amount(committed, cur)?,
+        });
+    }
+    let investors: BTreeSet<&str> = c.investments.iter().map(|i| i.investor.as_str()).collect();
+    Ok(PublicInvestments {
+        total_committed: amount(total, cur)?,
+        investors: investors.len(),
+        disclosed,
     })
 }
 
