@@ -404,7 +404,8 @@ pub fn unfinished_on_project(
 
 /// Takes a participant's key out of a project's finished jobs of a kind: their inputs (a file
 /// that may hold it) are dropped, and the key in their results and problems (as JSON text,
-/// `key_json` being its JSON-escaped form) becomes `alias`. Returns the jobs changed.
+/// `key_json` being its JSON-escaped form) becomes `alias`. Returns how many stored inputs
+/// were dropped.
 pub fn scrub_finished(
     conn: &mut DbConn,
     project_id: i64,
@@ -412,28 +413,29 @@ pub fn scrub_finished(
     key_json: &str,
     alias: &str,
 ) -> QueryResult<usize> {
-    let finished: Vec<(i64, String, Option<String>, Option<String>)> = jobs::table
-        .filter(jobs::project_id.eq(project_id))
-        .filter(jobs::kind.eq(Coded(kind)))
-        .filter(jobs::status.eq_any(JobStatus::FINISHED.map(Coded)))
-        .select((jobs::id, jobs::input, jobs::result, jobs::problem))
+    // Inputs are never read here (each may hold a whole file): dropped where not dropped yet.
+    let finished = || {
+        jobs::table
+            .filter(jobs::project_id.eq(project_id))
+            .filter(jobs::kind.eq(Coded(kind)))
+            .filter(jobs::status.eq_any(JobStatus::FINISHED.map(Coded)))
+    };
+    let dropped = diesel::update(finished().filter(jobs::input.ne(SCRUBBED_INPUT)))
+        .set(jobs::input.eq(SCRUBBED_INPUT))
+        .execute(conn)?;
+    let outcomes: Vec<(i64, Option<String>, Option<String>)> = finished()
+        .select((jobs::id, jobs::result, jobs::problem))
         .load(conn)?;
     let scrub = |text: &Option<String>| text.as_ref().map(|t| t.replace(key_json, alias));
-    let mut changed = 0;
-    for (id, input, result, problem) in &finished {
+    for (id, result, problem) in &outcomes {
         let (result_now, problem_now) = (scrub(result), scrub(problem));
-        if input == SCRUBBED_INPUT && result_now == *result && problem_now == *problem {
-            continue;
+        if result_now != *result || problem_now != *problem {
+            diesel::update(jobs::table.find(id))
+                .set((jobs::result.eq(result_now), jobs::problem.eq(problem_now)))
+                .execute(conn)?;
         }
-        changed += diesel::update(jobs::table.find(id))
-            .set((
-                jobs::input.eq(SCRUBBED_INPUT),
-                jobs::result.eq(result_now),
-                jobs::problem.eq(problem_now),
-            ))
-            .execute(conn)?;
     }
-    Ok(changed)
+    Ok(dropped)
 }
 
 /// The input a finished job keeps once a participant's erasure dropped it.

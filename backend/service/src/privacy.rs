@@ -36,8 +36,8 @@ pub struct ErasureReport {
     pub records_deleted: usize,
     /// The batches that held the participant's records.
     pub batch_ids: Vec<i64>,
-    /// Finished import jobs whose stored file was dropped and whose result or problem no longer
-    /// names the key.
+    /// Finished import jobs whose stored file was dropped (their results and problems name the
+    /// pseudonym instead of the key).
     pub jobs_scrubbed: usize,
 }
 
