@@ -19,22 +19,15 @@ use std::time::Instant;
 
 use diesel::{Connection, RunQueryDsl};
 
+#[path = "support/memory.rs"]
+mod memory;
 mod support;
 
+use memory::status_kb;
 use support::start;
 
 const CONCURRENT: usize = 64;
 const ROUNDS: usize = 3;
-
-fn status_kb(pid: u32, field: &str) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
 
 const PASSWORD: &str = "bench-password-2026";
 

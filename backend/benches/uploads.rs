@@ -25,24 +25,17 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "support/memory.rs"]
+mod memory;
 mod support;
 
+use memory::status_kb;
 use support::{start, start_with};
 
 const PASSWORD: &str = "bench-password-2026";
 const TARGET_MB: f64 = 300.0;
 const MIB: usize = 1024 * 1024;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn status_kb(pid: u32, field: &str) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
 
 /// One HTTP/1.1 request on its own connection: the status and the body as JSON (Null if none).
 fn send(

@@ -21,7 +21,7 @@ async fn latest_run(app: &TestApp, project: i64, token: &str) -> i64 {
         .unwrap()
 }
 
-async fn org_id(app: &TestApp, slug: &'static str) -> i64 {
+pub async fn org_id(app: &TestApp, slug: &'static str) -> i64 {
     app.with_conn(move |conn| {
         seika_db::organizations::find_by_slug(conn, slug)
             .unwrap()

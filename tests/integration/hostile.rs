@@ -444,38 +444,15 @@ async fn erasure_takes_the_key_out_of_stored_imports(app: TestApp) {
         async move { app.post(&url, Some(&token), &body).await }
     };
     // An import waiting on another instance: the erasure waits, changing nothing.
-    let evaluator_id = app
-        .with_conn(|conn| {
-            seika_db::users::find_by_email(conn, ENTERER)
-                .unwrap()
-                .unwrap()
-                .id
-        })
-        .await;
-    let waiting = app
-        .with_conn(move |conn| {
-            let new = seika_db::jobs::NewJob {
-                kind: seika_core::job::JobKind::ParticipantImport,
-                project_id: project,
-                requested_by: evaluator_id,
-                idempotency_key: None,
-                input: "{}",
-                progress_total: 1,
-            };
-            let job = seika_db::jobs::insert(conn, &new).unwrap();
-            use diesel::prelude::*;
-            use seika_db::schema::jobs::dsl as j;
-            diesel::update(j::jobs.find(job.id))
-                .set((
-                    j::status.eq("running"),
-                    j::claimed_by.eq(Some("elsewhere")),
-                    j::heartbeat_at.eq(Some(seika_db::now())),
-                ))
-                .execute(conn)
-                .unwrap();
-            job.id
-        })
-        .await;
+    let evaluator_id = crate::jobs::user_id(&app, ENTERER).await;
+    let waiting = crate::jobs::running_elsewhere(
+        &app,
+        seika_core::job::JobKind::ParticipantImport,
+        project,
+        evaluator_id,
+        "{}".to_owned(),
+    )
+    .await;
     let refused = erase("Y0000001").await;
     let problem = refused.assert_problem(StatusCode::CONFLICT);
     assert!(

@@ -1143,14 +1143,7 @@ async fn foreign_parties_see_only_their_invitation_until_they_accept(app: TestAp
     let evaluator = app.login("evaluator@mirai.example").await;
     let investor = app.login("investor@smbc.example").await;
     let admin = app.login("admin@seika.example").await;
-    let smbc = app
-        .with_conn(|conn| {
-            seika_db::organizations::find_by_slug(conn, "smbc")
-                .unwrap()
-                .unwrap()
-                .id
-        })
-        .await;
+    let smbc = crate::claims::org_id(&app, "smbc").await;
     let mut body = crate::projects::new_project_body(&app, "invitations-2026").await;
     body["parties"]
         .as_array_mut()
@@ -1340,14 +1333,7 @@ db_test!(foreign_parties_see_only_their_invitation_until_they_accept);
 /// project cannot be published with the changed figure unseen.
 async fn a_changed_commitment_is_accepted_again(app: TestApp) {
     let staff = app.login("staff@kobe-city.example").await;
-    let smbc = app
-        .with_conn(|conn| {
-            seika_db::organizations::find_by_slug(conn, "smbc")
-                .unwrap()
-                .unwrap()
-                .id
-        })
-        .await;
+    let smbc = crate::claims::org_id(&app, "smbc").await;
     let kobe: Value = serde_json::from_str(crate::projects::KOBE_CONTRACT).unwrap();
     let mut body = crate::projects::new_project_body(&app, "figures-2026").await;
     body["terms"]["investments"] = json!([kobe["investments"][0].clone()]);

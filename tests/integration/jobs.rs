@@ -649,7 +649,33 @@ async fn finished_jobs_are_forgotten_after_their_retention(app: TestApp) {
 db_test!(finished_jobs_are_forgotten_after_their_retention);
 
 /// A user's id by e-mail.
-async fn user_id(app: &TestApp, email: &'static str) -> i64 {
+/// A job another instance is running (heartbeat fresh, so this test's own worker leaves it).
+pub async fn running_elsewhere(
+    app: &TestApp,
+    kind: JobKind,
+    project_id: i64,
+    requested_by: i64,
+    input: String,
+) -> i64 {
+    app.with_conn(move |conn| {
+        use diesel::prelude::*;
+        use seika_db::schema::jobs::dsl as j;
+        let job =
+            queue::insert(conn, &new_job(kind, project_id, requested_by, None, &input)).unwrap();
+        diesel::update(j::jobs.find(job.id))
+            .set((
+                j::status.eq("running"),
+                j::claimed_by.eq(Some("elsewhere")),
+                j::heartbeat_at.eq(Some(seika_db::now())),
+            ))
+            .execute(conn)
+            .unwrap();
+        job.id
+    })
+    .await
+}
+
+pub async fn user_id(app: &TestApp, email: &'static str) -> i64 {
     app.with_conn(move |conn| {
         seika_db::users::find_by_email(conn, email)
             .unwrap()
@@ -760,27 +786,10 @@ async fn queued_work_is_bounded_per_person_and_organization(app: TestApp) {
     // problem with Retry-After, in Japanese when asked.
     let staff = app.login("staff@kobe-city.example").await;
     let staff_id = user_id(&app, "staff@kobe-city.example").await;
-    app.with_conn(move |conn| {
-        use diesel::prelude::*;
-        use seika_db::schema::jobs::dsl as j;
-        for n in 0..5 {
-            let input = format!("{{\"n\":{n}}}");
-            let job = queue::insert(
-                conn,
-                &new_job(JobKind::Simulation, kobe, staff_id, None, &input),
-            )
-            .unwrap();
-            diesel::update(j::jobs.find(job.id))
-                .set((
-                    j::status.eq("running"),
-                    j::claimed_by.eq(Some("elsewhere")),
-                    j::heartbeat_at.eq(Some(seika_db::now())),
-                ))
-                .execute(conn)
-                .unwrap();
-        }
-    })
-    .await;
+    for n in 0..5 {
+        let input = format!("{{\"n\":{n}}}");
+        running_elsewhere(&app, JobKind::Simulation, kobe, staff_id, input).await;
+    }
     let url = format!("/api/v1/projects/{kobe}/simulation-jobs");
     let long = json!({"runs": 10, "seed": 3, "assumptions": []});
     let refused = app
