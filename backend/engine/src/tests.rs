@@ -1642,7 +1642,7 @@ fn a_large_run_hashes_beside_the_rules_to_the_same_statement() {
         beside.outcomes_sha256,
         super::sha256_json(&outcomes.hashed())
     );
-    let mut first = super::statement_of(&contract, &outcomes).expect("computes");
+    let mut first = crate::run::statement_of(&contract, &outcomes).expect("computes");
     first.outcomes_sha256 = super::sha256_json(&outcomes.hashed());
     assert_eq!(
         serde_json::to_value(&beside).unwrap(),

@@ -62,6 +62,16 @@ impl<'a> Say<'a> {
         amount_words(d, self.contract.currency)
     }
 
+    /// An amount in minor units as the statement writes it: "7860000".
+    pub fn minor(&self, minor: i64) -> String {
+        seika_core::Money::from_minor(minor, self.contract.currency).amount_string()
+    }
+
+    /// An amount in minor units as people read it: "¥7,860,000".
+    pub fn minor_money(&self, minor: i64) -> String {
+        self.money(seika_core::Money::from_minor(minor, self.contract.currency).to_decimal())
+    }
+
     /// A metric's value in its unit: a rate as a percentage, money with the currency.
     pub fn value(&self, metric: &str, d: Decimal) -> String {
         match self.contract.metric(metric).map(|m| m.unit) {
@@ -128,6 +138,11 @@ impl<'a> Say<'a> {
             .find(|p| p.id == id)
             .and_then(|p| p.name.clone())
             .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// The contract's rounding policy.
+    pub fn rounding_terms(&self) -> seika_core::Rounding {
+        self.contract.rounding
     }
 
     /// How the contract rounds, in words: "切り捨て（¥1単位）" / "rounded down to a multiple of ¥1".
