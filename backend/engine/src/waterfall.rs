@@ -16,7 +16,7 @@ use crate::statement::{
 };
 use crate::xirr;
 use seika_core::contract::{
-    Contract, Instrument, InvestorClass, RemainderPolicy, UnitTerms, WaterfallStep,
+    Contract, Instrument, Investment, InvestorClass, RemainderPolicy, UnitTerms, WaterfallStep,
 };
 use seika_core::{Currency, Money};
 
@@ -71,6 +71,39 @@ impl Position {
             flows: self.flows.clone(),
             max_paid: self.max_paid,
             held_back: self.held_back,
+        }
+    }
+
+    /// An investment's position before any drawdown.
+    fn of(inv: &Investment, currency: Currency) -> Self {
+        let mut drawdowns: Vec<(NaiveDate, i64)> = inv
+            .drawdowns
+            .iter()
+            .map(|d| (d.on, minor(d.amount, currency)))
+            .collect();
+        drawdowns.sort_by_key(|(on, _)| *on);
+        Position {
+            class: inv.instrument.class(),
+            rate: inv.annual_rate.unwrap_or_default(),
+            drawdowns,
+            next_drawdown: 0,
+            outstanding: 0,
+            accrued: Decimal::ZERO,
+            last_accrual: None,
+            drawn: 0,
+            principal: 0,
+            interest: 0,
+            success_fee: 0,
+            guarantee_cover: 0,
+            guarantee_paid: 0,
+            guarantee_committed: if inv.instrument == Instrument::Guarantee {
+                minor(inv.committed, currency)
+            } else {
+                0
+            },
+            flows: Vec::new(),
+            max_paid: None,
+            held_back: 0,
         }
     }
 
@@ -151,203 +184,285 @@ fn text(minor: i64, currency: Currency) -> String {
 /// Distributes the receipts. With `final_` false (a tranche still awaits verified data), no
 /// guarantee is called and no loss is realised: cover, loss and IRR are reported as projected.
 pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -> Distribution {
-    let currency = contract.currency;
-    let mut positions: Vec<Position> = contract
-        .investments
-        .iter()
-        .map(|inv| {
-            let mut drawdowns: Vec<(NaiveDate, i64)> = inv
-                .drawdowns
-                .iter()
-                .map(|d| (d.on, minor(d.amount, currency)))
-                .collect();
-            drawdowns.sort_by_key(|(on, _)| *on);
-            Position {
-                class: inv.instrument.class(),
-                rate: inv.annual_rate.unwrap_or_default(),
-                drawdowns,
-                next_drawdown: 0,
-                outstanding: 0,
-                accrued: Decimal::ZERO,
-                last_accrual: None,
-                drawn: 0,
-                principal: 0,
-                interest: 0,
-                success_fee: 0,
-                guarantee_cover: 0,
-                guarantee_paid: 0,
-                guarantee_committed: if inv.instrument == Instrument::Guarantee {
-                    minor(inv.committed, currency)
-                } else {
-                    0
-                },
-                flows: Vec::new(),
-                max_paid: None,
-                held_back: 0,
-            }
-        })
-        .collect();
-    // Investments held in units: the remainder carried to the next distribution, and totals.
-    let mut carried = vec![0_i64; positions.len()];
-    let mut unit_paid = vec![0_i64; positions.len()];
-    let mut unit_retained = vec![0_i64; positions.len()];
-    let mut fee_paid = vec![0_i64; contract.waterfall.len()];
-    let mut fees_by_recipient: BTreeMap<&str, i64> = BTreeMap::new();
-    let mut fee_flows: BTreeMap<&str, Vec<(NaiveDate, i64)>> = BTreeMap::new();
-    let mut tranches = Vec::new();
-    let (mut received_total, mut distributed_total, mut retained_total) = (0_i64, 0_i64, 0_i64);
-
-    let maximum = contract
-        .max_total_payment
-        .and_then(|m| Money::from_decimal(m, currency).ok())
-        .map(Money::minor);
-    let mut received_so_far = 0_i64;
+    let mut run = Waterfall::new(contract);
     for receipt in receipts {
-        // An outcome-linked coupon: the rate for the period ending now, by the share of the
-        // maximum received with this receipt.
-        let received_with_this = received_so_far.saturating_add(receipt.amount);
-        for (p, inv) in positions.iter_mut().zip(&contract.investments) {
-            if let (false, Some(max)) = (inv.coupon_steps.is_empty(), contract.max_total_payment) {
-                let received = Money::from_minor(received_with_this, currency).to_decimal();
+        run.receive(receipt);
+    }
+    if let Some(last) = receipts.last().map(|r| r.date) {
+        run.call_guarantees(last, final_);
+    }
+    run.finish(final_)
+}
+
+/// The waterfall as it runs: each investment's position and what has flowed so far.
+struct Waterfall<'c> {
+    contract: &'c Contract,
+    currency: Currency,
+    positions: Vec<Position>,
+    /// The positions once guarantees are called, while a tranche is not final.
+    projected: Vec<Position>,
+    /// Investments held in units: the remainder carried to the next distribution, and totals.
+    carried: Vec<i64>,
+    unit_paid: Vec<i64>,
+    unit_retained: Vec<i64>,
+    fee_paid: Vec<i64>,
+    fees_by_recipient: BTreeMap<&'c str, i64>,
+    fee_flows: BTreeMap<&'c str, Vec<(NaiveDate, i64)>>,
+    tranches: Vec<TrancheDistribution>,
+    received_total: i64,
+    distributed_total: i64,
+    retained_total: i64,
+    /// The contract's maximum in minor units (stepped unit redemptions refer to it).
+    maximum: Option<i64>,
+    received_so_far: i64,
+}
+
+/// One receipt on its way down the steps.
+struct Flowing {
+    date: NaiveDate,
+    available: i64,
+    payments: Vec<WaterfallPayment>,
+    /// Paid to each position from this receipt.
+    this_tranche: Vec<i64>,
+}
+
+impl<'c> Waterfall<'c> {
+    fn new(contract: &'c Contract) -> Self {
+        let currency = contract.currency;
+        let positions: Vec<Position> = contract
+            .investments
+            .iter()
+            .map(|inv| Position::of(inv, currency))
+            .collect();
+        let n = positions.len();
+        Waterfall {
+            contract,
+            currency,
+            positions,
+            projected: Vec::new(),
+            carried: vec![0; n],
+            unit_paid: vec![0; n],
+            unit_retained: vec![0; n],
+            fee_paid: vec![0; contract.waterfall.len()],
+            fees_by_recipient: BTreeMap::new(),
+            fee_flows: BTreeMap::new(),
+            tranches: Vec::new(),
+            received_total: 0,
+            distributed_total: 0,
+            retained_total: 0,
+            maximum: contract
+                .max_total_payment
+                .and_then(|m| Money::from_decimal(m, currency).ok())
+                .map(Money::minor),
+            received_so_far: 0,
+        }
+    }
+
+    fn text(&self, minor: i64) -> String {
+        text(minor, self.currency)
+    }
+
+    /// One tranche's receipt down the waterfall's steps, then to unit holders.
+    fn receive(&mut self, receipt: &Receipt<'_>) {
+        self.set_coupon_rates(receipt.amount);
+        for p in &mut self.positions {
+            p.advance_to(receipt.date);
+        }
+        self.received_so_far = self.received_so_far.saturating_add(receipt.amount);
+        self.set_unit_maxima();
+        let mut flowing = Flowing {
+            date: receipt.date,
+            available: receipt.amount,
+            payments: Vec::new(),
+            this_tranche: vec![0; self.positions.len()],
+        };
+        let contract = self.contract;
+        for (step_index, step) in contract.waterfall.iter().enumerate() {
+            if flowing.available == 0 {
+                break;
+            }
+            self.pay_step(step_index, step, &mut flowing);
+        }
+        let per_unit = self.pay_unit_holders(&flowing.this_tranche);
+        let available = flowing.available;
+        self.received_total += receipt.amount;
+        self.distributed_total += receipt.amount - available;
+        self.retained_total += available;
+        self.tranches.push(TrancheDistribution {
+            tranche: receipt.tranche.to_owned(),
+            date: receipt.date,
+            received: self.text(receipt.amount),
+            payments: flowing.payments,
+            retained: self.text(available),
+            per_unit,
+        });
+    }
+
+    /// An outcome-linked coupon: the rate for the period ending now, by the share of the
+    /// maximum received with this receipt.
+    fn set_coupon_rates(&mut self, amount: i64) {
+        let received_with_this = self.received_so_far.saturating_add(amount);
+        let received = Money::from_minor(received_with_this, self.currency).to_decimal();
+        for (p, inv) in self.positions.iter_mut().zip(&self.contract.investments) {
+            if let (false, Some(max)) =
+                (inv.coupon_steps.is_empty(), self.contract.max_total_payment)
+            {
                 p.rate = seika_core::contract::coupon_rate(&inv.coupon_steps, received, max)
                     .unwrap_or_default();
             }
         }
-        for p in &mut positions {
-            p.advance_to(receipt.date);
-        }
-        // Each unit's maximum as it stands with this receipt (outcome-linked when stepped).
-        received_so_far = received_with_this;
-        for (p, inv) in positions.iter_mut().zip(&contract.investments) {
+    }
+
+    /// Each unit's maximum as it stands with this receipt (outcome-linked when stepped).
+    fn set_unit_maxima(&mut self) {
+        let (received, maximum, currency) = (self.received_so_far, self.maximum, self.currency);
+        for (p, inv) in self.positions.iter_mut().zip(&self.contract.investments) {
             if let Some(units) = &inv.units
-                && let Some(rate) = redemption_rate(units, received_so_far, maximum)
+                && let Some(rate) = redemption_rate(units, received, maximum)
             {
                 p.max_paid =
                     Some(max_per_unit(units, rate, currency).saturating_mul(count_of(units)));
             }
         }
-        let mut available = receipt.amount;
-        let mut payments = Vec::new();
-        let mut this_tranche = vec![0_i64; positions.len()];
-        for (step_index, step) in contract.waterfall.iter().enumerate() {
-            if available == 0 {
-                break;
+    }
+
+    /// One step: a fee to its recipient, or principal, interest or the residual to a class, pro
+    /// rata.
+    fn pay_step(&mut self, step_index: usize, step: &'c WaterfallStep, flowing: &mut Flowing) {
+        let available = flowing.available;
+        let (kind, members, parts) = match step {
+            WaterfallStep::Fee {
+                recipient, amount, ..
+            } => {
+                self.pay_fee(step_index, recipient, *amount, flowing);
+                return;
             }
-            let in_class = |class: InvestorClass| -> Vec<usize> {
-                (0..positions.len())
-                    .filter(|i| positions[*i].class == Some(class))
-                    .collect()
-            };
-            let (kind, members, parts): (DistributionKind, Vec<usize>, Vec<i64>) = match step {
-                WaterfallStep::Fee {
-                    recipient, amount, ..
-                } => {
-                    let pay = available
-                        .min(minor(*amount, currency) - fee_paid[step_index])
-                        .max(0);
-                    fee_paid[step_index] += pay;
-                    if pay > 0 {
-                        *fees_by_recipient.entry(recipient).or_default() += pay;
-                        fee_flows
-                            .entry(recipient)
-                            .or_default()
-                            .push((receipt.date, pay));
-                        payments.push(WaterfallPayment {
-                            step: step_index,
-                            kind: DistributionKind::Fee,
-                            to: recipient.clone(),
-                            amount: text(pay, currency),
-                        });
-                    }
-                    available -= pay;
-                    continue;
-                }
-                WaterfallStep::Principal { class } => {
-                    let members = in_class(*class);
-                    let needs: Vec<i64> =
-                        members.iter().map(|i| positions[*i].outstanding).collect();
-                    let pay = available.min(needs.iter().sum());
-                    (
-                        DistributionKind::Principal,
-                        members,
-                        allocate::by_weights(pay, &needs),
-                    )
-                }
-                WaterfallStep::Interest { class } => {
-                    let members = in_class(*class);
-                    let due: Vec<i64> = members
-                        .iter()
-                        .map(|i| i64::try_from(positions[*i].accrued.floor()).unwrap_or(0))
-                        .collect();
-                    let pay = available.min(due.iter().sum());
-                    (
-                        DistributionKind::Interest,
-                        members,
-                        allocate::by_weights(pay, &due),
-                    )
-                }
-                WaterfallStep::Residual { class, share } => {
-                    let members = in_class(*class);
-                    let weights: Vec<i64> = members.iter().map(|i| positions[*i].drawn).collect();
-                    let pool = match share {
-                        Some(s) => {
-                            i64::try_from((Decimal::from(available) * *s).floor()).unwrap_or(0)
-                        }
-                        None => available,
-                    };
-                    let pool = if weights.iter().sum::<i64>() > 0 {
-                        pool
-                    } else {
-                        0
-                    };
-                    (
-                        DistributionKind::SuccessFee,
-                        members,
-                        allocate::by_weights(pool, &weights),
-                    )
-                }
-            };
-            for (i, amount) in members.into_iter().zip(parts) {
-                let p = &mut positions[i];
-                // A unit maximum: what would pay a unit beyond it stays in the waterfall.
-                let amount = match p.max_paid {
-                    Some(max) => {
-                        let room = (max - p.principal - p.interest - p.success_fee).max(0);
-                        p.held_back += (amount - room).max(0);
-                        amount.min(room)
-                    }
-                    None => amount,
+            WaterfallStep::Principal { class } => {
+                let members = self.in_class(*class);
+                let needs: Vec<i64> = members
+                    .iter()
+                    .map(|i| self.positions[*i].outstanding)
+                    .collect();
+                let pay = available.min(needs.iter().sum());
+                let parts = allocate::by_weights(pay, &needs);
+                (DistributionKind::Principal, members, parts)
+            }
+            WaterfallStep::Interest { class } => {
+                let members = self.in_class(*class);
+                let due: Vec<i64> = members
+                    .iter()
+                    .map(|i| i64::try_from(self.positions[*i].accrued.floor()).unwrap_or(0))
+                    .collect();
+                let pay = available.min(due.iter().sum());
+                let parts = allocate::by_weights(pay, &due);
+                (DistributionKind::Interest, members, parts)
+            }
+            WaterfallStep::Residual { class, share } => {
+                let members = self.in_class(*class);
+                let weights: Vec<i64> = members.iter().map(|i| self.positions[*i].drawn).collect();
+                let pool = match share {
+                    Some(s) => i64::try_from((Decimal::from(available) * *s).floor()).unwrap_or(0),
+                    None => available,
                 };
-                if amount == 0 {
-                    continue;
-                }
-                this_tranche[i] += amount;
-                match kind {
-                    DistributionKind::Principal => {
-                        p.outstanding -= amount;
-                        p.principal += amount;
-                    }
-                    DistributionKind::Interest => {
-                        p.accrued -= Decimal::from(amount);
-                        p.interest += amount;
-                    }
-                    DistributionKind::SuccessFee => p.success_fee += amount,
-                    DistributionKind::Fee => {}
-                }
-                p.flows.push((receipt.date, amount));
-                available -= amount;
-                payments.push(WaterfallPayment {
-                    step: step_index,
-                    kind,
-                    to: contract.investments[i].id.clone(),
-                    amount: text(amount, currency),
-                });
+                let pool = if weights.iter().sum::<i64>() > 0 {
+                    pool
+                } else {
+                    0
+                };
+                let parts = allocate::by_weights(pool, &weights);
+                (DistributionKind::SuccessFee, members, parts)
             }
+        };
+        for (i, amount) in members.into_iter().zip(parts) {
+            self.credit(step_index, kind, i, amount, flowing);
         }
+    }
+
+    fn in_class(&self, class: InvestorClass) -> Vec<usize> {
+        (0..self.positions.len())
+            .filter(|i| self.positions[*i].class == Some(class))
+            .collect()
+    }
+
+    /// A fee, up to what is left of its amount over the contract's life.
+    fn pay_fee(
+        &mut self,
+        step_index: usize,
+        recipient: &'c str,
+        amount: Decimal,
+        flowing: &mut Flowing,
+    ) {
+        let pay = flowing
+            .available
+            .min(minor(amount, self.currency) - self.fee_paid[step_index])
+            .max(0);
+        self.fee_paid[step_index] += pay;
+        if pay > 0 {
+            *self.fees_by_recipient.entry(recipient).or_default() += pay;
+            let flows = self.fee_flows.entry(recipient).or_default();
+            flows.push((flowing.date, pay));
+            flowing.payments.push(WaterfallPayment {
+                step: step_index,
+                kind: DistributionKind::Fee,
+                to: recipient.to_owned(),
+                amount: self.text(pay),
+            });
+        }
+        flowing.available -= pay;
+    }
+
+    /// Pays one position its part of a step, within its unit maximum: what would pay a unit
+    /// beyond it stays in the waterfall.
+    fn credit(
+        &mut self,
+        step_index: usize,
+        kind: DistributionKind,
+        i: usize,
+        amount: i64,
+        flowing: &mut Flowing,
+    ) {
+        let p = &mut self.positions[i];
+        let amount = match p.max_paid {
+            Some(max) => {
+                let room = (max - p.principal - p.interest - p.success_fee).max(0);
+                p.held_back += (amount - room).max(0);
+                amount.min(room)
+            }
+            None => amount,
+        };
+        if amount == 0 {
+            return;
+        }
+        flowing.this_tranche[i] += amount;
+        match kind {
+            DistributionKind::Principal => {
+                p.outstanding -= amount;
+                p.principal += amount;
+            }
+            DistributionKind::Interest => {
+                p.accrued -= Decimal::from(amount);
+                p.interest += amount;
+            }
+            DistributionKind::SuccessFee => p.success_fee += amount,
+            DistributionKind::Fee => {}
+        }
+        p.flows.push((flowing.date, amount));
+        flowing.available -= amount;
+        flowing.payments.push(WaterfallPayment {
+            step: step_index,
+            kind,
+            to: self.contract.investments[i].id.clone(),
+            amount: text(amount, self.currency),
+        });
+    }
+
+    /// What each unit of an investment held in units receives from this receipt, with the
+    /// remainder retained or carried forward.
+    fn pay_unit_holders(&mut self, this_tranche: &[i64]) -> Vec<UnitDistribution> {
         let mut per_unit = Vec::new();
-        for (i, inv) in contract.investments.iter().enumerate() {
+        for (i, inv) in self.contract.investments.iter().enumerate() {
             let Some(units) = &inv.units else { continue };
-            let carried_in = carried[i];
+            let carried_in = self.carried[i];
             if this_tranche[i] == 0 && carried_in == 0 {
                 continue;
             }
@@ -356,202 +471,211 @@ pub fn distribute(contract: &Contract, receipts: &[Receipt<'_>], final_: bool) -
             let each = pool / count;
             let to_holders = each * count;
             let remainder = pool - to_holders;
-            unit_paid[i] += each;
+            self.unit_paid[i] += each;
             match units.remainder {
                 RemainderPolicy::Retained => {
-                    unit_retained[i] += remainder;
-                    carried[i] = 0;
+                    self.unit_retained[i] += remainder;
+                    self.carried[i] = 0;
                 }
-                RemainderPolicy::CarriedForward => carried[i] = remainder,
+                RemainderPolicy::CarriedForward => self.carried[i] = remainder,
             }
             per_unit.push(UnitDistribution {
                 investment: inv.id.clone(),
                 units: units.count,
-                amount: text(this_tranche[i], currency),
-                carried_in: text(carried_in, currency),
-                per_unit: text(each, currency),
-                to_holders: text(to_holders, currency),
-                remainder: text(remainder, currency),
+                amount: self.text(this_tranche[i]),
+                carried_in: self.text(carried_in),
+                per_unit: self.text(each),
+                to_holders: self.text(to_holders),
+                remainder: self.text(remainder),
                 remainder_policy: units.remainder,
             });
         }
-        let distributed: i64 = receipt.amount - available;
-        received_total += receipt.amount;
-        distributed_total += distributed;
-        retained_total += available;
-        tranches.push(TrancheDistribution {
-            tranche: receipt.tranche.to_owned(),
-            date: receipt.date,
-            received: text(receipt.amount, currency),
-            payments,
-            retained: text(available, currency),
-            per_unit,
-        });
+        per_unit
     }
 
-    // Guarantees cover their share of principal still outstanding after the last tranche, up to
-    // what the guarantor committed less what it has paid already. Before every tranche is final
-    // the same cover is computed on a copy, as the projected position.
-    let mut projected: Vec<Position> = Vec::new();
-    if let Some(last) = receipts.last().map(|r| r.date) {
-        let mut covered_positions: Vec<Position> =
-            positions.iter().map(Position::snapshot).collect();
+    /// Guarantees cover their share of principal still outstanding after the last tranche, up
+    /// to what the guarantor committed less what it has paid already. Before every tranche is
+    /// final the same cover is computed on a copy, as the projected position.
+    fn call_guarantees(&mut self, last: NaiveDate, final_: bool) {
+        let contract = self.contract;
+        let mut covered: Vec<Position> = self.positions.iter().map(Position::snapshot).collect();
         for (g, inv) in contract.investments.iter().enumerate() {
             let (Instrument::Guarantee, Some(cover)) = (inv.instrument, &inv.covers) else {
                 continue;
             };
-            for covered in &cover.investments {
-                let Some(i) = contract.investments.iter().position(|x| &x.id == covered) else {
+            for id in &cover.investments {
+                let Some(i) = contract.investments.iter().position(|x| &x.id == id) else {
                     continue;
                 };
-                let loss = covered_positions[i].outstanding;
+                let loss = covered[i].outstanding;
                 let share = i64::try_from((Decimal::from(loss) * cover.share).floor()).unwrap_or(0);
-                let room = (covered_positions[g].guarantee_committed
-                    - covered_positions[g].guarantee_paid)
-                    .max(0);
+                let room = (covered[g].guarantee_committed - covered[g].guarantee_paid).max(0);
                 let pays = share.min(room);
                 if pays > 0 {
-                    covered_positions[i].guarantee_cover += pays;
-                    covered_positions[i].flows.push((last, pays));
-                    covered_positions[g].guarantee_paid += pays;
-                    covered_positions[g].flows.push((last, -pays));
+                    covered[i].guarantee_cover += pays;
+                    covered[i].flows.push((last, pays));
+                    covered[g].guarantee_paid += pays;
+                    covered[g].flows.push((last, -pays));
                 }
             }
         }
         if final_ {
-            positions = covered_positions;
+            self.positions = covered;
         } else {
-            projected = covered_positions;
+            self.projected = covered;
         }
     }
 
-    let mut investors: Vec<&str> = Vec::new();
-    for inv in &contract.investments {
-        if !investors.contains(&inv.investor.as_str()) {
-            investors.push(&inv.investor);
+    fn finish(self, final_: bool) -> Distribution {
+        let mut investors: Vec<&str> = Vec::new();
+        for inv in &self.contract.investments {
+            if !investors.contains(&inv.investor.as_str()) {
+                investors.push(&inv.investor);
+            }
+        }
+        let summaries = investors
+            .into_iter()
+            .map(|investor| self.summary(investor, final_))
+            .collect();
+        Distribution {
+            unit_holdings: self.unit_holdings(),
+            tranches: self.tranches,
+            investors: summaries,
+            reconciliation: Reconciliation {
+                received: text(self.received_total, self.currency),
+                distributed: text(self.distributed_total, self.currency),
+                retained: text(self.retained_total, self.currency),
+                difference: text(
+                    self.received_total - self.distributed_total - self.retained_total,
+                    self.currency,
+                ),
+            },
         }
     }
-    let summaries = investors
-        .into_iter()
-        .map(|investor| {
-            let idx: Vec<usize> = (0..positions.len())
-                .filter(|i| contract.investments[*i].investor == investor)
-                .collect();
-            let sum =
-                |f: &dyn Fn(&Position) -> i64| idx.iter().map(|i| f(&positions[*i])).sum::<i64>();
-            let committed: Decimal = idx
-                .iter()
-                .filter(|i| contract.investments[**i].instrument != Instrument::Guarantee)
-                .map(|i| contract.investments[*i].committed)
-                .sum();
-            let drawn = sum(&|p| p.drawn);
-            let fees = fees_by_recipient.get(investor).copied().unwrap_or(0);
-            let received =
-                sum(&|p| p.principal + p.interest + p.success_fee + p.guarantee_cover) + fees;
-            let outstanding = sum(&|p| if p.class.is_some() { p.outstanding } else { 0 });
-            let cover = sum(&|p| p.guarantee_cover);
-            let flows_of = |positions: &[Position]| {
-                let mut flows: Vec<(NaiveDate, Decimal)> = idx
-                    .iter()
-                    .flat_map(|i| positions[*i].flows.iter())
-                    .chain(fee_flows.get(investor).into_iter().flatten())
-                    .map(|(d, m)| (*d, Money::from_minor(*m, currency).to_decimal()))
-                    .collect();
-                flows.sort_by_key(|(d, _)| *d);
-                flows
-            };
-            let irr_of = |flows: &[(NaiveDate, Decimal)]| {
-                xirr::xirr(flows).map(|r| {
-                    r.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointNearestEven)
-                        .to_string()
-                })
-            };
-            let flows = flows_of(&positions);
-            let projection = (!projected.is_empty()).then(|| {
-                let psum = |f: &dyn Fn(&Position) -> i64| {
-                    idx.iter().map(|i| f(&projected[*i])).sum::<i64>()
-                };
-                let pcover = psum(&|p| p.guarantee_cover);
-                Projection {
-                    guarantee_cover: text(pcover, currency),
-                    guarantee_paid: text(psum(&|p| p.guarantee_paid), currency),
-                    loss: text(outstanding - pcover, currency),
-                    irr: irr_of(&flows_of(&projected)),
-                }
-            });
-            InvestorSummary {
-                investor: investor.to_owned(),
-                committed: committed.normalize().to_string(),
-                drawn: text(drawn, currency),
-                principal: text(sum(&|p| p.principal), currency),
-                interest: text(sum(&|p| p.interest), currency),
-                success_fee: text(sum(&|p| p.success_fee), currency),
-                fees: text(fees, currency),
-                outstanding_principal: text(outstanding, currency),
-                // A loss is realised only once every tranche is final.
-                loss: text(if final_ { outstanding - cover } else { 0 }, currency),
-                guarantee_committed: text(sum(&|p| p.guarantee_committed), currency),
-                guarantee_cover: text(cover, currency),
-                guarantee_paid: text(sum(&|p| p.guarantee_paid), currency),
-                money_multiple: (drawn > 0).then(|| {
-                    (Decimal::from(received) / Decimal::from(drawn))
-                        .round_dp_with_strategy(
-                            4,
-                            rust_decimal::RoundingStrategy::MidpointNearestEven,
-                        )
-                        .to_string()
-                }),
-                // Before the contract is over, principal still outstanding is not a loss: the
-                // realised return waits, and the projection says what it would be.
-                irr: if final_ { irr_of(&flows) } else { None },
-                projected: projection,
-            }
-        })
-        .collect();
-    let unit_holdings = contract
-        .investments
-        .iter()
-        .enumerate()
-        .filter_map(|(i, inv)| {
-            let units = inv.units.as_ref()?;
-            let price = Money::from_decimal(units.unit_price, currency).map_or(0, Money::minor);
-            Some(UnitHolding {
-                investment: inv.id.clone(),
-                investor: inv.investor.clone(),
-                units: units.count,
-                unit_price: text(price, currency),
-                distributed_per_unit: text(unit_paid[i], currency),
-                multiple_per_unit: if price > 0 {
-                    (Decimal::from(unit_paid[i]) / Decimal::from(price))
-                        .round_dp_with_strategy(
-                            4,
-                            rust_decimal::RoundingStrategy::MidpointNearestEven,
-                        )
-                        .to_string()
-                } else {
-                    "0".to_owned()
-                },
-                to_holders: text(unit_paid[i].saturating_mul(count_of(units)), currency),
-                remainder_retained: text(unit_retained[i], currency),
-                remainder_carried: text(carried[i], currency),
-                max_per_unit: redemption_rate(units, received_so_far, maximum)
-                    .map(|rate| text(max_per_unit(units, rate, currency), currency)),
-                max_reached: positions[i].held_back > 0,
-            })
-        })
-        .collect();
-    Distribution {
-        unit_holdings,
-        tranches,
-        investors: summaries,
-        reconciliation: Reconciliation {
-            received: text(received_total, currency),
-            distributed: text(distributed_total, currency),
-            retained: text(retained_total, currency),
-            difference: text(
-                received_total - distributed_total - retained_total,
-                currency,
-            ),
-        },
+
+    /// One investor's summary over all its investments: paid, outstanding, covered, lost, and
+    /// its returns (realised once every tranche is final, else projected).
+    fn summary(&self, investor: &str, final_: bool) -> InvestorSummary {
+        let contract = self.contract;
+        let idx: Vec<usize> = (0..self.positions.len())
+            .filter(|i| contract.investments[*i].investor == investor)
+            .collect();
+        let sum =
+            |f: &dyn Fn(&Position) -> i64| idx.iter().map(|i| f(&self.positions[*i])).sum::<i64>();
+        let committed: Decimal = idx
+            .iter()
+            .filter(|i| contract.investments[**i].instrument != Instrument::Guarantee)
+            .map(|i| contract.investments[*i].committed)
+            .sum();
+        let drawn = sum(&|p| p.drawn);
+        let fees = self.fees_by_recipient.get(investor).copied().unwrap_or(0);
+        let received =
+            sum(&|p| p.principal + p.interest + p.success_fee + p.guarantee_cover) + fees;
+        let outstanding = sum(&|p| if p.class.is_some() { p.outstanding } else { 0 });
+        let cover = sum(&|p| p.guarantee_cover);
+        let flows = self.flows_of(&self.positions, &idx, investor);
+        InvestorSummary {
+            investor: investor.to_owned(),
+            committed: committed.normalize().to_string(),
+            drawn: self.text(drawn),
+            principal: self.text(sum(&|p| p.principal)),
+            interest: self.text(sum(&|p| p.interest)),
+            success_fee: self.text(sum(&|p| p.success_fee)),
+            fees: self.text(fees),
+            outstanding_principal: self.text(outstanding),
+            // A loss is realised only once every tranche is final.
+            loss: self.text(if final_ { outstanding - cover } else { 0 }),
+            guarantee_committed: self.text(sum(&|p| p.guarantee_committed)),
+            guarantee_cover: self.text(cover),
+            guarantee_paid: self.text(sum(&|p| p.guarantee_paid)),
+            money_multiple: (drawn > 0)
+                .then(|| rounded_ratio(Decimal::from(received) / Decimal::from(drawn))),
+            // Before the contract is over, principal still outstanding is not a loss: the
+            // realised return waits, and the projection says what it would be.
+            irr: if final_ { irr_of(&flows) } else { None },
+            projected: self.projection(&idx, investor, outstanding),
+        }
     }
+
+    /// The investor's cash flows, in date order: drawdowns out, payments and fees in.
+    fn flows_of(
+        &self,
+        positions: &[Position],
+        idx: &[usize],
+        investor: &str,
+    ) -> Vec<(NaiveDate, Decimal)> {
+        let mut flows: Vec<(NaiveDate, Decimal)> = idx
+            .iter()
+            .flat_map(|i| positions[*i].flows.iter())
+            .chain(self.fee_flows.get(investor).into_iter().flatten())
+            .map(|(d, m)| (*d, Money::from_minor(*m, self.currency).to_decimal()))
+            .collect();
+        flows.sort_by_key(|(d, _)| *d);
+        flows
+    }
+
+    /// Where guarantees would leave the investor, while a tranche is not final.
+    fn projection(&self, idx: &[usize], investor: &str, outstanding: i64) -> Option<Projection> {
+        if self.projected.is_empty() {
+            return None;
+        }
+        let psum =
+            |f: &dyn Fn(&Position) -> i64| idx.iter().map(|i| f(&self.projected[*i])).sum::<i64>();
+        let pcover = psum(&|p| p.guarantee_cover);
+        Some(Projection {
+            guarantee_cover: self.text(pcover),
+            guarantee_paid: self.text(psum(&|p| p.guarantee_paid)),
+            loss: self.text(outstanding - pcover),
+            irr: irr_of(&self.flows_of(&self.projected, idx, investor)),
+        })
+    }
+
+    /// Each investment held in units: what a unit received, its multiple, remainders, maximum.
+    fn unit_holdings(&self) -> Vec<UnitHolding> {
+        let currency = self.currency;
+        let contract = self.contract;
+        contract
+            .investments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, inv)| {
+                let units = inv.units.as_ref()?;
+                let price = Money::from_decimal(units.unit_price, currency).map_or(0, Money::minor);
+                let paid = self.unit_paid[i];
+                Some(UnitHolding {
+                    investment: inv.id.clone(),
+                    investor: inv.investor.clone(),
+                    units: units.count,
+                    unit_price: self.text(price),
+                    distributed_per_unit: self.text(paid),
+                    multiple_per_unit: if price > 0 {
+                        rounded_ratio(Decimal::from(paid) / Decimal::from(price))
+                    } else {
+                        "0".to_owned()
+                    },
+                    to_holders: self.text(paid.saturating_mul(count_of(units))),
+                    remainder_retained: self.text(self.unit_retained[i]),
+                    remainder_carried: self.text(self.carried[i]),
+                    max_per_unit: redemption_rate(units, self.received_so_far, self.maximum)
+                        .map(|rate| self.text(max_per_unit(units, rate, currency))),
+                    max_reached: self.positions[i].held_back > 0,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A multiple to 4 decimals, half to even.
+fn rounded_ratio(ratio: Decimal) -> String {
+    ratio
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven)
+        .to_string()
+}
+
+/// An internal rate of return to 6 decimals, half to even; none where it cannot be found.
+fn irr_of(flows: &[(NaiveDate, Decimal)]) -> Option<String> {
+    xirr::xirr(flows).map(|r| {
+        r.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointNearestEven)
+            .to_string()
+    })
 }
