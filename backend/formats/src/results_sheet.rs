@@ -10,7 +10,7 @@ use seika_core::msg;
 use serde::Serialize;
 
 use crate::sheet::{self, Habit, Table};
-use seika_core::contract::{Contract, Issue, MetricUnit, Rule};
+use seika_core::contract::{Contract, Issue, Issues, MetricUnit, Rule};
 
 /// A column of the results sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,8 +129,34 @@ pub struct Parsed {
 }
 
 /// Reads the table for `contract`: every problem, or every row.
+/// Reads a results sheet against the contract: one row per metric (or milestone) and tranche,
+/// each figure read as written (with how it was read), or every problem found.
 pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
     let mut issues = table.issues.clone();
+    let columns = columns(table, &mut issues);
+    if !issues.is_empty() {
+        return Err(issues.into_vec());
+    }
+    let mut reader = Reader {
+        table,
+        contract,
+        columns,
+        milestones: milestones(contract),
+        issues,
+        parsed: Parsed {
+            rows: Vec::new(),
+            readings: Vec::new(),
+            skipped: Vec::new(),
+        },
+    };
+    for row in &table.rows {
+        reader.read(row);
+    }
+    reader.finish()
+}
+
+/// Each header's column (none for one not recognised, which is an issue).
+fn columns(table: &Table, issues: &mut Issues) -> Vec<Option<Column>> {
     let mut columns = Vec::new();
     for h in &table.headers {
         let found = COLUMNS
@@ -159,10 +185,12 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
             ));
         }
     }
-    if !issues.is_empty() {
-        return Err(issues.into_vec());
-    }
-    let milestones: Vec<&str> = contract
+    columns
+}
+
+/// The milestones the contract's fixed payments wait for.
+fn milestones(contract: &Contract) -> Vec<&str> {
+    contract
         .components
         .iter()
         .filter_map(|c| match &c.rule {
@@ -171,20 +199,43 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
             } => Some(m.as_str()),
             _ => None,
         })
-        .collect();
-    let mut parsed = Parsed {
-        rows: Vec::new(),
-        readings: Vec::new(),
-        skipped: Vec::new(),
-    };
-    for row in &table.rows {
-        let cell = |c: Column| -> &str {
-            columns
-                .iter()
-                .position(|x| *x == Some(c))
-                .and_then(|i| row.cells.get(i))
-                .map_or("", |s| s.trim())
-        };
+        .collect()
+}
+
+/// A sheet being read: the rows so far and the issues found.
+struct Reader<'a> {
+    table: &'a Table,
+    contract: &'a Contract,
+    columns: Vec<Option<Column>>,
+    milestones: Vec<&'a str>,
+    issues: Issues,
+    parsed: Parsed,
+}
+
+/// The metric (or milestone) a row is about: its id, the metric's unit, and whether it is a
+/// milestone.
+struct Subject {
+    id: String,
+    unit: Option<MetricUnit>,
+    milestone: bool,
+}
+
+impl<'a> Reader<'a> {
+    fn cell<'r>(&self, row: &'r sheet::Row, c: Column) -> &'r str {
+        self.columns
+            .iter()
+            .position(|x| *x == Some(c))
+            .and_then(|i| row.cells.get(i))
+            .map_or("", |s| s.trim())
+    }
+
+    fn place(&self, row: &sheet::Row, c: Column) -> String {
+        self.table.place(row.number, name(c))
+    }
+
+    /// One row: skipped without figures; refused with a character no file may hold; else its
+    /// subject, tranche, figures and date.
+    fn read(&mut self, row: &sheet::Row) {
         let figures = [
             Column::AchievedOn,
             Column::Value,
@@ -193,9 +244,9 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
             Column::Comparison,
             Column::CohortSize,
         ];
-        if figures.iter().all(|c| cell(*c).is_empty()) {
-            parsed.skipped.push(row.number);
-            continue;
+        if figures.iter().all(|c| self.cell(row, *c).is_empty()) {
+            self.parsed.skipped.push(row.number);
+            return;
         }
         if let Some((i, (c, what))) = row
             .cells
@@ -203,101 +254,159 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
             .enumerate()
             .find_map(|(i, v)| seika_core::text::forbidden_in_file(v).map(|bad| (i, bad)))
         {
-            let header = table.headers.get(i).map_or("?", String::as_str);
-            issues.push(Issue::new(
-                table.place(row.number, header),
+            let header = self.table.headers.get(i).map_or("?", String::as_str);
+            self.issues.push(Issue::new(
+                self.table.place(row.number, header),
                 seika_core::text::refusal(c, what),
             ));
-            continue;
+            return;
         }
-        let written_metric = cell(Column::Metric);
+        let Some(subject) = self.subject(row) else {
+            return;
+        };
+        let Ok(tranche) = self.tranche(row) else {
+            return;
+        };
+        let unit = subject.unit;
+        let value = self.number(row, Column::Value, unit);
+        let numerator = self.number(row, Column::Numerator, unit);
+        let denominator = self.number(row, Column::Denominator, unit);
+        let comparison = self.number(row, Column::Comparison, unit);
+        let cohort_size = self.number(row, Column::CohortSize, unit);
+        let written_day = self.cell(row, Column::AchievedOn);
+        let achieved_on = self.achieved_on(row, written_day);
+        if subject.milestone && achieved_on.is_none() && written_day.is_empty() {
+            self.issues.push(Issue::new(
+                self.place(row, Column::AchievedOn),
+                msg!(
+                    "milestone.achieved_on",
+                    "the date the milestone was achieved",
+                    "マイルストーンの達成日"
+                ),
+            ));
+        }
+        let evidence = Some(self.cell(row, Column::Evidence))
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned);
+        self.parsed.rows.push(ResultRow {
+            row: row.number,
+            milestone: subject.milestone,
+            metric: subject.id,
+            tranche,
+            achieved_on,
+            value,
+            numerator,
+            denominator,
+            comparison,
+            cohort_size,
+            evidence,
+        });
+    }
+
+    /// The metric by id or name, else a milestone; none (an issue) when neither.
+    fn subject(&mut self, row: &sheet::Row) -> Option<Subject> {
+        let (contract, milestones) = (self.contract, &self.milestones);
+        let written_metric = self.cell(row, Column::Metric);
         let metric = contract.metrics.iter().find(|m| {
             m.id == written_metric || m.name.ja == written_metric || m.name.en == written_metric
         });
-        let milestone = milestones.iter().find(|m| **m == written_metric);
-        let place = |c: Column| table.place(row.number, name(c));
-        let (id, unit, is_milestone) = match (metric, milestone) {
-            (Some(m), _) => (m.id.clone(), Some(m.unit), false),
-            (None, Some(m)) => ((*m).to_owned(), None, true),
-            (None, None) => {
-                let mut known: Vec<&str> = contract.metrics.iter().map(|m| m.id.as_str()).collect();
-                known.extend(milestones.iter().copied());
-                issues.push(Issue::new(
-                    place(Column::Metric),
-                    msg!("sheet.unknown_metric", "one of the contract's metrics or milestones ({}), not `{written_metric}`", "契約の指標またはマイルストーン（{}）のいずれか。`{written_metric}` ではありません", known.join(", ")),
-                ));
-                continue;
-            }
-        };
-        let written_tranche = cell(Column::Tranche);
-        let tranche = if written_tranche.is_empty() {
-            None
+        if let Some(m) = metric {
+            return Some(Subject {
+                id: m.id.clone(),
+                unit: Some(m.unit),
+                milestone: false,
+            });
+        }
+        if let Some(m) = milestones.iter().find(|m| **m == written_metric) {
+            return Some(Subject {
+                id: (*m).to_owned(),
+                unit: None,
+                milestone: true,
+            });
+        }
+        let mut known: Vec<&str> = contract.metrics.iter().map(|m| m.id.as_str()).collect();
+        known.extend(milestones.iter().copied());
+        let issue = Issue::new(
+            self.place(row, Column::Metric),
+            msg!(
+                "sheet.unknown_metric",
+                "one of the contract's metrics or milestones ({}), not `{written_metric}`",
+                "契約の指標またはマイルストーン（{}）のいずれか。`{written_metric}` ではありません",
+                known.join(", ")
+            ),
+        );
+        self.issues.push(issue);
+        None
+    }
+
+    /// The tranche by id or name (none when the cell is empty); `Err` (an issue) when unknown.
+    fn tranche(&mut self, row: &sheet::Row) -> Result<Option<String>, ()> {
+        let contract = self.contract;
+        let written_tranche = self.cell(row, Column::Tranche);
+        if written_tranche.is_empty() {
+            return Ok(None);
+        }
+        if let Some(t) = contract.tranches.iter().find(|t| {
+            t.id == written_tranche || t.name.as_ref().is_some_and(|n| n.matches(written_tranche))
+        }) {
+            return Ok(Some(t.id.clone()));
+        }
+        let ids: Vec<&str> = contract.tranches.iter().map(|t| t.id.as_str()).collect();
+        self.issues.push(Issue::new(
+            self.place(row, Column::Tranche),
+            msg!(
+                "sheet.unknown_tranche",
+                "one of the contract's tranches ({}), not `{written_tranche}`",
+                "契約の支払時期（{}）のいずれか。`{written_tranche}` ではありません",
+                ids.join(", ")
+            ),
+        ));
+        Err(())
+    }
+
+    /// A figure as written, with how it was read where that took a habit (a percentage, a
+    /// thousands separator, ▲); none when empty or unreadable (an issue).
+    fn number(&mut self, row: &sheet::Row, c: Column, unit: Option<MetricUnit>) -> Option<Decimal> {
+        let cell = |c| self.cell(row, c);
+        let place = |c| self.place(row, c);
+        let written = cell(c);
+        // A rate may be written as a percentage: 32.9% is 0.329.
+        let percent = matches!(unit, Some(MetricUnit::Rate))
+            && matches!(c, Column::Value | Column::Comparison)
+            && (written.ends_with('%') || written.ends_with('％'));
+        let digits = if percent {
+            written.trim_end_matches(['%', '％'])
         } else {
-            match contract.tranches.iter().find(|t| {
-                t.id == written_tranche
-                    || t.name.as_ref().is_some_and(|n| n.matches(written_tranche))
-            }) {
-                Some(t) => Some(t.id.clone()),
-                None => {
-                    issues.push(Issue::new(
-                        place(Column::Tranche),
-                        msg!(
-                            "sheet.unknown_tranche",
-                            "one of the contract's tranches ({}), not `{written_tranche}`",
-                            "契約の支払時期（{}）のいずれか。`{written_tranche}` ではありません",
-                            contract
-                                .tranches
-                                .iter()
-                                .map(|t| t.id.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                    continue;
-                }
-            }
+            written
         };
-        let mut number = |c: Column| -> Option<Decimal> {
-            let written = cell(c);
-            // A rate may be written as a percentage: 32.9% is 0.329.
-            let percent = matches!(unit, Some(MetricUnit::Rate))
-                && matches!(c, Column::Value | Column::Comparison)
-                && (written.ends_with('%') || written.ends_with('％'));
-            let digits = if percent {
-                written.trim_end_matches(['%', '％'])
-            } else {
-                written
-            };
-            match sheet::number(digits) {
-                Ok(None) => None,
-                Ok(Some((value, habits))) => {
-                    let value = if percent {
-                        (value / Decimal::ONE_HUNDRED).normalize()
-                    } else {
-                        value
-                    };
-                    if percent || !habits.is_empty() {
-                        let mut how_en: Vec<&str> =
-                            habits.iter().map(|h| h.describe_en()).collect();
-                        let mut how_ja: Vec<&str> =
-                            habits.iter().map(|h| h.describe_ja()).collect();
-                        if percent {
-                            how_en.push("percentage read as a fraction");
-                            how_ja.push("百分率を割合として読み取り");
-                        }
-                        parsed.readings.push(CellReading {
-                            place: place(c),
-                            written: written.to_owned(),
-                            read_as: value.to_string(),
-                            habits,
-                            how_en: how_en.join("; "),
-                            how_ja: how_ja.join("、"),
-                        });
+        match sheet::number(digits) {
+            Ok(None) => None,
+            Ok(Some((value, habits))) => {
+                let value = if percent {
+                    (value / Decimal::ONE_HUNDRED).normalize()
+                } else {
+                    value
+                };
+                if percent || !habits.is_empty() {
+                    let mut how_en: Vec<&str> = habits.iter().map(|h| h.describe_en()).collect();
+                    let mut how_ja: Vec<&str> = habits.iter().map(|h| h.describe_ja()).collect();
+                    if percent {
+                        how_en.push("percentage read as a fraction");
+                        how_ja.push("百分率を割合として読み取り");
                     }
-                    Some(value)
+                    self.parsed.readings.push(CellReading {
+                        place: place(c),
+                        written: written.to_owned(),
+                        read_as: value.to_string(),
+                        habits,
+                        how_en: how_en.join("; "),
+                        how_ja: how_ja.join("、"),
+                    });
                 }
-                Err(sheet::Unreadable) => {
-                    issues.push(Issue::new(
+                Some(value)
+            }
+            Err(sheet::Unreadable) => {
+                self.issues.push(Issue::new(
                         place(c),
                         if matches!(unit, Some(MetricUnit::Rate)) {
                             msg!(
@@ -313,21 +422,19 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
                             )
                         },
                     ));
-                    None
-                }
+                None
             }
-        };
-        let value = number(Column::Value);
-        let numerator = number(Column::Numerator);
-        let denominator = number(Column::Denominator);
-        let comparison = number(Column::Comparison);
-        let cohort_size = number(Column::CohortSize);
-        let written_day = cell(Column::AchievedOn);
-        let achieved_on = match sheet::date(written_day) {
+        }
+    }
+
+    /// The day a result was achieved, with how it was read.
+    fn achieved_on(&mut self, row: &sheet::Row, written_day: &str) -> Option<NaiveDate> {
+        let place = |c| self.place(row, c);
+        match sheet::date(written_day) {
             Ok(None) => None,
             Ok(Some((day, habits))) => {
                 if !habits.is_empty() {
-                    parsed.readings.push(CellReading {
+                    self.parsed.readings.push(CellReading {
                         place: place(Column::AchievedOn),
                         written: written_day.to_owned(),
                         read_as: day.to_string(),
@@ -347,72 +454,51 @@ pub fn parse(table: &Table, contract: &Contract) -> Result<Parsed, Vec<Issue>> {
                 Some(day)
             }
             Err(sheet::Unreadable) => {
-                issues.push(Issue::new(
+                self.issues.push(Issue::new(
                     place(Column::AchievedOn),
                     msg!("sheet.date", "a date such as 2024-04-01, 2024/4/1, 令和6年4月1日 or R6.4.1, not `{written_day}`", "2024-04-01、2024/4/1、令和6年4月1日、R6.4.1 のような日付。`{written_day}` ではありません"),
                 ));
                 None
             }
-        };
-        if is_milestone && achieved_on.is_none() && written_day.is_empty() {
+        }
+    }
+
+    /// One row per metric (or milestone) and tranche; at least one row with a figure.
+    fn finish(mut self) -> Result<Parsed, Vec<Issue>> {
+        let (parsed, issues) = (&self.parsed, &mut self.issues);
+        let mut seen: Vec<(&str, Option<&str>, usize)> = Vec::new();
+        for r in &parsed.rows {
+            if let Some((_, _, first)) = seen
+                .iter()
+                .find(|(m, t, _)| *m == r.metric && *t == r.tranche.as_deref())
+            {
+                issues.push(Issue::new(
+                    self.table.place_row(r.row),
+                    msg!(
+                        "sheet.duplicate_row",
+                        "one row per metric and tranche: row {first} already gives this one",
+                        "指標と支払時期ごとに一行: {first} 行目に同じものがあります"
+                    ),
+                ));
+            } else {
+                seen.push((&r.metric, r.tranche.as_deref(), r.row));
+            }
+        }
+        if parsed.rows.is_empty() && issues.is_empty() {
             issues.push(Issue::new(
-                place(Column::AchievedOn),
+                "file",
                 msg!(
-                    "milestone.achieved_on",
-                    "the date the milestone was achieved",
-                    "マイルストーンの達成日"
+                    "sheet.no_figures",
+                    "at least one row with a figure",
+                    "数値を記入した行が少なくとも一つ必要です"
                 ),
             ));
         }
-        parsed.rows.push(ResultRow {
-            row: row.number,
-            milestone: is_milestone,
-            metric: id,
-            tranche,
-            achieved_on,
-            value,
-            numerator,
-            denominator,
-            comparison,
-            cohort_size,
-            evidence: Some(cell(Column::Evidence))
-                .filter(|e| !e.is_empty())
-                .map(str::to_owned),
-        });
-    }
-    // One row per metric (or milestone) and tranche.
-    let mut seen: Vec<(&str, Option<&str>, usize)> = Vec::new();
-    for r in &parsed.rows {
-        if let Some((_, _, first)) = seen
-            .iter()
-            .find(|(m, t, _)| *m == r.metric && *t == r.tranche.as_deref())
-        {
-            issues.push(Issue::new(
-                table.place_row(r.row),
-                msg!(
-                    "sheet.duplicate_row",
-                    "one row per metric and tranche: row {first} already gives this one",
-                    "指標と支払時期ごとに一行: {first} 行目に同じものがあります"
-                ),
-            ));
+        if self.issues.is_empty() {
+            Ok(self.parsed)
         } else {
-            seen.push((&r.metric, r.tranche.as_deref(), r.row));
+            Err(self.issues.into_vec())
         }
-    }
-    if parsed.rows.is_empty() && issues.is_empty() {
-        issues.push(Issue::new(
-            "file",
-            msg!(
-                "sheet.no_figures",
-                "at least one row with a figure",
-                "数値を記入した行が少なくとも一つ必要です"
-            ),
-        ));
-    }
-    if issues.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(issues.into_vec())
     }
 }
 
