@@ -394,6 +394,31 @@ fn parameter_sheet(
 
 /// The workbook for terms (the contract format as JSON).
 pub fn write(terms: &Value) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let formats = Formats {
+        bold: Format::new().set_bold(),
+        money: Format::new().set_num_format("#,##0"),
+        percent: Format::new().set_num_format("0.0##%"),
+        date: Format::new().set_num_format("yyyy-mm-dd"),
+    };
+    for s in &sheets_of(terms) {
+        write_sheet(&mut workbook, s, &formats)?;
+    }
+    write_structure(&mut workbook, terms, &formats.bold)?;
+    workbook.save_to_buffer()
+}
+
+/// The cell formats of a written workbook.
+struct Formats {
+    bold: rust_xlsxwriter::Format,
+    money: rust_xlsxwriter::Format,
+    percent: rust_xlsxwriter::Format,
+    date: rust_xlsxwriter::Format,
+}
+
+/// The sheets people edit: the overview, then one table or parameter sheet per list.
+fn sheets_of(terms: &Value) -> Vec<SheetOut> {
     let rates = rate_metrics(terms);
     let mut overview = Vec::new();
     if let Some(map) = terms.as_object() {
@@ -404,7 +429,7 @@ pub fn write(terms: &Value) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         }
     }
     let id = |_: usize, item: &Value| item["id"].as_str().unwrap_or_default().to_owned();
-    let sheets = vec![
+    vec![
         SheetOut {
             name: OVERVIEW,
             headers: vec![
@@ -494,61 +519,80 @@ pub fn write(terms: &Value) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             |i, _| (i + 1).to_string(),
             &rates,
         ),
-    ];
+    ]
+}
 
-    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-    let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0");
-    let percent = Format::new().set_num_format("0.0##%");
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    for s in &sheets {
-        let sheet = workbook.add_worksheet();
-        sheet.set_name(s.name)?;
-        for (c, h) in s.headers.iter().enumerate() {
+/// One sheet: bold headers, then its rows, each cell in its format.
+fn write_sheet(
+    workbook: &mut rust_xlsxwriter::Workbook,
+    s: &SheetOut,
+    formats: &Formats,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(s.name)?;
+    for (c, h) in s.headers.iter().enumerate() {
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        sheet.write_string_with_format(0, c, h, &formats.bold)?;
+        sheet.set_column_width(c, 22)?;
+    }
+    for (r, row) in s.rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        for (c, cell) in row.iter().enumerate() {
             let c = u16::try_from(c).unwrap_or(u16::MAX);
-            sheet.write_string_with_format(0, c, h, &bold)?;
-            sheet.set_column_width(c, 22)?;
-        }
-        for (r, row) in s.rows.iter().enumerate() {
-            let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
-            for (c, cell) in row.iter().enumerate() {
-                let c = u16::try_from(c).unwrap_or(u16::MAX);
-                match cell {
-                    Out::Text(t) => {
-                        sheet.write_string(r, c, t)?;
-                    }
-                    Out::Money(n) => {
-                        sheet.write_number_with_format(r, c, *n, &money)?;
-                    }
-                    Out::Percent(n) => {
-                        sheet.write_number_with_format(r, c, *n, &percent)?;
-                    }
-                    Out::Number(n) => {
-                        sheet.write_number(r, c, *n)?;
-                    }
-                    Out::Date(d) => {
-                        use chrono::Datelike;
-                        let day = ExcelDateTime::from_ymd(
-                            u16::try_from(d.year()).unwrap_or(1900),
-                            u8::try_from(d.month()).unwrap_or(1),
-                            u8::try_from(d.day()).unwrap_or(1),
-                        )?;
-                        sheet.write_datetime_with_format(r, c, &day, &date)?;
-                    }
-                    Out::Empty => {}
-                }
-            }
+            write_cell(sheet, (r, c), cell, formats)?;
         }
     }
-    // The structure: the terms as JSON in pieces under Excel's limit per cell.
+    Ok(())
+}
+
+fn write_cell(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    (r, c): (u32, u16),
+    cell: &Out,
+    formats: &Formats,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::ExcelDateTime;
+    let (money, percent, date) = (&formats.money, &formats.percent, &formats.date);
+    match cell {
+        Out::Text(t) => {
+            sheet.write_string(r, c, t)?;
+        }
+        Out::Money(n) => {
+            sheet.write_number_with_format(r, c, *n, money)?;
+        }
+        Out::Percent(n) => {
+            sheet.write_number_with_format(r, c, *n, percent)?;
+        }
+        Out::Number(n) => {
+            sheet.write_number(r, c, *n)?;
+        }
+        Out::Date(d) => {
+            use chrono::Datelike;
+            let day = ExcelDateTime::from_ymd(
+                u16::try_from(d.year()).unwrap_or(1900),
+                u8::try_from(d.month()).unwrap_or(1),
+                u8::try_from(d.day()).unwrap_or(1),
+            )?;
+            sheet.write_datetime_with_format(r, c, &day, date)?;
+        }
+        Out::Empty => {}
+    }
+    Ok(())
+}
+
+/// The structure: the terms as JSON in pieces under Excel's limit per cell.
+fn write_structure(
+    workbook: &mut rust_xlsxwriter::Workbook,
+    terms: &Value,
+    bold: &rust_xlsxwriter::Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     let sheet = workbook.add_worksheet();
     sheet.set_name(STRUCTURE_SHEET)?;
     sheet.write_string_with_format(
         0,
         0,
         "Seika: the contract's structure; do not edit (契約の構造。編集しないでください)",
-        &bold,
+        bold,
     )?;
     let text = terms.to_string();
     let chars: Vec<char> = text.chars().collect();
@@ -556,7 +600,7 @@ pub fn write(terms: &Value) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
         sheet.write_string(r, 0, piece.iter().collect::<String>())?;
     }
-    workbook.save_to_buffer()
+    Ok(())
 }
 
 /// Terms read back from a workbook, with where each value came from (for reporting problems
@@ -780,7 +824,50 @@ fn set_cell(
 pub fn read(bytes: &[u8], limits: &SheetLimits) -> Result<Imported, Vec<Issue>> {
     let tables = Table::read_xlsx_sheets(bytes, limits).map_err(|e| vec![e])?;
     let find = |name: &str| tables.iter().find(|t| t.sheet.as_deref() == Some(name));
-    let Some(structure) = find(STRUCTURE_SHEET) else {
+    let mut terms = structure(find(STRUCTURE_SHEET))?;
+    let mut o = Overlay {
+        issues: Vec::new(),
+        places: BTreeMap::new(),
+    };
+    // The overview: key, value.
+    if let Some(t) = find(OVERVIEW)
+        && let (Some(k), Some(v)) = (column(t, "key"), column(t, "value"))
+    {
+        o.overview(&mut terms, t, (k, v));
+    }
+    for (name, list, keys) in TABLES {
+        if let Some(t) = find(name) {
+            o.table(&mut terms, t, (name, list), keys);
+        }
+    }
+    // The budget: the sheet's rows replace it.
+    if let Some(t) = find(BUDGET)
+        && let (Some(y), Some(a)) = (column(t, "fiscal_year"), column(t, "amount"))
+    {
+        o.budget(&mut terms, t, (y, a));
+    }
+    for (name, list, by_number) in [
+        (COMPONENTS, "components", false),
+        (INVESTMENTS, "investments", false),
+        (WATERFALL, "waterfall", true),
+    ] {
+        if let Some(t) = find(name) {
+            o.parameters(&mut terms, t, (name, list), by_number);
+        }
+    }
+    if o.issues.is_empty() {
+        Ok(Imported {
+            terms,
+            places: o.places,
+        })
+    } else {
+        Err(o.issues)
+    }
+}
+
+/// The terms as Seika wrote them on the structure sheet (an object, unchanged).
+fn structure(structure: Option<&Table>) -> Result<Value, Vec<Issue>> {
+    let Some(structure) = structure else {
         return Err(vec![Issue::new(
             format!("sheet {STRUCTURE_SHEET}"),
             msg!(
@@ -795,7 +882,7 @@ pub fn read(bytes: &[u8], limits: &SheetLimits) -> Result<Imported, Vec<Issue>> 
         .iter()
         .map(|r| r.cells.first().cloned().unwrap_or_default())
         .collect();
-    let mut terms: Value = serde_json::from_str(&json).map_err(|_| {
+    let terms: Value = serde_json::from_str(&json).map_err(|_| {
         vec![Issue::new(
             format!("sheet {STRUCTURE_SHEET}"),
             msg!(
@@ -815,18 +902,51 @@ pub fn read(bytes: &[u8], limits: &SheetLimits) -> Result<Imported, Vec<Issue>> 
             ),
         )]);
     }
-    let mut o = Overlay {
-        issues: Vec::new(),
-        places: BTreeMap::new(),
-    };
-    // The overview: key, value.
-    if let Some(t) = find(OVERVIEW)
-        && let (Some(k), Some(v)) = (column(t, "key"), column(t, "value"))
-    {
+    Ok(terms)
+}
+
+/// Tables: one row per item, found by its id, with the keys people may edit.
+const TABLES: [(&str, &str, &[&str]); 3] = [
+    (
+        METRICS,
+        "metrics",
+        &[
+            "name.ja",
+            "name.en",
+            "baseline",
+            "target",
+            "cap",
+            "definition",
+            "data_source",
+            "measurement_method",
+        ],
+    ),
+    (
+        TRANCHES,
+        "tranches",
+        &[
+            "name.ja",
+            "name.en",
+            "due_on",
+            "outcomes_from",
+            "outcomes_until",
+            "cap",
+        ],
+    ),
+    (
+        PAYERS,
+        "payers",
+        &["name", "share", "max_payment", "top_up"],
+    ),
+];
+
+impl Overlay {
+    /// The overview's rows: a key of the terms and its value.
+    fn overview(&mut self, terms: &mut Value, t: &Table, (k, v): (usize, usize)) {
         for row in &t.rows {
             let key = row.cells[k].clone();
             if key.is_empty() || LISTS.iter().any(|l| key.starts_with(l)) {
-                o.issues.push(Issue::new(
+                self.issues.push(Issue::new(
                     t.place(row.number, &t.headers[k]),
                     msg!(
                         "workbook.overview_key",
@@ -836,8 +956,8 @@ pub fn read(bytes: &[u8], limits: &SheetLimits) -> Result<Imported, Vec<Issue>> 
                 ));
                 continue;
             }
-            o.set(
-                &mut terms,
+            self.set(
+                terms,
                 key,
                 &row.cells[v],
                 t.place(row.number, &t.headers[v]),
@@ -845,47 +965,15 @@ pub fn read(bytes: &[u8], limits: &SheetLimits) -> Result<Imported, Vec<Issue>> 
             );
         }
     }
-    // Tables: one row per item, found by its id.
-    for (name, list, keys) in [
-        (
-            METRICS,
-            "metrics",
-            &[
-                "name.ja",
-                "name.en",
-                "baseline",
-                "target",
-                "cap",
-                "definition",
-                "data_source",
-                "measurement_method",
-            ][..],
-        ),
-        (
-            TRANCHES,
-            "tranches",
-            &[
-                "name.ja",
-                "name.en",
-                "due_on",
-                "outcomes_from",
-                "outcomes_until",
-                "cap",
-            ][..],
-        ),
-        (
-            PAYERS,
-            "payers",
-            &["name", "share", "max_payment", "top_up"][..],
-        ),
-    ] {
-        let Some(t) = find(name) else { continue };
+
+    /// A table sheet: each row's values set on the item with its id.
+    fn table(&mut self, terms: &mut Value, t: &Table, (name, list): (&str, &str), keys: &[&str]) {
         let Some(id_col) = column(t, "id") else {
-            o.issues.push(Issue::new(
+            self.issues.push(Issue::new(
                 format!("sheet {name}"),
                 msg!("workbook.column_id", "a column id", "列 id"),
             ));
-            continue;
+            return;
         };
         for row in &t.rows {
             let id = &row.cells[id_col];
@@ -893,7 +981,7 @@ pub fn read(bytes: &[u8], limits: &SheetLimits) -> Result<Imported, Vec<Issue>> 
                 .as_array()
                 .and_then(|items| items.iter().position(|x| x["id"].as_str() == Some(id)));
             let Some(index) = index else {
-                o.issues.push(Issue::new(
+                self.issues.push(Issue::new(
                     t.place(row.number, &t.headers[id_col]),
                     {
  let list_ja = name;
@@ -906,13 +994,13 @@ msg!(
                 ));
                 continue;
             };
-            o.places.insert(list.to_owned(), format!("sheet {name}"));
-            o.places
+            self.places.insert(list.to_owned(), format!("sheet {name}"));
+            self.places
                 .insert(format!("{list}[{index}]"), t.place_row(row.number));
             for key in keys {
                 if let Some(c) = column(t, key) {
-                    o.set(
-                        &mut terms,
+                    self.set(
+                        terms,
                         format!("{list}[{index}].{key}"),
                         &row.cells[c],
                         t.place(row.number, &t.headers[c]),
@@ -922,10 +1010,9 @@ msg!(
             }
         }
     }
-    // The budget: the sheet's rows replace it.
-    if let Some(t) = find(BUDGET)
-        && let (Some(y), Some(a)) = (column(t, "fiscal_year"), column(t, "amount"))
-    {
+
+    /// The budget: the sheet's rows replace it.
+    fn budget(&mut self, terms: &mut Value, t: &Table, (y, a): (usize, usize)) {
         let mut lines = Vec::new();
         for row in &t.rows {
             let mut line = Map::new();
@@ -937,28 +1024,30 @@ msg!(
                 match cell_value(key, &line[key], &row.cells[c]) {
                     Ok(Some(v)) => line[key] = v,
                     Ok(None) => {}
-                    Err(expected) => o
+                    Err(expected) => self
                         .issues
                         .push(Issue::new(t.place(row.number, &t.headers[c]), expected)),
                 }
-                o.places
+                self.places
                     .insert(format!("{path}.{key}"), t.place(row.number, &t.headers[c]));
             }
-            o.places.insert(path, t.place_row(row.number));
+            self.places.insert(path, t.place_row(row.number));
             lines.push(line);
         }
         terms["budget"] = Value::Array(lines);
     }
-    // Parameter sheets: one row per value, found by the item's id (or step number) and key.
-    for (name, list, by_number) in [
-        (COMPONENTS, "components", false),
-        (INVESTMENTS, "investments", false),
-        (WATERFALL, "waterfall", true),
-    ] {
-        let Some(t) = find(name) else { continue };
+
+    /// A parameter sheet: one row per value, found by the item's id (or step number) and key.
+    fn parameters(
+        &mut self,
+        terms: &mut Value,
+        t: &Table,
+        (name, list): (&str, &str),
+        by_number: bool,
+    ) {
         let item_col = 0;
         let (Some(k), Some(v)) = (column(t, "key"), column(t, "value")) else {
-            o.issues.push(Issue::new(
+            self.issues.push(Issue::new(
                 format!("sheet {name}"),
                 msg!(
                     "workbook.columns",
@@ -966,7 +1055,7 @@ msg!(
                     "Seika が書き出した列（id, key, value）"
                 ),
             ));
-            continue;
+            return;
         };
         for row in &t.rows {
             let item = &row.cells[item_col];
@@ -981,7 +1070,7 @@ msg!(
                     .and_then(|items| items.iter().position(|x| x["id"].as_str() == Some(item)))
             };
             let Some(index) = index else {
-                o.issues
+                self.issues
                     .push(Issue::new(t.place(row.number, &t.headers[item_col]), {
                         let list_ja = name;
                         msg!(
@@ -992,24 +1081,16 @@ msg!(
                     }));
                 continue;
             };
-            o.places.insert(list.to_owned(), format!("sheet {name}"));
+            self.places.insert(list.to_owned(), format!("sheet {name}"));
             let key = &row.cells[k];
-            o.set(
-                &mut terms,
+            self.set(
+                terms,
                 format!("{list}[{index}].{key}"),
                 &row.cells[v],
                 t.place(row.number, &t.headers[v]),
                 false,
             );
         }
-    }
-    if o.issues.is_empty() {
-        Ok(Imported {
-            terms,
-            places: o.places,
-        })
-    } else {
-        Err(o.issues)
     }
 }
 
