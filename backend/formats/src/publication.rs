@@ -100,227 +100,280 @@ pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
             amount,
             milestone,
             milestone_name,
-        } => match milestone {
-            Some(ms) => {
-                let (ms_ja, ms_en) = milestone_name
-                    .as_ref()
-                    .map_or((ms.as_str(), ms.as_str()), |n| (n.ja(), n.en()));
-                (
-                    format!("固定額 {}（マイルストーン「{ms_ja}」の達成時）", m(*amount)),
-                    format!(
-                        "Fixed payment of {} when milestone \"{ms_en}\" is achieved",
-                        m(*amount)
-                    ),
-                )
-            }
-            None => (
-                format!("固定額 {}（業務の実施時）", m(*amount)),
-                format!("Fixed payment of {} on delivery", m(*amount)),
-            ),
-        },
+        } => fixed_words(
+            *amount,
+            milestone.as_deref(),
+            milestone_name.as_ref(),
+            currency,
+        ),
         Rule::RateCard {
             outcomes,
             cap_per_participant,
             ..
-        } => {
-            let ja: Vec<String> = outcomes
-                .iter()
-                .map(|o| {
-                    let name = o.name.as_ref().map_or(o.outcome.as_str(), |n| n.ja());
-                    format!("「{name}」1件あたり {}", m(o.price))
-                })
-                .collect();
-            let en: Vec<String> = outcomes
-                .iter()
-                .map(|o| {
-                    let name = o.name.as_ref().map_or(o.outcome.as_str(), |n| n.en());
-                    format!("{} per \"{name}\"", m(o.price))
-                })
-                .collect();
-            let (cap_ja, cap_en) =
-                cap_per_participant.map_or((String::new(), String::new()), |c| {
-                    (
-                        format!("（1人あたり上限 {}）", m(c)),
-                        format!(" (at most {} per participant)", m(c)),
-                    )
-                });
-            (
-                format!("成果単価: {}{cap_ja}", ja.join("、")),
-                format!("Rate card: {}{cap_en}", en.join(", ")),
-            )
-        }
+        } => rate_card_words(outcomes, *cap_per_participant, currency),
         Rule::PersonPeriod {
             state,
             price_per_period,
             max_periods_per_participant,
             ..
-        } => {
-            let (cap_ja, cap_en) =
-                max_periods_per_participant.map_or((String::new(), String::new()), |n| {
-                    (
-                        format!("（1人あたり{n}期間まで）"),
-                        format!(" (up to {n} periods per participant)"),
-                    )
-                });
-            (
-                format!(
-                    "「{state}」の状態にある1人・1期間あたり {}{cap_ja}",
-                    m(*price_per_period)
-                ),
-                format!(
-                    "{} per participant per period in state \"{state}\"{cap_en}",
-                    m(*price_per_period)
-                ),
-            )
-        }
+        } => person_period_words(state, m(*price_per_period), *max_periods_per_participant),
         Rule::Tiered { steps, .. } => {
             let (ja, en) = steps_words(steps, currency);
             (format!("段階払い: {ja}"), format!("Tiered: {en}"))
         }
-        Rule::Linear {
-            target,
-            max_amount,
-            floor_ratio,
-            ..
-        } => {
-            let (floor_ja, floor_en) = floor_ratio.map_or((String::new(), String::new()), |f| {
-                let pct = (f * Decimal::ONE_HUNDRED).normalize();
-                (
-                    format!("、達成度{pct}%未満は支払なし"),
-                    format!(", nothing below {pct} % achievement"),
-                )
-            });
-            (
-                format!(
-                    "達成度に比例: 目標値 {} の達成で最大 {}{floor_ja}",
-                    target.normalize(),
-                    m(*max_amount)
-                ),
-                format!(
-                    "In proportion to achievement: up to {} at the target of {}{floor_en}",
-                    m(*max_amount),
-                    target.normalize()
-                ),
-            )
-        }
-        Rule::Corridor {
-            none_at,
-            full_at,
-            max_amount,
-            steps,
-            ..
-        } => {
-            let (between_ja, between_en) = if steps.is_empty() {
-                ("その間は比例".to_owned(), "linear in between".to_owned())
-            } else {
-                let (ja, en) = steps_words(steps, currency);
-                (
-                    format!("その間は段階（{ja}）"),
-                    format!("in between by steps ({en})"),
-                )
-            };
-            (
-                format!(
-                    "{} で支払なし、{} で最大 {}、{between_ja}",
-                    none_at.normalize(),
-                    full_at.normalize(),
-                    m(*max_amount)
-                ),
-                format!(
-                    "Nothing at {}, {} at {}, {between_en}",
-                    none_at.normalize(),
-                    m(*max_amount),
-                    full_at.normalize()
-                ),
-            )
-        }
-        Rule::Comparison { pay, .. } => match pay {
-            ComparisonPay::Threshold { at_least, amount } => (
-                format!(
-                    "比較群との差が {} 以上で {}",
-                    at_least.normalize(),
-                    m(*amount)
-                ),
-                format!(
-                    "{} when the effect against the comparison group is at least {}",
-                    m(*amount),
-                    at_least.normalize()
-                ),
-            ),
-            ComparisonPay::Tiers { steps } => {
-                let (ja, en) = steps_words(steps, currency);
-                (
-                    format!("比較群との差による段階払い: {ja}"),
-                    format!("By the effect against the comparison group: {en}"),
-                )
-            }
-            ComparisonPay::PerUnit {
-                price,
-                per_participant,
-                at_least,
-            } => {
-                let (ja, en) = if *per_participant {
-                    ("（対象者数を乗じる）", " times the treated cohort")
-                } else {
-                    ("", "")
-                };
-                let (gate_ja, gate_en) = match at_least {
-                    Some(g) => (
-                        format!("（差が {} 以上の場合のみ）", g.normalize()),
-                        format!(", only when the effect is at least {}", g.normalize()),
-                    ),
-                    None => (String::new(), String::new()),
-                };
-                (
-                    format!("比較群との差1単位あたり {}{ja}{gate_ja}", m(*price)),
-                    format!(
-                        "{} per unit of effect against the comparison group{en}{gate_en}",
-                        m(*price)
-                    ),
-                )
-            }
-        },
-        Rule::SavingsShare {
-            share_before,
-            share_after,
-            switch_after,
-            switch_after_return,
-            ..
-        } => {
-            let pct = |d: &Decimal| (*d * Decimal::ONE_HUNDRED).normalize();
-            let (hurdle_ja, hurdle_en) = match (switch_after, switch_after_return) {
-                (Some(amount), _) => (format!("累計 {} ", m(*amount)), m(*amount)),
-                (None, Some(r)) => (
-                    format!(
-                        "投資元本 {} と年 {}% の利回り",
-                        m(r.principal),
-                        pct(&r.annual_return)
-                    ),
-                    format!(
-                        "the investors' {} with {} % a year",
-                        m(r.principal),
-                        pct(&r.annual_return)
-                    ),
-                ),
-                (None, None) => (String::new(), String::new()),
-            };
-            (
-                format!(
-                    "削減額の{}%（{}の支払後は{}%）",
-                    pct(share_before),
-                    hurdle_ja,
-                    pct(share_after)
-                ),
-                format!(
-                    "{} % of measured savings ({} % once {} has been paid)",
-                    pct(share_before),
-                    pct(share_after),
-                    hurdle_en
-                ),
-            )
-        }
+        Rule::Linear { .. } => linear_words(rule, currency),
+        Rule::Corridor { .. } => corridor_words(rule, currency),
+        Rule::Comparison { pay, .. } => comparison_words(pay, currency),
+        Rule::SavingsShare { .. } => savings_words(rule, currency),
     };
     Localized { ja, en }
+}
+
+type Both = (String, String);
+
+fn fixed_words(
+    amount: Decimal,
+    milestone: Option<&str>,
+    milestone_name: Option<&seika_core::contract::Name>,
+    currency: Currency,
+) -> Both {
+    let m = |a: Decimal| amount_words(a, currency);
+    let amount = &amount;
+    match milestone {
+        Some(ms) => {
+            let (ms_ja, ms_en) = milestone_name
+                .as_ref()
+                .map_or((ms, ms), |n| (n.ja(), n.en()));
+            (
+                format!("固定額 {}（マイルストーン「{ms_ja}」の達成時）", m(*amount)),
+                format!(
+                    "Fixed payment of {} when milestone \"{ms_en}\" is achieved",
+                    m(*amount)
+                ),
+            )
+        }
+        None => (
+            format!("固定額 {}（業務の実施時）", m(*amount)),
+            format!("Fixed payment of {} on delivery", m(*amount)),
+        ),
+    }
+}
+
+fn rate_card_words(
+    outcomes: &[seika_core::contract::RateCardOutcome],
+    cap_per_participant: Option<Decimal>,
+    currency: Currency,
+) -> Both {
+    let m = |a: Decimal| amount_words(a, currency);
+    let ja: Vec<String> = outcomes
+        .iter()
+        .map(|o| {
+            let name = o.name.as_ref().map_or(o.outcome.as_str(), |n| n.ja());
+            format!("「{name}」1件あたり {}", m(o.price))
+        })
+        .collect();
+    let en: Vec<String> = outcomes
+        .iter()
+        .map(|o| {
+            let name = o.name.as_ref().map_or(o.outcome.as_str(), |n| n.en());
+            format!("{} per \"{name}\"", m(o.price))
+        })
+        .collect();
+    let (cap_ja, cap_en) = cap_per_participant.map_or((String::new(), String::new()), |c| {
+        (
+            format!("（1人あたり上限 {}）", m(c)),
+            format!(" (at most {} per participant)", m(c)),
+        )
+    });
+    (
+        format!("成果単価: {}{cap_ja}", ja.join("、")),
+        format!("Rate card: {}{cap_en}", en.join(", ")),
+    )
+}
+
+fn person_period_words(
+    state: &str,
+    price: String,
+    max_periods_per_participant: Option<u32>,
+) -> Both {
+    let (cap_ja, cap_en) =
+        max_periods_per_participant.map_or((String::new(), String::new()), |n| {
+            (
+                format!("（1人あたり{n}期間まで）"),
+                format!(" (up to {n} periods per participant)"),
+            )
+        });
+    (
+        format!("「{state}」の状態にある1人・1期間あたり {}{cap_ja}", price),
+        format!(
+            "{} per participant per period in state \"{state}\"{cap_en}",
+            price
+        ),
+    )
+}
+
+fn linear_words(rule: &Rule, currency: Currency) -> Both {
+    let m = |a: Decimal| amount_words(a, currency);
+    let Rule::Linear {
+        target,
+        max_amount,
+        floor_ratio,
+        ..
+    } = rule
+    else {
+        return Both::default();
+    };
+    let (floor_ja, floor_en) = floor_ratio.map_or((String::new(), String::new()), |f| {
+        let pct = (f * Decimal::ONE_HUNDRED).normalize();
+        (
+            format!("、達成度{pct}%未満は支払なし"),
+            format!(", nothing below {pct} % achievement"),
+        )
+    });
+    (
+        format!(
+            "達成度に比例: 目標値 {} の達成で最大 {}{floor_ja}",
+            target.normalize(),
+            m(*max_amount)
+        ),
+        format!(
+            "In proportion to achievement: up to {} at the target of {}{floor_en}",
+            m(*max_amount),
+            target.normalize()
+        ),
+    )
+}
+
+fn corridor_words(rule: &Rule, currency: Currency) -> Both {
+    let m = |a: Decimal| amount_words(a, currency);
+    let Rule::Corridor {
+        none_at,
+        full_at,
+        max_amount,
+        steps,
+        ..
+    } = rule
+    else {
+        return Both::default();
+    };
+    let (between_ja, between_en) = if steps.is_empty() {
+        ("その間は比例".to_owned(), "linear in between".to_owned())
+    } else {
+        let (ja, en) = steps_words(steps, currency);
+        (
+            format!("その間は段階（{ja}）"),
+            format!("in between by steps ({en})"),
+        )
+    };
+    (
+        format!(
+            "{} で支払なし、{} で最大 {}、{between_ja}",
+            none_at.normalize(),
+            full_at.normalize(),
+            m(*max_amount)
+        ),
+        format!(
+            "Nothing at {}, {} at {}, {between_en}",
+            none_at.normalize(),
+            m(*max_amount),
+            full_at.normalize()
+        ),
+    )
+}
+
+fn comparison_words(pay: &ComparisonPay, currency: Currency) -> Both {
+    let m = |a: Decimal| amount_words(a, currency);
+    match pay {
+        ComparisonPay::Threshold { at_least, amount } => (
+            format!(
+                "比較群との差が {} 以上で {}",
+                at_least.normalize(),
+                m(*amount)
+            ),
+            format!(
+                "{} when the effect against the comparison group is at least {}",
+                m(*amount),
+                at_least.normalize()
+            ),
+        ),
+        ComparisonPay::Tiers { steps } => {
+            let (ja, en) = steps_words(steps, currency);
+            (
+                format!("比較群との差による段階払い: {ja}"),
+                format!("By the effect against the comparison group: {en}"),
+            )
+        }
+        ComparisonPay::PerUnit {
+            price,
+            per_participant,
+            at_least,
+        } => {
+            let (ja, en) = if *per_participant {
+                ("（対象者数を乗じる）", " times the treated cohort")
+            } else {
+                ("", "")
+            };
+            let (gate_ja, gate_en) = match at_least {
+                Some(g) => (
+                    format!("（差が {} 以上の場合のみ）", g.normalize()),
+                    format!(", only when the effect is at least {}", g.normalize()),
+                ),
+                None => (String::new(), String::new()),
+            };
+            (
+                format!("比較群との差1単位あたり {}{ja}{gate_ja}", m(*price)),
+                format!(
+                    "{} per unit of effect against the comparison group{en}{gate_en}",
+                    m(*price)
+                ),
+            )
+        }
+    }
+}
+
+fn savings_words(rule: &Rule, currency: Currency) -> Both {
+    let m = |a: Decimal| amount_words(a, currency);
+    let Rule::SavingsShare {
+        share_before,
+        share_after,
+        switch_after,
+        switch_after_return,
+        ..
+    } = rule
+    else {
+        return Both::default();
+    };
+    let pct = |d: &Decimal| (*d * Decimal::ONE_HUNDRED).normalize();
+    let (hurdle_ja, hurdle_en) = match (switch_after, switch_after_return) {
+        (Some(amount), _) => (format!("累計 {} ", m(*amount)), m(*amount)),
+        (None, Some(r)) => (
+            format!(
+                "投資元本 {} と年 {}% の利回り",
+                m(r.principal),
+                pct(&r.annual_return)
+            ),
+            format!(
+                "the investors' {} with {} % a year",
+                m(r.principal),
+                pct(&r.annual_return)
+            ),
+        ),
+        (None, None) => (String::new(), String::new()),
+    };
+    (
+        format!(
+            "削減額の{}%（{}の支払後は{}%）",
+            pct(share_before),
+            hurdle_ja,
+            pct(share_after)
+        ),
+        format!(
+            "{} % of measured savings ({} % once {} has been paid)",
+            pct(share_before),
+            pct(share_after),
+            hurdle_en
+        ),
+    )
 }
 
 #[cfg(test)]
