@@ -147,13 +147,60 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
         .map(|h| h.to_lowercase())
         .collect();
     let is_records = headers.iter().any(|h| h == "participant");
+    let mut issues = header_issues(&headers, is_records);
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    let index: HashMap<&str, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect();
+    let mut outcomes = Outcomes::new(contract_code);
+    outcomes.schema = OUTCOMES_SCHEMA.to_owned();
+    for (n, row) in reader.records().enumerate() {
+        let line = n + 2;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                issues.push(Issue::new(
+                    format!("row {line}"),
+                    msg!(
+                        "sheet.csv_row",
+                        "a well-formed CSV row ({e})",
+                        "正しい形式の CSV の行（{e}）"
+                    ),
+                ));
+                continue;
+            }
+        };
+        let row = CsvRow {
+            line,
+            index: &index,
+            row: &row,
+        };
+        if is_records {
+            record_row(&row, &mut outcomes, &mut issues);
+        } else {
+            result_row(&row, &mut outcomes, &mut issues);
+        }
+    }
+    if issues.is_empty() {
+        Ok(outcomes)
+    } else {
+        Err(issues)
+    }
+}
+
+/// Columns a results or participant-records file does not have, or lacks.
+fn header_issues(headers: &[String], is_records: bool) -> Vec<Issue> {
     let known = if is_records {
         RECORD_COLUMNS
     } else {
         RESULT_COLUMNS
     };
     let mut issues = Vec::new();
-    for h in &headers {
+    for h in headers {
         if !known.contains(&h.as_str()) {
             issues.push(Issue::new(
                 format!("column `{h}`"),
@@ -183,113 +230,103 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
             ));
         }
     }
-    if !issues.is_empty() {
-        return Err(issues);
+    issues
+}
+
+/// One CSV row with its line number and the columns by name.
+struct CsvRow<'a> {
+    line: usize,
+    index: &'a HashMap<&'a str, usize>,
+    row: &'a csv::StringRecord,
+}
+
+impl CsvRow<'_> {
+    fn cell(&self, name: &str) -> &str {
+        self.index
+            .get(name)
+            .and_then(|i| self.row.get(*i))
+            .unwrap_or("")
+            .trim()
     }
-    let index: HashMap<&str, usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.as_str(), i))
-        .collect();
-    let mut outcomes = Outcomes::new(contract_code);
-    outcomes.schema = OUTCOMES_SCHEMA.to_owned();
-    for (n, row) in reader.records().enumerate() {
-        let line = n + 2;
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                issues.push(Issue::new(
-                    format!("row {line}"),
-                    msg!(
-                        "sheet.csv_row",
-                        "a well-formed CSV row ({e})",
-                        "正しい形式の CSV の行（{e}）"
-                    ),
-                ));
-                continue;
-            }
-        };
-        let cell = |name: &str| {
-            index
-                .get(name)
-                .and_then(|i| row.get(*i))
-                .unwrap_or("")
-                .trim()
-        };
-        let mut decimal = |name: &str| -> Option<Decimal> {
-            let raw = cell(name);
-            if raw.is_empty() {
-                return None;
-            }
-            let parsed = parse_decimal(raw);
-            if parsed.is_none() {
-                issues.push(Issue::new(
-                    format!("row {line}, column {name}"),
-                    msg!(
-                        "input.number",
-                        "a number such as 0.329 or 105, not `{raw}`",
-                        "0.329 や 105 のような数値。`{raw}` ではありません"
-                    ),
-                ));
-            }
-            parsed
-        };
-        if is_records {
-            let (participant, outcome, date) =
-                (cell("participant"), cell("outcome"), cell("achieved_on"));
-            match parse_date(date) {
-                Some(day) if !participant.is_empty() && !outcome.is_empty() => {
-                    outcomes
-                        .participant_outcomes
-                        .push(participant, outcome, day);
-                }
-                Some(_) => issues.push(Issue::new(
-                    format!("row {line}"),
-                    msg!(
-                        "input.participant",
-                        "a participant key and an outcome",
-                        "参加者 ID と成果"
-                    ),
-                )),
-                None => issues.push(Issue::new(
-                    format!("row {line}, column achieved_on"),
-                    msg!(
-                        "input.date",
-                        "a date such as 2024-04-01 or 2024/04/01, not `{date}`",
-                        "2024-04-01 または 2024/04/01 の形式の日付。`{date}` ではありません"
-                    ),
-                )),
-            }
-        } else {
-            let result = MetricResult {
-                metric: cell("metric").to_owned(),
-                tranche: Some(cell("tranche"))
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned),
-                value: decimal("value"),
-                numerator: decimal("numerator"),
-                denominator: decimal("denominator"),
-                comparison: decimal("comparison"),
-                cohort_size: decimal("cohort_size"),
-                estimates: Vec::new(),
-                evidence: Some(cell("evidence"))
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned),
-            };
-            if result.metric.is_empty() {
-                issues.push(Issue::new(
-                    format!("row {line}, column metric"),
-                    msg!("input.metric", "a metric id", "指標 ID"),
-                ));
-            }
-            outcomes.results.push(result);
+
+    /// A number in the named column; none when empty or unreadable (an issue).
+    fn decimal(&self, name: &str, issues: &mut Vec<Issue>) -> Option<Decimal> {
+        let (raw, line) = (self.cell(name), self.line);
+        if raw.is_empty() {
+            return None;
         }
+        let parsed = parse_decimal(raw);
+        if parsed.is_none() {
+            issues.push(Issue::new(
+                format!("row {line}, column {name}"),
+                msg!(
+                    "input.number",
+                    "a number such as 0.329 or 105, not `{raw}`",
+                    "0.329 や 105 のような数値。`{raw}` ではありません"
+                ),
+            ));
+        }
+        parsed
     }
-    if issues.is_empty() {
-        Ok(outcomes)
-    } else {
-        Err(issues)
+}
+
+/// A participant's outcome on a day.
+fn record_row(row: &CsvRow<'_>, outcomes: &mut Outcomes, issues: &mut Vec<Issue>) {
+    let line = row.line;
+    let cell = |name: &str| row.cell(name);
+    let (participant, outcome, date) = (cell("participant"), cell("outcome"), cell("achieved_on"));
+    match parse_date(date) {
+        Some(day) if !participant.is_empty() && !outcome.is_empty() => {
+            outcomes
+                .participant_outcomes
+                .push(participant, outcome, day);
+        }
+        Some(_) => issues.push(Issue::new(
+            format!("row {line}"),
+            msg!(
+                "input.participant",
+                "a participant key and an outcome",
+                "参加者 ID と成果"
+            ),
+        )),
+        None => issues.push(Issue::new(
+            format!("row {line}, column achieved_on"),
+            msg!(
+                "input.date",
+                "a date such as 2024-04-01 or 2024/04/01, not `{date}`",
+                "2024-04-01 または 2024/04/01 の形式の日付。`{date}` ではありません"
+            ),
+        )),
     }
+}
+
+/// A metric's result in a tranche.
+fn result_row(row: &CsvRow<'_>, outcomes: &mut Outcomes, issues: &mut Vec<Issue>) {
+    let line = row.line;
+    let cell = |name: &str| row.cell(name);
+    let mut decimal = |name: &str| row.decimal(name, issues);
+    let result = MetricResult {
+        metric: cell("metric").to_owned(),
+        tranche: Some(cell("tranche"))
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+        value: decimal("value"),
+        numerator: decimal("numerator"),
+        denominator: decimal("denominator"),
+        comparison: decimal("comparison"),
+        cohort_size: decimal("cohort_size"),
+        estimates: Vec::new(),
+        evidence: Some(cell("evidence"))
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+    };
+    if result.metric.is_empty() {
+        issues.push(Issue::new(
+            format!("row {line}, column metric"),
+            msg!("input.metric", "a metric id", "指標 ID"),
+        ));
+    }
+    outcomes.results.push(result);
 }
 
 #[cfg(test)]

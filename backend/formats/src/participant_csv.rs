@@ -141,8 +141,50 @@ pub fn parse_table(
     table: &Table,
     allowed_outcomes: &[String],
 ) -> Result<Vec<ParticipantRow>, Vec<Issue>> {
-    let headers = &table.headers;
     let mut issues = Issues::default();
+    let columns = columns(&table.headers, &mut issues);
+    if !issues.is_empty() {
+        return Err(issues.into_vec());
+    }
+    let index = |f: Field| columns.iter().position(|c| *c == Some(f));
+    let at = Columns {
+        participant: index(Field::Participant),
+        outcome: index(Field::Outcome),
+        achieved_on: index(Field::AchievedOn),
+        cohort: index(Field::Cohort),
+        enrolled_on: index(Field::EnrolledOn),
+    };
+    let mut rows = Vec::new();
+    issues.merge(&table.issues);
+    for row in &table.rows {
+        if let Some(refused) = table.refused_cell(row) {
+            issues.push(refused);
+            continue;
+        }
+        if let Some(read) = read_row(table, row, &at, allowed_outcomes, &mut issues) {
+            rows.push(read);
+        }
+    }
+    if rows.is_empty() && issues.is_empty() {
+        issues.push(Issue::new(
+            "file",
+            msg!(
+                "participant.no_records",
+                "at least one record",
+                "記録が少なくとも一つ必要です"
+            ),
+        ));
+    }
+    if issues.is_empty() {
+        Ok(rows)
+    } else {
+        Err(issues.into_vec())
+    }
+}
+
+/// Each header's field: none for a direct identifier or an unknown column (issues both), and
+/// the required ones missing.
+fn columns(headers: &[String], issues: &mut Issues) -> Vec<Option<Field>> {
     let mut columns: Vec<Option<Field>> = Vec::new();
     for h in headers {
         if looks_like_identifier(h) {
@@ -181,114 +223,97 @@ pub fn parse_table(
             ));
         }
     }
-    if !issues.is_empty() {
-        return Err(issues.into_vec());
-    }
-    let index = |f: Field| columns.iter().position(|c| *c == Some(f));
+    columns
+}
+
+/// Where each field's column is.
+struct Columns {
+    participant: Option<usize>,
+    outcome: Option<usize>,
+    achieved_on: Option<usize>,
+    cohort: Option<usize>,
+    enrolled_on: Option<usize>,
+}
+
+/// One record: a pseudonymous key, one of the contract's outcomes, its day (on or after the
+/// enrolment); none when it has no readable day.
+fn read_row(
+    table: &Table,
+    row: &sheet::Row,
+    at: &Columns,
+    allowed_outcomes: &[String],
+    issues: &mut Issues,
+) -> Option<ParticipantRow> {
+    let (line, record) = (row.number, &row.cells);
     let (p, o, a, c, e) = (
-        index(Field::Participant),
-        index(Field::Outcome),
-        index(Field::AchievedOn),
-        index(Field::Cohort),
-        index(Field::EnrolledOn),
+        at.participant,
+        at.outcome,
+        at.achieved_on,
+        at.cohort,
+        at.enrolled_on,
     );
-    let mut rows = Vec::new();
-    issues.merge(&table.issues);
-    for row in &table.rows {
-        let line = row.number;
-        let record = &row.cells;
-        if let Some((column, (c, what))) = record
-            .iter()
-            .enumerate()
-            .find_map(|(i, value)| seika_core::text::forbidden_in_file(value).map(|bad| (i, bad)))
-        {
-            let name = headers.get(column).map_or("?", String::as_str);
-            issues.push(Issue::new(
-                table.place(line, name),
-                seika_core::text::refusal(c, what),
-            ));
-            continue;
-        }
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map_or("", String::as_str);
-        let participant = cell(p);
-        if let Some(problem) = key_problem(participant) {
-            issues.push(Issue::new(
-                format!(
-                    "{}, value `{participant}`",
-                    table.place(line, "participant")
-                ),
-                problem,
-            ));
-        }
-        let outcome = cell(o);
-        if !allowed_outcomes.iter().any(|x| x == outcome) {
-            issues.push(Issue::new(
-                format!("{}, value `{outcome}`", table.place(line, "outcome")),
-                msg!(
-                    "participant.outcome",
-                    "one of the contract's outcomes: {}",
-                    "契約の成果のいずれか: {}",
-                    allowed_outcomes.join(", ")
-                ),
-            ));
-        }
-        let achieved = cell(a);
-        let achieved_on = day(achieved);
-        if achieved_on.is_none() {
-            issues.push(Issue::new(
-                format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
-                date_expected(),
-            ));
-        }
-        let enrolled = cell(e);
-        let enrolled_on = if enrolled.is_empty() {
-            None
-        } else {
-            day(enrolled)
-        };
-        if !enrolled.is_empty() && enrolled_on.is_none() {
-            issues.push(Issue::new(
-                format!("{}, value `{enrolled}`", table.place(line, "enrolled_on")),
-                date_expected(),
-            ));
-        }
-        if let (Some(enrolled), Some(achieved)) = (enrolled_on, achieved_on)
-            && achieved < enrolled
-        {
-            issues.push(Issue::new(
-                format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
-                msg!(
-                    "participant.before_enrolment",
-                    "a date on or after the enrolment date",
-                    "登録日以降の日付"
-                ),
-            ));
-        }
-        if let Some(achieved_on) = achieved_on {
-            rows.push(ParticipantRow {
-                participant: participant.to_owned(),
-                cohort: Some(cell(c)).filter(|x| !x.is_empty()).map(str::to_owned),
-                enrolled_on,
-                outcome: outcome.to_owned(),
-                achieved_on,
-            });
-        }
-    }
-    if rows.is_empty() && issues.is_empty() {
+    let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map_or("", String::as_str);
+    let participant = cell(p);
+    if let Some(problem) = key_problem(participant) {
         issues.push(Issue::new(
-            "file",
+            format!(
+                "{}, value `{participant}`",
+                table.place(line, "participant")
+            ),
+            problem,
+        ));
+    }
+    let outcome = cell(o);
+    if !allowed_outcomes.iter().any(|x| x == outcome) {
+        issues.push(Issue::new(
+            format!("{}, value `{outcome}`", table.place(line, "outcome")),
             msg!(
-                "participant.no_records",
-                "at least one record",
-                "記録が少なくとも一つ必要です"
+                "participant.outcome",
+                "one of the contract's outcomes: {}",
+                "契約の成果のいずれか: {}",
+                allowed_outcomes.join(", ")
             ),
         ));
     }
-    if issues.is_empty() {
-        Ok(rows)
-    } else {
-        Err(issues.into_vec())
+    let achieved = cell(a);
+    let achieved_on = day(achieved);
+    if achieved_on.is_none() {
+        issues.push(Issue::new(
+            format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
+            date_expected(),
+        ));
     }
+    let enrolled = cell(e);
+    let enrolled_on = if enrolled.is_empty() {
+        None
+    } else {
+        day(enrolled)
+    };
+    if !enrolled.is_empty() && enrolled_on.is_none() {
+        issues.push(Issue::new(
+            format!("{}, value `{enrolled}`", table.place(line, "enrolled_on")),
+            date_expected(),
+        ));
+    }
+    if let (Some(enrolled), Some(achieved)) = (enrolled_on, achieved_on)
+        && achieved < enrolled
+    {
+        issues.push(Issue::new(
+            format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
+            msg!(
+                "participant.before_enrolment",
+                "a date on or after the enrolment date",
+                "登録日以降の日付"
+            ),
+        ));
+    }
+    achieved_on.map(|achieved_on| ParticipantRow {
+        participant: participant.to_owned(),
+        cohort: Some(cell(c)).filter(|x| !x.is_empty()).map(str::to_owned),
+        enrolled_on,
+        outcome: outcome.to_owned(),
+        achieved_on,
+    })
 }
 
 #[cfg(test)]

@@ -248,17 +248,8 @@ impl<'a> Reader<'a> {
             self.parsed.skipped.push(row.number);
             return;
         }
-        if let Some((i, (c, what))) = row
-            .cells
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| seika_core::text::forbidden_in_file(v).map(|bad| (i, bad)))
-        {
-            let header = self.table.headers.get(i).map_or("?", String::as_str);
-            self.issues.push(Issue::new(
-                self.table.place(row.number, header),
-                seika_core::text::refusal(c, what),
-            ));
+        if let Some(refused) = self.table.refused_cell(row) {
+            self.issues.push(refused);
             return;
         }
         let Some(subject) = self.subject(row) else {

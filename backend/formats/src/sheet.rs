@@ -233,6 +233,21 @@ impl Table {
         }
     }
 
+    /// The first cell of a row holding a character no file may hold (undecodable bytes, control
+    /// characters), as a refusal naming its place.
+    pub fn refused_cell(&self, row: &Row) -> Option<Issue> {
+        let (i, (c, what)) = row
+            .cells
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| seika_core::text::forbidden_in_file(v).map(|bad| (i, bad)))?;
+        let header = self.headers.get(i).map_or("?", String::as_str);
+        Some(Issue::new(
+            self.place(row.number, header),
+            seika_core::text::refusal(c, what),
+        ))
+    }
+
     /// Where a row is.
     pub fn place_row(&self, row: usize) -> String {
         match &self.sheet {
