@@ -66,145 +66,185 @@ fn search(flows: &[(NaiveDate, Decimal)]) -> Option<Decimal> {
     if !has_negative || !has_positive {
         return None;
     }
-    let start = flows.iter().map(|(d, _)| *d).min()?;
-    let days: Vec<(i64, Decimal)> = flows
-        .iter()
-        .map(|(d, v)| ((*d - start).num_days(), *v))
-        .collect();
-    // Searched in the daily discount factor b = (1 + r)^(−1/365): NPV(b) = Σ cf · b^days is a
-    // polynomial, so each step is a few exact multiplications and no exp or ln; the rate is
-    // b^(−365) − 1. Over r in (−99 %, 1000 %], |dr/db| < 4,100, so a bracket in b of width
-    // TOLERANCE / 4,100 brackets r within TOLERANCE.
-    // Powers by repeated squaring, the squares shared by every flow of one evaluation.
-    let bits = 64
-        - days
+    let npv = Npv::of(flows)?;
+    let f_zero = npv.at(Decimal::ONE)?;
+    if f_zero.is_zero() {
+        return Some(Decimal::ZERO);
+    }
+    match bracket(&npv, f_zero)? {
+        Found::Root(b) => rate(b),
+        Found::Bracket(bracket) => match refine(&npv, bracket)? {
+            Found::Root(b) => rate(b),
+            Found::Bracket(Bracket { lo, hi, .. }) => {
+                let (r_lo, r_hi) = (rate(lo)?, rate(hi)?);
+                Some((r_lo + r_hi) / Decimal::TWO)
+            }
+        },
+    }
+}
+
+/// The net present value as a function of the daily discount factor b = (1 + r)^(−1/365):
+/// NPV(b) = Σ cf · b^days is a polynomial, so each step is a few exact multiplications and no
+/// exp or ln. Over r in (−99 %, 1000 %], |dr/db| < 4,100, so a bracket in b of width
+/// TOLERANCE / 4,100 brackets r within TOLERANCE.
+struct Npv {
+    /// Each flow's day from the first, with its amount.
+    days: Vec<(i64, Decimal)>,
+    /// How many squares of b the largest day needs.
+    bits: usize,
+}
+
+impl Npv {
+    fn of(flows: &[(NaiveDate, Decimal)]) -> Option<Self> {
+        let start = flows.iter().map(|(d, _)| *d).min()?;
+        let days: Vec<(i64, Decimal)> = flows
             .iter()
-            .map(|(n, _)| n.unsigned_abs())
-            .max()?
-            .leading_zeros() as usize;
-    let npv = |b: Decimal| -> Option<Decimal> {
+            .map(|(d, v)| ((*d - start).num_days(), *v))
+            .collect();
+        let largest = days.iter().map(|(n, _)| n.unsigned_abs()).max()?;
+        let bits = 64 - largest.leading_zeros() as usize;
+        Some(Npv { days, bits })
+    }
+
+    /// Powers by repeated squaring, the squares shared by every flow of one evaluation.
+    fn at(&self, b: Decimal) -> Option<Decimal> {
         // At b = 1 (a rate of 0) every power is 1: the NPV is the plain sum, no multiplication.
         if b == Decimal::ONE {
-            return days
+            return self
+                .days
                 .iter()
                 .try_fold(Decimal::ZERO, |acc, (_, v)| acc.checked_add(*v));
         }
         let mut squares = [Decimal::ZERO; 64];
         let mut p = b;
-        for square in squares.iter_mut().take(bits) {
+        for square in squares.iter_mut().take(self.bits) {
             *square = p;
             p = p.checked_mul(p)?;
         }
-        days.iter().try_fold(Decimal::ZERO, |acc, (n, v)| {
+        self.days.iter().try_fold(Decimal::ZERO, |acc, (n, v)| {
             let mut power = Decimal::ONE;
-            for (k, square) in squares.iter().take(bits).enumerate() {
+            for (k, square) in squares.iter().take(self.bits).enumerate() {
                 if (n >> k) & 1 == 1 {
                     power = power.checked_mul(*square)?;
                 }
             }
             acc.checked_add(v.checked_mul(power)?)
         })
-    };
-    let rate = |b: Decimal| -> Option<Decimal> {
-        Decimal::ONE
-            .checked_div(b.checked_powi(365)?)
-            .map(|x| x - Decimal::ONE)
-    };
-    let width = TOLERANCE / Decimal::from(4100);
-    // The bracket: the fixed ladder of rates (their factors computed once per process), walked
-    // from the rate of 0, whose NPV is free, to the first step where the NPV changes sign. The
-    // ladder is the same for every call, so the answer depends on the flows alone.
+    }
+}
+
+/// The rate of a daily discount factor: b^(−365) − 1.
+fn rate(b: Decimal) -> Option<Decimal> {
+    Decimal::ONE
+        .checked_div(b.checked_powi(365)?)
+        .map(|x| x - Decimal::ONE)
+}
+
+/// Two factors whose NPVs differ in sign (`lo` < `hi` in b).
+#[derive(Clone, Copy)]
+struct Bracket {
+    lo: Decimal,
+    hi: Decimal,
+    f_lo: Decimal,
+    f_hi: Decimal,
+}
+
+/// A factor where the NPV is exactly 0, or a bracket around one.
+enum Found {
+    Root(Decimal),
+    Bracket(Bracket),
+}
+
+/// The bracket: the fixed ladder of rates (their factors computed once per process), walked
+/// from the rate of 0, whose NPV is free, to the first step where the NPV changes sign. The
+/// ladder is the same for every call, so the answer depends on the flows alone. Upwards in the
+/// rate first, then downwards: the first step whose NPV differs in sign from its neighbour's
+/// brackets the root nearest to 0 %.
+fn bracket(npv: &Npv, f_zero: Decimal) -> Option<Found> {
     let ladder = ladder();
     let zero = ladder.iter().position(|(r, _)| r.is_zero())?;
-    let f_zero = npv(Decimal::ONE)?;
-    if f_zero.is_zero() {
-        return Some(Decimal::ZERO);
+    // Rates above 0: b below 1, ladder indices after `zero`.
+    let mut prev = (Decimal::ONE, f_zero);
+    for (_, b) in &ladder[zero + 1..] {
+        let f = npv.at(*b)?;
+        if f.is_zero() {
+            return Some(Found::Root(*b));
+        }
+        if (f > Decimal::ZERO) != (prev.1 > Decimal::ZERO) {
+            let (lo, hi, f_lo, f_hi) = (*b, prev.0, f, prev.1);
+            return Some(Found::Bracket(Bracket { lo, hi, f_lo, f_hi }));
+        }
+        prev = (*b, f);
     }
-    // Upwards in the rate first, then downwards: the first step whose NPV differs in sign from
-    // its neighbour's brackets the root nearest to 0 %.
-    let (mut lo, mut hi, mut f_lo, mut f_hi) = {
-        let mut found = None;
-        // Rates above 0: b below 1, ladder indices after `zero`.
-        let mut prev = (Decimal::ONE, f_zero);
-        for (_, b) in &ladder[zero + 1..] {
-            let f = npv(*b)?;
-            if f.is_zero() {
-                return rate(*b);
-            }
-            if (f > Decimal::ZERO) != (prev.1 > Decimal::ZERO) {
-                found = Some((*b, prev.0, f, prev.1));
-                break;
-            }
-            prev = (*b, f);
+    // Rates below 0: b above 1, ladder indices before `zero`, nearest first.
+    let mut prev = (Decimal::ONE, f_zero);
+    for (_, b) in ladder[..zero].iter().rev() {
+        let f = npv.at(*b)?;
+        if f.is_zero() {
+            return Some(Found::Root(*b));
         }
-        if found.is_none() {
-            // Rates below 0: b above 1, ladder indices before `zero`, nearest first.
-            let mut prev = (Decimal::ONE, f_zero);
-            for (_, b) in ladder[..zero].iter().rev() {
-                let f = npv(*b)?;
-                if f.is_zero() {
-                    return rate(*b);
-                }
-                if (f > Decimal::ZERO) != (prev.1 > Decimal::ZERO) {
-                    found = Some((prev.0, *b, prev.1, f));
-                    break;
-                }
-                prev = (*b, f);
-            }
+        if (f > Decimal::ZERO) != (prev.1 > Decimal::ZERO) {
+            let (lo, hi, f_lo, f_hi) = (prev.0, *b, prev.1, f);
+            return Some(Found::Bracket(Bracket { lo, hi, f_lo, f_hi }));
         }
-        found?
-    };
-    // Illinois (regula falsi that halves the value kept at a repeated end): the bracket always
-    // holds the root and shrinks superlinearly; once the estimate settles, probing half a width
-    // either side of it closes the bracket.
-    let mut kept: i8 = 0;
+        prev = (*b, f);
+    }
+    None
+}
+
+/// Illinois (regula falsi that halves the value kept at a repeated end): the bracket always
+/// holds the root and shrinks superlinearly; once the estimate settles, probing half a width
+/// either side of it closes the bracket.
+fn refine(npv: &Npv, mut x: Bracket) -> Option<Found> {
+    let width = TOLERANCE / Decimal::from(4100);
     let half = width / Decimal::TWO;
+    let mut kept: i8 = 0;
     let mut last: Option<Decimal> = None;
     for _ in 0..200 {
-        if hi - lo <= width {
+        if x.hi - x.lo <= width {
             break;
         }
-        let secant = f_hi
-            .checked_sub(f_lo)
+        let secant = x
+            .f_hi
+            .checked_sub(x.f_lo)
             .filter(|d| !d.is_zero())
-            .and_then(|d| f_hi.checked_mul(hi - lo)?.checked_div(d))
-            .map(|step| hi - step);
+            .and_then(|d| x.f_hi.checked_mul(x.hi - x.lo)?.checked_div(d))
+            .map(|step| x.hi - step);
         let mid = match secant {
-            Some(x) if x > lo && x < hi => x,
-            _ => (lo + hi) / Decimal::TWO,
+            Some(m) if m > x.lo && m < x.hi => m,
+            _ => (x.lo + x.hi) / Decimal::TWO,
         };
-        let f_mid = npv(mid)?;
+        let f_mid = npv.at(mid)?;
         if f_mid.is_zero() {
-            return rate(mid);
+            return Some(Found::Root(mid));
         }
-        if (f_mid > Decimal::ZERO) == (f_lo > Decimal::ZERO) {
-            lo = mid;
-            f_lo = f_mid;
+        if (f_mid > Decimal::ZERO) == (x.f_lo > Decimal::ZERO) {
+            x.lo = mid;
+            x.f_lo = f_mid;
             if kept == 1 {
-                f_hi /= Decimal::TWO;
+                x.f_hi /= Decimal::TWO;
             }
             kept = 1;
         } else {
-            hi = mid;
-            f_hi = f_mid;
+            x.hi = mid;
+            x.f_hi = f_mid;
             if kept == -1 {
-                f_lo /= Decimal::TWO;
+                x.f_lo /= Decimal::TWO;
             }
             kept = -1;
         }
         let settled = last.is_some_and(|l| (mid - l).abs() < width);
         last = Some(mid);
         let (a, b) = (mid - half, mid + half);
-        if settled && a > lo && b < hi {
-            let (f_a, f_b) = (npv(a)?, npv(b)?);
+        if settled && a > x.lo && b < x.hi {
+            let (f_a, f_b) = (npv.at(a)?, npv.at(b)?);
             if (f_a > Decimal::ZERO) != (f_b > Decimal::ZERO) {
-                lo = a;
-                hi = b;
+                x.lo = a;
+                x.hi = b;
             }
         }
     }
-    let (r_lo, r_hi) = (rate(lo)?, rate(hi)?);
-    Some((r_lo + r_hi) / Decimal::TWO)
+    Some(Found::Bracket(x))
 }
 
 #[cfg(test)]
