@@ -481,79 +481,8 @@ impl Outcomes {
                     ),
                 ));
             }
-            match (r.numerator, r.denominator) {
-                (Some(n), Some(d)) => {
-                    if d <= Decimal::ZERO || n < Decimal::ZERO {
-                        issues.push(Issue::new(
-                            format!("{at}.denominator"),
-                            msg!(
-                                "outcomes.fraction",
-                                "a positive denominator and a non-negative numerator",
-                                "正の分母と 0 以上の分子"
-                            ),
-                        ));
-                    } else if metric.unit == MetricUnit::Rate && n > d {
-                        issues.push(Issue::new(
-                            format!("{at}.numerator"),
-                            msg!(
-                                "outcomes.numerator",
-                                "a numerator no larger than the denominator for a rate",
-                                "率の分子は分母以下にしてください"
-                            ),
-                        ));
-                    }
-                }
-                (None, None) => {}
-                _ => issues.push(Issue::new(
-                    format!("{at}.denominator"),
-                    msg!(
-                        "outcomes.fraction_pair",
-                        "numerator and denominator together",
-                        "分子と分母は両方入力してください"
-                    ),
-                )),
-            }
-            if r.effective_value().is_none() && r.estimates.is_empty() {
-                issues.push(Issue::new(
-                    format!("{at}.value"),
-                    msg!(
-                        "outcomes.value",
-                        "a value, numerator and denominator, or estimates",
-                        "値、分子と分母、または推定値"
-                    ),
-                ));
-            }
-            if metric.unit == MetricUnit::Rate {
-                let values = [r.value, r.comparison]
-                    .into_iter()
-                    .flatten()
-                    .chain(r.estimates.iter().flat_map(|e| [e.treated, e.comparison]));
-                for v in values {
-                    if !(Decimal::ZERO..=Decimal::ONE).contains(&v) {
-                        issues.push(Issue::new(
-                            format!("{at}.value"),
-                            msg!(
-                                "outcomes.rate",
-                                "a rate from 0 to 1 (0.329 = 32.9 %)",
-                                "0 から 1 の率（0.329 は 32.9%）"
-                            ),
-                        ));
-                        break;
-                    }
-                }
-            }
-            if let Some(c) = r.cohort_size
-                && c < Decimal::ZERO
-            {
-                issues.push(Issue::new(
-                    format!("{at}.cohort_size"),
-                    msg!(
-                        "outcomes.cohort_size",
-                        "a non-negative cohort size",
-                        "0 以上の対象者数"
-                    ),
-                ));
-            }
+            check_fraction(&mut issues, &at, r, metric);
+            check_values(&mut issues, &at, r, metric);
         }
         for (i, m) in self.milestones.iter().enumerate() {
             if m.id.trim().is_empty() {
@@ -568,6 +497,97 @@ impl Outcomes {
             }
         }
         issues
+    }
+}
+
+/// A result's numerator and denominator: both or neither, positive, no more than 1 for a rate.
+fn check_fraction(
+    issues: &mut Vec<Issue>,
+    at: &str,
+    r: &MetricResult,
+    metric: &crate::contract::Metric,
+) {
+    match (r.numerator, r.denominator) {
+        (Some(n), Some(d)) => {
+            if d <= Decimal::ZERO || n < Decimal::ZERO {
+                issues.push(Issue::new(
+                    format!("{at}.denominator"),
+                    msg!(
+                        "outcomes.fraction",
+                        "a positive denominator and a non-negative numerator",
+                        "正の分母と 0 以上の分子"
+                    ),
+                ));
+            } else if metric.unit == MetricUnit::Rate && n > d {
+                issues.push(Issue::new(
+                    format!("{at}.numerator"),
+                    msg!(
+                        "outcomes.numerator",
+                        "a numerator no larger than the denominator for a rate",
+                        "率の分子は分母以下にしてください"
+                    ),
+                ));
+            }
+        }
+        (None, None) => {}
+        _ => issues.push(Issue::new(
+            format!("{at}.denominator"),
+            msg!(
+                "outcomes.fraction_pair",
+                "numerator and denominator together",
+                "分子と分母は両方入力してください"
+            ),
+        )),
+    }
+}
+
+/// A result has a value (or estimates); a rate's values lie in 0..1; a cohort is not negative.
+fn check_values(
+    issues: &mut Vec<Issue>,
+    at: &str,
+    r: &MetricResult,
+    metric: &crate::contract::Metric,
+) {
+    if r.effective_value().is_none() && r.estimates.is_empty() {
+        issues.push(Issue::new(
+            format!("{at}.value"),
+            msg!(
+                "outcomes.value",
+                "a value, numerator and denominator, or estimates",
+                "値、分子と分母、または推定値"
+            ),
+        ));
+    }
+    if metric.unit == MetricUnit::Rate {
+        let values = [r.value, r.comparison]
+            .into_iter()
+            .flatten()
+            .chain(r.estimates.iter().flat_map(|e| [e.treated, e.comparison]));
+        for v in values {
+            if !(Decimal::ZERO..=Decimal::ONE).contains(&v) {
+                issues.push(Issue::new(
+                    format!("{at}.value"),
+                    msg!(
+                        "outcomes.rate",
+                        "a rate from 0 to 1 (0.329 = 32.9 %)",
+                        "0 から 1 の率（0.329 は 32.9%）"
+                    ),
+                ));
+                break;
+            }
+        }
+    }
+    if let Some(c) = r.cohort_size
+        && c < Decimal::ZERO
+    {
+        issues.push(Issue::new(
+            format!("{at}.cohort_size"),
+            msg!(
+                "outcomes.cohort_size",
+                "a non-negative cohort size",
+                "0 以上の対象者数"
+            ),
+        ));
     }
 }
 
