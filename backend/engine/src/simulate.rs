@@ -202,39 +202,7 @@ fn validate(contract: &Contract, input: &SimulationInput) -> Result<Vec<Slot>, E
                 ),
             ));
         }
-        let bad = match &a.distribution {
-            Distribution::Fixed { .. } => None,
-            Distribution::Normal { standard_error, .. } => {
-                (*standard_error < Decimal::ZERO).then(|| {
-                    msg!(
-                        "simulation.normal",
-                        "a standard error of 0 or more",
-                        "0 以上の標準誤差"
-                    )
-                })
-            }
-            Distribution::Beta { mean, sample_size } => {
-                (*mean <= Decimal::ZERO || *mean >= Decimal::ONE || *sample_size <= Decimal::ZERO)
-                    .then(|| {
-                        msg!(
-                            "simulation.beta",
-                            "a mean strictly between 0 and 1 and a sample size above 0",
-                            "0 より大きく 1 より小さい平均と、0 より大きい人数"
-                        )
-                    })
-            }
-            Distribution::Poisson { mean } => (*mean < Decimal::ZERO)
-                .then(|| msg!("simulation.poisson", "a mean of 0 or more", "0 以上の平均")),
-            Distribution::NegativeBinomial { mean, dispersion } => {
-                (*mean <= Decimal::ZERO || *dispersion <= Decimal::ZERO).then(|| {
-                    msg!(
-                        "simulation.negative_binomial",
-                        "a mean and a dispersion above 0",
-                        "0 より大きい平均と分散パラメータ"
-                    )
-                })
-            }
-        };
+        let bad = distribution_problem(&a.distribution);
         if let Some(expected) = bad {
             issues.push(Issue::new(at("distribution"), expected));
         }
@@ -258,6 +226,54 @@ fn validate(contract: &Contract, input: &SimulationInput) -> Result<Vec<Slot>, E
             distribution: a.distribution.clone(),
         });
     }
+    check_correlations(input, &mut issues);
+    if issues.is_empty() {
+        Ok(slots)
+    } else {
+        Err(EngineError::Outcomes(issues))
+    }
+}
+
+/// What is wrong with a distribution's parameters, if anything.
+fn distribution_problem(distribution: &Distribution) -> Option<Msg> {
+    match distribution {
+        Distribution::Fixed { .. } => None,
+        Distribution::Normal { standard_error, .. } => {
+            (*standard_error < Decimal::ZERO).then(|| {
+                msg!(
+                    "simulation.normal",
+                    "a standard error of 0 or more",
+                    "0 以上の標準誤差"
+                )
+            })
+        }
+        Distribution::Beta { mean, sample_size } => (*mean <= Decimal::ZERO
+            || *mean >= Decimal::ONE
+            || *sample_size <= Decimal::ZERO)
+            .then(|| {
+                msg!(
+                    "simulation.beta",
+                    "a mean strictly between 0 and 1 and a sample size above 0",
+                    "0 より大きく 1 より小さい平均と、0 より大きい人数"
+                )
+            }),
+        Distribution::Poisson { mean } => (*mean < Decimal::ZERO)
+            .then(|| msg!("simulation.poisson", "a mean of 0 or more", "0 以上の平均")),
+        Distribution::NegativeBinomial { mean, dispersion } => {
+            (*mean <= Decimal::ZERO || *dispersion <= Decimal::ZERO).then(|| {
+                msg!(
+                    "simulation.negative_binomial",
+                    "a mean and a dispersion above 0",
+                    "0 より大きい平均と分散パラメータ"
+                )
+            })
+        }
+    }
+}
+
+/// Correlations between two different metrics that have assumptions, with a coefficient in
+/// -1..1.
+fn check_correlations(input: &SimulationInput, issues: &mut Vec<Issue>) {
     for (i, c) in input.correlations.iter().enumerate() {
         for m in &c.metrics {
             if !input.assumptions.iter().any(|a| &a.metric == m) {
@@ -281,11 +297,6 @@ fn validate(contract: &Contract, input: &SimulationInput) -> Result<Vec<Slot>, E
                 ),
             ));
         }
-    }
-    if issues.is_empty() {
-        Ok(slots)
-    } else {
-        Err(EngineError::Outcomes(issues))
     }
 }
 
@@ -578,49 +589,21 @@ pub fn simulate_reporting(
     let runs = input.runs;
     let per_thread = runs.div_ceil(threads as u32);
     let done = std::sync::atomic::AtomicU32::new(0);
+    let work = Work {
+        contract,
+        base,
+        input,
+        slots: &slots,
+        chol: &chol,
+        done: &done,
+        progress,
+    };
     let chunks: Vec<Result<Vec<RunOutcome>, EngineError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads as u32)
             .map(|t| {
-                let (slots, chol, done) = (&slots, &chol, &done);
-                scope.spawn(move || {
-                    let mut data = base.clone();
-                    let from = t * per_thread;
-                    let to = (from + per_thread).min(runs);
-                    let mut out = Vec::with_capacity(to.saturating_sub(from) as usize);
-                    for run in from..to {
-                        if (run - from) % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
-                            let now = done
-                                .fetch_add(PROGRESS_EVERY, std::sync::atomic::Ordering::Relaxed)
-                                + PROGRESS_EVERY;
-                            if !progress(now) {
-                                return Err(refuse(
-                                    "runs".into(),
-                                    msg!(
-                                        "simulation.stopped",
-                                        "a simulation not stopped",
-                                        "中断されていないシミュレーション"
-                                    ),
-                                ));
-                            }
-                        }
-                        let values = draw(slots, chol, input.seed, run);
-                        apply(&mut data, base, slots, &values);
-                        out.push(price(contract, &data).map_err(|e| {
-                            match e {
-                                EngineError::Outcomes(issues) => EngineError::Outcomes(
-                                    issues
-                                        .into_iter()
-                                        .map(|i| {
-                                            Issue::new(format!("run {run}: {}", i.path), i.message)
-                                        })
-                                        .collect(),
-                                ),
-                                other => other,
-                            }
-                        })?);
-                    }
-                    Ok(out)
-                })
+                let work = &work;
+                let from = t * per_thread;
+                scope.spawn(move || work.runs(from, (from + per_thread).min(runs)))
             })
             .collect();
         handles
@@ -643,13 +626,76 @@ pub fn simulate_reporting(
     for chunk in chunks {
         outcomes.extend(chunk?);
     }
+    Ok(summarise(contract, input, &outcomes))
+}
+
+/// What every simulation thread shares.
+struct Work<'a> {
+    contract: &'a Contract,
+    base: &'a Outcomes,
+    input: &'a SimulationInput,
+    slots: &'a [Slot],
+    chol: &'a [Vec<f64>],
+    done: &'a std::sync::atomic::AtomicU32,
+    progress: &'a (dyn Fn(u32) -> bool + Sync),
+}
+
+impl Work<'_> {
+    /// Runs `from..to`: each draws its values, prices the contract and reports progress.
+    fn runs(&self, from: u32, to: u32) -> Result<Vec<RunOutcome>, EngineError> {
+        let (contract, base, input, slots, chol) =
+            (self.contract, self.base, self.input, self.slots, self.chol);
+        let (done, progress) = (self.done, self.progress);
+        let mut data = base.clone();
+        let mut out = Vec::with_capacity(to.saturating_sub(from) as usize);
+        for run in from..to {
+            if (run - from) % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
+                let now = done.fetch_add(PROGRESS_EVERY, std::sync::atomic::Ordering::Relaxed)
+                    + PROGRESS_EVERY;
+                if !progress(now) {
+                    return Err(refuse(
+                        "runs".into(),
+                        msg!(
+                            "simulation.stopped",
+                            "a simulation not stopped",
+                            "中断されていないシミュレーション"
+                        ),
+                    ));
+                }
+            }
+            let values = draw(slots, chol, input.seed, run);
+            apply(&mut data, base, slots, &values);
+            out.push(price(contract, &data).map_err(|e| {
+                match e {
+                    EngineError::Outcomes(issues) => EngineError::Outcomes(
+                        issues
+                            .into_iter()
+                            .map(|i| Issue::new(format!("run {run}: {}", i.path), i.message))
+                            .collect(),
+                    ),
+                    other => other,
+                }
+            })?);
+        }
+        Ok(out)
+    }
+}
+
+/// The runs' percentiles: totals, by fiscal year, by payer, each investor's returns; how often
+/// principal is lost and the cap binds.
+fn summarise(
+    contract: &Contract,
+    input: &SimulationInput,
+    outcomes: &[RunOutcome],
+) -> SimulationResult {
+    let runs = input.runs;
     let money_places = contract.currency.exponent();
     let total = percentiles(outcomes.iter().map(|o| o.total).collect(), money_places);
     let mut years: BTreeMap<i32, Vec<Decimal>> = BTreeMap::new();
     let mut payers: Vec<(String, Vec<Decimal>)> = Vec::new();
     let mut investors: Vec<(String, Vec<Decimal>, u32, usize)> = Vec::new();
     let (mut any_loss, mut capped) = (0, 0);
-    for o in &outcomes {
+    for o in outcomes {
         for (fy, amount) in &o.by_fiscal_year {
             years.entry(*fy).or_default().push(*amount);
         }
@@ -678,7 +724,7 @@ pub fn simulate_reporting(
         any_loss += usize::from(o.investors.iter().any(|i| i.2));
         capped += usize::from(o.cap_binds);
     }
-    Ok(SimulationResult {
+    SimulationResult {
         engine_version: super::ENGINE_VERSION.to_owned(),
         runs,
         seed: input.seed,
@@ -710,7 +756,7 @@ pub fn simulate_reporting(
             .collect(),
         probability_of_principal_loss: share(any_loss, runs),
         probability_cap_binds: share(capped, runs),
-    })
+    }
 }
 
 /// A named set of outcome values (low, base, high…).
