@@ -319,40 +319,7 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve(args) => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(crate::server::serve(crate::server::ServeOptions {
-                addr: args.addr,
-                pool: args.database.pool(),
-                database_url: args.database.database_url,
-                http: HttpConfig {
-                    max_body_bytes: args.max_body_bytes,
-                    token_ttl: Duration::from_secs(args.token_ttl_secs),
-                    max_import_bytes: args.max_import_bytes,
-                    import_job_bytes: args.import_job_bytes,
-                    max_evidence_bytes: args.max_evidence_bytes,
-                    min_aggregate_participants: args.min_aggregate,
-                    trusted_proxies: args.trusted_proxies,
-                    sheet_limits: args.sheets.limits(),
-                    body_read_timeout: Duration::from_secs(args.body_read_timeout_secs),
-                    job_limits: seika_service::jobs::QueueLimits {
-                        per_user: args.max_jobs_per_user,
-                        per_organization: args.max_jobs_per_organization,
-                    },
-                },
-                demo: args.demo,
-                jwt_secret: args.jwt_secret,
-                jwt_previous_secrets: args.jwt_previous_secrets,
-                job_workers: args.job_workers as usize,
-                job_stale_after: Duration::from_secs(args.job_stale_secs),
-                job_retention: Duration::from_secs(args.job_retention_days * 24 * 3600),
-                connections: crate::listen::ConnectionLimits {
-                    header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
-                    max_connections: args.max_connections as usize,
-                },
-            }))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Serve(args) => serve(args),
         Command::User(UserCommand::Add(args)) => add_user(args),
         Command::Payout(args) => payout(&args),
         Command::Schema { name } => {
@@ -361,75 +328,14 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&schema)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::PayoutRun(PayoutRunCommand::Reproduce(args)) => {
-            let db =
-                crate::server::open_database(&args.database.database_url, &args.database.pool())?;
-            let mut conn = db.get()?;
-            let run = seika_db::payout_runs::find_any(&mut conn, args.run)?
-                .ok_or_else(|| anyhow::anyhow!("no payout run {}", args.run))?;
-            let report = seika_service::payout_runs::reproduce(&mut conn, &run)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            if report.matches {
-                eprintln!("payout run {}: MATCH", run.id);
-                Ok(ExitCode::SUCCESS)
-            } else {
-                eprintln!("payout run {}: MISMATCH", run.id);
-                Ok(ExitCode::FAILURE)
-            }
-        }
-        Command::Seed(args) => {
-            let db =
-                crate::server::open_database(&args.database.database_url, &args.database.pool())?;
-            let started = std::time::Instant::now();
-            let plan = crate::seed::SeedPlan {
-                projects: args.projects as usize,
-                participants: args.participants.max(u64::from(args.projects)),
-                records: args.records,
-                investors: args.investors as usize,
-                cities: args.cities as usize,
-                seed: args.seed,
-                password: args.password,
-            };
-            let summary = crate::seed::seed(&mut *db.get()?, &plan, &mut |line| {
-                println!("{line} ({:.1} s)", started.elapsed().as_secs_f64());
-            })?;
-            println!(
-                "seeded {} organizations, {} users, {} projects, {} participants, {} records in {:.1} s; \
-                 the largest project, {}, holds {} records",
-                summary.organizations,
-                summary.users,
-                summary.projects,
-                summary.participants,
-                summary.records,
-                started.elapsed().as_secs_f64(),
-                summary.largest.0,
-                summary.largest.1
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::PayoutRun(PayoutRunCommand::Reproduce(args)) => reproduce(&args),
+        Command::Seed(args) => seed(args),
         Command::Backup(args) => {
             crate::server::backup(&args.database.database_url, &args.to)?;
             println!("backup written to {}", args.to.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify(args)) => {
-            let db = crate::server::open_database(&args.database_url, &args.pool())?;
-            let report = seika_db::audit::verify_chain(&mut *db.get()?)?;
-            match report.first_broken {
-                None => {
-                    println!("audit chain intact: {} entries", report.entries);
-                    Ok(ExitCode::SUCCESS)
-                }
-                Some(broken) => {
-                    println!(
-                        "audit chain BROKEN at entry seq {} (id {}): {}",
-                        broken.seq, broken.id, broken.reason
-                    );
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
+        Command::Audit(AuditCommand::Verify(args)) => verify_audit(&args),
         Command::Migrate(args) => {
             let db = crate::server::open_database(&args.database_url, &args.pool())?;
             println!(
@@ -438,6 +344,106 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 db.backend().name()
             );
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(crate::server::serve(crate::server::ServeOptions {
+        addr: args.addr,
+        pool: args.database.pool(),
+        database_url: args.database.database_url,
+        http: HttpConfig {
+            max_body_bytes: args.max_body_bytes,
+            token_ttl: Duration::from_secs(args.token_ttl_secs),
+            max_import_bytes: args.max_import_bytes,
+            import_job_bytes: args.import_job_bytes,
+            max_evidence_bytes: args.max_evidence_bytes,
+            min_aggregate_participants: args.min_aggregate,
+            trusted_proxies: args.trusted_proxies,
+            sheet_limits: args.sheets.limits(),
+            body_read_timeout: Duration::from_secs(args.body_read_timeout_secs),
+            job_limits: seika_service::jobs::QueueLimits {
+                per_user: args.max_jobs_per_user,
+                per_organization: args.max_jobs_per_organization,
+            },
+        },
+        demo: args.demo,
+        jwt_secret: args.jwt_secret,
+        jwt_previous_secrets: args.jwt_previous_secrets,
+        job_workers: args.job_workers as usize,
+        job_stale_after: Duration::from_secs(args.job_stale_secs),
+        job_retention: Duration::from_secs(args.job_retention_days * 24 * 3600),
+        connections: crate::listen::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+            max_connections: args.max_connections as usize,
+        },
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn reproduce(args: &ReproduceArgs) -> anyhow::Result<ExitCode> {
+    let db = crate::server::open_database(&args.database.database_url, &args.database.pool())?;
+    let mut conn = db.get()?;
+    let run = seika_db::payout_runs::find_any(&mut conn, args.run)?
+        .ok_or_else(|| anyhow::anyhow!("no payout run {}", args.run))?;
+    let report = seika_service::payout_runs::reproduce(&mut conn, &run)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    if report.matches {
+        eprintln!("payout run {}: MATCH", run.id);
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("payout run {}: MISMATCH", run.id);
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn seed(args: SeedArgs) -> anyhow::Result<ExitCode> {
+    let db = crate::server::open_database(&args.database.database_url, &args.database.pool())?;
+    let started = std::time::Instant::now();
+    let plan = crate::seed::SeedPlan {
+        projects: args.projects as usize,
+        participants: args.participants.max(u64::from(args.projects)),
+        records: args.records,
+        investors: args.investors as usize,
+        cities: args.cities as usize,
+        seed: args.seed,
+        password: args.password,
+    };
+    let summary = crate::seed::seed(&mut *db.get()?, &plan, &mut |line| {
+        println!("{line} ({:.1} s)", started.elapsed().as_secs_f64());
+    })?;
+    println!(
+        "seeded {} organizations, {} users, {} projects, {} participants, {} records in {:.1} s; \
+                 the largest project, {}, holds {} records",
+        summary.organizations,
+        summary.users,
+        summary.projects,
+        summary.participants,
+        summary.records,
+        started.elapsed().as_secs_f64(),
+        summary.largest.0,
+        summary.largest.1
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_audit(args: &DatabaseArgs) -> anyhow::Result<ExitCode> {
+    let db = crate::server::open_database(&args.database_url, &args.pool())?;
+    let report = seika_db::audit::verify_chain(&mut *db.get()?)?;
+    match report.first_broken {
+        None => {
+            println!("audit chain intact: {} entries", report.entries);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(broken) => {
+            println!(
+                "audit chain BROKEN at entry seq {} (id {}): {}",
+                broken.seq, broken.id, broken.reason
+            );
+            Ok(ExitCode::FAILURE)
         }
     }
 }
