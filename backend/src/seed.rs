@@ -219,8 +219,51 @@ pub fn seed(
         projects::find_by_code(conn, "seed-000001")?.is_none(),
         "this database holds seeded projects already: seed a fresh database"
     );
-    let hash = password::hash(&plan.password)?;
     let mut summary = SeedSummary::default();
+    let market = organizations_of(conn, plan, &mut summary)?;
+    let reviewers = users_of(conn, plan, &market, &mut summary)?;
+    let sizes = project_sizes(plan.projects, plan.participants);
+    let per_participant = (plan.records / plan.participants.max(1)).max(1);
+    for (i, participants) in sizes.iter().copied().enumerate() {
+        let (code, rows) = seed_project(
+            conn,
+            plan,
+            &market,
+            reviewers,
+            (i, participants, per_participant),
+        )?;
+        summary.projects += 1;
+        summary.participants += participants;
+        summary.records += rows;
+        if i == 0 {
+            summary.largest = (code, rows);
+        }
+        if (i + 1) % 100 == 0 || i + 1 == sizes.len() || i < 3 {
+            progress(&format!(
+                "{} of {} projects, {} records",
+                i + 1,
+                sizes.len(),
+                summary.records
+            ));
+        }
+    }
+    Ok(summary)
+}
+
+/// The seeded organizations: cities, the provider, the evaluator and the investors, by slug and
+/// id.
+struct Market {
+    cities: Vec<(String, i64)>,
+    provider: i64,
+    evaluator: i64,
+    investors: Vec<(String, i64)>,
+}
+
+fn organizations_of(
+    conn: &mut DbConn,
+    plan: &SeedPlan,
+    summary: &mut SeedSummary,
+) -> anyhow::Result<Market> {
     let mut org = |conn: &mut DbConn, slug: &str, kind: OrganizationKind, ja: &str, en: &str| {
         summary.organizations += 1;
         organizations::insert(
@@ -234,7 +277,7 @@ pub fn seed(
         )
         .map(|o| o.id)
     };
-    let (cities, provider, evaluator, investors) = db::write_transaction(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         let mut cities = Vec::new();
         for c in 1..=plan.cities {
             let slug = format!("seed-city-{c:02}");
@@ -273,8 +316,31 @@ pub fn seed(
             )?;
             investors.push((slug, id));
         }
-        Ok::<_, anyhow::Error>((cities, provider, evaluator, investors))
-    })?;
+        Ok::<_, anyhow::Error>(Market {
+            cities,
+            provider,
+            evaluator,
+            investors,
+        })
+    })
+}
+
+/// A user per city and investor, the provider's, and two evaluators (one enters, the other
+/// verifies): returns the two evaluators.
+fn users_of(
+    conn: &mut DbConn,
+    plan: &SeedPlan,
+    market: &Market,
+    summary: &mut SeedSummary,
+) -> anyhow::Result<(i64, i64)> {
+    let hash = password::hash(&plan.password)?;
+    let Market {
+        cities,
+        provider,
+        evaluator,
+        investors,
+    } = market;
+    let (provider, evaluator) = (*provider, *evaluator);
     let mut user =
         |conn: &mut DbConn, organization_id: i64, email: &str, name: &str, role: Role| {
             summary.users += 1;
@@ -290,8 +356,8 @@ pub fn seed(
             )
             .map(|u| u.id)
         };
-    let (entered_by, reviewed_by) = db::write_transaction(conn, |conn| {
-        for (slug, id) in &cities {
+    db::write_transaction(conn, |conn| {
+        for (slug, id) in cities {
             user(
                 conn,
                 *id,
@@ -300,7 +366,7 @@ pub fn seed(
                 Role::GovernmentStaff,
             )?;
         }
-        for (slug, id) in &investors {
+        for (slug, id) in investors {
             user(
                 conn,
                 *id,
@@ -331,87 +397,86 @@ pub fn seed(
             Role::Evaluator,
         )?;
         Ok::<_, anyhow::Error>((a, b))
-    })?;
+    })
+}
 
-    let sizes = project_sizes(plan.projects, plan.participants);
-    let per_participant = (plan.records / plan.participants.max(1)).max(1);
-    for (i, participants) in sizes.iter().copied().enumerate() {
-        let code = format!("seed-{:06}", i + 1);
-        let (city, city_id) = &cities[i % cities.len()];
-        let holders: Vec<&(String, i64)> = if i < 10 {
-            investors.iter().collect()
-        } else {
-            vec![&investors[i % investors.len()]]
-        };
-        let slugs: Vec<String> = holders.iter().map(|(s, _)| s.clone()).collect();
-        let text = terms(&code, city, &slugs, participants);
-        let mut parties = vec![
-            projects::NewParty {
-                organization_id: *city_id,
-                role: PartyRole::OutcomePayer,
-                status: PartyStatus::Accepted,
-            },
-            projects::NewParty {
-                organization_id: provider,
-                role: PartyRole::ServiceProvider,
-                status: PartyStatus::Accepted,
-            },
-            projects::NewParty {
-                organization_id: evaluator,
-                role: PartyRole::Evaluator,
-                status: PartyStatus::Accepted,
-            },
-        ];
-        parties.extend(holders.iter().map(|(_, id)| projects::NewParty {
-            organization_id: *id,
-            role: PartyRole::Investor,
+/// One rate-card project with its parties and generated, verified records: its code and the
+/// number of records.
+fn seed_project(
+    conn: &mut DbConn,
+    plan: &SeedPlan,
+    market: &Market,
+    (entered_by, reviewed_by): (i64, i64),
+    (i, participants, per_participant): (usize, u64, u64),
+) -> anyhow::Result<(String, u64)> {
+    let Market {
+        cities,
+        provider,
+        evaluator,
+        investors,
+    } = market;
+    let (provider, evaluator) = (*provider, *evaluator);
+    let code = format!("seed-{:06}", i + 1);
+    let (city, city_id) = &cities[i % cities.len()];
+    let holders: Vec<&(String, i64)> = if i < 10 {
+        investors.iter().collect()
+    } else {
+        vec![&investors[i % investors.len()]]
+    };
+    let slugs: Vec<String> = holders.iter().map(|(s, _)| s.clone()).collect();
+    let text = terms(&code, city, &slugs, participants);
+    let mut parties = vec![
+        projects::NewParty {
+            organization_id: *city_id,
+            role: PartyRole::OutcomePayer,
             status: PartyStatus::Accepted,
-        }));
-        let generate = records(plan.seed, i, participants, per_participant);
-        let rows = count_records(plan.seed, i, participants, per_participant);
-        db::write_transaction(conn, |conn| {
-            let project = projects::insert(
-                conn,
-                &projects::NewProject {
-                    code: &code,
-                    owner_organization_id: *city_id,
-                    status: ProjectStatus::Evaluating,
-                    title_ja: &format!("若者就労支援 {code}"),
-                    title_en: &format!("Youth employment {code}"),
-                    policy_area: PolicyArea::EmploymentAndTraining,
-                    currency: "JPY",
-                    effective_from: NaiveDate::from_ymd_opt(2024, 4, 1).expect("valid date"),
-                    terms: &text,
-                    created_by: None,
-                    parties: &parties,
-                },
-            )?;
-            batches::insert_generated(
-                conn,
-                project.id,
-                &format!("{code}.csv"),
-                rows as i64,
-                (entered_by, reviewed_by),
-                &generate,
-            )?;
-            Ok::<_, anyhow::Error>(())
-        })?;
-        summary.projects += 1;
-        summary.participants += participants;
-        summary.records += rows;
-        if i == 0 {
-            summary.largest = (code.clone(), rows);
-        }
-        if (i + 1) % 100 == 0 || i + 1 == sizes.len() || i < 3 {
-            progress(&format!(
-                "{} of {} projects, {} records",
-                i + 1,
-                sizes.len(),
-                summary.records
-            ));
-        }
-    }
-    Ok(summary)
+        },
+        projects::NewParty {
+            organization_id: provider,
+            role: PartyRole::ServiceProvider,
+            status: PartyStatus::Accepted,
+        },
+        projects::NewParty {
+            organization_id: evaluator,
+            role: PartyRole::Evaluator,
+            status: PartyStatus::Accepted,
+        },
+    ];
+    parties.extend(holders.iter().map(|(_, id)| projects::NewParty {
+        organization_id: *id,
+        role: PartyRole::Investor,
+        status: PartyStatus::Accepted,
+    }));
+    let generate = records(plan.seed, i, participants, per_participant);
+    let rows = count_records(plan.seed, i, participants, per_participant);
+    db::write_transaction(conn, |conn| {
+        let project = projects::insert(
+            conn,
+            &projects::NewProject {
+                code: &code,
+                owner_organization_id: *city_id,
+                status: ProjectStatus::Evaluating,
+                title_ja: &format!("若者就労支援 {code}"),
+                title_en: &format!("Youth employment {code}"),
+                policy_area: PolicyArea::EmploymentAndTraining,
+                currency: "JPY",
+                effective_from: NaiveDate::from_ymd_opt(2024, 4, 1).expect("valid date"),
+                terms: &text,
+                created_by: None,
+                parties: &parties,
+            },
+        )?;
+        batches::insert_generated(
+            conn,
+            project.id,
+            &format!("{code}.csv"),
+            rows as i64,
+            (entered_by, reviewed_by),
+            &generate,
+        )?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok((code, rows))
 }
 
 #[cfg(test)]
