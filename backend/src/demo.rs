@@ -197,158 +197,15 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
                 &format!("SELECT pg_advisory_xact_lock({DEMO_LOCK})"),
             )?;
         }
-        let demo_emails: Vec<&str> = USERS.iter().map(|u| u.email).collect();
-        let demo_slugs: Vec<&str> = ORGANIZATIONS.iter().map(|o| o.slug).collect();
-        let real_users = users::count_other_than(conn, &demo_emails)?;
-        let real_organizations = organizations::count_other_than(conn, &demo_slugs)?;
-        anyhow::ensure!(
-            real_users == 0 && real_organizations == 0,
-            "this database holds real data ({real_users} users and {real_organizations} \
-             organizations that are not the demo's): --demo would add accounts with the published \
-             demo password. Start without --demo, or use a fresh database for the demo"
-        );
+        refuse_real_data(conn)?;
         let mut summary = DemoSummary::default();
-        let mut org_ids = std::collections::HashMap::new();
-        for org in ORGANIZATIONS {
-            let row = match organizations::find_by_slug(conn, org.slug)? {
-                Some(row) => row,
-                None => {
-                    summary.organizations_created += 1;
-                    organizations::insert(
-                        conn,
-                        &organizations::NewOrganization {
-                            slug: org.slug,
-                            kind: org.kind,
-                            name_ja: org.name_ja,
-                            name_en: org.name_en,
-                        },
-                    )?
-                }
-            };
-            org_ids.insert(org.slug, row.id);
-        }
-        for user in USERS {
-            if users::find_by_email(conn, user.email)?.is_none() {
-                summary.users_created += 1;
-                users::insert(
-                    conn,
-                    &users::NewUser {
-                        organization_id: org_ids[user.organization],
-                        email: user.email,
-                        display_name: user.name,
-                        role: user.role,
-                        password_hash: &password_hash,
-                    },
-                )?;
-            }
-        }
-        if projects::find_by_code(conn, "kobe-dialysis-2017")?.is_none() {
-            summary.projects_created += 1;
-            let parties = [
-                accepted(org_ids["kobe-city"], PartyRole::OutcomePayer),
-                accepted(org_ids["dpp-health-partners"], PartyRole::ServiceProvider),
-                accepted(org_ids["siif"], PartyRole::Intermediary),
-                accepted(org_ids["siif"], PartyRole::Investor),
-                accepted(org_ids["mirai-kogaku"], PartyRole::Evaluator),
-                accepted(org_ids["smbc"], PartyRole::Investor),
-                accepted(org_ids["smbc-trust-individuals"], PartyRole::Investor),
-            ];
-            projects::insert(
-                conn,
-                &projects::NewProject {
-                    code: "kobe-dialysis-2017",
-                    owner_organization_id: org_ids["kobe-city"],
-                    status: ProjectStatus::Evaluating,
-                    title_ja: "神戸市 糖尿病性腎症等重症化予防事業（SIB）",
-                    title_en: "Kobe City dialysis prevention SIB",
-                    policy_area: PolicyArea::Health,
-                    currency: "JPY",
-                    effective_from: NaiveDate::from_ymd_opt(2017, 7, 1).expect("valid date"),
-                    terms: KOBE_CONTRACT,
-                    created_by: None,
-                    parties: &parties,
-                },
-            )?;
-        }
-        if projects::find_by_code(conn, "hachioji-screening-2017")?.is_none() {
-            summary.projects_created += 1;
-            let parties = [
-                accepted(org_ids["hachioji-city"], PartyRole::OutcomePayer),
-                accepted(org_ids["cancerscan"], PartyRole::ServiceProvider),
-                accepted(org_ids["siif"], PartyRole::Investor),
-            ];
-            projects::insert(
-                conn,
-                &projects::NewProject {
-                    code: "hachioji-screening-2017",
-                    owner_organization_id: org_ids["hachioji-city"],
-                    status: ProjectStatus::InService,
-                    title_ja: "八王子市 大腸がん検診受診率向上事業（SIB）",
-                    title_en: "Hachioji City colorectal-cancer screening SIB",
-                    policy_area: PolicyArea::Health,
-                    currency: "JPY",
-                    effective_from: NaiveDate::from_ymd_opt(2017, 5, 1).expect("valid date"),
-                    terms: HACHIOJI_CONTRACT,
-                    created_by: None,
-                    parties: &parties,
-                },
-            )?;
-        }
+        let org_ids = organizations_of(conn, &mut summary)?;
+        users_of(conn, &org_ids, &password_hash, &mut summary)?;
+        projects_of(conn, &org_ids, &mut summary)?;
         let kobe = projects::find_by_code(conn, "kobe-dialysis-2017")?
             .ok_or_else(|| anyhow::anyhow!("the Kobe project is missing"))?;
         if outcomes::list(conn, kobe.id, None)?.is_empty() {
-            let entered_by = users::find_by_email(conn, "evaluator@mirai.example")?.map(|u| u.id);
-            let reviewer = users::find_by_email(conn, "evaluator2@mirai.example")?.map(|u| u.id);
-            let (Some(entered_by), Some(reviewer)) = (entered_by, reviewer) else {
-                anyhow::bail!("demo evaluators missing");
-            };
-            let data: Outcomes = serde_json::from_str(KOBE_OUTCOMES)?;
-            let mut records: Vec<outcomes::NewOutcomeResult> = data
-                .milestones
-                .iter()
-                .map(|m| outcomes::NewOutcomeResult {
-                    project_id: kobe.id,
-                    kind: seika_core::outcomes::OutcomeKind::Milestone,
-                    metric: m.id.clone(),
-                    achieved_on: Some(m.achieved_on),
-                    entered_by,
-                    ..Default::default()
-                })
-                .collect();
-            records.extend(data.results.iter().map(|r| outcomes::NewOutcomeResult {
-                project_id: kobe.id,
-                kind: seika_core::outcomes::OutcomeKind::Result,
-                metric: r.metric.clone(),
-                tranche: r.tranche.clone(),
-                value: r.value.map(|v| v.to_string()),
-                numerator: r.numerator.map(|v| v.to_string()),
-                denominator: r.denominator.map(|v| v.to_string()),
-                evidence: r.evidence.clone(),
-                entered_by,
-                ..Default::default()
-            }));
-            for record in &records {
-                let row = outcomes::insert(conn, record)?;
-                db::review::results::transition(
-                    conn,
-                    row.id,
-                    row.lock_version,
-                    ReviewStatus::Draft,
-                    ReviewStatus::Submitted,
-                    None,
-                    None,
-                )?;
-                db::review::results::transition(
-                    conn,
-                    row.id,
-                    row.lock_version + 1,
-                    ReviewStatus::Submitted,
-                    ReviewStatus::Verified,
-                    Some(reviewer),
-                    None,
-                )?;
-                summary.outcome_records_created += 1;
-            }
+            summary.outcome_records_created += kobe_outcomes(conn, kobe.id)?;
             let staff = users::find_by_email(conn, "staff@kobe-city.example")?
                 .ok_or_else(|| anyhow::anyhow!("demo staff missing"))?;
             seika_service::payout_runs::record(conn, kobe.id, kobe.current_terms_version, staff.id)
@@ -363,6 +220,190 @@ pub fn load(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
     })
 }
 
+/// The demo adds accounts with a published password: never beside real data.
+fn refuse_real_data(conn: &mut DbConn) -> anyhow::Result<()> {
+    let demo_emails: Vec<&str> = USERS.iter().map(|u| u.email).collect();
+    let demo_slugs: Vec<&str> = ORGANIZATIONS.iter().map(|o| o.slug).collect();
+    let real_users = users::count_other_than(conn, &demo_emails)?;
+    let real_organizations = organizations::count_other_than(conn, &demo_slugs)?;
+    anyhow::ensure!(
+        real_users == 0 && real_organizations == 0,
+        "this database holds real data ({real_users} users and {real_organizations} \
+         organizations that are not the demo's): --demo would add accounts with the published \
+         demo password. Start without --demo, or use a fresh database for the demo"
+    );
+    Ok(())
+}
+
+type OrgIds = std::collections::HashMap<&'static str, i64>;
+
+/// The demo's organizations, created where missing: their ids by slug.
+fn organizations_of(conn: &mut DbConn, summary: &mut DemoSummary) -> anyhow::Result<OrgIds> {
+    let mut org_ids = std::collections::HashMap::new();
+    for org in ORGANIZATIONS {
+        let row = match organizations::find_by_slug(conn, org.slug)? {
+            Some(row) => row,
+            None => {
+                summary.organizations_created += 1;
+                organizations::insert(
+                    conn,
+                    &organizations::NewOrganization {
+                        slug: org.slug,
+                        kind: org.kind,
+                        name_ja: org.name_ja,
+                        name_en: org.name_en,
+                    },
+                )?
+            }
+        };
+        org_ids.insert(org.slug, row.id);
+    }
+    Ok(org_ids)
+}
+
+fn users_of(
+    conn: &mut DbConn,
+    org_ids: &OrgIds,
+    password_hash: &str,
+    summary: &mut DemoSummary,
+) -> anyhow::Result<()> {
+    for user in USERS {
+        if users::find_by_email(conn, user.email)?.is_none() {
+            summary.users_created += 1;
+            users::insert(
+                conn,
+                &users::NewUser {
+                    organization_id: org_ids[user.organization],
+                    email: user.email,
+                    display_name: user.name,
+                    role: user.role,
+                    password_hash,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The Kobe and Hachioji projects, created where missing.
+fn projects_of(
+    conn: &mut DbConn,
+    org_ids: &OrgIds,
+    summary: &mut DemoSummary,
+) -> anyhow::Result<()> {
+    if projects::find_by_code(conn, "kobe-dialysis-2017")?.is_none() {
+        summary.projects_created += 1;
+        let parties = [
+            accepted(org_ids["kobe-city"], PartyRole::OutcomePayer),
+            accepted(org_ids["dpp-health-partners"], PartyRole::ServiceProvider),
+            accepted(org_ids["siif"], PartyRole::Intermediary),
+            accepted(org_ids["siif"], PartyRole::Investor),
+            accepted(org_ids["mirai-kogaku"], PartyRole::Evaluator),
+            accepted(org_ids["smbc"], PartyRole::Investor),
+            accepted(org_ids["smbc-trust-individuals"], PartyRole::Investor),
+        ];
+        projects::insert(
+            conn,
+            &projects::NewProject {
+                code: "kobe-dialysis-2017",
+                owner_organization_id: org_ids["kobe-city"],
+                status: ProjectStatus::Evaluating,
+                title_ja: "神戸市 糖尿病性腎症等重症化予防事業（SIB）",
+                title_en: "Kobe City dialysis prevention SIB",
+                policy_area: PolicyArea::Health,
+                currency: "JPY",
+                effective_from: NaiveDate::from_ymd_opt(2017, 7, 1).expect("valid date"),
+                terms: KOBE_CONTRACT,
+                created_by: None,
+                parties: &parties,
+            },
+        )?;
+    }
+    if projects::find_by_code(conn, "hachioji-screening-2017")?.is_none() {
+        summary.projects_created += 1;
+        let parties = [
+            accepted(org_ids["hachioji-city"], PartyRole::OutcomePayer),
+            accepted(org_ids["cancerscan"], PartyRole::ServiceProvider),
+            accepted(org_ids["siif"], PartyRole::Investor),
+        ];
+        projects::insert(
+            conn,
+            &projects::NewProject {
+                code: "hachioji-screening-2017",
+                owner_organization_id: org_ids["hachioji-city"],
+                status: ProjectStatus::InService,
+                title_ja: "八王子市 大腸がん検診受診率向上事業（SIB）",
+                title_en: "Hachioji City colorectal-cancer screening SIB",
+                policy_area: PolicyArea::Health,
+                currency: "JPY",
+                effective_from: NaiveDate::from_ymd_opt(2017, 5, 1).expect("valid date"),
+                terms: HACHIOJI_CONTRACT,
+                created_by: None,
+                parties: &parties,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Kobe's published outcomes, entered by one evaluator and verified by the other: how many.
+fn kobe_outcomes(conn: &mut DbConn, kobe: i64) -> anyhow::Result<usize> {
+    let mut created = 0;
+    let entered_by = users::find_by_email(conn, "evaluator@mirai.example")?.map(|u| u.id);
+    let reviewer = users::find_by_email(conn, "evaluator2@mirai.example")?.map(|u| u.id);
+    let (Some(entered_by), Some(reviewer)) = (entered_by, reviewer) else {
+        anyhow::bail!("demo evaluators missing");
+    };
+    let data: Outcomes = serde_json::from_str(KOBE_OUTCOMES)?;
+    let mut records: Vec<outcomes::NewOutcomeResult> = data
+        .milestones
+        .iter()
+        .map(|m| outcomes::NewOutcomeResult {
+            project_id: kobe,
+            kind: seika_core::outcomes::OutcomeKind::Milestone,
+            metric: m.id.clone(),
+            achieved_on: Some(m.achieved_on),
+            entered_by,
+            ..Default::default()
+        })
+        .collect();
+    records.extend(data.results.iter().map(|r| outcomes::NewOutcomeResult {
+        project_id: kobe,
+        kind: seika_core::outcomes::OutcomeKind::Result,
+        metric: r.metric.clone(),
+        tranche: r.tranche.clone(),
+        value: r.value.map(|v| v.to_string()),
+        numerator: r.numerator.map(|v| v.to_string()),
+        denominator: r.denominator.map(|v| v.to_string()),
+        evidence: r.evidence.clone(),
+        entered_by,
+        ..Default::default()
+    }));
+    for record in &records {
+        let row = outcomes::insert(conn, record)?;
+        db::review::results::transition(
+            conn,
+            row.id,
+            row.lock_version,
+            ReviewStatus::Draft,
+            ReviewStatus::Submitted,
+            None,
+            None,
+        )?;
+        db::review::results::transition(
+            conn,
+            row.id,
+            row.lock_version + 1,
+            ReviewStatus::Submitted,
+            ReviewStatus::Verified,
+            Some(reviewer),
+            None,
+        )?;
+        created += 1;
+    }
+    Ok(created)
+}
+
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
@@ -372,19 +413,9 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 /// resubmitted, accepted and paid in FY2018; the final tranche claimed, accepted and paid ten days
 /// late in FY2020; each tranche's distributions to investors recorded.
 fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<usize> {
-    use seika_core::access::Actor;
-    use seika_service::{claims, distributions};
-    let actor = |conn: &mut DbConn, email: &str| -> seika_service::error::AppResult<Actor> {
-        let user = users::find_by_email(conn, email)?
-            .ok_or_else(|| seika_service::error::AppError::not_found("demo user"))?;
-        Ok(Actor {
-            user_id: user.id,
-            organization_id: user.organization_id,
-            role: Role::GovernmentStaff,
-        })
-    };
-    let staff = actor(conn, "staff@kobe-city.example")?;
-    let inspector = actor(conn, "inspector@kobe-city.example")?;
+    use seika_service::claims;
+    let staff = demo_actor(conn, "staff@kobe-city.example")?;
+    let inspector = demo_actor(conn, "inspector@kobe-city.example")?;
     let run = db::payout_runs::list(conn, kobe)?
         .into_iter()
         .next()
@@ -404,24 +435,6 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<
             description: what.into(),
             issuer_organization_id: Some(dpp),
         };
-    let accept = |on: NaiveDate| claims::InspectionInput {
-        accept: true,
-        checks: vec![
-            "算定書の金額と一致".into(),
-            "登録番号・請求者".into(),
-            "検証済みの成果".into(),
-        ],
-        reason: None,
-        inspected_on: Some(on),
-    };
-    let pay =
-        |on: NaiveDate, amount: rust_decimal::Decimal, reference: &str| claims::PaymentInput {
-            paid_on: on,
-            amount,
-            budget_account: "国民健康保険特別会計 保健事業費 委託料".into(),
-            reference: reference.into(),
-        };
-
     let interim = claims::create(
         conn,
         &staff,
@@ -459,13 +472,19 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<
             received_on: Some(day(2019, 3, 8)),
         },
     )?;
-    claims::inspect(conn, &inspector, kobe, interim.id, accept(day(2019, 3, 14)))?;
+    claims::inspect(
+        conn,
+        &inspector,
+        kobe,
+        interim.id,
+        accepted_on(day(2019, 3, 14)),
+    )?;
     claims::record_payment(
         conn,
         &staff,
         kobe,
         interim.id,
-        pay(
+        payment(
             day(2019, 3, 22),
             interim.total.parse().unwrap_or_default(),
             "H30 支出命令 第4127号",
@@ -483,26 +502,84 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<
             "糖尿病性腎症等重症化予防事業 成果連動型委託料（最終評価）",
         ),
     )?;
-    claims::inspect(conn, &inspector, kobe, last.id, accept(day(2020, 10, 9)))?;
+    claims::inspect(
+        conn,
+        &inspector,
+        kobe,
+        last.id,
+        accepted_on(day(2020, 10, 9)),
+    )?;
     // Due 2020-10-20 (15 days, the contract states none); paid ten days late.
     claims::record_payment(
         conn,
         &staff,
         kobe,
         last.id,
-        pay(
+        payment(
             day(2020, 10, 30),
             last.total.parse().unwrap_or_default(),
             "R2 支出命令 第2290号",
         ),
     )?;
 
-    // What the assembly approved: the NHI special account's appropriations and the 債務負担行為.
+    kobe_budget(conn, &staff, kobe)?;
+    kobe_distributions(conn, &staff, kobe)?;
+    Ok(2)
+}
+
+/// A demo officer of Kobe City acting in the government's role.
+fn demo_actor(
+    conn: &mut DbConn,
+    email: &str,
+) -> seika_service::error::AppResult<seika_core::access::Actor> {
+    let user = users::find_by_email(conn, email)?
+        .ok_or_else(|| seika_service::error::AppError::not_found("demo user"))?;
+    Ok(seika_core::access::Actor {
+        user_id: user.id,
+        organization_id: user.organization_id,
+        role: Role::GovernmentStaff,
+    })
+}
+
+/// An inspection that accepts the claim on the day, with the checks made.
+fn accepted_on(on: NaiveDate) -> seika_service::claims::InspectionInput {
+    seika_service::claims::InspectionInput {
+        accept: true,
+        checks: vec![
+            "算定書の金額と一致".into(),
+            "登録番号・請求者".into(),
+            "検証済みの成果".into(),
+        ],
+        reason: None,
+        inspected_on: Some(on),
+    }
+}
+
+/// A payment from the NHI special account.
+fn payment(
+    on: NaiveDate,
+    amount: rust_decimal::Decimal,
+    reference: &str,
+) -> seika_service::claims::PaymentInput {
+    seika_service::claims::PaymentInput {
+        paid_on: on,
+        amount,
+        budget_account: "国民健康保険特別会計 保健事業費 委託料".into(),
+        reference: reference.into(),
+    }
+}
+
+/// What the assembly approved: the NHI special account's appropriations and the 債務負担行為.
+fn kobe_budget(
+    conn: &mut DbConn,
+    staff: &seika_core::access::Actor,
+    kobe: i64,
+) -> seika_service::error::AppResult<()> {
     use seika_service::budgets;
     for (fiscal_year, amount) in [(2018, 26_200_000), (2020, 7_860_000)] {
         budgets::add_line(
             conn,
-            &staff,
+            staff,
             kobe,
             budgets::BudgetLineInput {
                 fiscal_year,
@@ -514,7 +591,7 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<
     }
     budgets::add_commitment(
         conn,
-        &staff,
+        staff,
         kobe,
         budgets::CommitmentInput {
             item: "糖尿病性腎症等重症化予防事業委託（成果連動型）".into(),
@@ -525,8 +602,18 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<
         },
     )?;
 
+    Ok(())
+}
+
+/// The investors' distributions of both tranches, recorded as paid.
+fn kobe_distributions(
+    conn: &mut DbConn,
+    staff: &seika_core::access::Actor,
+    kobe: i64,
+) -> seika_service::error::AppResult<()> {
+    use seika_service::distributions;
     for (tranche, on) in [("interim", day(2019, 3, 29)), ("final", day(2020, 11, 6))] {
-        let view = distributions::list(conn, &staff, kobe)?;
+        let view = distributions::list(conn, staff, kobe)?;
         let Some(t) = view.tranches.iter().find(|t| t.tranche == tranche) else {
             continue;
         };
@@ -539,7 +626,7 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<
         for investment in due {
             distributions::record(
                 conn,
-                &staff,
+                staff,
                 kobe,
                 distributions::DistributionInput {
                     tranche: tranche.into(),
@@ -550,5 +637,5 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<
             )?;
         }
     }
-    Ok(2)
+    Ok(())
 }
