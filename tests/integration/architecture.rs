@@ -218,3 +218,110 @@ fn database_rows_are_not_serialized_for_the_wire() {
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// Functions longer than this are split (issue 28); tables of data are the exception.
+const MAX_FUNCTION_LINES: usize = 120;
+
+/// Functions that are tables of data, not logic: the HTTP endpoints of one capability.
+const TABLES: &[(&str, &str)] = &[("api/endpoints/", "endpoints")];
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files_within(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(rust_files_within(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The functions of a formatted source file (up to its tests) with their length in lines: a
+/// function runs from its `fn` line to the first closing brace at the same indentation.
+fn function_lengths(text: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let end = lines
+        .iter()
+        .position(|l| l.starts_with("#[cfg(test)]"))
+        .unwrap_or(lines.len());
+    let mut found = Vec::new();
+    for (i, line) in lines[..end].iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let signature = trimmed
+            .trim_start_matches("pub ")
+            .trim_start_matches("pub(crate) ")
+            .trim_start_matches("pub(super) ")
+            .trim_start_matches("async ")
+            .trim_start_matches("const ");
+        let Some(rest) = signature.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let closing = format!("{}}}", " ".repeat(indent));
+        let Some(last) = lines[i..end].iter().position(|l| l.trim_end() == closing) else {
+            continue;
+        };
+        found.push((name, i + 1, last + 1));
+    }
+    found
+}
+
+crate::util::test!(no_function_is_longer_than_its_limit);
+/// No function of the backend's crates (tests and benchmarks aside) is longer than
+/// [`MAX_FUNCTION_LINES`], but for the tables of data in [`TABLES`].
+fn no_function_is_longer_than_its_limit() {
+    let backend = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![backend.join("src")];
+    for krate in ["core", "db", "engine", "formats", "service"] {
+        dirs.push(backend.join(krate).join("src"));
+    }
+    let mut long = Vec::new();
+    for file in dirs.iter().flat_map(|d| rust_files_within(d)) {
+        let name = file.file_name().unwrap().to_string_lossy();
+        if name == "tests.rs" || name.ends_with("_tests.rs") {
+            continue;
+        }
+        let shown = file.strip_prefix(backend).unwrap().display().to_string();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (function, line, length) in function_lengths(&text) {
+            let table = TABLES
+                .iter()
+                .any(|(dir, f)| shown.contains(dir) && function == *f);
+            if length > MAX_FUNCTION_LINES && !table {
+                long.push(format!("{shown}:{line} {function}: {length} lines"));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FUNCTION_LINES} lines (split them into named steps):\n{}",
+        long.join("\n")
+    );
+}
+
+crate::util::test!(the_function_length_check_finds_a_long_function);
+/// The check itself: a function one line over the limit is found, one at it is not.
+fn the_function_length_check_finds_a_long_function() {
+    let body = |n: usize| "    let x = 1;\n".repeat(n);
+    let source = format!(
+        "fn short() {{\n{}}}\n\npub fn long() {{\n{}}}\n",
+        body(MAX_FUNCTION_LINES - 2),
+        body(MAX_FUNCTION_LINES - 1)
+    );
+    let lengths = function_lengths(&source);
+    assert_eq!(
+        lengths
+            .iter()
+            .map(|(f, _, n)| (f.as_str(), *n))
+            .collect::<Vec<_>>(),
+        vec![("short", MAX_FUNCTION_LINES), ("long", MAX_FUNCTION_LINES + 1)]
+    );
+}
