@@ -322,6 +322,9 @@ fn the_function_length_check_finds_a_long_function() {
             .iter()
             .map(|(f, _, n)| (f.as_str(), *n))
             .collect::<Vec<_>>(),
-        vec![("short", MAX_FUNCTION_LINES), ("long", MAX_FUNCTION_LINES + 1)]
+        vec![
+            ("short", MAX_FUNCTION_LINES),
+            ("long", MAX_FUNCTION_LINES + 1)
+        ]
     );
 }

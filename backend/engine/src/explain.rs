@@ -273,6 +273,10 @@ pub enum Note {
         components: Vec<String>,
         net: i64,
     },
+    /// Room under a maximum kept for the fees not contingent on outcomes (minor units).
+    KeptForFees {
+        amount: i64,
+    },
     /// A payer's top-up on a shared payment (minor units), and what its caps left of it.
     TopUp {
         payer: String,

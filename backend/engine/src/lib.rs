@@ -2,14 +2,18 @@
 //! statement. No IO, no HTTP, no SQL. The same inputs give a byte-identical statement; the server,
 //! the command line and the tests all call [`compute`].
 //!
-//! Order of work, per tranche in date order and per component in contract order:
+//! Order of work, per tranche in date order (ties by id) and per component by id, so that no
+//! amount depends on the order in which the contract lists its terms:
 //! 1. conditions (all-or-nothing) are checked; if one fails the component pays 0;
 //! 2. the rule gives an unrounded amount, after its own per-participant and per-outcome caps;
 //! 3. the contract's rounding policy rounds that amount (the one rounding point of a line);
 //! 4. caps apply in turn: component, metric (cumulative), tranche (cumulative), contract maximum
-//!    (支払上限額, cumulative); each that binds is recorded with how much it took off;
+//!    (支払上限額, cumulative); each that binds is recorded with how much it took off. The fees
+//!    not contingent on outcomes that are still to come keep their room under the tranche's cap,
+//!    the contract maximum and their payers' maxima, so they are paid whole;
 //! 5. the amount is split among payers (the component's own payer, or the shares) by largest
-//!    remainder in minor units, then each payer's cap (cumulative) applies;
+//!    remainder in minor units (equal remainders by payer id), then each payer's cap
+//!    (cumulative) applies;
 //! 6. the tranche totals are distributed to investors through the waterfall.
 
 pub mod allocate;
@@ -32,7 +36,7 @@ use seika_core::outcomes::Outcomes;
 use statement::Statement;
 
 /// Changes whenever a change to the engine could change a statement.
-pub const ENGINE_VERSION: &str = "seika-engine/1.3.0";
+pub const ENGINE_VERSION: &str = "seika-engine/1.4.0";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum EngineError {

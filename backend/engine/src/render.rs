@@ -739,6 +739,20 @@ impl Note {
             | Note::TooSoon { .. }
             | Note::InWaitingPeriod { .. } => self.records_said(say),
             Note::NetOf { .. } => self.net_of_said(say),
+            Note::KeptForFees { amount } => said(
+                format!(
+                    "{} of the maximum is kept for the fees not contingent on outcomes",
+                    say.minor(*amount)
+                ),
+                format!(
+                    "上限のうち {} は成果に連動しない固定費用のために確保",
+                    say.minor_money(*amount)
+                ),
+                format!(
+                    "{} of the maximum is kept for the fees that do not depend on outcomes",
+                    say.minor_money(*amount)
+                ),
+            ),
             Note::TopUp { .. } => self.top_up_said(say),
         }
     }

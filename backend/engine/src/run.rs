@@ -37,6 +37,7 @@ struct Run<'c> {
     currency: Currency,
     state: RuleState,
     totals: Totals<'c>,
+    reserved: Reserved<'c>,
     lines: Vec<Line>,
 }
 
@@ -52,6 +53,11 @@ struct Working<'c> {
 }
 
 /// The statement of valid terms and outcomes, but for the input hash.
+///
+/// No amount depends on the order in which the contract lists its tranches, components, payers
+/// or investors: tranches are worked in date order (ties by id), a tranche's components by id,
+/// remainders of a split go by id; the statement then lists the lines and tranches in the
+/// contract's order.
 pub(crate) fn statement_of(
     contract: &Contract,
     outcomes: &Outcomes,
@@ -66,11 +72,14 @@ pub(crate) fn statement_of(
             payer_paid: vec![0; contract.payers.len()],
             ..Totals::default()
         },
+        reserved: Reserved::of(contract),
         lines: Vec::new(),
     };
+    let mut tranches: Vec<&Tranche> = contract.tranches.iter().collect();
+    tranches.sort_by(|a, b| a.due_on.cmp(&b.due_on).then_with(|| a.id.cmp(&b.id)));
     let mut tranche_totals = Vec::new();
     let mut previous_due = None;
-    for tranche in &contract.tranches {
+    for tranche in tranches {
         let window = Window {
             from: tranche
                 .outcomes_from
@@ -78,17 +87,105 @@ pub(crate) fn statement_of(
             until: tranche.outcomes_until.unwrap_or(tranche.due_on),
         };
         previous_due = Some(tranche.due_on);
-        let mut tranche_paid = 0_i64;
-        for component in contract
+        let mut components: Vec<&Component> = contract
             .components
             .iter()
             .filter(|c| c.tranche == tranche.id)
-        {
+            .collect();
+        components.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut tranche_paid = 0_i64;
+        for component in components {
             run.line(tranche, component, window, &mut tranche_paid)?;
         }
         tranche_totals.push((tranche, tranche_paid));
     }
+    run.in_contract_order();
     Ok(run.statement(&tranche_totals))
+}
+
+/// A fee's amount and its parts by payer index.
+type FeeSplit = (i64, Vec<(usize, i64)>);
+
+/// Non-contingent fees not yet worked out, in minor units: the outcome-linked lines are capped
+/// at what the contract's maximum, each tranche's cap and each payer's maximum leave once these
+/// are kept whole, whichever order the components come in.
+#[derive(Default)]
+struct Reserved<'c> {
+    total: i64,
+    by_tranche: BTreeMap<&'c str, i64>,
+    by_payer: Vec<i64>,
+    /// Each fee's amount, and its split among the payers.
+    by_component: BTreeMap<&'c str, FeeSplit>,
+}
+
+impl<'c> Reserved<'c> {
+    fn of(contract: &'c Contract) -> Self {
+        let mut reserved = Reserved {
+            by_payer: vec![0; contract.payers.len()],
+            ..Reserved::default()
+        };
+        for c in contract.components.iter().filter(|c| !c.outcome_contingent) {
+            let Rule::Fixed { amount, .. } = c.rule else {
+                continue;
+            };
+            let minor = contract
+                .rounding
+                .apply(amount)
+                .ok()
+                .and_then(|d| Money::from_decimal(d, contract.currency).ok())
+                .map_or(0, Money::minor);
+            let (payers, parts) = payer_split(contract, c, minor);
+            let split: Vec<(usize, i64)> = payers.into_iter().zip(parts).collect();
+            reserved.total = reserved.total.saturating_add(minor);
+            *reserved.by_tranche.entry(c.tranche.as_str()).or_default() += minor;
+            for (i, part) in &split {
+                reserved.by_payer[*i] = reserved.by_payer[*i].saturating_add(*part);
+            }
+            reserved.by_component.insert(c.id.as_str(), (minor, split));
+        }
+        reserved
+    }
+
+    /// A fee's own line is being worked out: it no longer holds room against itself.
+    fn release(&mut self, component: &Component) {
+        let Some((minor, split)) = self.by_component.remove(component.id.as_str()) else {
+            return;
+        };
+        self.total -= minor;
+        if let Some(t) = self.by_tranche.get_mut(component.tranche.as_str()) {
+            *t -= minor;
+        }
+        for (i, part) in split {
+            self.by_payer[i] -= part;
+        }
+    }
+
+    fn in_tranche(&self, tranche: &str) -> i64 {
+        self.by_tranche.get(tranche).copied().unwrap_or(0)
+    }
+}
+
+/// The payers a component's amount is split among (its own payer, or all by their shares) and
+/// their parts, remainders going by payer id.
+fn payer_split(contract: &Contract, component: &Component, amount: i64) -> (Vec<usize>, Vec<i64>) {
+    let (payers, shares): (Vec<usize>, Vec<Decimal>) = match &component.payer {
+        Some(id) => {
+            let i = contract.payers.iter().position(|p| &p.id == id);
+            (vec![i.unwrap_or(0)], vec![Decimal::ONE])
+        }
+        None => contract
+            .payers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, p.share))
+            .unzip(),
+    };
+    let ids: Vec<&str> = payers
+        .iter()
+        .map(|i| contract.payers[*i].id.as_str())
+        .collect();
+    let parts = allocate::by_shares(amount, &shares, &ids);
+    (payers, parts)
 }
 
 impl<'c> Run<'c> {
@@ -104,6 +201,7 @@ impl<'c> Run<'c> {
         window: Window,
         tranche_paid: &mut i64,
     ) -> Result<(), EngineError> {
+        self.reserved.release(component);
         let conditions = rules::check_conditions(&component.conditions, self.outcomes, &tranche.id);
         let mut evaluation = self.evaluated(tranche, component, window, &conditions)?;
         let (amount, rounding) = self.rounded(tranche, component, evaluation.raw)?;
@@ -238,59 +336,71 @@ impl<'c> Run<'c> {
     /// maximum (cumulative), in that order.
     fn capped(&self, line: &mut Working<'c>, tranche_paid: i64) {
         let (contract, component, tranche) = (self.contract, line.component, line.tranche);
-        let mut cap = |limit, used, name| {
+        let currency = self.currency;
+        let cap = |line: &mut Working<'c>, limit, used, name| {
             apply_cap(
                 &mut line.amount,
                 limit,
                 used,
                 name,
-                self.currency,
+                currency,
                 &mut line.caps,
-            );
+            )
         };
-        cap(component.cap, 0, CapName::Component(component.id.clone()));
+        cap(
+            line,
+            component.cap,
+            0,
+            CapName::Component(component.id.clone()),
+        );
         if let Some(m) = component.rule.metric().and_then(|m| contract.metric(m)) {
             let used = self.totals.metric_paid.get(m.id.as_str()).copied();
-            cap(m.cap, used.unwrap_or(0), CapName::Metric(m.id.clone()));
+            cap(
+                line,
+                m.cap,
+                used.unwrap_or(0),
+                CapName::Metric(m.id.clone()),
+            );
         }
-        cap(
-            tranche.cap,
-            tranche_paid,
-            CapName::Tranche(tranche.id.clone()),
-        );
-        let paid = self.totals.contract_paid;
-        cap(contract.max_total_payment, paid, CapName::ContractMaximum);
+        // Room kept for the fees not contingent on outcomes still to be worked out.
+        let kept = self.reserved.in_tranche(&tranche.id);
+        let used = tranche_paid.saturating_add(kept);
+        let name = CapName::Tranche(tranche.id.clone());
+        let tranche_bound = cap(line, tranche.cap, used, name) && kept > 0;
+        let kept_in_all = self.reserved.total;
+        let used = self.totals.contract_paid.saturating_add(kept_in_all);
+        let name = CapName::ContractMaximum;
+        let maximum_bound = cap(line, contract.max_total_payment, used, name) && kept_in_all > 0;
+        if maximum_bound {
+            let note = Note::KeptForFees {
+                amount: kept_in_all,
+            };
+            line.evaluation.notes.push(note);
+        } else if tranche_bound {
+            line.evaluation
+                .notes
+                .push(Note::KeptForFees { amount: kept });
+        }
     }
 
     /// The amount split among the payers (the component's own, or the shares) by largest
     /// remainder, then each payer's cap (cumulative): the payers' indices and their parts.
     fn split(&mut self, line: &mut Working<'c>) -> Result<(Vec<usize>, Vec<i64>), EngineError> {
         let contract = self.contract;
-        let (payers, shares): (Vec<usize>, Vec<Decimal>) = match &line.component.payer {
-            Some(id) => {
-                let i = contract.payers.iter().position(|p| &p.id == id);
-                (vec![i.unwrap_or(0)], vec![Decimal::ONE])
-            }
-            None => contract
-                .payers
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (i, p.share))
-                .unzip(),
-        };
-        let mut parts = allocate::by_shares(line.amount, &shares);
+        let (payers, mut parts) = payer_split(contract, line.component, line.amount);
         for (part, &i) in parts.iter_mut().zip(&payers) {
             let payer = &contract.payers[i];
-            let paid = &mut self.totals.payer_paid[i];
+            let used = self.totals.payer_paid[i].saturating_add(self.reserved.by_payer[i]);
             let name = CapName::Payer(payer.id.clone());
             apply_cap(
                 part,
                 payer.max_payment,
-                *paid,
+                used,
                 name,
                 self.currency,
                 &mut line.caps,
             );
+            let paid = &mut self.totals.payer_paid[i];
             *paid = paid.checked_add(*part).ok_or_else(|| overflow(line))?;
         }
         Ok((payers, parts))
@@ -319,7 +429,7 @@ impl<'c> Run<'c> {
                 .ok_or_else(|| overflow(line))?;
             let mut extra = before;
             let name = CapName::Payer(payer.id.clone());
-            let paid = self.totals.payer_paid[i];
+            let paid = self.totals.payer_paid[i].saturating_add(self.reserved.by_payer[i]);
             apply_cap(
                 &mut extra,
                 payer.max_payment,
@@ -332,7 +442,8 @@ impl<'c> Run<'c> {
                 .totals
                 .contract_paid
                 .saturating_add(base)
-                .saturating_add(topped);
+                .saturating_add(topped)
+                .saturating_add(self.reserved.total);
             let (limit, name) = (self.contract.max_total_payment, CapName::ContractMaximum);
             apply_cap(&mut extra, limit, used, name, self.currency, &mut line.caps);
             line.evaluation.notes.push(Note::TopUp {
@@ -445,6 +556,20 @@ impl<'c> Run<'c> {
         }
     }
 
+    /// The lines as the contract lists them: by tranche, then component.
+    fn in_contract_order(&mut self) {
+        let contract = self.contract;
+        let place = |line: &Line| {
+            let tranche = contract.tranches.iter().position(|t| t.id == line.tranche);
+            let component = contract
+                .components
+                .iter()
+                .position(|c| c.id == line.component);
+            (tranche, component)
+        };
+        self.lines.sort_by_key(place);
+    }
+
     /// The statement: the lines, the totals and the distribution to investors.
     fn statement(self, tranche_totals: &[(&Tranche, i64)]) -> Statement {
         let (contract, currency) = (self.contract, self.currency);
@@ -475,8 +600,10 @@ impl<'c> Run<'c> {
                 .map(|m| m.normalize().to_string()),
             rounding: contract.rounding,
             non_contingent_total,
-            tranches: tranche_totals
+            tranches: contract
+                .tranches
                 .iter()
+                .filter_map(|t| tranche_totals.iter().find(|(x, _)| x.id == t.id))
                 .map(|(t, amount)| TrancheTotal {
                     tranche: t.id.clone(),
                     due_on: t.due_on,
@@ -545,6 +672,7 @@ fn sum(parts: &[i64]) -> Option<i64> {
 }
 
 /// A running total that a cap limits: cuts `amount` to the room left and records the cut.
+/// Whether it bound.
 fn apply_cap(
     amount: &mut i64,
     limit: Option<Decimal>,
@@ -552,8 +680,8 @@ fn apply_cap(
     name: CapName,
     currency: Currency,
     caps: &mut Vec<CapCut>,
-) {
-    let Some(limit) = limit else { return };
+) -> bool {
+    let Some(limit) = limit else { return false };
     let limit_minor = Money::from_decimal(limit, currency).map_or(i64::MAX, Money::minor);
     let room = (limit_minor - used).max(0);
     if *amount > room {
@@ -564,7 +692,9 @@ fn apply_cap(
             reduced_by: Money::from_minor(cut, currency).to_decimal(),
         });
         *amount = room;
+        return true;
     }
+    false
 }
 
 /// Running totals near the limit of the currency's minor units are refused, naming the

@@ -344,7 +344,7 @@ impl<'c> Waterfall<'c> {
                     .map(|i| self.positions[*i].outstanding)
                     .collect();
                 let pay = available.min(needs.iter().sum());
-                let parts = allocate::by_weights(pay, &needs);
+                let parts = allocate::by_weights(pay, &needs, &self.ids(&members));
                 (DistributionKind::Principal, members, parts)
             }
             WaterfallStep::Interest { class } => {
@@ -354,7 +354,7 @@ impl<'c> Waterfall<'c> {
                     .map(|i| i64::try_from(self.positions[*i].accrued.floor()).unwrap_or(0))
                     .collect();
                 let pay = available.min(due.iter().sum());
-                let parts = allocate::by_weights(pay, &due);
+                let parts = allocate::by_weights(pay, &due, &self.ids(&members));
                 (DistributionKind::Interest, members, parts)
             }
             WaterfallStep::Residual { class, share } => {
@@ -369,13 +369,21 @@ impl<'c> Waterfall<'c> {
                 } else {
                     0
                 };
-                let parts = allocate::by_weights(pool, &weights);
+                let parts = allocate::by_weights(pool, &weights, &self.ids(&members));
                 (DistributionKind::SuccessFee, members, parts)
             }
         };
         for (i, amount) in members.into_iter().zip(parts) {
             self.credit(step_index, kind, i, amount, flowing);
         }
+    }
+
+    /// The investments' ids, for splits that do not depend on the order they are listed in.
+    fn ids(&self, members: &[usize]) -> Vec<&'c str> {
+        members
+            .iter()
+            .map(|i| self.contract.investments[*i].id.as_str())
+            .collect()
     }
 
     fn in_class(&self, class: InvestorClass) -> Vec<usize> {
