@@ -1818,8 +1818,14 @@
       f("opt", "rounding", "new.rounding", { required: true, blank: () => ({ unit: "1", mode: "floor" }), fields: [
         f("dec", "unit", "ed.roundingUnit"), f("sel", "mode", "ed.roundingMode", { options: () => ["floor", "ceiling", "half_up", "half_even", "half_down"].map((x) => [x, t(`ed.rounding.${x}`)]) })] }),
       f("money", "max_total_payment", "new.maxPayment"),
+      f("money", "max_contingent_payment", "ed.maxContingent", { hint: "ed.maxContingentHint" }),
       f("opt", "dates", "ed.dates", { blank: () => ({}), fields: [f("date", "signed_on", "ed.signedOn"), f("date", "service_start", "new.serviceStart"), f("date", "service_end", "new.serviceEnd")] }),
       f("list", "budget", "new.budget", { item: "ed.budgetLine", row: true, blank: () => ({ fiscal_year: "", amount: "" }), fields: [f("int", "fiscal_year", "ed.fiscalYear"), f("money", "amount", "new.amount")] }),
+      f("opt", "invoicing", "ed.invoicing", { blank: () => ({ amounts_include_tax: true, tax_rate: "0.10", tax_rounding: "floor", inspection_days: 10 }), fields: [
+        f("bool", "amounts_include_tax", "ed.amountsIncludeTax", { default: true }), f("pct", "tax_rate", "ed.taxRate"),
+        f("sel", "tax_rounding", "ed.taxRounding", { options: () => ["floor", "ceiling", "half_up", "half_even", "half_down"].map((x) => [x, t(`ed.rounding.${x}`)]) }),
+        f("int", "inspection_days", "ed.inspectionDays"), f("int", "payment_days", "ed.paymentDays"), f("pct", "late_interest_annual_rate", "ed.lateInterest")] }),
+      f("opt", "data_checks", "ed.dataChecks", { blank: () => ({ discrepancy_tolerance: "0.05" }), fields: [f("pct", "discrepancy_tolerance", "ed.discrepancyTolerance")] }),
     ] },
     { id: "payers", title: "ed.payers", fields: [
       f("list", "payers", "ed.payers", { item: "ed.payer", row: true, blank: () => ({ id: "", share: "" }), fields: [

@@ -29,6 +29,7 @@ mod batches;
 mod binary;
 mod browser;
 mod claims;
+mod editor;
 mod engine;
 mod evaluators;
 mod faults;

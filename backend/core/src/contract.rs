@@ -177,6 +177,10 @@ pub struct Contract {
     /// 支払上限額: the most the contract can ever pay, all payers together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_payment: Option<Decimal>,
+    /// 成果連動部分の上限額: the most the outcome-contingent components can pay together, apart
+    /// from the fees that do not depend on outcomes (which only the contract maximum bounds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_contingent_payment: Option<Decimal>,
     pub payers: Vec<Payer>,
     pub tranches: Vec<Tranche>,
     pub metrics: Vec<Metric>,

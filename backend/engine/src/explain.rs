@@ -297,6 +297,8 @@ pub enum CapName {
     Metric(String),
     Tranche(String),
     ContractMaximum,
+    /// The most the outcome-contingent components may pay together.
+    ContingentMaximum,
     Payer(String),
 }
 

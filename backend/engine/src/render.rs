@@ -1061,6 +1061,11 @@ impl CapName {
                 "支払上限額",
                 "Contract maximum",
             ),
+            CapName::ContingentMaximum => said(
+                "maximum of the outcome-contingent part (成果連動部分の上限額)".into(),
+                "成果連動部分の上限額",
+                "Maximum of the outcome-linked part",
+            ),
             CapName::Payer(id) => {
                 let who = say.payer(id);
                 said(

@@ -26,6 +26,8 @@ struct Totals<'c> {
     metric_paid: BTreeMap<&'c str, i64>,
     payer_paid: Vec<i64>,
     contract_paid: i64,
+    /// Paid so far by the outcome-contingent components.
+    contingent_paid: i64,
     component_paid: BTreeMap<&'c str, i64>,
 }
 
@@ -371,6 +373,10 @@ impl<'c> Run<'c> {
         let used = self.totals.contract_paid.saturating_add(kept_in_all);
         let name = CapName::ContractMaximum;
         let maximum_bound = cap(line, contract.max_total_payment, used, name) && kept_in_all > 0;
+        if component.outcome_contingent {
+            let (limit, used) = (contract.max_contingent_payment, self.totals.contingent_paid);
+            cap(line, limit, used, CapName::ContingentMaximum);
+        }
         if maximum_bound {
             let note = Note::KeptForFees {
                 amount: kept_in_all,
@@ -446,6 +452,16 @@ impl<'c> Run<'c> {
                 .saturating_add(self.reserved.total);
             let (limit, name) = (self.contract.max_total_payment, CapName::ContractMaximum);
             apply_cap(&mut extra, limit, used, name, self.currency, &mut line.caps);
+            if line.component.outcome_contingent {
+                let used = self
+                    .totals
+                    .contingent_paid
+                    .saturating_add(base)
+                    .saturating_add(topped);
+                let limit = self.contract.max_contingent_payment;
+                let name = CapName::ContingentMaximum;
+                apply_cap(&mut extra, limit, used, name, self.currency, &mut line.caps);
+            }
             line.evaluation.notes.push(Note::TopUp {
                 payer: payer.id.clone(),
                 base,
@@ -487,6 +503,10 @@ impl<'c> Run<'c> {
         self.totals
             .component_paid
             .insert(component.id.as_str(), amount);
+        if component.outcome_contingent {
+            let paid = &mut self.totals.contingent_paid;
+            *paid = paid.checked_add(amount).ok_or_else(|| overflow(line))?;
+        }
         if let Rule::SavingsShare { metric, .. } = &component.rule {
             *self.state.savings_paid.entry(metric.clone()).or_default() +=
                 Money::from_minor(amount, self.currency).to_decimal();
@@ -597,6 +617,9 @@ impl<'c> Run<'c> {
             total: money(self.totals.contract_paid),
             max_total_payment: contract
                 .max_total_payment
+                .map(|m| m.normalize().to_string()),
+            max_contingent_payment: contract
+                .max_contingent_payment
                 .map(|m| m.normalize().to_string()),
             rounding: contract.rounding,
             non_contingent_total,

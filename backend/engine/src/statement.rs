@@ -23,6 +23,9 @@ pub struct Statement {
     pub total: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_payment: Option<String>,
+    /// The most the outcome-contingent components may pay together, where the contract says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_contingent_payment: Option<String>,
     pub rounding: Rounding,
     pub tranches: Vec<TrancheTotal>,
     pub payers: Vec<PayerTotal>,

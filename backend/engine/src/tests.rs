@@ -1812,3 +1812,45 @@ fn every_example_gives_the_same_statement_in_any_order() {
     }
     assert!(checked >= 10, "examples checked: {checked}");
 }
+
+/// Issue 29, item 3: a maximum for the outcome-contingent part, apart from the contract's: it
+/// bounds the outcome-linked lines (and their top-ups) together and leaves the fees alone.
+#[test]
+fn the_outcome_linked_part_has_a_maximum_of_its_own() {
+    let linear = |id: &str, tranche: &str| json!({"id": id, "tranche": tranche, "rule": {"type": "linear", "metric": "m", "target": "0.5", "max_amount": "600"}});
+    let mut c = contract(
+        json!([metric("m", "rate", "higher_is_better")]),
+        json!([
+            {"id": "fee", "tranche": "t1", "rule": {"type": "fixed", "amount": "500"}, "outcome_contingent": false},
+            linear("a", "t1"),
+            linear("b", "t2"),
+        ]),
+    );
+    c["tranches"] =
+        json!([{"id": "t1", "due_on": "2025-03-31"}, {"id": "t2", "due_on": "2026-03-31"}]);
+    c["max_contingent_payment"] = json!("1000");
+    let outcomes = json!({"results": [
+        {"metric": "m", "tranche": "t1", "value": "0.6"},
+        {"metric": "m", "tranche": "t2", "value": "0.6"},
+    ]});
+    let s = run(c.clone(), outcomes.clone()).unwrap();
+    let line =
+        |s: &Statement, id: &str| s.lines.iter().find(|l| l.component == id).unwrap().clone();
+    assert_eq!(line(&s, "fee").amount, "500");
+    assert_eq!(line(&s, "a").amount, "600");
+    assert_eq!(line(&s, "b").amount, "400");
+    assert_eq!(line(&s, "b").status, LineStatus::Capped);
+    assert_eq!(line(&s, "b").explanation.caps[0].reduced_by, "200");
+    assert_eq!(
+        line(&s, "b").words.caps[0].en,
+        "Maximum of the outcome-linked part"
+    );
+    assert_eq!(s.total, "1500");
+    assert_eq!(s.max_contingent_payment.as_deref(), Some("1000"));
+    // A negative maximum is refused, naming the field.
+    c["max_contingent_payment"] = json!("-1");
+    match run(c, outcomes) {
+        Err(EngineError::Contract(issues)) => assert_eq!(issues[0].path, "max_contingent_payment"),
+        other => panic!("{other:?}"),
+    }
+}

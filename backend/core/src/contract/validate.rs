@@ -175,6 +175,9 @@ impl Contract {
         if let Some(max) = self.max_total_payment {
             check.money("max_total_payment".into(), max);
         }
+        if let Some(max) = self.max_contingent_payment {
+            check.money("max_contingent_payment".into(), max);
+        }
     }
 
     fn check_dates_and_budget(&self, check: &mut Checker<'_>) {

@@ -78,6 +78,7 @@ pub fn import(doc: &Value, ctx: &ImportContext<'_>) -> (Option<Draft>, Vec<Impor
         currency,
         rounding: seika_core::money::Rounding::floor_to_minor(currency),
         max_total_payment: max_total,
+        max_contingent_payment: None,
         payers,
         tranches,
         metrics,
