@@ -909,6 +909,10 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
     );
     browser.fill("#e-components-2-rule-max_amount", "9000000");
     browser.fill("#e-metrics-2-target", "75");
+    // Invoicing terms and a maximum for the outcome-linked part, from the form (no JSON).
+    browser.set_checked("#e-invoicing-on", true);
+    browser.fill("#e-invoicing-payment_days", "20");
+    browser.fill("#e-max_contingent_payment", "30000000");
     browser.click("#e-meta-reason");
     let diff = browser.wait_text("#amend-diff-table", "9000000");
     assert!(diff.contains("7860000"), "{diff}");
@@ -981,6 +985,9 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
         "9000000"
     );
     assert_eq!(project["terms"]["metrics"][2]["target"], "0.75");
+    assert_eq!(project["terms"]["invoicing"]["payment_days"], 20);
+    assert_eq!(project["terms"]["invoicing"]["tax_rate"], "0.10");
+    assert_eq!(project["terms"]["max_contingent_payment"], "30000000");
     browser.assert_no_js_errors();
 }
 db_test!(contract_is_amended_in_the_editor_with_a_diff, browser);
