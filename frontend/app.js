@@ -2291,11 +2291,25 @@
         items.length ? h("ul", {}, items) : null));
     };
 
+    /** Valid terms that are probably not what was meant: listed above the form, each linking to its field. */
+    const showEditorWarnings = (warnings) => {
+      if (!warnings || !warnings.length) return;
+      const items = warnings.map((w) => {
+        const target = problemTarget(w.field);
+        const labelEl = target && (document.querySelector(`label[for="${target}"]`) || document.querySelector(`#${target} > legend`));
+        const where = labelEl ? labelEl.textContent : t("ed.thisField");
+        return h("li", {}, target ? h("a", { href: `#${target}`, onclick: (ev) => { ev.preventDefault(); document.getElementById(target)?.focus(); document.getElementById(target)?.scrollIntoView(); }, text: where }) : null, target ? ": " : null, w.message[state.lang]);
+      });
+      message.replaceChildren(h("div", { class: "warning", role: "status", id: "editor-warnings" }, h("p", { class: "warning-title", text: t("ed.warnings") }), h("ul", {}, items)));
+    };
+
     // Checked by the server as each field is left (debounced); the problems land beside fields.
     const check = async () => {
       const r = await api("POST", "/contract-checks", { terms });
-      if (r.ok) clearEditorProblems();
-      else if (r.status === 422) showEditorProblems(r.problem);
+      if (r.ok) {
+        clearEditorProblems();
+        showEditorWarnings(r.data.warnings);
+      } else if (r.status === 422) showEditorProblems(r.problem);
     };
 
     // The terms as a 成果水準書 / 支払条件表 workbook, to circulate and load back after edits.

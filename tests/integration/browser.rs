@@ -912,6 +912,10 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
     // Invoicing terms and a maximum for the outcome-linked part, from the form (no JSON).
     browser.set_checked("#e-invoicing-on", true);
     browser.fill("#e-invoicing-payment_days", "20");
+    // A maximum that can never bind is taken, with a warning naming the field.
+    browser.fill("#e-max_contingent_payment", "99000000");
+    browser.click("#e-meta-reason");
+    browser.wait_text("#editor-warnings", "never binds");
     browser.fill("#e-max_contingent_payment", "30000000");
     browser.click("#e-meta-reason");
     let diff = browser.wait_text("#amend-diff-table", "9000000");

@@ -618,6 +618,38 @@ async fn templates_are_valid_contracts_to_start_from(app: TestApp) {
             template["id"]
         );
     }
+    // Valid terms that are probably not what was meant answer with warnings, in both languages,
+    // each naming its field; the terms are not refused.
+    let mut odd = templates[1]["terms"].clone();
+    odd["code"] = json!("kobe-odd");
+    let fixed = odd["components"][0]["rule"]["amount"].clone();
+    odd["components"][0]["cap"] = fixed;
+    let check = app
+        .post(
+            "/api/v1/contract-checks",
+            Some(&staff),
+            &json!({"terms": odd}),
+        )
+        .await;
+    check.assert_status(StatusCode::OK);
+    let warnings = check.json()["warnings"].clone();
+    assert_eq!(
+        warnings[0]["field"], "terms.components[0].cap",
+        "{warnings}"
+    );
+    assert_eq!(warnings[0]["code"], "warning.cap_never_binds");
+    assert!(
+        warnings[0]["message"]["ja"]
+            .as_str()
+            .unwrap()
+            .contains("上限")
+    );
+    assert!(
+        warnings[0]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("never binds")
+    );
     let kobe = &templates[1]["terms"];
     assert_eq!(kobe["components"].as_array().unwrap().len(), 3);
     assert_eq!(

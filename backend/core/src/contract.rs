@@ -12,6 +12,7 @@ use crate::message::Msg;
 use crate::{Currency, Money, Rounding};
 
 mod validate;
+mod warnings;
 
 pub const CONTRACT_SCHEMA: &str = "seika.contract.v1";
 

@@ -142,10 +142,26 @@ pub struct DraftOutcomes {
     pub participant_outcomes: ParticipantOutcomes,
 }
 
+/// A consistency warning: terms that compute, but probably not as meant (a rule paying in full
+/// at another target than its metric's, a cap that can never bind, a date before the service
+/// starts). It never refuses the terms.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Warning {
+    /// JSON path of the field under `terms.`, e.g. `terms.components[0].cap`.
+    pub field: String,
+    /// A stable code (`warning.cap_never_binds`).
+    pub code: String,
+    /// What to check, in Japanese and English.
+    pub message: Localized,
+}
+
 /// The answer for terms that passed every check: with hypothetical outcomes, what they would
 /// make due. Nothing is stored; a preview is neither a payout run nor a payment.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DraftCheck {
+    /// What to check in terms that are valid (none when all is consistent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
     /// Present when outcomes were given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<Statement>,
@@ -164,8 +180,22 @@ pub fn check_draft(actor: &Actor, input: DraftCheckInput) -> AppResult<DraftChec
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    let warnings = input
+        .terms
+        .warnings()
+        .into_iter()
+        .map(|w| Warning {
+            field: format!("terms.{}", w.path),
+            code: w.message.code.to_owned(),
+            message: Localized {
+                ja: w.message.ja,
+                en: w.message.en,
+            },
+        })
+        .collect();
     let Some(assumed) = input.outcomes else {
         return Ok(DraftCheck {
+            warnings,
             statement: None,
             words: None,
         });
@@ -180,6 +210,7 @@ pub fn check_draft(actor: &Actor, input: DraftCheckInput) -> AppResult<DraftChec
     let statement = engine::compute(&input.terms, &outcomes)
         .map_err(|e| super::engine_problem(e, "outcomes"))?;
     Ok(DraftCheck {
+        warnings,
         words: Some(statement.lines.iter().map(|l| l.words.clone()).collect()),
         statement: Some(statement),
     })
