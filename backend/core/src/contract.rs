@@ -386,13 +386,18 @@ pub enum Rule {
     /// Rule 4: Threshold or tiered steps: the amount of the best step reached.
     Tiered { metric: String, steps: Vec<Step> },
     /// Rule 5: `max_amount × min(1, achievement)`, achievement = actual / target (or, lower is
-    /// better, (baseline − actual) / (baseline − target)); nothing below `floor_ratio`.
+    /// better, (baseline − actual) / (baseline − target)); nothing below `floor_ratio`. With
+    /// `uncapped`, `max_amount × max(0, achievement)`: an achievement above the target pays more
+    /// (effect-size payments of outcome funds), bounded by the caps around the rule.
     Linear {
         metric: String,
         target: Decimal,
         max_amount: Decimal,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         floor_ratio: Option<Decimal>,
+        /// An achievement above 100 % pays in proportion instead of being counted as 100 %.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        uncapped: bool,
     },
     /// Rule 6: nothing at `none_at` or worse, `max_amount` at `full_at` or better; in between
     /// linear, or by the step table when given.
@@ -477,6 +482,7 @@ impl Rule {
     pub fn maximum(&self) -> Option<Decimal> {
         match self {
             Rule::Fixed { amount, .. } => Some(*amount),
+            Rule::Linear { uncapped: true, .. } => None,
             Rule::Linear { max_amount, .. } | Rule::Corridor { max_amount, .. } => {
                 Some(*max_amount)
             }

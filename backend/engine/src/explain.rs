@@ -68,6 +68,8 @@ pub struct LinearWorked {
     pub amount: Decimal,
     /// The floor the clamped achievement fell below (the amount is then 0).
     pub below_floor: Option<Decimal>,
+    /// An achievement above 100 % paid in proportion.
+    pub uncapped: bool,
 }
 
 /// How a linear rule's achievement is formed from the value.

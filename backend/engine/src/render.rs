@@ -234,6 +234,9 @@ impl LinearWorked {
             ),
         };
         let max = self.max_amount;
+        if self.uncapped {
+            return self.uncapped_said(say, &ratio_text, &ratio_words);
+        }
         let shown = format!(
             "{} × min(1, {ratio_words}) = {} × {} = {}",
             say.money(max),
@@ -251,6 +254,29 @@ impl LinearWorked {
             ),
             format!("上限額 {shown}"),
             format!("Maximum {shown}"),
+        )
+    }
+
+    /// An uncapped linear rule: the amount at the target times the achievement, floored at 0.
+    fn uncapped_said(&self, say: Say<'_>, ratio_text: &str, ratio_words: &str) -> Said {
+        let at_target = self.max_amount;
+        let shown = format!(
+            "{} × max(0, {ratio_words}) = {} × {} = {}",
+            say.money(at_target),
+            say.money(at_target),
+            percent(self.clamped),
+            say.money(self.amount)
+        );
+        said(
+            format!(
+                "{} × max(0, {ratio_text}) = {} × {} = {}",
+                fmt(at_target),
+                fmt(at_target),
+                fmt(self.clamped),
+                fmt(self.amount)
+            ),
+            format!("目標達成時の額 {shown}"),
+            format!("Amount at target {shown}"),
         )
     }
 }

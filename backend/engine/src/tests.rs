@@ -1854,3 +1854,36 @@ fn the_outcome_linked_part_has_a_maximum_of_its_own() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Issue 29, item 6: an uncapped linear rule pays an achievement above 100 % in proportion, still
+/// floored at 0 and bounded by the caps around it; without `uncapped` the same value pays 100 %.
+#[test]
+fn an_uncapped_linear_rule_pays_above_the_target() {
+    let rule = |uncapped: bool| {
+        let mut r = json!({"type": "linear", "metric": "m", "target": "0.2", "max_amount": "1000"});
+        if uncapped {
+            r["uncapped"] = json!(true);
+        }
+        contract(
+            json!([metric("m", "score", "higher_is_better")]),
+            json!([{"id": "c", "tranche": "t1", "rule": r, "cap": "1400"}]),
+        )
+    };
+    let pay = |uncapped: bool, value: &str| run(rule(uncapped), value_result("m", value)).unwrap();
+    assert_eq!(pay(true, "0.26").total, "1300");
+    assert_eq!(pay(false, "0.26").total, "1000");
+    assert_eq!(pay(true, "-0.1").total, "0");
+    let capped = pay(true, "0.4");
+    assert_eq!(capped.total, "1400");
+    assert_eq!(capped.lines[0].status, LineStatus::Capped);
+    assert!(
+        capped.lines[0]
+            .explanation
+            .formula
+            .contains("max(0, 0.4 / 0.2)")
+    );
+    assert_eq!(
+        capped.lines[0].words.formula.en,
+        "Amount at target ¥1,000 × max(0, 0.4 / 0.2) = ¥1,000 × 200% = ¥2,000"
+    );
+}

@@ -218,6 +218,7 @@ fn linear_words(rule: &Rule, currency: Currency) -> Both {
         target,
         max_amount,
         floor_ratio,
+        uncapped,
         ..
     } = rule
     else {
@@ -230,6 +231,20 @@ fn linear_words(rule: &Rule, currency: Currency) -> Both {
             format!(", nothing below {pct} % achievement"),
         )
     });
+    if *uncapped {
+        return (
+            format!(
+                "達成度に比例（上限なし）: 目標値 {} の達成で {}、上回ればそれ以上{floor_ja}",
+                target.normalize(),
+                m(*max_amount)
+            ),
+            format!(
+                "In proportion to achievement, without a ceiling: {} at the target of {}, more above it{floor_en}",
+                m(*max_amount),
+                target.normalize()
+            ),
+        );
+    }
     (
         format!(
             "達成度に比例: 目標値 {} の達成で最大 {}{floor_ja}",
@@ -404,6 +419,7 @@ mod tests {
             target: Decimal::new(5, 1),
             max_amount: Decimal::from(7_860_000),
             floor_ratio: Some(Decimal::new(2, 1)),
+            uncapped: false,
         };
         let words = describe_rule(&rule, jpy);
         assert_eq!(

@@ -900,6 +900,7 @@ impl Contract {
             max_amount,
             floor_ratio,
             metric,
+            ..
         } = rule
         else {
             return;

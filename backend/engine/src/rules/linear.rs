@@ -13,6 +13,8 @@ pub(super) struct Terms {
     pub target: Decimal,
     pub max_amount: Decimal,
     pub floor_ratio: Option<Decimal>,
+    /// An achievement above 100 % pays in proportion (floored at 0 only).
+    pub uncapped: bool,
 }
 
 pub(super) fn evaluate(
@@ -34,7 +36,11 @@ pub(super) fn evaluate(
             target,
         } => (baseline - value) / (baseline - target),
     };
-    let clamped = ratio.clamp(Decimal::ZERO, Decimal::ONE);
+    let clamped = if terms.uncapped {
+        ratio.max(Decimal::ZERO)
+    } else {
+        ratio.clamp(Decimal::ZERO, Decimal::ONE)
+    };
     let below_floor = terms.floor_ratio.filter(|f| clamped < *f);
     let amount = if below_floor.is_some() {
         Decimal::ZERO
@@ -48,6 +54,7 @@ pub(super) fn evaluate(
         clamped,
         amount,
         below_floor,
+        uncapped: terms.uncapped,
     };
     let mut e = Evaluation::new(amount, Worked::Linear(worked))
         .input(metric, fmt(value))
@@ -56,7 +63,7 @@ pub(super) fn evaluate(
     if ratio < Decimal::ZERO {
         e.notes.push(Note::NegativeAchievement { ratio });
     }
-    if ratio > Decimal::ONE {
+    if ratio > Decimal::ONE && !terms.uncapped {
         e.notes.push(Note::AchievementAboveFull { ratio });
     }
     e

@@ -179,6 +179,7 @@ pub fn evaluate(
             target,
             max_amount,
             floor_ratio,
+            uncapped,
         } => linear::evaluate(
             contract,
             outcomes,
@@ -188,6 +189,7 @@ pub fn evaluate(
                 target: *target,
                 max_amount: *max_amount,
                 floor_ratio: *floor_ratio,
+                uncapped: *uncapped,
             },
         ),
         Rule::Corridor {

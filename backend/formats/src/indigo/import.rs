@@ -883,6 +883,7 @@ fn rule_of(
             target,
             max_amount: max,
             floor_ratio: None,
+            uncapped: false,
         }),
         (None, None, Some(max), _) => Some(Rule::Fixed {
             amount: max,
