@@ -431,5 +431,23 @@ mod tests {
             "In proportion to achievement: up to ¥7,860,000 at the target of 0.5, nothing below 20 % achievement"
         );
         assert_eq!(rule.maximum(), Some(Decimal::from(7_860_000)));
+        // Without a ceiling for the period: more above the target, and no maximum of its own.
+        let uncapped = Rule::Linear {
+            metric: "egfr".into(),
+            target: Decimal::new(5, 1),
+            max_amount: Decimal::from(7_860_000),
+            floor_ratio: None,
+            uncapped: true,
+        };
+        let words = describe_rule(&uncapped, jpy);
+        assert_eq!(
+            words.ja,
+            "達成度に比例（上限なし）: 目標値 0.5 の達成で ¥7,860,000、上回ればそれ以上"
+        );
+        assert_eq!(
+            words.en,
+            "In proportion to achievement, without a ceiling: ¥7,860,000 at the target of 0.5, more above it"
+        );
+        assert_eq!(uncapped.maximum(), None);
     }
 }
