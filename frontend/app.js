@@ -185,9 +185,9 @@
       ` (${f.content_type}, ${number(f.size_bytes)} B, SHA-256 `, h("code", { class: "hash", text: f.sha256.slice(0, 16) }), ")")))
     : t("common.none");
 
-  /** A CSV problem's place ("row 3, column outcome, value `x`") in the interface language. */
-  const serverPlace = (field) => (state.lang !== "ja" ? field : field
-    .replace(/^sheet ([^,]+), /, "シート「$1」、").replace(/row (\d+)/, "$1 行目").replace(/, column ([^,]+)/, "、列 $1").replace(/, value /, "、値 ").replace(/^column /, "列 "));
+  /** Where a problem is, as the server names it in the interface language (a file's row and
+   * column, or a field's path). */
+  const placeOf = (e) => e.place || e.field;
 
   /** Follows a queued job to its end; answers as the request would have (its result, or its problem). */
   const jobAnswer = async (job) => {
@@ -208,13 +208,13 @@
   const problemBox = (problem) => {
     const slug = (problem.type || "/problems/network").split("/").pop();
     const errors = problem.errors || [];
-    // A conflict or a refusal to take more work says why (a project's state, another person's
-    // change, a full queue), in the language asked for.
-    const reason = ["conflict", "too-many-requests"].includes(slug) ? problem.detail || null : null;
+    // Every refusal says why in the language asked for (the server's catalogue); a refused form
+    // lists its fields instead.
+    const reason = slug !== "validation-failed" ? problem.detail || null : null;
     return h("div", { class: "error", role: "alert" },
       h("p", { class: "error-title", text: TEXTS[state.lang][`error.${slug}`] ? t(`error.${slug}`) : t("error.title") }),
       reason ? h("p", { class: "error-reason", text: reason }) : null,
-      errors.length ? h("ul", {}, errors.map((e) => h("li", {}, e.field ? h("code", { text: e.field }) : null, e.field ? " " : null, e.message))) : null);
+      errors.length ? h("ul", {}, errors.map((e) => h("li", {}, e.field ? h("code", { text: placeOf(e) }) : null, e.field ? " " : null, e.message))) : null);
   };
   const showProblem = (container, problem) => {
     container.replaceChildren(problemBox(problem));
@@ -1333,7 +1333,7 @@
 
   /** Why an import stored nothing: each problem by its place in the file, in the user's language. */
   const importErrors = (res, tableId) => {
-    const errors = (res.problem.errors || []).map((e) => [serverPlace(e.field), e.message]);
+    const errors = (res.problem.errors || []).map((e) => [placeOf(e), e.message]);
     return h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: res.status === 422 ? t("data.importErrors") : problemBox(res.problem).textContent }),
       errors.length ? table([t("data.where"), t("data.expected")], errors, { id: tableId }) : null);
   };
@@ -1449,7 +1449,7 @@
         h("p", { class: "ok", text: t("data.resultsImported", { count: report.results.length, file: report.file_name }) }),
         problems.length ? problemBox(problems[0]) : null,
         report.readings.length ? h("div", {}, h("h3", { text: t("data.readings") }),
-          table([t("data.where"), t("data.written"), t("data.readAs"), t("data.how")], report.readings.map((r) => [serverPlace(r.place), r.written, r.read_as, state.lang === "ja" ? r.how_ja : r.how_en]), { id: "import-readings" })) : null,
+          table([t("data.where"), t("data.written"), t("data.readAs"), t("data.how")], report.readings.map((r) => [state.lang === "ja" ? r.place_ja || r.place : r.place, r.written, r.read_as, state.lang === "ja" ? r.how_ja : r.how_en]), { id: "import-readings" })) : null,
         report.skipped_rows.length ? h("p", { text: t("data.skipped", { rows: report.skipped_rows.join(", ") }) }) : null);
       announce(t("data.resultsImported", { count: report.results.length, file: report.file_name }));
     });
@@ -2322,7 +2322,7 @@
       const r = await api("POST", "/contract-workbooks/import", await file.arrayBuffer(), { contentType: XLSX_TYPE });
       excelFile.value = "";
       if (!r.ok) {
-        const errors = (r.problem.errors || []).map((e) => [serverPlace(e.field), e.message]);
+        const errors = (r.problem.errors || []).map((e) => [placeOf(e), e.message]);
         return excelResult.replaceChildren(h("div", { class: "error", role: "alert" }, h("p", { class: "error-title", text: t("ed.excelErrors") }),
           errors.length ? table([t("ed.excelPlace"), t("ed.excelProblem")], errors, { id: "editor-excel-errors" }) : problemBox(r.problem)));
       }

@@ -419,9 +419,13 @@ fn kobe_claims(conn: &mut DbConn, kobe: i64) -> seika_service::error::AppResult<
     let run = db::payout_runs::list(conn, kobe)?
         .into_iter()
         .next()
-        .ok_or_else(|| seika_service::error::AppError::not_found("demo payout run"))?;
+        .ok_or_else(|| {
+            seika_service::error::AppError::Internal(anyhow::anyhow!("the demo has no payout run"))
+        })?;
     let dpp = organizations::find_by_slug(conn, "dpp-health-partners")?
-        .ok_or_else(|| seika_service::error::AppError::not_found("demo provider"))?
+        .ok_or_else(|| {
+            seika_service::error::AppError::Internal(anyhow::anyhow!("the demo has no provider"))
+        })?
         .id;
     let claim =
         |tranche: &str, issued: NaiveDate, received: NaiveDate, what: &str| claims::ClaimInput {
@@ -532,8 +536,9 @@ fn demo_actor(
     conn: &mut DbConn,
     email: &str,
 ) -> seika_service::error::AppResult<seika_core::access::Actor> {
-    let user = users::find_by_email(conn, email)?
-        .ok_or_else(|| seika_service::error::AppError::not_found("demo user"))?;
+    let user = users::find_by_email(conn, email)?.ok_or_else(|| {
+        seika_service::error::AppError::Internal(anyhow::anyhow!("the demo has no user"))
+    })?;
     Ok(seika_core::access::Actor {
         user_id: user.id,
         organization_id: user.organization_id,

@@ -281,6 +281,84 @@ async fn problems_speak_the_requested_language_with_stable_codes(app: TestApp) {
 }
 db_test!(problems_speak_the_requested_language_with_stable_codes);
 
+fn get_in(token: Option<&str>, path: &str, language: &str) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .header("accept-language", language);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+/// Every refusal, not only a form's, is read in the request's language from the one catalogue,
+/// with a code that is the same in both: not logged in, not allowed, not found, no such endpoint,
+/// a body of the wrong type.
+async fn every_refusal_speaks_both_languages(app: TestApp) {
+    let investor = app.login("investor@smbc.example").await;
+    let cases: Vec<(Request<Body>, Request<Body>, StatusCode, &str, &str)> = vec![
+        (
+            get_in(None, "/api/v1/projects", "en"),
+            get_in(None, "/api/v1/projects", "ja"),
+            StatusCode::UNAUTHORIZED,
+            "auth.missing",
+            "先にログインしてください",
+        ),
+        (
+            get_in(Some(&investor), "/api/v1/audit", "en"),
+            get_in(Some(&investor), "/api/v1/audit", "ja"),
+            StatusCode::FORBIDDEN,
+            "access.audit_admin_only",
+            "監査ログを読めるのはプラットフォーム管理者だけです",
+        ),
+        (
+            get_in(Some(&investor), "/api/v1/projects/999999", "en"),
+            get_in(Some(&investor), "/api/v1/projects/999999", "ja"),
+            StatusCode::NOT_FOUND,
+            "not_found.project",
+            "事業が見つかりません",
+        ),
+        (
+            get_in(None, "/api/v1/no-such-thing", "en"),
+            get_in(None, "/api/v1/no-such-thing", "ja"),
+            StatusCode::NOT_FOUND,
+            "not_found.endpoint",
+            "この API はありません",
+        ),
+    ];
+    for (en, ja, status, code, japanese) in cases {
+        let en = app.send(en).await.assert_problem(status);
+        let ja = app.send(ja).await.assert_problem(status);
+        assert_eq!(en["code"], code, "{en}");
+        assert_eq!(ja["code"], code, "{ja}");
+        let ja_detail = ja["detail"].as_str().unwrap();
+        assert!(ja_detail.starts_with(japanese), "{ja_detail}");
+        assert!(ja_detail.chars().any(|c| !c.is_ascii()), "{ja_detail}");
+        assert_ne!(en["detail"], ja["detail"]);
+        assert!(en["detail"].as_str().unwrap().is_ascii(), "{en}");
+    }
+    // A body of the wrong type: 415 in Japanese, naming what was sent.
+    let wrong = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/login")
+        .header("content-type", "text/plain")
+        .header("accept-language", "ja")
+        .body(Body::from("hello"))
+        .unwrap();
+    let ja = app
+        .send(wrong)
+        .await
+        .assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(ja["code"], "request.not_json");
+    assert!(
+        ja["detail"].as_str().unwrap().contains("text/plain"),
+        "{ja}"
+    );
+    assert!(ja["detail"].as_str().unwrap().contains("送"), "{ja}");
+}
+db_test!(every_refusal_speaks_both_languages);
+
 /// Actions that take no body (run payouts, submit, verify, log out…) accept none or `{}`, and
 /// refuse anything else with the field named, storing nothing: a field sent there would
 /// otherwise be silently ignored.

@@ -350,9 +350,9 @@ fn overflowing_verified_values_are_refused_not_panicked() {
         .expect("the engine does not panic")
         .expect_err("the overflow is refused");
     let issue = &error.issues()[0];
-    assert!(issue.path.starts_with("components."), "{issue:?}");
+    assert!(issue.path.en.starts_with("components."), "{issue:?}");
     assert!(
-        issue.message.en.contains("net_savings") && issue.path.contains("savings"),
+        issue.message.en.contains("net_savings") && issue.path.en.contains("savings"),
         "{issue:?}"
     );
 }
@@ -375,7 +375,7 @@ fn overflow_inside_a_rule_is_refused_naming_the_metric() {
         .expect("the engine does not panic")
         .expect_err("the overflow is refused");
     let issue = &error.issues()[0];
-    assert!(issue.path.starts_with("components."), "{issue:?}");
+    assert!(issue.path.en.starts_with("components."), "{issue:?}");
     assert!(
         issue.message.en.contains("reconvictions_per_person"),
         "{issue:?}"

@@ -966,11 +966,42 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
             cells[col("due_on")] = "2019-01-01".into();
         }
     });
+    let short_again = short.clone();
     let problem = import_workbook(&app, &staff, short)
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         problem["errors"][0]["field"], "sheet 支払期, row 3, column 支払日 (due_on)",
+        "{problem}"
+    );
+    assert_eq!(problem["errors"][0]["place"], problem["errors"][0]["field"]);
+    // In Japanese the same place reads as a Japanese officer finds it; the field stays stable.
+    let problem = app
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/contract-workbooks/import")
+                .header("authorization", format!("Bearer {staff}"))
+                .header("accept-language", "ja")
+                .header("content-type", seika_formats::sheet::XLSX_MEDIA_TYPE)
+                .body(Body::from(short_again))
+                .unwrap(),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["errors"][0]["field"], "sheet 支払期, row 3, column 支払日 (due_on)",
+        "{problem}"
+    );
+    assert_eq!(
+        problem["errors"][0]["place"], "シート「支払期」、3 行目、列 支払日 (due_on)",
+        "{problem}"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("シート「支払期」、3 行目"),
         "{problem}"
     );
     // A workbook without the structure sheet is refused by name.

@@ -541,6 +541,10 @@ impl TestResponse {
                 .is_some_and(|t| t.starts_with("/problems/"))
         );
         assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(
+            body["code"].as_str().is_some_and(|c| !c.is_empty()),
+            "every problem carries its message's code: {body}"
+        );
         body
     }
 

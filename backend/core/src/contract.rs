@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::message::Msg;
+use crate::message::{Msg, Place};
 use crate::{Currency, Money, Rounding};
 
 mod validate;
@@ -19,12 +19,12 @@ pub const CONTRACT_SCHEMA: &str = "seika.contract.v1";
 /// A problem found in an input, with where it is (a JSON path) and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
-    pub path: String,
+    pub path: Place,
     pub message: Msg,
 }
 
 impl Issue {
-    pub fn new(path: impl Into<String>, message: impl Into<Msg>) -> Self {
+    pub fn new(path: impl Into<Place>, message: impl Into<Msg>) -> Self {
         Issue {
             path: path.into(),
             message: message.into(),
@@ -842,8 +842,8 @@ mod issues_tests {
         assert_eq!(issues.total(), 1300);
         let list = issues.into_vec();
         assert_eq!(list.len(), Issues::REPORTED + 1);
-        assert_eq!(list[0].path, "row 0");
-        assert_eq!(list[Issues::REPORTED - 1].path, "row 199");
+        assert_eq!(list[0].path.en, "row 0");
+        assert_eq!(list[Issues::REPORTED - 1].path.en, "row 199");
         let last = &list[Issues::REPORTED];
         assert_eq!(last.message.code, "input.more_problems");
         assert_eq!(

@@ -168,6 +168,105 @@ impl Msg {
     }
 }
 
+/// Where something is, as a person finds it, in both languages: a JSON path (`metrics[0].target`,
+/// the same in both) or a place in a file (`sheet 成果, row 3, column value` /
+/// `シート「成果」、3 行目、列 value`). The English form is the stable `field` of a problem.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Place {
+    pub en: String,
+    pub ja: String,
+}
+
+impl Place {
+    /// A row, or a cell when a column is given, of a sheet (XLSX) or of a CSV file (no sheet).
+    pub fn cell(sheet: Option<&str>, row: usize, column: Option<&str>) -> Place {
+        let mut place = match sheet {
+            Some(sheet) => Place {
+                en: format!("sheet {sheet}, row {row}"),
+                ja: format!("シート「{sheet}」、{row} 行目"),
+            },
+            None => Place {
+                en: format!("row {row}"),
+                ja: format!("{row} 行目"),
+            },
+        };
+        if let Some(column) = column {
+            place.en.push_str(&format!(", column {column}"));
+            place.ja.push_str(&format!("、列 {column}"));
+        }
+        place
+    }
+
+    /// A whole sheet of a workbook.
+    pub fn sheet(sheet: &str) -> Place {
+        Place {
+            en: format!("sheet {sheet}"),
+            ja: format!("シート「{sheet}」"),
+        }
+    }
+
+    /// A column of a file, on no particular row.
+    pub fn column(column: &str) -> Place {
+        Place {
+            en: format!("column {column}"),
+            ja: format!("列 {column}"),
+        }
+    }
+
+    /// The same place, with the value found there.
+    pub fn with_value(mut self, value: &str) -> Place {
+        self.en.push_str(&format!(", value `{value}`"));
+        self.ja.push_str(&format!("、値 `{value}`"));
+        self
+    }
+
+    /// The place in `lang`.
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Ja => &self.ja,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.en.is_empty()
+    }
+}
+
+/// A JSON path reads the same in both languages.
+impl From<String> for Place {
+    fn from(path: String) -> Place {
+        Place {
+            ja: path.clone(),
+            en: path,
+        }
+    }
+}
+
+impl From<&str> for Place {
+    fn from(path: &str) -> Place {
+        Place::from(path.to_owned())
+    }
+}
+
+impl From<&String> for Place {
+    fn from(path: &String) -> Place {
+        Place::from(path.clone())
+    }
+}
+
+impl From<&Place> for Place {
+    fn from(place: &Place) -> Place {
+        place.clone()
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
 /// English, for logs and `Display`.
 impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -218,6 +317,17 @@ mod tests {
         );
         assert_eq!(m.text(Lang::Ja), "4件中3件");
         assert_eq!(m.to_string(), "3 of 4");
+    }
+
+    #[test]
+    fn places_read_in_both_languages() {
+        let cell = Place::cell(Some("成果"), 3, Some("value")).with_value("x");
+        assert_eq!(cell.en, "sheet 成果, row 3, column value, value `x`");
+        assert_eq!(cell.ja, "シート「成果」、3 行目、列 value、値 `x`");
+        assert_eq!(Place::cell(None, 4, None).text(Lang::Ja), "4 行目");
+        assert_eq!(Place::column("metric").ja, "列 metric");
+        let path = Place::from("metrics[0].target");
+        assert_eq!(path.en, path.ja);
     }
 
     #[test]

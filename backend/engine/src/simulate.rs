@@ -1050,7 +1050,7 @@ mod tests {
         else {
             panic!("an outcomes error")
         };
-        let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
+        let paths: Vec<&str> = issues.iter().map(|i| i.path.en.as_str()).collect();
         assert_eq!(
             paths,
             [

@@ -478,7 +478,7 @@ fn invalid_terms_are_refused_naming_each_field() {
     let Err(EngineError::Contract(issues)) = run(c, json!({})) else {
         panic!("must be refused")
     };
-    let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
+    let paths: Vec<&str> = issues.iter().map(|i| i.path.en.as_str()).collect();
     for expected in [
         "payers",
         "metrics[0].target",
@@ -509,8 +509,8 @@ fn outcome_data_is_checked_against_the_contract() {
     let Err(EngineError::Outcomes(issues)) = run(c, bad) else {
         panic!("must be refused")
     };
-    assert_eq!(issues[0].path, "results[0].value");
-    assert_eq!(issues[1].path, "results[1].metric");
+    assert_eq!(issues[0].path.en, "results[0].value");
+    assert_eq!(issues[1].path.en, "results[1].metric");
 }
 
 #[test]
@@ -614,7 +614,7 @@ proptest! {
             Ok(s) => s,
             // Random fixed fees may exceed random caps: the contract is then refused as invalid.
             Err(EngineError::Contract(issues)) => {
-                prop_assert!(issues.iter().all(|i| i.path.ends_with("cap") || i.path == "max_total_payment"), "{issues:?}");
+                prop_assert!(issues.iter().all(|i| i.path.en.ends_with("cap") || i.path.en == "max_total_payment"), "{issues:?}");
                 return Ok(());
             }
             Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
@@ -748,7 +748,7 @@ proptest! {
                 // refusal names the component.
                 prop_assert!(huge, "refused an ordinary case: {e}");
                 prop_assert!(!e.issues().is_empty());
-                prop_assert!(e.issues().iter().all(|i| i.path.starts_with("components.")), "{:?}", e.issues());
+                prop_assert!(e.issues().iter().all(|i| i.path.en.starts_with("components.")), "{:?}", e.issues());
                 return Ok(());
             }
         };
@@ -933,7 +933,11 @@ fn only_unconditional_fixed_payments_may_be_non_contingent() {
     .unwrap();
     contract["components"][2]["outcome_contingent"] = json!(false);
     let contract: Contract = serde_json::from_value(contract).unwrap();
-    let issues: Vec<String> = contract.validate().iter().map(|i| i.path.clone()).collect();
+    let issues: Vec<String> = contract
+        .validate()
+        .iter()
+        .map(|i| i.path.en.clone())
+        .collect();
     assert_eq!(issues, ["components[2].outcome_contingent"]);
 }
 
@@ -1034,7 +1038,11 @@ fn units_must_add_up_to_the_commitment() {
     contract["investments"][1]["units"]["count"] = json!(300);
     contract["investments"][1]["units"]["max_redemption_rate"] = json!("0");
     let contract: Contract = serde_json::from_value(contract).unwrap();
-    let issues: Vec<String> = contract.validate().iter().map(|i| i.path.clone()).collect();
+    let issues: Vec<String> = contract
+        .validate()
+        .iter()
+        .map(|i| i.path.en.clone())
+        .collect();
     assert_eq!(
         issues,
         [
@@ -1094,7 +1102,11 @@ fn redemption_steps_start_at_zero_and_never_fall() {
         {"at_share": "0.5", "rate": "0.9"}]);
     units["max_redemption_rate"] = json!("1.05");
     let contract: Contract = serde_json::from_value(contract).unwrap();
-    let issues: Vec<String> = contract.validate().iter().map(|i| i.path.clone()).collect();
+    let issues: Vec<String> = contract
+        .validate()
+        .iter()
+        .map(|i| i.path.en.clone())
+        .collect();
     assert_eq!(
         issues,
         [
@@ -1271,7 +1283,7 @@ fn a_savings_share_switches_once_investors_have_principal_and_return_by_the_paym
     let Err(EngineError::Contract(issues)) = run(both, outcomes.clone()) else {
         panic!("two hurdles must be refused")
     };
-    assert_eq!(issues[0].path, "components[0].rule.switch_after");
+    assert_eq!(issues[0].path.en, "components[0].rule.switch_after");
     let neither = savings_contract(json!({}), "2029-03-31");
     assert!(matches!(
         run(neither, outcomes),
@@ -1378,7 +1390,7 @@ fn per_unit_payments_are_gated_and_a_final_payment_is_net_of_earlier_ones() {
     let Err(EngineError::Contract(issues)) = run(c, json!({})) else {
         panic!("a later component cannot be netted")
     };
-    assert_eq!(issues[0].path, "components[0].net_of[0]");
+    assert_eq!(issues[0].path.en, "components[0].net_of[0]");
 }
 
 proptest! {
@@ -1431,7 +1443,7 @@ fn a_coupon_steps_with_the_share_of_the_maximum_received() {
     let Err(EngineError::Contract(issues)) = run(both, json!({})) else {
         panic!("invalid steps must be refused")
     };
-    let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
+    let paths: Vec<&str> = issues.iter().map(|i| i.path.en.as_str()).collect();
     assert!(paths.contains(&"investments[0].coupon_steps"), "{paths:?}");
     assert!(
         paths.contains(&"investments[0].coupon_steps[0].at_share"),
@@ -1569,7 +1581,7 @@ fn a_fund_tops_up_shared_payments_within_its_cap_and_the_maximum() {
     let Err(EngineError::Contract(issues)) = run(c, outcomes) else {
         panic!("a share for a topping-up payer must be refused")
     };
-    assert_eq!(issues[0].path, "payers[1].share");
+    assert_eq!(issues[0].path.en, "payers[1].share");
 }
 
 proptest! {
@@ -1850,7 +1862,9 @@ fn the_outcome_linked_part_has_a_maximum_of_its_own() {
     // A negative maximum is refused, naming the field.
     c["max_contingent_payment"] = json!("-1");
     match run(c, outcomes) {
-        Err(EngineError::Contract(issues)) => assert_eq!(issues[0].path, "max_contingent_payment"),
+        Err(EngineError::Contract(issues)) => {
+            assert_eq!(issues[0].path.en, "max_contingent_payment")
+        }
         other => panic!("{other:?}"),
     }
 }

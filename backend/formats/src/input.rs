@@ -1,7 +1,7 @@
 //! Reading contract and outcome files: JSON (errors name the JSON path or line and column) and
 //! CSV (UTF-8 with or without BOM, or Shift_JIS/CP932; dates as 2024-04-01 or 2024/04/01).
 
-use seika_core::message::Msg;
+use seika_core::message::{Msg, Place};
 use seika_core::msg;
 use std::collections::HashMap;
 
@@ -24,7 +24,10 @@ pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Issue> {
             .unwrap_or(&message)
             .to_owned();
         Issue::new(
-            format!("line {} column {}", e.line(), e.column()),
+            Place {
+                en: format!("line {} column {}", e.line(), e.column()),
+                ja: format!("{} 行目 {} 文字目", e.line(), e.column()),
+            },
             msg!(
                 "input.json",
                 "valid JSON ({message})",
@@ -164,7 +167,7 @@ pub fn outcomes_from_csv(bytes: &[u8], contract_code: &str) -> Result<Outcomes, 
             Ok(row) => row,
             Err(e) => {
                 issues.push(Issue::new(
-                    format!("row {line}"),
+                    Place::cell(None, line, None),
                     msg!(
                         "sheet.csv_row",
                         "a well-formed CSV row ({e})",
@@ -203,7 +206,7 @@ fn header_issues(headers: &[String], is_records: bool) -> Vec<Issue> {
     for h in headers {
         if !known.contains(&h.as_str()) {
             issues.push(Issue::new(
-                format!("column `{h}`"),
+                Place::column(&format!("`{h}`")),
                 msg!(
                     "input.column",
                     "one of the columns {}",
@@ -221,7 +224,7 @@ fn header_issues(headers: &[String], is_records: bool) -> Vec<Issue> {
     for r in required {
         if !headers.iter().any(|h| h == r) {
             issues.push(Issue::new(
-                format!("column `{r}`"),
+                Place::column(&format!("`{r}`")),
                 msg!(
                     "sheet.missing_column",
                     "a column that is missing from the header row",
@@ -258,7 +261,7 @@ impl CsvRow<'_> {
         let parsed = parse_decimal(raw);
         if parsed.is_none() {
             issues.push(Issue::new(
-                format!("row {line}, column {name}"),
+                Place::cell(None, line, Some(name)),
                 msg!(
                     "input.number",
                     "a number such as 0.329 or 105, not `{raw}`",
@@ -282,7 +285,7 @@ fn record_row(row: &CsvRow<'_>, outcomes: &mut Outcomes, issues: &mut Vec<Issue>
                 .push(participant, outcome, day);
         }
         Some(_) => issues.push(Issue::new(
-            format!("row {line}"),
+            Place::cell(None, line, None),
             msg!(
                 "input.participant",
                 "a participant key and an outcome",
@@ -290,7 +293,7 @@ fn record_row(row: &CsvRow<'_>, outcomes: &mut Outcomes, issues: &mut Vec<Issue>
             ),
         )),
         None => issues.push(Issue::new(
-            format!("row {line}, column achieved_on"),
+            Place::cell(None, line, Some("achieved_on")),
             msg!(
                 "input.date",
                 "a date such as 2024-04-01 or 2024/04/01, not `{date}`",
@@ -322,7 +325,7 @@ fn result_row(row: &CsvRow<'_>, outcomes: &mut Outcomes, issues: &mut Vec<Issue>
     };
     if result.metric.is_empty() {
         issues.push(Issue::new(
-            format!("row {line}, column metric"),
+            Place::cell(None, line, Some("metric")),
             msg!("input.metric", "a metric id", "指標 ID"),
         ));
     }
@@ -359,9 +362,9 @@ mod tests {
             "participant,outcome,achieved_on\np1,job,2024/05/01\np2,job,someday\n,job,2024-05-01\n";
         let issues = outcomes_from_csv(csv.as_bytes(), "c").unwrap_err();
         assert_eq!(issues.len(), 2);
-        assert_eq!(issues[0].path, "row 3, column achieved_on");
-        assert_eq!(issues[1].path, "row 4");
+        assert_eq!(issues[0].path.en, "row 3, column achieved_on");
+        assert_eq!(issues[1].path.en, "row 4");
         let unknown = outcomes_from_csv(b"metric,colour\nx,red\n", "c").unwrap_err();
-        assert_eq!(unknown[0].path, "column `colour`");
+        assert_eq!(unknown[0].path.en, "column `colour`");
     }
 }

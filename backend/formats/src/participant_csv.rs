@@ -4,7 +4,7 @@
 //! that look like direct identifiers are refused outright.
 
 use chrono::NaiveDate;
-use seika_core::message::Msg;
+use seika_core::message::{Msg, Place};
 use seika_core::msg;
 
 use crate::sheet::{self, SheetLimits, Table};
@@ -189,7 +189,7 @@ fn columns(headers: &[String], issues: &mut Issues) -> Vec<Option<Field>> {
     for h in headers {
         if looks_like_identifier(h) {
             issues.push(Issue::new(
-                format!("column `{h}`"),
+                Place::column(&format!("`{h}`")),
                 msg!("participant.identifiers", "no direct identifiers (names, phone numbers, addresses, e-mail, individual numbers): use a pseudonymous participant key", "直接の個人識別情報（氏名・電話番号・住所・メール・個人番号）は取り込めません。仮名の参加者 ID を使ってください"),
             ));
             columns.push(None);
@@ -201,7 +201,7 @@ fn columns(headers: &[String], issues: &mut Issues) -> Vec<Option<Field>> {
             .map(|(_, f)| *f);
         if field.is_none() {
             issues.push(Issue::new(
-                format!("column `{h}`"),
+                Place::column(&format!("`{h}`")),
                 msg!("participant.column", "one of participant, outcome, achieved_on, cohort, enrolled_on (or 参加者ID, 成果, 達成日, コホート, 登録日)", "participant, outcome, achieved_on, cohort, enrolled_on（または 参加者ID, 成果, 達成日, コホート, 登録日）のいずれかの列"),
             ));
         }
@@ -214,7 +214,7 @@ fn columns(headers: &[String], issues: &mut Issues) -> Vec<Option<Field>> {
     ] {
         if !columns.contains(&Some(required)) {
             issues.push(Issue::new(
-                format!("column `{name}`"),
+                Place::column(&format!("`{name}`")),
                 msg!(
                     "sheet.missing_column",
                     "a column that is missing from the header row",
@@ -256,17 +256,14 @@ fn read_row(
     let participant = cell(p);
     if let Some(problem) = key_problem(participant) {
         issues.push(Issue::new(
-            format!(
-                "{}, value `{participant}`",
-                table.place(line, "participant")
-            ),
+            table.place(line, "participant").with_value(participant),
             problem,
         ));
     }
     let outcome = cell(o);
     if !allowed_outcomes.iter().any(|x| x == outcome) {
         issues.push(Issue::new(
-            format!("{}, value `{outcome}`", table.place(line, "outcome")),
+            table.place(line, "outcome").with_value(outcome),
             msg!(
                 "participant.outcome",
                 "one of the contract's outcomes: {}",
@@ -279,7 +276,7 @@ fn read_row(
     let achieved_on = day(achieved);
     if achieved_on.is_none() {
         issues.push(Issue::new(
-            format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
+            table.place(line, "achieved_on").with_value(achieved),
             date_expected(),
         ));
     }
@@ -291,7 +288,7 @@ fn read_row(
     };
     if !enrolled.is_empty() && enrolled_on.is_none() {
         issues.push(Issue::new(
-            format!("{}, value `{enrolled}`", table.place(line, "enrolled_on")),
+            table.place(line, "enrolled_on").with_value(enrolled),
             date_expected(),
         ));
     }
@@ -299,7 +296,9 @@ fn read_row(
         && achieved < enrolled
     {
         issues.push(Issue::new(
-            format!("{}, value `{achieved}`", table.place(line, "achieved_on")),
+            table
+                .place(line, "achieved_on")
+                .with_value(&achieved.to_string()),
             msg!(
                 "participant.before_enrolment",
                 "a date on or after the enrolment date",
@@ -356,8 +355,12 @@ mod tests {
         let err = parse(&xlsx, &allowed(), &SheetLimits::default()).unwrap_err();
         assert_eq!(err.len(), 1);
         assert_eq!(
-            err[0].path,
+            err[0].path.en,
             "sheet records, row 3, column achieved_on, value `R6.13.1`"
+        );
+        assert_eq!(
+            err[0].path.ja,
+            "シート「records」、3 行目、列 achieved_on、値 `R6.13.1`"
         );
     }
 
@@ -369,7 +372,7 @@ mod tests {
             &SheetLimits::default(),
         )
         .unwrap_err();
-        assert!(err[0].path.contains("氏名"));
+        assert!(err[0].path.en.contains("氏名"));
         let err = parse("participant,outcome,achieved_on\n090-1234-5678,job_start,2024-05-01\na@b.jp,job_start,2024-05-01\n".as_bytes(), &allowed(), &SheetLimits::default()).unwrap_err();
         assert_eq!(err.len(), 2);
     }
@@ -379,8 +382,8 @@ mod tests {
         let csv = "participant,outcome,achieved_on\nP1,job_start,2024-05-01\nP2,dancing,2024-05-01\nP3,job_start,yesterday\n";
         let err = parse(csv.as_bytes(), &allowed(), &SheetLimits::default()).unwrap_err();
         assert_eq!(err.len(), 2);
-        assert!(err[0].path.starts_with("row 3, column outcome"));
-        assert!(err[1].path.starts_with("row 4, column achieved_on"));
+        assert!(err[0].path.en.starts_with("row 3, column outcome"));
+        assert!(err[1].path.en.starts_with("row 4, column achieved_on"));
     }
 
     #[test]
@@ -393,7 +396,7 @@ mod tests {
         sjis.to_mut().insert(key_end, 0x81);
         let err = parse(&sjis, &allowed(), &limits).unwrap_err();
         assert_eq!(err.len(), 1, "{err:?}");
-        assert_eq!(err[0].path, "row 3, column 参加者ID");
+        assert_eq!(err[0].path.en, "row 3, column 参加者ID");
         assert_eq!(err[0].message.code, "text.undecodable");
         // UTF-8 with one byte that is not.
         let mut utf8 = "participant,outcome,achieved_on\n神戸-1,job_start,2024-05-01\n"
@@ -403,7 +406,7 @@ mod tests {
         let err = parse(&utf8, &allowed(), &limits).unwrap_err();
         assert_eq!(err.len(), 1, "{err:?}");
         assert!(
-            err[0].path.starts_with("row 2, column participant"),
+            err[0].path.en.starts_with("row 2, column participant"),
             "{err:?}"
         );
         // A leading tab is not dropped unseen: two keys would become one.

@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use seika_core::message::Place;
 use seika_core::msg;
 use serde::Serialize;
 
@@ -109,6 +110,9 @@ pub struct ResultRow {
 pub struct CellReading {
     /// Where the cell is: `row 3, column value` (with the sheet for XLSX).
     pub place: String,
+    /// The same place in Japanese: `3 行目、列 value`.
+    #[serde(default)]
+    pub place_ja: String,
     /// The cell as written.
     pub written: String,
     /// What was stored, in canonical form.
@@ -165,7 +169,7 @@ fn columns(table: &Table, issues: &mut Issues) -> Vec<Option<Column>> {
             .map(|(c, _)| *c);
         if found.is_none() && !h.is_empty() {
             issues.push(Issue::new(
-                format!("column `{h}`"),
+                Place::column(&format!("`{h}`")),
                 msg!("sheet.results_column", "one of the columns metric, tranche, value, numerator, denominator, comparison, \
                  cohort_size, evidence, achieved_on (or 指標ID, 支払時期, 実績値, 分子, 分母, 比較値, \
                  対象者数, 根拠, 達成日)", "metric, tranche, value, numerator, denominator, comparison, cohort_size, evidence, achieved_on（または 指標ID, 支払時期, 実績値, 分子, 分母, 比較値, 対象者数, 根拠, 達成日）のいずれかの列"),
@@ -176,7 +180,7 @@ fn columns(table: &Table, issues: &mut Issues) -> Vec<Option<Column>> {
     for required in [Column::Metric] {
         if !columns.contains(&Some(required)) {
             issues.push(Issue::new(
-                format!("column `{}`", name(required)),
+                Place::column(&format!("`{}`", name(required))),
                 msg!(
                     "sheet.missing_column",
                     "a column that is missing from the header row",
@@ -229,7 +233,7 @@ impl<'a> Reader<'a> {
             .map_or("", |s| s.trim())
     }
 
-    fn place(&self, row: &sheet::Row, c: Column) -> String {
+    fn place(&self, row: &sheet::Row, c: Column) -> Place {
         self.table.place(row.number, name(c))
     }
 
@@ -385,8 +389,10 @@ impl<'a> Reader<'a> {
                         how_en.push("percentage read as a fraction");
                         how_ja.push("百分率を割合として読み取り");
                     }
+                    let at = place(c);
                     self.parsed.readings.push(CellReading {
-                        place: place(c),
+                        place: at.en,
+                        place_ja: at.ja,
                         written: written.to_owned(),
                         read_as: value.to_string(),
                         habits,
@@ -425,8 +431,10 @@ impl<'a> Reader<'a> {
             Ok(None) => None,
             Ok(Some((day, habits))) => {
                 if !habits.is_empty() {
+                    let at = place(Column::AchievedOn);
                     self.parsed.readings.push(CellReading {
-                        place: place(Column::AchievedOn),
+                        place: at.en,
+                        place_ja: at.ja,
                         written: written_day.to_owned(),
                         read_as: day.to_string(),
                         how_en: habits
@@ -631,14 +639,14 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.len(), 1);
-        assert_eq!(err[0].path, "column `colour`");
+        assert_eq!(err[0].path.en, "column `colour`");
         let csv = "metric,tranche,value\nnope,final,1\negfr_decline_suppression,later,1\negfr_decline_suppression,final,1e3\nprogramme_delivered,,\n";
         let err = parse(
             &Table::read(csv.as_bytes(), &SheetLimits::default()).unwrap(),
             &contract(),
         )
         .unwrap_err();
-        let paths: Vec<&str> = err.iter().map(|i| i.path.as_str()).collect();
+        let paths: Vec<&str> = err.iter().map(|i| i.path.en.as_str()).collect();
         assert_eq!(
             paths,
             [

@@ -8,7 +8,7 @@
 //! shortest decimal that round-trips (what Excel displays) and parsed into an exact decimal. No
 //! arithmetic is ever done on the double.
 
-use seika_core::message::Msg;
+use seika_core::message::{Msg, Place};
 use seika_core::msg;
 use std::str::FromStr;
 
@@ -126,7 +126,7 @@ impl Table {
                     }
                     if record.len() != table.headers.len() {
                         table.issues.push(Issue::new(
-                            format!("row {number}"),
+                            Place::cell(None, number, None),
                             msg!(
                                 "sheet.row_width",
                                 "{} values, one per column, not {}",
@@ -148,7 +148,7 @@ impl Table {
                         return Err(workbook::too_large(limits));
                     }
                     table.issues.push(Issue::new(
-                        format!("row {number}"),
+                        Place::cell(None, number, None),
                         msg!(
                             "sheet.csv_row",
                             "a well-formed CSV row ({e})",
@@ -225,12 +225,9 @@ impl Table {
     }
 
     /// Where a cell is, as the user finds it: `sheet 成果, row 3, column value` (XLSX) or
-    /// `row 3, column value` (CSV).
-    pub fn place(&self, row: usize, column: &str) -> String {
-        match &self.sheet {
-            Some(sheet) => format!("sheet {sheet}, row {row}, column {column}"),
-            None => format!("row {row}, column {column}"),
-        }
+    /// `row 3, column value` (CSV), in both languages.
+    pub fn place(&self, row: usize, column: &str) -> Place {
+        Place::cell(self.sheet.as_deref(), row, Some(column))
     }
 
     /// The first cell of a row holding a character no file may hold (undecodable bytes, control
@@ -249,11 +246,8 @@ impl Table {
     }
 
     /// Where a row is.
-    pub fn place_row(&self, row: usize) -> String {
-        match &self.sheet {
-            Some(sheet) => format!("sheet {sheet}, row {row}"),
-            None => format!("row {row}"),
-        }
+    pub fn place_row(&self, row: usize) -> Place {
+        Place::cell(self.sheet.as_deref(), row, None)
     }
 }
 
@@ -840,7 +834,10 @@ mod tests {
         assert_eq!(table.rows.len(), 2);
         assert_eq!(table.rows[0].cells, ["rate", "▲1,234"]);
         assert_eq!(table.rows[1].number, 4);
-        assert_eq!(table.place(4, "value"), "sheet 成果, row 4, column value");
+        assert_eq!(
+            table.place(4, "value").en,
+            "sheet 成果, row 4, column value"
+        );
         let csv = write_csv(&headers, &rows);
         assert!(csv.starts_with(b"\xEF\xBB\xBF"));
         assert_eq!(
@@ -863,7 +860,7 @@ mod tests {
         );
         let issues = table.issues.into_vec();
         assert_eq!(issues.len(), 1);
-        assert_eq!(issues[0].path, "row 5");
+        assert_eq!(issues[0].path.en, "row 5");
         let lf = Table::read("a,b\n1,2\n\n3,4\n".as_bytes(), &SheetLimits::default()).unwrap();
         assert_eq!(lf.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 4]);
     }

@@ -12,7 +12,7 @@
 //! as the shortest decimal that round-trips, which is the decimal written for any amount or rate
 //! of up to 15 significant digits, and a value equal to the one in the structure keeps its text.
 
-use seika_core::message::Msg;
+use seika_core::message::{Msg, Place};
 use seika_core::msg;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -609,12 +609,12 @@ fn write_structure(
 pub struct Imported {
     pub terms: Value,
     /// JSON path (`components[2].rule.max_amount`) → place (`sheet 支払条件表, row 5, column 値`).
-    places: BTreeMap<String, String>,
+    places: BTreeMap<String, Place>,
 }
 
 impl Imported {
     /// The place of the value at `path`, or of the nearest enclosing part read from the workbook.
-    pub fn place_of(&self, path: &str) -> Option<&str> {
+    pub fn place_of(&self, path: &str) -> Option<&Place> {
         let mut path = path.to_owned();
         loop {
             if let Some(place) = self.places.get(&path) {
@@ -750,11 +750,11 @@ fn column(table: &Table, key: &str) -> Option<usize> {
 /// Sets the value at `path` from a cell's text, or names what was expected at `place`.
 struct Overlay {
     issues: Vec<Issue>,
-    places: BTreeMap<String, String>,
+    places: BTreeMap<String, Place>,
 }
 
 impl Overlay {
-    fn set(&mut self, terms: &mut Value, path: String, text: &str, place: String, create: bool) {
+    fn set(&mut self, terms: &mut Value, path: String, text: &str, place: Place, create: bool) {
         set_cell(terms, &path, text, &place, create, &mut self.issues);
         self.places.insert(path, place);
     }
@@ -764,7 +764,7 @@ fn set_cell(
     terms: &mut Value,
     path: &str,
     text: &str,
-    place: &str,
+    place: &Place,
     create: bool,
     issues: &mut Vec<Issue>,
 ) {
@@ -869,7 +869,7 @@ pub fn read(bytes: &[u8], limits: &SheetLimits) -> Result<Imported, Vec<Issue>> 
 fn structure(structure: Option<&Table>) -> Result<Value, Vec<Issue>> {
     let Some(structure) = structure else {
         return Err(vec![Issue::new(
-            format!("sheet {STRUCTURE_SHEET}"),
+            Place::sheet(STRUCTURE_SHEET),
             msg!(
                 "workbook.structure_sheet",
                 "the sheet with the contract's structure, as Seika writes it (download the workbook from Seika, edit it, load it back)",
@@ -884,7 +884,7 @@ fn structure(structure: Option<&Table>) -> Result<Value, Vec<Issue>> {
         .collect();
     let terms: Value = serde_json::from_str(&json).map_err(|_| {
         vec![Issue::new(
-            format!("sheet {STRUCTURE_SHEET}"),
+            Place::sheet(STRUCTURE_SHEET),
             msg!(
                 "workbook.structure_changed",
                 "the contract's structure as Seika wrote it, unchanged",
@@ -894,7 +894,7 @@ fn structure(structure: Option<&Table>) -> Result<Value, Vec<Issue>> {
     })?;
     if !terms.is_object() {
         return Err(vec![Issue::new(
-            format!("sheet {STRUCTURE_SHEET}"),
+            Place::sheet(STRUCTURE_SHEET),
             msg!(
                 "workbook.structure_changed",
                 "the contract's structure as Seika wrote it, unchanged",
@@ -970,7 +970,7 @@ impl Overlay {
     fn table(&mut self, terms: &mut Value, t: &Table, (name, list): (&str, &str), keys: &[&str]) {
         let Some(id_col) = column(t, "id") else {
             self.issues.push(Issue::new(
-                format!("sheet {name}"),
+                Place::sheet(name),
                 msg!("workbook.column_id", "a column id", "列 id"),
             ));
             return;
@@ -994,7 +994,7 @@ msg!(
                 ));
                 continue;
             };
-            self.places.insert(list.to_owned(), format!("sheet {name}"));
+            self.places.insert(list.to_owned(), Place::sheet(name));
             self.places
                 .insert(format!("{list}[{index}]"), t.place_row(row.number));
             for key in keys {
@@ -1048,7 +1048,7 @@ msg!(
         let item_col = 0;
         let (Some(k), Some(v)) = (column(t, "key"), column(t, "value")) else {
             self.issues.push(Issue::new(
-                format!("sheet {name}"),
+                Place::sheet(name),
                 msg!(
                     "workbook.columns",
                     "the columns Seika wrote (id, key, value)",
@@ -1081,7 +1081,7 @@ msg!(
                     }));
                 continue;
             };
-            self.places.insert(list.to_owned(), format!("sheet {name}"));
+            self.places.insert(list.to_owned(), Place::sheet(name));
             let key = &row.cells[k];
             self.set(
                 terms,

@@ -5,6 +5,7 @@
 //! CSV file or a sheet with more rows, columns or filled cells than [`SheetLimits`] allow is
 //! refused as soon as the reader meets the first cell beyond them.
 
+use seika_core::message::Place;
 use std::io::{self, Cursor, Read, Seek};
 
 use calamine::{DataRef, Reader, Xlsx};
@@ -131,7 +132,7 @@ pub(crate) fn read_sheets(
         let cells = read_cells(&mut workbook, &sheet, limits).map_err(|e| match e {
             CellsError::TooLarge => too_large(limits),
             CellsError::Unreadable(e) => Issue::new(
-                format!("sheet {sheet}"),
+                Place::sheet(&sheet),
                 msg!(
                     "sheet.unreadable_sheet",
                     "a readable sheet ({e})",

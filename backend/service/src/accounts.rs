@@ -6,7 +6,7 @@ use chrono::{Duration as ChronoDuration, NaiveDateTime};
 use seika_core::msg;
 
 use super::users::{UserView, user_view};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 use seika_core::access::Actor;
 use seika_core::password;
 use seika_core::user::normalize_email;
@@ -110,7 +110,11 @@ pub fn finish_login(
         }
         _ => {
             db::auth::settle(conn, attempt.attempt_id, false)?;
-            Err(AppError::Unauthorized("wrong e-mail or password".into()))
+            Err(AppError::Unauthorized(msg!(
+                "auth.wrong_password",
+                "wrong e-mail or password",
+                "メールアドレスかパスワードが違います"
+            )))
         }
     }
 }
@@ -122,7 +126,7 @@ pub fn logout(conn: &mut DbConn, jti: &str, expires: NaiveDateTime) -> AppResult
 
 /// The signed-in user.
 pub fn me(conn: &mut DbConn, user_id: i64) -> AppResult<UserView> {
-    let user = users::find(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+    let user = users::find(conn, user_id)?.ok_or_else(|| AppError::not_found(Thing::User))?;
     user_view(conn, user)
 }
 
@@ -133,7 +137,7 @@ pub fn password_change_target(
     user_id: i64,
     new_password: &str,
 ) -> AppResult<String> {
-    let user = users::find(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+    let user = users::find(conn, user_id)?.ok_or_else(|| AppError::not_found(Thing::User))?;
     password::check_strength(new_password, &user.email)
         .map_err(|expected| AppError::validation("new_password", expected))?;
     Ok(user.password_hash)
@@ -168,8 +172,13 @@ pub fn session_actor(
     jti: &str,
     token_generation: i32,
 ) -> AppResult<Actor> {
-    let rejected =
-        || AppError::Unauthorized("the access token is no longer valid; log in again".into());
+    let rejected = || {
+        AppError::Unauthorized(msg!(
+            "auth.token_revoked",
+            "the access token is no longer valid; log in again",
+            "ログインの有効期限が切れました。もう一度ログインしてください"
+        ))
+    };
     let (user, revoked) = db::auth::session_user(conn, user_id, jti)?.ok_or_else(rejected)?;
     if user.disabled || user.token_generation != token_generation || revoked {
         return Err(rejected());

@@ -1,6 +1,7 @@
 //! The audit log as people read it: entries and the chain check.
 
 use chrono::NaiveDateTime;
+use seika_core::msg;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
@@ -52,9 +53,11 @@ fn require_admin(actor: &Actor) -> AppResult<()> {
     if can_administer_platform(actor) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "only platform admins read the audit log".into(),
-        ))
+        Err(AppError::Forbidden(msg!(
+            "access.audit_admin_only",
+            "only platform admins read the audit log",
+            "監査ログを読めるのはプラットフォーム管理者だけです"
+        )))
     }
 }
 

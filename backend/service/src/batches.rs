@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::idempotency;
 use super::projects::{authorize, load_contract};
 use super::review::{self, Review, Target, ensure_accepts_outcome_data};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 use seika_core::access::{Actor, ProjectAction};
 use seika_core::contract::{Contract, Rule};
 use seika_db::{self as db, DbConn, audit, batches};
@@ -242,7 +242,7 @@ pub fn records(
 ) -> AppResult<(Vec<RecordView>, i64)> {
     authorize(conn, actor, project_id, ProjectAction::ReadParticipants)?;
     let batch =
-        batches::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("outcome batch"))?;
+        batches::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found(Thing::Batch))?;
     let items = batches::records_page(conn, id, window)?
         .into_iter()
         .map(|(participant, outcome, achieved_on)| RecordView {
@@ -293,5 +293,5 @@ pub fn review(
     review::review(conn, actor, project_id, id, Target::Batch, step, reason)?;
     batches::find(conn, project_id, id)?
         .map(Into::into)
-        .ok_or_else(|| AppError::not_found("outcome batch"))
+        .ok_or_else(|| AppError::not_found(Thing::Batch))
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::projects::{authorize, load_contract};
 use super::to_json;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldError, Thing};
 use seika_core::access::{Actor, PartyRole, PartyStatus, ProjectAction};
 use seika_core::claim::{ClaimStatus, InvoiceTerms, check_invoice_number, late_interest};
 use seika_core::user::Role;
@@ -254,7 +254,7 @@ fn load(
     action: ProjectAction,
 ) -> AppResult<claims::ClaimRow> {
     authorize(conn, actor, project_id, action)?;
-    claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))
+    claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found(Thing::Claim))
 }
 
 // ---- Reading -----------------------------------------------------------------------------------
@@ -727,7 +727,7 @@ pub fn resubmit(
             )));
         }
         let after =
-            claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))?;
+            claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found(Thing::Claim))?;
         let view = view(conn, after, today)?;
         audit::append(
             conn,
@@ -752,9 +752,11 @@ fn ensure_payer_staff(actor: &Actor, row: &claims::ClaimRow) -> AppResult<()> {
     if actor.organization_id == row.payer_organization_id {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "only staff of the organization the claim is addressed to inspect and pay it".into(),
-        ))
+        Err(AppError::Forbidden(msg!(
+            "access.claim_payer_only",
+            "only staff of the organization the claim is addressed to inspect and pay it",
+            "請求の検査と支払は、請求先の組織の職員だけが行えます"
+        )))
     }
 }
 
@@ -783,9 +785,11 @@ pub fn inspect(
     let row = load(conn, actor, project_id, id, ProjectAction::PayClaims)?;
     ensure_payer_staff(actor, &row)?;
     if row.prepared_by == actor.user_id {
-        return Err(AppError::Forbidden(
-            "four eyes: the person who prepared a claim does not inspect it".into(),
-        ));
+        return Err(AppError::Forbidden(msg!(
+            "duty.claim_preparer_inspects",
+            "four eyes: the person who prepared a claim does not inspect it",
+            "職務の分離: 請求を作成した人はその請求を検査できません"
+        )));
     }
     let today = today();
     let mut errors = Vec::new();
@@ -848,7 +852,7 @@ pub fn inspect(
             )));
         }
         let after =
-            claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))?;
+            claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found(Thing::Claim))?;
         let view = view(conn, after, today)?;
         audit::append(
             conn,
@@ -953,7 +957,7 @@ pub fn record_payment(
             return Err(payment_refused(conn, project_id, id, amount)?);
         }
         let after =
-            claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))?;
+            claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found(Thing::Claim))?;
         let view = view(conn, after, today)?;
         audit::append(
             conn,
@@ -988,7 +992,8 @@ fn payment_refused(
     id: i64,
     amount: Money,
 ) -> AppResult<AppError> {
-    let now = claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("claim"))?;
+    let now =
+        claims::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found(Thing::Claim))?;
     let outstanding = Money::from_minor(now.total_minor - now.paid_minor, amount.currency());
     if amount.minor() > outstanding.minor() {
         return Ok(overpayment(&outstanding));

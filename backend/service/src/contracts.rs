@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Download;
 use super::projects::terms_errors;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldError, Place};
 use seika_core::access::Actor;
 use seika_core::contract::{Contract, Localized};
 use seika_core::outcomes::{
@@ -95,9 +95,11 @@ fn may_draft(actor: &Actor) -> AppResult<()> {
     if actor.role == Role::GovernmentStaff {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "only government staff draft contract terms".into(),
-        ))
+        Err(AppError::Forbidden(msg!(
+            "access.government_drafts",
+            "only government staff draft contract terms",
+            "契約条件を作成できるのは行政の職員だけです"
+        )))
     }
 }
 
@@ -280,7 +282,8 @@ pub fn import_workbook(
     let place = |path: &str| {
         imported
             .place_of(path)
-            .map_or_else(|| format!("terms.{path}"), str::to_owned)
+            .cloned()
+            .unwrap_or_else(|| Place::from(format!("terms.{path}")))
     };
     let terms: Contract =
         serde_path_to_error::deserialize(imported.terms.clone()).map_err(|e| {
@@ -289,7 +292,7 @@ pub fn import_workbook(
         })?;
     let errors: Vec<FieldError> = terms_errors(&terms)
         .into_iter()
-        .map(|e| FieldError::new(place(e.field.trim_start_matches("terms.")), e.message))
+        .map(|e| FieldError::new(place(e.field.en.trim_start_matches("terms.")), e.message))
         .collect();
     if errors.is_empty() {
         Ok(ImportedTerms { terms })

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::Download;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 use seika_core::access::Actor;
 use seika_core::claim::ClaimStatus;
 use seika_db::DbConn;
@@ -128,7 +128,7 @@ pub fn statement(
 ) -> AppResult<Download> {
     let run = super::payout_runs::get(conn, actor, project_id, run_id)?;
     let project = seika_db::projects::find(conn, project_id)?
-        .ok_or_else(|| AppError::not_found("project"))?;
+        .ok_or_else(|| AppError::not_found(Thing::Project))?;
     let cur = run.currency.clone();
     let statement = run.statement.unwrap_or_default();
     let due: std::collections::BTreeMap<String, NaiveDate> = statement["tranches"]
@@ -227,7 +227,7 @@ pub fn claims_ledger(
 ) -> AppResult<Download> {
     let claims = super::claims::list(conn, actor, project_id)?;
     let project = seika_db::projects::find(conn, project_id)?
-        .ok_or_else(|| AppError::not_found("project"))?;
+        .ok_or_else(|| AppError::not_found(Thing::Project))?;
     let cur = project.currency.clone();
     let headers = [
         "請求書番号 invoice number".to_owned(),
@@ -297,7 +297,7 @@ pub fn investor_statement(
 ) -> AppResult<Download> {
     let view = super::distributions::list(conn, actor, project_id)?;
     let project = seika_db::projects::find(conn, project_id)?
-        .ok_or_else(|| AppError::not_found("project"))?;
+        .ok_or_else(|| AppError::not_found(Thing::Project))?;
     let (contract, _) =
         super::projects::load_contract(conn, project_id, project.current_terms_version)?;
     let cur = view.currency.clone();
@@ -387,7 +387,7 @@ pub fn budget_schedule(
 ) -> AppResult<Download> {
     let budget = super::budgets::view(conn, actor, project_id)?;
     let project = seika_db::projects::find(conn, project_id)?
-        .ok_or_else(|| AppError::not_found("project"))?;
+        .ok_or_else(|| AppError::not_found(Thing::Project))?;
     let cur = budget.currency.clone();
     let headers = vec![
         "年度 fiscal year (April–March)".to_owned(),
@@ -438,7 +438,7 @@ pub fn outcome_data(
 ) -> AppResult<Download> {
     let records = super::outcomes::list(conn, actor, project_id, None, None)?;
     let project = seika_db::projects::find(conn, project_id)?
-        .ok_or_else(|| AppError::not_found("project"))?;
+        .ok_or_else(|| AppError::not_found(Thing::Project))?;
     let (contract, _) =
         super::projects::load_contract(conn, project_id, project.current_terms_version)?;
     let headers = [

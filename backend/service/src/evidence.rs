@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::projects::authorize;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 use seika_core::access::{Actor, ProjectAction};
 use seika_core::evidence::{ACCEPTED, extensions_for, name_agrees, plain_name, sniff};
 use seika_db::{self as db, DbConn, audit, batches, evidence, outcomes, users};
@@ -85,7 +85,7 @@ fn record_status(
         Collection::Results => outcomes::find(conn, project_id, record_id)?.map(|r| r.status),
         Collection::Batches => batches::find(conn, project_id, record_id)?.map(|b| b.status),
     };
-    status.ok_or_else(|| AppError::not_found("record"))
+    status.ok_or_else(|| AppError::not_found(Thing::Record))
 }
 
 fn verified_refusal() -> AppError {
@@ -110,9 +110,11 @@ fn checked_type(name: &str, bytes: &[u8]) -> AppResult<&'static str> {
         ));
     }
     let Some(content_type) = sniff(bytes) else {
-        return Err(AppError::UnsupportedMediaType(format!(
-            "evidence must be one of: PDF, XLSX, CSV, PNG or JPEG (read from the file's content: {})",
-            ACCEPTED.join(", ")
+        let accepted = ACCEPTED.join(", ");
+        return Err(AppError::UnsupportedMediaType(msg!(
+            "evidence.type",
+            "evidence must be one of: PDF, XLSX, CSV, PNG or JPEG (read from the file's content: {accepted})",
+            "根拠資料は PDF、XLSX、CSV、PNG、JPEG のいずれかです（ファイルの中身から判定: {accepted}）"
         )));
     };
     if !name_agrees(name, content_type) {
@@ -166,8 +168,8 @@ pub fn attach(
                 uploaded_by: actor.user_id,
             },
         )?;
-        let row =
-            evidence::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("evidence"))?;
+        let row = evidence::find(conn, project_id, id)?
+            .ok_or_else(|| AppError::not_found(Thing::Evidence))?;
         let view = view(conn, row)?;
         audit::append(
             conn,
@@ -213,8 +215,8 @@ pub fn download(
     id: i64,
 ) -> AppResult<(EvidenceView, Vec<u8>)> {
     authorize(conn, actor, project_id, ProjectAction::Read)?;
-    let row =
-        evidence::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("evidence"))?;
+    let row = evidence::find(conn, project_id, id)?
+        .ok_or_else(|| AppError::not_found(Thing::Evidence))?;
     let collection = if row.collection == "outcome-batches" {
         Collection::Batches
     } else {

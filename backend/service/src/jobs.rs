@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::payout_runs::{self, PayoutRunView};
 use super::simulations::{self, Prepared};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 use seika_core::access::Actor;
 pub use seika_db::jobs::QueueLimits;
 use seika_db::jobs::{self as queue, JobRow, NewJob, Outcome};
@@ -55,7 +55,11 @@ pub struct JobProblem {
 
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JobFieldError {
+    /// Where: a JSON path or a place in a file (`row 3, column value`), in English, stable.
     pub field: String,
+    /// The same place in the request's language (`3 行目、列 value`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// A stable code for what was wrong (empty in jobs stored before codes existed).
     #[serde(default)]
     pub code: String,
@@ -65,6 +69,10 @@ pub struct JobFieldError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(skip)]
     pub message_ja: Option<String>,
+    /// `field` as a reader of Japanese finds it (a place in a file); not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub field_ja: Option<String>,
 }
 
 impl JobView {
@@ -85,7 +93,12 @@ impl JobProblem {
             if let (Lang::Ja, Some(ja)) = (lang, e.message_ja.take()) {
                 e.message = ja;
             }
+            e.place = Some(match (lang, e.field_ja.take()) {
+                (Lang::Ja, Some(ja)) => ja,
+                _ => e.field.clone(),
+            });
             e.message_ja = None;
+            e.field_ja = None;
         }
         self.detail_ja = None;
         self
@@ -180,11 +193,9 @@ fn problem_of(e: &AppError) -> JobProblem {
             "the database was unavailable; queue the job again",
             "データベースに接続できませんでした。ジョブをもう一度登録してください"
         ),
-        other => msg!(
-            "job.failed",
-            "the job failed: {other}",
-            "ジョブが失敗しました（{other}）"
-        ),
+        other => other
+            .message()
+            .prefixed("the job failed: ", "ジョブが失敗しました: "),
     };
     JobProblem {
         kind,
@@ -193,7 +204,9 @@ fn problem_of(e: &AppError) -> JobProblem {
         errors: errors
             .into_iter()
             .map(|f| JobFieldError {
-                field: f.field,
+                field: f.field.en,
+                place: None,
+                field_ja: Some(f.field.ja),
                 code: f.message.code.to_owned(),
                 message: f.message.en,
                 message_ja: Some(f.message.ja),
@@ -419,7 +432,7 @@ pub fn submit_import(
 pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<JobView> {
     match queue::find(conn, id)? {
         Some(row) if row.requested_by == actor.user_id => view(row),
-        _ => Err(AppError::not_found("job")),
+        _ => Err(AppError::not_found(Thing::Job)),
     }
 }
 
@@ -433,7 +446,13 @@ pub fn unfinished(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<JobView>> {
 
 /// The person a job acts for, as they are now (a disabled account's jobs fail).
 fn actor_of(conn: &mut DbConn, user_id: i64) -> AppResult<Actor> {
-    let gone = || AppError::Forbidden("the person who asked for this job can no longer act".into());
+    let gone = || {
+        AppError::Forbidden(msg!(
+            "access.job_owner_gone",
+            "the person who asked for this job can no longer act",
+            "このジョブを登録した人は、もう操作できません"
+        ))
+    };
     let user = users::find(conn, user_id)?.ok_or_else(gone)?;
     if user.disabled {
         return Err(gone());

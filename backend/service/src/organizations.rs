@@ -5,7 +5,7 @@ use seika_core::msg;
 use serde::{Deserialize, Serialize};
 
 use super::to_json;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldError, Thing};
 use seika_core::access::{Actor, can_administer_platform};
 use seika_core::organization::OrganizationKind;
 use seika_db::{self as db, DbConn, audit, organizations};
@@ -98,9 +98,11 @@ pub fn require_admin(actor: &Actor) -> AppResult<()> {
     if can_administer_platform(actor) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "only platform admins manage organizations".into(),
-        ))
+        Err(AppError::Forbidden(msg!(
+            "access.organizations_admin_only",
+            "only platform admins manage organizations",
+            "組織を管理できるのはプラットフォーム管理者だけです"
+        )))
     }
 }
 
@@ -117,7 +119,7 @@ pub fn list(
 pub fn get(conn: &mut DbConn, id: i64) -> AppResult<OrganizationRef> {
     organizations::find(conn, id)?
         .map(Into::into)
-        .ok_or_else(|| AppError::not_found("organization"))
+        .ok_or_else(|| AppError::not_found(Thing::Organization))
 }
 
 /// Creates an organization (platform admins); a slug in use gets 409.

@@ -12,7 +12,7 @@ use super::idempotency;
 use super::projects::{authorize, load_contract};
 use super::review::{self, Review, Target, ensure_accepts_outcome_data};
 use super::to_json;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldError, Thing};
 use seika_core::access::{Actor, ProjectAction};
 use seika_core::contract::Rule;
 use seika_core::outcomes::{Estimate, MetricResult, Milestone, Outcomes};
@@ -201,8 +201,9 @@ fn check_input(
             for issue in probe.validate(contract) {
                 let field = issue
                     .path
+                    .en
                     .strip_prefix("results[0].")
-                    .unwrap_or(&issue.path)
+                    .unwrap_or(&issue.path.en)
                     .to_owned();
                 errors.push(FieldError::new(field, issue.message));
             }
@@ -336,7 +337,7 @@ pub fn history(
     id: i64,
 ) -> AppResult<Vec<AuditEntryView>> {
     authorize(conn, actor, project_id, ProjectAction::Read)?;
-    outcomes::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found("outcome result"))?;
+    outcomes::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found(Thing::Result))?;
     for_entity(conn, "outcome_result", id)
 }
 
@@ -352,7 +353,7 @@ pub fn review(
     review::review(conn, actor, project_id, id, Target::Result, step, reason)?;
     outcomes::find(conn, project_id, id)?
         .map(Into::into)
-        .ok_or_else(|| AppError::not_found("outcome result"))
+        .ok_or_else(|| AppError::not_found(Thing::Result))
 }
 
 /// Where an import of results came from, and how to treat it.
@@ -441,7 +442,10 @@ fn import_inputs(
             correction_reason: corrects.and(reason.map(str::to_owned)),
         };
         for e in check_input(conn, contract, project_id, &input)? {
-            errors.push(FieldError::new(table.place(row.row, &e.field), e.message));
+            errors.push(FieldError::new(
+                table.place(row.row, &e.field.en),
+                e.message,
+            ));
         }
         inputs.push(input);
     }
@@ -483,7 +487,7 @@ fn store_imported(
     }
     outcomes::find(conn, project_id, view.id)?
         .map(Into::into)
-        .ok_or_else(|| AppError::not_found("outcome result"))
+        .ok_or_else(|| AppError::not_found(Thing::Result))
 }
 
 pub fn import(

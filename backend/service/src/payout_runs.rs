@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::idempotency;
 use super::outcomes::to_engine_outcomes;
 use super::projects::{authorize, load_contract};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 use seika_core::access::{Actor, ProjectAction, ProjectStanding, sees_investor_positions};
 use seika_core::{Currency, Money};
 use seika_db::payout_runs::{self, PayoutRunRow};
@@ -135,8 +135,8 @@ pub fn batch_effect(
     batch_id: i64,
 ) -> AppResult<BatchEffect> {
     let (project, _) = authorize(conn, actor, project_id, ProjectAction::VerifyOutcomes)?;
-    let batch =
-        batches::find(conn, project_id, batch_id)?.ok_or_else(|| AppError::not_found("batch"))?;
+    let batch = batches::find(conn, project_id, batch_id)?
+        .ok_or_else(|| AppError::not_found(Thing::Batch))?;
     let now = db::now();
     let version = project.current_terms_version;
     let (without, _, _) = compute_with(conn, project_id, version, now, &[], None)?;
@@ -188,7 +188,7 @@ fn inputs(
         parsed.push((row.version, row.effective_from, contract));
     }
     if parsed.is_empty() {
-        return Err(AppError::not_found("terms version"));
+        return Err(AppError::not_found(Thing::TermsVersion));
     }
     let versions: Vec<engine::versions::Version<'_>> = parsed
         .iter()
@@ -570,7 +570,7 @@ struct OtherInvestors {
 pub fn get(conn: &mut DbConn, actor: &Actor, project_id: i64, id: i64) -> AppResult<PayoutRunView> {
     let (_, standing) = authorize(conn, actor, project_id, ProjectAction::Read)?;
     let row = payout_runs::find(conn, project_id, id)?
-        .ok_or_else(|| AppError::not_found("payout run"))?;
+        .ok_or_else(|| AppError::not_found(Thing::PayoutRun))?;
     let words = words_of(conn, &row)?;
     let mut view = view(row, true)?;
     view.words = words;
@@ -617,7 +617,7 @@ pub fn reproduce_for(
 ) -> AppResult<Reproduction> {
     authorize(conn, actor, project_id, ProjectAction::Read)?;
     let row = payout_runs::find(conn, project_id, id)?
-        .ok_or_else(|| AppError::not_found("payout run"))?;
+        .ok_or_else(|| AppError::not_found(Thing::PayoutRun))?;
     reproduce(conn, &row)
 }
 

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::to_json;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldError, Thing};
 use seika_core::access::{
     Actor, Decision, ListingScope, PartyRole, PartyStatus, ProjectAction, ProjectStanding,
     answers_invitations_as, decide, listing_scope, party_fits, sees_investor_positions,
@@ -36,14 +36,16 @@ pub fn authorize(
     action: ProjectAction,
 ) -> AppResult<(projects::ProjectRow, ProjectStanding)> {
     let project =
-        projects::find(conn, project_id)?.ok_or_else(|| AppError::not_found("project"))?;
+        projects::find(conn, project_id)?.ok_or_else(|| AppError::not_found(Thing::Project))?;
     let standing = standing(conn, actor, &project)?;
     match decide(actor, &standing, action) {
         Decision::Allow => Ok((project, standing)),
-        Decision::Hide => Err(AppError::not_found("project")),
-        Decision::Forbid => Err(AppError::Forbidden(
-            "your role on this project does not allow this".into(),
-        )),
+        Decision::Hide => Err(AppError::not_found(Thing::Project)),
+        Decision::Forbid => Err(AppError::Forbidden(msg!(
+            "access.project_role",
+            "your role on this project does not allow this",
+            "この事業でのあなたの役割では、この操作はできません"
+        ))),
     }
 }
 
@@ -67,7 +69,7 @@ pub fn load_contract(
     version: i32,
 ) -> AppResult<(Contract, projects::ProjectTermsRow)> {
     let row = projects::terms_version(conn, project_id, version)?
-        .ok_or_else(|| AppError::not_found("terms version"))?;
+        .ok_or_else(|| AppError::not_found(Thing::TermsVersion))?;
     let contract: Contract = serde_json::from_str(&row.terms)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored terms do not parse: {e}")))?;
     Ok((contract, row))
@@ -283,7 +285,7 @@ fn view(conn: &mut DbConn, actor: &Actor, project: projects::ProjectRow) -> AppR
 }
 
 fn reload(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<ProjectView> {
-    let project = projects::find(conn, id)?.ok_or_else(|| AppError::not_found("project"))?;
+    let project = projects::find(conn, id)?.ok_or_else(|| AppError::not_found(Thing::Project))?;
     view(conn, actor, project)
 }
 
@@ -527,8 +529,8 @@ fn asked_again_on_changed_figures(
     id: i64,
     edited: &Contract,
 ) -> AppResult<Vec<projects::PartyRow>> {
-    let stored =
-        projects::terms_version(conn, id, 1)?.ok_or_else(|| AppError::not_found("terms"))?;
+    let stored = projects::terms_version(conn, id, 1)?
+        .ok_or_else(|| AppError::not_found(Thing::TermsVersion))?;
     let before: serde_json::Value =
         serde_json::from_str(&stored.terms).map_err(|e| AppError::Internal(e.into()))?;
     let after = serde_json::to_value(edited).map_err(|e| AppError::Internal(e.into()))?;
@@ -561,9 +563,11 @@ fn terms_text(contract: &Contract) -> AppResult<String> {
 /// Registers a draft project for the actor's organization, inviting the other parties.
 pub fn create(conn: &mut DbConn, actor: &Actor, input: ProjectInput) -> AppResult<ProjectView> {
     if actor.role != Role::GovernmentStaff {
-        return Err(AppError::Forbidden(
-            "only government staff register projects".into(),
-        ));
+        return Err(AppError::Forbidden(msg!(
+            "access.government_registers",
+            "only government staff register projects",
+            "事業を登録できるのは行政の職員だけです"
+        )));
     }
     let parties = validate_project(conn, actor, &input)?;
     let parties = party_rows(&named_parties(actor.organization_id, &parties, &[]));
@@ -838,7 +842,7 @@ pub fn amend(
     errors.extend(
         terms_errors(&input.terms)
             .into_iter()
-            .filter(|e| e.field != "terms.code"),
+            .filter(|e| e.field.en != "terms.code"),
     );
     let parties: Vec<(i64, PartyRole)> = projects::parties(conn, id)?
         .into_iter()
@@ -922,12 +926,14 @@ pub fn answer_invitation(
 ) -> AppResult<InvitationView> {
     let invitation = projects::invitation(conn, id)?
         .filter(|i| i.organization_id == actor.organization_id)
-        .ok_or_else(|| AppError::not_found("invitation"))?;
+        .ok_or_else(|| AppError::not_found(Thing::Invitation))?;
     let role = invitation.role;
     if !answers_invitations_as(actor.role).contains(&role) {
-        return Err(AppError::Forbidden(
-            "your role does not answer invitations for this part".into(),
-        ));
+        return Err(AppError::Forbidden(msg!(
+            "access.invitation_role",
+            "your role does not answer invitations for this part",
+            "あなたの役割では、この参加の招待に回答できません"
+        )));
     }
     let answer = if accept {
         PartyStatus::Accepted
@@ -942,8 +948,8 @@ pub fn answer_invitation(
                 "この参加依頼は回答済みか、取り下げられています"
             )));
         }
-        let after =
-            projects::invitation(conn, id)?.ok_or_else(|| AppError::not_found("invitation"))?;
+        let after = projects::invitation(conn, id)?
+            .ok_or_else(|| AppError::not_found(Thing::Invitation))?;
         let view = InvitationView::try_from(after)?;
         audit::append(
             conn,

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::to_json;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldError, Thing};
 use seika_core::access::{Actor, PartyRole, ProjectAction};
 use seika_core::contract::{Contract, Localized, MetricUnit};
 use seika_core::money::{Currency, Money};
@@ -197,9 +197,11 @@ pub fn disclose(
     let (project, standing) =
         super::projects::authorize(conn, actor, project_id, ProjectAction::Read)?;
     if actor.role != Role::Investor || !standing.roles.contains(&PartyRole::Investor) {
-        return Err(AppError::Forbidden(
-            "only an investor in this project decides whether its own position is public".into(),
-        ));
+        return Err(AppError::Forbidden(msg!(
+            "access.investor_own_position",
+            "only an investor in this project decides whether its own position is public",
+            "自らの出資を公開するかどうかは、この事業の出資者だけが決められます"
+        )));
     }
     db::audited_write(conn, |conn, chain| {
         let changed = publications::set_disclosure(
@@ -347,11 +349,11 @@ pub fn indigo_export(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppRe
 
 /// A published project by code, or 404 (a project not published does not exist to the public).
 fn published(conn: &mut DbConn, code: &str) -> AppResult<projects::ProjectRow> {
-    let project =
-        projects::find_by_code(conn, code)?.ok_or_else(|| AppError::not_found("public project"))?;
+    let project = projects::find_by_code(conn, code)?
+        .ok_or_else(|| AppError::not_found(Thing::PublicProject))?;
     let on = publications::find(conn, project.id)?.is_some_and(|p| p.published);
     if !on || project.status == ProjectStatus::Draft {
-        return Err(AppError::not_found("public project"));
+        return Err(AppError::not_found(Thing::PublicProject));
     }
     Ok(project)
 }
@@ -803,9 +805,11 @@ pub fn indigo_import(
     input: IndigoImportInput,
 ) -> AppResult<IndigoImportView> {
     if actor.role != Role::GovernmentStaff {
-        return Err(AppError::Forbidden(
-            "only government staff register projects".into(),
-        ));
+        return Err(AppError::Forbidden(msg!(
+            "access.government_registers",
+            "only government staff register projects",
+            "事業を登録できるのは行政の職員だけです"
+        )));
     }
     let doc = match input.project.get("data") {
         Some(data) if data.is_object() => data.clone(),

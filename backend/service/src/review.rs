@@ -7,7 +7,7 @@
 //! tranche and at most one verified correction per record, so the loser of any race gets 409 and
 //! nothing changes.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 use crate::projects::authorize;
 use seika_core::access::{Actor, ProjectAction};
 use seika_core::msg;
@@ -32,10 +32,10 @@ impl Target {
         }
     }
 
-    fn what(self) -> &'static str {
+    fn what(self) -> Thing {
         match self {
-            Target::Result => "outcome result",
-            Target::Batch => "outcome batch",
+            Target::Result => Thing::Result,
+            Target::Batch => Thing::Batch,
         }
     }
 
@@ -166,10 +166,11 @@ pub fn review(
         ensure_accepts_outcome_data(project.status)?;
     }
     if step != Review::Submit && row.entered_by == actor.user_id {
-        return Err(AppError::Forbidden(
-            "four-eyes rule: a record is verified by someone other than the person who entered it"
-                .into(),
-        ));
+        return Err(AppError::Forbidden(msg!(
+            "duty.enterer_verifies",
+            "four-eyes rule: a record is verified by someone other than the person who entered it",
+            "職務の分離: 記録を入力した人以外が確認します"
+        )));
     }
     if row.status != from {
         return Err(AppError::Conflict(msg!(

@@ -16,7 +16,7 @@ use seika_core::review::ReviewStatus;
 use serde::{Deserialize, Serialize};
 
 use super::projects::{authorize, load_contract};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Thing};
 use seika_core::access::{Actor, ProjectAction};
 use seika_core::sample::{self, Candidate, SampleSize};
 use seika_db::{self as db, DbConn, audit, batches, samples, users};
@@ -98,7 +98,7 @@ pub struct SampleView {
 
 fn tolerance(conn: &mut DbConn, project_id: i64) -> AppResult<Option<Decimal>> {
     let project =
-        db::projects::find(conn, project_id)?.ok_or_else(|| AppError::not_found("project"))?;
+        db::projects::find(conn, project_id)?.ok_or_else(|| AppError::not_found(Thing::Project))?;
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
     Ok(contract.data_checks.map(|c| c.discrepancy_tolerance))
 }
@@ -175,13 +175,13 @@ fn verifiable_batch(
 ) -> AppResult<batches::BatchRow> {
     authorize(conn, actor, project_id, ProjectAction::VerifyOutcomes)?;
     let batch = batches::find(conn, project_id, batch_id)?
-        .ok_or_else(|| AppError::not_found("outcome batch"))?;
+        .ok_or_else(|| AppError::not_found(Thing::Batch))?;
     if batch.entered_by == actor.user_id {
-        return Err(AppError::Forbidden(
-            "four-eyes rule: a batch is sampled and checked by someone other than the person who \
-             imported it"
-                .into(),
-        ));
+        return Err(AppError::Forbidden(msg!(
+            "duty.importer_samples",
+            "four-eyes rule: a batch is sampled and checked by someone other than the person who imported it",
+            "職務の分離: 取込を行った人以外が抽出検査を行います"
+        )));
     }
     if batch.status != ReviewStatus::Submitted {
         return Err(AppError::Conflict(msg!(
@@ -320,8 +320,7 @@ pub fn get(
     batch_id: i64,
 ) -> AppResult<Option<SampleView>> {
     authorize(conn, actor, project_id, ProjectAction::ReadParticipants)?;
-    batches::find(conn, project_id, batch_id)?
-        .ok_or_else(|| AppError::not_found("outcome batch"))?;
+    batches::find(conn, project_id, batch_id)?.ok_or_else(|| AppError::not_found(Thing::Batch))?;
     let tolerance = tolerance(conn, project_id)?;
     match samples::of_batch(conn, batch_id)? {
         Some(row) => view(conn, row, tolerance).map(Some),
@@ -364,7 +363,8 @@ pub fn record(
             ),
         ));
     }
-    let row = samples::of_batch(conn, batch_id)?.ok_or_else(|| AppError::not_found("sample"))?;
+    let row =
+        samples::of_batch(conn, batch_id)?.ok_or_else(|| AppError::not_found(Thing::Sample))?;
     let tolerance = tolerance(conn, project_id)?;
     db::audited_write(conn, |conn, chain| {
         if !samples::hold_submitted(conn, batch_id)? {
@@ -382,7 +382,7 @@ pub fn record(
             note,
             actor.user_id,
         )? {
-            return Err(AppError::not_found("sampled record"));
+            return Err(AppError::not_found(Thing::SampledRecord));
         }
         audit::append(
             conn,

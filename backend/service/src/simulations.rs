@@ -68,7 +68,7 @@ pub fn run(prepared: &Prepared, input: &SimulationInput) -> AppResult<Simulation
             ),
         )];
         if let Err(AppError::Validation(more)) = check(prepared, input) {
-            errors.extend(more.into_iter().filter(|e| e.field != "runs"));
+            errors.extend(more.into_iter().filter(|e| e.field.en != "runs"));
         }
         return Err(AppError::Validation(errors));
     }

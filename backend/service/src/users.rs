@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::organizations::OrganizationRef;
 use super::to_json;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldError, Thing};
 use seika_core::access::{Actor, can_administer_platform};
 use seika_core::password;
 use seika_core::user::{Role, normalize_email};
@@ -152,9 +152,11 @@ pub fn require_admin(actor: &Actor) -> AppResult<()> {
     if can_administer_platform(actor) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "only platform admins manage users".into(),
-        ))
+        Err(AppError::Forbidden(msg!(
+            "access.users_admin_only",
+            "only platform admins manage users",
+            "利用者を管理できるのはプラットフォーム管理者だけです"
+        )))
     }
 }
 
@@ -187,7 +189,7 @@ pub fn list(
 /// One user (platform admins).
 pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<UserView> {
     require_admin(actor)?;
-    let row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+    let row = users::find(conn, id)?.ok_or_else(|| AppError::not_found(Thing::User))?;
     user_view(conn, row)
 }
 
@@ -211,9 +213,9 @@ pub fn update(
 ) -> AppResult<UserView> {
     require_admin(actor)?;
     db::audited_write(conn, |conn, chain| {
-        let before_row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+        let before_row = users::find(conn, id)?.ok_or_else(|| AppError::not_found(Thing::User))?;
         let org = organizations::find(conn, before_row.organization_id)?
-            .ok_or_else(|| AppError::not_found("organization"))?;
+            .ok_or_else(|| AppError::not_found(Thing::Organization))?;
         let role = match input.role {
             Some(role) => {
                 if !role.fits(org.kind) {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use seika_core::contract::Issues;
 use seika_core::message::Lang;
-pub use seika_service::error::{AppError, FieldError};
+pub use seika_service::error::{AppError, FieldError, Thing};
 
 /// A use case's error as the HTTP API answers it. `AppError` belongs to `seika-service`, which
 /// knows nothing of HTTP; this wrapper is where it meets axum (`IntoResponse`), and `?` turns any
@@ -95,8 +95,12 @@ impl Http for AppError {
 /// One offending field of a rejected request, as the client reads it.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ProblemField {
-    /// JSON path of the field, e.g. `metrics[0].target`; `""` for the whole body.
+    /// JSON path of the field, e.g. `metrics[0].target`, or a place in a file (`row 3, column
+    /// value`), in English and stable; `""` for the whole body.
     pub field: String,
+    /// The same place as a reader of the request's language finds it (`3 行目、列 value`); a
+    /// JSON path reads the same in both languages.
+    pub place: String,
     /// A stable code for what was wrong (`text.length`), for clients to switch on.
     pub code: String,
     /// What was wrong and what was expected, in the request's language (`Accept-Language`:
@@ -107,7 +111,8 @@ pub struct ProblemField {
 impl ProblemField {
     fn of(e: &FieldError, lang: Lang) -> Self {
         ProblemField {
-            field: e.field.clone(),
+            field: e.field.en.clone(),
+            place: e.field.text(lang).to_owned(),
             code: e.message.code.to_owned(),
             message: e.message.text(lang).to_owned(),
         }
@@ -121,7 +126,11 @@ pub struct Problem {
     pub problem_type: String,
     pub title: String,
     pub status: u16,
+    /// What went wrong, in the request's language (`Accept-Language`: Japanese or English).
     pub detail: String,
+    /// A stable code for `detail` (`access.project_role`, `not_found.project`), the same in
+    /// both languages, for clients to switch on.
+    pub code: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
 }
@@ -144,35 +153,28 @@ impl IntoResponse for ApiError {
         }
         let status = error.status();
         let lang = language();
+        match &error {
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            AppError::ServiceUnavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            _ => {}
+        }
+        let message = error.message();
         let detail = match &error {
-            AppError::Internal(cause) => {
-                tracing::error!(error = ?cause, "internal error");
-                "An internal error occurred. It has been logged; quote the x-request-id header \
-                 when reporting it."
-                    .to_owned()
-            }
             AppError::Validation(errors) => {
                 let fields: Vec<_> = errors
                     .iter()
                     .map(|e| {
-                        let message = e.message.text(lang);
+                        let text = e.message.text(lang);
                         if e.field.is_empty() {
-                            message.to_owned()
+                            text.to_owned()
                         } else {
-                            format!("{}: {message}", e.field)
+                            format!("{}: {text}", e.field.text(lang))
                         }
                     })
                     .collect();
-                format!("The request is invalid. {}", fields.join("; "))
+                format!("{} {}", message.text(lang), fields.join("; "))
             }
-            AppError::ServiceUnavailable(cause) => {
-                tracing::warn!(%cause, "service unavailable");
-                "The database is unavailable; try again shortly.".to_owned()
-            }
-            AppError::Conflict(reason) | AppError::TooManyRequests { detail: reason, .. } => {
-                reason.text(lang).to_owned()
-            }
-            other => other.to_string(),
+            _ => message.text(lang).to_owned(),
         };
         let errors = match error {
             AppError::Validation(ref errors) => {
@@ -192,6 +194,7 @@ impl IntoResponse for ApiError {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
+            code: message.code.to_owned(),
             errors,
         };
         let mut response = (status, axum::Json(body)).into_response();

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use seika_core::msg;
 use serde::de::DeserializeOwned;
 
-use super::error::{ApiError, AppError, FieldError};
+use super::error::{ApiError, AppError, FieldError, Thing};
 use seika_core::message::Msg;
 
 /// A JSON body: requires a JSON content type, refuses unknown fields (where the type says so),
@@ -28,13 +28,15 @@ where
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !is_json(content_type) {
-            return Err(AppError::UnsupportedMediaType(format!(
-                "expected a body with content type application/json, got `{}`",
-                if content_type.is_empty() {
-                    "none"
-                } else {
-                    content_type
-                }
+            let got = if content_type.is_empty() {
+                "none"
+            } else {
+                content_type
+            };
+            return Err(AppError::UnsupportedMediaType(msg!(
+                "request.not_json",
+                "expected a body with content type application/json, got `{got}`",
+                "application/json の本文を送ってください（送られた種類: `{got}`）"
             ))
             .into());
         }
@@ -62,7 +64,11 @@ async fn body_of<S: Send + Sync>(req: Request, _: &S) -> Result<Bytes, AppError>
     use axum::RequestExt as _;
     use http_body_util::BodyExt as _;
     let too_large = || {
-        AppError::PayloadTooLarge("the request body is larger than this endpoint accepts".into())
+        AppError::PayloadTooLarge(msg!(
+            "request.too_large",
+            "the request body is larger than this endpoint accepts",
+            "送信されたデータがこの API の上限を超えています"
+        ))
     };
     let declared = req
         .headers()
@@ -83,7 +89,11 @@ async fn body_of<S: Send + Sync>(req: Request, _: &S) -> Result<Bytes, AppError>
             if over_limit(&e) {
                 too_large()
             } else {
-                AppError::BadRequest(format!("the request body could not be read: {e}"))
+                AppError::BadRequest(msg!(
+                    "request.unreadable",
+                    "the request body could not be read: {e}",
+                    "送信されたデータを読み取れませんでした: {e}"
+                ))
             }
         })?;
         if let Ok(data) = frame.into_data() {
@@ -149,8 +159,13 @@ fn is_json(content_type: &str) -> bool {
 /// failing field's path. (Parsing to a `Value` first keeps the two apart: serde_json reports some
 /// type errors, such as a number where an enum is expected, as syntax errors.)
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        AppError::BadRequest(msg!(
+            "json.malformed",
+            "malformed JSON: {e}",
+            "JSON として読めません: {e}"
+        ))
+    })?;
     if let Some(path) = seika_formats::input::first_float(&value, String::new()) {
         return Err(AppError::validation(
             path,
@@ -197,9 +212,14 @@ pub struct IfMatch(pub Option<i32>);
 
 impl IfMatch {
     /// The version, or 428 asking for the ETag of `what` (updates never overwrite blindly).
-    pub fn required(self, what: &str) -> Result<i32, AppError> {
+    pub fn required(self, what: Thing) -> Result<i32, AppError> {
         self.0.ok_or_else(|| {
-            AppError::PreconditionRequired(format!("send If-Match with the ETag of the {what}"))
+            let (en, ja) = what.names();
+            AppError::PreconditionRequired(msg!(
+                "header.if_match_missing",
+                "send If-Match with the ETag of the {en}",
+                "{ja}の ETag を If-Match ヘッダーで送ってください"
+            ))
         })
     }
 }
@@ -408,8 +428,10 @@ pub fn expect_table(content_type: &str, body: &[u8]) -> Result<(), ApiError> {
             ),
         )
         .into()),
-        _ => Err(AppError::UnsupportedMediaType(format!(
-            "expected text/csv or {XLSX_MEDIA_TYPE}, got `{content_type}`"
+        _ => Err(AppError::UnsupportedMediaType(msg!(
+            "request.not_table",
+            "expected text/csv or {XLSX_MEDIA_TYPE}, got `{content_type}`",
+            "CSV（text/csv）か XLSX（{XLSX_MEDIA_TYPE}）を送ってください（送られた種類: `{content_type}`）"
         ))
         .into()),
     }

@@ -25,6 +25,7 @@ pub mod session;
 pub mod users;
 pub mod work;
 
+use seika_core::msg;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +40,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use error::{ApiError, AppError};
+use error::{ApiError, AppError, Thing};
 use openapi::Endpoint;
 use seika_db::Db;
 
@@ -247,11 +248,16 @@ async fn openapi_json(
 }
 
 async fn api_not_found() -> ApiError {
-    AppError::NotFound("no such API endpoint; see /api/v1/openapi.json".into()).into()
+    AppError::not_found(Thing::Endpoint).into()
 }
 
 async fn method_not_allowed() -> ApiError {
-    AppError::MethodNotAllowed("this endpoint does not accept that HTTP method".into()).into()
+    AppError::MethodNotAllowed(msg!(
+        "request.method",
+        "this endpoint does not accept that HTTP method",
+        "この API はその HTTP メソッドを受け付けません"
+    ))
+    .into()
 }
 
 /// `GET /api/v1/schemas/{name}.json`: the JSON Schema of the contract, outcomes or statement format.
@@ -261,10 +267,6 @@ async fn schema(
     let base = name.strip_suffix(".json").unwrap_or(&name);
     seika_engine::json_schema(base)
         .map(axum::Json)
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "no schema `{base}`: try contract.json, outcomes.json or statement.json"
-            ))
-        })
+        .ok_or_else(|| AppError::not_found(Thing::Schema))
         .map_err(ApiError)
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use super::error::AppResult;
+use super::error::{AppResult, Thing};
 use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
 use super::session::AuthUser;
@@ -76,7 +76,7 @@ pub async fn update(
     if_match: IfMatch,
     ApiJson(input): ApiJson<OrganizationUpdate>,
 ) -> AppResult<(HeaderMap, Json<OrganizationRef>)> {
-    let expected = if_match.required("organization");
+    let expected = if_match.required(Thing::Organization);
     let view = auth
         .run(&state.db, move |conn, actor| {
             organizations::require_admin(actor)?;

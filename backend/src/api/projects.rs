@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use super::error::AppResult;
+use super::error::{AppResult, Thing};
 use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
 use super::session::AuthUser;
@@ -102,7 +102,7 @@ pub async fn update_draft(
     if_match: IfMatch,
     ApiJson(input): ApiJson<ProjectInput>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
-    let expected = if_match.required("project")?;
+    let expected = if_match.required(Thing::Project)?;
     let view = auth
         .run(&state.db, move |conn, actor| {
             projects::update_draft(conn, actor, id, expected, input)
@@ -119,7 +119,7 @@ pub async fn change_status(
     if_match: IfMatch,
     ApiJson(input): ApiJson<StatusChange>,
 ) -> AppResult<(HeaderMap, Json<ProjectView>)> {
-    let expected = if_match.required("project")?;
+    let expected = if_match.required(Thing::Project)?;
     let view = auth
         .run(&state.db, move |conn, actor| {
             projects::change_status(conn, actor, id, expected, input)
@@ -136,7 +136,7 @@ pub async fn amend(
     if_match: IfMatch,
     ApiJson(input): ApiJson<AmendmentInput>,
 ) -> AppResult<(StatusCode, HeaderMap, Json<ProjectView>)> {
-    let expected = if_match.required("project")?;
+    let expected = if_match.required(Thing::Project)?;
     let view = auth
         .run(&state.db, move |conn, actor| {
             projects::amend(conn, actor, id, expected, input)

@@ -6,6 +6,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use seika_core::msg;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
@@ -223,10 +224,12 @@ pub fn decode_token(keys: &AuthKeys, token: &str) -> Result<Claims, ApiError> {
     if let Some(e) = last {
         tracing::debug!(error = %e, "token rejected");
     }
-    Err(
-        AppError::Unauthorized("the access token is invalid or expired; log in again".into())
-            .into(),
-    )
+    Err(AppError::Unauthorized(msg!(
+        "auth.token_invalid",
+        "the access token is invalid or expired; log in again",
+        "ログイン情報が無効か期限切れです。もう一度ログインしてください"
+    ))
+    .into())
 }
 
 /// The caller of a request, by a token whose signature and expiry were checked. Whether the user
@@ -266,17 +269,30 @@ impl FromRequestParts<AppState> for AuthUser {
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| {
-                AppError::Unauthorized("log in first: send `Authorization: Bearer <token>`".into())
+                AppError::Unauthorized(msg!(
+                    "auth.missing",
+                    "log in first: send `Authorization: Bearer <token>`",
+                    "先にログインしてください（`Authorization: Bearer <token>` を送ってください）"
+                ))
             })?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| AppError::Unauthorized("expected a Bearer token".into()))?;
+            .ok_or_else(|| {
+                AppError::Unauthorized(msg!(
+                    "auth.not_bearer",
+                    "expected a Bearer token",
+                    "Bearer トークンを送ってください"
+                ))
+            })?;
         let claims = decode_token(&state.keys, token.trim())?;
-        let user_id: i64 = claims
-            .sub
-            .parse()
-            .map_err(|_| AppError::Unauthorized("the access token is invalid".into()))?;
+        let user_id: i64 = claims.sub.parse().map_err(|_| {
+            AppError::Unauthorized(msg!(
+                "auth.token_unreadable",
+                "the access token is invalid",
+                "ログイン情報が無効です。もう一度ログインしてください"
+            ))
+        })?;
         Ok(AuthUser { claims, user_id })
     }
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use super::error::AppResult;
+use super::error::{AppResult, Thing};
 use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use super::pagination::{Page, PageParams};
 use super::session::AuthUser;
@@ -78,7 +78,7 @@ pub async fn update(
     if_match: IfMatch,
     ApiJson(input): ApiJson<UserUpdate>,
 ) -> AppResult<(HeaderMap, Json<UserView>)> {
-    let expected = if_match.required("user");
+    let expected = if_match.required(Thing::User);
     let view = auth
         .run(&state.db, move |conn, actor| {
             require_admin(actor)?;

@@ -146,7 +146,7 @@ mod tests {
         let paths: Vec<String> = contract(odd)
             .warnings()
             .into_iter()
-            .map(|w| w.path)
+            .map(|w| w.path.en)
             .collect();
         assert_eq!(
             paths,
