@@ -281,6 +281,11 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
             .unwrap()
             .unwrap()
             .id;
+        // Four eyes, as the database requires: another evaluator verifies.
+        let reviewer = users::find_by_email(conn, "evaluator2@mirai.example")
+            .unwrap()
+            .unwrap()
+            .id;
         let result = match outcomes::list(conn, project.id, None).unwrap().first() {
             Some(r) => r.id,
             None => {
@@ -312,7 +317,7 @@ async fn seed(app: &TestApp, code: &'static str) -> Ids {
                     2,
                     ReviewStatus::Submitted,
                     ReviewStatus::Verified,
-                    Some(staff),
+                    Some(reviewer),
                     None,
                 )
                 .unwrap();

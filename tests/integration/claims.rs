@@ -33,18 +33,23 @@ pub async fn org_id(app: &TestApp, slug: &'static str) -> i64 {
 
 /// A second member of Kobe City's staff, for four eyes.
 async fn second_kobe_staff(app: &TestApp) -> String {
+    kobe_staff(app, "staff2@kobe-city.example", "Kobe inspector").await
+}
+
+/// A new member of Kobe City's staff, logged in.
+async fn kobe_staff(app: &TestApp, email: &str, name: &str) -> String {
     let admin = app.login("admin@seika.example").await;
     let kobe_city = org_id(app, "kobe-city").await;
     app.post(
         "/api/v1/users",
         Some(&admin),
-        &json!({"email": "staff2@kobe-city.example", "display_name": "Kobe inspector",
+        &json!({"email": email, "display_name": name,
                 "role": "government_staff", "organization_id": kobe_city,
                 "password": seika::demo::DEMO_PASSWORD}),
     )
     .await
     .assert_status(StatusCode::CREATED);
-    app.login("staff2@kobe-city.example").await
+    app.login(email).await
 }
 
 /// Removes the demo's claims, payments, distributions, appropriations and commitment of a
@@ -319,6 +324,118 @@ async fn a_claim_is_inspected_and_paid_in_parts(app: TestApp) {
 }
 db_test!(a_claim_is_inspected_and_paid_in_parts);
 
+/// 監督, 検査 and 支払 are three people, kept apart by the database: the staff member who ran the
+/// payout a claim rests on cannot inspect it, and the inspector who accepted it cannot record its
+/// payment. The service has no check of its own for these two: the refusals come from the
+/// database's triggers, in the reader's language, and nothing is written.
+async fn supervisor_inspector_and_payer_are_different_people(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    without_demo_claims(&app, kobe).await;
+    let provider = app.login("provider@dpp.example").await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let inspector = second_kobe_staff(&app).await;
+    let run = app
+        .post(
+            &format!("/api/v1/projects/{kobe}/payout-runs"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await;
+    run.assert_status(StatusCode::CREATED);
+    let run = run.json()["id"].as_i64().unwrap();
+    let claim = submit(&app, kobe, &provider, &claim_body(run, "interim")).await;
+    claim.assert_status(StatusCode::CREATED);
+    let path = format!("{}/{}", claims_path(kobe), claim.json()["id"]);
+
+    let refused = app
+        .send(
+            axum::http::Request::builder()
+                .method("POST")
+                .uri(format!("{path}/inspection"))
+                .header("authorization", format!("Bearer {staff}"))
+                .header("content-type", "application/json")
+                .header("accept-language", "ja")
+                .body(axum::body::Body::from(r#"{"accept": true}"#))
+                .unwrap(),
+        )
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    assert_eq!(refused["code"], "duty.supervisor_inspects", "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("監督と検査の分離"),
+        "{refused}"
+    );
+    let still = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(still["status"], "submitted");
+    assert_eq!(still["inspections"].as_array().unwrap().len(), 0);
+
+    app.post(
+        &format!("{path}/inspection"),
+        Some(&inspector),
+        &json!({"accept": true}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let total = still["total"].as_str().unwrap().to_owned();
+    let pay = json!({"paid_on": seika_service::claims::today(), "amount": total,
+                     "budget_account": "一般会計", "reference": "duties"});
+    let refused = app
+        .post(&format!("{path}/payments"), Some(&inspector), &pay)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    assert_eq!(refused["code"], "duty.inspector_pays", "{refused}");
+    let unpaid = app.get(&path, Some(&staff)).await.json();
+    assert_eq!(unpaid["paid"], "0");
+    assert_eq!(unpaid["status"], "accepted");
+    app.post(&format!("{path}/payments"), Some(&staff), &pay)
+        .await
+        .assert_status(StatusCode::CREATED);
+}
+db_test!(supervisor_inspector_and_payer_are_different_people);
+
+/// The database itself refuses a reviewer who entered the record, whatever code writes it.
+async fn the_database_refuses_the_enterer_as_reviewer(app: TestApp) {
+    let refused = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            use seika_db::schema::{outcome_batches, outcome_results};
+            let results = diesel::update(outcome_results::table)
+                .set(outcome_results::reviewed_by.eq(outcome_results::entered_by.nullable()))
+                .execute(conn)
+                .unwrap_err();
+            let kobe = seika_db::projects::find_by_code(conn, "kobe-dialysis-2017")
+                .unwrap()
+                .unwrap()
+                .id;
+            let evaluator = seika_db::users::find_by_email(conn, "evaluator@mirai.example")
+                .unwrap()
+                .unwrap()
+                .id;
+            let batches = seika_db::batches::insert_generated(
+                conn,
+                kobe,
+                "self-verified.csv",
+                0,
+                (evaluator, evaluator),
+                &|_| {},
+            )
+            .unwrap_err();
+            let left: i64 = outcome_batches::table.count().get_result(conn).unwrap();
+            assert_eq!(left, 0, "nothing was stored");
+            (
+                seika_db::refused_duty(&results),
+                seika_db::refused_duty(&batches),
+            )
+        })
+        .await;
+    let enterer = Some(seika_core::duty::Duty::EntererVerifies);
+    assert_eq!(refused, (enterer, enterer));
+}
+db_test!(the_database_refuses_the_enterer_as_reviewer);
+
 /// Kobe amended with invoicing terms: 30 days to pay and 2.5 % a year late interest. A paper claim
 /// received 2019-04-01 is due 2019-05-01; paid 2019-05-13, 12 days late: 26,200,000 × 0.025 × 12 ÷
 /// 365 = 21,534.246… → ¥21,534. The final tranche's claim, accepted and never paid, is overdue and
@@ -476,9 +593,11 @@ async fn simultaneous_payments_never_overpay(app: TestApp) {
     let body = json!({"paid_on": seika_service::claims::today(), "amount": total,
                       "budget_account": "一般会計", "reference": "race"});
     let payments = format!("{path}/payments");
+    // Two people of the accounts side (neither is the inspector, who may not record payments).
+    let accounts = kobe_staff(&app, "accounts@kobe-city.example", "Kobe accounts").await;
     let (a, b) = tokio::join!(
         app.post(&payments, Some(&staff), &body),
-        app.post(&payments, Some(&inspector), &body)
+        app.post(&payments, Some(&accounts), &body)
     );
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort_unstable();
@@ -928,6 +1047,32 @@ async fn investor_dashboard_matches_a_hand_computation(app: TestApp) {
     assert_eq!(kobe["projected_irr_high"], Value::Null);
 }
 db_test!(investor_dashboard_matches_a_hand_computation);
+
+/// A draft's drawdowns are plans: an investor's portfolio counts no drawn capital and no
+/// outstanding principal for a contract that is still a draft, in the project and in the totals.
+async fn drafts_are_never_drawn_capital(app: TestApp) {
+    app.with_conn(|conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("UPDATE projects SET status = 'draft' WHERE code = 'kobe-dialysis-2017'")
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let investor = app.login("investor@smbc.example").await;
+    let dash = app
+        .get("/api/v1/dashboards/investor", Some(&investor))
+        .await
+        .json();
+    let kobe = &dash["projects"][0];
+    assert_eq!(kobe["code"], "kobe-dialysis-2017", "{dash}");
+    assert_eq!(kobe["committed"], "16000000");
+    assert_eq!(kobe["drawn"], "0");
+    assert_eq!(kobe["undrawn"], "16000000");
+    assert_eq!(kobe["outstanding_principal"], "0");
+    assert_eq!(dash["totals"][0]["drawn"], "0");
+    assert_eq!(dash["totals"][0]["outstanding_principal"], "0");
+}
+db_test!(drafts_are_never_drawn_capital);
 
 /// While outcomes are awaited the investor sees its return if nothing more is paid and if the
 /// most is paid: Kobe with its final result withdrawn, so the final tranche awaits data. SMBC's

@@ -8,6 +8,7 @@ pub mod budget;
 pub mod claim;
 pub mod code;
 pub mod contract;
+pub mod duty;
 pub mod evidence;
 pub mod job;
 pub mod message;

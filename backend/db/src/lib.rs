@@ -436,6 +436,17 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     )
 }
 
+/// The duty a write was refused for by the database's separation-of-duties triggers (migration
+/// `duties`), which raise the duty's code as their message.
+pub fn refused_duty(e: &diesel::result::Error) -> Option<seika_core::duty::Duty> {
+    match e {
+        diesel::result::Error::DatabaseError(_, info) => {
+            seika_core::duty::Duty::from_code(info.message())
+        }
+        _ => None,
+    }
+}
+
 /// Current UTC time as stored: naive UTC with microsecond precision (PostgreSQL's resolution).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};

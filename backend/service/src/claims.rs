@@ -7,6 +7,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
+use seika_core::duty::Duty;
 use seika_core::msg;
 use serde::{Deserialize, Serialize};
 
@@ -785,11 +786,7 @@ pub fn inspect(
     let row = load(conn, actor, project_id, id, ProjectAction::PayClaims)?;
     ensure_payer_staff(actor, &row)?;
     if row.prepared_by == actor.user_id {
-        return Err(AppError::Forbidden(msg!(
-            "duty.claim_preparer_inspects",
-            "four eyes: the person who prepared a claim does not inspect it",
-            "職務の分離: 請求を作成した人はその請求を検査できません"
-        )));
+        return Err(AppError::Forbidden(Duty::ClaimPreparerInspects.message()));
     }
     let today = today();
     let mut errors = Vec::new();

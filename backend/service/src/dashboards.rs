@@ -179,7 +179,12 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
             },
         };
         let summary = position.summary.as_ref();
-        let (committed, drawn) = committed_and_drawn(&contract, summary, &own, today)?;
+        let (committed, mut drawn) = committed_and_drawn(&contract, summary, &own, today)?;
+        // A draft's drawdowns are plans: no capital has been drawn into an unsigned contract.
+        let draft = project.status == ProjectStatus::Draft;
+        if draft {
+            drawn = Money::zero(currency);
+        }
         let undrawn = committed.checked_sub(drawn).map_err(internal)?;
         let recorded = distributions::list(conn, actor, project.id)?;
         let (computed, due, paid) = (
@@ -188,6 +193,7 @@ pub fn investor(conn: &mut DbConn, actor: &Actor) -> AppResult<InvestorDashboard
             money(&recorded.own.paid)?,
         );
         let outstanding = match summary {
+            Some(_) if draft => drawn,
             Some(s) => money(&s.outstanding_principal)?,
             None => drawn,
         };

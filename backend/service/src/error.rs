@@ -249,6 +249,7 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::not_found(Thing::Row),
+            e if let Some(duty) = seika_db::refused_duty(&e) => AppError::Forbidden(duty.message()),
             e if seika_db::is_unique_violation(&e) => AppError::Conflict(msg!(
                 "conflict.unique",
                 "a record with the same unique key exists already",

@@ -10,6 +10,7 @@
 use crate::error::{AppError, AppResult, Thing};
 use crate::projects::authorize;
 use seika_core::access::{Actor, ProjectAction};
+use seika_core::duty::Duty;
 use seika_core::msg;
 use seika_core::project::ProjectStatus;
 use seika_core::review::ReviewStatus;
@@ -166,11 +167,7 @@ pub fn review(
         ensure_accepts_outcome_data(project.status)?;
     }
     if step != Review::Submit && row.entered_by == actor.user_id {
-        return Err(AppError::Forbidden(msg!(
-            "duty.enterer_verifies",
-            "four-eyes rule: a record is verified by someone other than the person who entered it",
-            "職務の分離: 記録を入力した人以外が確認します"
-        )));
+        return Err(AppError::Forbidden(Duty::EntererVerifies.message()));
     }
     if row.status != from {
         return Err(AppError::Conflict(msg!(

@@ -1,0 +1,8 @@
+DROP TRIGGER claim_payments_not_inspector_update;
+DROP TRIGGER claim_payments_not_inspector;
+DROP TRIGGER claim_inspections_independent_update;
+DROP TRIGGER claim_inspections_independent;
+DROP TRIGGER outcome_batches_reviewer_is_not_enterer_update;
+DROP TRIGGER outcome_batches_reviewer_is_not_enterer_insert;
+DROP TRIGGER outcome_results_reviewer_is_not_enterer_update;
+DROP TRIGGER outcome_results_reviewer_is_not_enterer_insert;
