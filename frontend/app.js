@@ -358,6 +358,7 @@
       h("button", { type: "submit", id: "login-submit", text: t("login.submit") }),
       errors,
       h("p", { class: "hint", text: t("login.demo") }),
+      h("p", {}, h("a", { href: "#/reset", id: "reset-link", text: t("reset.link") })),
       h("p", {}, h("a", { href: "#/public", id: "public-projects-link", text: t("pub.listTitle") })));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -373,6 +374,52 @@
       location.hash = wanted && wanted.startsWith("#/") && wanted !== "#/login" ? wanted : "#/";
     });
     page(t("login.title"), form);
+  };
+
+  /** Setting a new password with the one-time code an administrator issued (no login). */
+  const viewReset = () => {
+    const errors = h("div", { id: "reset-errors", "aria-live": "polite" });
+    const form = h("form", { id: "reset-form", novalidate: true },
+      field("reset-email", t("login.email"), input("reset-email", { type: "email", autocomplete: "username", required: true })),
+      field("reset-code", t("reset.code"), input("reset-code", { autocomplete: "one-time-code", required: true }), t("reset.codeHint")),
+      field("reset-password", t("account.newPassword"), input("reset-password", { type: "password", autocomplete: "new-password", required: true }), t("admin.passwordHint")),
+      h("button", { type: "submit", id: "reset-submit", text: t("reset.submit") }),
+      errors);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const res = await api("POST", "/auth/password-reset", { email: form["reset-email"].value.trim(), code: form["reset-code"].value.trim(), new_password: form["reset-password"].value });
+      if (!res.ok) return showProblem(errors, res.problem);
+      page(t("reset.title"), h("p", { class: "ok", id: "reset-done", role: "status", text: t("reset.done") }), h("p", {}, h("a", { href: "#/login", class: "button", text: t("login.submit") })));
+    });
+    page(t("reset.title"), h("p", { class: "lead", text: t("reset.lead") }), form);
+  };
+
+  /** The signed-in person's account: who they are, and a new password (signed in again with it,
+   *  since every older token stops working). */
+  const viewAccount = () => {
+    const errors = h("div", { id: "account-errors", "aria-live": "polite" });
+    const form = h("form", { id: "password-form", novalidate: true },
+      field("current-password", t("account.currentPassword"), input("current-password", { type: "password", autocomplete: "current-password", required: true })),
+      field("new-password", t("account.newPassword"), input("new-password", { type: "password", autocomplete: "new-password", required: true }), t("admin.passwordHint")),
+      h("button", { type: "submit", id: "password-submit", text: t("account.change") }),
+      errors);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const fresh = form["new-password"].value;
+      const res = await api("POST", "/auth/password", { current_password: form["current-password"].value, new_password: fresh });
+      if (!res.ok) return showProblem(errors, res.problem);
+      const again = await api("POST", "/auth/login", { email: state.user.email, password: fresh });
+      if (!again.ok) return logout(false);
+      state.token = again.data.access_token;
+      state.user = again.data.user;
+      store.setItem("seika.token", state.token);
+      store.setItem("seika.user", JSON.stringify(state.user));
+      await render();
+      announce(t("account.changed"));
+    });
+    page(t("account.title"),
+      h("p", { class: "lead", id: "account-who", text: `${state.user.display_name} · ${state.user.email} · ${t(`role.${state.user.role}`)} · ${localName(state.user.organization)}` }),
+      h("h2", { text: t("account.passwordTitle") }), form);
   };
 
   const projectList = async () => {
@@ -2455,6 +2502,16 @@
       if (!r.ok) return showProblem(message, r.problem);
       done(t("admin.userCreated"));
     });
+    /** A one-time reset code, shown once to the admin, to give the person by a trusted channel. */
+    const issueReset = (u) => async () => {
+      const r = await api("POST", `/users/${u.id}/password-reset`, {});
+      if (!r.ok) return showProblem(message, r.problem);
+      message.replaceChildren(h("div", { class: "ok", id: "reset-code", role: "status" },
+        h("p", { text: t("admin.resetIssued", { name: u.display_name, until: dateTime(r.data.expires_at) }) }),
+        h("p", {}, h("code", { class: "reset-code", text: r.data.code })),
+        h("p", { class: "hint", text: t("admin.resetHint") })));
+      message.querySelector("#reset-code").focus?.();
+    };
     const setDisabled = (u) => async () => {
       const r = await api("PATCH", `/users/${u.id}`, { disabled: !u.disabled }, { headers: { "if-match": `"${u.version}"` } });
       if (!r.ok) return showProblem(message, r.problem);
@@ -2508,7 +2565,9 @@
       h("h2", { text: t("admin.users") }),
       users.ok ? table([t("admin.userName"), t("login.email"), t("project.organization"), t("admin.role"), t("admin.state"), ""], users.data.items.map((u) => [u.display_name, u.email,
         localName(u.organization), t(`role.${u.role}`), u.disabled ? t("admin.disabled") : t("admin.active"),
-        h("button", { type: "button", class: "link", "data-user": u.email, text: u.disabled ? t("admin.enable") : t("admin.disable"), onclick: setDisabled(u) })]), { id: "users" }) : problemBox(users.problem),
+        h("span", { class: "actions" },
+          h("button", { type: "button", class: "link", "data-user": u.email, text: u.disabled ? t("admin.enable") : t("admin.disable"), onclick: setDisabled(u) }), " ",
+          h("button", { type: "button", class: "link", "data-reset": u.email, text: t("admin.issueReset"), onclick: issueReset(u) }))]), { id: "users" }) : problemBox(users.problem),
       h("details", {}, h("summary", { text: t("admin.createUser") }), userForm),
       h("h2", { text: t("admin.audit") }),
       h("button", { type: "button", id: "verify-chain", class: "secondary", text: t("admin.verifyChain"), onclick: async () => {
@@ -2552,7 +2611,7 @@
             localStorage.setItem("seika.wareki", state.wareki ? "1" : "0");
             render();
           } }), " ", h("label", { for: "wareki-switch", text: t("setting.wareki") })),
-        state.user ? h("span", { class: "who", id: "who", text: `${state.user.display_name} (${t(`role.${state.user.role}`)})` }) : null,
+        state.user ? h("a", { class: "who", id: "who", href: "#/account", title: t("account.title"), text: `${state.user.display_name} (${t(`role.${state.user.role}`)})` }) : null,
         state.user ? h("button", { type: "button", id: "logout", class: "secondary", text: t("nav.logout"), onclick: () => logout() }) : null,
         h("a", { href: "/api/docs", text: t("nav.apiDocs") }))].filter((c) => c !== null));
   };
@@ -2561,7 +2620,7 @@
     [/^#\/login$/, () => viewLogin()],
     [/^#\/?$/, () => viewHome()],
     [/^#\/projects$/, () => viewProjects()],
-    [/^#\/projects\/new$/, () => viewNewProject()],
+    [/^#\/projects\/new$/, () => viewNewProject(), ["government_staff"]],
     [/^#\/projects\/(\d+)$/, (id) => viewProject(id)],
     [/^#\/projects\/(\d+)\/amend$/, (id) => viewAmend(id)],
     [/^#\/projects\/(\d+)\/data$/, (id) => viewData(id)],
@@ -2569,9 +2628,11 @@
     [/^#\/projects\/(\d+)\/runs\/(\d+)$/, (id, rid) => viewRun(id, rid)],
     [/^#\/projects\/(\d+)\/claims\/new$/, (id) => viewNewClaim(id)],
     [/^#\/projects\/(\d+)\/claims\/(\d+)$/, (id, cid) => viewClaim(id, cid)],
-    [/^#\/queue$/, () => viewQueue()],
-    [/^#\/portfolio$/, () => viewPortfolio()],
-    [/^#\/admin$/, () => viewAdmin()],
+    [/^#\/queue$/, () => viewQueue(), ["evaluator"]],
+    [/^#\/portfolio$/, () => viewPortfolio(), ["investor"]],
+    [/^#\/admin$/, () => viewAdmin(), ["platform_admin"]],
+    [/^#\/account$/, () => viewAccount()],
+    [/^#\/reset$/, () => viewReset()],
     [/^#\/public$/, () => viewPublicList()],
     [/^#\/public\/([a-z0-9-]+)$/, (code) => viewPublicProject(code)],
   ];
@@ -2588,13 +2649,15 @@
     renderShell();
     const hash = location.hash || "#/";
     // Public pages need no login.
-    if (!state.token && hash !== "#/login" && !hash.startsWith("#/public")) {
+    if (!state.token && hash !== "#/login" && hash !== "#/reset" && !hash.startsWith("#/public")) {
       sessionStorage.setItem("seika.after-login", hash);
       location.hash = "#/login";
       return;
     }
-    for (const [pattern, view] of routes) {
+    for (const [pattern, view, roles] of routes) {
       const m = hash.match(pattern);
+      // A page a role cannot use is not drawn: the server would refuse its calls anyway.
+      if (m && roles && !roles.includes(state.user.role)) return page(t("error.title"), h("p", { id: "not-for-role", text: t("error.notForRole") }));
       if (m) return view(...m.slice(1));
     }
     page(t("error.title"), h("p", { text: t("error.not-found") }));

@@ -318,6 +318,136 @@ async fn password_change_revokes_older_tokens(app: TestApp) {
 }
 db_test!(password_change_revokes_older_tokens);
 
+/// An administrator issues a one-time reset code instead of only disabling an account: the person
+/// sets a new password with it (older tokens stop working), the code works once and for its own
+/// account only, a newer code replaces an older one, nobody but an admin issues one, and every
+/// step is in the audit log.
+async fn an_admin_issues_a_one_time_reset_code(app: TestApp) {
+    let admin = app.login(ADMIN).await;
+    let city = app.login(CITY).await;
+    let user = city_user(&app).await;
+    let issue = format!("/api/v1/users/{}/password-reset", user.id);
+    app.post(&issue, Some(&city), &json!({}))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let first = app.post(&issue, Some(&admin), &json!({})).await;
+    first.assert_status(StatusCode::CREATED);
+    let first = first.json()["code"].as_str().unwrap().to_owned();
+    let second = app.post(&issue, Some(&admin), &json!({})).await.json();
+    let code = second["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 39, "32 hex digits in groups of four: {code}");
+    assert_ne!(code, first);
+    let reset = |email: &str, code: &str, password: &str| json!({"email": email, "code": code, "new_password": password});
+    let refused = |body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let problem = app
+                .post("/api/v1/auth/password-reset", None, &body)
+                .await
+                .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+            problem["errors"][0]["field"].as_str().unwrap().to_owned()
+        }
+    };
+    // The replaced code, another account's e-mail, a weak password: refused, nothing changes.
+    assert_eq!(
+        refused(reset(CITY, &first, "a-new-secret-42")).await,
+        "code"
+    );
+    assert_eq!(
+        refused(reset("provider@dpp.example", &code, "a-new-secret-42")).await,
+        "code"
+    );
+    assert_eq!(refused(reset(CITY, &code, "short")).await, "new_password");
+    app.get("/api/v1/auth/me", Some(&city))
+        .await
+        .assert_status(StatusCode::OK);
+    // Typed in lower case without dashes, as people do.
+    let typed = code.replace('-', "").to_lowercase();
+    app.post(
+        "/api/v1/auth/password-reset",
+        None,
+        &reset(CITY, &typed, "a-new-secret-42"),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    app.get("/api/v1/auth/me", Some(&city))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        &json!({"email": CITY, "password": "a-new-secret-42"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    assert_eq!(
+        refused(reset(CITY, &code, "another-secret-43")).await,
+        "code"
+    );
+    let log = app
+        .get("/api/v1/audit?entity=user", Some(&admin))
+        .await
+        .json();
+    let entity = user.id.to_string();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entity_id"].as_str() == Some(entity.as_str()))
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "user.password_reset_issued")
+            .count(),
+        2,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"user.password_reset"), "{actions:?}");
+}
+db_test!(an_admin_issues_a_one_time_reset_code);
+
+/// One code used twice at once (two instances on PostgreSQL under READ COMMITTED too): one
+/// password is set, the other use is refused.
+async fn a_reset_code_works_once_under_a_race(app: TestApp) {
+    let admin = app.login(ADMIN).await;
+    let user = city_user(&app).await;
+    let code = app
+        .post(
+            &format!("/api/v1/users/{}/password-reset", user.id),
+            Some(&admin),
+            &json!({}),
+        )
+        .await
+        .json()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = json!({"email": CITY, "code": code, "new_password": "first-new-secret-1"});
+    let b = json!({"email": CITY, "code": code, "new_password": "second-new-secret-2"});
+    let (a, b) = tokio::join!(
+        app.post("/api/v1/auth/password-reset", None, &a),
+        app.post("/api/v1/auth/password-reset", None, &b)
+    );
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [204, 422]);
+    let winner = if a.status.as_u16() == 204 {
+        "first-new-secret-1"
+    } else {
+        "second-new-secret-2"
+    };
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        &json!({"email": CITY, "password": winner}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+}
+db_test!(a_reset_code_works_once_under_a_race);
+
 async fn disabled_and_deleted_users_lose_access(app: TestApp) {
     let admin = app.login(ADMIN).await;
     let city = app.login(CITY).await;

@@ -22,6 +22,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("POST", "/auth/logout", "*", "*"),
     ("GET", "/auth/me", "*", "*"),
     ("POST", "/auth/password", "*", "*"),
+    ("POST", "/auth/password-reset", "public", "public"),
     ("GET", "/organizations", "*", "*"),
     ("POST", "/organizations", "A", "A"),
     ("GET", "/organizations/{id}", "*", "*"),
@@ -30,6 +31,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("POST", "/users", "A", "A"),
     ("GET", "/users/{id}", "A", "A"),
     ("PATCH", "/users/{id}", "A", "A"),
+    ("POST", "/users/{id}/password-reset", "A", "A"),
     ("GET", "/audit", "A", "A"),
     ("GET", "/audit/verify", "A", "A"),
     ("GET", "/projects", "*", "*"),
@@ -656,6 +658,10 @@ async fn authorization_matrix(app: TestApp) {
                     ("POST", "/auth/login") => {
                         Some(json!({"email": actor.email, "password": seika::demo::DEMO_PASSWORD}))
                     }
+                    // A code nobody issued: 422, whoever asks.
+                    ("POST", "/auth/password-reset") => Some(
+                        json!({"email": actor.email, "code": "0000-0000", "new_password": "a-new-password-1"}),
+                    ),
                     ("POST", "/auth/password") => Some(
                         json!({"current_password": "not-my-password", "new_password": "a-new-password-1"}),
                     ),

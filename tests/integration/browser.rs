@@ -1872,6 +1872,51 @@ async fn the_administrator_runs_the_platform_from_the_ui(app: TestApp) {
     browser.wait_text("#chain-result", "The audit chain is intact");
     browser.assert_accessible("admin");
     browser.screenshot("admin");
+
+    // A forgotten password: the admin issues a one-time code, the person sets a new password
+    // with it from the login page, signs in, and changes it again from their account page.
+    let hachioji = "staff@hachioji-city.example";
+    browser.click(&format!("button[data-reset='{hachioji}']"));
+    browser.wait_text("#reset-code", "valid until");
+    let code = browser.text("#reset-code code");
+    assert_eq!(code.trim().len(), 39, "{code}");
+    browser.click("#logout");
+    browser.find("#login-form");
+    browser.click("#reset-link");
+    browser.find("#reset-form");
+    browser.fill("#reset-email", hachioji);
+    browser.fill("#reset-code", "not-the-code");
+    browser.fill("#reset-password", "hachioji-new-2026");
+    browser.click("#reset-submit");
+    browser.wait_text("#reset-errors", "reset code");
+    browser.fill("#reset-code", code.trim());
+    browser.click("#reset-submit");
+    browser.wait_text("#reset-done", "new password is set");
+    browser.goto(&format!("{base}/#/login"));
+    browser.fill("#email", hachioji);
+    browser.fill("#password", "hachioji-new-2026");
+    browser.click("#login-submit");
+    browser.wait_text("#who", "(Government staff)");
+    browser.click("#who");
+    browser.find("#password-form");
+    browser.fill("#current-password", "hachioji-new-2026");
+    browser.fill("#new-password", "hachioji-newer-2027");
+    browser.click("#password-submit");
+    browser.wait_text("#live", "password is changed");
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": hachioji, "password": "hachioji-newer-2027"}),
+        )
+        .await;
+    login.assert_status(axum::http::StatusCode::OK);
+    // Still signed in with the new password, and pages of other roles are not drawn.
+    browser.goto(&format!("{base}/#/admin"));
+    browser.wait_text("#not-for-role", "not for your role");
+    assert!(browser.script("return !document.querySelector('#users')") == json!(true));
+    browser.click("#lang-switch");
+    browser.wait_text("#not-for-role", "使えません");
     browser.assert_no_js_errors();
 }
 db_test!(the_administrator_runs_the_platform_from_the_ui, browser);

@@ -421,7 +421,22 @@ diesel::table! {
 
 diesel::joinable!(project_publications -> projects (project_id));
 
+diesel::table! {
+    password_resets (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_sha256 -> Text,
+        issued_by -> BigInt,
+        expires_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(password_resets -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    password_resets,
     project_publications,
     investor_disclosures,
     batch_samples,

@@ -149,3 +149,68 @@ pub fn count_other_than(conn: &mut DbConn, known: &[&str]) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Password resets: one-time codes an administrator issues, kept as their SHA-256.
+pub mod resets {
+    use chrono::NaiveDateTime;
+    use diesel::prelude::*;
+
+    use crate::schema::password_resets;
+    use crate::{DbConn, now};
+
+    /// Closes the account's open code, if any, and opens a new one valid until `expires_at`.
+    /// Call inside a transaction: the unique index keeps one open code per account.
+    pub fn open(
+        conn: &mut DbConn,
+        user_id: i64,
+        code_sha256: &str,
+        issued_by: i64,
+        expires_at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        let at = now();
+        diesel::update(
+            password_resets::table
+                .filter(password_resets::user_id.eq(user_id))
+                .filter(password_resets::closed_at.is_null()),
+        )
+        .set(password_resets::closed_at.eq(at))
+        .execute(conn)?;
+        diesel::insert_into(password_resets::table)
+            .values((
+                password_resets::user_id.eq(user_id),
+                password_resets::code_sha256.eq(code_sha256),
+                password_resets::issued_by.eq(issued_by),
+                password_resets::expires_at.eq(expires_at),
+                password_resets::created_at.eq(at),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// The account whose open, unexpired code this is.
+    pub fn holder(conn: &mut DbConn, code_sha256: &str) -> QueryResult<Option<i64>> {
+        password_resets::table
+            .filter(password_resets::code_sha256.eq(code_sha256))
+            .filter(password_resets::closed_at.is_null())
+            .filter(password_resets::expires_at.gt(now()))
+            .select(password_resets::user_id)
+            .first(conn)
+            .optional()
+    }
+
+    /// Uses the code: true when it was still open and unexpired and belonged to `user_id`; of two
+    /// uses at once only one gets here (a conditional update expecting one row).
+    pub fn close(conn: &mut DbConn, user_id: i64, code_sha256: &str) -> QueryResult<bool> {
+        let at = now();
+        let closed = diesel::update(
+            password_resets::table
+                .filter(password_resets::user_id.eq(user_id))
+                .filter(password_resets::code_sha256.eq(code_sha256))
+                .filter(password_resets::closed_at.is_null())
+                .filter(password_resets::expires_at.gt(at)),
+        )
+        .set(password_resets::closed_at.eq(at))
+        .execute(conn)?;
+        Ok(closed == 1)
+    }
+}

@@ -4,6 +4,8 @@
 
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 use seika_core::msg;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::users::{UserView, user_view};
 use crate::error::{AppError, AppResult, Thing};
@@ -187,5 +189,125 @@ pub fn session_actor(
         user_id: user.id,
         organization_id: user.organization_id,
         role: user.role,
+    })
+}
+
+/// How long a reset code an administrator issues stays valid.
+pub const RESET_CODE_HOURS: i64 = 24;
+
+/// A one-time code to set a new password, shown once to the administrator who issued it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ResetCode {
+    /// 32 hexadecimal digits in groups of four; give it to the person by a channel you trust.
+    pub code: String,
+    pub expires_at: NaiveDateTime,
+}
+
+/// The SHA-256 a code is kept as; a code is read without its group dashes, spaces or case.
+fn code_digest(code: &str) -> String {
+    let plain: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    hex::encode(Sha256::digest(plain.as_bytes()))
+}
+
+/// A platform admin issues a reset code for an account (closing any earlier one), audited.
+pub fn issue_reset(conn: &mut DbConn, actor: &Actor, user_id: i64) -> AppResult<ResetCode> {
+    super::users::require_admin(actor)?;
+    users::find(conn, user_id)?.ok_or_else(|| AppError::not_found(Thing::User))?;
+    let digits = hex::encode(rand::random::<[u8; 16]>());
+    let code = digits
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).to_uppercase())
+        .collect::<Vec<_>>()
+        .join("-");
+    let expires_at = db::now() + ChronoDuration::hours(RESET_CODE_HOURS);
+    db::audited_write(conn, |conn, chain| {
+        users::resets::open(
+            conn,
+            user_id,
+            &code_digest(&code),
+            actor.user_id,
+            expires_at,
+        )?;
+        audit::append(
+            conn,
+            chain,
+            audit::AuditEntry {
+                actor_user_id: Some(actor.user_id),
+                action: "user.password_reset_issued",
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({ "expires_at": expires_at })),
+            },
+        )?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(ResetCode { code, expires_at })
+}
+
+/// A new password set with a reset code.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub email: String,
+    /// The code the administrator gave you (dashes and case do not matter).
+    pub code: String,
+    pub new_password: String,
+}
+
+fn code_refused() -> AppError {
+    AppError::validation(
+        "code",
+        msg!(
+            "auth.reset_code",
+            "the reset code your administrator gave you for this e-mail, before it expires (a code works once)",
+            "管理者から受け取った、このメールアドレスのリセットコード（有効期限内、1回限り）"
+        ),
+    )
+}
+
+/// The account a reset is for: the code must be open and belong to the e-mail's account, which
+/// must be enabled; the new password must be strong enough. Checked before any password is
+/// hashed, so a wrong code costs the server a lookup, not an Argon2 hash.
+pub fn reset_target(conn: &mut DbConn, input: &PasswordReset) -> AppResult<i64> {
+    let email = normalize_email(&input.email)
+        .map_err(|expected| AppError::validation("email", expected))?;
+    let holder = users::resets::holder(conn, &code_digest(&input.code))?;
+    let user = users::find_by_email(conn, &email)?;
+    let user = match (holder, user) {
+        (Some(holder), Some(user)) if holder == user.id && !user.disabled => user,
+        _ => return Err(code_refused()),
+    };
+    password::check_strength(&input.new_password, &user.email)
+        .map_err(|expected| AppError::validation("new_password", expected))?;
+    Ok(user.id)
+}
+
+/// Uses the code and stores the new password (every earlier token stops working), audited. Of
+/// two uses of one code at once, only one sets a password.
+pub fn complete_reset(conn: &mut DbConn, user_id: i64, code: &str, hash: &str) -> AppResult<()> {
+    db::audited_write(conn, |conn, chain| {
+        if !users::resets::close(conn, user_id, &code_digest(code))? {
+            return Err(code_refused());
+        }
+        users::set_password(conn, user_id, hash)?;
+        audit::append(
+            conn,
+            chain,
+            audit::AuditEntry {
+                actor_user_id: Some(user_id),
+                action: "user.password_reset",
+                entity: "user",
+                entity_id: user_id.to_string(),
+                before: None,
+                after: None,
+            },
+        )?;
+        Ok(())
     })
 }

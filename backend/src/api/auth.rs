@@ -162,3 +162,24 @@ pub async fn change_password(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /auth/password-reset`: sets a new password with the one-time code an administrator
+/// issued. No login; a wrong or used code costs a lookup, never a password hash.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<accounts::PasswordReset>,
+) -> AppResult<StatusCode> {
+    let body = std::sync::Arc::new(body);
+    let input = body.clone();
+    let user_id = state
+        .db
+        .run(move |conn| accounts::reset_target(conn, &input))
+        .await?;
+    let input = body.clone();
+    let hash = with_hashing_permit(&state, move || password::hash(&input.new_password)).await??;
+    state
+        .db
+        .run(move |conn| accounts::complete_reset(conn, user_id, &body.code, &hash))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -87,3 +87,19 @@ pub async fn update(
         .await?;
     Ok(with_etag(view))
 }
+
+/// `POST /users/{id}/password-reset`: a one-time code (valid 24 hours) with which the person sets
+/// a new password; shown once, kept only as its hash, audited.
+pub async fn issue_reset(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    _: super::extract::NoBody,
+) -> AppResult<(StatusCode, Json<seika_service::accounts::ResetCode>)> {
+    let code = auth
+        .run(&state.db, move |conn, actor| {
+            seika_service::accounts::issue_reset(conn, actor, id)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(code)))
+}

@@ -47,5 +47,15 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .json(s::<auth::PasswordChange>)
         .no_content(),
+        Endpoint::new(
+            M::POST,
+            "/auth/password-reset",
+            post(auth::reset_password),
+            "auth",
+            "Set a new password with the one-time code an administrator issued; older tokens stop working",
+        )
+        .public()
+        .json(s::<seika_service::accounts::PasswordReset>)
+        .no_content(),
     ]
 }

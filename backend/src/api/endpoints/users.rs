@@ -51,5 +51,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         .if_match()
         .ok(200, s::<seika_service::users::UserView>)
         .errors(&[403, 404]),
+        Endpoint::new(
+            M::POST,
+            "/users/{id}/password-reset",
+            post(users::issue_reset),
+            "users",
+            "Issue a one-time password reset code for a user, valid 24 hours (platform admin)",
+        )
+        .ok(201, s::<seika_service::accounts::ResetCode>)
+        .errors(&[403, 404]),
     ]
 }
