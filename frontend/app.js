@@ -25,6 +25,8 @@
     const formatted = new Intl.NumberFormat(locale(), { style: "currency", currency, currencyDisplay: "narrowSymbol" }).format(amount);
     return formatted.replace("￥", "¥");
   };
+  /** An amount the server withheld (null) because it would reveal another investor's position. */
+  const orWithheld = (amount, currency) => (amount === null ? t("dist.withheld") : money(amount, currency));
   const number = (value) => (value === null || value === undefined ? t("common.none") : new Intl.NumberFormat(locale(), { maximumFractionDigits: 4 }).format(value));
   const percent = (ratio, digits = 1) => new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: digits }).format(ratio);
   const eraFormat = (options) => new Intl.DateTimeFormat("ja-JP-u-ca-japanese", { era: "long", ...options });
@@ -1093,14 +1095,16 @@
     } });
     return h("div", { id: "distributions" }, message, view.tranches.map((tr) => h("section", { class: "card", "data-tranche": tr.tranche },
       h("h3", {}, `${t("run.tranche")}: ${tr.tranche} `, badge(tr.state)),
-      h("p", {}, `${t("dist.computedReceived")}: ${money(tr.computed_received, cur)} · ${t("dist.paidIn")}: ${money(tr.paid_in, cur)} · ${t("dist.retained")}: ${money(tr.retained, cur)}`),
+      h("p", {}, `${t("dist.computedReceived")}: ${money(tr.computed_received, cur)} · ${t("dist.paidIn")}: ${money(tr.paid_in, cur)} · ${t("dist.retained")}: ${orWithheld(tr.retained, cur)}`),
       table([t("dist.investment"), t("inv.investor"), t("dist.computed"), t("dist.paid"), t("claims.paidOn"), ""],
         tr.investments.map((inv) => [inv.investment, investorName(inv.investor), money(inv.computed, cur), inv.paid ? money(inv.paid, cur) : t("common.none"), inv.paid_on ? date(inv.paid_on) : t("common.none"),
           mayRecord && tr.state === "due" && !inv.paid && inv.computed !== "0"
             ? h("span", { class: "actions" }, input(`d-${tr.tranche}-${inv.investment}-on`, { type: "date", "aria-label": t("claims.paidOn") }),
               input(`d-${tr.tranche}-${inv.investment}-ref`, { type: "text", placeholder: t("claims.reference"), "aria-label": t("claims.reference") }), recordButton(tr, inv))
             : ""])),
-      tr.other_investors && tr.other_investors.investments ? h("p", { text: t("dist.others", { count: tr.other_investors.investments, amount: money(tr.other_investors.computed_total, cur) }) }) : null)));
+      tr.other_investors && tr.other_investors.investments ? h("p", { class: "other-investors", text: tr.other_investors.computed_total === null
+        ? t("dist.othersWithheld", { count: tr.other_investors.investments })
+        : t("dist.others", { count: tr.other_investors.investments, amount: money(tr.other_investors.computed_total, cur) }) }) : null)));
   };
 
   const viewNewClaim = async (id) => {
@@ -1373,7 +1377,7 @@
       d && d.other_investors ? h("p", { text: t("inv.others", { count: d.other_investors.investors }) }) : null,
       d ? h("h2", { text: t("run.waterfall") }) : null,
       d ? table([t("run.tranche"), t("run.received"), t("run.distribution"), t("run.retained")], d.tranches.map((x) => [`${trancheName(x.tranche)} (${date(x.date)})`, money(x.received, cur),
-        h("ul", {}, x.payments.map((p) => h("li", { text: `${kindName[p.kind] || p.kind} → ${investmentName(p.to)}: ${money(p.amount, cur)}` }))), money(x.retained, cur)]), { id: "waterfall" }) : null);
+        h("ul", {}, x.payments.map((p) => h("li", { text: `${kindName[p.kind] || p.kind} → ${investmentName(p.to)}: ${money(p.amount, cur)}` }))), orWithheld(x.retained, cur)]), { id: "waterfall" }) : null);
   };
 
   // ---- Outcome data (evaluators) ----------------------------------------------------------

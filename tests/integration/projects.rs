@@ -129,7 +129,7 @@ async fn investors_see_other_investors_only_in_aggregate(app: TestApp) {
     assert_eq!(investments[0]["investor"], "smbc");
     assert_eq!(
         project["terms"]["other_investors"],
-        json!({"investments": 2, "committed_total": "10000000"})
+        json!({"investments": 2, "investors": 2, "committed_total": "10000000"})
     );
     let staff = app.login("staff@kobe-city.example").await;
     let full = app
@@ -139,6 +139,78 @@ async fn investors_see_other_investors_only_in_aggregate(app: TestApp) {
     assert_eq!(full["terms"]["investments"].as_array().unwrap().len(), 3);
 }
 db_test!(investors_see_other_investors_only_in_aggregate);
+
+/// "Only in aggregate" means it: where the others are one investor, a total over them is that
+/// investor's position, so the total is withheld, and so are the amounts it could be worked out
+/// from (what the waterfall left, the total distributed). Here SIIF's investment in Kobe is
+/// moved to SMBC Trust's individuals, leaving SMBC with one other investor.
+async fn a_total_over_one_other_investor_is_withheld(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    app.with_conn(|conn| {
+        use diesel::RunQueryDsl;
+        for table in ["project_terms SET terms", "payout_runs SET statement"] {
+            let (name, column) = table.split_once(" SET ").unwrap();
+            diesel::sql_query(format!(
+                "UPDATE {name} SET {column} = REPLACE({column}, '\"siif\"', '\"smbc-trust-individuals\"')"
+            ))
+            .execute(conn)
+            .unwrap();
+        }
+    })
+    .await;
+    let smbc = app.login("investor@smbc.example").await;
+    let project = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&smbc))
+        .await
+        .json();
+    assert_eq!(
+        project["terms"]["other_investors"],
+        json!({"investments": 2, "investors": 1, "committed_total": null})
+    );
+    let distributions = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/distributions"),
+            Some(&smbc),
+        )
+        .await
+        .json();
+    for tranche in distributions["tranches"].as_array().unwrap() {
+        assert_eq!(tranche["other_investors"]["investors"], 1, "{tranche}");
+        assert_eq!(tranche["other_investors"]["computed_total"], Value::Null);
+        assert_eq!(tranche["retained"], Value::Null);
+    }
+    let run = app
+        .get(&format!("/api/v1/projects/{kobe}/payout-runs"), Some(&smbc))
+        .await
+        .json()[0]["id"]
+        .clone();
+    let statement = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/payout-runs/{run}"),
+            Some(&smbc),
+        )
+        .await
+        .json();
+    let distribution = &statement["statement"]["distribution"];
+    assert_eq!(distribution["reconciliation"]["distributed"], Value::Null);
+    assert_eq!(distribution["reconciliation"]["retained"], Value::Null);
+    for tranche in distribution["tranches"].as_array().unwrap() {
+        assert_eq!(tranche["retained"], Value::Null, "{tranche}");
+    }
+    // The provider still sees two other investors, so their total is shown.
+    let provider = app.login("provider@dpp.example").await;
+    let seen = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&provider))
+        .await
+        .json();
+    assert_eq!(seen["terms"]["other_investors"]["investors"], 2);
+    // 16,000,000 + 8,000,000 + 2,000,000.
+    assert_eq!(
+        seen["terms"]["other_investors"]["committed_total"],
+        "26000000"
+    );
+}
+db_test!(a_total_over_one_other_investor_is_withheld);
 
 /// A new project based on Kobe's terms under another code, with the demo evaluator appointed.
 pub async fn new_project_body(app: &TestApp, code: &str) -> Value {

@@ -104,6 +104,16 @@ pub fn sees_investor_positions(actor: &Actor, standing: &ProjectStanding) -> boo
         || standing.roles.contains(&PartyRole::Intermediary)
 }
 
+/// The fewest other investors whose positions may be shown as one total to a reader who sees
+/// investors only in aggregate: a total over one other investor is that investor's position.
+pub const MIN_INVESTORS_IN_A_TOTAL: usize = 2;
+
+/// True when a total over `other_investors` distinct investors may be shown in aggregate (none at
+/// all is a total of nothing, which reveals nothing).
+pub fn total_may_be_shown(other_investors: usize) -> bool {
+    other_investors == 0 || other_investors >= MIN_INVESTORS_IN_A_TOTAL
+}
+
 /// What the actor's organization is on one project.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectStanding {

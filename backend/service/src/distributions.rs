@@ -13,7 +13,7 @@ use super::claims::today;
 use super::projects::{authorize, load_contract};
 use super::to_json;
 use crate::error::{AppError, AppResult, FieldError};
-use seika_core::access::{Actor, ProjectAction, sees_investor_positions};
+use seika_core::access::{Actor, ProjectAction, sees_investor_positions, total_may_be_shown};
 use seika_core::claim::ClaimStatus;
 use seika_core::{Currency, Money};
 use seika_db::{self as db, DbConn, audit, claims, organizations, payout_runs};
@@ -51,7 +51,11 @@ pub struct InvestmentDistribution {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OtherInvestorsDistribution {
     pub investments: usize,
-    pub computed_total: String,
+    /// How many other organizations hold them.
+    pub investors: usize,
+    /// Their total as computed; null where it would be one other investor's position (with the
+    /// tranche's `retained`, from which it could be worked out).
+    pub computed_total: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -68,8 +72,10 @@ pub struct TrancheDistributionView {
     pub investments: Vec<InvestmentDistribution>,
     /// For readers who may not see other investors' positions: the rest in aggregate.
     pub other_investors: Option<OtherInvestorsDistribution>,
-    /// Left after every waterfall step (kept by the provider or intermediary), as computed.
-    pub retained: String,
+    /// Left after every waterfall step (kept by the provider or intermediary), as computed; null
+    /// for a reader who sees one other investor only in aggregate (it would reveal that
+    /// investor's amount).
+    pub retained: Option<String>,
     /// Distributed (as computed) plus retained equals what the waterfall received, to the unit.
     pub reconciles: bool,
 }
@@ -237,6 +243,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Dist
         };
         let mut investments = Vec::new();
         let mut others = (0usize, Money::zero(currency));
+        let mut other_investors = std::collections::BTreeSet::new();
         let mut distributed = Money::zero(currency);
         for p in &tranche.distribution.payments {
             distributed = distributed
@@ -273,9 +280,11 @@ pub fn list(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Dist
             } else {
                 others.0 += 1;
                 others.1 = others.1.checked_add(*amount).map_err(internal)?;
+                other_investors.insert(tranche.investors[investment].clone());
             }
         }
         let retained = Money::parse(&tranche.distribution.retained, currency).map_err(internal)?;
+        let shown = full || total_may_be_shown(other_investors.len());
         let received = Money::parse(&tranche.distribution.received, currency).map_err(internal)?;
         views.push(TrancheDistributionView {
             tranche: name.clone(),
@@ -286,9 +295,10 @@ pub fn list(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResult<Dist
             investments,
             other_investors: (!full).then(|| OtherInvestorsDistribution {
                 investments: others.0,
-                computed_total: others.1.amount_string(),
+                investors: other_investors.len(),
+                computed_total: shown.then(|| others.1.amount_string()),
             }),
-            retained: retained.amount_string(),
+            retained: shown.then(|| retained.amount_string()),
             reconciles: distributed.checked_add(retained).map_err(internal)? == received,
         });
     }

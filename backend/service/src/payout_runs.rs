@@ -11,7 +11,9 @@ use super::idempotency;
 use super::outcomes::to_engine_outcomes;
 use super::projects::{authorize, load_contract};
 use crate::error::{AppError, AppResult, Thing};
-use seika_core::access::{Actor, ProjectAction, ProjectStanding, sees_investor_positions};
+use seika_core::access::{
+    Actor, ProjectAction, ProjectStanding, sees_investor_positions, total_may_be_shown,
+};
 use seika_core::{Currency, Money};
 use seika_db::payout_runs::{self, PayoutRunRow};
 use seika_db::{self as db, DbConn, audit, batches, organizations, outcomes, projects};
@@ -537,6 +539,13 @@ fn redact_positions(
         .iter()
         .filter(|i| i.investor != own)
         .count();
+    let other_organizations: std::collections::BTreeSet<&str> = distribution
+        .investors
+        .iter()
+        .filter(|i| i.investor != own)
+        .map(|i| i.investor.as_str())
+        .collect();
+    let shown = total_may_be_shown(other_organizations.len());
     distribution.investors.retain(|i| i.investor == own);
     for tranche in &mut distribution.tranches {
         tranche.payments.retain(|p| {
@@ -547,9 +556,25 @@ fn redact_positions(
         distribution,
         other_investors: OtherInvestors { investors: others },
     };
-    statement["distribution"] =
-        serde_json::to_value(redacted).map_err(|e| AppError::Internal(e.into()))?;
+    let mut redacted = serde_json::to_value(redacted).map_err(|e| AppError::Internal(e.into()))?;
+    if !shown {
+        withhold_derivable_totals(&mut redacted);
+    }
+    statement["distribution"] = redacted;
     Ok(())
+}
+
+/// With one other investor, what is left after the waterfall and the total distributed would
+/// give that investor's amount by subtraction: both are withheld (null).
+fn withhold_derivable_totals(distribution: &mut serde_json::Value) {
+    if let Some(tranches) = distribution["tranches"].as_array_mut() {
+        for tranche in tranches {
+            tranche["retained"] = serde_json::Value::Null;
+        }
+    }
+    for key in ["distributed", "retained", "difference"] {
+        distribution["reconciliation"][key] = serde_json::Value::Null;
+    }
 }
 
 /// A distribution with other investors' positions removed and only counted.

@@ -20,6 +20,7 @@ use crate::error::{AppError, AppResult, FieldError, Thing};
 use seika_core::access::{
     Actor, Decision, ListingScope, PartyRole, PartyStatus, ProjectAction, ProjectStanding,
     answers_invitations_as, decide, listing_scope, party_fits, sees_investor_positions,
+    total_may_be_shown,
 };
 use seika_core::contract::Contract;
 use seika_core::organization::OrganizationKind;
@@ -207,6 +208,8 @@ fn redact_for(
         .cloned()
         .partition(|i| i.investor == own_slug);
     let committed: Decimal = others.iter().map(|i| i.committed).sum();
+    let investors: std::collections::BTreeSet<&str> =
+        others.iter().map(|i| i.investor.as_str()).collect();
     to_json(&RedactedTerms {
         contract: Contract {
             investments: own,
@@ -214,7 +217,9 @@ fn redact_for(
         },
         other_investors: OtherInvestments {
             investments: others.len(),
-            committed_total: committed.normalize().to_string(),
+            investors: investors.len(),
+            committed_total: total_may_be_shown(investors.len())
+                .then(|| committed.normalize().to_string()),
         },
     })
 }
@@ -230,7 +235,10 @@ struct RedactedTerms {
 #[derive(Serialize)]
 struct OtherInvestments {
     investments: usize,
-    committed_total: String,
+    /// How many other organizations hold them.
+    investors: usize,
+    /// Withheld (null) where it would be one other investor's position.
+    committed_total: Option<String>,
 }
 
 /// True when the actor may see every investor's position in this project.
