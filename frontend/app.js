@@ -149,6 +149,8 @@
     const text = await res.text();
     const data = text ? JSON.parse(text) : null;
     if (res.status === 401 && state.token && !path.startsWith("/auth/login")) {
+      // Said on the login page: the session ended, which is not a wrong password.
+      sessionStorage.setItem("seika.session-ended", "1");
       logout(false);
     }
     return res.ok ? { ok: true, status: res.status, data, etag: res.headers.get("etag") } : { ok: false, status: res.status, problem: data || {} };
@@ -226,6 +228,7 @@
   // ---- Session -------------------------------------------------------------------------------
 
   const logout = async (callServer = true) => {
+    if (callServer) sessionStorage.removeItem("seika.session-ended");
     if (callServer && state.token) {
       await api("POST", "/auth/logout", {});
       window.seikaBroadcastLogout?.();
@@ -354,6 +357,8 @@
 
   const viewLogin = () => {
     const errors = h("div", { id: "login-errors" });
+    // Kept until the next login (the login page may be drawn twice as the address changes).
+    const ended = sessionStorage.getItem("seika.session-ended");
     const form = h("form", { id: "login-form", novalidate: true },
       field("email", t("login.email"), input("email", { type: "email", autocomplete: "username", required: true })),
       field("password", t("login.password"), input("password", { type: "password", autocomplete: "current-password", required: true })),
@@ -370,12 +375,13 @@
       state.user = res.data.user;
       store.setItem("seika.token", state.token);
       store.setItem("seika.user", JSON.stringify(state.user));
+      sessionStorage.removeItem("seika.session-ended");
       // Where the link pointed before signing in (a page of this app only).
       const wanted = sessionStorage.getItem("seika.after-login");
       sessionStorage.removeItem("seika.after-login");
       location.hash = wanted && wanted.startsWith("#/") && wanted !== "#/login" ? wanted : "#/";
     });
-    page(t("login.title"), form);
+    page(t("login.title"), ended ? h("p", { class: "notice", id: "session-ended", role: "status", text: t("login.sessionEnded") }) : null, form);
   };
 
   /** Setting a new password with the one-time code an administrator issued (no login). */
@@ -447,7 +453,14 @@
     const claimItem = (key) => (c) => h("li", { class: c.overdue ? "overdue" : null }, h("a", { href: `#/projects/${c.project.id}/claims/${c.id}`,
       text: t(key, { project: pt(c.project), tranche: c.tranche, amount: money(c.outstanding, c.currency), day: date(c.due_on) }) }), c.overdue ? ` (${t("claims.overdue")})` : "");
     items.push(...w.claims_to_inspect.map(claimItem("work.toInspect")), ...w.claims_to_pay.map(claimItem("work.toPay")), ...w.claims_to_resubmit.map(claimItem("work.toResubmit")));
-    if (w.invitations) items.push(h("li", {}, h("a", { href: "#invitations", text: t("work.invitations", { count: w.invitations }) })));
+    // The invitations are further down this page: the link goes there without leaving it (an
+    // address of its own would be a route the router does not know).
+    if (w.invitations) items.push(h("li", {}, h("a", { href: "#/", id: "work-invitations", text: t("work.invitations", { count: w.invitations }), onclick: (ev) => {
+      ev.preventDefault();
+      const list = document.getElementById("invitations");
+      list?.scrollIntoView();
+      list?.querySelector("button, a")?.focus();
+    } })));
     return h("section", { id: "work", "aria-labelledby": "work-title" },
       h("h2", { id: "work-title", text: t("work.title", { count: w.total }) }), h("ul", {}, items));
   };

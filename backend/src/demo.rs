@@ -16,15 +16,20 @@ use seika_db::{self as db, DbConn, organizations, outcomes, projects, users};
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "seika-demo-2026";
 
-pub const LOGIN_HELP: &str = "Demo accounts (password: seika-demo-2026):
-  admin@seika.example          platform admin
-  staff@kobe-city.example      government staff, Kobe City
-  evaluator@mirai.example      evaluator, 未来工学研究所 (enters results)
-  evaluator2@mirai.example     evaluator, 未来工学研究所 (verifies results)
-  staff@hachioji-city.example  government staff, Hachioji City
-  investor@smbc.example        investor, SMBC
-  investor@smbc-trust.example  investor, individual investors via SMBC Trust Bank
-  provider@dpp.example         service provider, DPP Health Partners";
+/// The demo's accounts as the server's start banner lists them, from the same list the demo
+/// creates (so the banner, the demo and the README cannot differ: a test compares the README).
+pub fn login_help() -> String {
+    let mut help = format!("Demo accounts (password: {DEMO_PASSWORD}):");
+    for user in USERS {
+        help.push_str(&format!("\n  {:<28} {}", user.email, user.about));
+    }
+    help
+}
+
+/// Every demo account's e-mail.
+pub fn demo_emails() -> impl Iterator<Item = &'static str> {
+    USERS.iter().map(|u| u.email)
+}
 
 struct DemoOrganization {
     slug: &'static str,
@@ -101,6 +106,8 @@ fn accepted(organization_id: i64, role: PartyRole) -> projects::NewParty {
 
 struct DemoUser {
     email: &'static str,
+    /// What the account is for, as the start banner says it.
+    about: &'static str,
     name: &'static str,
     role: Role,
     organization: &'static str,
@@ -109,54 +116,63 @@ struct DemoUser {
 const USERS: &[DemoUser] = &[
     DemoUser {
         email: "admin@seika.example",
+        about: "platform admin",
         name: "Seika Admin",
         role: Role::PlatformAdmin,
         organization: "seika-platform",
     },
     DemoUser {
         email: "staff@kobe-city.example",
+        about: "government staff, Kobe City (registers, runs payouts, records payments)",
         name: "神戸 花子",
         role: Role::GovernmentStaff,
         organization: "kobe-city",
     },
     DemoUser {
         email: "evaluator@mirai.example",
+        about: "evaluator, 未来工学研究所 (enters results)",
         name: "未来 太郎",
         role: Role::Evaluator,
         organization: "mirai-kogaku",
     },
     DemoUser {
         email: "evaluator2@mirai.example",
+        about: "evaluator, 未来工学研究所 (verifies results)",
         name: "未来 花子",
         role: Role::Evaluator,
         organization: "mirai-kogaku",
     },
     DemoUser {
         email: "staff@hachioji-city.example",
+        about: "government staff, Hachioji City",
         name: "八王子 次郎",
         role: Role::GovernmentStaff,
         organization: "hachioji-city",
     },
     DemoUser {
         email: "investor@smbc.example",
+        about: "investor, SMBC",
         name: "三井 一郎",
         role: Role::Investor,
         organization: "smbc",
     },
     DemoUser {
         email: "investor@smbc-trust.example",
+        about: "investor, individual investors via SMBC Trust Bank",
         name: "信託 二郎",
         role: Role::Investor,
         organization: "smbc-trust-individuals",
     },
     DemoUser {
         email: "inspector@kobe-city.example",
+        about: "government staff, Kobe City (inspects claims)",
         name: "検査 一郎",
         role: Role::GovernmentStaff,
         organization: "kobe-city",
     },
     DemoUser {
         email: "provider@dpp.example",
+        about: "service provider, DPP Health Partners",
         name: "DPP 三郎",
         role: Role::ServiceProvider,
         organization: "dpp-health-partners",

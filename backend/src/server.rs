@@ -135,7 +135,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
 
     println!("Seika is running at http://{local}/");
     if demo {
-        println!("{}", demo::LOGIN_HELP);
+        println!("{}", demo::login_help());
     }
     tracing::info!(%local, "listening");
     crate::listen::serve(listener, app, connections, shutdown_signal()).await;

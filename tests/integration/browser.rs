@@ -880,6 +880,16 @@ async fn kobe_contract_is_registered_from_its_template(app: TestApp) {
     .unwrap();
     assert_eq!(amounts(&statement), amounts(&golden));
 
+    // An invited investor finds the invitation from the work list on its home page (the link
+    // stays on the page and moves focus to the invitations).
+    let project_page = browser.script("return location.href;");
+    browser.login(&base, "investor@smbc.example");
+    browser.click("#work-invitations");
+    browser.wait_until(
+        "return location.hash === '#/' && !!document.activeElement && !!document.activeElement.closest('#invitations');",
+    );
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(project_page.as_str().unwrap());
     // Every party accepts; the officer publishes in the page.
     for slug in ["smbc", "smbc-trust-individuals", "siif"] {
         accept_invitations(&app, slug, "investor").await;
@@ -1396,6 +1406,27 @@ async fn a_new_tab_keeps_the_session_and_logout_ends_it_everywhere(app: TestApp)
     browser.find("#login-form");
     browser.switch_to(&first);
     browser.find("#login-form");
+    assert!(
+        browser.script("return !document.querySelector('#session-ended')") == json!(true),
+        "logging out is not a session that ended"
+    );
+    // A session ended on the server (the password changed elsewhere) says so on the login page,
+    // in words that are not those of a wrong password.
+    browser.login(&base, "staff@kobe-city.example");
+    let token = app.login("staff@kobe-city.example").await;
+    app.post(
+        "/api/v1/auth/password",
+        Some(&token),
+        &json!({"current_password": seika::demo::DEMO_PASSWORD, "new_password": "kobe-elsewhere-2026"}),
+    )
+    .await
+    .assert_status(axum::http::StatusCode::NO_CONTENT);
+    browser.goto(&format!("{base}/#/projects"));
+    browser.wait_text("#session-ended", "session has ended");
+    browser.fill("#email", "staff@kobe-city.example");
+    browser.fill("#password", "not-the-password");
+    browser.click("#login-submit");
+    browser.wait_text("#login-errors", "wrong e-mail or password");
     browser.assert_no_js_errors();
 }
 db_test!(

@@ -218,3 +218,23 @@ async fn write_transaction_rolls_back_on_error(app: TestApp) {
     assert!(count.is_none());
 }
 db_test!(write_transaction_rolls_back_on_error);
+
+/// The server's start banner, the demo and the README list the same demo accounts: the banner
+/// is made from the demo's list, and the README's table names every one of them and no other.
+fn the_readme_lists_every_demo_account() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let listed: std::collections::BTreeSet<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next())
+        .filter(|cell| cell.contains('@') && cell.ends_with(".example"))
+        .collect();
+    let demo: std::collections::BTreeSet<&str> = seika::demo::demo_emails().collect();
+    assert_eq!(listed, demo);
+    let banner = seika::demo::login_help();
+    for email in demo {
+        assert!(banner.contains(email), "{banner}");
+    }
+}
+crate::util::test!(the_readme_lists_every_demo_account);

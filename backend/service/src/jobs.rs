@@ -464,8 +464,10 @@ fn actor_of(conn: &mut DbConn, user_id: i64) -> AppResult<Actor> {
     })
 }
 
-/// How often a running job reports its progress and that its instance is alive.
-const HEARTBEAT: Duration = Duration::from_secs(2);
+/// How often a running job reports its progress and that its instance is alive: often enough for
+/// a progress bar to move while a simulation of a few seconds runs (one small update per running
+/// job, and an instance runs `workers` jobs at once).
+const HEARTBEAT: Duration = Duration::from_millis(500);
 
 /// How workers find work and how many jobs one instance runs at once.
 #[derive(Debug, Clone)]
