@@ -14,6 +14,11 @@ pub const YOUTH_RECORDS: &str = include_str!("../../docs/examples/youth-employme
 /// Registers and publishes the youth-employment rate-card contract for Kobe, with the demo
 /// evaluator and SMBC as parties. Returns the project id.
 pub async fn youth_project(app: &TestApp) -> i64 {
+    youth_project_with(app, |_| {}).await
+}
+
+/// The youth-employment project, its terms changed first by `change`.
+pub async fn youth_project_with(app: &TestApp, change: impl FnOnce(&mut Value)) -> i64 {
     let staff = app.login("staff@kobe-city.example").await;
     let (evaluator, investor) = app
         .with_conn(|conn| {
@@ -32,6 +37,7 @@ pub async fn youth_project(app: &TestApp) -> i64 {
     for investment in terms["investments"].as_array_mut().unwrap() {
         investment["investor"] = json!("smbc");
     }
+    change(&mut terms);
     let body = json!({
         "title_ja": "若者就労", "title_en": "Youth employment", "policy_area": "employment_and_training",
         "effective_from": "2024-04-01",
@@ -445,3 +451,50 @@ async fn runs_computed_beside_verifications_all_reproduce(app: TestApp) {
     assert!(all > 0);
 }
 db_test!(runs_computed_beside_verifications_all_reproduce);
+
+/// A period whose window has not closed is not a failure. The second year's window is moved to
+/// close on 2099-03-31: with no records yet, its lines await their data (saying until when, in
+/// both languages) while the first year's, closed, are not met.
+async fn an_open_period_awaits_its_data(app: TestApp) {
+    let project = youth_project_with(&app, |terms| {
+        terms["tranches"][1]["due_on"] = json!("2099-05-29");
+        terms["tranches"][1]["outcomes_until"] = json!("2099-03-31");
+    })
+    .await;
+    let staff = app.login("staff@kobe-city.example").await;
+    let preview = app
+        .post(
+            &format!("/api/v1/projects/{project}/payout-preview"),
+            Some(&staff),
+            &json!({}),
+        )
+        .await;
+    preview.assert_status(StatusCode::OK);
+    let preview = preview.json();
+    let lines = preview["statement"]["lines"].as_array().unwrap();
+    let words = preview["words"].as_array().unwrap();
+    let mut seen = (0, 0);
+    for (line, words) in lines.iter().zip(words) {
+        match line["tranche"].as_str().unwrap() {
+            "fy2024" => {
+                assert_eq!(line["status"], "not_met", "{line}");
+                seen.0 += 1;
+            }
+            _ => {
+                assert_eq!(line["status"], "awaiting_data", "{line}");
+                assert_eq!(line["amount"], "0");
+                let notes = words["notes"].as_array().unwrap();
+                assert!(
+                    notes
+                        .iter()
+                        .any(|n| n["ja"].as_str().unwrap().contains("2099年3月31日 まで")
+                            && n["en"].as_str().unwrap().contains("31 March 2099")),
+                    "{words}"
+                );
+                seen.1 += 1;
+            }
+        }
+    }
+    assert!(seen.0 > 0 && seen.1 > 0, "{seen:?}");
+}
+db_test!(an_open_period_awaits_its_data);

@@ -257,6 +257,13 @@ pub struct Tranche {
     pub cap: Option<Decimal>,
 }
 
+impl Tranche {
+    /// The last day whose outcomes count for this tranche: its window closes at the end of it.
+    pub fn outcomes_close(&self) -> NaiveDate {
+        self.outcomes_until.unwrap_or(self.due_on)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MetricUnit {

@@ -25,6 +25,11 @@ pub struct Outcomes {
     pub results: Vec<MetricResult>,
     #[serde(default)]
     pub milestones: Vec<Milestone>,
+    /// The last day the data covers (the day of the run, in Japan). A tranche whose outcome
+    /// window has not closed by then is awaiting its data, never "not met". Left out where every
+    /// window had closed (and in files written by hand), so such inputs hash as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_until: Option<NaiveDate>,
     #[serde(default)]
     pub participant_outcomes: ParticipantOutcomes,
 }
@@ -257,6 +262,8 @@ impl Outcomes {
             contract: &'a str,
             results: &'a [MetricResult],
             milestones: &'a [Milestone],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            data_until: Option<NaiveDate>,
             participant_outcomes: [u8; 0],
         }
         let head = serde_json::to_string(&Head {
@@ -264,6 +271,7 @@ impl Outcomes {
             contract: &self.contract,
             results: &self.results,
             milestones: &self.milestones,
+            data_until: self.data_until,
             participant_outcomes: [],
         })?;
         let Some(open) = head.strip_suffix("]}") else {

@@ -220,6 +220,12 @@ pub struct PricedCount {
 /// Something a reader of a line should know beside its formula.
 #[derive(Debug, Clone)]
 pub enum Note {
+    /// The tranche's outcome window runs until `until`, and the data covers only until
+    /// `data_until`: awaited, not failed.
+    PeriodOpen {
+        until: NaiveDate,
+        data_until: NaiveDate,
+    },
     NoResult {
         metric: String,
         tranche: String,

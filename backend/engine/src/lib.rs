@@ -36,7 +36,7 @@ use seika_core::outcomes::Outcomes;
 use statement::Statement;
 
 /// Changes whenever a change to the engine could change a statement.
-pub const ENGINE_VERSION: &str = "seika-engine/1.4.0";
+pub const ENGINE_VERSION: &str = "seika-engine/1.5.0";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum EngineError {

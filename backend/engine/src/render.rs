@@ -729,6 +729,21 @@ impl RateCardWorked {
 impl Note {
     pub fn said(&self, say: Say<'_>) -> Said {
         match self {
+            Note::PeriodOpen { until, data_until } => said(
+                format!(
+                    "the outcome period runs until {until}; data as of {data_until}: awaited, not failed"
+                ),
+                format!(
+                    "成果の対象期間は {} まで、データは {} 時点のものです。未達ではなく、データを待っています",
+                    until.format("%Y年%-m月%-d日"),
+                    data_until.format("%Y年%-m月%-d日")
+                ),
+                format!(
+                    "The outcome period runs until {}; the data covers {} so far. Awaited, not failed",
+                    until.format("%-d %B %Y"),
+                    data_until.format("%-d %B %Y")
+                ),
+            ),
             Note::NoResult { metric, tranche } => Said {
                 text: format!("no verified result for `{metric}` in `{tranche}`"),
                 words: say.no_result(metric, tranche),

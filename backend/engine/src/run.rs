@@ -86,7 +86,7 @@ pub(crate) fn statement_of(
             from: tranche
                 .outcomes_from
                 .or_else(|| previous_due.and_then(|d: chrono::NaiveDate| d.succ_opt())),
-            until: tranche.outcomes_until.unwrap_or(tranche.due_on),
+            until: tranche.outcomes_close(),
         };
         previous_due = Some(tranche.due_on);
         let mut components: Vec<&Component> = contract
@@ -206,6 +206,7 @@ impl<'c> Run<'c> {
         self.reserved.release(component);
         let conditions = rules::check_conditions(&component.conditions, self.outcomes, &tranche.id);
         let mut evaluation = self.evaluated(tranche, component, window, &conditions)?;
+        self.awaiting_if_open(&mut evaluation, window);
         let (amount, rounding) = self.rounded(tranche, component, evaluation.raw)?;
         let capped_in_rule = !evaluation.caps.is_empty();
         let mut line = Working {
@@ -277,6 +278,21 @@ impl<'c> Run<'c> {
                 ),
             )
         })
+    }
+
+    /// A period whose outcome window has not closed by the day the data covers has not failed: a
+    /// line that would be "not met" is awaiting its data, and says until when.
+    fn awaiting_if_open(&self, evaluation: &mut Evaluation, window: Window) {
+        let Some(data_until) = self.outcomes.data_until else {
+            return;
+        };
+        if evaluation.status == LineStatus::NotMet && window.until >= data_until {
+            evaluation.status = LineStatus::AwaitingData;
+            evaluation.notes.push(Note::PeriodOpen {
+                until: window.until,
+                data_until,
+            });
+        }
     }
 
     /// The contract's rounding of the raw amount (the one rounding point of a line).

@@ -1901,3 +1901,69 @@ fn an_uncapped_linear_rule_pays_above_the_target() {
         "Amount at target ¥1,000 × max(0, 0.4 / 0.2) = ¥1,000 × 200% = ¥2,000"
     );
 }
+
+/// A period that has not closed has not failed: with the data covering the days up to
+/// 2026-01-15, the second half-year's window (to 2026-03-31) is open, so a line with nothing
+/// earned yet is awaiting its data, saying so in both languages; the first half-year's window
+/// had closed and keeps its result. Without `data_until` (every window closed) nothing changes.
+#[test]
+fn an_open_period_awaits_its_data_instead_of_failing() {
+    let contract: Contract = serde_json::from_str(include_str!(
+        "../../../docs/examples/sustainment-rate-card.contract.json"
+    ))
+    .unwrap();
+    let mut outcomes: Outcomes = serde_json::from_value(json!({
+        "schema": "seika.outcomes.v1", "contract": "sustainment-rate-card-2025",
+        "participant_outcomes": [
+            { "participant": "P1", "outcome": "engagement", "achieved_on": "2025-04-10" }
+        ]
+    }))
+    .unwrap();
+    let closed = compute(&contract, &outcomes).unwrap();
+    let status = |s: &Statement, tranche: &str| {
+        s.lines
+            .iter()
+            .find(|l| l.tranche == tranche)
+            .unwrap()
+            .status
+    };
+    assert_eq!(status(&closed, "h1"), LineStatus::Earned);
+    assert_eq!(status(&closed, "h2"), LineStatus::NotMet);
+
+    outcomes.data_until = chrono::NaiveDate::from_ymd_opt(2026, 1, 15);
+    let open = compute(&contract, &outcomes).unwrap();
+    assert_eq!(status(&open, "h1"), LineStatus::Earned);
+    let h2 = open.lines.iter().find(|l| l.tranche == "h2").unwrap();
+    assert_eq!(h2.status, LineStatus::AwaitingData);
+    assert_eq!(h2.amount, "0");
+    assert!(
+        h2.explanation
+            .notes
+            .iter()
+            .any(|e| e.contains("runs until 2026-03-31")),
+        "{:?}",
+        h2.explanation
+    );
+    assert!(
+        h2.words
+            .notes
+            .iter()
+            .any(|w| w.ja.contains("2026年3月31日") && w.en.contains("31 March 2026")),
+        "{:?}",
+        h2.words
+    );
+    assert_eq!(
+        open.total, closed.total,
+        "nothing is paid or cut by waiting"
+    );
+    assert_ne!(
+        open.outcomes_sha256, closed.outcomes_sha256,
+        "the day is an input"
+    );
+    // The window closes at the end of its last day.
+    outcomes.data_until = chrono::NaiveDate::from_ymd_opt(2026, 4, 1);
+    assert_eq!(
+        status(&compute(&contract, &outcomes).unwrap(), "h2"),
+        LineStatus::NotMet
+    );
+}

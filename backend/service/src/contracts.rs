@@ -207,6 +207,8 @@ pub fn check_draft(actor: &Actor, input: DraftCheckInput) -> AppResult<DraftChec
         contract: input.terms.code.clone(),
         results: assumed.results,
         milestones: assumed.milestones,
+        // A draft's check prices the outcomes it is given as if every period had closed.
+        data_until: None,
         participant_outcomes: assumed.participant_outcomes,
     };
     let statement = engine::compute(&input.terms, &outcomes)

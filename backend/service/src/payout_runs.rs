@@ -171,6 +171,21 @@ struct Inputs {
     used_batches: Vec<i64>,
 }
 
+/// The day the data covers (the run's moment, as a day in Japan) where some tranche's outcome
+/// window is still open then, so its lines await their data instead of failing; none where every
+/// window had closed, so such a run's inputs (and their hash) are as they always were.
+fn data_until(
+    contract: &seika_core::contract::Contract,
+    as_of: NaiveDateTime,
+) -> Option<chrono::NaiveDate> {
+    let day = (as_of + chrono::Duration::hours(9)).date();
+    contract
+        .tranches
+        .iter()
+        .any(|t| t.outcomes_close() >= day)
+        .then_some(day)
+}
+
 fn inputs(
     conn: &mut DbConn,
     project_id: i64,
@@ -205,6 +220,7 @@ fn inputs(
     let (contract, priced_by) = engine::versions::priced_by_due_date(&versions);
     let rows = outcomes::verified_as_of(conn, project_id, as_of)?;
     let mut data = to_engine_outcomes(&contract.code, &rows);
+    data.data_until = data_until(&contract, as_of);
     data.results.retain(|r| {
         !hypothetical
             .iter()
