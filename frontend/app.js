@@ -1446,7 +1446,13 @@
       const evidenceFile = form.elements["r-evidence-file"].files[0];
       if (evidenceFile) {
         const attached = await attachEvidence(id, "outcome-results", created.data.id, evidenceFile);
-        if (!attached.ok) return showProblem(message, attached.problem);
+        if (!attached.ok) {
+          // Not kept without the evidence it was entered with: the draft goes, the form stays filled.
+          await api("DELETE", `/projects/${id}/outcome-results/${created.data.id}`);
+          showProblem(message, attached.problem);
+          message.append(h("p", { id: "result-not-saved", text: t("data.notSavedWithoutEvidence") }));
+          return;
+        }
       }
       const submitted = await api("POST", `/projects/${id}/outcome-results/${created.data.id}/submit`, {});
       if (!submitted.ok) return showProblem(message, submitted.problem);

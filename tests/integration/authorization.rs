@@ -48,6 +48,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/projects/{id}/outcome-results", "AGEIP", "A"),
     ("POST", "/projects/{id}/outcome-results", "E", "-"),
     ("POST", "/projects/{id}/outcome-results/import", "E", "-"),
+    // A verified record: 409 for an evaluator (only drafts are discarded), refused to the rest.
+    ("DELETE", "/projects/{id}/outcome-results/{rid}", "E", "-"),
     (
         "GET",
         "/projects/{id}/outcome-results/template",

@@ -322,6 +322,25 @@ async fn a_large_import_runs_as_a_job(app: TestApp) {
     let again = app.send(send(&evaluator, "large-1")).await;
     assert_eq!(again.json()["id"], id);
     assert_eq!(record_count(&app).await, before + rows);
+    // The same file under another key: refused before it is queued, naming the batch.
+    let jobs_before = app.get("/api/v1/jobs", Some(&evaluator)).await.json();
+    let twice = app
+        .send(send(&evaluator, "large-3"))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(twice["code"], "batch.same_file", "{twice}");
+    assert!(
+        twice["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&job["result"]["id"].to_string()),
+        "{twice}"
+    );
+    assert_eq!(
+        app.get("/api/v1/jobs", Some(&evaluator)).await.json(),
+        jobs_before,
+        "nothing was queued"
+    );
 
     // An investor may not import: refused before anything is queued.
     let investor = app.login("investor@smbc.example").await;
@@ -498,3 +517,73 @@ async fn an_open_period_awaits_its_data(app: TestApp) {
     assert!(seen.0 > 0 && seen.1 > 0, "{seen:?}");
 }
 db_test!(an_open_period_awaits_its_data);
+
+/// The same participant file is not imported twice into a project: the second import is refused
+/// naming the first batch (in the reader's language), nothing is stored; once the first batch is
+/// rejected the file may come again. The database's unique index holds it whatever the code does.
+async fn the_same_file_is_not_imported_twice(app: TestApp) {
+    let project = youth_project(&app).await;
+    let evaluator = app.login("evaluator@mirai.example").await;
+    let csv = "participant,outcome,achieved_on\nD1,regular_contact,2024-10-05\n";
+    let first = import(&app, project, &evaluator, csv.into()).await;
+    first.assert_status(StatusCode::CREATED);
+    let first = first.json()["id"].as_i64().unwrap();
+    let before = record_count(&app).await;
+    let twice = import(&app, project, &evaluator, csv.into())
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(twice["code"], "batch.same_file");
+    assert!(
+        twice["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&first.to_string())
+    );
+    assert_eq!(record_count(&app).await, before, "nothing was stored");
+    // In the database itself: a second batch of the same file cannot be stored.
+    let sha = app
+        .with_conn(move |conn| {
+            let batch = seika_db::batches::find(conn, project, first)
+                .unwrap()
+                .unwrap();
+            let refused = seika_db::batches::insert(
+                conn,
+                &seika_db::batches::NewBatch {
+                    project_id: project,
+                    source_name: "again.csv",
+                    source_sha256: &batch.source_sha256,
+                    supersedes_id: None,
+                    correction_reason: None,
+                    entered_by: batch.entered_by,
+                },
+                &[],
+            );
+            assert!(
+                refused.as_ref().is_err_and(seika_db::is_unique_violation),
+                "{refused:?}"
+            );
+            batch.source_sha256
+        })
+        .await;
+    assert_eq!(sha.len(), 64);
+    // Rejected, the batch no longer holds the file.
+    let reviewer = app.login("evaluator2@mirai.example").await;
+    app.post(
+        &format!("/api/v1/projects/{project}/outcome-batches/{first}/submit"),
+        Some(&evaluator),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    app.post(
+        &format!("/api/v1/projects/{project}/outcome-batches/{first}/reject"),
+        Some(&reviewer),
+        &json!({"reason": "wrong month"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    import(&app, project, &evaluator, csv.into())
+        .await
+        .assert_status(StatusCode::CREATED);
+}
+db_test!(the_same_file_is_not_imported_twice);

@@ -1041,6 +1041,20 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
 ",
     )
     .unwrap();
+    // A file that is not what its name says is refused, and no draft is left behind.
+    let fake = report_dir.path().join("report.pdf");
+    std::fs::write(&fake, b"just some text\n").unwrap();
+    browser.choose_file("#r-evidence-file", &fake);
+    browser.click("#result-submit");
+    browser.wait_text("#result-not-saved", "was not saved");
+    let drafts = app
+        .get(
+            &format!("/api/v1/projects/{kobe}/outcome-results?status=draft"),
+            Some(&app.login("evaluator@mirai.example").await),
+        )
+        .await
+        .json();
+    assert_eq!(drafts, json!([]), "no orphan draft");
     browser.choose_file("#r-evidence-file", &report);
     browser.click("#result-submit");
     browser.wait_text("#data-message", "Saved and submitted for verification.");

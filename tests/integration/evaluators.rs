@@ -382,14 +382,16 @@ async fn milestones_with_wareki_dates_import_from_a_workbook(app: TestApp) {
 }
 db_test!(milestones_with_wareki_dates_import_from_a_workbook);
 
-async fn submitted_batch(app: &TestApp, project: i64, enterer: &str) -> i64 {
-    let res = crate::batches::import(
-        app,
-        project,
-        enterer,
-        include_bytes!("../../docs/examples/youth-employment.outcomes.csv").to_vec(),
-    )
-    .await;
+/// Imports and submits the example records; `copy` sends them in a file of its own (Windows line
+/// endings: the same records, another file, since one file is imported once).
+async fn submitted_batch(app: &TestApp, project: i64, enterer: &str, copy: bool) -> i64 {
+    let csv = include_str!("../../docs/examples/youth-employment.outcomes.csv");
+    let csv = if copy {
+        csv.replace('\n', "\r\n")
+    } else {
+        csv.to_owned()
+    };
+    let res = crate::batches::import(app, project, enterer, csv.into_bytes()).await;
     res.assert_status(StatusCode::CREATED);
     let id = res.json()["id"].as_i64().unwrap();
     app.post(
@@ -423,8 +425,8 @@ async fn sample_checks_are_reproducible_and_gate_verification(app: TestApp) {
     let project = crate::batches::youth_project(&app).await;
     let enterer = app.login(ENTERER).await;
     let verifier = app.login(VERIFIER).await;
-    let first = submitted_batch(&app, project, &enterer).await;
-    let second = submitted_batch(&app, project, &enterer).await;
+    let first = submitted_batch(&app, project, &enterer, false).await;
+    let second = submitted_batch(&app, project, &enterer, true).await;
     let base = format!("/api/v1/projects/{project}/outcome-batches");
     let draw = json!({"seed": "audit-2026", "size": {"kind": "count", "count": 5}});
 
@@ -654,7 +656,7 @@ async fn erasure_keeps_runs_reproducible_and_forgets_the_key(app: TestApp) {
     let project = crate::batches::youth_project(&app).await;
     let enterer = app.login(ENTERER).await;
     let verifier = app.login(VERIFIER).await;
-    let used = submitted_batch(&app, project, &enterer).await;
+    let used = submitted_batch(&app, project, &enterer, false).await;
     let base = format!("/api/v1/projects/{project}");
     app.post(
         &format!("{base}/outcome-batches/{used}/verify"),

@@ -886,3 +886,125 @@ async fn results_are_listed_by_review_status(app: TestApp) {
     );
 }
 db_test!(results_are_listed_by_review_status);
+
+/// A result typed with its value and its numerator and denominator cannot say two things: a
+/// value that is not the fraction as written (rounded to its own decimals, to the nearest or cut)
+/// is refused at `value`, with the fraction worked out, and nothing is stored; a value that agrees
+/// is taken.
+async fn a_value_cannot_contradict_its_fraction(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let path = format!("/api/v1/projects/{kobe}/outcome-results");
+    let old = current_egfr(&app, kobe, &enterer).await;
+    let body = |value: &str| {
+        let mut body = egfr_correction(old, value);
+        body["numerator"] = json!("2561");
+        body["denominator"] = json!("7787");
+        body
+    };
+    let before = app.get(&path, Some(&enterer)).await.json();
+    let refused = app
+        .post(&path, Some(&enterer), &body("0.5"))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["errors"][0]["field"], "value", "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "outcomes.value_fraction");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2561 ÷ 7787 = 0.328881"),
+        "{refused}"
+    );
+    assert_eq!(app.get(&path, Some(&enterer)).await.json(), before);
+    app.post(&path, Some(&enterer), &body("0.329"))
+        .await
+        .assert_status(StatusCode::CREATED);
+}
+db_test!(a_value_cannot_contradict_its_fraction);
+
+/// A draft its enterer no longer wants is discarded, with its evidence, audited; nobody else's
+/// draft, and nothing submitted, can be.
+async fn a_draft_is_discarded_by_its_enterer_only(app: TestApp) {
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let enterer = app.login(ENTERER).await;
+    let verifier = app.login(VERIFIER).await;
+    let path = format!("/api/v1/projects/{kobe}/outcome-results");
+    let old = current_egfr(&app, kobe, &enterer).await;
+    let draft = app
+        .post(&path, Some(&enterer), &egfr_correction(old, "0.4"))
+        .await;
+    draft.assert_status(StatusCode::CREATED);
+    let id = draft.json()["id"].as_i64().unwrap();
+    let one = format!("{path}/{id}");
+    app.send(
+        Request::builder()
+            .method("POST")
+            .uri(format!("{one}/evidence?name=report.pdf"))
+            .header("authorization", format!("Bearer {enterer}"))
+            .header("content-type", "application/octet-stream")
+            .body(Body::from("%PDF-1.7\n% report\n"))
+            .unwrap(),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let delete = |token: &str| {
+        Request::builder()
+            .method("DELETE")
+            .uri(&one)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let refused = app
+        .send(delete(&verifier))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(refused["code"], "outcome.discard");
+    app.send(delete(&enterer))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let rows = app.get(&path, Some(&enterer)).await.json();
+    assert!(
+        !rows.as_array().unwrap().iter().any(|r| r["id"] == id),
+        "{rows}"
+    );
+    let evidence = app
+        .with_conn(move |conn| {
+            use diesel::prelude::*;
+            use seika_db::schema::evidence_files;
+            evidence_files::table
+                .filter(evidence_files::record_id.eq(id))
+                .filter(evidence_files::collection.eq("outcome-results"))
+                .count()
+                .get_result::<i64>(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(evidence, 0, "its evidence went with it");
+    // A verified record is never discarded.
+    let verified = app
+        .send(delete_of(&format!("{path}/{old}"), &enterer))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(verified["code"], "outcome.discard");
+    let admin = app.login("admin@seika.example").await;
+    let log = app
+        .get(
+            "/api/v1/audit?action=outcome_result.discarded",
+            Some(&admin),
+        )
+        .await
+        .json();
+    assert_eq!(log["items"][0]["entity_id"], id.to_string(), "{log}");
+}
+db_test!(a_draft_is_discarded_by_its_enterer_only);
+
+fn delete_of(uri: &str, token: &str) -> Request<Body> {
+    Request::builder()
+        .method("DELETE")
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}

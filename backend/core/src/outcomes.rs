@@ -508,6 +508,33 @@ impl Outcomes {
     }
 }
 
+/// A value typed beside its numerator and denominator must be that fraction as written: the
+/// fraction rounded to the value's own decimal places, to the nearest or cut (0.329 or 0.328 for
+/// 2,561 ÷ 7,787 = 0.3288…, and 0.3 but not 0.4), else which of them is right is unknown. `None` when they agree or
+/// are not all given (a missing or zero denominator is reported by the result's own checks).
+pub fn value_contradicts_fraction(
+    value: Option<Decimal>,
+    numerator: Option<Decimal>,
+    denominator: Option<Decimal>,
+) -> Option<crate::message::Msg> {
+    let (Some(value), Some(n), Some(d)) = (value, numerator, denominator) else {
+        return None;
+    };
+    let exact = n.checked_div(d)?;
+    let written = |strategy| exact.round_dp_with_strategy(value.scale(), strategy);
+    if value == written(rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        || value == written(rust_decimal::RoundingStrategy::ToZero)
+    {
+        return None;
+    }
+    let (n, d, exact) = (n.normalize(), d.normalize(), exact.round_dp(6).normalize());
+    Some(msg!(
+        "outcomes.value_fraction",
+        "the numerator ÷ denominator ({n} ÷ {d} = {exact}), or no value (it is then worked out from them)",
+        "分子 ÷ 分母（{n} ÷ {d} = {exact}）と一致する値。値を空欄にすれば分子と分母から計算します"
+    ))
+}
+
 /// A result's numerator and denominator: both or neither, positive, no more than 1 for a rate.
 fn check_fraction(
     issues: &mut Vec<Issue>,
@@ -626,5 +653,40 @@ impl OutcomeKind {
             OutcomeKind::Result => "result",
             OutcomeKind::Milestone => "milestone",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_agrees_with_its_fraction_to_its_own_decimals() {
+        let d = |s: &str| Some(s.parse::<Decimal>().unwrap());
+        // 2,561 ÷ 7,787 = 0.32888…: 0.329 (rounded) and 0.328 (cut) agree, 0.33 too.
+        for value in ["0.329", "0.328", "0.33", "0.3288"] {
+            assert_eq!(
+                value_contradicts_fraction(d(value), d("2561"), d("7787")),
+                None
+            );
+        }
+        let refused = value_contradicts_fraction(d("0.5"), d("2561"), d("7787")).unwrap();
+        assert_eq!(refused.code, "outcomes.value_fraction");
+        assert!(
+            refused.en.contains("2561 ÷ 7787 = 0.328881"),
+            "{}",
+            refused.en
+        );
+        assert!(value_contradicts_fraction(d("0.4"), d("2561"), d("7787")).is_some());
+        assert!(value_contradicts_fraction(d("0.327"), d("2561"), d("7787")).is_some());
+        assert_eq!(
+            value_contradicts_fraction(d("0.3"), d("2561"), d("7787")),
+            None
+        );
+        assert_eq!(value_contradicts_fraction(d("0.5"), d("1"), d("2")), None);
+        // Not all three given, or no denominator: nothing to compare.
+        assert_eq!(value_contradicts_fraction(None, d("1"), d("2")), None);
+        assert_eq!(value_contradicts_fraction(d("0.5"), d("1"), None), None);
+        assert_eq!(value_contradicts_fraction(d("0.5"), d("1"), d("0")), None);
     }
 }

@@ -394,3 +394,18 @@ pub fn insert_generated(
     }
     Ok(batch)
 }
+
+/// The project's batch imported from the file with this SHA-256, unless it was rejected.
+pub fn holding_file(
+    conn: &mut DbConn,
+    project_id: i64,
+    source_sha256: &str,
+) -> QueryResult<Option<BatchRow>> {
+    outcome_batches::table
+        .filter(outcome_batches::project_id.eq(project_id))
+        .filter(outcome_batches::source_sha256.eq(source_sha256))
+        .filter(outcome_batches::status.ne(Coded(ReviewStatus::Rejected)))
+        .select(BatchRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -130,3 +130,31 @@ pub fn list(
         .select(OutcomeResultRow::as_select())
         .load(conn)
 }
+
+/// Deletes a draft result (and any evidence attached to it) that its enterer discards. `false`
+/// when it is no longer a draft of theirs (submitted meanwhile, or someone else's): nothing is
+/// deleted then.
+pub fn discard_draft(
+    conn: &mut DbConn,
+    project_id: i64,
+    id: i64,
+    entered_by: i64,
+) -> QueryResult<bool> {
+    use super::schema::evidence_files;
+    let draft = outcome_results::table
+        .find(id)
+        .filter(outcome_results::project_id.eq(project_id))
+        .filter(outcome_results::entered_by.eq(entered_by))
+        .filter(outcome_results::status.eq(Coded(ReviewStatus::Draft)));
+    let deleted = diesel::delete(draft).execute(conn)?;
+    if deleted == 1 {
+        diesel::delete(
+            evidence_files::table
+                .filter(evidence_files::project_id.eq(project_id))
+                .filter(evidence_files::collection.eq("outcome-results"))
+                .filter(evidence_files::record_id.eq(id)),
+        )
+        .execute(conn)?;
+    }
+    Ok(deleted == 1)
+}

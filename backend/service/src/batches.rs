@@ -124,6 +124,34 @@ pub fn may_import(conn: &mut DbConn, actor: &Actor, project_id: i64) -> AppResul
     ensure_accepts_outcome_data(project.status)
 }
 
+/// Refuses a file already imported into the project (same SHA-256) as a batch that was not
+/// rejected, naming that batch: correct it, or reject it, instead of importing the file again.
+pub fn ensure_new_file(conn: &mut DbConn, project_id: i64, sha: &str) -> AppResult<()> {
+    match batches::holding_file(conn, project_id, sha)? {
+        None => Ok(()),
+        Some(earlier) => Err(same_file(Some(&earlier))),
+    }
+}
+
+/// The refusal of a file imported already (`earlier`: the batch holding it, where known).
+fn same_file(earlier: Option<&batches::BatchRow>) -> AppError {
+    match earlier {
+        Some(b) => {
+            let (id, name, day) = (b.id, &b.source_name, b.entered_at.date());
+            AppError::Conflict(msg!(
+                "batch.same_file",
+                "this file was imported already, as batch {id} (`{name}`, {day}); correct or reject that batch instead of importing the same file again",
+                "このファイルは取込済みです（取込 {id}、`{name}`、{day}）。同じファイルを再度取り込まず、その取込を訂正するか差し戻してください"
+            ))
+        }
+        None => AppError::Conflict(msg!(
+            "batch.same_file_now",
+            "the same file is being imported into this project at this moment",
+            "同じファイルがこの事業に同時に取り込まれています"
+        )),
+    }
+}
+
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
@@ -191,6 +219,7 @@ pub fn import(
             idempotency_key,
             &request_hash,
             |conn| {
+                ensure_new_file(conn, project_id, &sha)?;
                 let batch = batches::insert(
                     conn,
                     &batches::NewBatch {
@@ -202,7 +231,15 @@ pub fn import(
                         entered_by: actor.user_id,
                     },
                     &records,
-                )?;
+                )
+                .map_err(|e| {
+                    // Two imports of one file at once: the unique index lets one in.
+                    if seika_db::is_unique_violation(&e) {
+                        same_file(None)
+                    } else {
+                        e.into()
+                    }
+                })?;
                 let view = BatchView::from(batch);
                 let body = serde_json::to_value(&view).map_err(|e| AppError::Internal(e.into()))?;
                 audit::append(

@@ -416,6 +416,18 @@ pub fn submit_import(
     key: Option<&str>,
 ) -> AppResult<(JobView, bool)> {
     crate::batches::may_import(conn, actor, project_id)?;
+    // A file imported already is refused now, not after its turn in the queue (a retry of this
+    // very request, under its key, is answered with its job instead).
+    let replay = match key {
+        Some(key) => {
+            queue::find_by_key(conn, actor.user_id, JobKind::ParticipantImport, key)?.is_some()
+        }
+        None => false,
+    };
+    if !replay {
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file.as_ref()));
+        crate::batches::ensure_new_file(conn, project_id, &sha)?;
+    }
     let input = import_job_input(params, file.as_ref())?;
     // The file lives on in the input only: not held twice while the database stores it.
     drop(file);

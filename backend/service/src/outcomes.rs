@@ -207,6 +207,13 @@ fn check_input(
                     .to_owned();
                 errors.push(FieldError::new(field, issue.message));
             }
+            if let Some(expected) = seika_core::outcomes::value_contradicts_fraction(
+                input.value,
+                input.numerator,
+                input.denominator,
+            ) {
+                errors.push(FieldError::new("value", expected));
+            }
         }
     }
     if let Some(old_id) = input.supersedes {
@@ -309,6 +316,39 @@ pub fn create(
         idempotency::once(conn, actor.user_id, idempotency_key, &hash, |conn| {
             insert_entered(conn, chain, actor, project_id, &input)
         })
+    })
+}
+
+/// Discards a draft its enterer no longer wants (for example after its evidence file was
+/// refused), with any evidence attached to it; audited. Only the person who entered it, only
+/// while it is a draft: a record submitted meanwhile is not deleted (409).
+pub fn discard(conn: &mut DbConn, actor: &Actor, project_id: i64, id: i64) -> AppResult<()> {
+    authorize(conn, actor, project_id, ProjectAction::EnterOutcomes)?;
+    let row =
+        outcomes::find(conn, project_id, id)?.ok_or_else(|| AppError::not_found(Thing::Result))?;
+    db::audited_write(conn, |conn, chain| {
+        if !outcomes::discard_draft(conn, project_id, id, actor.user_id)? {
+            return Err(AppError::Conflict(msg!(
+                "outcome.discard",
+                "only a draft you entered yourself can be discarded; this record was submitted, or entered by someone else",
+                "破棄できるのは自分が入力した下書きだけです。この記録は提出済みか、別の人が入力したものです"
+            )));
+        }
+        let before = serde_json::to_value(OutcomeResultView::from(row.clone()))
+            .map_err(|e| AppError::Internal(e.into()))?;
+        audit::append(
+            conn,
+            chain,
+            audit::AuditEntry {
+                actor_user_id: Some(actor.user_id),
+                action: "outcome_result.discarded",
+                entity: "outcome_result",
+                entity_id: id.to_string(),
+                before: Some(before),
+                after: None,
+            },
+        )?;
+        Ok(())
     })
 }
 

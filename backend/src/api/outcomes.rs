@@ -84,6 +84,19 @@ async fn review(
     .map(Json)
 }
 
+/// `DELETE /projects/{id}/outcome-results/{rid}`: the enterer discards their own draft.
+pub async fn discard(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((project, id)): ApiPath<(i64, i64)>,
+) -> AppResult<StatusCode> {
+    auth.run(&state.db, move |conn, actor| {
+        outcomes::discard(conn, actor, project, id)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     auth: AuthUser,

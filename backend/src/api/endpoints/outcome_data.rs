@@ -3,7 +3,7 @@
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method as M;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 use crate::api::{
     HttpConfig, batches, evidence,
@@ -61,6 +61,15 @@ pub fn endpoints(config: &HttpConfig) -> Vec<Endpoint> {
             seika_formats::sheet::XLSX_MEDIA_TYPE,
         ])
         .errors(&[404]),
+        Endpoint::new(
+            M::DELETE,
+            "/projects/{id}/outcome-results/{rid}",
+            delete(outcomes::discard),
+            "outcome data",
+            "Discard a draft you entered (with any evidence attached to it)",
+        )
+        .no_content()
+        .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
             "/projects/{id}/outcome-results/{rid}/submit",

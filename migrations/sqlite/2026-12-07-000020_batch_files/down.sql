@@ -1,0 +1,1 @@
+DROP INDEX outcome_batches_one_file;
