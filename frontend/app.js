@@ -1896,7 +1896,7 @@
         f("bool", "amounts_include_tax", "ed.amountsIncludeTax", { default: true }), f("pct", "tax_rate", "ed.taxRate"),
         f("sel", "tax_rounding", "ed.taxRounding", { options: () => ["floor", "ceiling", "half_up", "half_even", "half_down"].map((x) => [x, t(`ed.rounding.${x}`)]) }),
         f("int", "inspection_days", "ed.inspectionDays"), f("int", "payment_days", "ed.paymentDays"), f("pct", "late_interest_annual_rate", "ed.lateInterest")] }),
-      f("opt", "data_checks", "ed.dataChecks", { blank: () => ({ discrepancy_tolerance: "0.05" }), fields: [f("pct", "discrepancy_tolerance", "ed.discrepancyTolerance")] }),
+      f("opt", "data_checks", "ed.dataChecks", { blank: () => ({ discrepancy_tolerance: "0.05" }), fields: [f("pct", "discrepancy_tolerance", "ed.discrepancyTolerance"), f("bool", "sample_required", "ed.sampleRequired")] }),
     ] },
     { id: "payers", title: "ed.payers", fields: [
       f("list", "payers", "ed.payers", { item: "ed.payer", row: true, blank: () => ({ id: "", share: "" }), fields: [

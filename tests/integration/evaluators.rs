@@ -764,3 +764,45 @@ async fn erasure_keeps_runs_reproducible_and_forgets_the_key(app: TestApp) {
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 }
 db_test!(erasure_keeps_runs_reproducible_and_forgets_the_key);
+
+/// A contract that requires every batch to be sample-checked: verifying a batch with no sample
+/// drawn is refused (409, in the reader's language); once drawn and checked, it is verified.
+async fn a_required_sample_gates_verification(app: TestApp) {
+    let project = crate::batches::youth_project_with(&app, |terms| {
+        terms["data_checks"] = json!({"discrepancy_tolerance": "0.05", "sample_required": true});
+    })
+    .await;
+    let enterer = app.login(ENTERER).await;
+    let verifier = app.login(VERIFIER).await;
+    let batch = submitted_batch(&app, project, &enterer, false).await;
+    let base = format!("/api/v1/projects/{project}/outcome-batches/{batch}");
+    let refused = app
+        .post(&format!("{base}/verify"), Some(&verifier), &json!({}))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(refused["code"], "sample.required", "{refused}");
+    let sample = app
+        .post(
+            &format!("{base}/sample"),
+            Some(&verifier),
+            &json!({"seed": "required", "size": {"kind": "count", "count": 3}}),
+        )
+        .await;
+    sample.assert_status(StatusCode::CREATED);
+    for record in sample.json()["records"].as_array().unwrap() {
+        let req = Request::builder()
+            .method("PUT")
+            .uri(format!("{base}/sample/records/{}", record["id"]))
+            .header("authorization", format!("Bearer {verifier}"))
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"finding": "confirmed"}"#))
+            .unwrap();
+        app.send(req).await.assert_status(StatusCode::OK);
+    }
+    let verified = app
+        .post(&format!("{base}/verify"), Some(&verifier), &json!({}))
+        .await;
+    verified.assert_status(StatusCode::OK);
+    assert_eq!(verified.json()["status"], "verified");
+}
+db_test!(a_required_sample_gates_verification);

@@ -19,6 +19,9 @@ pub struct DataChecks {
     /// The highest share of sampled records found discrepant (0 to 1) at which a batch may still
     /// be verified without a stated reason. Absent: any discrepancy needs a reason.
     pub discrepancy_tolerance: Decimal,
+    /// Every batch of participant records is sample-checked before it can be verified.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sample_required: bool,
 }
 
 /// How many records to draw.

@@ -97,10 +97,18 @@ pub struct SampleView {
 }
 
 fn tolerance(conn: &mut DbConn, project_id: i64) -> AppResult<Option<Decimal>> {
+    Ok(data_checks(conn, project_id)?.map(|c| c.discrepancy_tolerance))
+}
+
+/// What the project's current terms say about checking participant data.
+fn data_checks(
+    conn: &mut DbConn,
+    project_id: i64,
+) -> AppResult<Option<seika_core::sample::DataChecks>> {
     let project =
         db::projects::find(conn, project_id)?.ok_or_else(|| AppError::not_found(Thing::Project))?;
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
-    Ok(contract.data_checks.map(|c| c.discrepancy_tolerance))
+    Ok(contract.data_checks)
 }
 
 fn view(
@@ -410,10 +418,18 @@ pub fn ensure_verifiable(
     batch_id: i64,
     reason: Option<&str>,
 ) -> AppResult<()> {
+    let checks = data_checks(conn, project_id)?;
     let Some(row) = samples::of_batch(conn, batch_id)? else {
+        if checks.as_ref().is_some_and(|c| c.sample_required) {
+            return Err(AppError::Conflict(msg!(
+                "sample.required",
+                "the contract requires every batch to be sample-checked before it is verified: draw the sample and check it first",
+                "契約により、取込はすべて抽出検査を終えてから検証します。先に標本を抽出して確認してください"
+            )));
+        }
         return Ok(());
     };
-    let tolerance = tolerance(conn, project_id)?;
+    let tolerance = checks.map(|c| c.discrepancy_tolerance);
     let sample = view(conn, row, tolerance)?;
     if sample.checked < sample.sampled {
         return Err(AppError::Conflict(msg!(
