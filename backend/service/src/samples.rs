@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::projects::{authorize, load_contract};
 use crate::error::{AppError, AppResult, Thing};
 use seika_core::access::{Actor, ProjectAction};
-use seika_core::sample::{self, Candidate, SampleSize};
+use seika_core::sample::{self, Candidate, DataChecks, SampleSize};
 use seika_db::{self as db, DbConn, audit, batches, samples, users};
 
 /// How to draw: a seed (any text; one is made up when absent) and a size.
@@ -101,10 +101,7 @@ fn tolerance(conn: &mut DbConn, project_id: i64) -> AppResult<Option<Decimal>> {
 }
 
 /// What the project's current terms say about checking participant data.
-fn data_checks(
-    conn: &mut DbConn,
-    project_id: i64,
-) -> AppResult<Option<seika_core::sample::DataChecks>> {
+fn data_checks(conn: &mut DbConn, project_id: i64) -> AppResult<Option<DataChecks>> {
     let project =
         db::projects::find(conn, project_id)?.ok_or_else(|| AppError::not_found(Thing::Project))?;
     let (contract, _) = load_contract(conn, project_id, project.current_terms_version)?;
