@@ -681,6 +681,23 @@
       } }));
     }
     if (isOwner && ["published", "in_service", "evaluating"].includes(project.status)) actions.push(h("a", { class: "button secondary", href: `#/projects/${id}/amend`, text: t("project.amend") }));
+    // A draft is edited in the same editor, or deleted (its code is free again), until published.
+    if (isOwner && project.status === "draft") {
+      actions.push(h("a", { class: "button secondary", id: "edit-draft", href: `#/projects/${id}/edit`, text: t("project.editDraft") }));
+      actions.push(h("button", { type: "button", id: "delete-draft", class: "secondary", text: t("project.deleteDraft"), onclick: () => {
+        const confirmBox = h("div", { class: "notice confirm", id: "delete-confirm-box", role: "alertdialog", "aria-labelledby": "delete-confirm-text" },
+          h("p", { id: "delete-confirm-text", text: t("project.confirmDelete", { code: project.code }) }),
+          h("button", { type: "button", id: "delete-confirm", class: "danger", text: t("project.deleteDraft"), onclick: async () => {
+            const res = await api("DELETE", `/projects/${id}`, undefined, { headers: { "if-match": data.etag } });
+            if (!res.ok) return showProblem(message, res.problem);
+            announce(t("project.deleted", { code: project.code }));
+            location.hash = "#/projects";
+          } }), " ",
+          h("button", { type: "button", id: "delete-cancel", class: "secondary", text: t("common.cancel"), onclick: () => message.replaceChildren() }));
+        message.replaceChildren(confirmBox);
+        confirmBox.querySelector("#delete-cancel").focus();
+      } }));
+    }
     if ((isOwner || isEvaluator) && project.status !== "draft") {
       actions.push(h("button", { type: "button", id: "run-payout", text: t("project.runPayout"), onclick: async (ev) => {
         const button = ev.currentTarget;
@@ -2193,10 +2210,17 @@
 
   /** The editor page: register (`mode` "new") or amend (`mode` "amend") a contract. */
   const contractEditor = async ({ mode, projectId, current, redraw = false }) => {
-    const scope = mode === "new" ? "new" : `amend-${projectId}`;
+    const scope = mode === "new" ? "new" : `${mode}-${projectId}`;
+    // Registering and editing a draft ask for the parties; an amendment for its reason and date.
+    const withParties = mode === "new" || mode === "edit";
     if (!editor.data || editor.owner !== state.user.id || editor.data.scope !== scope) {
       editor.data = JSON.parse(store.getItem(draftKey(scope)) || "null");
       editor.owner = state.user.id;
+    }
+    if (mode === "edit" && (!editor.data || editor.data.basis !== current.version)) {
+      const partyOf = (role) => String((current.parties.find((p) => p.role === role) || {}).organization_id || "");
+      editor.data = { scope, basis: current.version, terms: structuredClone(current.terms),
+        meta: { policy_area: current.policy_area, effective_from: current.effective_from, evaluator: partyOf("evaluator"), provider: partyOf("service_provider"), investors: [] } };
     }
     if (mode === "amend" && (!editor.data || editor.data.basis !== current.terms_version)) {
       editor.data = { scope, basis: current.terms_version, terms: structuredClone(current.terms), meta: { reason: "", effective_from: new Date().toISOString().slice(0, 10) } };
@@ -2254,7 +2278,7 @@
       return field(`e-meta-${key}`, label, el);
     };
     const orgOptions = (kind) => [["", t("common.none")], ...ctx.byKind(kind).map((o) => [String(o.id), localName(o)])];
-    const metaSection = mode === "new"
+    const metaSection = withParties
       ? h("section", { id: "editor-parties", "aria-labelledby": "h-parties" }, h("h2", { id: "h-parties", text: t("new.parties") }),
         h("p", { class: "hint", id: "w-parties-hint", text: t("new.partiesInvited") }),
         metaField("policy_area", t("project.policyArea"), select("e-meta-policy_area", POLICY_AREAS.map((a) => [a, t(`area.${a}`)]), d.meta.policy_area)),
@@ -2408,9 +2432,10 @@
         if (!r.ok) showEditorProblems(r.problem);
       } })),
       field("editor-xlsx-file", t("ed.excelLoad"), excelFile), excelResult);
-    const submit = h("button", { type: "button", id: "editor-submit", text: mode === "new" ? t("new.create") : t("amend.submit"), onclick: async () => {
+    const submitLabel = { new: "new.create", edit: "ed.saveDraft", amend: "amend.submit" }[mode];
+    const submit = h("button", { type: "button", id: "editor-submit", text: t(submitLabel), onclick: async () => {
       let r;
-      if (mode === "new") {
+      if (withParties) {
         const parties = [];
         if (d.meta.evaluator) parties.push({ organization_id: Number(d.meta.evaluator), role: "evaluator" });
         if (d.meta.provider) parties.push({ organization_id: Number(d.meta.provider), role: "service_provider" });
@@ -2423,22 +2448,23 @@
           if (o && o.id !== state.user.organization.id) parties.push({ organization_id: o.id, role: "outcome_payer" });
         }
         const title = terms.title || { ja: "", en: "" };
-        r = await api("POST", "/projects", { title_ja: title.ja, title_en: title.en, policy_area: d.meta.policy_area, effective_from: d.meta.effective_from, parties, terms });
+        const body = { title_ja: title.ja, title_en: title.en, policy_area: d.meta.policy_area, effective_from: d.meta.effective_from, parties, terms };
+        r = mode === "new" ? await api("POST", "/projects", body) : await api("PUT", `/projects/${projectId}`, body, { headers: { "if-match": current.etag } });
       } else {
         r = await api("POST", `/projects/${projectId}/amendments`, { reason: d.meta.reason, effective_from: d.meta.effective_from, terms }, { headers: { "if-match": current.etag } });
       }
       if (!r.ok) return showEditorProblems(r.problem);
       forgetDraft(scope);
-      announce(mode === "new" ? t("new.created") : t("ed.amended"));
+      announce(t({ new: "new.created", edit: "ed.draftSaved", amend: "ed.amended" }[mode]));
       location.hash = `#/projects/${mode === "new" ? r.data.id : projectId}`;
     } });
     const discard = h("button", { type: "button", class: "secondary", id: "editor-discard", text: mode === "new" ? t("ed.startOver") : t("ed.discard"), onclick: () => {
       forgetDraft(scope);
-      if (mode === "new") viewNewProject(); else viewAmend(projectId);
+      if (mode === "new") viewNewProject(); else if (mode === "edit") viewEditDraft(projectId); else viewAmend(projectId);
     } });
 
     const nav = h("nav", { class: "editor-nav", "aria-label": t("ed.sections") }, h("ul", {},
-      [mode === "new" ? ["parties", "new.parties"] : ["amendment", "amend.title"], ...EDITOR_SPEC.map((s) => [s.id, s.title]), ["preview", "preview.title"], ["review", "new.review"]]
+      [withParties ? ["parties", "new.parties"] : ["amendment", "amend.title"], ...EDITOR_SPEC.map((s) => [s.id, s.title]), ["preview", "preview.title"], ["review", "new.review"]]
         .map(([id, key]) => h("li", {}, h("a", { href: `#editor-${id}`, onclick: (ev) => { ev.preventDefault(); document.getElementById(`editor-${id}`)?.scrollIntoView(); }, text: t(key) })))));
     const form = h("form", { id: "contract-editor", novalidate: true }, metaSection, sections, preview,
       h("section", { id: "editor-review", "aria-labelledby": "h-review" }, h("h2", { id: "h-review", text: t("new.review") }),
@@ -2451,8 +2477,8 @@
       editor.timer = setTimeout(check, 250);
     });
     rerender = () => contractEditor({ mode, projectId, current, redraw: true });
-    const heading = mode === "new" ? t("new.title") : `${t("amend.title")}: ${titleOf(current)}`;
-    page(heading, h("p", { class: "lead", id: "editor-lead", text: t(mode === "new" ? "ed.leadNew" : "ed.leadAmend") }), nav, message, form);
+    const heading = mode === "new" ? t("new.title") : `${t(mode === "edit" ? "ed.editTitle" : "amend.title")}: ${titleOf(current)}`;
+    page(heading, h("p", { class: "lead", id: "editor-lead", text: t({ new: "ed.leadNew", edit: "ed.leadEdit", amend: "ed.leadAmend" }[mode]) }), nav, message, form);
     // After a change of structure (a row added, a rule type chosen) the page is drawn again:
     // the reader stays where they were, on the control they used.
     const again = editor.focus && document.getElementById(editor.focus);
@@ -2463,6 +2489,12 @@
   };
 
   const viewNewProject = () => contractEditor({ mode: "new" });
+  const viewEditDraft = async (id) => {
+    const res = await api("GET", `/projects/${id}`);
+    if (!res.ok) return page(t("error.title"), problemBox(res.problem));
+    if (res.data.status !== "draft") return page(t("error.title"), h("p", { id: "not-a-draft", text: t("ed.notADraft") }));
+    return contractEditor({ mode: "edit", projectId: id, current: { ...res.data, etag: res.etag } });
+  };
   const viewAmend = async (id) => {
     const res = await api("GET", `/projects/${id}`);
     if (!res.ok) return page(t("error.title"), problemBox(res.problem));
@@ -2646,6 +2678,7 @@
     [/^#\/projects\/new$/, () => viewNewProject(), ["government_staff"]],
     [/^#\/projects\/(\d+)$/, (id) => viewProject(id)],
     [/^#\/projects\/(\d+)\/amend$/, (id) => viewAmend(id)],
+    [/^#\/projects\/(\d+)\/edit$/, (id) => viewEditDraft(id), ["government_staff"]],
     [/^#\/projects\/(\d+)\/data$/, (id) => viewData(id)],
     [/^#\/projects\/(\d+)\/records\/(\d+)$/, (id, rid) => viewHistory(id, rid)],
     [/^#\/projects\/(\d+)\/runs\/(\d+)$/, (id, rid) => viewRun(id, rid)],

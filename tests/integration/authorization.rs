@@ -42,6 +42,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("POST", "/contract-workbooks/import", "G", "G"),
     ("GET", "/projects/{id}", "AGEIP", "A"),
     ("PUT", "/projects/{id}", "G", "-"),
+    // The projects are in service: 409 for the owner's staff (only drafts are deleted).
+    ("DELETE", "/projects/{id}", "G", "-"),
     ("POST", "/projects/{id}/status", "G", "-"),
     ("POST", "/projects/{id}/amendments", "G", "-"),
     ("GET", "/projects/{id}/versions", "AGEIP", "A"),

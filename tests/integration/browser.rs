@@ -880,6 +880,24 @@ async fn kobe_contract_is_registered_from_its_template(app: TestApp) {
     .unwrap();
     assert_eq!(amounts(&statement), amounts(&golden));
 
+    // Until it is published, the draft is edited in the same editor, every part of it.
+    browser.click("#edit-draft");
+    browser.wait_text("#page-title", "Edit the draft");
+    browser.fill(
+        "#e-title-en",
+        "Kobe City dialysis prevention (edited draft)",
+    );
+    browser.click("#editor-submit");
+    browser.wait_text(".lead", "Draft");
+    let edited = app
+        .get(&format!("/api/v1/projects/{project}"), Some(&staff))
+        .await
+        .json();
+    assert_eq!(
+        edited["title_en"],
+        "Kobe City dialysis prevention (edited draft)"
+    );
+    assert_eq!(edited["terms"]["code"], "kobe-e2e-2017");
     // An invited investor finds the invitation from the work list on its home page (the link
     // stays on the page and moves focus to the invitations).
     let project_page = browser.script("return location.href;");
@@ -895,6 +913,31 @@ async fn kobe_contract_is_registered_from_its_template(app: TestApp) {
         accept_invitations(&app, slug, "investor").await;
     }
     publish_when_accepted(&browser);
+    assert!(
+        browser.script("return !document.querySelector('#edit-draft, #delete-draft')")
+            == json!(true),
+        "a published contract is amended, not edited or deleted"
+    );
+
+    // A draft no longer wanted is deleted from its page, after a confirmation.
+    let throwaway = app
+        .post(
+            "/api/v1/projects",
+            Some(&staff),
+            &crate::projects::new_project_body(&app, "throwaway-draft").await,
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    browser.goto(&format!("{base}/#/projects/{throwaway}"));
+    browser.click("#delete-draft");
+    browser.wait_text("#delete-confirm-text", "cannot be undone");
+    browser.click("#delete-confirm");
+    browser.wait_until("return location.hash === '#/projects';");
+    app.get(&format!("/api/v1/projects/{throwaway}"), Some(&staff))
+        .await
+        .assert_problem(axum::http::StatusCode::NOT_FOUND);
     browser.assert_no_js_errors();
 }
 db_test!(kobe_contract_is_registered_from_its_template, browser);

@@ -1093,3 +1093,84 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
         .assert_problem(StatusCode::FORBIDDEN);
 }
 db_test!(terms_go_to_excel_and_back);
+
+/// A draft the government no longer wants is deleted with its terms and parties, and its code is
+/// free again; never at a stale version, never by another city, never once published.
+async fn a_draft_is_deleted_and_its_code_freed(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let created = app
+        .post(
+            "/api/v1/projects",
+            Some(&staff),
+            &new_project_body(&app, "deleted-draft").await,
+        )
+        .await;
+    created.assert_status(StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/projects/{id}");
+    let etag = app
+        .get(&path, Some(&staff))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let delete = |token: &str, etag: &str| {
+        Request::builder()
+            .method(Method::DELETE)
+            .uri(&path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("if-match", etag)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let other_city = app.login("staff@hachioji-city.example").await;
+    app.send(delete(&other_city, &etag))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    app.send(delete(&staff, "\"999\""))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    app.send(delete(&staff, &etag))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    app.get(&path, Some(&staff))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    // The code is free again.
+    app.post(
+        "/api/v1/projects",
+        Some(&staff),
+        &new_project_body(&app, "deleted-draft").await,
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    // A published contract is not deleted.
+    let kobe = project_id(&app, "kobe-dialysis-2017").await;
+    let kobe_path = format!("/api/v1/projects/{kobe}");
+    let kobe_etag = app
+        .get(&kobe_path, Some(&staff))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let refused = app
+        .send(
+            Request::builder()
+                .method(Method::DELETE)
+                .uri(&kobe_path)
+                .header("authorization", format!("Bearer {staff}"))
+                .header("if-match", kobe_etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(refused["code"], "project.delete_published");
+    let admin = app.login("admin@seika.example").await;
+    let log = app
+        .get("/api/v1/audit?action=project.deleted", Some(&admin))
+        .await
+        .json();
+    assert_eq!(log["items"][0]["entity_id"], id.to_string(), "{log}");
+}
+db_test!(a_draft_is_deleted_and_its_code_freed);

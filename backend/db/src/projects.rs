@@ -502,3 +502,32 @@ pub fn answer_invitation(
     .execute(conn)?;
     Ok(changed == 1)
 }
+
+/// Deletes a draft project with what a draft can have (its terms, parties, publication settings,
+/// budget lines and jobs), freeing its code; `false`, and nothing deleted, when it is no longer a
+/// draft. Call inside a transaction, after a checked bump has taken the project's row. Anything
+/// else pointing at it (data a draft cannot hold) makes the database refuse the whole delete.
+pub fn delete_draft(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
+    use super::schema::{
+        budget_lines, debt_commitments, investor_disclosures, jobs, project_publications,
+    };
+    let draft = projects::table
+        .find(id)
+        .filter(projects::status.eq(Coded(ProjectStatus::Draft)));
+    let still_draft: i64 = draft.count().get_result(conn)?;
+    if still_draft != 1 {
+        return Ok(false);
+    }
+    diesel::delete(jobs::table.filter(jobs::project_id.eq(id))).execute(conn)?;
+    diesel::delete(budget_lines::table.filter(budget_lines::project_id.eq(id))).execute(conn)?;
+    diesel::delete(debt_commitments::table.filter(debt_commitments::project_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(investor_disclosures::table.filter(investor_disclosures::project_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(project_publications::table.filter(project_publications::project_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(project_parties::table.filter(project_parties::project_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(project_terms::table.filter(project_terms::project_id.eq(id))).execute(conn)?;
+    Ok(diesel::delete(draft).execute(conn)? == 1)
+}

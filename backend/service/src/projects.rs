@@ -624,6 +624,51 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: ProjectInput) -> AppResul
     })
 }
 
+/// Deletes a draft the government no longer wants, with its terms, parties and invitations; its
+/// code is free again. Only a draft, only at the version the person saw (If-Match), audited.
+pub fn delete_draft(conn: &mut DbConn, actor: &Actor, id: i64, expected: i32) -> AppResult<()> {
+    let (project, _) = authorize(conn, actor, id, ProjectAction::ManageTerms)?;
+    let not_a_draft = || {
+        AppError::Conflict(msg!(
+            "project.delete_published",
+            "only a draft can be deleted: a published contract is amended or terminated",
+            "削除できるのは下書きだけです。公表した契約は変更契約または終了の手続によります"
+        ))
+    };
+    if !project.status.terms_editable() {
+        return Err(not_a_draft());
+    }
+    db::audited_write(conn, |conn, chain| {
+        let before = view(conn, actor, project.clone())?;
+        if !projects::bump_checked(
+            conn,
+            id,
+            expected,
+            project.status,
+            project.current_terms_version,
+            None,
+        )? {
+            return Err(stale(expected));
+        }
+        if !projects::delete_draft(conn, id)? {
+            return Err(not_a_draft());
+        }
+        audit::append(
+            conn,
+            chain,
+            audit::AuditEntry {
+                actor_user_id: Some(actor.user_id),
+                action: "project.deleted",
+                entity: "project",
+                entity_id: id.to_string(),
+                before: Some(to_json(&before)?),
+                after: None,
+            },
+        )?;
+        Ok(())
+    })
+}
+
 /// Replaces a draft whole (titles, policy area, parties, currency, terms) if it is still at
 /// version `expected`. Parties that stay keep their answer; new ones are invited.
 pub fn update_draft(

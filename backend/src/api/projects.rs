@@ -111,6 +111,21 @@ pub async fn update_draft(
     Ok(with_etag(view))
 }
 
+/// `DELETE /projects/{id}`: deletes a draft (needs `If-Match`); its code is free again.
+pub async fn delete_draft(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    if_match: IfMatch,
+) -> AppResult<StatusCode> {
+    let expected = if_match.required(Thing::Project)?;
+    auth.run(&state.db, move |conn, actor| {
+        projects::delete_draft(conn, actor, id, expected)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Moves the project along its lifecycle; needs `If-Match`.
 pub async fn change_status(
     State(state): State<AppState>,

@@ -2,7 +2,7 @@
 //! OpenAPI document are built from ([`super::all`]).
 
 use axum::http::Method as M;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 use crate::api::{
     contracts,
@@ -90,6 +90,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         .if_match()
         .ok(200, s::<seika_service::projects::ProjectView>)
         .errors(&[403, 404]),
+        Endpoint::new(
+            M::DELETE,
+            "/projects/{id}",
+            delete(projects::delete_draft),
+            "projects",
+            "Delete a draft (with its terms, parties and invitations); its code is free again",
+        )
+        .if_match()
+        .no_content()
+        .errors(&[403, 404, 409]),
         Endpoint::new(
             M::POST,
             "/projects/{id}/status",
