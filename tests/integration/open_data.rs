@@ -546,6 +546,24 @@ async fn public_pages_show_only_what_the_government_made_public(app: TestApp) {
             .contains("¥7,860,000"),
         "{rule}"
     );
+    // Each payment as the contract says it: the interim fixed amount names the outcome
+    // conditions it depends on, with rates as percentages.
+    let interim = page["payment_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["tranche"] == "interim")
+        .nth(1)
+        .unwrap();
+    let (ja, en) = (
+        interim["description"]["ja"].as_str().unwrap(),
+        interim["description"]["en"].as_str().unwrap(),
+    );
+    assert!(ja.contains("条件: 「プログラム修了率」が 80%以上"), "{ja}");
+    assert!(
+        en.contains("provided that \"") && en.contains("80%"),
+        "{en}"
+    );
     // Investments: the total only, until an investor discloses its own position.
     assert_eq!(page["investments"]["total_committed"], "26000000");
     assert_eq!(page["investments"]["investors"], 3);

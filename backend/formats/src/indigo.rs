@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::publication::{Section, describe_rule};
+use crate::publication::{Section, describe_component};
 use seika_core::access::PartyRole;
 use seika_core::contract::{Contract, Direction, Instrument, MetricUnit};
 use seika_core::money::Currency;

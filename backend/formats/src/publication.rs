@@ -4,7 +4,9 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use seika_core::contract::{ComparisonPay, Localized, Rule, Step};
+use seika_core::contract::{
+    ComparisonPay, Component, Condition, Contract, Localized, MetricUnit, Rule, Step,
+};
 use seika_core::money::Currency;
 pub use seika_core::money::amount_words;
 
@@ -68,7 +70,31 @@ pub fn suppress_count(count: Decimal, threshold: i32) -> bool {
     count > Decimal::ZERO && count < Decimal::from(threshold)
 }
 
-fn steps_words(steps: &[Step], currency: Currency) -> (String, String) {
+/// How a metric's values read: a rate as a percentage ("75%"), anything else as written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scale {
+    percent: bool,
+}
+
+impl Scale {
+    /// The scale of the metric a rule (or condition) reads, in this contract.
+    pub fn of(contract: &Contract, metric: Option<&str>) -> Scale {
+        let unit = metric.and_then(|m| contract.metrics.iter().find(|x| x.id == m).map(|x| x.unit));
+        Scale {
+            percent: unit == Some(MetricUnit::Rate),
+        }
+    }
+
+    fn show(self, value: Decimal) -> String {
+        if self.percent {
+            format!("{}%", (value * Decimal::ONE_HUNDRED).normalize())
+        } else {
+            value.normalize().to_string()
+        }
+    }
+}
+
+fn steps_words(steps: &[Step], currency: Currency, scale: Scale) -> (String, String) {
     let ja: Vec<String> = steps
         .iter()
         .map(|s| {
@@ -85,15 +111,73 @@ fn steps_words(steps: &[Step], currency: Currency) -> (String, String) {
             format!(
                 "{} at {} or better",
                 amount_words(s.amount, currency),
-                s.at.normalize()
+                scale.show(s.at)
             )
         })
         .collect();
     (ja.join("、"), en.join("; "))
 }
 
-/// A payment rule in words, in Japanese and English, with its amounts.
+/// A payment rule in words, in Japanese and English, with its amounts (values as written).
 pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
+    describe_rule_in(rule, currency, Scale::default())
+}
+
+/// A component as the contract says it: its rule in words, rates as percentages, and the outcome
+/// conditions a payment (a fixed one too) depends on, named.
+pub fn describe_component(component: &Component, contract: &Contract) -> Localized {
+    let scale = Scale::of(contract, component.rule.metric());
+    let rule = describe_rule_in(&component.rule, contract.currency, scale);
+    if component.conditions.is_empty() {
+        return rule;
+    }
+    let (ja, en): (Vec<String>, Vec<String>) = component
+        .conditions
+        .iter()
+        .map(|c| condition_words(c, contract))
+        .unzip();
+    Localized {
+        ja: format!("{}。条件: {}", rule.ja, ja.join("、")),
+        en: format!("{}, provided that {}", rule.en, en.join(" and ")),
+    }
+}
+
+/// One outcome condition in words: the metric by its name, the bound as the metric reads.
+fn condition_words(c: &Condition, contract: &Contract) -> Both {
+    let scale = Scale::of(contract, Some(&c.metric));
+    let (name_ja, name_en) = contract
+        .metrics
+        .iter()
+        .find(|m| m.id == c.metric)
+        .map_or((c.metric.clone(), c.metric.clone()), |m| {
+            (m.name.ja.clone(), m.name.en.clone())
+        });
+    match (c.at_least, c.at_most) {
+        (Some(low), Some(high)) => (
+            format!(
+                "「{name_ja}」が {}以上 {}以下",
+                scale.show(low),
+                scale.show(high)
+            ),
+            format!(
+                "\"{name_en}\" is from {} to {}",
+                scale.show(low),
+                scale.show(high)
+            ),
+        ),
+        (Some(low), None) => (
+            format!("「{name_ja}」が {}以上", scale.show(low)),
+            format!("\"{name_en}\" is at least {}", scale.show(low)),
+        ),
+        (None, Some(high)) => (
+            format!("「{name_ja}」が {}以下", scale.show(high)),
+            format!("\"{name_en}\" is at most {}", scale.show(high)),
+        ),
+        (None, None) => (format!("「{name_ja}」"), format!("\"{name_en}\"")),
+    }
+}
+
+fn describe_rule_in(rule: &Rule, currency: Currency, scale: Scale) -> Localized {
     let m = |a: Decimal| amount_words(a, currency);
     let (ja, en) = match rule {
         Rule::Fixed {
@@ -118,11 +202,11 @@ pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
             ..
         } => person_period_words(state, m(*price_per_period), *max_periods_per_participant),
         Rule::Tiered { steps, .. } => {
-            let (ja, en) = steps_words(steps, currency);
+            let (ja, en) = steps_words(steps, currency, scale);
             (format!("段階払い: {ja}"), format!("Tiered: {en}"))
         }
-        Rule::Linear { .. } => linear_words(rule, currency),
-        Rule::Corridor { .. } => corridor_words(rule, currency),
+        Rule::Linear { .. } => linear_words(rule, currency, scale),
+        Rule::Corridor { .. } => corridor_words(rule, currency, scale),
         Rule::Comparison { pay, .. } => comparison_words(pay, currency),
         Rule::SavingsShare { .. } => savings_words(rule, currency),
     };
@@ -212,7 +296,7 @@ fn person_period_words(
     )
 }
 
-fn linear_words(rule: &Rule, currency: Currency) -> Both {
+fn linear_words(rule: &Rule, currency: Currency, scale: Scale) -> Both {
     let m = |a: Decimal| amount_words(a, currency);
     let Rule::Linear {
         target,
@@ -235,31 +319,31 @@ fn linear_words(rule: &Rule, currency: Currency) -> Both {
         return (
             format!(
                 "達成度に比例（上限なし）: 目標値 {} の達成で {}、上回ればそれ以上{floor_ja}",
-                target.normalize(),
+                scale.show(*target),
                 m(*max_amount)
             ),
             format!(
                 "In proportion to achievement, without a ceiling: {} at the target of {}, more above it{floor_en}",
                 m(*max_amount),
-                target.normalize()
+                scale.show(*target)
             ),
         );
     }
     (
         format!(
             "達成度に比例: 目標値 {} の達成で最大 {}{floor_ja}",
-            target.normalize(),
+            scale.show(*target),
             m(*max_amount)
         ),
         format!(
             "In proportion to achievement: up to {} at the target of {}{floor_en}",
             m(*max_amount),
-            target.normalize()
+            scale.show(*target)
         ),
     )
 }
 
-fn corridor_words(rule: &Rule, currency: Currency) -> Both {
+fn corridor_words(rule: &Rule, currency: Currency, scale: Scale) -> Both {
     let m = |a: Decimal| amount_words(a, currency);
     let Rule::Corridor {
         none_at,
@@ -274,7 +358,7 @@ fn corridor_words(rule: &Rule, currency: Currency) -> Both {
     let (between_ja, between_en) = if steps.is_empty() {
         ("その間は比例".to_owned(), "linear in between".to_owned())
     } else {
-        let (ja, en) = steps_words(steps, currency);
+        let (ja, en) = steps_words(steps, currency, scale);
         (
             format!("その間は段階（{ja}）"),
             format!("in between by steps ({en})"),
@@ -283,15 +367,15 @@ fn corridor_words(rule: &Rule, currency: Currency) -> Both {
     (
         format!(
             "{} で支払なし、{} で最大 {}、{between_ja}",
-            none_at.normalize(),
-            full_at.normalize(),
+            scale.show(*none_at),
+            scale.show(*full_at),
             m(*max_amount)
         ),
         format!(
             "Nothing at {}, {} at {}, {between_en}",
-            none_at.normalize(),
+            scale.show(*none_at),
             m(*max_amount),
-            full_at.normalize()
+            scale.show(*full_at)
         ),
     )
 }
@@ -312,7 +396,7 @@ fn comparison_words(pay: &ComparisonPay, currency: Currency) -> Both {
             ),
         ),
         ComparisonPay::Tiers { steps } => {
-            let (ja, en) = steps_words(steps, currency);
+            let (ja, en) = steps_words(steps, currency, Scale::default());
             (
                 format!("比較群との差による段階払い: {ja}"),
                 format!("By the effect against the comparison group: {en}"),
@@ -409,6 +493,42 @@ mod tests {
         assert!(suppress_count(Decimal::from(9), 10));
         assert!(!suppress_count(Decimal::from(10), 10));
         assert!(!suppress_count(Decimal::ZERO, 10));
+    }
+
+    /// As the contract says it: a fixed amount behind outcome conditions names them, and a rate
+    /// reads as a percentage (Kobe's interim payment: ¥26,200,000 if programme completion reaches
+    /// 80 % and lifestyle improvement 75 %).
+    #[test]
+    fn a_component_names_its_conditions_and_reads_rates_as_percentages() {
+        let contract: Contract = serde_json::from_str(include_str!(
+            "../../../docs/examples/kobe-dialysis.contract.json"
+        ))
+        .unwrap();
+        let interim = contract
+            .components
+            .iter()
+            .find(|c| !c.conditions.is_empty() && matches!(c.rule, Rule::Fixed { .. }))
+            .expect("a conditional fixed payment");
+        let words = describe_component(interim, &contract);
+        assert!(words.ja.contains("条件: 「"), "{}", words.ja);
+        assert!(words.en.contains("provided that \""), "{}", words.en);
+        assert!(
+            words.ja.contains('%') && words.en.contains('%'),
+            "{words:?}"
+        );
+        assert!(
+            !words.en.contains("0.8") && !words.en.contains("0.75"),
+            "{}",
+            words.en
+        );
+        let linear = contract
+            .components
+            .iter()
+            .find(|c| matches!(c.rule, Rule::Linear { .. }))
+            .unwrap();
+        let words = describe_component(linear, &contract);
+        assert!(words.en.contains("at the target of "), "{}", words.en);
+        assert!(words.en.contains('%'), "{}", words.en);
     }
 
     #[test]

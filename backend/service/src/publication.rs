@@ -29,7 +29,7 @@ use seika_db::{
 };
 use seika_formats::indigo::{self, ExportFacts, ImportContext, ImportNote, IndigoRecord};
 use seika_formats::publication::{
-    DEFAULT_PRIVACY_THRESHOLD, Section, describe_rule, suppress_count,
+    DEFAULT_PRIVACY_THRESHOLD, Section, describe_component, suppress_count,
 };
 
 // ---- Settings ----------------------------------------------------------------------------------
@@ -666,7 +666,7 @@ fn public_rules(c: &Contract) -> AppResult<Vec<PublicRule>> {
                 tranche: comp.tranche.clone(),
                 tranche_name: tranche_name(c, &comp.tranche),
                 metric: comp.rule.metric().map(str::to_owned),
-                description: describe_rule(&comp.rule, cur),
+                description: describe_component(comp, c),
                 maximum: comp
                     .cap
                     .or_else(|| comp.rule.maximum())

@@ -347,7 +347,7 @@ fn pricings(o: &Out<'_, '_>) -> Vec<Value> {
                     json!({"amount": {"value": max.normalize().to_string()}}),
                 );
             }
-            let words = describe_rule(&comp.rule, c.currency);
+            let words = describe_component(comp, c);
             row.insert(
                 "price_description".into(),
                 json!({"value": format!("{} / {}", words.en, words.ja)}),
