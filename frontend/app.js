@@ -2324,7 +2324,9 @@
       const results = pairs.filter((x) => (d.assumed[`${x.metric}.${x.tranche}`] || "") !== "")
         .map((x) => ({ metric: x.metric, tranche: x.tranche, value: d.assumed[`${x.metric}.${x.tranche}`] }));
       const reached = milestones.filter((m) => d.assumed[`milestone.${m}`]).map((m) => ({ id: m, achieved_on: d.assumed[`milestone.${m}`] }));
-      const r = await api("POST", "/contract-checks", { terms, outcomes: { results, milestones: reached } });
+      // The code is the project's name in the system: a preview does not need it yet.
+      const previewed = terms.code ? terms : { ...terms, code: "preview" };
+      const r = await api("POST", "/contract-checks", { terms: previewed, outcomes: { results, milestones: reached } });
       if (!r.ok) return showEditorProblems(r.problem);
       clearEditorProblems();
       const nameOfSlug = (slug) => { const o = ctx.bySlug(slug); return o ? localName(o) : slug; };
@@ -2360,30 +2362,45 @@
         rerender();
       } }));
 
-    const clearEditorProblems = () => {
-      message.replaceChildren();
-      main().querySelectorAll("#contract-editor .field-error").forEach((e) => { e.textContent = ""; });
-      main().querySelectorAll("#contract-editor [aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
+    // Problems come from two places: the live check as fields are left, and a refused submit.
+    // Each clears only its own, so a refused submit stays in view while the person types.
+    const submitSummary = h("div", { id: "editor-submit-errors", "aria-live": "assertive" });
+    const clearEditorProblems = (source = "check") => {
+      (source === "submit" ? submitSummary : message).replaceChildren();
+      main().querySelectorAll(`#contract-editor .field-error[data-source="${source}"]`).forEach((e) => { e.textContent = ""; e.removeAttribute("data-source"); });
+      main().querySelectorAll(`#contract-editor [aria-invalid][data-source="${source}"]`).forEach((e) => { e.removeAttribute("aria-invalid"); e.removeAttribute("data-source"); });
     };
-    /** The server's problems beside their fields and, above, as a list naming each field. */
-    const showEditorProblems = (problem) => {
-      clearEditorProblems();
+    /** The server's problems beside their fields and, above (or by the button, for a refused
+     *  submit), as a list naming each field; a refused submit moves focus to its first field. */
+    const showEditorProblems = (problem, source = "check") => {
+      clearEditorProblems(source);
       const items = [];
+      let first = null;
       for (const e of problem.errors || []) {
         const target = problemTarget(e.field);
         const text = e.message;
         const box = target && document.getElementById(`${target}-error`);
-        if (box) box.textContent = box.textContent ? `${box.textContent} ${text}` : text;
+        if (box && !(box.dataset.source && box.dataset.source !== source)) {
+          box.textContent = box.textContent ? `${box.textContent} ${text}` : text;
+          box.dataset.source = source;
+        }
         const el = target && document.getElementById(target);
-        if (el && ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName)) el.setAttribute("aria-invalid", "true");
+        if (el && ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName)) {
+          el.setAttribute("aria-invalid", "true");
+          el.dataset.source = source;
+          first = first || el;
+        }
         const labelEl = target && (document.querySelector(`label[for="${target}"]`) || document.querySelector(`#${target} > legend`));
         const where = labelEl ? labelEl.textContent : "";
         items.push(h("li", {}, target ? h("a", { href: `#${target}`, onclick: (ev) => { ev.preventDefault(); document.getElementById(target)?.focus(); document.getElementById(target)?.scrollIntoView(); }, text: where || t("ed.thisField") }) : null, target ? ": " : null, text));
       }
       const slug = (problem.type || "/problems/network").split("/").pop();
-      message.replaceChildren(h("div", { class: "error", role: "alert", id: "editor-error" },
+      const reason = !items.length && slug !== "validation-failed" ? problem.detail || null : null;
+      (source === "submit" ? submitSummary : message).replaceChildren(h("div", { class: "error", role: "alert", id: source === "submit" ? "editor-submit-error" : "editor-error" },
         h("p", { class: "error-title", text: items.length ? t("valid.fixErrors") : TEXTS[state.lang][`error.${slug}`] ? t(`error.${slug}`) : t("error.title") }),
+        reason ? h("p", { class: "error-reason", text: reason }) : null,
         items.length ? h("ul", {}, items) : null));
+      if (source === "submit" && first) { first.focus(); first.scrollIntoView({ block: "center" }); }
     };
 
     /** Valid terms that are probably not what was meant: listed above the form, each linking to its field. */
@@ -2402,9 +2419,9 @@
     const check = async () => {
       const r = await api("POST", "/contract-checks", { terms });
       if (r.ok) {
-        clearEditorProblems();
+        clearEditorProblems("check");
         showEditorWarnings(r.data.warnings);
-      } else if (r.status === 422) showEditorProblems(r.problem);
+      } else if (r.status === 422) showEditorProblems(r.problem, "check");
     };
 
     // The terms as a 成果水準書 / 支払条件表 workbook, to circulate and load back after edits.
@@ -2453,7 +2470,8 @@
       } else {
         r = await api("POST", `/projects/${projectId}/amendments`, { reason: d.meta.reason, effective_from: d.meta.effective_from, terms }, { headers: { "if-match": current.etag } });
       }
-      if (!r.ok) return showEditorProblems(r.problem);
+      if (!r.ok) return showEditorProblems(r.problem, "submit");
+      clearEditorProblems("submit");
       forgetDraft(scope);
       announce(t({ new: "new.created", edit: "ed.draftSaved", amend: "ed.amended" }[mode]));
       location.hash = `#/projects/${mode === "new" ? r.data.id : projectId}`;
@@ -2469,7 +2487,7 @@
     const form = h("form", { id: "contract-editor", novalidate: true }, metaSection, sections, preview,
       h("section", { id: "editor-review", "aria-labelledby": "h-review" }, h("h2", { id: "h-review", text: t("new.review") }),
         mode === "amend" ? [h("h3", { text: t("ed.changes") }), diffHolder] : null,
-        excel, advanced, h("p", { class: "actions" }, submit, discard)));
+        excel, advanced, h("p", { class: "actions" }, submit, discard), submitSummary));
     form.addEventListener("submit", (ev) => ev.preventDefault());
     form.addEventListener("focusout", (ev) => {
       if (!ev.target.id || !ev.target.id.startsWith("e-") || ev.target.id.startsWith("e-meta") || ev.target.id === "e-json") return;

@@ -846,6 +846,16 @@ async fn kobe_contract_is_registered_from_its_template(app: TestApp) {
         "#editor-preview-lines",
         "Fixed payment on programme delivery",
     );
+    // The preview does not need the project's code yet.
+    browser.fill("#e-code", "");
+    browser
+        .script("document.getElementById('editor-preview-result').replaceChildren(); return true;");
+    browser.click("#editor-preview-run");
+    browser.wait_text(
+        "#editor-preview-lines",
+        "Fixed payment on programme delivery",
+    );
+    browser.fill("#e-code", "kobe-e2e-2017");
     browser.click("#editor-submit");
     browser.wait_text(".lead", "Draft");
     let project = browser
@@ -1024,6 +1034,18 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
     // A reason is required: the server says so beside the field.
     browser.click("#editor-submit");
     browser.wait_text("#e-meta-reason-error", "reason");
+    // The refusal stays while the person types elsewhere (the live check does not erase it), is
+    // summarized by the button, and focus is on the first field to fix.
+    assert_eq!(
+        browser.script("return document.activeElement.id"),
+        json!("e-meta-reason")
+    );
+    browser.wait_text("#editor-submit-errors", "reason");
+    let title = browser.script("return document.getElementById('e-title-en').value");
+    browser.fill("#e-title-en", title.as_str().unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    browser.wait_text("#e-meta-reason-error", "reason");
+    browser.wait_text("#editor-submit-errors", "reason");
     browser.fill(
         "#e-meta-reason",
         "Final payment raised after the FY2019 budget review",
