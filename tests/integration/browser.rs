@@ -1043,7 +1043,7 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
     browser.wait_text("#editor-submit-errors", "reason");
     let title = browser.script("return document.getElementById('e-title-en').value");
     browser.fill("#e-title-en", title.as_str().unwrap());
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(1500));
     browser.wait_text("#e-meta-reason-error", "reason");
     browser.wait_text("#editor-submit-errors", "reason");
     browser.fill(
