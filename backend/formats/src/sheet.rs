@@ -306,6 +306,13 @@ pub fn write_xlsx(
             }
         }
     }
+    // As an officer's own file: the header row stays in view and every column can be filtered.
+    sheet.set_freeze_panes(1, 0)?;
+    if !headers.is_empty() {
+        let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        let last_column = u16::try_from(headers.len() - 1).unwrap_or(u16::MAX);
+        sheet.autofilter(0, 0, last_row, last_column)?;
+    }
     workbook.save_to_buffer()
 }
 
@@ -827,6 +834,16 @@ mod tests {
         ];
         let bytes = write_xlsx("成果", &headers, &rows).unwrap();
         assert!(is_xlsx(&bytes));
+        // The header row is frozen and every column filters, as in an officer's own file.
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(xml.contains(r#"ySplit="1""#), "{xml}");
+        assert!(xml.contains(r#"<autoFilter ref="A1:B4""#), "{xml}");
         let table = Table::read(&bytes, &SheetLimits::default()).unwrap();
         assert_eq!(table.format, Format::Xlsx);
         assert_eq!(table.sheet.as_deref(), Some("成果"));
