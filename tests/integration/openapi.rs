@@ -415,6 +415,18 @@ async fn every_endpoint_is_documented_with_its_bodies_and_errors() {
             // Whatever can be queued can find the person's or organization's share full.
             assert!(responses.contains_key("429"), "{} {}", e.method, e.path);
         }
+        if e.if_match {
+            // Without If-Match 428; with one that is not an ETag Seika gave, 422 (a DELETE,
+            // which has no body, documents it too).
+            for status in ["422", "428"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{} {}: {status}",
+                    e.method,
+                    e.path
+                );
+            }
+        }
         if e.body.is_some() {
             assert!(
                 op["requestBody"].is_object(),

@@ -142,7 +142,8 @@ impl Endpoint {
 
     pub fn if_match(mut self) -> Self {
         self.if_match = true;
-        self.errors.extend([409, 428]);
+        // 422: an `If-Match` that is not an ETag Seika gave.
+        self.errors.extend([409, 422, 428]);
         self
     }
 
