@@ -46,42 +46,58 @@ fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 /// inline script or style, nothing from elsewhere.
 const POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+/// A script or style of the app, served at its path under `frontend/`.
+macro_rules! file {
+    ($path:literal, $type:literal) => {
+        Asset {
+            path: concat!("/", $path),
+            content_type: $type,
+            body: include_str!(concat!("../../frontend/", $path)),
+        }
+    };
+}
+
+/// A JavaScript module of the app (`frontend/app.js` is the entry, the rest it imports).
+macro_rules! module {
+    ($path:literal) => {
+        file!($path, "text/javascript; charset=utf-8")
+    };
+}
+
 static ASSETS: &[Asset] = &[
     Asset {
         path: "/",
         content_type: "text/html; charset=utf-8",
         body: include_str!("../../frontend/index.html"),
     },
-    Asset {
-        path: "/app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../frontend/app.js"),
-    },
-    Asset {
-        path: "/i18n.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../frontend/i18n.js"),
-    },
-    Asset {
-        path: "/app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../../frontend/app.css"),
-    },
+    file!("app.css", "text/css; charset=utf-8"),
+    module!("app.js"),
+    module!("js/api.js"),
+    module!("js/charts.js"),
+    module!("js/dom.js"),
+    module!("js/format.js"),
+    module!("js/router.js"),
+    module!("js/session.js"),
+    module!("js/state.js"),
+    module!("js/texts.js"),
+    module!("js/views/account.js"),
+    module!("js/views/admin.js"),
+    module!("js/views/claims.js"),
+    module!("js/views/data.js"),
+    module!("js/views/editor.js"),
+    module!("js/views/home.js"),
+    module!("js/views/investors.js"),
+    module!("js/views/project.js"),
+    module!("js/views/public.js"),
+    module!("texts/en.js"),
+    module!("texts/ja.js"),
     Asset {
         path: "/api/docs",
         content_type: "text/html; charset=utf-8",
         body: include_str!("../../frontend/api.html"),
     },
-    Asset {
-        path: "/api-docs.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../frontend/api-docs.js"),
-    },
-    Asset {
-        path: "/api-docs.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../../frontend/api-docs.css"),
-    },
+    file!("api-docs.js", "text/javascript; charset=utf-8"),
+    file!("api-docs.css", "text/css; charset=utf-8"),
 ];
 
 /// Total size of the embedded frontend assets, in bytes (reported in docs/BENCHMARKS.md).
@@ -127,4 +143,60 @@ async fn serve(asset: &'static Asset, etag: HeaderValue, headers: HeaderMap) -> 
         asset.body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ASSETS;
+    use std::path::Path;
+
+    fn files_under(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files_under(&path, root, out);
+            } else {
+                let relative = path.strip_prefix(root).unwrap();
+                out.push(format!(
+                    "/{}",
+                    relative.to_string_lossy().replace('\\', "/")
+                ));
+            }
+        }
+    }
+
+    /// A module added under `frontend/` and not listed here would fail only in a browser, when
+    /// its importer asks for it: every file there is served, at its own path.
+    #[test]
+    fn every_frontend_file_is_served() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend");
+        let mut files = Vec::new();
+        files_under(&root, &root, &mut files);
+        let served: Vec<&str> = ASSETS.iter().map(|a| a.path).collect();
+        let missing: Vec<&String> = files
+            .iter()
+            .filter(|f| {
+                let at = match f.as_str() {
+                    "/index.html" => "/",
+                    "/api.html" => "/api/docs",
+                    other => other,
+                };
+                !served.contains(&at)
+            })
+            .collect();
+        assert!(files.len() > 15, "{files:?}");
+        assert!(missing.is_empty(), "not served: {missing:?}");
+
+        // index.html asks for every module at once (`modulepreload`), not one import level at a time.
+        let index = include_str!("../../frontend/index.html");
+        let unlisted: Vec<&String> = files
+            .iter()
+            .filter(|f| f.starts_with("/js/") || f.starts_with("/texts/"))
+            .filter(|f| !index.contains(&format!("<link rel=\"modulepreload\" href=\"{f}\">")))
+            .collect();
+        assert!(
+            unlisted.is_empty(),
+            "not preloaded by index.html: {unlisted:?}"
+        );
+    }
 }

@@ -30,7 +30,7 @@ fn schema_fields() -> BTreeSet<String> {
     found
 }
 
-/// The keys of the editor's fields: `f("kind", "key", …)` in app.js.
+/// The keys of the editor's fields: `f("kind", "key", …)` in the editor module.
 fn editor_fields(app: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for (i, _) in app.match_indices("f(\"") {
@@ -62,9 +62,10 @@ fn editor_fields(app: &str) -> BTreeSet<String> {
 
 crate::util::test!(the_editor_and_the_contract_schema_name_the_same_fields);
 fn the_editor_and_the_contract_schema_name_the_same_fields() {
-    let app =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/app.js"))
-            .unwrap();
+    let app = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/js/views/editor.js"),
+    )
+    .unwrap();
     let editor = editor_fields(&app);
     let schema = schema_fields();
     let missing: Vec<&String> = schema
@@ -73,7 +74,7 @@ fn the_editor_and_the_contract_schema_name_the_same_fields() {
         .collect();
     assert!(
         missing.is_empty(),
-        "contract fields with no place in the editor (add a field to EDITOR_SPEC or RULE_FIELDS in frontend/app.js): {missing:?}"
+        "contract fields with no place in the editor (add a field to EDITOR_SPEC or RULE_FIELDS in frontend/js/views/editor.js): {missing:?}"
     );
     let unknown: Vec<&String> = editor.iter().filter(|f| !schema.contains(*f)).collect();
     assert!(

@@ -1,4 +1,4 @@
-//! Every text the frontend shows exists in Japanese and in English: the keys `app.js` uses, the
+//! Every text the frontend shows exists in Japanese and in English: the keys the app's modules use, the
 //! key families it builds from server values (statuses, roles, areas, problem types…), and the
 //! two languages' key sets are the same.
 
@@ -16,13 +16,14 @@ fn frontend(file: &str) -> String {
     .unwrap()
 }
 
-/// The keys of one language's block (`en: { … }` or `ja: { … }`) of `SEIKA_TEXTS`.
-fn keys(i18n: &str, lang: &str) -> BTreeSet<String> {
-    let start = i18n
-        .find(&format!("\n  {lang}: {{\n"))
-        .unwrap_or_else(|| panic!("no `{lang}` block in i18n.js"));
-    let block = &i18n[start..];
-    let end = block.find("\n  },").or_else(|| block.find("\n};")).unwrap();
+/// The keys of one language's texts (`frontend/texts/en.js` or `ja.js`).
+fn keys(lang: &str) -> BTreeSet<String> {
+    let texts = frontend(&format!("texts/{lang}.js"));
+    let start = texts
+        .find("export default {\n")
+        .unwrap_or_else(|| panic!("no `export default {{` in texts/{lang}.js"));
+    let block = &texts[start..];
+    let end = block.find("\n};").unwrap();
     block[..end]
         .lines()
         .filter_map(|line| {
@@ -32,6 +33,30 @@ fn keys(i18n: &str, lang: &str) -> BTreeSet<String> {
             after.trim_start().starts_with(':').then(|| key.to_owned())
         })
         .collect()
+}
+
+/// The app's code: the entry module and every module under `frontend/js/`, one after another.
+fn app_source() -> String {
+    fn read_dir(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                read_dir(&path, out);
+            } else if path.extension().is_some_and(|e| e == "js") {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend");
+    let mut files = vec![root.join("app.js")];
+    read_dir(&root.join("js"), &mut files);
+    files.sort();
+    assert!(files.len() > 10, "{files:?}");
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The values a serde enum takes on the wire, read from its JSON Schema.
@@ -85,10 +110,9 @@ fn missing_in(set: &BTreeSet<String>, wanted: impl IntoIterator<Item = String>) 
 }
 
 fn every_text_exists_in_both_languages() {
-    let i18n = frontend("i18n.js");
-    let app = frontend("app.js");
-    let en = keys(&i18n, "en");
-    let ja = keys(&i18n, "ja");
+    let app = app_source();
+    let en = keys("en");
+    let ja = keys("ja");
     assert!(en.len() > 200, "{} English keys read", en.len());
     let only_en: Vec<_> = en.difference(&ja).collect();
     let only_ja: Vec<_> = ja.difference(&en).collect();
@@ -114,11 +138,15 @@ fn every_text_exists_in_both_languages() {
             used.insert(literal.to_owned());
         }
     }
-    assert!(used.len() > 100, "{} keys found in app.js", used.len());
+    assert!(
+        used.len() > 100,
+        "{} keys found in the app's modules",
+        used.len()
+    );
     let missing = missing_in(&en, used);
     assert!(
         missing.is_empty(),
-        "keys app.js uses but i18n.js lacks: {missing:?}"
+        "keys the app uses but texts/en.js and texts/ja.js lack: {missing:?}"
     );
 
     // Key families built from server values: t(`status.${…}`) and the like.
@@ -194,7 +222,7 @@ fn every_text_exists_in_both_languages() {
     for (family, values) in families {
         assert!(
             app.contains(&format!("t(`{family}.${{")),
-            "app.js no longer builds `{family}.…` keys: update this test"
+            "the app no longer builds `{family}.…` keys: update this test"
         );
         let wanted = values.into_iter().map(|v| format!("{family}.{v}"));
         let missing = missing_in(&en, wanted);
@@ -382,7 +410,7 @@ fn every_server_message_code_has_english_and_japanese() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // The interface no longer translates server sentences by pattern.
-    assert!(!frontend("i18n.js").contains("SEIKA_SERVER_MESSAGES_JA"));
-    assert!(!frontend("app.js").contains("SEIKA_SERVER_MESSAGES_JA"));
+    assert!(!frontend("texts/ja.js").contains("SEIKA_SERVER_MESSAGES_JA"));
+    assert!(!app_source().contains("SEIKA_SERVER_MESSAGES_JA"));
 }
 crate::util::test!(every_server_message_code_has_english_and_japanese);

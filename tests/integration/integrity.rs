@@ -535,8 +535,10 @@ fn asset_request(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
 /// out compressed (brotli or gzip) to one that accepts it, decompressing to the very bytes.
 async fn assets_are_tagged_revalidated_and_compressed(app: TestApp) {
     use std::io::Read;
-    let source = include_str!("../../frontend/app.js");
-    let plain = app.send(asset_request("/app.js", &[])).await;
+    // The largest of the app's modules (the contract editor).
+    const MODULE: &str = "/js/views/editor.js";
+    let source = include_str!("../../frontend/js/views/editor.js");
+    let plain = app.send(asset_request(MODULE, &[])).await;
     assert_eq!(plain.status, StatusCode::OK);
     assert_eq!(plain.body, source.as_bytes());
     assert_eq!(plain.header("content-encoding"), None);
@@ -544,25 +546,25 @@ async fn assets_are_tagged_revalidated_and_compressed(app: TestApp) {
     assert!(etag.starts_with("W/\""), "{etag}");
 
     let again = app
-        .send(asset_request("/app.js", &[("if-none-match", &etag)]))
+        .send(asset_request(MODULE, &[("if-none-match", &etag)]))
         .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     assert!(again.body.is_empty());
     assert_eq!(again.header("etag"), Some(etag.as_str()));
     let listed = format!("\"other\", {etag}");
     let among = app
-        .send(asset_request("/app.js", &[("if-none-match", &listed)]))
+        .send(asset_request(MODULE, &[("if-none-match", &listed)]))
         .await;
     assert_eq!(among.status, StatusCode::NOT_MODIFIED);
     let stale = app
-        .send(asset_request("/app.js", &[("if-none-match", "W/\"0123\"")]))
+        .send(asset_request(MODULE, &[("if-none-match", "W/\"0123\"")]))
         .await;
     assert_eq!(stale.status, StatusCode::OK);
     let css = app.send(asset_request("/app.css", &[])).await;
     assert_ne!(css.header("etag"), Some(etag.as_str()), "one tag per asset");
 
     let gzip = app
-        .send(asset_request("/app.js", &[("accept-encoding", "gzip")]))
+        .send(asset_request(MODULE, &[("accept-encoding", "gzip")]))
         .await;
     assert_eq!(gzip.header("content-encoding"), Some("gzip"));
     assert_eq!(gzip.header("etag"), Some(etag.as_str()));
@@ -577,7 +579,7 @@ async fn assets_are_tagged_revalidated_and_compressed(app: TestApp) {
         .unwrap();
     assert_eq!(inflated, source);
     let br = app
-        .send(asset_request("/app.js", &[("accept-encoding", "gzip, br")]))
+        .send(asset_request(MODULE, &[("accept-encoding", "gzip, br")]))
         .await;
     assert_eq!(br.header("content-encoding"), Some("br"));
     assert!(br.body.len() < gzip.body.len() * 11 / 10);
