@@ -18,6 +18,10 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How long a step waits for the page: generous, since two cores run the whole suite at once and
 /// a passing step returns as soon as it sees what it waits for.
 const WAIT: Duration = Duration::from_secs(20);
+/// How long a wait sleeps between two looks at the page. Each look is one WebDriver round trip
+/// (about a millisecond); a journey waits a few hundred times, so a long pause here is what the
+/// journey spends waiting after the page is already there.
+const POLL: Duration = Duration::from_millis(20);
 
 pub struct Browser {
     base: String,
@@ -77,7 +81,7 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(&base).is_err() {
             assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(POLL);
         }
         let profile = tempfile::tempdir().unwrap();
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
@@ -169,7 +173,7 @@ impl Browser {
                 self.script("return location.href"),
                 self.script("return window.seikaErrors || []")
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(POLL);
         }
     }
 
@@ -186,7 +190,7 @@ impl Browser {
             let transient =
                 text.contains("stale element") || text.contains("element not interactable");
             assert!(transient && attempt < 19, "{action} {css}: {status} {text}");
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(POLL);
         }
     }
 
@@ -208,7 +212,7 @@ impl Browser {
             let id = self.find(css);
             let url = format!("/session/{}/element/{id}/click", self.session);
             http(&self.base, "POST", &url, None, Some("{}"));
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(POLL);
         }
         panic!(
             "{css} did not become {}",
@@ -236,7 +240,7 @@ impl Browser {
                 match count() {
                     n if n == before + 1 => return before,
                     n if n > before + 1 => panic!("{list}: one click added {} rows", n - before),
-                    _ => std::thread::sleep(Duration::from_millis(100)),
+                    _ => std::thread::sleep(POLL),
                 }
             }
         }
@@ -338,7 +342,7 @@ impl Browser {
                 "`{css}` never contained `{needle}`; it says: {text}\nmain: {}",
                 self.text("main")
             );
-            std::thread::sleep(Duration::from_millis(150));
+            std::thread::sleep(POLL);
         }
     }
 
@@ -390,7 +394,7 @@ impl Browser {
                 "never true: {script}\nmain: {}",
                 self.text("main")
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(POLL);
         }
     }
 }
