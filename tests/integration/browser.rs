@@ -220,14 +220,14 @@ impl Browser {
         )
     }
 
-    /// Adds a row to the editor's list `list` with its add button and returns the new row's
+    /// Adds a row (or item) to the editor's list `list` with its add button and returns the new row's
     /// index, once the row is on the page. Under load a click that lands while the editor is
     /// drawn again after the previous change can go unanswered (seen in CI about once in ten
     /// runs, never on demand); the click is then repeated once, as a person would.
     pub fn add_row(&self, list: &str) -> i64 {
         let count = || {
             self.script(&format!(
-                "return document.querySelectorAll('#{list} > .editor-row').length"
+                "return document.querySelectorAll('#{list} > .editor-row, #{list} > .editor-item').length"
             ))
             .as_i64()
             .unwrap()
@@ -1074,6 +1074,48 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
     browser.assert_no_js_errors();
 }
 db_test!(contract_is_amended_in_the_editor_with_a_diff, browser);
+
+/// A cap that follows a count in the data (issue 29 item 4) is set from the editor's form: a
+/// metric of unit count, then on a payment date "cap per one counted" with that metric and an
+/// amount. The metric is not reported unused, and the stored terms hold the cap.
+async fn a_cap_per_count_is_set_in_the_editor(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/{kobe}/amend"));
+    browser.find("#contract-editor");
+    let m = browser.add_row("e-metrics");
+    browser.fill(&format!("#e-metrics-{m}-id"), "enrolled");
+    browser.fill(&format!("#e-metrics-{m}-name-ja"), "参加者数");
+    browser.fill(&format!("#e-metrics-{m}-name-en"), "Participants enrolled");
+    browser.select(&format!("#e-metrics-{m}-unit"), "count");
+    browser.set_checked("#e-tranches-0-cap_per_count-on", true);
+    browser.select("#e-tranches-0-cap_per_count-metric", "enrolled");
+    browser.fill("#e-tranches-0-cap_per_count-amount", "200000");
+    browser.fill(
+        "#e-meta-reason",
+        "Interim payment at most 200,000 yen per participant enrolled",
+    );
+    browser.set_value("#e-meta-effective_from", "2018-04-01");
+    browser.wait_text("#amend-diff-table", "200000");
+    browser.click("#editor-submit");
+    browser.wait_text("#versions", "per participant enrolled");
+    let staff = app.login("staff@kobe-city.example").await;
+    let project = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&staff))
+        .await
+        .json();
+    assert_eq!(
+        project["terms"]["tranches"][0]["cap_per_count"],
+        json!({"metric": "enrolled", "amount": "200000"})
+    );
+    browser.assert_no_js_errors();
+}
+db_test!(a_cap_per_count_is_set_in_the_editor, browser);
 
 /// Evaluators enter a correction, import participant records (first a bad file, then a good
 /// one), and a colleague verifies both from the queue; the record's history shows it all.

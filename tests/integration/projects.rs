@@ -1094,6 +1094,51 @@ async fn terms_go_to_excel_and_back(app: TestApp) {
 }
 db_test!(terms_go_to_excel_and_back);
 
+/// A payment date's cap per one counted goes to the 支払期 sheet (its metric and amount) and
+/// comes back: unchanged it is the same terms, an amount changed in Excel is the new amount.
+async fn a_cap_per_count_goes_to_excel_and_back(app: TestApp) {
+    const PLACES: &str = include_str!("../../docs/examples/places-count-cap.contract.json");
+    let staff = app.login("staff@kobe-city.example").await;
+    let terms: Value = serde_json::from_str(PLACES).unwrap();
+    let bytes = app
+        .post(
+            "/api/v1/contract-workbooks",
+            Some(&staff),
+            &json!({"terms": terms}),
+        )
+        .await
+        .body;
+    let expected: seika_core::contract::Contract = serde_json::from_str(PLACES).unwrap();
+    let back = import_workbook(&app, &staff, bytes.clone()).await;
+    back.assert_status(StatusCode::OK);
+    assert_eq!(
+        back.json()["terms"],
+        serde_json::to_value(&expected).unwrap()
+    );
+
+    let edited = edit_workbook(
+        &bytes,
+        |sheet: &str, headers: &[String], cells: &mut Vec<String>| {
+            if sheet == "支払期" && cells[0] == "fy2026" {
+                let c = headers
+                    .iter()
+                    .position(|h| h.contains("(cap_per_count.amount)"))
+                    .unwrap_or_else(|| panic!("no cap_per_count.amount column in {headers:?}"));
+                cells[c] = "45,000".into();
+            }
+        },
+    );
+    let back = import_workbook(&app, &staff, edited).await;
+    back.assert_status(StatusCode::OK);
+    let tranches = &back.json()["terms"]["tranches"];
+    assert_eq!(
+        tranches[1]["cap_per_count"],
+        json!({"metric": "enrolled_children", "amount": "45000"})
+    );
+    assert_eq!(tranches[0]["cap_per_count"]["amount"], "40000");
+}
+db_test!(a_cap_per_count_goes_to_excel_and_back);
+
 /// A draft the government no longer wants is deleted with its terms and parties, and its code is
 /// free again; never at a stale version, never by another city, never once published.
 async fn a_draft_is_deleted_and_its_code_freed(app: TestApp) {

@@ -255,6 +255,22 @@ pub struct Tranche {
     /// Cap on the tranche's total (a per-period cap).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<Decimal>,
+    /// A cap on the tranche's total that follows a count in the period's verified data: at most
+    /// `amount` per one counted (per enrolled child, place, household).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_per_count: Option<CountCap>,
+}
+
+/// "At most `amount` per enrolled participant in the period": the cap is `amount` times the
+/// verified value of the count metric `metric` for the tranche, rounded down to the currency's
+/// minor unit. Until that count is verified, the tranche's lines await it.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountCap {
+    /// A metric of unit `count` whose value in each tranche is the number counted.
+    pub metric: String,
+    /// The most payable per one counted.
+    pub amount: Decimal,
 }
 
 impl Tranche {

@@ -230,6 +230,12 @@ pub enum Note {
         metric: String,
         tranche: String,
     },
+    /// The tranche's cap follows the count `metric`, not verified for it yet: nothing is
+    /// payable until it is.
+    CountAwaited {
+        metric: String,
+        tranche: String,
+    },
     MilestoneNotReported {
         id: String,
     },
@@ -304,6 +310,13 @@ pub enum CapName {
     Component(String),
     Metric(String),
     Tranche(String),
+    /// The tranche's cap per one counted: `per` times the verified `count` of `metric`.
+    PerCount {
+        tranche: String,
+        metric: String,
+        per: Decimal,
+        count: Decimal,
+    },
     ContractMaximum,
     /// The most the outcome-contingent components may pay together.
     ContingentMaximum,

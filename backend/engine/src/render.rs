@@ -748,6 +748,23 @@ impl Note {
                 text: format!("no verified result for `{metric}` in `{tranche}`"),
                 words: say.no_result(metric, tranche),
             },
+            Note::CountAwaited { metric, tranche } => {
+                let (m, t) = (say.metric(metric), say.tranche(tranche));
+                said(
+                    format!(
+                        "the cap of `{tranche}` follows `{metric}`, not verified for it yet: nothing payable until it is"
+                    ),
+                    format!(
+                        "支払期「{}」の上限は「{}」の数に応じて決まりますが、その数がまだ検証されていないため、検証されるまで支払えません",
+                        t.ja, m.ja
+                    ),
+                    format!(
+                        "The cap of the payment date {} follows the number of {}, which is not verified yet: nothing is payable until it is",
+                        quoted(&t.en),
+                        quoted(&m.en)
+                    ),
+                )
+            }
             Note::MilestoneNotReported { id } => {
                 let named = say.milestone(id);
                 said(
@@ -1095,6 +1112,31 @@ impl CapName {
                     format!("tranche cap `{id}`"),
                     format!("支払期「{}」の上限", n.ja),
                     format!("Cap of the payment date {}", quoted(&n.en)),
+                )
+            }
+            CapName::PerCount {
+                tranche,
+                metric,
+                per,
+                count,
+            } => {
+                let (t, m) = (say.tranche(tranche), say.metric(metric));
+                let (per_shown, count_shown) = (say.money(*per), say.value(metric, *count));
+                said(
+                    format!(
+                        "cap per `{metric}` counted in tranche `{tranche}` ({} × {})",
+                        per.normalize(),
+                        count.normalize()
+                    ),
+                    format!(
+                        "支払期「{}」の上限: {per_shown} ×「{}」{count_shown}",
+                        t.ja, m.ja
+                    ),
+                    format!(
+                        "Cap of the payment date {}: {per_shown} × {count_shown} ({})",
+                        quoted(&t.en),
+                        quoted(&m.en)
+                    ),
                 )
             }
             CapName::ContractMaximum => said(

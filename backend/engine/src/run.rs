@@ -385,6 +385,15 @@ impl<'c> Run<'c> {
         let used = tranche_paid.saturating_add(kept);
         let name = CapName::Tranche(tranche.id.clone());
         let tranche_bound = cap(line, tranche.cap, used, name) && kept > 0;
+        let counted_bound = match self.count_cap(tranche) {
+            Some(Ok((limit, name))) => cap(line, Some(limit), used, name) && kept > 0,
+            Some(Err(note)) => {
+                awaiting_count(line, note);
+                false
+            }
+            None => false,
+        };
+        let tranche_bound = tranche_bound || counted_bound;
         let kept_in_all = self.reserved.total;
         let used = self.totals.contract_paid.saturating_add(kept_in_all);
         let name = CapName::ContractMaximum;
@@ -403,6 +412,36 @@ impl<'c> Run<'c> {
                 .notes
                 .push(Note::KeptForFees { amount: kept });
         }
+    }
+
+    /// The tranche's cap per one counted, from the count verified for it: the limit (rounded
+    /// down to the minor unit) and its name; the note that says what is missing when the count
+    /// is not verified yet; none where the tranche has no such cap.
+    fn count_cap(&self, tranche: &Tranche) -> Option<Result<(Decimal, CapName), Note>> {
+        let per = tranche.cap_per_count.as_ref()?;
+        let count = self
+            .outcomes
+            .result(&per.metric, &tranche.id)
+            .and_then(|r| r.effective_value());
+        let Some(count) = count else {
+            return Some(Err(Note::CountAwaited {
+                metric: per.metric.clone(),
+                tranche: tranche.id.clone(),
+            }));
+        };
+        let scale = self.currency.exponent();
+        let limit = per
+            .amount
+            .checked_mul(count.max(Decimal::ZERO))
+            .unwrap_or(Decimal::MAX)
+            .round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::ToZero);
+        let name = CapName::PerCount {
+            tranche: tranche.id.clone(),
+            metric: per.metric.clone(),
+            per: per.amount,
+            count,
+        };
+        Some(Ok((limit, name)))
     }
 
     /// The amount split among the payers (the component's own, or the shares) by largest
@@ -708,6 +747,17 @@ fn sum(parts: &[i64]) -> Option<i64> {
     parts
         .iter()
         .try_fold(0_i64, |sum, part| sum.checked_add(*part))
+}
+
+/// A line of a tranche whose cap follows a count not verified yet: nothing can be paid until
+/// the count is known, so the line awaits it (an amount of 0 is left as it is).
+fn awaiting_count(line: &mut Working<'_>, note: Note) {
+    if line.amount == 0 {
+        return;
+    }
+    line.amount = 0;
+    line.evaluation.status = LineStatus::AwaitingData;
+    line.evaluation.notes.push(note);
 }
 
 /// A running total that a cap limits: cuts `amount` to the room left and records the cut.

@@ -496,6 +496,73 @@ fn invalid_terms_are_refused_naming_each_field() {
     }
 }
 
+/// A cap per one counted names a metric that counts; a rate or an unknown id is refused at the
+/// field, and the count metric is not "unused".
+#[test]
+fn a_cap_per_count_needs_a_count_metric() {
+    let mut c = contract(
+        json!([
+            metric("m", "rate", "higher_is_better"),
+            metric("places", "count", "higher_is_better")
+        ]),
+        json!([{"id": "lin", "tranche": "t1", "rule": {"type": "linear", "metric": "m", "target": "1", "max_amount": "1000"}}]),
+    );
+    c["tranches"] = json!([
+        {"id": "t1", "due_on": "2025-03-31", "cap_per_count": {"metric": "m", "amount": "10"}},
+        {"id": "t2", "due_on": "2026-03-31", "cap_per_count": {"metric": "ghost", "amount": "-1"}},
+        {"id": "t3", "due_on": "2027-03-31", "cap_per_count": {"metric": "places", "amount": "10"}}
+    ]);
+    let Err(EngineError::Contract(issues)) = run(c, json!({})) else {
+        panic!("must be refused")
+    };
+    let paths: Vec<&str> = issues.iter().map(|i| i.path.en.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "tranches[0].cap_per_count.metric",
+            "tranches[1].cap_per_count.amount",
+            "tranches[1].cap_per_count.metric"
+        ],
+        "{issues:?}"
+    );
+    assert!(issues[0].message.en.contains("`rate`"), "{:?}", issues[0]);
+}
+
+/// The cap is the amount per one counted times the verified count, rounded down to the minor
+/// unit (cents here, 2.5 places in full-time equivalents: 12.35 × 2.5 = 30.875 → 30.87),
+/// cumulative over the tranche's lines.
+#[test]
+fn a_cap_per_count_follows_the_verified_count() {
+    let mut c = contract(
+        json!([
+            metric("m", "rate", "higher_is_better"),
+            metric("places", "count", "higher_is_better")
+        ]),
+        json!([
+            {"id": "a", "tranche": "t1", "rule": {"type": "linear", "metric": "m", "target": "1", "max_amount": "30"}},
+            {"id": "b", "tranche": "t1", "rule": {"type": "linear", "metric": "m", "target": "1", "max_amount": "30"}}
+        ]),
+    );
+    c["currency"] = json!("USD");
+    c["rounding"] = json!({"unit": "0.01", "mode": "floor"});
+    c["tranches"][0]["cap_per_count"] = json!({"metric": "places", "amount": "12.35"});
+    let counted =
+        json!({"results": [{"metric": "m", "value": "1"}, {"metric": "places", "value": "2.5"}]});
+    let s = run(c.clone(), counted).unwrap();
+    assert_eq!(s.lines[0].amount, "30.00");
+    assert_eq!(s.lines[1].amount, "0.87", "{:?}", s.lines[1]);
+    assert_eq!(s.total, "30.87");
+
+    let uncounted = json!({"results": [{"metric": "m", "value": "1"}]});
+    let s = run(c, uncounted).unwrap();
+    assert_eq!(s.total, "0.00");
+    assert!(
+        s.lines.iter().all(|l| l.status == LineStatus::AwaitingData),
+        "{:?}",
+        s.lines
+    );
+}
+
 #[test]
 fn outcome_data_is_checked_against_the_contract() {
     let c = contract(

@@ -42,6 +42,8 @@ const fromPercent = (text) => (text === "" ? "" : shiftPoint(text, -2) ?? text);
 // object switched on by a check box).
 const f = (kind, key, label, more = {}) => ({ kind, key, label, ...more });
 const metricOptions = (terms, optional) => [...(optional ? [["", t("common.none")]] : []), ...(terms.metrics || []).map((m) => [m.id, localName(m.name || {}, "ja", "en") || m.id])];
+/** The metrics that count (unit `count`): what a cap per one counted multiplies by. */
+const countMetricOptions = (terms) => (terms.metrics || []).filter((m) => m.unit === "count").map((m) => [m.id, localName(m.name || {}, "ja", "en") || m.id]);
 const trancheOptions = (terms) => (terms.tranches || []).map((x) => [x.id, partName(x.name, x.id)]);
 const STEPS = f("list", "steps", "ed.steps", { item: "ed.step", row: true, blank: () => ({ at: "", amount: "" }), fields: [f("mval", "at", "ed.at"), f("money", "amount", "new.amount")] });
 const RULE_FIELDS = {
@@ -99,7 +101,9 @@ const EDITOR_SPEC = [
   { id: "tranches", title: "ed.tranches", fields: [
     f("list", "tranches", "ed.tranches", { item: "ed.tranche", structural: true, blank: () => ({ id: "", due_on: "" }), fields: [
       f("text", "id", "ed.id", { hint: "valid.id" }), f("name", "name", "ed.name"), f("date", "due_on", "new.dueOn"),
-      f("date", "outcomes_from", "ed.outcomesFrom"), f("date", "outcomes_until", "ed.outcomesUntil"), f("money", "cap", "ed.trancheCap")] }),
+      f("date", "outcomes_from", "ed.outcomesFrom"), f("date", "outcomes_until", "ed.outcomesUntil"), f("money", "cap", "ed.trancheCap"),
+      f("opt", "cap_per_count", "ed.capPerCount", { blank: () => ({ metric: "", amount: "" }), fields: [
+        f("sel", "metric", "ed.countMetric", { options: (terms) => [["", t("common.none")], ...countMetricOptions(terms)] }), f("money", "amount", "ed.perCounted")] })] }),
   ] },
   { id: "metrics", title: "project.metrics", fields: [
     f("list", "metrics", "project.metrics", { item: "project.metric", blank: () => ({ id: "", name: { ja: "", en: "" }, unit: "rate", direction: "higher_is_better" }), fields: [

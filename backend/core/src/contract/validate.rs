@@ -301,6 +301,14 @@ impl Contract {
             if let Some(cap) = t.cap {
                 check.money(format!("tranches[{i}].cap"), cap);
             }
+            if let Some(per) = &t.cap_per_count {
+                check.money(format!("tranches[{i}].cap_per_count.amount"), per.amount);
+                self.check_count_metric(
+                    check,
+                    format!("tranches[{i}].cap_per_count.metric"),
+                    &per.metric,
+                );
+            }
             if let (Some(from), Some(until)) = (t.outcomes_from, t.outcomes_until)
                 && until < from
             {
@@ -319,6 +327,33 @@ impl Contract {
             "tranches",
             self.tranches.iter().map(|t| t.id.as_str()),
         )
+    }
+
+    /// A metric that counts (unit `count`): what a cap per one counted multiplies by.
+    fn check_count_metric(&self, check: &mut Checker<'_>, field: String, id: &str) {
+        match self.metric(id) {
+            Some(m) if m.unit == MetricUnit::Count => {}
+            Some(m) => {
+                let unit = serde_json::to_value(m.unit).unwrap_or_default();
+                let unit = unit.as_str().unwrap_or_default();
+                check.issues.push(Issue::new(
+                    field,
+                    msg!(
+                        "contract.count_metric",
+                        "a metric of unit `count` (the number counted in each period); `{id}` is of unit `{unit}`",
+                        "単位が `count`（期間ごとに数えた人数など）の指標。`{id}` の単位は `{unit}` です"
+                    ),
+                ));
+            }
+            None => check.issues.push(Issue::new(
+                field,
+                msg!(
+                    "contract.metric_id",
+                    "the id of a metric",
+                    "契約にある指標の ID"
+                ),
+            )),
+        }
     }
 
     /// The metrics' rates and caps; returns their ids.
@@ -460,8 +495,14 @@ impl Contract {
 
     fn check_metrics_used(&self, check: &mut Checker<'_>, used: &Used<'_>) {
         let used_metrics = &used.metrics;
+        let counted = |id: &str| {
+            self.tranches
+                .iter()
+                .filter_map(|t| t.cap_per_count.as_ref())
+                .any(|per| per.metric == id)
+        };
         for (i, m) in self.metrics.iter().enumerate() {
-            if !used_metrics.contains(m.id.as_str()) {
+            if !used_metrics.contains(m.id.as_str()) && !counted(&m.id) {
                 check.issues.push(Issue::new(
                     format!("metrics[{i}]"),
                     msg!(

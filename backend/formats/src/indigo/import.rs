@@ -367,6 +367,7 @@ impl<'a> Importer<'a> {
                 outcomes_from: from,
                 outcomes_until: None,
                 cap: None,
+                cap_per_count: None,
             });
         }
         if tranches.is_empty() {
@@ -385,6 +386,7 @@ impl<'a> Importer<'a> {
                 outcomes_from: None,
                 outcomes_until: None,
                 cap: None,
+                cap_per_count: None,
             });
         }
         tranches
