@@ -782,6 +782,11 @@ fn set_cell(
         ));
         return;
     };
+    // An empty cell for a value the terms do not hold leaves them as they are: no empty object
+    // is made for an optional part (a tranche's cap per one counted) that is not there.
+    if text.trim().is_empty() && slot(terms, &parsed, false).is_none_or(|v| v.is_null()) {
+        return;
+    }
     let key = last_key(path);
     if let [.., Part::Key(name), Part::Key(lang)] = parsed.as_slice()
         && (name == "name" || name == "milestone_name")
