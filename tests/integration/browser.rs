@@ -1117,6 +1117,52 @@ async fn a_cap_per_count_is_set_in_the_editor(app: TestApp) {
 }
 db_test!(a_cap_per_count_is_set_in_the_editor, browser);
 
+/// A deduction from a base fee (指標連動方式, issue 29 item 8) is written in the editor's rule
+/// form: the rule type, the base, an indicator (metric, bound as a percentage, points) and a band
+/// (points, deduction as a percentage); the stored terms hold them as fractions (80 → "0.80").
+async fn a_deduction_is_written_in_the_editor(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/{kobe}/amend"));
+    browser.find("#contract-editor");
+    browser.select("#e-components-0-rule-type", "deduction");
+    browser.fill("#e-components-0-rule-base", "10480000");
+    browser.select(
+        "#e-components-0-rule-indicators-0-metric",
+        "programme_completion",
+    );
+    browser.fill("#e-components-0-rule-indicators-0-at_least", "80");
+    browser.fill("#e-components-0-rule-indicators-0-points", "2");
+    browser.fill("#e-components-0-rule-bands-0-points", "2");
+    browser.fill("#e-components-0-rule-bands-0-deduct", "10");
+    browser.fill(
+        "#e-meta-reason",
+        "The completion fee becomes a base fee with a deduction",
+    );
+    browser.set_value("#e-meta-effective_from", "2018-04-01");
+    browser.wait_text("#amend-diff-table", "deduction");
+    browser.click("#editor-submit");
+    browser.wait_text("#versions", "base fee with a deduction");
+    let staff = app.login("staff@kobe-city.example").await;
+    let project = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&staff))
+        .await
+        .json();
+    assert_eq!(
+        project["terms"]["components"][0]["rule"],
+        json!({"type": "deduction", "base": "10480000",
+               "indicators": [{"metric": "programme_completion", "at_least": "0.80", "points": 2}],
+               "bands": [{"points": 2, "deduct": "0.10"}]})
+    );
+    browser.assert_no_js_errors();
+}
+db_test!(a_deduction_is_written_in_the_editor, browser);
+
 /// Evaluators enter a correction, import participant records (first a bad file, then a good
 /// one), and a colleague verifies both from the queue; the record's history shows it all.
 async fn evaluators_enter_import_and_verify(app: TestApp) {

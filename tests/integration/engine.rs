@@ -183,6 +183,7 @@ fn every_rule_type_has_an_example() {
     let all = [
         "comparison",
         "corridor",
+        "deduction",
         "fixed",
         "linear",
         "person_period",

@@ -454,6 +454,37 @@ pub enum Rule {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         switch_after_return: Option<ReturnHurdle>,
     },
+    /// Rule 9: 指標連動方式 (a deduction from a base fee): the period's fixed service fee `base`,
+    /// reduced by the share of the highest band that the period's performance points reach.
+    /// Each indicator not met in the period (its metric's verified value against `at_least` /
+    /// `at_most`) adds its points.
+    Deduction {
+        base: Decimal,
+        indicators: Vec<PointIndicator>,
+        bands: Vec<DeductionBand>,
+    },
+}
+
+/// One performance indicator of a deduction: met when the metric's value in the period is at
+/// least `at_least` and at most `at_most` (either or both); not met, it adds `points`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PointIndicator {
+    pub metric: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<Decimal>,
+    pub points: u32,
+}
+
+/// From `points` performance points on, the base fee is reduced by `deduct` (a fraction: 0.1 is
+/// 10 %). Bands in ascending order of points.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeductionBand {
+    pub points: u32,
+    pub deduct: Decimal,
 }
 
 /// Investors repaid with a return: `principal × (1 + annual_return × days / 365)`, the days counted
@@ -497,6 +528,7 @@ impl Rule {
             Rule::Corridor { .. } => "corridor",
             Rule::Comparison { .. } => "comparison",
             Rule::SavingsShare { .. } => "savings_share",
+            Rule::Deduction { .. } => "deduction",
         }
     }
 
@@ -505,6 +537,7 @@ impl Rule {
     pub fn maximum(&self) -> Option<Decimal> {
         match self {
             Rule::Fixed { amount, .. } => Some(*amount),
+            Rule::Deduction { base, .. } => Some(*base),
             Rule::Linear { uncapped: true, .. } => None,
             Rule::Linear { max_amount, .. } | Rule::Corridor { max_amount, .. } => {
                 Some(*max_amount)
@@ -546,7 +579,7 @@ impl Rule {
             | Rule::Comparison { metric, .. }
             | Rule::SavingsShare { metric, .. } => Some(metric),
             Rule::RateCard { metric, .. } | Rule::PersonPeriod { metric, .. } => metric.as_deref(),
-            Rule::Fixed { .. } => None,
+            Rule::Fixed { .. } | Rule::Deduction { .. } => None,
         }
     }
 }

@@ -35,10 +35,34 @@ pub enum Worked {
         price: Decimal,
         amount: Decimal,
     },
+    /// A deduction from a base fee (指標連動方式).
+    Deduction(DeductionWorked),
     /// A person-period rule whose good state has no records at all.
     NoStateRecords {
         state: String,
     },
+}
+
+/// A deduction: the indicators checked, the points, the band reached and what is left.
+#[derive(Debug, Clone)]
+pub struct DeductionWorked {
+    pub base: Decimal,
+    pub checks: Vec<IndicatorCheck>,
+    pub points: u32,
+    /// The band reached: from how many points, and the share deducted.
+    pub band: Option<(u32, Decimal)>,
+    pub amount: Decimal,
+}
+
+/// One indicator of a deduction in the period: its value against its bounds, and the points
+/// it added (0 when met).
+#[derive(Debug, Clone)]
+pub struct IndicatorCheck {
+    pub metric: String,
+    pub value: Decimal,
+    pub at_least: Option<Decimal>,
+    pub at_most: Option<Decimal>,
+    pub points: u32,
 }
 
 /// A tiered rule: the best step the value reached, or none.

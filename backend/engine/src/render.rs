@@ -6,8 +6,8 @@
 use rust_decimal::Decimal;
 
 use crate::explain::{
-    Achievement, CapCut, CapName, ComparisonWorked, CorridorWorked, EffectPay, Hurdle,
-    LinearWorked, Note, RateCardWorked, SavingsWorked, StepWorked, Worked,
+    Achievement, CapCut, CapName, ComparisonWorked, CorridorWorked, DeductionWorked, EffectPay,
+    Hurdle, IndicatorCheck, LinearWorked, Note, RateCardWorked, SavingsWorked, StepWorked, Worked,
 };
 use crate::statement::CapApplied;
 use crate::words::{Say, Words, grouped, percent, words};
@@ -81,6 +81,7 @@ impl Worked {
             Worked::Comparison(w) => w.said(say),
             Worked::Savings(w) => w.said(say),
             Worked::RateCard(w) => w.said(say),
+            Worked::Deduction(w) => w.said(say),
             Worked::PersonPeriods {
                 periods,
                 price,
@@ -104,6 +105,114 @@ impl Worked {
                 format!("No records of the state {} → 0", quoted(state)),
             ),
         }
+    }
+}
+
+impl IndicatorCheck {
+    /// The bounds as written: "≥ 0.8", "≤ 8", "≥ 0.8 and ≤ 0.95".
+    fn bounds(&self, shown: impl Fn(Decimal) -> String) -> String {
+        let mut parts = Vec::new();
+        if let Some(min) = self.at_least {
+            parts.push(format!("≥ {}", shown(min)));
+        }
+        if let Some(max) = self.at_most {
+            parts.push(format!("≤ {}", shown(max)));
+        }
+        parts.join(" and ")
+    }
+
+    /// The bounds in Japanese: "80%以上", "3以下", "80%以上かつ95%以下".
+    fn bounds_ja(&self, shown: impl Fn(Decimal) -> String) -> String {
+        let mut parts = Vec::new();
+        if let Some(min) = self.at_least {
+            parts.push(format!("{}以上", shown(min)));
+        }
+        if let Some(max) = self.at_most {
+            parts.push(format!("{}以下", shown(max)));
+        }
+        parts.join("かつ")
+    }
+
+    fn said(&self, say: Say<'_>) -> Said {
+        let named = say.metric(&self.metric);
+        let value = say.value(&self.metric, self.value);
+        let bounds = self.bounds(|d| say.value(&self.metric, d));
+        let bounds_ja = self.bounds_ja(|d| say.value(&self.metric, d));
+        let text_bounds = self.bounds(fmt);
+        if self.points == 0 {
+            return said(
+                format!("`{}` {} {text_bounds}: met", self.metric, fmt(self.value)),
+                format!("「{}」{value}（基準 {bounds_ja}）を満たす", named.ja),
+                format!("{} {value} meets {bounds}", quoted(&named.en)),
+            );
+        }
+        let points = self.points;
+        said(
+            format!(
+                "`{}` {} not {text_bounds}: +{points}",
+                self.metric,
+                fmt(self.value)
+            ),
+            format!(
+                "「{}」{value}（基準 {bounds_ja}）を満たさず +{points}",
+                named.ja
+            ),
+            format!(
+                "{} {value} does not meet {bounds}: +{points}",
+                quoted(&named.en)
+            ),
+        )
+    }
+}
+
+impl DeductionWorked {
+    fn said(&self, say: Say<'_>) -> Said {
+        let checks: Vec<Said> = self.checks.iter().map(|c| c.said(say)).collect();
+        let join = |part: fn(&Said) -> &str, sep: &str| {
+            checks.iter().map(part).collect::<Vec<_>>().join(sep)
+        };
+        let (base, amount, points) = (say.money(self.base), say.money(self.amount), self.points);
+        let (text_band, ja_band, en_band) = match self.band {
+            Some((from, share)) => (
+                format!(
+                    "band from {from} points: − {} → {} − {} × {} = {}",
+                    percent(share),
+                    fmt(self.base),
+                    fmt(self.base),
+                    fmt(share),
+                    fmt(self.amount)
+                ),
+                format!(
+                    "{from}ポイント以上の区分で {} 減額 → {amount}",
+                    percent(share)
+                ),
+                format!(
+                    "the band from {from} points deducts {} → {amount}",
+                    percent(share)
+                ),
+            ),
+            None => (
+                format!("no band reached → {}", fmt(self.amount)),
+                format!("減額の区分に達せず → {amount}"),
+                format!("no deduction band reached → {amount}"),
+            ),
+        };
+        said(
+            format!(
+                "base {}; points {points} ({}); {text_band}",
+                fmt(self.base),
+                join(|s| s.text.as_str(), "; ")
+            ),
+            format!(
+                "基本額 {base}、減額ポイント {points}（{}）→ {ja_band}",
+                join(|s| s.words.ja.as_str(), "、")
+            ),
+            format!(
+                "Base fee {base}; {points} performance point{} ({}) → {en_band}",
+                if points == 1 { "" } else { "s" },
+                join(|s| s.words.en.as_str(), "; ")
+            ),
+        )
     }
 }
 

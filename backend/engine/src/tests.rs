@@ -563,6 +563,61 @@ fn a_cap_per_count_follows_the_verified_count() {
     );
 }
 
+/// A deduction (指標連動方式): points for each indicator not met, the highest band reached
+/// deducts its share; an indicator without a verified value leaves the line awaiting it; bands
+/// out of order, a share above 1 and an indicator without a bound are refused at their fields.
+#[test]
+fn a_deduction_takes_the_band_the_points_reach() {
+    let rule = |bands: Value| {
+        json!({"type": "deduction", "base": "1000",
+               "indicators": [{"metric": "r", "at_least": "0.8", "points": 2}, {"metric": "n", "at_most": "3", "points": 1}],
+               "bands": bands})
+    };
+    let c = |bands: Value| {
+        contract(
+            json!([
+                metric("r", "rate", "higher_is_better"),
+                metric("n", "count", "lower_is_better")
+            ]),
+            json!([{"id": "d", "tranche": "t1", "rule": rule(bands)}]),
+        )
+    };
+    let bands = json!([{"points": 1, "deduct": "0.1"}, {"points": 3, "deduct": "1"}]);
+    let values = |r: &str, n: &str| json!({"results": [{"metric": "r", "value": r}, {"metric": "n", "value": n}]});
+    let amount = |r: &str, n: &str| run(c(bands.clone()), values(r, n)).unwrap().lines[0].clone();
+    assert_eq!(amount("0.9", "3").amount, "1000");
+    assert_eq!(amount("0.9", "4").amount, "900");
+    assert_eq!(amount("0.7", "3").amount, "900");
+    let all = amount("0.7", "4");
+    assert_eq!((all.amount.as_str(), all.status), ("0", LineStatus::NotMet));
+
+    let s = run(
+        c(bands.clone()),
+        json!({"results": [{"metric": "r", "value": "0.9"}]}),
+    )
+    .unwrap();
+    assert_eq!(s.lines[0].status, LineStatus::AwaitingData);
+
+    let bad = json!([{"points": 3, "deduct": "0.2"}, {"points": 2, "deduct": "1.5"}]);
+    let mut terms = c(bad);
+    terms["components"][0]["rule"]["indicators"][1] = json!({"metric": "n", "points": 0});
+    let Err(EngineError::Contract(issues)) = run(terms, json!({})) else {
+        panic!("must be refused")
+    };
+    let paths: Vec<&str> = issues.iter().map(|i| i.path.en.as_str()).collect();
+    for expected in [
+        "components[0].rule.indicators[1]",
+        "components[0].rule.indicators[1].points",
+        "components[0].rule.bands[1].deduct",
+        "components[0].rule.bands[1]",
+    ] {
+        assert!(
+            paths.contains(&expected),
+            "{expected} missing from {paths:?}"
+        );
+    }
+}
+
 #[test]
 fn outcome_data_is_checked_against_the_contract() {
     let c = contract(
@@ -744,7 +799,7 @@ prop_compose! {
     /// rule types `arbitrary_case` leaves out), with random participant records, comparison
     /// values, savings and prices, some of them near the edge of what `i64` minor units hold.
     fn participant_case()(
-        kinds in proptest::collection::vec((0_u8..4, 0_u64..5_000_000), 1..5),
+        kinds in proptest::collection::vec((0_u8..5, 0_u64..5_000_000), 1..5),
         events in proptest::collection::vec((0_u8..20, 0_u8..3, 0_u32..700), 0..60),
         treated in 0_u64..=2000,
         comparison in 0_u64..=2000,
@@ -775,9 +830,15 @@ prop_compose! {
                     json!({"type": "comparison", "metric": m, "effect": "absolute",
                            "pay": {"type": "per_unit", "price": price(*amount), "per_participant": true}})
                 }
-                _ => {
+                3 => {
                     metrics.push(metric(&m, "money", "higher_is_better"));
                     json!({"type": "savings_share", "metric": m, "share_before": "0.5", "share_after": "0.1", "switch_after": amount.to_string()})
+                }
+                _ => {
+                    metrics.push(metric(&m, "count", "lower_is_better"));
+                    json!({"type": "deduction", "base": price(*amount),
+                           "indicators": [{"metric": m, "at_most": "500", "points": 2}, {"metric": m, "at_most": "1000", "points": 1}],
+                           "bands": [{"points": 1, "deduct": "0.15"}, {"points": 3, "deduct": "0.55"}]})
                 }
             };
             json!({"id": format!("c{i}"), "tranche": "t1", "rule": rule})
@@ -793,6 +854,7 @@ prop_compose! {
         let results: Vec<Value> = kinds.iter().enumerate().filter_map(|(i, (kind, _))| match kind {
             2 => Some(json!({"metric": format!("m{i}"), "value": dec(treated, 3), "comparison": dec(comparison, 3), "cohort_size": "50"})),
             3 => Some(json!({"metric": format!("m{i}"), "value": savings.to_string()})),
+            4 => Some(json!({"metric": format!("m{i}"), "value": treated.to_string()})),
             _ => None,
         }).collect();
         (c, json!({"results": results, "participant_outcomes": records}))
@@ -802,7 +864,7 @@ prop_compose! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
-    /// Rate cards, person-periods, comparisons and savings shares: a statement or a clear
+    /// Rate cards, person-periods, comparisons, savings shares and deductions: a statement or a clear
     /// refusal, never a panic; when computed, nothing negative, lines add up, payers add up to
     /// each line and the contract maximum holds.
     #[test]

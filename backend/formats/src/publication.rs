@@ -127,7 +127,13 @@ pub fn describe_rule(rule: &Rule, currency: Currency) -> Localized {
 /// conditions a payment (a fixed one too) depends on, named.
 pub fn describe_component(component: &Component, contract: &Contract) -> Localized {
     let scale = Scale::of(contract, component.rule.metric());
-    let rule = describe_rule_in(&component.rule, contract.currency, scale);
+    let rule = match &component.rule {
+        Rule::Deduction { .. } => {
+            let (ja, en) = deduction_words(&component.rule, contract.currency, Some(contract));
+            Localized { ja, en }
+        }
+        other => describe_rule_in(other, contract.currency, scale),
+    };
     if component.conditions.is_empty() {
         return rule;
     }
@@ -209,8 +215,69 @@ fn describe_rule_in(rule: &Rule, currency: Currency, scale: Scale) -> Localized 
         Rule::Corridor { .. } => corridor_words(rule, currency, scale),
         Rule::Comparison { pay, .. } => comparison_words(pay, currency),
         Rule::SavingsShare { .. } => savings_words(rule, currency),
+        Rule::Deduction { .. } => deduction_words(rule, currency, None),
     };
     Localized { ja, en }
+}
+
+/// A deduction (指標連動方式): the base fee, each indicator with the points it adds when not met
+/// (named and read as the metric reads where the contract is at hand), and the bands.
+fn deduction_words(rule: &Rule, currency: Currency, contract: Option<&Contract>) -> Both {
+    let Rule::Deduction {
+        base,
+        indicators,
+        bands,
+    } = rule
+    else {
+        return Both::default();
+    };
+    let (indicators_ja, indicators_en): (Vec<String>, Vec<String>) = indicators
+        .iter()
+        .map(|i| {
+            let condition = Condition {
+                metric: i.metric.clone(),
+                at_least: i.at_least,
+                at_most: i.at_most,
+            };
+            let (ja, en) = match contract {
+                Some(contract) => condition_words(&condition, contract),
+                None => (format!("「{}」", i.metric), format!("\"{}\"", i.metric)),
+            };
+            (
+                format!("{ja}: {}ポイント", i.points),
+                format!(
+                    "{en}: {} point{}",
+                    i.points,
+                    if i.points == 1 { "" } else { "s" }
+                ),
+            )
+        })
+        .unzip();
+    let percent = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).normalize());
+    let bands_ja: Vec<String> = bands
+        .iter()
+        .map(|b| format!("{}ポイント以上で {}減額", b.points, percent(b.deduct)))
+        .collect();
+    let bands_en: Vec<String> = bands
+        .iter()
+        .map(|b| {
+            let plural = if b.points == 1 { "" } else { "s" };
+            format!("{} off from {} point{plural}", percent(b.deduct), b.points)
+        })
+        .collect();
+    let base = amount_words(*base, currency);
+    (
+        format!(
+            "基本額 {base} から業績に応じて減額（指標連動方式）: 基準を満たさない指標ごとにポイント（{}）、{}",
+            indicators_ja.join("、"),
+            bands_ja.join("、")
+        ),
+        format!(
+            "A base fee of {base} less deductions for performance: points for each indicator not met ({}); {}",
+            indicators_en.join("; "),
+            bands_en.join(", ")
+        ),
+    )
 }
 
 type Both = (String, String);
@@ -529,6 +596,42 @@ mod tests {
         let words = describe_component(linear, &contract);
         assert!(words.en.contains("at the target of "), "{}", words.en);
         assert!(words.en.contains('%'), "{}", words.en);
+    }
+
+    #[test]
+    fn a_deduction_names_its_indicators_points_and_bands() {
+        let contract: Contract = serde_json::from_str(include_str!(
+            "../../../docs/examples/deduction-base-fee.contract.json"
+        ))
+        .unwrap();
+        let words = describe_component(&contract.components[0], &contract);
+        assert!(
+            words
+                .ja
+                .starts_with("基本額 ¥12,000,000 から業績に応じて減額"),
+            "{}",
+            words.ja
+        );
+        assert!(
+            words.ja.contains("「参加継続率」が 80%以上: 2ポイント"),
+            "{}",
+            words.ja
+        );
+        assert!(words.ja.contains("4ポイント以上で 10%減額"), "{}", words.ja);
+        assert!(
+            words
+                .en
+                .contains("\"Complaints received\" is at most 3: 1 point;"),
+            "{}",
+            words.en
+        );
+        assert!(
+            words
+                .en
+                .ends_with("5% off from 2 points, 10% off from 4 points"),
+            "{}",
+            words.en
+        );
     }
 
     #[test]

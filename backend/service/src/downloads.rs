@@ -92,6 +92,7 @@ fn words(v: &serde_json::Value) -> Cell {
         "corridor" => "コリドー corridor",
         "comparison" => "比較群 comparison group",
         "savings_share" => "削減額の分配 savings share",
+        "deduction" => "基本額からの減額 deduction",
         "" => return Cell::Empty,
         other => return Cell::Text(other.to_owned()),
     };

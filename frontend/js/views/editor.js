@@ -65,6 +65,10 @@ const RULE_FIELDS = {
   savings_share: [f("sel", "metric", "project.metric", { options: metricOptions, structural: true }), f("pct", "share_before", "ed.shareBefore"), f("pct", "share_after", "ed.shareAfter"), f("money", "switch_after", "ed.switchAfter"),
     f("opt", "switch_after_return", "ed.switchAfterReturn", { blank: () => ({ principal: "", annual_return: "", from: "" }), fields: [
       f("money", "principal", "ed.principal"), f("pct", "annual_return", "ed.annualReturn"), f("date", "from", "ed.returnFrom")] })],
+  deduction: [f("money", "base", "ed.base"),
+    f("list", "indicators", "ed.indicators", { item: "ed.indicator", row: true, blank: () => ({ metric: "", at_least: "", points: 1 }), fields: [
+      f("sel", "metric", "project.metric", { options: metricOptions, structural: true }), f("mval", "at_least", "ed.atLeast"), f("mval", "at_most", "ed.atMost"), f("int", "points", "ed.points")] }),
+    f("list", "bands", "ed.bands", { item: "ed.band", row: true, blank: () => ({ points: "", deduct: "" }), fields: [f("int", "points", "ed.fromPoints"), f("pct", "deduct", "ed.deduct")] })],
 };
 const blankRule = (type, previous = {}) => {
   const metric = previous.metric || "";
@@ -73,6 +77,7 @@ const blankRule = (type, previous = {}) => {
     tiered: { type, metric, steps: [{ at: "", amount: "" }] }, linear: { type, metric, target: "", max_amount: "" },
     corridor: { type, metric, none_at: "", full_at: "", max_amount: "" }, comparison: { type, metric, effect: "absolute", pay: { type: "threshold", at_least: "", amount: "" } },
     savings_share: { type, metric, share_before: "", share_after: "", switch_after: "" },
+    deduction: { type, base: "", indicators: [{ metric, at_least: "", points: 1 }], bands: [{ points: 1, deduct: "" }] },
   }[type];
 };
 const EDITOR_SPEC = [

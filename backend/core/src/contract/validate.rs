@@ -798,6 +798,21 @@ fn check_conditions<'a>(
             ));
         }
     }
+    if let Rule::Deduction { indicators, .. } = &c.rule {
+        for (j, indicator) in indicators.iter().enumerate() {
+            used_metrics.insert(&indicator.metric);
+            if !metric_ids.contains(indicator.metric.as_str()) {
+                check.issues.push(Issue::new(
+                    format!("{at}.rule.indicators[{j}].metric"),
+                    msg!(
+                        "contract.metric_id",
+                        "the id of a metric",
+                        "契約にある指標の ID"
+                    ),
+                ));
+            }
+        }
+    }
     if let Some(metric) = c.rule.metric() {
         used_metrics.insert(metric);
         if !metric_ids.contains(metric) {
@@ -925,6 +940,7 @@ impl Contract {
             Rule::Corridor { .. } => check_corridor(check, at, rule, direction),
             Rule::Comparison { blend, pay, .. } => check_comparison(check, at, blend, pay),
             Rule::SavingsShare { .. } => check_savings_share(check, at, rule),
+            Rule::Deduction { .. } => check_deduction(check, at, rule),
         }
     }
 
@@ -968,6 +984,79 @@ impl Contract {
                     ),
                 )),
             }
+        }
+    }
+}
+
+/// A deduction (指標連動方式): a base fee; indicators, each with a bound and points above 0;
+/// bands in ascending order of points, each deducting a larger share (above 0, at most 1).
+fn check_deduction(check: &mut Checker<'_>, at: &str, rule: &Rule) {
+    let Rule::Deduction {
+        base,
+        indicators,
+        bands,
+    } = rule
+    else {
+        return;
+    };
+    check.money(format!("{at}.base"), *base);
+    if indicators.is_empty() {
+        check.issues.push(Issue::new(
+            format!("{at}.indicators"),
+            msg!(
+                "deduction.no_indicator",
+                "at least one performance indicator",
+                "業績指標が少なくとも一つ必要です"
+            ),
+        ));
+    }
+    for (i, indicator) in indicators.iter().enumerate() {
+        if indicator.at_least.is_none() && indicator.at_most.is_none() {
+            check.issues.push(Issue::new(
+                format!("{at}.indicators[{i}]"),
+                msg!(
+                    "contract.comparison",
+                    "at_least or at_most",
+                    "at_least（以上）または at_most（以下）"
+                ),
+            ));
+        }
+        if indicator.points == 0 {
+            check.issues.push(Issue::new(
+                format!("{at}.indicators[{i}].points"),
+                msg!("contract.at_least_one", "1 or more", "1 以上"),
+            ));
+        }
+    }
+    check_bands(check, at, bands);
+}
+
+/// The bands of a deduction: at least one, points rising, deductions rising.
+fn check_bands(check: &mut Checker<'_>, at: &str, bands: &[DeductionBand]) {
+    if bands.is_empty() {
+        check.issues.push(Issue::new(
+            format!("{at}.bands"),
+            msg!(
+                "deduction.no_band",
+                "at least one band (from how many points, how much is deducted)",
+                "減額の区分（何ポイントから何割減額するか）が少なくとも一つ必要です"
+            ),
+        ));
+    }
+    for (i, band) in bands.iter().enumerate() {
+        check.fraction(format!("{at}.bands[{i}].deduct"), band.deduct, false);
+        let Some(previous) = i.checked_sub(1).map(|p| &bands[p]) else {
+            continue;
+        };
+        if band.points <= previous.points || band.deduct < previous.deduct {
+            check.issues.push(Issue::new(
+                format!("{at}.bands[{i}]"),
+                msg!(
+                    "deduction.band_order",
+                    "bands in ascending order: more points than the band before, and a deduction at least as large",
+                    "区分は昇順に: 前の区分より多いポイントで、減額割合は前の区分以上"
+                ),
+            ));
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod comparison;
 mod corridor;
+mod deduction;
 mod fixed;
 mod linear;
 mod person_period;
@@ -219,5 +220,10 @@ pub fn evaluate(
         Rule::SavingsShare { .. } => savings::evaluate(contract, component, outcomes, state),
         Rule::RateCard { .. } => rate_card::evaluate(component, outcomes, window, state),
         Rule::PersonPeriod { .. } => person_period::evaluate(component, outcomes, window, state),
+        Rule::Deduction {
+            base,
+            indicators,
+            bands,
+        } => deduction::evaluate(outcomes, tranche, *base, indicators, bands),
     }
 }
