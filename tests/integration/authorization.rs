@@ -38,6 +38,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("POST", "/projects", "G", "G"),
     ("GET", "/contract-templates", "G", "G"),
     ("POST", "/contract-checks", "G", "G"),
+    ("POST", "/contract-comparisons", "G", "G"),
     ("POST", "/contract-workbooks", "G", "G"),
     ("POST", "/contract-workbooks/import", "G", "G"),
     ("GET", "/projects/{id}", "AGEIP", "A"),
@@ -685,6 +686,10 @@ async fn authorization_matrix(app: TestApp) {
                     ("POST", "/contract-checks") | ("POST", "/contract-workbooks") => Some(
                         json!({"terms": new_project_body(&app, "matrix-check").await["terms"]}),
                     ),
+                    ("POST", "/contract-comparisons") => {
+                        let terms = new_project_body(&app, "matrix-check").await["terms"].clone();
+                        Some(json!({"in_force": terms, "amended": terms}))
+                    }
                     // Valid shape, refused after authorization: wrong code.
                     ("PUT", "/projects/{id}") => {
                         Some(new_project_body(&app, "matrix-wrong-code").await)

@@ -985,10 +985,18 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
     browser.wait_text("#editor-warnings", "never binds");
     browser.fill("#e-max_contingent_payment", "30000000");
     browser.click("#e-meta-reason");
-    let diff = browser.wait_text("#amend-diff-table", "9000000");
-    assert!(diff.contains("7860000"), "{diff}");
-    assert!(diff.contains("Maximum amount"), "{diff}");
-    assert!(diff.contains("0.75") && diff.contains("0.80"), "{diff}");
+    // A 新旧対照表 from the server: names, yen and percentages, no keys or raw fractions.
+    let diff = browser.wait_text("#amend-diff-table", "¥9,000,000");
+    assert!(diff.contains("¥7,860,000"), "{diff}");
+    assert!(
+        diff.contains("Metric \u{201c}") && diff.contains(": target"),
+        "{diff}"
+    );
+    assert!(diff.contains("75%") && diff.contains("80%"), "{diff}");
+    assert!(
+        !diff.contains("0.75") && !diff.contains("max_amount"),
+        "{diff}"
+    );
     browser.screenshot("amendment-diff");
     // Values changed in the Excel workbook load into the draft; a bad cell is named by place.
     // The workbook the download button makes: from the draft as edited so far.
@@ -1034,7 +1042,7 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
         }
     }
     let diff = browser.text("#amend-diff-table");
-    assert!(diff.contains("9000000"), "earlier edits stay: {diff}");
+    assert!(diff.contains("¥9,000,000"), "earlier edits stay: {diff}");
     // A reason is required: the server says so beside the field.
     browser.click("#editor-submit");
     browser.wait_text("#e-meta-reason-error", "reason");
@@ -1101,7 +1109,7 @@ async fn a_cap_per_count_is_set_in_the_editor(app: TestApp) {
         "Interim payment at most 200,000 yen per participant enrolled",
     );
     browser.set_value("#e-meta-effective_from", "2018-04-01");
-    browser.wait_text("#amend-diff-table", "200000");
+    browser.wait_text("#amend-diff-table", "¥200,000 per one of");
     browser.click("#editor-submit");
     browser.wait_text("#versions", "per participant enrolled");
     let staff = app.login("staff@kobe-city.example").await;

@@ -1139,6 +1139,59 @@ async fn a_cap_per_count_goes_to_excel_and_back(app: TestApp) {
 }
 db_test!(a_cap_per_count_goes_to_excel_and_back);
 
+/// The 新旧対照表 of an amendment, from the server: each changed part by its name, in yen and
+/// percentages, in both languages; terms that cannot be read are refused at their field.
+async fn amendments_compare_as_a_table(app: TestApp) {
+    let staff = app.login("staff@kobe-city.example").await;
+    let in_force: Value = serde_json::from_str(KOBE_CONTRACT).unwrap();
+    let mut amended = in_force.clone();
+    amended["components"][2]["rule"]["max_amount"] = json!("9000000");
+    let res = app
+        .post(
+            "/api/v1/contract-comparisons",
+            Some(&staff),
+            &json!({"in_force": in_force, "amended": amended}),
+        )
+        .await;
+    res.assert_status(StatusCode::OK);
+    let changes = res.json()["changes"].clone();
+    assert_eq!(changes.as_array().unwrap().len(), 1, "{changes}");
+    let row = &changes[0];
+    assert!(
+        row["part"]["ja"]
+            .as_str()
+            .unwrap()
+            .starts_with("支払項目「"),
+        "{row}"
+    );
+    assert!(
+        row["in_force"]["ja"]
+            .as_str()
+            .unwrap()
+            .contains("¥7,860,000"),
+        "{row}"
+    );
+    assert!(
+        row["amended"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("¥9,000,000"),
+        "{row}"
+    );
+
+    amended["tranches"] = json!("soon");
+    let problem = app
+        .post(
+            "/api/v1/contract-comparisons",
+            Some(&staff),
+            &json!({"in_force": in_force, "amended": amended}),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem.to_string().contains("amended"), "{problem}");
+}
+db_test!(amendments_compare_as_a_table);
+
 /// A draft the government no longer wants is deleted with its terms and parties, and its code is
 /// free again; never at a stale version, never by another city, never once published.
 async fn a_draft_is_deleted_and_its_code_freed(app: TestApp) {

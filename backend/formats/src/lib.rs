@@ -3,6 +3,7 @@
 //! public description of a contract and INDIGO open data. Pure functions over bytes and core
 //! types: no diesel, no axum.
 
+pub mod comparison;
 pub mod indigo;
 pub mod input;
 pub mod participant_csv;

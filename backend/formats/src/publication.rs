@@ -85,7 +85,7 @@ impl Scale {
         }
     }
 
-    fn show(self, value: Decimal) -> String {
+    pub(crate) fn show(self, value: Decimal) -> String {
         if self.percent {
             format!("{}%", (value * Decimal::ONE_HUNDRED).normalize())
         } else {

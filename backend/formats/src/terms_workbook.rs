@@ -191,7 +191,7 @@ fn label(key: &str) -> &'static str {
 }
 
 /// "rule.steps[1].amount" → "支払ルール › 段階 2 › 金額".
-fn path_label(path: &str) -> String {
+pub(crate) fn path_label(path: &str) -> String {
     path.split('.')
         .map(|part| {
             let (key, index) = match part.find('[') {
@@ -215,7 +215,7 @@ fn path_label(path: &str) -> String {
 }
 
 /// The scalar leaves of a value with their paths (`rule.steps[0].at`), in order.
-fn leaves(value: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+pub(crate) fn leaves(value: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {

@@ -302,3 +302,26 @@ pub fn import_workbook(
         Err(AppError::Validation(errors))
     }
 }
+
+/// Two versions of the terms to compare: the terms in force and the amended terms.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonInput {
+    pub in_force: Contract,
+    pub amended: Contract,
+}
+
+/// The 新旧対照表 of an amendment: each changed part by its name, with its text in force and
+/// amended (absent on the side where the part does not exist), in Japanese and English.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Comparison {
+    pub changes: Vec<seika_formats::comparison::Change>,
+}
+
+/// Compares two versions of the terms as people read them (nothing is stored or read).
+pub fn compare(actor: &Actor, input: ComparisonInput) -> AppResult<Comparison> {
+    may_draft(actor)?;
+    Ok(Comparison {
+        changes: seika_formats::comparison::compare(&input.in_force, &input.amended),
+    })
+}

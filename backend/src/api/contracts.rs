@@ -1,6 +1,7 @@
-//! `/contract-templates`, `/contract-checks` and `/contract-workbooks`: thin handlers over
-//! [`seika_service::contracts`]. The work (the engine, a workbook) needs no database but is
-//! CPU-bound: it runs on the blocking pool with the session check, never on an async worker.
+//! `/contract-templates`, `/contract-checks`, `/contract-comparisons` and `/contract-workbooks`:
+//! thin handlers over [`seika_service::contracts`]. The work (the engine, a workbook) needs no
+//! database but is CPU-bound: it runs on the blocking pool with the session check, never on an
+//! async worker.
 
 use axum::Json;
 use axum::extract::State;
@@ -12,7 +13,8 @@ use super::error::AppResult;
 use super::extract::ApiJson;
 use super::session::AuthUser;
 use seika_service::contracts::{
-    self, DraftCheck, DraftCheckInput, ImportedTerms, Template, WorkbookInput,
+    self, Comparison, ComparisonInput, DraftCheck, DraftCheckInput, ImportedTerms, Template,
+    WorkbookInput,
 };
 
 pub async fn templates(
@@ -34,6 +36,16 @@ pub async fn check(
     })
     .await
     .map(Json)
+}
+
+pub async fn compare(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(input): ApiJson<ComparisonInput>,
+) -> AppResult<Json<Comparison>> {
+    auth.run(&state.db, move |_, actor| contracts::compare(actor, input))
+        .await
+        .map(Json)
 }
 
 pub async fn workbook(

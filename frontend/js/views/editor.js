@@ -375,24 +375,6 @@ const statementSummary = (st, words, terms, nameOfSlug) => {
 };
 
 /** The terms as "section › item › field" rows, for the amendment's side-by-side comparison. */
-const flattenTerms = (value, prefix = [], out = new Map()) => {
-  if (Array.isArray(value)) {
-    value.forEach((x, i) => flattenTerms(x, [...prefix, x && typeof x === "object" && x.id ? x.id : String(i + 1)], out));
-  } else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) flattenTerms(v, [...prefix, k], out);
-  } else {
-    out.set(prefix.join(" › "), value === undefined || value === null ? "" : String(value));
-  }
-  return out;
-};
-const fieldWord = (key) => (TEXTS[state.lang][`ed.f.${key}`] ? t(`ed.f.${key}`) : key);
-const termsDiff = (before, after) => {
-  const a = flattenTerms(before);
-  const b = flattenTerms(after);
-  const keys = [...new Set([...a.keys(), ...b.keys()])];
-  return keys.filter((k) => (a.get(k) ?? "") !== (b.get(k) ?? "")).map((k) => [k.split(" › ").map(fieldWord).join(" › "), a.get(k) ?? t("ed.absent"), b.get(k) ?? t("ed.absent")]);
-};
-
 /** The editor page: register (`mode` "new") or amend (`mode` "amend") a contract. */
 const contractEditor = async ({ mode, projectId, current, redraw = false }) => {
   const scope = mode === "new" ? "new" : `${mode}-${projectId}`;
@@ -525,9 +507,16 @@ const contractEditor = async ({ mode, projectId, current, redraw = false }) => {
 
   // Amendments: every change against the version in force, side by side.
   const diffHolder = h("div", { id: "amend-diff", "aria-live": "polite" });
-  const refreshDiff = () => {
+  // The server compares the two versions as people read them (names, yen, percentages); while
+  // the draft cannot be read as terms, the last comparison stays with a note.
+  let diffAsked = 0;
+  const refreshDiff = async () => {
     if (mode !== "amend") return;
-    const rows = termsDiff(current.terms, terms);
+    const asked = ++diffAsked;
+    const r = await api("POST", "/contract-comparisons", { in_force: current.terms, amended: terms });
+    if (asked !== diffAsked) return;
+    if (!r.ok) return diffHolder.querySelector("#amend-diff-unread") || diffHolder.prepend(h("p", { class: "hint", id: "amend-diff-unread", text: t("ed.diffUnread") }));
+    const rows = r.data.changes.map((c) => [said(c.part), c.in_force ? said(c.in_force) : t("ed.absent"), c.amended ? said(c.amended) : t("ed.absent")]);
     diffHolder.replaceChildren(rows.length
       ? table([t("ed.diffField"), t("ed.diffInForce"), t("ed.diffAmended")], rows, { id: "amend-diff-table" })
       : h("p", { class: "hint", text: t("ed.noChanges") }));

@@ -52,6 +52,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         .errors(&[403]),
         Endpoint::new(
             M::POST,
+            "/contract-comparisons",
+            post(contracts::compare),
+            "projects",
+            "The 新旧対照表 of an amendment: each changed part by its name, in force and amended, in Japanese and English (government staff; nothing is stored)",
+        )
+        .json(s::<seika_service::contracts::ComparisonInput>)
+        .ok(200, s::<seika_service::contracts::Comparison>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::POST,
             "/contract-workbooks",
             post(contracts::workbook),
             "projects",
