@@ -1085,7 +1085,8 @@ db_test!(contract_is_amended_in_the_editor_with_a_diff, browser);
 
 /// A cap that follows a count in the data (issue 29 item 4) is set from the editor's form: a
 /// metric of unit count, then on a payment date "cap per one counted" with that metric and an
-/// amount. The metric is not reported unused, and the stored terms hold the cap.
+/// amount. The metric is not reported unused; renaming it carries the cap's reference along; the
+/// stored terms hold the cap.
 async fn a_cap_per_count_is_set_in_the_editor(app: TestApp) {
     let Some(browser) = Browser::start() else {
         return;
@@ -1104,6 +1105,12 @@ async fn a_cap_per_count_is_set_in_the_editor(app: TestApp) {
     browser.set_checked("#e-tranches-0-cap_per_count-on", true);
     browser.select("#e-tranches-0-cap_per_count-metric", "enrolled");
     browser.fill("#e-tranches-0-cap_per_count-amount", "200000");
+    // Renaming the metric carries the reference along (issue 34 item 4).
+    browser.fill(&format!("#e-metrics-{m}-id"), "enrolled_people");
+    browser.click("#e-tranches-0-cap_per_count-amount");
+    browser.wait_until(
+        "return document.querySelector('#e-tranches-0-cap_per_count-metric')?.value === 'enrolled_people'",
+    );
     browser.fill(
         "#e-meta-reason",
         "Interim payment at most 200,000 yen per participant enrolled",
@@ -1119,7 +1126,7 @@ async fn a_cap_per_count_is_set_in_the_editor(app: TestApp) {
         .json();
     assert_eq!(
         project["terms"]["tranches"][0]["cap_per_count"],
-        json!({"metric": "enrolled", "amount": "200000"})
+        json!({"metric": "enrolled_people", "amount": "200000"})
     );
     browser.assert_no_js_errors();
 }

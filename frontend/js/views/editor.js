@@ -42,6 +42,19 @@ const fromPercent = (text) => (text === "" ? "" : shiftPoint(text, -2) ?? text);
 // object switched on by a check box).
 const f = (kind, key, label, more = {}) => ({ kind, key, label, ...more });
 const metricOptions = (terms, optional) => [...(optional ? [["", t("common.none")]] : []), ...(terms.metrics || []).map((m) => [m.id, localName(m.name || {}, "ja", "en") || m.id])];
+/** Renames metric `from` to `to` wherever the terms refer to it (rules, conditions, a
+ *  deduction's indicators, caps per one counted); whether anything referred to it. */
+const renameMetric = (terms, from, to) => {
+  let found = false;
+  const swap = (holder) => { if (holder && holder.metric === from) { holder.metric = to; found = true; } };
+  for (const c of terms.components || []) {
+    swap(c.rule);
+    (c.conditions || []).forEach(swap);
+    ((c.rule || {}).indicators || []).forEach(swap);
+  }
+  (terms.tranches || []).forEach((x) => swap(x.cap_per_count));
+  return found;
+};
 /** The metrics that count (unit `count`): what a cap per one counted multiplies by. */
 const countMetricOptions = (terms) => (terms.metrics || []).filter((m) => m.unit === "count").map((m) => [m.id, localName(m.name || {}, "ja", "en") || m.id]);
 const trancheOptions = (terms) => (terms.tranches || []).map((x) => [x.id, partName(x.name, x.id)]);
@@ -112,7 +125,7 @@ const EDITOR_SPEC = [
   ] },
   { id: "metrics", title: "project.metrics", fields: [
     f("list", "metrics", "project.metrics", { item: "project.metric", blank: () => ({ id: "", name: { ja: "", en: "" }, unit: "rate", direction: "higher_is_better" }), fields: [
-      f("text", "id", "ed.id", { hint: "valid.id" }), f("loc", "name", "ed.name"),
+      f("text", "id", "ed.id", { hint: "valid.id", rename: renameMetric }), f("loc", "name", "ed.name"),
       f("sel", "unit", "project.unit", { structural: true, options: () => ["rate", "count", "person_periods", "money", "score"].map((u) => [u, t(`unit.${u}`)]) }),
       f("sel", "direction", "project.direction", { options: () => ["higher_is_better", "lower_is_better"].map((x) => [x, t(`direction.${x}`)]) }),
       f("text", "definition", "ed.definition"), f("text", "data_source", "ed.dataSource"), f("text", "measurement_method", "ed.method"),
@@ -228,6 +241,20 @@ const editorField = (spec, obj, path, ctx, changed) => {
     case "text":
       if (spec.list) {
         return field(id, label, textInput({}, (v) => (v || []).join(", "), (v) => v.split(",").map((x) => x.trim()).filter(Boolean)), spec.hint ? t(spec.hint) : null);
+      }
+      if (spec.rename) {
+        // Renaming (a metric's id) carries every reference to it along once the field is left:
+        // from the last id it had (an emptied field in between renames nothing).
+        const el = textInput({}, (v) => v ?? "", (v) => v);
+        let before = value ?? "";
+        el.addEventListener("focus", () => { if (el.value.trim()) before = el.value.trim(); });
+        el.addEventListener("change", () => {
+          const now = el.value.trim();
+          if (!now) return;
+          if (before && now !== before && spec.rename(ctx.terms, before, now)) changed(true);
+          before = now;
+        });
+        return field(id, label, el, spec.hint ? t(spec.hint) : null);
       }
       return field(id, label, textInput({}, (v) => v ?? "", (v) => v), spec.hint ? t(spec.hint) : null);
     case "date":
