@@ -85,6 +85,7 @@ static ASSETS: &[Asset] = &[
     module!("js/views/claims.js"),
     module!("js/views/data.js"),
     module!("js/views/editor.js"),
+    module!("js/views/fiscal.js"),
     module!("js/views/home.js"),
     module!("js/views/investors.js"),
     module!("js/views/project.js"),

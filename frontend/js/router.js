@@ -8,6 +8,7 @@ import { viewAdmin } from "./views/admin.js";
 import { viewClaim, viewNewClaim, viewRun } from "./views/claims.js";
 import { viewData, viewHistory, viewQueue } from "./views/data.js";
 import { viewAmend, viewEditDraft, viewNewProject } from "./views/editor.js";
+import { viewFiscalYears } from "./views/fiscal.js";
 import { viewHome, viewProjects } from "./views/home.js";
 import { viewPortfolio } from "./views/investors.js";
 import { viewProject } from "./views/project.js";
@@ -16,7 +17,7 @@ import { viewPublicList, viewPublicProject } from "./views/public.js";
 const nav = () => {
   const links = [["#/", "nav.home"], ["#/projects", "nav.projects"]];
   const role = state.user && state.user.role;
-  if (role === "government_staff") links.push(["#/projects/new", "nav.newProject"]);
+  if (role === "government_staff") links.push(["#/projects/new", "nav.newProject"], ["#/fiscal-years", "nav.fiscalYears"]);
   if (role === "evaluator") links.push(["#/queue", "nav.queue"]);
   if (role === "investor") links.push(["#/portfolio", "nav.portfolio"]);
   if (role === "platform_admin") links.push(["#/admin", "nav.admin"]);
@@ -62,6 +63,7 @@ const routes = [
   [/^#\/projects\/(\d+)\/claims\/new$/, (id) => viewNewClaim(id)],
   [/^#\/projects\/(\d+)\/claims\/(\d+)$/, (id, cid) => viewClaim(id, cid)],
   [/^#\/queue$/, () => viewQueue(), ["evaluator"]],
+  [/^#\/fiscal-years$/, () => viewFiscalYears(), ["government_staff"]],
   [/^#\/portfolio$/, () => viewPortfolio(), ["investor"]],
   [/^#\/admin$/, () => viewAdmin(), ["platform_admin"]],
   [/^#\/account$/, () => viewAccount()],

@@ -218,6 +218,8 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/dashboards/provider", "*", "*"),
     ("GET", "/dashboards/investor/download", "*", "*"),
     ("GET", "/dashboards/government/download", "*", "*"),
+    ("GET", "/fiscal-years", "G", "G"),
+    ("GET", "/fiscal-years/download", "G", "G"),
     ("POST", "/invitations/{id}/accept", "GEIP", "-"),
     ("POST", "/invitations/{id}/decline", "GEIP", "-"),
 ];

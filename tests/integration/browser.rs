@@ -1178,6 +1178,34 @@ async fn a_deduction_is_written_in_the_editor(app: TestApp) {
 }
 db_test!(a_deduction_is_written_in_the_editor, browser);
 
+/// The fiscal-year view (issue 34 item 9): government staff open it from the menu, read each
+/// year's contracts and total, see the years as 平成/令和 with the era setting, and find the
+/// download links; another role is not offered the page.
+async fn fiscal_years_are_read_and_downloaded_in_the_ui(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = Server::start(&app.database_url());
+    let base = format!("http://{}", server.addr);
+    browser.login(&base, "staff@kobe-city.example");
+    browser.click("a[href='#/fiscal-years']");
+    let text = browser.wait_text("#fiscal-years", "FY2018");
+    assert!(text.contains("Total"), "{text}");
+    let table = browser.text("#fiscal-year-2018-JPY");
+    assert!(table.contains("¥"), "{table}");
+    browser.find("#fiscal-years-download");
+    browser.set_checked("#wareki-switch", true);
+    browser.wait_text("#fiscal-years", "平成30年度");
+    browser.screenshot("fiscal-years");
+    browser.set_checked("#wareki-switch", false);
+    browser.assert_accessible("fiscal-years");
+    browser.login(&base, "investor@smbc.example");
+    browser.goto(&format!("{base}/#/fiscal-years"));
+    browser.find("#not-for-role");
+    browser.assert_no_js_errors();
+}
+db_test!(fiscal_years_are_read_and_downloaded_in_the_ui, browser);
+
 /// Evaluators enter a correction, import participant records (first a bad file, then a good
 /// one), and a colleague verifies both from the queue; the record's history shows it all.
 async fn evaluators_enter_import_and_verify(app: TestApp) {

@@ -1401,6 +1401,102 @@ async fn budget_and_outcome_data_download(app: TestApp) {
 }
 db_test!(budget_and_outcome_data_download);
 
+/// The fiscal-year view across the organization's contracts (issue 34 item 9): each contract's
+/// year is its budget's year, each year's total adds them exactly; the download has a row per
+/// contract and year, a total row per year and, with wareki, the year as 令和○年度 (平成 before).
+async fn fiscal_years_across_contracts(app: TestApp) {
+    use rust_decimal::Decimal;
+    use seika_formats::sheet::{SheetLimits, Table};
+    let staff = app.login("staff@kobe-city.example").await;
+    let view = app.get("/api/v1/fiscal-years", Some(&staff)).await;
+    view.assert_status(StatusCode::OK);
+    let years = view.json()["years"].as_array().unwrap().clone();
+    assert!(!years.is_empty());
+    let mut contract_years = 0;
+    for year in &years {
+        let contracts = year["contracts"].as_array().unwrap();
+        contract_years += contracts.len();
+        for field in ["committed", "paid", "projected", "needed"] {
+            let sum: Decimal = contracts
+                .iter()
+                .map(|c| c[field].as_str().unwrap().parse::<Decimal>().unwrap())
+                .sum();
+            assert_eq!(
+                year["total"][field]
+                    .as_str()
+                    .unwrap()
+                    .parse::<Decimal>()
+                    .unwrap(),
+                sum,
+                "{field} {year}"
+            );
+        }
+        for c in contracts {
+            let budget = app
+                .get(
+                    &format!("/api/v1/projects/{}/budget", c["project_id"]),
+                    Some(&staff),
+                )
+                .await
+                .json();
+            let own = budget["years"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|y| y["fiscal_year"] == year["fiscal_year"])
+                .expect("the year is the project's");
+            for field in [
+                "appropriated",
+                "committed",
+                "paid",
+                "projected",
+                "needed",
+                "remaining",
+            ] {
+                assert_eq!(c[field], own[field], "{field}");
+            }
+        }
+    }
+    let kobe_2018 = years
+        .iter()
+        .find(|y| y["fiscal_year"] == 2018)
+        .expect("Kobe's contract has FY2018");
+    assert!(
+        kobe_2018["contracts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "kobe-dialysis-2017")
+    );
+
+    let file = app
+        .get(
+            "/api/v1/fiscal-years/download?format=xlsx&wareki=true",
+            Some(&staff),
+        )
+        .await;
+    file.assert_status(StatusCode::OK);
+    let table = Table::read(&file.body, &SheetLimits::default()).unwrap();
+    assert_eq!(table.headers[1], "年度（和暦）");
+    assert_eq!(table.rows.len(), contract_years + years.len());
+    let total_2018 = table
+        .rows
+        .iter()
+        .find(|r| r.cells[0] == "2018" && r.cells[2] == "合計 total")
+        .expect("a total row for FY2018");
+    assert_eq!(total_2018.cells[1], "平成30年度");
+    let needed = table
+        .headers
+        .iter()
+        .position(|h| h.contains("needed"))
+        .unwrap();
+    assert_eq!(
+        total_2018.cells[needed],
+        kobe_2018["total"]["needed"].as_str().unwrap()
+    );
+}
+db_test!(fiscal_years_across_contracts);
+
 /// The dashboards download with the dashboards' own figures.
 async fn dashboards_download(app: TestApp) {
     use seika_formats::sheet::{SheetLimits, Table};

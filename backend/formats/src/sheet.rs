@@ -368,6 +368,19 @@ pub fn wareki(day: NaiveDate) -> String {
     day.to_string()
 }
 
+/// A fiscal year (April to March) as Japanese documents name it: 2025 → 令和7年度. FY2019 is
+/// 令和元年度, as the government renamed it (the era changed on 1 May 2019).
+pub fn wareki_fiscal_year(fiscal_year: i32) -> String {
+    let Some(may) = NaiveDate::from_ymd_opt(fiscal_year, 5, 1) else {
+        return fiscal_year.to_string();
+    };
+    let day = wareki(may);
+    match day.find('年') {
+        Some(i) if !day.starts_with(char::is_numeric) => format!("{}年度", &day[..i]),
+        _ => format!("{fiscal_year}年度"),
+    }
+}
+
 /// A cell of a table to download: text, a number (a number in the workbook, never text) or a date.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -781,6 +794,13 @@ mod tests {
         assert!(header_matches("指標ID (metric)", "指標id"));
         assert!(header_matches("ＶＡＬＵＥ", "value"));
         assert!(!header_matches("metric_name", "metric"));
+    }
+
+    #[test]
+    fn fiscal_years_are_named_by_era() {
+        assert_eq!(wareki_fiscal_year(2025), "令和7年度");
+        assert_eq!(wareki_fiscal_year(2019), "令和元年度");
+        assert_eq!(wareki_fiscal_year(2018), "平成30年度");
     }
 
     #[test]

@@ -378,6 +378,88 @@ fn optional_number(s: &Option<String>) -> Cell {
     s.as_deref().map_or(Cell::Empty, number)
 }
 
+/// The headers of a year's budget figures, amounts in `currency` (or in the row's currency).
+fn year_headers(currency: &str) -> Vec<String> {
+    [
+        ("予算額", "appropriated"),
+        ("債務負担行為の限度額", "commitment limit"),
+        ("支出負担行為済額", "committed"),
+        ("支払済額", "paid"),
+        ("支払見込額", "projected"),
+        ("必要額", "needed"),
+        ("残額", "remaining"),
+        (
+            "最大額（年度の契約上限）",
+            "at most (the contract's ceiling)",
+        ),
+    ]
+    .iter()
+    .map(|(ja, en)| money_header(ja, en, currency))
+    .collect()
+}
+
+/// A year's budget figures, in the order of [`year_headers`].
+fn year_cells(y: &seika_core::budget::YearFigures) -> Vec<Cell> {
+    vec![
+        optional_number(&y.appropriated),
+        optional_number(&y.commitment_limit),
+        number(&y.committed),
+        number(&y.paid),
+        number(&y.projected),
+        number(&y.needed),
+        optional_number(&y.remaining),
+        optional_number(&y.maximum),
+    ]
+}
+
+/// Every contract of the organization by fiscal year, with each year's total row; with
+/// `wareki`, the year also as 令和○年度.
+pub fn fiscal_years(
+    conn: &mut DbConn,
+    actor: &Actor,
+    params: &DownloadParams,
+) -> AppResult<Download> {
+    let view = super::fiscal_years::view(conn, actor)?;
+    let mut headers = vec!["年度 fiscal year (April–March)".to_owned()];
+    if params.wareki {
+        headers.push("年度（和暦）".to_owned());
+    }
+    headers.extend(["事業 project".to_owned(), "通貨 currency".to_owned()]);
+    headers.extend(year_headers("通貨の単位 in the currency"));
+    let mut rows = Vec::new();
+    for year in &view.years {
+        let lead = |name: String| {
+            let mut row = vec![Cell::Number(Decimal::from(year.fiscal_year))];
+            if params.wareki {
+                row.push(Cell::Text(seika_formats::sheet::wareki_fiscal_year(
+                    year.fiscal_year,
+                )));
+            }
+            row.extend([Cell::Text(name), Cell::Text(year.currency.clone())]);
+            row
+        };
+        for c in &year.contracts {
+            let mut row = lead(c.title_ja.clone());
+            row.extend(year_cells(&c.figures));
+            rows.push(row);
+        }
+        let mut row = lead("合計 total".to_owned());
+        row.extend(year_cells(&year.total));
+        rows.push(row);
+    }
+    // The era column is written here, from the fiscal year; no date column needs another.
+    let params = DownloadParams {
+        wareki: false,
+        ..params.clone()
+    };
+    render(
+        Report { headers, rows },
+        &params,
+        "fiscal-years",
+        "年度別一覧 fiscal years",
+    )
+}
+
 /// The budget schedule by fiscal year: appropriation, 債務負担行為 limit, committed, paid,
 /// projected, needed and what remains.
 pub fn budget_schedule(
@@ -390,36 +472,15 @@ pub fn budget_schedule(
     let project = seika_db::projects::find(conn, project_id)?
         .ok_or_else(|| AppError::not_found(Thing::Project))?;
     let cur = budget.currency.clone();
-    let headers = vec![
-        "年度 fiscal year (April–March)".to_owned(),
-        money_header("予算額", "appropriated", &cur),
-        money_header("債務負担行為の限度額", "commitment limit", &cur),
-        money_header("支出負担行為済額", "committed", &cur),
-        money_header("支払済額", "paid", &cur),
-        money_header("支払見込額", "projected", &cur),
-        money_header("必要額", "needed", &cur),
-        money_header("残額", "remaining", &cur),
-        money_header(
-            "最大額（年度の契約上限）",
-            "at most (the contract's ceiling)",
-            &cur,
-        ),
-    ];
+    let mut headers = vec!["年度 fiscal year (April–March)".to_owned()];
+    headers.extend(year_headers(&cur));
     let rows = budget
         .years
         .iter()
         .map(|y| {
-            vec![
-                Cell::Number(Decimal::from(y.fiscal_year)),
-                optional_number(&y.appropriated),
-                optional_number(&y.commitment_limit),
-                number(&y.committed),
-                number(&y.paid),
-                number(&y.projected),
-                number(&y.needed),
-                optional_number(&y.remaining),
-                optional_number(&y.maximum),
-            ]
+            let mut row = vec![Cell::Number(Decimal::from(y.fiscal_year))];
+            row.extend(year_cells(y));
+            row
         })
         .collect();
     render(

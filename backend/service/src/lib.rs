@@ -16,6 +16,7 @@ pub mod distributions;
 pub mod downloads;
 pub mod error;
 pub mod evidence;
+pub mod fiscal_years;
 pub mod idempotency;
 pub mod jobs;
 pub mod organizations;

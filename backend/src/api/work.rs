@@ -107,3 +107,27 @@ pub async fn government_dashboard_download(
         .await?;
     Ok(super::download(file))
 }
+
+/// Every contract of the organization by fiscal year, with the years' totals (government staff).
+pub async fn fiscal_years(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<Json<seika_service::fiscal_years::FiscalYearsView>> {
+    auth.run(&state.db, seika_service::fiscal_years::view)
+        .await
+        .map(Json)
+}
+
+/// The fiscal-year view as CSV (UTF-8 or Shift_JIS) or XLSX, a 令和○年度 column on request.
+pub async fn fiscal_years_download(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(params): ApiQuery<DownloadParams>,
+) -> AppResult<axum::response::Response> {
+    let file = auth
+        .run(&state.db, move |conn, actor| {
+            downloads::fiscal_years(conn, actor, &params)
+        })
+        .await?;
+    Ok(super::download(file))
+}

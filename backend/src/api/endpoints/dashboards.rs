@@ -21,6 +21,15 @@ pub fn endpoints() -> Vec<Endpoint> {
         .ok(200, s::<seika_service::dashboards::GovernmentDashboard>),
         Endpoint::new(
             M::GET,
+            "/fiscal-years",
+            get(work::fiscal_years),
+            "dashboards",
+            "Every contract the organization owns or pays outcomes on, by fiscal year (年度): appropriation, 債務負担行為 limit, committed on inspection, paid, projected, needed and remaining, with each year's totals per currency (government staff)",
+        )
+        .ok(200, s::<seika_service::fiscal_years::FiscalYearsView>)
+        .errors(&[403]),
+        Endpoint::new(
+            M::GET,
             "/dashboards/provider",
             get(work::provider_dashboard),
             "dashboards",

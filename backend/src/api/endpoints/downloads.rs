@@ -32,6 +32,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         .file_response(&DOWNLOAD_TYPES),
         Endpoint::new(
             M::GET,
+            "/fiscal-years/download",
+            get(work::fiscal_years_download),
+            "downloads",
+            "The fiscal-year view as CSV (UTF-8 with BOM, or Shift_JIS with CRLF) or XLSX: a row per contract and year and each year's total; with wareki, the year as 令和○年度 too",
+        )
+        .query(s::<seika_service::downloads::DownloadParams>)
+        .file_response(&DOWNLOAD_TYPES)
+        .errors(&[403]),
+        Endpoint::new(
+            M::GET,
             "/projects/{id}/payout-runs/{rid}/statement",
             get(payout_runs::statement_download),
             "downloads",
