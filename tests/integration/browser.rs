@@ -1083,6 +1083,38 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
 }
 db_test!(contract_is_amended_in_the_editor_with_a_diff, browser);
 
+/// Kobe City's contract, opened for amendment in the editor by its staff; its project id.
+async fn open_kobe_amendment(app: &TestApp, browser: &Browser, server: &Server) -> i64 {
+    let base = format!("http://{}", server.addr);
+    let kobe = crate::projects::project_id(app, "kobe-dialysis-2017").await;
+    browser.login(&base, "staff@kobe-city.example");
+    browser.goto(&format!("{base}/#/projects/{kobe}/amend"));
+    browser.find("#contract-editor");
+    kobe
+}
+
+/// Submits the amendment open in the editor with its reason, once the comparison shows
+/// `diff_shows`, and returns the terms stored.
+async fn submit_kobe_amendment(
+    app: &TestApp,
+    browser: &Browser,
+    kobe: i64,
+    reason: &str,
+    diff_shows: &str,
+) -> Value {
+    browser.fill("#e-meta-reason", reason);
+    browser.set_value("#e-meta-effective_from", "2018-04-01");
+    browser.wait_text("#amend-diff-table", diff_shows);
+    browser.click("#editor-submit");
+    browser.wait_text("#versions", reason);
+    let staff = app.login("staff@kobe-city.example").await;
+    let project = app
+        .get(&format!("/api/v1/projects/{kobe}"), Some(&staff))
+        .await
+        .json();
+    project["terms"].clone()
+}
+
 /// A cap that follows a count in the data (issue 29 item 4) is set from the editor's form: a
 /// metric of unit count, then on a payment date "cap per one counted" with that metric and an
 /// amount. The metric is not reported unused; renaming it carries the cap's reference along; the
@@ -1092,11 +1124,7 @@ async fn a_cap_per_count_is_set_in_the_editor(app: TestApp) {
         return;
     };
     let server = Server::start(&app.database_url());
-    let base = format!("http://{}", server.addr);
-    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
-    browser.login(&base, "staff@kobe-city.example");
-    browser.goto(&format!("{base}/#/projects/{kobe}/amend"));
-    browser.find("#contract-editor");
+    let kobe = open_kobe_amendment(&app, &browser, &server).await;
     let m = browser.add_row("e-metrics");
     browser.fill(&format!("#e-metrics-{m}-id"), "enrolled");
     browser.fill(&format!("#e-metrics-{m}-name-ja"), "参加者数");
@@ -1111,21 +1139,10 @@ async fn a_cap_per_count_is_set_in_the_editor(app: TestApp) {
     browser.wait_until(
         "return document.querySelector('#e-tranches-0-cap_per_count-metric')?.value === 'enrolled_people'",
     );
-    browser.fill(
-        "#e-meta-reason",
-        "Interim payment at most 200,000 yen per participant enrolled",
-    );
-    browser.set_value("#e-meta-effective_from", "2018-04-01");
-    browser.wait_text("#amend-diff-table", "¥200,000 per one of");
-    browser.click("#editor-submit");
-    browser.wait_text("#versions", "per participant enrolled");
-    let staff = app.login("staff@kobe-city.example").await;
-    let project = app
-        .get(&format!("/api/v1/projects/{kobe}"), Some(&staff))
-        .await
-        .json();
+    let reason = "Interim payment at most 200,000 yen per participant enrolled";
+    let terms = submit_kobe_amendment(&app, &browser, kobe, reason, "¥200,000 per one of").await;
     assert_eq!(
-        project["terms"]["tranches"][0]["cap_per_count"],
+        terms["tranches"][0]["cap_per_count"],
         json!({"metric": "enrolled_people", "amount": "200000"})
     );
     browser.assert_no_js_errors();
@@ -1140,11 +1157,7 @@ async fn a_deduction_is_written_in_the_editor(app: TestApp) {
         return;
     };
     let server = Server::start(&app.database_url());
-    let base = format!("http://{}", server.addr);
-    let kobe = crate::projects::project_id(&app, "kobe-dialysis-2017").await;
-    browser.login(&base, "staff@kobe-city.example");
-    browser.goto(&format!("{base}/#/projects/{kobe}/amend"));
-    browser.find("#contract-editor");
+    let kobe = open_kobe_amendment(&app, &browser, &server).await;
     browser.select("#e-components-0-rule-type", "deduction");
     browser.fill("#e-components-0-rule-base", "10480000");
     browser.select(
@@ -1155,21 +1168,10 @@ async fn a_deduction_is_written_in_the_editor(app: TestApp) {
     browser.fill("#e-components-0-rule-indicators-0-points", "2");
     browser.fill("#e-components-0-rule-bands-0-points", "2");
     browser.fill("#e-components-0-rule-bands-0-deduct", "10");
-    browser.fill(
-        "#e-meta-reason",
-        "The completion fee becomes a base fee with a deduction",
-    );
-    browser.set_value("#e-meta-effective_from", "2018-04-01");
-    browser.wait_text("#amend-diff-table", "deduction");
-    browser.click("#editor-submit");
-    browser.wait_text("#versions", "base fee with a deduction");
-    let staff = app.login("staff@kobe-city.example").await;
-    let project = app
-        .get(&format!("/api/v1/projects/{kobe}"), Some(&staff))
-        .await
-        .json();
+    let reason = "The completion fee becomes a base fee with a deduction";
+    let terms = submit_kobe_amendment(&app, &browser, kobe, reason, "deduction").await;
     assert_eq!(
-        project["terms"]["components"][0]["rule"],
+        terms["components"][0]["rule"],
         json!({"type": "deduction", "base": "10480000",
                "indicators": [{"metric": "programme_completion", "at_least": "0.80", "points": 2}],
                "bands": [{"points": 2, "deduct": "0.10"}]})
