@@ -978,6 +978,16 @@ async fn contract_is_amended_in_the_editor_with_a_diff(app: TestApp) {
     browser.fill("#e-metrics-2-target", "75");
     // Invoicing terms and a maximum for the outcome-linked part, from the form (no JSON).
     browser.set_checked("#e-invoicing-on", true);
+    // The legal deadlines are filled in and explained (支払遅延防止法).
+    assert_eq!(
+        browser.script("return document.querySelector('#e-invoicing-payment_days').value"),
+        json!("30")
+    );
+    let hint = browser.text("#e-invoicing-late_interest_annual_rate-hint");
+    assert!(
+        hint.contains("art. 8") && hint.contains("Minister of Finance"),
+        "{hint}"
+    );
     browser.fill("#e-invoicing-payment_days", "20");
     // A maximum that can never bind is taken, with a warning naming the field.
     browser.fill("#e-max_contingent_payment", "99000000");

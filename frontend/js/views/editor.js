@@ -105,10 +105,11 @@ const EDITOR_SPEC = [
     f("money", "max_contingent_payment", "ed.maxContingent", { hint: "ed.maxContingentHint" }),
     f("opt", "dates", "ed.dates", { blank: () => ({}), fields: [f("date", "signed_on", "ed.signedOn"), f("date", "service_start", "new.serviceStart"), f("date", "service_end", "new.serviceEnd")] }),
     f("list", "budget", "new.budget", { item: "ed.budgetLine", row: true, blank: () => ({ fiscal_year: "", amount: "" }), fields: [f("int", "fiscal_year", "ed.fiscalYear"), f("money", "amount", "new.amount")] }),
-    f("opt", "invoicing", "ed.invoicing", { blank: () => ({ amounts_include_tax: true, tax_rate: "0.10", tax_rounding: "floor", inspection_days: 10 }), fields: [
+    f("opt", "invoicing", "ed.invoicing", { blank: () => ({ amounts_include_tax: true, tax_rate: "0.10", tax_rounding: "floor", inspection_days: 10, payment_days: 30 }), fields: [
       f("bool", "amounts_include_tax", "ed.amountsIncludeTax", { default: true }), f("pct", "tax_rate", "ed.taxRate"),
       f("sel", "tax_rounding", "ed.taxRounding", { options: () => ["floor", "ceiling", "half_up", "half_even", "half_down"].map((x) => [x, t(`ed.rounding.${x}`)]) }),
-      f("int", "inspection_days", "ed.inspectionDays"), f("int", "payment_days", "ed.paymentDays"), f("pct", "late_interest_annual_rate", "ed.lateInterest")] }),
+      f("int", "inspection_days", "ed.inspectionDays", { hint: "ed.inspectionDaysHint" }), f("int", "payment_days", "ed.paymentDays", { hint: "ed.paymentDaysHint" }),
+      f("pct", "late_interest_annual_rate", "ed.lateInterest", { hint: "ed.lateInterestHint" })] }),
     f("opt", "data_checks", "ed.dataChecks", { blank: () => ({ discrepancy_tolerance: "0.05" }), fields: [f("pct", "discrepancy_tolerance", "ed.discrepancyTolerance"), f("bool", "sample_required", "ed.sampleRequired")] }),
   ] },
   { id: "payers", title: "ed.payers", fields: [
@@ -264,9 +265,9 @@ const editorField = (spec, obj, path, ctx, changed) => {
     case "dec":
       return field(id, label, textInput({ inputmode: "decimal" }, (v) => v ?? "", (v) => v));
     case "int":
-      return field(id, label, textInput({ inputmode: "numeric" }, (v) => (v ?? "") === "" ? "" : String(v), (v) => (/^\d{1,9}$/.test(v) ? Number(v) : v)));
+      return field(id, label, textInput({ inputmode: "numeric" }, (v) => (v ?? "") === "" ? "" : String(v), (v) => (/^\d{1,9}$/.test(v) ? Number(v) : v)), spec.hint ? t(spec.hint) : null);
     case "pct":
-      return field(id, `${label} (%)`, textInput({ inputmode: "decimal" }, toPercent, fromPercent));
+      return field(id, `${label} (%)`, textInput({ inputmode: "decimal" }, toPercent, fromPercent), spec.hint ? t(spec.hint) : null);
     case "mval": {
       const rate = unitOf() === "rate";
       return field(id, rate ? `${label} (%)` : label, textInput({ inputmode: "decimal" }, rate ? toPercent : (v) => v ?? "", rate ? fromPercent : (v) => v));
