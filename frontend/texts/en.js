@@ -432,6 +432,8 @@ export default {
   "invitation.from": "Invited by",
   "invitation.role": "Your role",
   "invitation.accept": "Accept",
+  "invitation.readTerms": "Read the terms",
+  "invitation.pays": "What it pays",
   "invitation.decline": "Decline",
   "invitation.acceptedNow": "You accepted your role in {project}.",
   "invitation.declinedNow": "You declined your role in {project}.",

@@ -432,6 +432,8 @@ export default {
   "invitation.from": "依頼元",
   "invitation.role": "依頼された役割",
   "invitation.accept": "承諾する",
+  "invitation.readTerms": "契約条件を読む",
+  "invitation.pays": "支払の条件",
   "invitation.decline": "辞退する",
   "invitation.acceptedNow": "{project} への参加を承諾しました。",
   "invitation.declinedNow": "{project} への参加を辞退しました。",

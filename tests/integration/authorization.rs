@@ -220,6 +220,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/dashboards/government/download", "*", "*"),
     ("GET", "/fiscal-years", "G", "G"),
     ("GET", "/fiscal-years/download", "G", "G"),
+    ("GET", "/invitations/{id}/terms", "GEIP", "-"),
     ("POST", "/invitations/{id}/accept", "GEIP", "-"),
     ("POST", "/invitations/{id}/decline", "GEIP", "-"),
 ];

@@ -638,6 +638,13 @@ async fn government_registers_publishes_and_pays(app: TestApp) {
     browser.click("#lang-switch");
     browser.wait_text("#invitation-list", "テスト健康事業");
     browser.click("#lang-switch");
+    // The evaluator reads the draft terms before answering (issue 34 item 2).
+    browser.click("#invitation-list details summary");
+    let terms = browser.wait_text(
+        "#invitation-list .invitation-terms",
+        "Fixed payment of ¥400,000",
+    );
+    assert!(terms.contains("In proportion to achievement"), "{terms}");
     browser.click("#invitation-list .accept-invitation");
     browser.wait_text("#invitation-list", "Accepted");
     browser.login(&base, "staff@kobe-city.example");

@@ -1190,6 +1190,31 @@ async fn foreign_parties_see_only_their_invitation_until_they_accept(app: TestAp
     assert_eq!(shown[0]["invited_by_name_en"], "Kobe City");
     assert!(invitations_of(&app, &admin).await.is_empty());
 
+    // ...and the terms behind it, to read before answering (issue 34 item 2): the maximum and
+    // each payment in words; no other organization reads them.
+    let invitation = invitation_id(&app, &evaluator, id).await;
+    let terms_path = format!("/api/v1/invitations/{invitation}/terms");
+    let read = app.get(&terms_path, Some(&evaluator)).await;
+    read.assert_status(StatusCode::OK);
+    let read = read.json();
+    assert_eq!(read["invitation"]["project_id"], id);
+    let payments = read["payments"].as_array().unwrap();
+    assert!(!payments.is_empty(), "{read}");
+    assert!(
+        payments[0]["description"]["ja"]
+            .as_str()
+            .unwrap()
+            .contains('¥'),
+        "{read}"
+    );
+    assert_eq!(read["terms"]["code"], "invitations-2026");
+    let hachioji = app.login("staff@hachioji-city.example").await;
+    for token in [&hachioji, &investor] {
+        app.get(&terms_path, Some(token))
+            .await
+            .assert_problem(StatusCode::NOT_FOUND);
+    }
+
     // Publication waits for every party, and a refusal changes nothing.
     let etag = app
         .get(&path, Some(&staff))

@@ -2,8 +2,9 @@
 //! the lifecycle, amendments, and what each reader may see of the terms.
 //!
 //! Government staff register projects for their organization. Another organization named as a
-//! party is invited: it sees only the invitation until an authorized user of it accepts, and the
-//! project cannot be published while any party has not accepted. Published terms are read-only
+//! party is invited: it sees only the invitation and the draft terms behind it (to read before it
+//! answers) until an authorized user of it accepts, and the project cannot be published while any
+//! party has not accepted. Published terms are read-only
 //! and change by amendment (a new effective-dated version with a reason). Everyone else sees only
 //! projects their organization has accepted a role in; investors see other investors only in
 //! aggregate.
@@ -22,7 +23,7 @@ use seika_core::access::{
     answers_invitations_as, decide, listing_scope, party_fits, sees_investor_positions,
     total_may_be_shown,
 };
-use seika_core::contract::Contract;
+use seika_core::contract::{Contract, Localized};
 use seika_core::organization::OrganizationKind;
 use seika_core::project::{PolicyArea, ProjectStatus};
 use seika_core::user::Role;
@@ -968,6 +969,87 @@ pub fn invitations(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Invitation
         .collect()
 }
 
+/// An invitation to the actor's organization in a role the actor answers for: 404 for another
+/// organization's (not revealed), 403 for their own organization's in another role.
+fn own_invitation(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<projects::InvitationRow> {
+    let invitation = projects::invitation(conn, id)?
+        .filter(|i| i.organization_id == actor.organization_id)
+        .ok_or_else(|| AppError::not_found(Thing::Invitation))?;
+    if !answers_invitations_as(actor.role).contains(&invitation.role) {
+        return Err(AppError::Forbidden(msg!(
+            "access.invitation_role",
+            "your role does not answer invitations for this part",
+            "あなたの役割では、この参加の招待に回答できません"
+        )));
+    }
+    Ok(invitation)
+}
+
+/// One payment of the terms an invitee reads: its name, its payment date and what it pays, as
+/// the contract says it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct PaymentWords {
+    pub name: Localized,
+    pub tranche: Localized,
+    pub due_on: NaiveDate,
+    pub description: Localized,
+}
+
+/// The draft terms an invited organization is asked to join, to read before it answers: the terms
+/// as it will read them once a party (other investors' positions summed), and each payment in
+/// words.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct InvitationTerms {
+    pub invitation: InvitationView,
+    pub max_total_payment: Option<String>,
+    pub currency: String,
+    pub payments: Vec<PaymentWords>,
+    pub terms: serde_json::Value,
+}
+
+/// The terms behind an invitation to the actor's organization (open or answered).
+pub fn invitation_terms(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<InvitationTerms> {
+    let invitation = own_invitation(conn, actor, id)?;
+    let project = projects::find(conn, invitation.project_id)?
+        .ok_or_else(|| AppError::not_found(Thing::Project))?;
+    let (contract, _) = load_contract(conn, project.id, project.current_terms_version)?;
+    let name = |n: Option<&seika_core::contract::Name>, id: &str| {
+        n.map_or_else(
+            || Localized {
+                ja: id.to_owned(),
+                en: id.to_owned(),
+            },
+            |n| Localized {
+                ja: n.ja().to_owned(),
+                en: n.en().to_owned(),
+            },
+        )
+    };
+    let payments = contract
+        .components
+        .iter()
+        .filter_map(|c| {
+            let tranche = contract.tranches.iter().find(|t| t.id == c.tranche)?;
+            Some(PaymentWords {
+                name: name(c.name.as_ref(), &c.id),
+                tranche: name(tranche.name.as_ref(), &tranche.id),
+                due_on: tranche.due_on,
+                description: seika_formats::publication::describe_component(c, &contract),
+            })
+        })
+        .collect();
+    let own_slug = own_slug(conn, actor)?;
+    Ok(InvitationTerms {
+        invitation: InvitationView::try_from(invitation)?,
+        max_total_payment: contract
+            .max_total_payment
+            .map(|d| d.normalize().to_string()),
+        currency: contract.currency.code().to_owned(),
+        payments,
+        terms: redact_for(false, &own_slug, &contract)?,
+    })
+}
+
 /// Accepts or declines an open invitation to the actor's organization. Someone who may not answer
 /// it gets 404 (another organization's invitations are not revealed) or 403 (their own
 /// organization's, for a role they do not act in); an invitation answered already gets 409.
@@ -977,17 +1059,7 @@ pub fn answer_invitation(
     id: i64,
     accept: bool,
 ) -> AppResult<InvitationView> {
-    let invitation = projects::invitation(conn, id)?
-        .filter(|i| i.organization_id == actor.organization_id)
-        .ok_or_else(|| AppError::not_found(Thing::Invitation))?;
-    let role = invitation.role;
-    if !answers_invitations_as(actor.role).contains(&role) {
-        return Err(AppError::Forbidden(msg!(
-            "access.invitation_role",
-            "your role does not answer invitations for this part",
-            "あなたの役割では、この参加の招待に回答できません"
-        )));
-    }
+    own_invitation(conn, actor, id)?;
     let answer = if accept {
         PartyStatus::Accepted
     } else {

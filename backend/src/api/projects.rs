@@ -184,6 +184,18 @@ pub async fn invitations(
     .map(Json)
 }
 
+pub async fn invitation_terms(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<projects::InvitationTerms>> {
+    auth.run(&state.db, move |conn, actor| {
+        projects::invitation_terms(conn, actor, id)
+    })
+    .await
+    .map(Json)
+}
+
 pub async fn accept_invitation(
     State(state): State<AppState>,
     auth: AuthUser,

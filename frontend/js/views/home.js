@@ -1,7 +1,7 @@
 // The home page of each role, and the list of projects.
 import { api, downloadLinks, problemBox, showProblem } from "../api.js";
 import { announce, badge, field, h, input, page, select, table } from "../dom.js";
-import { date, dateTime, localName, money, percent, t, titleOf } from "../format.js";
+import { date, dateTime, localName, money, percent, said, t, titleOf } from "../format.js";
 import { render } from "../router.js";
 import { state } from "../state.js";
 
@@ -41,6 +41,22 @@ const workList = async () => {
 };
 
 /** Invitations to the user's organization: open ones to accept or decline, then the answered. */
+/** The draft terms behind an invitation, read before answering: fetched when opened. */
+const invitationTerms = (inv) => {
+  const body = h("div", { class: "invitation-terms", "aria-live": "polite" });
+  const open = async (ev) => {
+    if (!ev.currentTarget.open || body.childNodes.length) return;
+    const r = await api("GET", `/invitations/${inv.id}/terms`);
+    if (!r.ok) return body.replaceChildren(problemBox(r.problem));
+    const d = r.data;
+    body.replaceChildren(
+      h("p", {}, h("strong", { text: `${t("project.cap")}: ` }), money(d.max_total_payment, d.currency)),
+      table([t("run.component"), t("run.tranche"), t("new.dueOn"), t("invitation.pays")],
+        d.payments.map((p) => [said(p.name), said(p.tranche), date(p.due_on), said(p.description)]), { id: `invitation-${inv.id}-payments` }));
+  };
+  return h("details", { id: `invitation-${inv.id}-terms`, ontoggle: open }, h("summary", { text: t("invitation.readTerms") }), body);
+};
+
 const invitationList = async () => {
   const res = await api("GET", "/invitations");
   if (!res.ok || !res.data.length) return null;
@@ -58,7 +74,7 @@ const invitationList = async () => {
     message,
     table([t("projects.title"), t("invitation.from"), t("invitation.role"), t("project.status"), ""],
       res.data.map((inv) => [
-        localName(inv, "project_title_ja", "project_title_en"),
+        h("span", {}, localName(inv, "project_title_ja", "project_title_en"), invitationTerms(inv)),
         localName(inv, "invited_by_name_ja", "invited_by_name_en"),
         t(`party.${inv.role}`),
         h("span", { class: `badge badge-party-${inv.status}`, text: t(`partyStatus.${inv.status}`) }),

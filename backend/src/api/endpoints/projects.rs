@@ -159,6 +159,15 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .ok(200, s::<Vec<seika_service::projects::InvitationView>>),
         Endpoint::new(
+            M::GET,
+            "/invitations/{id}/terms",
+            get(projects::invitation_terms),
+            "projects",
+            "The draft terms behind an invitation to your organization, to read before answering: the maximum, each payment in words with its date, and the terms as a party reads them (other investors' positions summed)",
+        )
+        .ok(200, s::<seika_service::projects::InvitationTerms>)
+        .errors(&[403, 404]),
+        Endpoint::new(
             M::POST,
             "/invitations/{id}/accept",
             post(projects::accept_invitation),
