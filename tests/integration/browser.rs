@@ -1703,7 +1703,7 @@ async fn investor_sees_its_units(app: TestApp) {
     );
     browser.click("#lang-switch");
     let table = browser.wait_text("#unit-holdings-table", "303口");
-    assert!(table.contains("はい"), "{table}");
+    assert!(table.contains("到達（超える額は次の段階へ）"), "{table}");
     browser.wait_text("#unit-holdings", "1口あたり算定額");
     browser.assert_no_js_errors();
 }

@@ -744,6 +744,30 @@ pub struct UnitTerms {
     /// 1.05 from 90 %). Instead of `max_redemption_rate`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redemption_steps: Vec<RedemptionStep>,
+    /// Where money above the units' maximum goes: on to the waterfall's next steps (the
+    /// default), or retained by the vehicle.
+    #[serde(default, skip_serializing_if = "AboveMaximum::is_next_step")]
+    pub above_maximum: AboveMaximum,
+}
+
+/// Where money above an investment's maximum (its units' maximum redemption) goes.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AboveMaximum {
+    /// On to the waterfall's next steps (other classes, residual shares); what no step takes is
+    /// retained.
+    #[default]
+    NextStep,
+    /// Retained by the vehicle at once: no later step receives it.
+    Retained,
+}
+
+impl AboveMaximum {
+    pub fn is_next_step(&self) -> bool {
+        *self == AboveMaximum::NextStep
+    }
 }
 
 /// From `at_share` of the contract's maximum received, one unit may receive up to `rate` × its

@@ -503,6 +503,8 @@ pub fn unit_holdings_before_any_run(
                     .amount_string()
                 }),
                 max_reached: false,
+                above_maximum: None,
+                held_back: None,
             })
         })
         .collect()

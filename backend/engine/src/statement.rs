@@ -223,6 +223,13 @@ pub struct UnitHolding {
     /// True when the maximum held back money the waterfall would otherwise have paid.
     #[serde(default)]
     pub max_reached: bool,
+    /// Where the contract sends money above the maximum, when it retains it (`retained`); absent
+    /// for the default, on to the waterfall's next steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above_maximum: Option<seika_core::contract::AboveMaximum>,
+    /// With `above_maximum`: what the maximum held back, retained by the vehicle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_back: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]

@@ -1082,6 +1082,7 @@ proptest! {
         max_rate in proptest::option::of(100i64..200),
         stepped in any::<bool>(),
         carried in any::<bool>(),
+        retains in any::<bool>(),
         participation in 0i64..=1_200,
         improved in 0i64..=1_200,
         share in 0i64..=100,
@@ -1096,6 +1097,9 @@ proptest! {
             "count": units, "unit_price": unit_price.to_string(),
             "remainder": if carried { "carried_forward" } else { "retained" },
         });
+        if retains {
+            inv["units"]["above_maximum"] = json!("retained");
+        }
         match (max_rate, stepped) {
             (Some(rate), false) => {
                 inv["units"]["max_redemption_rate"] = json!(rust_decimal::Decimal::new(rate, 2).to_string());
@@ -1154,6 +1158,12 @@ proptest! {
             }
         }
         prop_assert_eq!(amount(&d.reconciliation.difference), 0);
+        // Money above the maximum, when the contract retains it, is in the retained total.
+        match (&h.held_back, retains) {
+            (Some(held), true) => prop_assert!(amount(&d.reconciliation.retained) >= amount(held)),
+            (None, false) => {}
+            other => prop_assert!(false, "held_back shown for the wrong policy: {:?}", other),
+        }
     }
 }
 

@@ -16,7 +16,8 @@ use crate::statement::{
 };
 use crate::xirr;
 use seika_core::contract::{
-    Contract, Instrument, Investment, InvestorClass, RemainderPolicy, UnitTerms, WaterfallStep,
+    AboveMaximum, Contract, Instrument, Investment, InvestorClass, RemainderPolicy, UnitTerms,
+    WaterfallStep,
 };
 use seika_core::{Currency, Money};
 
@@ -221,6 +222,8 @@ struct Waterfall<'c> {
 struct Flowing {
     date: NaiveDate,
     available: i64,
+    /// Taken out of the flow above a maximum whose contract retains it.
+    kept: i64,
     payments: Vec<WaterfallPayment>,
     /// Paid to each position from this receipt.
     this_tranche: Vec<i64>,
@@ -273,6 +276,7 @@ impl<'c> Waterfall<'c> {
         let mut flowing = Flowing {
             date: receipt.date,
             available: receipt.amount,
+            kept: 0,
             payments: Vec::new(),
             this_tranche: vec![0; self.positions.len()],
         };
@@ -284,7 +288,7 @@ impl<'c> Waterfall<'c> {
             self.pay_step(step_index, step, &mut flowing);
         }
         let per_unit = self.pay_unit_holders(&flowing.this_tranche);
-        let available = flowing.available;
+        let available = flowing.available + flowing.kept;
         self.received_total += receipt.amount;
         self.distributed_total += receipt.amount - available;
         self.retained_total += available;
@@ -429,11 +433,20 @@ impl<'c> Waterfall<'c> {
         amount: i64,
         flowing: &mut Flowing,
     ) {
+        let retains = self.contract.investments[i]
+            .units
+            .as_ref()
+            .is_some_and(|u| u.above_maximum == AboveMaximum::Retained);
         let p = &mut self.positions[i];
         let amount = match p.max_paid {
             Some(max) => {
                 let room = (max - p.principal - p.interest - p.success_fee).max(0);
-                p.held_back += (amount - room).max(0);
+                let above = (amount - room).max(0);
+                p.held_back += above;
+                if retains {
+                    flowing.available -= above;
+                    flowing.kept += above;
+                }
                 amount.min(room)
             }
             None => amount,
@@ -667,6 +680,10 @@ impl<'c> Waterfall<'c> {
                     max_per_unit: redemption_rate(units, self.received_so_far, self.maximum)
                         .map(|rate| self.text(max_per_unit(units, rate, currency))),
                     max_reached: self.positions[i].held_back > 0,
+                    above_maximum: (units.above_maximum == AboveMaximum::Retained)
+                        .then_some(AboveMaximum::Retained),
+                    held_back: (units.above_maximum == AboveMaximum::Retained)
+                        .then(|| self.text(self.positions[i].held_back)),
                 })
             })
             .collect()

@@ -159,6 +159,7 @@ const EDITOR_SPEC = [
         f("int", "count", "ed.unitCount"), f("money", "unit_price", "ed.unitPrice"),
         f("sel", "remainder", "ed.remainder", { options: () => ["retained", "carried_forward"].map((x) => [x, t(`ed.remainder.${x}`)]) }),
         f("pct", "max_redemption_rate", "ed.maxRedemption"),
+        f("sel", "above_maximum", "ed.aboveMaximum", { options: () => ["next_step", "retained"].map((x) => [x, t(`ed.aboveMaximum.${x}`)]) }),
         f("list", "redemption_steps", "ed.redemptionSteps", { item: "ed.step", row: true, blank: () => ({ at_share: "", rate: "" }), fields: [f("pct", "at_share", "ed.atShare"), f("pct", "rate", "ed.redemptionRate")] })] })] }),
   ] },
   { id: "waterfall", title: "run.waterfall", fields: [

@@ -84,7 +84,7 @@ const unitHoldings = (projects, ratio) => {
   const rows = projects.flatMap((x) => (x.unit_holdings || []).map((u) => [
     h("a", { href: `#/projects/${x.project_id}`, text: localName(x, "title_ja", "title_en") }),
     t("units.count", { count: number(u.units) }), money(u.unit_price, x.currency), money(u.distributed_per_unit, x.currency), ratio(u.multiple_per_unit),
-    u.max_per_unit ? money(u.max_per_unit, x.currency) : t("common.none"), u.max_reached ? t("common.yes") : t("common.no"),
+    u.max_per_unit ? money(u.max_per_unit, x.currency) : t("common.none"), u.max_reached ? t(u.held_back ? "units.reachedRetained" : "units.reachedNextStep", { amount: money(u.held_back, x.currency) }) : t("common.no"),
     money(u.remainder_carried, x.currency), money(u.remainder_retained, x.currency)]));
   if (!rows.length) return null;
   return h("div", { id: "unit-holdings" }, h("h3", { text: t("units.title") }), h("p", { class: "hint", text: t("units.hint") }),
