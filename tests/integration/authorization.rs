@@ -39,6 +39,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/contract-templates", "G", "G"),
     ("POST", "/contract-checks", "G", "G"),
     ("POST", "/contract-comparisons", "G", "G"),
+    ("POST", "/figures", "*", "*"),
     ("POST", "/contract-workbooks", "G", "G"),
     ("POST", "/contract-workbooks/import", "G", "G"),
     ("GET", "/projects/{id}", "AGEIP", "A"),
@@ -689,6 +690,7 @@ async fn authorization_matrix(app: TestApp) {
                     ("POST", "/contract-checks") | ("POST", "/contract-workbooks") => Some(
                         json!({"terms": new_project_body(&app, "matrix-check").await["terms"]}),
                     ),
+                    ("POST", "/figures") => Some(json!({"kind": "money", "text": "3,406万円"})),
                     ("POST", "/contract-comparisons") => {
                         let terms = new_project_body(&app, "matrix-check").await["terms"].clone();
                         Some(json!({"in_force": terms, "amended": terms}))

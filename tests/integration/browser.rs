@@ -1166,6 +1166,47 @@ async fn a_cap_per_count_is_set_in_the_editor(app: TestApp) {
 }
 db_test!(a_cap_per_count_is_set_in_the_editor, browser);
 
+/// Figures are typed as officers write them (issue 34 item 5): the server's one reader turns
+/// 3,406万円, ８％ and 令和2年度 into the figures the terms store, and a figure it cannot read is
+/// refused at its field, saying what to type.
+async fn figures_are_typed_as_officers_write_them(app: TestApp) {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let server = Server::start(&app.database_url());
+    open_kobe_amendment(&app, &browser, &server).await;
+    let value = |css: &str| {
+        browser
+            .script(&format!("return document.querySelector('{css}').value"))
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let typed = |css: &str, text: &str, shown: &str| {
+        browser.fill(css, text);
+        browser.click("#e-meta-reason");
+        browser.wait_until(&format!(
+            "return document.querySelector('{css}').value === '{shown}'"
+        ));
+    };
+    typed("#e-max_total_payment", "3,406万円", "34060000");
+    typed("#e-budget-0-fiscal_year", "令和2年度", "2020");
+    browser.set_checked("#e-invoicing-on", true);
+    typed("#e-invoicing-tax_rate", "８％", "8");
+    browser.fill("#e-max_contingent_payment", "lots");
+    browser.click("#e-meta-reason");
+    browser.wait_text("#e-max_contingent_payment-error", "such as 34,060,000");
+    assert_eq!(value("#e-max_contingent_payment"), "lots");
+    let draft = browser.script(
+        "const k = Object.keys(sessionStorage).find((k) => k.startsWith('seika.draft.')); return JSON.parse(sessionStorage.getItem(k)).terms;",
+    );
+    assert_eq!(draft["max_total_payment"], "34060000");
+    assert_eq!(draft["budget"][0]["fiscal_year"], 2020);
+    assert_eq!(draft["invoicing"]["tax_rate"], "0.08");
+    browser.assert_no_js_errors();
+}
+db_test!(figures_are_typed_as_officers_write_them, browser);
+
 /// A deduction from a base fee (指標連動方式, issue 29 item 8) is written in the editor's rule
 /// form: the rule type, the base, an indicator (metric, bound as a percentage, points) and a band
 /// (points, deduction as a percentage); the stored terms hold them as fractions (80 → "0.80").

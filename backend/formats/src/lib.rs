@@ -4,6 +4,7 @@
 //! types: no diesel, no axum.
 
 pub mod comparison;
+pub mod figures;
 pub mod indigo;
 pub mod input;
 pub mod participant_csv;

@@ -714,6 +714,42 @@ pub fn date(raw: &str) -> Result<Option<(NaiveDate, Vec<Habit>)>, Unreadable> {
     Ok(Some((day, habits)))
 }
 
+/// A fiscal year as officers write it: 2024, 2024年度, FY2024, 令和6年度, R6, R6年度, 平成30年度,
+/// 令和元年度 (full-width too). FY2019 is 令和元年度 (and 平成31年度).
+pub fn fiscal_year(raw: &str) -> Result<Option<i32>, Unreadable> {
+    let text = to_half_width(raw.trim()).replace(' ', "");
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let rest = text.trim_end_matches("年度");
+    let rest = rest
+        .strip_prefix("FY")
+        .or_else(|| rest.strip_prefix("fy"))
+        .unwrap_or(rest);
+    for (name, initial, (first_year, _, _)) in ERAS {
+        let in_era = rest
+            .strip_prefix(name)
+            .or_else(|| rest.strip_prefix(initial))
+            .or_else(|| rest.strip_prefix(initial.to_ascii_lowercase()));
+        if let Some(year) = in_era {
+            let year = year.trim_end_matches('年');
+            let n: i32 = if year == "元" {
+                1
+            } else {
+                year.parse().map_err(|_| Unreadable)?
+            };
+            if !(1..=99).contains(&n) {
+                return Err(Unreadable);
+            }
+            return Ok(Some(first_year + n - 1));
+        }
+    }
+    if rest.len() == 4 && rest.chars().all(|c| c.is_ascii_digit()) {
+        return rest.parse().map(Some).map_err(|_| Unreadable);
+    }
+    Err(Unreadable)
+}
+
 /// What an unreadable header row of a CSV file is told (`e`: the CSV reader's reason).
 pub fn header_row_problem(e: &impl std::fmt::Display) -> Msg {
     msg!(
@@ -794,6 +830,27 @@ mod tests {
         assert!(header_matches("指標ID (metric)", "指標id"));
         assert!(header_matches("ＶＡＬＵＥ", "value"));
         assert!(!header_matches("metric_name", "metric"));
+    }
+
+    #[test]
+    fn fiscal_years_are_read_as_officers_write_them() {
+        for (text, year) in [
+            ("2024", 2024),
+            ("2024年度", 2024),
+            ("FY2024", 2024),
+            ("令和6年度", 2024),
+            ("R6", 2024),
+            ("r6年度", 2024),
+            ("令和元年度", 2019),
+            ("平成30年度", 2018),
+            ("ｒ６", 2024),
+        ] {
+            assert_eq!(fiscal_year(text), Ok(Some(year)), "{text}");
+        }
+        assert_eq!(fiscal_year(" "), Ok(None));
+        for bad in ["24", "令和100年度", "next year", "R"] {
+            assert_eq!(fiscal_year(bad), Err(Unreadable), "{bad}");
+        }
     }
 
     #[test]

@@ -325,3 +325,34 @@ pub fn compare(actor: &Actor, input: ComparisonInput) -> AppResult<Comparison> {
         changes: seika_formats::comparison::compare(&input.in_force, &input.amended),
     })
 }
+
+/// A figure typed into a form, to read as the imports read it.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FigureInput {
+    pub kind: seika_formats::figures::FigureKind,
+    /// What the person typed.
+    pub text: String,
+    /// The contract's currency, for amounts (JPY when absent).
+    #[serde(default)]
+    pub currency: Option<seika_core::Currency>,
+}
+
+/// The figure as the terms store it; `null` for an empty field.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Figure {
+    pub value: Option<String>,
+}
+
+/// Reads a typed figure (nothing is stored or read); a refusal names the field `text` and says
+/// what to type.
+pub fn read_figure(input: FigureInput) -> AppResult<Figure> {
+    let currency = match input.currency {
+        Some(c) => c,
+        None => seika_core::Currency::from_code("JPY")
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?,
+    };
+    seika_formats::figures::read(input.kind, &input.text, currency)
+        .map(|value| Figure { value })
+        .map_err(|message| AppError::Validation(vec![FieldError::new("text", message)]))
+}

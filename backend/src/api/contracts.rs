@@ -38,6 +38,16 @@ pub async fn check(
     .map(Json)
 }
 
+pub async fn read_figure(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(input): ApiJson<contracts::FigureInput>,
+) -> AppResult<Json<contracts::Figure>> {
+    auth.run(&state.db, move |_, _| contracts::read_figure(input))
+        .await
+        .map(Json)
+}
+
 pub async fn compare(
     State(state): State<AppState>,
     auth: AuthUser,

@@ -231,10 +231,30 @@ const editorField = (spec, obj, path, ctx, changed) => {
     else obj[spec.key] = v;
     changed(spec.structural);
   };
-  const textInput = (attrs, toText, fromText) => {
+  const textInput = (attrs, toText, fromText, figure) => {
     const el = input(id, { value: toText(value), disabled: locked, ...attrs });
     el.addEventListener("input", () => set(fromText(el.value.trim())));
+    if (figure) el.addEventListener("change", () => readFigure(el, figure, toText));
     return el;
+  };
+  // What is typed as officers write figures (3,406万円, ９５％, 令和6年度) is read by the server's
+  // one reader when the field is left; the field then holds the figure it read.
+  const readFigure = async (el, kind, toText) => {
+    const text = el.value.trim();
+    if (!text || /^-?\d+(\.\d+)?$/.test(text)) return;
+    const r = await api("POST", "/figures", { kind, text, currency: ctx.terms.currency || null });
+    const box = document.getElementById(`${id}-error`);
+    if (!r.ok) {
+      const e = (r.problem.errors || [])[0];
+      if (box) box.textContent = e ? e.message : r.problem.detail;
+      el.setAttribute("aria-invalid", "true");
+      return;
+    }
+    if (box) box.textContent = "";
+    el.removeAttribute("aria-invalid");
+    const whole = kind === "integer" || kind === "fiscal_year";
+    set(r.data.value === null ? "" : whole ? Number(r.data.value) : r.data.value);
+    el.value = toText(whole && r.data.value !== null ? Number(r.data.value) : r.data.value);
   };
   // A metric's own values are in its unit; a rule's or a condition's in the unit of the metric
   // it reads.
@@ -262,16 +282,16 @@ const editorField = (spec, obj, path, ctx, changed) => {
     case "date":
       return field(id, label, textInput({ type: "date" }, (v) => v ?? "", (v) => v));
     case "money":
-      return field(id, `${label} (${ctx.terms.currency || ""})`, textInput({ inputmode: "numeric" }, (v) => v ?? "", (v) => v));
+      return field(id, `${label} (${ctx.terms.currency || ""})`, textInput({ inputmode: "numeric" }, (v) => v ?? "", (v) => v, "money"));
     case "dec":
-      return field(id, label, textInput({ inputmode: "decimal" }, (v) => v ?? "", (v) => v));
+      return field(id, label, textInput({ inputmode: "decimal" }, (v) => v ?? "", (v) => v, "number"));
     case "int":
-      return field(id, label, textInput({ inputmode: "numeric" }, (v) => (v ?? "") === "" ? "" : String(v), (v) => (/^\d{1,9}$/.test(v) ? Number(v) : v)), spec.hint ? t(spec.hint) : null);
+      return field(id, label, textInput({ inputmode: "numeric" }, (v) => (v ?? "") === "" ? "" : String(v), (v) => (/^\d{1,9}$/.test(v) ? Number(v) : v), spec.key === "fiscal_year" ? "fiscal_year" : "integer"), spec.hint ? t(spec.hint) : null);
     case "pct":
-      return field(id, `${label} (%)`, textInput({ inputmode: "decimal" }, toPercent, fromPercent), spec.hint ? t(spec.hint) : null);
+      return field(id, `${label} (%)`, textInput({ inputmode: "decimal" }, toPercent, fromPercent, "percent"), spec.hint ? t(spec.hint) : null);
     case "mval": {
       const rate = unitOf() === "rate";
-      return field(id, rate ? `${label} (%)` : label, textInput({ inputmode: "decimal" }, rate ? toPercent : (v) => v ?? "", rate ? fromPercent : (v) => v));
+      return field(id, rate ? `${label} (%)` : label, textInput({ inputmode: "decimal" }, rate ? toPercent : (v) => v ?? "", rate ? fromPercent : (v) => v, rate ? "percent" : "number"));
     }
     case "bool": {
       const fallback = spec.default ?? false;

@@ -52,6 +52,15 @@ pub fn endpoints() -> Vec<Endpoint> {
         .errors(&[403]),
         Endpoint::new(
             M::POST,
+            "/figures",
+            post(contracts::read_figure),
+            "projects",
+            "Read a figure typed into a form as the imports read it: amounts with separators, 円, 万円, full-width digits or ▲; percentages with or without %; fiscal years as 2024, 2024年度, 令和6年度 or R6 (nothing is stored)",
+        )
+        .json(s::<seika_service::contracts::FigureInput>)
+        .ok(200, s::<seika_service::contracts::Figure>),
+        Endpoint::new(
+            M::POST,
             "/contract-comparisons",
             post(contracts::compare),
             "projects",
