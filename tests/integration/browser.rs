@@ -1284,8 +1284,9 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.select("#r-tranche", "final");
     browser.fill("#r-value", "0,4");
     browser.click("#result-submit");
-    browser.wait_text("#r-value-error", "Enter a decimal number");
-    browser.fill("#r-value", "0.4");
+    browser.wait_text("#r-value-error", "a number such as 1.5");
+    // A rate typed as a percentage, in full-width, is read by the same reader as the imports.
+    browser.fill("#r-value", "４０％");
     let current = browser.script(
         "return [...document.querySelector('#r-supersedes').options].find(o => o.text.toLowerCase().includes('egfr')).value",
     );
@@ -1379,7 +1380,11 @@ async fn evaluators_enter_import_and_verify(app: TestApp) {
     browser.find("#queue button.verify");
     browser.click("#queue button.verify");
     browser.click("#queue button.confirm-review");
-    browser.wait_text("#queue", "participant records");
+    // The queue is drawn again without the verified result: wait for that drawing, not for the
+    // old one, which also lists the batch (the flake of stop 39).
+    browser.wait_until(
+        "const q = document.querySelector('#queue'); return !!q && !q.textContent.includes('Re-measured after data cleaning') && q.textContent.includes('participant records');",
+    );
     browser.click("#queue button.verify");
     browser.click("#queue button.confirm-review");
     browser.wait_text("#queue-empty", "Nothing is waiting");

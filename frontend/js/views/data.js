@@ -36,18 +36,27 @@ export const viewData = async (id) => {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const get = (name) => form.elements[name].value.trim();
-    let ok = true;
+    // Figures typed as officers write them (1,200, ８２％, ▲0.2) are read by the server's one
+    // reader; what it cannot read is refused at its field, saying what to type.
+    const figures = {};
     for (const name of ["r-value", "r-numerator", "r-denominator"]) {
-      const bad = get(name) && !/^-?\d+(\.\d+)?$/.test(get(name));
-      form.querySelector(`#${name}-error`).textContent = bad ? t("valid.decimal") : "";
-      form.elements[name].setAttribute("aria-invalid", bad ? "true" : "false");
-      if (bad) ok = false;
+      const text = get(name);
+      const box = form.querySelector(`#${name}-error`);
+      box.textContent = "";
+      form.elements[name].setAttribute("aria-invalid", "false");
+      if (!text) continue;
+      const kind = /[%％]$/.test(text) ? "percent" : "number";
+      const r = await api("POST", "/figures", { kind, text });
+      if (r.ok) { figures[name] = r.data.value; continue; }
+      const e = (r.problem.errors || [])[0];
+      box.textContent = e ? e.message : r.problem.detail;
+      form.elements[name].setAttribute("aria-invalid", "true");
     }
-    if (!ok) return showProblem(message, { type: "/problems/validation-failed", errors: [] });
+    if (form.querySelector("[aria-invalid='true']")) return showProblem(message, { type: "/problems/validation-failed", errors: [] });
     const metric = get("r-metric");
     const body = metric.startsWith("milestone:")
       ? { kind: "milestone", metric: metric.slice(10), achieved_on: get("r-achieved") || null, evidence: get("r-evidence") || null }
-      : { metric, tranche: get("r-tranche") || null, value: get("r-value") || null, numerator: get("r-numerator") || null, denominator: get("r-denominator") || null, evidence: get("r-evidence") || null };
+      : { metric, tranche: get("r-tranche") || null, value: figures["r-value"] ?? null, numerator: figures["r-numerator"] ?? null, denominator: figures["r-denominator"] ?? null, evidence: get("r-evidence") || null };
     if (get("r-supersedes")) Object.assign(body, { supersedes: Number(get("r-supersedes")), correction_reason: get("r-reason") || null });
     const created = await api("POST", `/projects/${id}/outcome-results`, body, { headers: { "idempotency-key": submissionKey(form, JSON.stringify(body)) } });
     if (!created.ok) return showProblem(message, created.problem);
