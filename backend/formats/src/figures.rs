@@ -67,7 +67,33 @@ pub fn read(kind: FigureKind, text: &str, currency: Currency) -> Result<Option<S
     }
 }
 
-/// An amount: a number with 円, or 千円 / 万円 / 億円 multiplying it, in whole minor units.
+/// An amount as written, in any currency: a number with 円, or 千円 / 万円 / 億円 multiplying it
+/// (full-width, separators and ▲ as the imports read them); `None` when it is not one.
+pub fn amount(text: &str) -> Option<Decimal> {
+    let text = to_half_width(text.trim()).replace(' ', "");
+    let text = text.strip_suffix('円').unwrap_or(&text);
+    let (digits, times) = [("億", 100_000_000_i64), ("万", 10_000), ("千", 1_000)]
+        .iter()
+        .find_map(|(unit, times)| text.strip_suffix(unit).map(|d| (d, *times)))
+        .unwrap_or((text, 1));
+    let Ok(Some((value, _))) = number(digits) else {
+        return None;
+    };
+    value.checked_mul(Decimal::from(times))
+}
+
+/// A percentage written with % (95%, ９５％), as a fraction; `None` without the sign or when
+/// the rest is not a number.
+pub fn with_percent_sign(text: &str) -> Option<Decimal> {
+    let text = to_half_width(text.trim()).replace(' ', "");
+    let digits = text.strip_suffix('%')?;
+    number(digits)
+        .ok()
+        .flatten()
+        .map(|(v, _)| v / Decimal::ONE_HUNDRED)
+}
+
+/// An amount in whole minor units of `currency`.
 fn money(text: &str, currency: Currency) -> Result<Option<String>, Msg> {
     let refused = || {
         msg!(
@@ -76,27 +102,22 @@ fn money(text: &str, currency: Currency) -> Result<Option<String>, Msg> {
             "34,060,000、34,060,000円、3,406万円 のような金額（{currency} の最小単位の整数倍）"
         )
     };
-    let text = text.strip_suffix('円').unwrap_or(text);
-    let (digits, times) = [("億", 100_000_000_i64), ("万", 10_000), ("千", 1_000)]
-        .iter()
-        .find_map(|(unit, times)| text.strip_suffix(unit).map(|d| (d, *times)))
-        .unwrap_or((text, 1));
-    let Ok(Some((value, _))) = number(digits) else {
-        return Err(refused());
-    };
-    let amount = value
-        .checked_mul(Decimal::from(times))
-        .ok_or_else(refused)?;
+    let amount = amount(text).ok_or_else(refused)?;
     let money = Money::from_decimal(amount, currency).map_err(|_| refused())?;
     Ok(Some(money.amount_string()))
 }
 
 /// A percentage, with or without %, as the fraction the terms store.
 fn percent(text: &str) -> Result<Option<String>, Msg> {
-    let digits = text.strip_suffix('%').unwrap_or(text);
-    match number(digits) {
-        Ok(Some((value, _))) => Ok(Some((value / Decimal::ONE_HUNDRED).normalize().to_string())),
-        _ => Err(msg!(
+    let value = with_percent_sign(text).or_else(|| {
+        number(text)
+            .ok()
+            .flatten()
+            .map(|(v, _)| v / Decimal::ONE_HUNDRED)
+    });
+    match value {
+        Some(fraction) => Ok(Some(fraction.normalize().to_string())),
+        None => Err(msg!(
             "figure.percent",
             "a percentage such as 95, 95% or 2.5%",
             "95、95%、2.5% のような百分率"

@@ -677,6 +677,17 @@ fn cell_value(key: &str, old: &Value, text: &str) -> Result<Option<Value>, Msg> 
     if text.is_empty() {
         return Ok(None);
     }
+    if key == "fiscal_year" {
+        // 2024, 2024年度, 令和6年度, R6: the editor's reader of fiscal years.
+        return match sheet::fiscal_year(text) {
+            Ok(Some(year)) => Ok(Some(Value::from(year))),
+            _ => Err(msg!(
+                "figure.fiscal_year",
+                "a fiscal year such as 2024, 2024年度, 令和6年度 or R6",
+                "2024、2024年度、令和6年度、R6 のような年度"
+            )),
+        };
+    }
     if old.is_number()
         || matches!(
             key,
@@ -712,7 +723,14 @@ fn cell_value(key: &str, old: &Value, text: &str) -> Result<Option<Value>, Msg> 
         || METRIC_VALUE_KEYS.contains(&key)
         || (key == "unit" && old.as_str().is_some_and(|s| Decimal::from_str(s).is_ok()))
     {
-        let Ok(Some((n, _))) = sheet::number(text) else {
+        // The editor's reader: amounts with 円 or 万円, rates written with %.
+        let read = if MONEY_KEYS.contains(&key) {
+            crate::figures::amount(text)
+        } else {
+            crate::figures::with_percent_sign(text)
+                .or_else(|| sheet::number(text).ok().flatten().map(|(n, _)| n))
+        };
+        let Some(n) = read else {
             return Err(msg!(
                 "workbook.number",
                 "a number such as 1000000 or 0.8",
@@ -1137,6 +1155,19 @@ mod tests {
             Some(Value::String("2020-09-30".into()))
         );
         assert!(cell_value("amount", &Value::Null, "lots").is_err());
+        // The same reader as the editor's: 万円, %, era fiscal years.
+        assert_eq!(
+            cell_value("amount", &Value::Null, "3,406万円").unwrap(),
+            Some(Value::String("34060000".into()))
+        );
+        assert_eq!(
+            cell_value("target", &Value::Null, "75%").unwrap(),
+            Some(Value::String("0.75".into()))
+        );
+        assert_eq!(
+            cell_value("fiscal_year", &Value::from(2019), "令和6年度").unwrap(),
+            Some(Value::from(2024))
+        );
         assert_eq!(cell_value("cap", &Value::Null, "").unwrap(), None);
     }
 }
