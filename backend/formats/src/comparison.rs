@@ -327,8 +327,7 @@ impl Changes {
             out
         };
         let (va, vb) = (values(a), values(b));
-        let mut paths: Vec<&String> = va.iter().chain(&vb).map(|(p, _)| p).collect();
-        paths.dedup();
+        let paths = va.iter().chain(&vb).map(|(p, _)| p);
         let mut seen = std::collections::BTreeSet::new();
         for path in paths {
             if !seen.insert(path.clone()) {

@@ -253,7 +253,7 @@ fn deduction_words(rule: &Rule, currency: Currency, contract: Option<&Contract>)
             )
         })
         .unzip();
-    let percent = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).normalize());
+    let percent = |d: Decimal| Scale { percent: true }.show(d);
     let bands_ja: Vec<String> = bands
         .iter()
         .map(|b| format!("{}ポイント以上で {}減額", b.points, percent(b.deduct)))
